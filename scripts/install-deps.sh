@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Install every Debian package that building, testing and using Ross needs.
+# Idempotent: packages already present are left alone. Run as root.
+set -euo pipefail
+
+PACKAGES=(
+        # build
+        build-essential meson ninja-build pkg-config clang clang-format
+        libcurl4-openssl-dev libmicrohttpd-dev libjansson-dev libarchive-dev
+        libssl-dev libsqlite3-dev libzstd-dev zlib1g-dev
+        # run
+        crun runc ca-certificates
+        # tests
+        bats docker-registry apache2-utils openssl busybox-static skopeo
+        python3 python3-cryptography docker.io jq curl zstd gzip tar
+        attr tmux util-linux
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+        if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+                missing+=("$p")
+        fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+        echo "install-deps: all packages present"
+        exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
+
+# docker.io pulls in a Docker daemon and containerd; Ross tests use only the
+# client, so keep those services from holding ports or cgroups.
+for svc in docker.service docker.socket containerd.service; do
+        systemctl disable --now "$svc" >/dev/null 2>&1 || true
+done

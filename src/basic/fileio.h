@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "err.h"
+
+/* mkdir -p with the given mode for the directories it creates. */
+int ross_mkdir_p(const char *path, mode_t mode, RossError *err);
+/* Write data to path through a temp file, fsync and rename: readers see all or nothing. */
+int ross_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                           RossError *err);
+/* Read a whole file, refusing files over max bytes. *ret is NUL-terminated. */
+int ross_read_file(const char *path, size_t max, char **ret, size_t *ret_len, RossError *err);
+int ross_fsync_dir(const char *dir);
+/* Write all of buf to fd, retrying on EINTR and short writes. */
+int ross_write_all(int fd, const void *buf, size_t len);
+/* n random bytes as 2n lowercase hex chars. */
+void ross_random_hex(char *out, size_t n);
+/* Remove a tree (no symlinks are followed). Missing path is not an error. */
+int ross_rm_rf(const char *path);
