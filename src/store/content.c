@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include "../basic/fileio.h"
+#include "../basic/log.h"
+#include "../ref/reference.h"
+#include "content.h"
+
+struct RossContent {
+        char *blobs_dir;  /* <data>/blobs/sha256 */
+        char *ingest_dir; /* <data>/ingest */
+};
+
+struct RossIngest {
+        RossContent *store;
+        int fd;
+        char *tmp_path;
+        char digest[ROSS_DIGEST_LEN + 1];
+        int64_t expected;
+        uint64_t written;
+        RossHash *hash;
+};
+
+int ross_content_open(const char *data_dir, RossContent **ret, RossError *err)
+{
+        RossContent *c = xcalloc(1, sizeof(*c));
+        int r;
+
+        c->blobs_dir = xasprintf("%s/blobs/sha256", data_dir);
+        c->ingest_dir = xasprintf("%s/ingest", data_dir);
+        if ((r = ross_mkdir_p(c->blobs_dir, 0700, err)) < 0 ||
+            (r = ross_mkdir_p(c->ingest_dir, 0700, err)) < 0) {
+                ross_content_free(c);
+                return r;
+        }
+        *ret = c;
+        return 0;
+}
+
+void ross_content_free(RossContent *c)
+{
+        if (!c)
+                return;
+        free(c->blobs_dir);
+        free(c->ingest_dir);
+        free(c);
+}
+
+char *ross_content_path(RossContent *c, const char *digest)
+{
+        return xasprintf("%s/%s", c->blobs_dir, digest + 7);
+}
+
+bool ross_content_has(RossContent *c, const char *digest, int64_t size)
+{
+        struct stat st;
+        if (!ross_digest_valid(digest))
+                return false;
+        _cleanup_free_ char *p = ross_content_path(c, digest);
+        if (stat(p, &st) < 0 || !S_ISREG(st.st_mode))
+                return false;
+        return size < 0 || st.st_size == size;
+}
+
+int ross_content_read(RossContent *c, const char *digest, size_t max, char **ret,
+                      size_t *ret_len, RossError *err)
+{
+        _cleanup_free_ char *data = NULL;
+        char got[ROSS_DIGEST_LEN + 1];
+        size_t len;
+        int r;
+
+        if (!ross_digest_valid(digest))
+                return ross_errx(err, EINVAL, "invalid digest '%s'", digest);
+        _cleanup_free_ char *p = ross_content_path(c, digest);
+        r = ross_read_file(p, max, &data, &len, err);
+        if (r < 0)
+                return r;
+        ross_digest_buf(data, len, got);
+        if (!STREQ(got, digest))
+                return ross_errx(err, EILSEQ, "blob %s in the store is corrupt (has digest %s)",
+                                 digest, got);
+        *ret = TAKE_PTR(data);
+        if (ret_len)
+                *ret_len = len;
+        return 0;
+}
+
+int ross_content_put(RossContent *c, const char *digest, const void *data, size_t len,
+                     RossError *err)
+{
+        RossIngest *in;
+        int r;
+
+        if (ross_content_has(c, digest, (int64_t)len))
+                return 0;
+        r = ross_ingest_begin(c, digest, (int64_t)len, &in, err);
+        if (r < 0)
+                return r;
+        r = ross_ingest_write(in, data, len, err);
+        if (r < 0) {
+                ross_ingest_abort(in);
+                return r;
+        }
+        return ross_ingest_commit(in, err);
+}
+
+int ross_content_remove(RossContent *c, const char *digest)
+{
+        if (!ross_digest_valid(digest))
+                return -EINVAL;
+        _cleanup_free_ char *p = ross_content_path(c, digest);
+        if (unlink(p) < 0 && errno != ENOENT)
+                return -errno;
+        return 0;
+}
+
+void ross_content_clean_ingest(RossContent *c)
+{
+        DIR *d = opendir(c->ingest_dir);
+        struct dirent *de;
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                log_debug("removing leftover ingest file %s", de->d_name);
+                unlinkat(dirfd(d), de->d_name, 0);
+        }
+        closedir(d);
+}
+
+int ross_ingest_begin(RossContent *c, const char *digest, int64_t expected_size,
+                      RossIngest **ret, RossError *err)
+{
+        char rnd[17];
+
+        if (!ross_digest_valid(digest))
+                return ross_errx(err, EINVAL, "invalid digest '%s'", digest);
+        ross_random_hex(rnd, 8);
+
+        RossIngest *in = xcalloc(1, sizeof(*in));
+        in->store = c;
+        in->tmp_path = xasprintf("%s/%.16s-%s", c->ingest_dir, digest + 7, rnd);
+        in->fd = open(in->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (in->fd < 0) {
+                int r = ross_err(err, errno, "create ingest file for %s", digest);
+                free(in->tmp_path);
+                free(in);
+                return r;
+        }
+        memcpy(in->digest, digest, ROSS_DIGEST_LEN + 1);
+        in->expected = expected_size;
+        in->hash = ross_hash_new();
+        *ret = in;
+        return 0;
+}
+
+int ross_ingest_write(RossIngest *in, const void *p, size_t n, RossError *err)
+{
+        uint64_t next;
+        int r;
+
+        if (__builtin_add_overflow(in->written, n, &next) ||
+            (in->expected >= 0 && next > (uint64_t)in->expected))
+                return ross_errx(err, EFBIG, "blob %s is larger than its declared %lld bytes",
+                                 in->digest, (long long)in->expected);
+        r = ross_write_all(in->fd, p, n);
+        if (r < 0)
+                return ross_err(err, r, "write blob %s", in->digest);
+        ross_hash_update(in->hash, p, n);
+        in->written = next;
+        return 0;
+}
+
+uint64_t ross_ingest_offset(RossIngest *in)
+{
+        return in->written;
+}
+
+static void ingest_free(RossIngest *in, bool remove_file)
+{
+        if (in->fd >= 0)
+                close(in->fd);
+        if (remove_file)
+                unlink(in->tmp_path);
+        ross_hash_free(in->hash);
+        free(in->tmp_path);
+        free(in);
+}
+
+void ross_ingest_abort(RossIngest *in)
+{
+        if (in)
+                ingest_free(in, true);
+}
+
+int ross_ingest_commit(RossIngest *in, RossError *err)
+{
+        char got[ROSS_DIGEST_LEN + 1];
+        _cleanup_free_ char *dst = NULL;
+        int r;
+
+        if (in->expected >= 0 && in->written != (uint64_t)in->expected) {
+                r = ross_errx(err, EPROTO, "blob %s is truncated: got %llu of %lld bytes",
+                              in->digest, (unsigned long long)in->written,
+                              (long long)in->expected);
+                goto fail;
+        }
+        ross_hash_final(in->hash, got);
+        if (!STREQ(got, in->digest)) {
+                r = ross_errx(err, EILSEQ, "blob %s does not match its digest (got %s)",
+                              in->digest, got);
+                goto fail;
+        }
+        if (fsync(in->fd) < 0) {
+                r = ross_err(err, errno, "sync blob %s", in->digest);
+                goto fail;
+        }
+        dst = ross_content_path(in->store, in->digest);
+        if (rename(in->tmp_path, dst) < 0) {
+                r = ross_err(err, errno, "store blob %s", in->digest);
+                goto fail;
+        }
+        (void)ross_fsync_dir(in->store->blobs_dir);
+        ingest_free(in, false);
+        return 0;
+fail:
+        ingest_free(in, true);
+        return r;
+}

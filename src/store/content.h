@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../basic/err.h"
+#include "digest.h"
+
+/*
+ * The content store: blobs/sha256/<hex>, written through ingest/ so a blob in
+ * place is always whole and verified.
+ */
+typedef struct RossContent RossContent;
+
+int ross_content_open(const char *data_dir, RossContent **ret, RossError *err);
+void ross_content_free(RossContent *c);
+
+/* Path of a blob (digest must be valid); caller frees. */
+char *ross_content_path(RossContent *c, const char *digest);
+/* true if the blob is present with this size (size < 0: any size). */
+bool ross_content_has(RossContent *c, const char *digest, int64_t size);
+/* Read a blob of at most max bytes and check its digest. */
+int ross_content_read(RossContent *c, const char *digest, size_t max, char **ret,
+                      size_t *ret_len, RossError *err);
+/* Verify data against digest and store it atomically. */
+int ross_content_put(RossContent *c, const char *digest, const void *data, size_t len,
+                     RossError *err);
+int ross_content_remove(RossContent *c, const char *digest);
+/* Remove every leftover ingest file (called at daemon start). */
+void ross_content_clean_ingest(RossContent *c);
+
+/* A blob being written: hashed as it arrives, renamed into place on commit. */
+typedef struct RossIngest RossIngest;
+
+/* expected_size < 0: unknown. */
+int ross_ingest_begin(RossContent *c, const char *digest, int64_t expected_size,
+                      RossIngest **ret, RossError *err);
+int ross_ingest_write(RossIngest *in, const void *p, size_t n, RossError *err);
+uint64_t ross_ingest_offset(RossIngest *in);
+/* Check size and digest, fsync, rename. Frees the ingest in any case. */
+int ross_ingest_commit(RossIngest *in, RossError *err);
+/* Drop the temp file. */
+void ross_ingest_abort(RossIngest *in);

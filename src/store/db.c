@@ -1,0 +1,429 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <pthread.h>
+#include <sqlite3.h>
+#include <time.h>
+
+#include "../basic/log.h"
+#include "../ref/reference.h"
+#include "db.h"
+
+struct RossDb {
+        sqlite3 *h;
+        pthread_mutex_t lock;
+};
+
+static const char schema[] =
+        "PRAGMA journal_mode=WAL;"
+        "PRAGMA synchronous=NORMAL;"
+        "PRAGMA foreign_keys=ON;"
+        "CREATE TABLE IF NOT EXISTS images ("
+        "  id TEXT PRIMARY KEY, created TEXT, size INTEGER NOT NULL DEFAULT 0,"
+        "  os TEXT, arch TEXT, variant TEXT, added INTEGER NOT NULL);"
+        "CREATE TABLE IF NOT EXISTS image_blobs ("
+        "  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+        "  digest TEXT NOT NULL, kind TEXT NOT NULL, idx INTEGER NOT NULL,"
+        "  size INTEGER NOT NULL, media_type TEXT,"
+        "  PRIMARY KEY (image_id, digest, kind));"
+        "CREATE INDEX IF NOT EXISTS image_blobs_digest ON image_blobs(digest);"
+        "CREATE TABLE IF NOT EXISTS repo_digests ("
+        "  name TEXT NOT NULL, digest TEXT NOT NULL,"
+        "  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+        "  PRIMARY KEY (name, digest));"
+        "CREATE TABLE IF NOT EXISTS tags ("
+        "  name TEXT PRIMARY KEY,"
+        "  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE);";
+
+int ross_db_open(const char *path, RossDb **ret, RossError *err)
+{
+        sqlite3 *h = NULL;
+        char *emsg = NULL;
+        int rc;
+
+        rc = sqlite3_open_v2(path, &h,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                             NULL);
+        if (rc != SQLITE_OK) {
+                int r = ross_errx(err, EIO, "open database '%s': %s", path,
+                                  h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
+                sqlite3_close(h);
+                return r;
+        }
+        sqlite3_busy_timeout(h, 5000);
+        if (sqlite3_exec(h, schema, NULL, NULL, &emsg) != SQLITE_OK) {
+                int r = ross_errx(err, EIO, "set up database '%s': %s", path, emsg);
+                sqlite3_free(emsg);
+                sqlite3_close(h);
+                return r;
+        }
+        RossDb *db = xcalloc(1, sizeof(*db));
+        db->h = h;
+        pthread_mutex_init(&db->lock, NULL);
+        *ret = db;
+        return 0;
+}
+
+void ross_db_close(RossDb *db)
+{
+        if (!db)
+                return;
+        sqlite3_close(db->h);
+        pthread_mutex_destroy(&db->lock);
+        free(db);
+}
+
+/* Prepare, bind text arguments (NULL allowed), and return the statement. */
+static sqlite3_stmt *prep(RossDb *db, const char *sql, int n, const char *const *args)
+{
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) != SQLITE_OK) {
+                log_error("sql prepare '%s': %s", sql, sqlite3_errmsg(db->h));
+                abort(); /* a bug in our SQL, not a runtime condition */
+        }
+        for (int i = 0; i < n; i++)
+                sqlite3_bind_text(st, i + 1, args[i], -1, SQLITE_TRANSIENT);
+        return st;
+}
+
+static int exec1(RossDb *db, const char *sql, int n, const char *const *args)
+{
+        sqlite3_stmt *st = prep(db, sql, n, args);
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+                log_debug("sql '%s': %s", sql, sqlite3_errmsg(db->h));
+                return -EIO;
+        }
+        return 0;
+}
+
+#define ARGS(...) (const char *const[]){__VA_ARGS__}
+#define NARGS(...) ((int)(sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *)))
+#define EXEC(db, sql, ...) exec1(db, sql, NARGS(__VA_ARGS__), ARGS(__VA_ARGS__))
+
+int ross_db_image_put(RossDb *db, const RossImageRecord *rec, RossError *err)
+{
+        char added[32], size[32];
+        int r = 0;
+
+        snprintf(added, sizeof(added), "%lld", (long long)time(NULL));
+        snprintf(size, sizeof(size), "%lld", (long long)rec->size);
+
+        pthread_mutex_lock(&db->lock);
+        sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+
+        sqlite3_stmt *st = prep(db,
+                                "INSERT OR IGNORE INTO images(id, created, size, os, arch, "
+                                "variant, added) VALUES (?,?,CAST(? AS INTEGER),?,?,?,"
+                                "CAST(? AS INTEGER))",
+                                7,
+                                ARGS(rec->id, rec->created, size, rec->os, rec->arch,
+                                     rec->variant, added));
+        if (sqlite3_step(st) != SQLITE_DONE)
+                r = -EIO;
+        sqlite3_finalize(st);
+
+        for (size_t i = 0; r == 0 && i < rec->n_blobs; i++) {
+                const RossImageBlob *b = &rec->blobs[i];
+                sqlite3_stmt *s2 = prep(db,
+                                        "INSERT OR IGNORE INTO image_blobs(image_id, digest, "
+                                        "kind, idx, size, media_type) VALUES (?,?,?,?,?,?)",
+                                        3, ARGS(rec->id, b->digest, b->kind));
+                sqlite3_bind_int64(s2, 4, (sqlite3_int64)i);
+                sqlite3_bind_int64(s2, 5, b->size);
+                sqlite3_bind_text(s2, 6, b->media_type, -1, SQLITE_TRANSIENT);
+                if (sqlite3_step(s2) != SQLITE_DONE)
+                        r = -EIO;
+                sqlite3_finalize(s2);
+        }
+        if (r == 0 && rec->repo_digest)
+                r = EXEC(db,
+                         "INSERT OR REPLACE INTO repo_digests(name, digest, image_id) "
+                         "VALUES (?,?,?)",
+                         rec->name, rec->repo_digest, rec->id);
+        if (r == 0 && rec->tag) {
+                _cleanup_free_ char *nt = xasprintf("%s:%s", rec->name, rec->tag);
+                r = EXEC(db, "INSERT OR REPLACE INTO tags(name, image_id) VALUES (?,?)", nt,
+                         rec->id);
+        }
+        if (r == 0 && sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+                r = -EIO;
+        if (r < 0) {
+                r = ross_errx(err, EIO, "record image %s: %s", rec->id, sqlite3_errmsg(db->h));
+                sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+        }
+        pthread_mutex_unlock(&db->lock);
+        return r;
+}
+
+/* First column of the first row as a string, or NULL. Caller holds the lock. */
+static char *query_str(RossDb *db, const char *sql, int n, const char *const *args)
+{
+        sqlite3_stmt *st = prep(db, sql, n, args);
+        char *v = NULL;
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+                v = xstrdup((const char *)sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+        return v;
+}
+
+/* All values of the first column as a JSON array of strings. Caller holds the lock. */
+static json_t *query_strs(RossDb *db, const char *sql, int n, const char *const *args)
+{
+        sqlite3_stmt *st = prep(db, sql, n, args);
+        json_t *a = json_array();
+        while (sqlite3_step(st) == SQLITE_ROW)
+                if (sqlite3_column_text(st, 0))
+                        json_array_append_new(
+                                a, json_string((const char *)sqlite3_column_text(st, 0)));
+        sqlite3_finalize(st);
+        return a;
+}
+
+bool ross_db_image_exists(RossDb *db, const char *id)
+{
+        pthread_mutex_lock(&db->lock);
+        _cleanup_free_ char *v = query_str(db, "SELECT id FROM images WHERE id = ?", 1, ARGS(id));
+        pthread_mutex_unlock(&db->lock);
+        return v != NULL;
+}
+
+int ross_db_tag_get(RossDb *db, const char *name_tag, char **ret_id)
+{
+        pthread_mutex_lock(&db->lock);
+        char *v = query_str(db, "SELECT image_id FROM tags WHERE name = ?", 1, ARGS(name_tag));
+        pthread_mutex_unlock(&db->lock);
+        if (!v)
+                return -ENOENT;
+        *ret_id = v;
+        return 0;
+}
+
+static bool is_hex_prefix(const char *s)
+{
+        size_t n = strlen(s);
+        if (n == 0 || n > 64)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+                        return false;
+        return true;
+}
+
+int ross_db_image_resolve(RossDb *db, const char *term, char **ret_id, RossError *err)
+{
+        RossRef ref = {};
+        char *id = NULL;
+
+        /* A name first, as Docker does: "abc" can be both a repository and an id prefix. */
+        if (ross_ref_parse(term, &ref, NULL) == 0) {
+                _cleanup_free_ char *name = ross_ref_name(&ref);
+                pthread_mutex_lock(&db->lock);
+                if (ref.digest)
+                        id = query_str(db,
+                                       "SELECT image_id FROM repo_digests WHERE name = ? AND "
+                                       "digest = ?",
+                                       2, ARGS(name, ref.digest));
+                else {
+                        _cleanup_free_ char *nt = ross_ref_string(&ref);
+                        id = query_str(db, "SELECT image_id FROM tags WHERE name = ?", 1,
+                                       ARGS(nt));
+                }
+                pthread_mutex_unlock(&db->lock);
+                ross_ref_free(&ref);
+                if (id) {
+                        *ret_id = id;
+                        return 0;
+                }
+        }
+
+        const char *hex = strncmp(term, "sha256:", 7) == 0 ? term + 7 : term;
+        if (is_hex_prefix(hex)) {
+                _cleanup_free_ char *pattern = xasprintf("sha256:%s%%", hex);
+                pthread_mutex_lock(&db->lock);
+                json_t *ids = query_strs(db, "SELECT id FROM images WHERE id LIKE ? LIMIT 2", 1,
+                                         ARGS(pattern));
+                pthread_mutex_unlock(&db->lock);
+                size_t n = json_array_size(ids);
+                if (n == 1)
+                        id = xstrdup(json_string_value(json_array_get(ids, 0)));
+                json_decref(ids);
+                if (n > 1)
+                        return ross_errx(err, EINVAL,
+                                         "image id prefix '%s' is ambiguous: it matches more "
+                                         "than one image",
+                                         term);
+                if (id) {
+                        *ret_id = id;
+                        return 0;
+                }
+        }
+        return ross_errx(err, ENOENT, "No such image: %s", term);
+}
+
+static json_t *familiar_list(json_t *full)
+{
+        json_t *out = json_array(), *v;
+        size_t i;
+        json_array_foreach(full, i, v)
+        {
+                char *f = ross_ref_familiar(json_string_value(v));
+                json_array_append_new(out, json_string(f));
+                free(f);
+        }
+        json_decref(full);
+        return out;
+}
+
+static json_t *image_row(RossDb *db, sqlite3_stmt *st)
+{
+        const char *id = (const char *)sqlite3_column_text(st, 0);
+        const char *created = (const char *)sqlite3_column_text(st, 1);
+        json_t *o = json_object();
+
+        json_object_set_new(o, "Id", json_string(id));
+        json_object_set_new(o, "Created", json_string(created ? created : ""));
+        json_object_set_new(o, "Size", json_integer(sqlite3_column_int64(st, 2)));
+        json_object_set_new(o, "Os", json_string((const char *)sqlite3_column_text(st, 3)));
+        json_object_set_new(o, "Architecture",
+                            json_string((const char *)sqlite3_column_text(st, 4)));
+        if (sqlite3_column_text(st, 5))
+                json_object_set_new(o, "Variant",
+                                    json_string((const char *)sqlite3_column_text(st, 5)));
+        json_object_set_new(o, "Added", json_integer(sqlite3_column_int64(st, 6)));
+        json_object_set_new(o, "RepoTags",
+                            familiar_list(query_strs(db,
+                                                     "SELECT name FROM tags WHERE image_id = ? "
+                                                     "ORDER BY name",
+                                                     1, ARGS(id))));
+        json_object_set_new(o, "RepoDigests",
+                            familiar_list(query_strs(db,
+                                                     "SELECT name || '@' || digest FROM "
+                                                     "repo_digests WHERE image_id = ? ORDER BY 1",
+                                                     1, ARGS(id))));
+        return o;
+}
+
+#define IMAGE_COLS "SELECT id, created, size, os, arch, variant, added FROM images"
+
+json_t *ross_db_image_get(RossDb *db, const char *id)
+{
+        json_t *o = NULL;
+        pthread_mutex_lock(&db->lock);
+        sqlite3_stmt *st = prep(db, IMAGE_COLS " WHERE id = ?", 1, ARGS(id));
+        if (sqlite3_step(st) == SQLITE_ROW)
+                o = image_row(db, st);
+        sqlite3_finalize(st);
+        pthread_mutex_unlock(&db->lock);
+        return o;
+}
+
+json_t *ross_db_image_list(RossDb *db)
+{
+        json_t *a = json_array();
+        pthread_mutex_lock(&db->lock);
+        sqlite3_stmt *st = prep(db, IMAGE_COLS " ORDER BY added DESC, id", 0, NULL);
+        while (sqlite3_step(st) == SQLITE_ROW)
+                json_array_append_new(a, image_row(db, st));
+        sqlite3_finalize(st);
+        pthread_mutex_unlock(&db->lock);
+        return a;
+}
+
+json_t *ross_db_image_blobs(RossDb *db, const char *id)
+{
+        json_t *a = json_array();
+        pthread_mutex_lock(&db->lock);
+        sqlite3_stmt *st = prep(db,
+                                "SELECT digest, kind, size, media_type FROM image_blobs WHERE "
+                                "image_id = ? ORDER BY idx",
+                                1, ARGS(id));
+        while (sqlite3_step(st) == SQLITE_ROW) {
+                const char *mt = (const char *)sqlite3_column_text(st, 3);
+                json_array_append_new(
+                        a, json_pack("{s:s, s:s, s:I, s:s?}", "digest",
+                                     (const char *)sqlite3_column_text(st, 0), "kind",
+                                     (const char *)sqlite3_column_text(st, 1), "size",
+                                     (json_int_t)sqlite3_column_int64(st, 2), "mediaType", mt));
+        }
+        sqlite3_finalize(st);
+        pthread_mutex_unlock(&db->lock);
+        return a;
+}
+
+int ross_db_tag_set(RossDb *db, const char *name_tag, const char *id, RossError *err)
+{
+        pthread_mutex_lock(&db->lock);
+        int r = EXEC(db, "INSERT OR REPLACE INTO tags(name, image_id) VALUES (?,?)", name_tag,
+                     id);
+        pthread_mutex_unlock(&db->lock);
+        if (r < 0)
+                return ross_errx(err, EIO, "tag %s: database error", name_tag);
+        return 0;
+}
+
+int ross_db_tag_remove(RossDb *db, const char *name_tag, RossError *err)
+{
+        pthread_mutex_lock(&db->lock);
+        int r = EXEC(db, "DELETE FROM tags WHERE name = ?", name_tag);
+        int changed = sqlite3_changes(db->h);
+        pthread_mutex_unlock(&db->lock);
+        if (r < 0)
+                return ross_errx(err, EIO, "untag %s: database error", name_tag);
+        if (changed == 0)
+                return ross_errx(err, ENOENT, "No such image: %s", name_tag);
+        return 0;
+}
+
+int ross_db_image_tag_count(RossDb *db, const char *id)
+{
+        pthread_mutex_lock(&db->lock);
+        sqlite3_stmt *st = prep(db, "SELECT COUNT(*) FROM tags WHERE image_id = ?", 1, ARGS(id));
+        int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+        sqlite3_finalize(st);
+        pthread_mutex_unlock(&db->lock);
+        return n;
+}
+
+int ross_db_image_delete(RossDb *db, const char *id, json_t **ret_orphans, RossError *err)
+{
+        int r = 0;
+        pthread_mutex_lock(&db->lock);
+        sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+        json_t *mine = query_strs(db, "SELECT DISTINCT digest FROM image_blobs WHERE image_id = ?",
+                                  1, ARGS(id));
+        r = EXEC(db, "DELETE FROM images WHERE id = ?", id);
+        json_t *orphans = json_array(), *v;
+        size_t i;
+        json_array_foreach(mine, i, v)
+        {
+                _cleanup_free_ char *still = query_str(
+                        db, "SELECT digest FROM image_blobs WHERE digest = ? LIMIT 1", 1,
+                        ARGS(json_string_value(v)));
+                if (!still)
+                        json_array_append(orphans, v);
+        }
+        json_decref(mine);
+        if (r == 0 && sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+                r = -EIO;
+        if (r < 0) {
+                sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+                json_decref(orphans);
+                pthread_mutex_unlock(&db->lock);
+                return ross_errx(err, EIO, "delete image %s: database error", id);
+        }
+        pthread_mutex_unlock(&db->lock);
+        *ret_orphans = orphans;
+        return 0;
+}
+
+json_t *ross_db_referenced_blobs(RossDb *db)
+{
+        json_t *set = json_object(), *v;
+        size_t i;
+        pthread_mutex_lock(&db->lock);
+        json_t *a = query_strs(db, "SELECT DISTINCT digest FROM image_blobs", 0, NULL);
+        pthread_mutex_unlock(&db->lock);
+        json_array_foreach(a, i, v) json_object_set_new(set, json_string_value(v), json_true());
+        json_decref(a);
+        return set;
+}

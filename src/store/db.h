@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../basic/err.h"
+
+/*
+ * ross.db: images, tags, repo digests and the blobs each image holds.
+ * One connection, serialised by a mutex; every multi-row change is one
+ * transaction.
+ */
+typedef struct RossDb RossDb;
+
+int ross_db_open(const char *path, RossDb **ret, RossError *err);
+void ross_db_close(RossDb *db);
+
+typedef struct RossImageBlob {
+        const char *digest;
+        int64_t size;
+        const char *media_type;
+        const char *kind; /* "index", "manifest", "config", "layer" */
+} RossImageBlob;
+
+typedef struct RossImageRecord {
+        const char *id;              /* config digest */
+        const char *name;            /* "docker.io/library/alpine" */
+        const char *tag;             /* NULL when pulled by digest only */
+        const char *repo_digest;     /* digest the registry serves for name (index or manifest) */
+        const char *created;         /* RFC 3339 from the config, may be NULL */
+        const char *os, *arch, *variant;
+        int64_t size;                /* sum of layer sizes */
+        const RossImageBlob *blobs;
+        size_t n_blobs;
+} RossImageRecord;
+
+/* Record an image and point name:tag at it, in one transaction. */
+int ross_db_image_put(RossDb *db, const RossImageRecord *rec, RossError *err);
+bool ross_db_image_exists(RossDb *db, const char *id);
+/* Which image does name:tag point at? -ENOENT if none. */
+int ross_db_tag_get(RossDb *db, const char *name_tag, char **ret_id);
+/* Resolve what a user typed: name[:tag], name@digest, full id or unique id prefix. */
+int ross_db_image_resolve(RossDb *db, const char *term, char **ret_id, RossError *err);
+/* Docker-shaped summaries: {Id, RepoTags, RepoDigests, Created, Size, Os, Architecture, ...}. */
+json_t *ross_db_image_get(RossDb *db, const char *id);
+json_t *ross_db_image_list(RossDb *db);
+/* The config/layer/manifest digests of an image, in order (layers by index). */
+json_t *ross_db_image_blobs(RossDb *db, const char *id);
+
+int ross_db_tag_set(RossDb *db, const char *name_tag, const char *id, RossError *err);
+/* -ENOENT if the tag does not exist. */
+int ross_db_tag_remove(RossDb *db, const char *name_tag, RossError *err);
+/* Number of tags pointing at an image. */
+int ross_db_image_tag_count(RossDb *db, const char *id);
+/* Remove the image and its tags and repo digests; return digests of blobs no image references
+ * any more (a JSON array of strings, caller owns). */
+int ross_db_image_delete(RossDb *db, const char *id, json_t **ret_orphans, RossError *err);
+/* Every blob digest any image references (JSON object used as a set). */
+json_t *ross_db_referenced_blobs(RossDb *db);
