@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <ctype.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <time.h>
+
+#include "auth.h"
+
+void ross_creds_free(RossCreds *c)
+{
+        if (!c)
+                return;
+        free(c->username);
+        if (c->password) {
+                explicit_bzero(c->password, strlen(c->password));
+                free(c->password);
+        }
+        free(c->identity_token);
+        memset(c, 0, sizeof(*c));
+}
+
+/* Decode standard or URL-safe base64, with or without padding. */
+static int b64_decode(const char *in, char **ret, size_t *ret_len)
+{
+        size_t n = strlen(in);
+        if (n > 64 * 1024)
+                return -EFBIG;
+        _cleanup_free_ char *s = xmalloc(n + 4);
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+                char ch = in[i];
+                if (ch == '-')
+                        ch = '+';
+                else if (ch == '_')
+                        ch = '/';
+                else if (ch == '=' || isspace((unsigned char)ch))
+                        continue;
+                s[k++] = ch;
+        }
+        while (k % 4)
+                s[k++] = '=';
+        s[k] = '\0';
+        _cleanup_free_ unsigned char *out = xmalloc(k / 4 * 3 + 1);
+        int len = EVP_DecodeBlock(out, (unsigned char *)s, (int)k);
+        if (len < 0)
+                return -EINVAL;
+        size_t pad = 0;
+        for (size_t i = k; i > 0 && s[i - 1] == '='; i--)
+                pad++;
+        len -= (int)pad;
+        out[len] = '\0';
+        *ret = (char *)TAKE_PTR(out);
+        *ret_len = (size_t)len;
+        return 0;
+}
+
+int ross_creds_from_header(const char *value, RossCreds *ret, RossError *err)
+{
+        _cleanup_free_ char *raw = NULL;
+        size_t len;
+        json_error_t jerr;
+        const char *u = NULL, *p = NULL, *t = NULL;
+
+        memset(ret, 0, sizeof(*ret));
+        if (STR_EMPTY(value))
+                return 0;
+        if (b64_decode(value, &raw, &len) < 0)
+                return ross_errx(err, EINVAL, "X-Registry-Auth header is not valid base64");
+        json_t *j = json_loadb(raw, len, 0, &jerr);
+        if (!j || !json_is_object(j)) {
+                json_decref(j);
+                return ross_errx(err, EINVAL, "X-Registry-Auth header is not a JSON object");
+        }
+        json_unpack(j, "{s?s, s?s, s?s}", "username", &u, "password", &p, "identitytoken", &t);
+        if (!STR_EMPTY(u))
+                ret->username = xstrdup(u);
+        if (!STR_EMPTY(p))
+                ret->password = xstrdup(p);
+        if (!STR_EMPTY(t))
+                ret->identity_token = xstrdup(t);
+        json_decref(j);
+        return 0;
+}
+
+void ross_challenge_free(RossChallenge *c)
+{
+        free(c->realm);
+        free(c->service);
+        free(c->scope);
+        memset(c, 0, sizeof(*c));
+}
+
+/* Parse: Scheme key="value", key=value, ... */
+int ross_challenge_parse(const char *header, RossChallenge *ret)
+{
+        const char *p = header;
+        size_t i = 0;
+
+        memset(ret, 0, sizeof(*ret));
+        while (isspace((unsigned char)*p))
+                p++;
+        while (*p && !isspace((unsigned char)*p) && i < sizeof(ret->scheme) - 1)
+                ret->scheme[i++] = (char)tolower((unsigned char)*p++);
+        ret->scheme[i] = '\0';
+        if (!STREQ(ret->scheme, "bearer") && !STREQ(ret->scheme, "basic"))
+                return -EINVAL;
+
+        while (*p) {
+                while (*p == ',' || isspace((unsigned char)*p))
+                        p++;
+                const char *k = p;
+                while (*p && *p != '=' && *p != ',')
+                        p++;
+                if (*p != '=')
+                        break;
+                size_t kl = (size_t)(p - k);
+                p++;
+                char val[4096];
+                size_t vl = 0;
+                if (*p == '"') {
+                        p++;
+                        while (*p && *p != '"') {
+                                if (*p == '\\' && p[1])
+                                        p++;
+                                if (vl < sizeof(val) - 1)
+                                        val[vl++] = *p;
+                                p++;
+                        }
+                        if (*p == '"')
+                                p++;
+                } else {
+                        while (*p && *p != ',' && !isspace((unsigned char)*p)) {
+                                if (vl < sizeof(val) - 1)
+                                        val[vl++] = *p;
+                                p++;
+                        }
+                }
+                val[vl] = '\0';
+                char **slot = NULL;
+                if (kl == 5 && strncasecmp(k, "realm", 5) == 0)
+                        slot = &ret->realm;
+                else if (kl == 7 && strncasecmp(k, "service", 7) == 0)
+                        slot = &ret->service;
+                else if (kl == 5 && strncasecmp(k, "scope", 5) == 0)
+                        slot = &ret->scope;
+                if (slot) {
+                        free(*slot);
+                        *slot = xstrdup(val);
+                }
+        }
+        return 0;
+}
+
+/* Tokens are cached per (realm, service, scope, user) until shortly before expiry. */
+typedef struct Token {
+        char *key;
+        char *token;
+        time_t expires;
+        struct Token *next;
+} Token;
+
+static Token *tokens;
+static pthread_mutex_t tokens_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static char *token_key(const char *realm, const char *service, const char *scope,
+                       const char *user)
+{
+        return xasprintf("%s\n%s\n%s\n%s", realm, service ? service : "", scope ? scope : "",
+                         user ? user : "");
+}
+
+char *ross_token_cache_get(const char *realm, const char *service, const char *scope,
+                           const char *user)
+{
+        _cleanup_free_ char *key = token_key(realm, service, scope, user);
+        time_t now = time(NULL);
+        char *v = NULL;
+
+        pthread_mutex_lock(&tokens_lock);
+        for (Token *t = tokens; t; t = t->next)
+                if (STREQ(t->key, key) && t->expires > now) {
+                        v = xstrdup(t->token);
+                        break;
+                }
+        pthread_mutex_unlock(&tokens_lock);
+        return v;
+}
+
+void ross_token_cache_put(const char *realm, const char *service, const char *scope,
+                          const char *user, const char *token, long expires_in)
+{
+        char *key = token_key(realm, service, scope, user);
+        time_t now = time(NULL);
+
+        /* The spec's minimum lifetime is 60 s; keep a margin for clock and transfer time. */
+        if (expires_in < 60)
+                expires_in = 60;
+        pthread_mutex_lock(&tokens_lock);
+        Token **pp = &tokens;
+        while (*pp) {
+                Token *t = *pp;
+                if (STREQ(t->key, key) || t->expires <= now) {
+                        *pp = t->next;
+                        free(t->key);
+                        free(t->token);
+                        free(t);
+                } else
+                        pp = &t->next;
+        }
+        Token *t = xcalloc(1, sizeof(*t));
+        t->key = key;
+        t->token = xstrdup(token);
+        t->expires = now + expires_in - 10;
+        t->next = tokens;
+        tokens = t;
+        pthread_mutex_unlock(&tokens_lock);
+}

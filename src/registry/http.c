@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <ctype.h>
+#include <curl/curl.h>
+#include <strings.h>
+
+#include "config.h"
+
+#include "../basic/log.h"
+#include "http.h"
+
+#define MAX_REDIRECTS 5
+
+void ross_http_global_init(void)
+{
+        curl_global_init(CURL_GLOBAL_ALL);
+}
+
+void ross_http_response_free(RossHttpResponse *r)
+{
+        free(r->content_type);
+        free(r->docker_content_digest);
+        free(r->www_authenticate);
+        ross_buf_free(&r->body);
+        memset(r, 0, sizeof(*r));
+}
+
+typedef struct Ctx {
+        CURL *curl;
+        const RossHttpRequest *req;
+        RossHttpResponse *resp;
+} Ctx;
+
+static char *header_value(const char *line, size_t n, const char *name)
+{
+        size_t nl = strlen(name);
+        if (n <= nl + 1 || strncasecmp(line, name, nl) != 0 || line[nl] != ':')
+                return NULL;
+        const char *v = line + nl + 1;
+        const char *end = line + n;
+        while (v < end && isspace((unsigned char)*v))
+                v++;
+        while (end > v && isspace((unsigned char)end[-1]))
+                end--;
+        return xstrndup(v, (size_t)(end - v));
+}
+
+static void set_header(char **slot, char *v)
+{
+        if (!v)
+                return;
+        free(*slot);
+        *slot = v;
+}
+
+static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
+{
+        Ctx *c = ud;
+        size_t n = size * nmemb;
+
+        /* A new status line starts a new response (redirects, 100-continue): forget
+         * the headers of the previous one. */
+        if (n > 5 && strncmp(p, "HTTP/", 5) == 0) {
+                free(c->resp->content_type);
+                free(c->resp->docker_content_digest);
+                free(c->resp->www_authenticate);
+                c->resp->content_type = c->resp->docker_content_digest = NULL;
+                c->resp->www_authenticate = NULL;
+                return n;
+        }
+        set_header(&c->resp->content_type, header_value(p, n, "Content-Type"));
+        set_header(&c->resp->docker_content_digest,
+                   header_value(p, n, "Docker-Content-Digest"));
+        set_header(&c->resp->www_authenticate, header_value(p, n, "WWW-Authenticate"));
+        return n;
+}
+
+static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
+{
+        Ctx *c = ud;
+        size_t n = size * nmemb;
+        long status = 0;
+
+        curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+        if (c->req->sink && status >= 200 && status < 300) {
+                int r = c->req->sink(c->req->sink_userdata, p, n);
+                if (r < 0) {
+                        c->resp->sink_error = -r;
+                        return 0; /* aborts the transfer */
+                }
+                return n;
+        }
+        /* Error bodies and small documents: keep up to the cap, then stop. */
+        if (ross_buf_append(&c->resp->body, p, n) < 0)
+                return 0;
+        return n;
+}
+
+int ross_http_do(const RossHttpRequest *req, RossHttpResponse *resp, RossError *err)
+{
+        struct curl_slist *hdrs = NULL;
+        char errbuf[CURL_ERROR_SIZE] = "";
+        CURL *curl = curl_easy_init();
+        Ctx c = {.curl = curl, .req = req, .resp = resp};
+        CURLcode rc;
+        int r = 0;
+
+        if (!curl)
+                return ross_errx(err, ENOMEM, "cannot create HTTP handle");
+
+        memset(resp, 0, sizeof(*resp));
+        resp->content_length = -1;
+        resp->body.cap = req->body_cap ? req->body_cap : 64 * 1024;
+
+        for (const char *const *h = req->headers; h && *h; h++)
+                hdrs = curl_slist_append(hdrs, *h);
+
+        curl_easy_setopt(curl, CURLOPT_URL, req->url);
+        curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
+        curl_easy_setopt(curl, CURLOPT_USERAGENT, "ross/" ROSS_VERSION);
+        curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+        curl_easy_setopt(curl, CURLOPT_MAXREDIRS, (long)MAX_REDIRECTS);
+        curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 30L);
+        /* A stalled transfer (under 1 byte/s for 60 s) is a broken connection. */
+        curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+        curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, 60L);
+        if (req->timeout_s > 0)
+                curl_easy_setopt(curl, CURLOPT_TIMEOUT, req->timeout_s);
+        curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+        curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+        curl_easy_setopt(curl, CURLOPT_HEADERDATA, &c);
+        curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+        curl_easy_setopt(curl, CURLOPT_WRITEDATA, &c);
+        curl_easy_setopt(curl, CURLOPT_CAPATH, "/etc/ssl/certs");
+        if (req->cainfo)
+                curl_easy_setopt(curl, CURLOPT_CAINFO, req->cainfo);
+        if (req->head)
+                curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+        if (req->resume_from > 0)
+                curl_easy_setopt(curl, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)req->resume_from);
+        if (req->bearer) {
+                curl_easy_setopt(curl, CURLOPT_HTTPAUTH, CURLAUTH_BEARER);
+                curl_easy_setopt(curl, CURLOPT_XOAUTH2_BEARER, req->bearer);
+        } else if (req->basic_user) {
+                curl_easy_setopt(curl, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+                curl_easy_setopt(curl, CURLOPT_USERNAME, req->basic_user);
+                curl_easy_setopt(curl, CURLOPT_PASSWORD, req->basic_pass ? req->basic_pass : "");
+        }
+
+        log_debug("http: %s %s%s", req->head ? "HEAD" : "GET", req->url,
+                  req->resume_from ? " (resuming)" : "");
+        rc = curl_easy_perform(curl);
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &resp->status);
+        curl_off_t cl = -1;
+        curl_easy_getinfo(curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+        resp->content_length = cl;
+
+        if (rc != CURLE_OK) {
+                if (resp->sink_error)
+                        r = -resp->sink_error; /* the sink set its own message */
+                else if (rc == CURLE_WRITE_ERROR && resp->body.overflowed)
+                        r = ross_errx(err, EFBIG, "%s: response larger than %zu bytes", req->url,
+                                      resp->body.cap);
+                else {
+                        int e = EIO;
+                        switch (rc) {
+                        case CURLE_COULDNT_CONNECT:
+                                e = ECONNREFUSED;
+                                break;
+                        case CURLE_COULDNT_RESOLVE_HOST:
+                                e = EHOSTUNREACH;
+                                break;
+                        case CURLE_OPERATION_TIMEDOUT:
+                                e = ETIMEDOUT;
+                                break;
+                        case CURLE_PEER_FAILED_VERIFICATION:
+                        case CURLE_SSL_CONNECT_ERROR:
+                        case CURLE_SSL_CACERT_BADFILE:
+                                e = EPROTO;
+                                break;
+                        case CURLE_RANGE_ERROR:
+                                e = ERANGE;
+                                break;
+                        case CURLE_PARTIAL_FILE:
+                        case CURLE_RECV_ERROR:
+                        case CURLE_GOT_NOTHING:
+                                e = ECONNRESET;
+                                break;
+                        default:
+                                break;
+                        }
+                        r = ross_errx(err, e, "%s: %s", req->url,
+                                      errbuf[0] ? errbuf : curl_easy_strerror(rc));
+                }
+                log_debug("http: %s failed: curl %d (%s)", req->url, (int)rc,
+                          errbuf[0] ? errbuf : curl_easy_strerror(rc));
+        } else
+                log_debug("http: %s -> %ld", req->url, resp->status);
+
+        curl_slist_free_all(hdrs);
+        curl_easy_cleanup(curl);
+        return r;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../basic/buf.h"
+#include "../basic/err.h"
+
+/* Streams a 2xx body; returns 0 to go on, negative errno to abort the transfer. */
+typedef int (*RossHttpSink)(void *userdata, const char *p, size_t n);
+
+typedef struct RossHttpRequest {
+        const char *url;
+        bool head;
+        const char *const *headers; /* NULL-terminated "Name: value" lines */
+        const char *bearer;         /* Authorization: Bearer */
+        const char *basic_user;     /* Authorization: Basic */
+        const char *basic_pass;
+        const char *cainfo;         /* extra CA file, NULL for system CAs only */
+        size_t body_cap;            /* max bytes kept in response body (non-streamed) */
+        uint64_t resume_from;       /* Range: bytes=N- */
+        RossHttpSink sink;          /* if set, 2xx bodies go here instead of into body */
+        void *sink_userdata;
+        long timeout_s;             /* whole request; 0: none (streams use a stall timer) */
+} RossHttpRequest;
+
+typedef struct RossHttpResponse {
+        long status;
+        char *content_type;
+        char *docker_content_digest;
+        char *www_authenticate;
+        int64_t content_length; /* -1 if unknown */
+        RossBuf body;           /* error and small bodies, capped */
+        int sink_error;         /* errno the sink returned, if it aborted */
+} RossHttpResponse;
+
+void ross_http_response_free(RossHttpResponse *r);
+/* Perform a request. Transport failures are errors (named by URL); HTTP statuses are not. */
+int ross_http_do(const RossHttpRequest *req, RossHttpResponse *resp, RossError *err);
+/* One-time global init; call before threads start. */
+void ross_http_global_init(void);
