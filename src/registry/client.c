@@ -465,8 +465,11 @@ static int blob_sink(void *ud, const char *p, size_t n)
         int r = ross_ingest_write(s->in, p, n, &s->err);
         if (r < 0)
                 return r;
-        if (s->progress)
-                s->progress(s->userdata, ross_ingest_offset(s->in), s->size);
+        if (s->progress) {
+                r = s->progress(s->userdata, ross_ingest_offset(s->in), s->size);
+                if (r < 0)
+                        return ross_errx(&s->err, -r, "download cancelled");
+        }
         return 0;
 }
 

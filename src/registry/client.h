@@ -42,8 +42,9 @@ int ross_registry_get_manifest(RossRegistry *reg, const char *repo, const char *
 int ross_registry_get_blob(RossRegistry *reg, const char *repo, const RossDescriptor *d,
                            size_t max, RossFetched *ret, RossError *err);
 
-/* Called as bytes arrive: total bytes so far of size. */
-typedef void (*RossBlobProgress)(void *userdata, uint64_t current, int64_t size);
+/* Called as bytes arrive: total bytes so far of size. A negative errno aborts the download
+ * (a pull cancelled because another layer failed). */
+typedef int (*RossBlobProgress)(void *userdata, uint64_t current, int64_t size);
 
 /* Stream a blob into the content store, verified, with resume and retries. */
 int ross_registry_fetch_blob(RossRegistry *reg, const char *repo, const RossDescriptor *d,

@@ -47,6 +47,11 @@ void ross_content_free(RossContent *c)
         free(c);
 }
 
+const char *ross_content_blobs_dir(RossContent *c)
+{
+        return c->blobs_dir;
+}
+
 char *ross_content_path(RossContent *c, const char *digest)
 {
         return xasprintf("%s/%s", c->blobs_dir, digest + 7);

@@ -16,6 +16,8 @@ typedef struct RossContent RossContent;
 int ross_content_open(const char *data_dir, RossContent **ret, RossError *err);
 void ross_content_free(RossContent *c);
 
+/* The directory holding blobs by hex digest. */
+const char *ross_content_blobs_dir(RossContent *c);
 /* Path of a blob (digest must be valid); caller frees. */
 char *ross_content_path(RossContent *c, const char *digest);
 /* true if the blob is present with this size (size < 0: any size). */

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "../basic/err.h"
+#include "../registry/auth.h"
+#include "../registry/client.h"
+#include "../store/content.h"
+#include "../store/db.h"
+
+/* The image service: what the daemon's image endpoints call. */
+typedef struct RossImages {
+        RossDb *db;
+        RossContent *content;
+        const RossRegistryConfig *registry;
+        int max_concurrent_downloads;
+} RossImages;
+
+/* Progress as Docker's pull stream has it: id is a short layer id or a tag, or NULL. */
+typedef void (*RossPullEventFn)(void *userdata, const char *id, const char *status,
+                                int64_t current, int64_t total);
+
+typedef struct RossPullOptions {
+        const char *reference;
+        const char *platform; /* "os/arch[/variant]" or NULL for the host's */
+        const RossCreds *creds;
+        RossPullEventFn event;
+        void *userdata;
+} RossPullOptions;
+
+/* A pull in two steps, so a caller can report a bad reference or a missing manifest as an
+ * error status before it starts streaming progress. */
+typedef struct RossPull RossPull;
+
+/* Parse the reference, fetch and check manifest(s) and config. No disk writes. */
+int ross_pull_prepare(RossImages *s, const RossPullOptions *o, RossPull **ret, RossError *err);
+/* Download what is missing, store it, record the image. On failure nothing of it remains. */
+int ross_pull_run(RossPull *p, RossError *err);
+/* Image id once prepared. */
+const char *ross_pull_image_id(RossPull *p);
+void ross_pull_free(RossPull *p);
+
+/* Docker's ImageSummary list, newest first. */
+json_t *ross_images_list(RossImages *s);
+/* Docker's ImageInspect for name, id or id prefix. */
+int ross_images_inspect(RossImages *s, const char *name, json_t **ret, RossError *err);
+/* Untag and/or delete as `docker rmi` does; the report is [{"Untagged"|"Deleted": ...}]. */
+int ross_images_remove(RossImages *s, const char *name, bool force, json_t **ret_report,
+                       RossError *err);
+/* Point repo:tag (tag NULL: latest) at the image name resolves to. */
+int ross_images_tag(RossImages *s, const char *name, const char *repo, const char *tag,
+                    RossError *err);
+/* Remove blobs that no image references and leftover ingest files. */
+int ross_images_gc(RossImages *s, RossError *err);

@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <dirent.h>
+#include <time.h>
+
+#include "../basic/log.h"
+#include "../ref/reference.h"
+#include "../registry/manifest.h"
+#include "images.h"
+
+/* RFC 3339 to Unix seconds; 0 when unparsable. */
+static int64_t parse_time(const char *s)
+{
+        struct tm tm = {};
+        if (STR_EMPTY(s) || !strptime(s, "%Y-%m-%dT%H:%M:%S", &tm))
+                return 0;
+        return (int64_t)timegm(&tm);
+}
+
+static json_t *load_config(RossImages *s, const char *id)
+{
+        _cleanup_free_ char *body = NULL;
+        size_t len;
+        if (ross_content_read(s->content, id, ROSS_CONFIG_MAX, &body, &len, NULL) < 0)
+                return NULL;
+        return json_loadb(body, len, 0, NULL);
+}
+
+json_t *ross_images_list(RossImages *s)
+{
+        json_t *rows = ross_db_image_list(s->db), *row, *out = json_array();
+        size_t i;
+
+        json_array_foreach(rows, i, row)
+        {
+                const char *id = json_string_value(json_object_get(row, "Id"));
+                json_t *cfg = load_config(s, id);
+                json_t *labels = json_object_get(json_object_get(cfg, "config"), "Labels");
+                json_int_t size = json_integer_value(json_object_get(row, "Size"));
+                json_t *o = json_pack(
+                        "{s:s, s:s, s:O, s:O, s:I, s:I, s:I, s:I, s:O, s:I}", "Id", id,
+                        "ParentId", "", "RepoTags", json_object_get(row, "RepoTags"),
+                        "RepoDigests", json_object_get(row, "RepoDigests"), "Created",
+                        (json_int_t)parse_time(
+                                json_string_value(json_object_get(row, "Created"))),
+                        "Size", size, "SharedSize", (json_int_t)-1, "VirtualSize", size,
+                        "Labels", json_is_object(labels) ? labels : json_object(), "Containers",
+                        (json_int_t)-1);
+                json_array_append_new(out, o);
+                json_decref(cfg);
+        }
+        json_decref(rows);
+        return out;
+}
+
+int ross_images_inspect(RossImages *s, const char *name, json_t **ret, RossError *err)
+{
+        _cleanup_free_ char *id = NULL;
+        int r = ross_db_image_resolve(s->db, name, &id, err);
+        if (r < 0)
+                return r;
+        json_t *row = ross_db_image_get(s->db, id);
+        if (!row)
+                return ross_errx(err, ENOENT, "No such image: %s", name);
+        json_t *cfg = load_config(s, id);
+        json_t *rootfs = json_object_get(cfg, "rootfs");
+        json_t *c = json_object_get(cfg, "config");
+        const char *created = json_string_value(json_object_get(row, "Created"));
+        json_t *o = json_pack(
+                "{s:s, s:O, s:O, s:s, s:s, s:s, s:s, s:s, s:O, s:O, s:s, s:s, s:I, s:I, s:{s:s, "
+                "s:{}}, s:{s:s, s:O}, s:{s:s}}",
+                "Id", id, "RepoTags", json_object_get(row, "RepoTags"), "RepoDigests",
+                json_object_get(row, "RepoDigests"), "Parent", "", "Comment",
+                json_string_value(json_object_get(cfg, "comment")) ?: "", "Created",
+                created ? created : "", "DockerVersion",
+                json_string_value(json_object_get(cfg, "docker_version")) ?: "", "Author",
+                json_string_value(json_object_get(cfg, "author")) ?: "", "Config",
+                json_is_object(c) ? c : json_null(), "ContainerConfig",
+                json_is_object(c) ? c : json_null(), "Architecture",
+                json_string_value(json_object_get(row, "Architecture")) ?: "", "Os",
+                json_string_value(json_object_get(row, "Os")) ?: "", "Size",
+                json_integer_value(json_object_get(row, "Size")), "VirtualSize",
+                json_integer_value(json_object_get(row, "Size")), "GraphDriver", "Name", "ross",
+                "Data", "RootFS", "Type", "layers", "Layers",
+                json_object_get(rootfs, "diff_ids") ?: json_array(), "Metadata",
+                "LastTagTime", "0001-01-01T00:00:00Z");
+        if (json_object_get(row, "Variant"))
+                json_object_set(o, "Variant", json_object_get(row, "Variant"));
+        json_decref(cfg);
+        json_decref(row);
+        if (!o)
+                return ross_errx(err, EIO, "inspect %s: cannot build response", name);
+        *ret = o;
+        return 0;
+}
+
+static void report(json_t *rep, const char *key, const char *value)
+{
+        json_array_append_new(rep, json_pack("{s:s}", key, value));
+}
+
+static int delete_image(RossImages *s, const char *id, json_t *rep, RossError *err)
+{
+        json_t *orphans = NULL, *v;
+        size_t i;
+        int r = ross_db_image_delete(s->db, id, &orphans, err);
+        if (r < 0)
+                return r;
+        json_array_foreach(orphans, i, v)
+        {
+                log_debug("removing blob %s", json_string_value(v));
+                ross_content_remove(s->content, json_string_value(v));
+        }
+        json_decref(orphans);
+        report(rep, "Deleted", id);
+        return 0;
+}
+
+int ross_images_remove(RossImages *s, const char *name, bool force, json_t **ret_report,
+                       RossError *err)
+{
+        _cleanup_free_ char *id = NULL;
+        json_t *rep = json_array();
+        RossRef ref = {};
+        int r;
+
+        r = ross_db_image_resolve(s->db, name, &id, err);
+        if (r < 0)
+                goto out;
+
+        /* Removing by tag only untags, unless it was the image's last tag. */
+        bool by_tag = false;
+        if (ross_ref_parse(name, &ref, NULL) == 0 && !ref.digest) {
+                _cleanup_free_ char *nt = ross_ref_string(&ref);
+                _cleanup_free_ char *tid = NULL;
+                if (ross_db_tag_get(s->db, nt, &tid) == 0 && STREQ(tid, id)) {
+                        by_tag = true;
+                        r = ross_db_tag_remove(s->db, nt, err);
+                        if (r < 0)
+                                goto out;
+                        _cleanup_free_ char *fam = ross_ref_familiar(nt);
+                        report(rep, "Untagged", fam);
+                }
+        }
+
+        json_t *row = ross_db_image_get(s->db, id);
+        json_t *tags = json_object_get(row, "RepoTags");
+        if (!by_tag && json_array_size(tags) > 1 && !force) {
+                char short_id[13];
+                snprintf(short_id, sizeof(short_id), "%.12s", id + 7);
+                r = ross_errx(err, EBUSY,
+                              "conflict: unable to delete %s (must be forced) - image is "
+                              "referenced in multiple repositories",
+                              short_id);
+                json_decref(row);
+                goto out;
+        }
+        if (by_tag && json_array_size(tags) > 0) {
+                json_decref(row);
+                goto done; /* other tags keep it */
+        }
+        json_t *t, *dg;
+        size_t i;
+        json_array_foreach(tags, i, t) report(rep, "Untagged", json_string_value(t));
+        json_array_foreach(json_object_get(row, "RepoDigests"), i, dg)
+                report(rep, "Untagged", json_string_value(dg));
+        json_decref(row);
+        r = delete_image(s, id, rep, err);
+        if (r < 0)
+                goto out;
+done:
+        *ret_report = rep;
+        rep = NULL;
+        r = 0;
+out:
+        ross_ref_free(&ref);
+        json_decref(rep);
+        return r;
+}
+
+int ross_images_tag(RossImages *s, const char *name, const char *repo, const char *tag,
+                    RossError *err)
+{
+        _cleanup_free_ char *id = NULL, *target = NULL, *nt = NULL;
+        RossRef ref = {};
+        int r;
+
+        r = ross_db_image_resolve(s->db, name, &id, err);
+        if (r < 0)
+                return r;
+        target = STR_EMPTY(tag) ? xstrdup(repo) : xasprintf("%s:%s", repo, tag);
+        r = ross_ref_parse(target, &ref, err);
+        if (r < 0)
+                return r;
+        if (ref.digest) {
+                ross_ref_free(&ref);
+                return ross_errx(err, EINVAL, "refusing to create a tag with a digest reference");
+        }
+        nt = ross_ref_string(&ref);
+        ross_ref_free(&ref);
+        return ross_db_tag_set(s->db, nt, id, err);
+}
+
+int ross_images_gc(RossImages *s, RossError *err)
+{
+        json_t *refs = ross_db_referenced_blobs(s->db);
+        const char *dir = ross_content_blobs_dir(s->content);
+        DIR *d = opendir(dir);
+        struct dirent *de;
+        int removed = 0;
+
+        ross_content_clean_ingest(s->content);
+        if (!d) {
+                json_decref(refs);
+                return ross_err(err, errno, "open blob directory '%s'", dir);
+        }
+        while ((de = readdir(d))) {
+                char digest[ROSS_DIGEST_LEN + 8];
+                snprintf(digest, sizeof(digest), "sha256:%s", de->d_name);
+                if (!ross_digest_valid(digest) || json_object_get(refs, digest))
+                        continue;
+                log_debug("gc: removing unreferenced blob %s", digest);
+                if (ross_content_remove(s->content, digest) == 0)
+                        removed++;
+        }
+        closedir(d);
+        json_decref(refs);
+        return removed;
+}

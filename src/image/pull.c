@@ -1,0 +1,427 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
+
+#include "../basic/log.h"
+#include "../ref/reference.h"
+#include "images.h"
+
+struct RossPull {
+        RossImages *s;
+        RossPullOptions o;
+        RossRef ref;
+        char *familiar; /* "alpine:latest" as the user sees it */
+        RossRegistry *reg;
+        RossPlatform platform;
+
+        RossFetched top;      /* what the tag or digest points at */
+        RossFetched manifest; /* the image manifest (== top unless top is an index) */
+        bool has_index;
+        RossManifest m;
+        RossFetched config;
+        RossImageConfig cfg;
+};
+
+typedef struct Layer {
+        RossPull *p;
+        const RossDescriptor *d;
+        char short_id[13];
+        bool present; /* already in the store before this pull */
+        bool fetched; /* committed by this pull */
+        struct timespec last_event;
+        RossError err;
+        int r;
+} Layer;
+
+typedef struct Work {
+        RossPull *p;
+        Layer *layers;
+        size_t n;
+        size_t next;
+        pthread_mutex_t lock;
+        atomic_bool cancel;
+} Work;
+
+static void emit(RossPull *p, const char *id, const char *status, int64_t cur, int64_t total)
+{
+        if (p->o.event)
+                p->o.event(p->o.userdata, id, status, cur, total);
+}
+
+void ross_pull_free(RossPull *p)
+{
+        if (!p)
+                return;
+        ross_ref_free(&p->ref);
+        free(p->familiar);
+        ross_registry_free(p->reg);
+        ross_fetched_free(&p->top);
+        ross_fetched_free(&p->manifest);
+        ross_manifest_free(&p->m);
+        ross_fetched_free(&p->config);
+        ross_config_free(&p->cfg);
+        free(p);
+}
+
+const char *ross_pull_image_id(RossPull *p)
+{
+        return p->m.config.digest;
+}
+
+static int prepare(RossPull *p, RossError *err)
+{
+        RossManifestKind kind;
+        _cleanup_free_ char *mt = NULL;
+        const char *reference = p->ref.digest ? p->ref.digest : p->ref.tag;
+        int r;
+
+        r = ross_registry_get_manifest(p->reg, p->ref.path, reference, &p->top, err);
+        if (r < 0)
+                return r;
+        r = ross_manifest_kind(p->top.content_type, p->top.body, p->top.len, &kind, &mt, err);
+        if (r < 0)
+                return r;
+
+        if (kind == ROSS_KIND_INDEX) {
+                RossDescriptor d = {};
+                RossManifestKind k2;
+                _cleanup_free_ char *mt2 = NULL;
+                p->has_index = true;
+                r = ross_index_select(p->top.body, p->top.len, &p->platform, &d, err);
+                if (r < 0)
+                        return r;
+                log_debug("pull %s: platform entry %s", p->familiar, d.digest);
+                r = ross_registry_get_manifest(p->reg, p->ref.path, d.digest, &p->manifest, err);
+                ross_descriptor_free(&d);
+                if (r < 0)
+                        return r;
+                r = ross_manifest_kind(p->manifest.content_type, p->manifest.body,
+                                       p->manifest.len, &k2, &mt2, err);
+                if (r < 0)
+                        return r;
+                if (k2 != ROSS_KIND_MANIFEST)
+                        return ross_errx(err, EBADMSG,
+                                         "manifest list entry is not an image manifest");
+        } else {
+                p->manifest = p->top;
+                memset(&p->top, 0, sizeof(p->top));
+                memcpy(p->top.digest, p->manifest.digest, sizeof(p->top.digest));
+        }
+
+        r = ross_manifest_parse(p->manifest.body, p->manifest.len, &p->m, err);
+        if (r < 0)
+                return r;
+
+        /* The config is small and names the image; take it from the store when we have it. */
+        if (ross_content_has(p->s->content, p->m.config.digest, p->m.config.size)) {
+                r = ross_content_read(p->s->content, p->m.config.digest, ROSS_CONFIG_MAX,
+                                      &p->config.body, &p->config.len, err);
+                if (r == 0)
+                        memcpy(p->config.digest, p->m.config.digest, sizeof(p->config.digest));
+        } else
+                r = -ENOENT;
+        if (r < 0) {
+                r = ross_registry_get_blob(p->reg, p->ref.path, &p->m.config, ROSS_CONFIG_MAX,
+                                           &p->config, err);
+                if (r < 0)
+                        return ross_err_prefix(err, "image config");
+        }
+        r = ross_config_parse(p->config.body, p->config.len, &p->cfg, err);
+        if (r < 0)
+                return r;
+        if (p->cfg.n_diff_ids != p->m.n_layers)
+                return ross_errx(err, EBADMSG,
+                                 "image config lists %zu layers (diff_ids) but the manifest has "
+                                 "%zu",
+                                 p->cfg.n_diff_ids, p->m.n_layers);
+        if (!p->has_index && p->o.platform && !STREQ(p->cfg.os, p->platform.os)) {
+                char buf[96];
+                return ross_errx(err, ENOENT, "image is for %s/%s, not %s", p->cfg.os,
+                                 p->cfg.arch, ross_platform_format(&p->platform, buf, sizeof(buf)));
+        }
+        return 0;
+}
+
+int ross_pull_prepare(RossImages *s, const RossPullOptions *o, RossPull **ret, RossError *err)
+{
+        RossPull *p = xcalloc(1, sizeof(*p));
+        int r;
+
+        p->s = s;
+        p->o = *o;
+        r = ross_ref_parse(o->reference, &p->ref, err);
+        if (r < 0)
+                goto fail;
+        {
+                _cleanup_free_ char *full = ross_ref_string(&p->ref);
+                p->familiar = ross_ref_familiar(full);
+        }
+        r = ross_platform_parse(o->platform, &p->platform, err);
+        if (r < 0)
+                goto fail;
+        r = ross_registry_new(s->registry, p->ref.domain, o->creds, &p->reg, err);
+        if (r < 0)
+                goto fail;
+        r = prepare(p, err);
+        if (r < 0)
+                goto fail;
+        *ret = p;
+        return 0;
+fail:
+        if (p->familiar)
+                ross_err_prefix(err, "pull %s", p->familiar);
+        ross_pull_free(p);
+        return r;
+}
+
+static int on_progress(void *ud, uint64_t cur, int64_t total)
+{
+        Layer *l = ud;
+        struct timespec now;
+
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long ms = (now.tv_sec - l->last_event.tv_sec) * 1000 +
+                  (now.tv_nsec - l->last_event.tv_nsec) / 1000000;
+        if (ms >= 100 || (int64_t)cur == total) {
+                l->last_event = now;
+                emit(l->p, l->short_id, "Downloading", (int64_t)cur, total);
+        }
+        return 0;
+}
+
+typedef struct LayerCtx {
+        Layer *l;
+        Work *w;
+} LayerCtx;
+
+static int on_progress_ctx(void *ud, uint64_t cur, int64_t total)
+{
+        LayerCtx *c = ud;
+        if (atomic_load(&c->w->cancel))
+                return -ECANCELED;
+        return on_progress(c->l, cur, total);
+}
+
+static void fetch_layer(Work *w, Layer *l)
+{
+        LayerCtx ctx = {.l = l, .w = w};
+        RossPull *p = w->p;
+
+        emit(p, l->short_id, "Downloading", 0, l->d->size);
+        l->r = ross_registry_fetch_blob(p->reg, p->ref.path, l->d, p->s->content,
+                                        on_progress_ctx, &ctx, &l->err);
+        if (l->r < 0) {
+                atomic_store(&w->cancel, true);
+                return;
+        }
+        l->fetched = true;
+        emit(p, l->short_id, "Verifying Checksum", -1, -1);
+        emit(p, l->short_id, "Download complete", -1, -1);
+}
+
+static void *worker(void *ud)
+{
+        Work *w = ud;
+        for (;;) {
+                pthread_mutex_lock(&w->lock);
+                size_t i = w->next;
+                while (i < w->n && w->layers[i].present)
+                        i++;
+                w->next = i + 1;
+                pthread_mutex_unlock(&w->lock);
+                if (i >= w->n || atomic_load(&w->cancel))
+                        break;
+                fetch_layer(w, &w->layers[i]);
+        }
+        return NULL;
+}
+
+/* Remove what this pull stored if no image took it. */
+static void undo(RossPull *p, Layer *layers, size_t n, bool config_stored)
+{
+        json_t *refs = ross_db_referenced_blobs(p->s->db);
+        for (size_t i = 0; i < n; i++)
+                if (layers[i].fetched && !json_object_get(refs, layers[i].d->digest))
+                        ross_content_remove(p->s->content, layers[i].d->digest);
+        if (config_stored && !json_object_get(refs, p->m.config.digest))
+                ross_content_remove(p->s->content, p->m.config.digest);
+        json_decref(refs);
+}
+
+static int record(RossPull *p, RossError *err)
+{
+        size_t n = p->m.n_layers + 3, k = 0;
+        _cleanup_free_ RossImageBlob *blobs = xcalloc(n, sizeof(RossImageBlob));
+        _cleanup_free_ char *name = ross_ref_name(&p->ref);
+        int64_t size = 0;
+        int r;
+
+        if (p->has_index) {
+                r = ross_content_put(p->s->content, p->top.digest, p->top.body, p->top.len, err);
+                if (r < 0)
+                        return r;
+                blobs[k++] = (RossImageBlob){p->top.digest, (int64_t)p->top.len, NULL, "index"};
+        }
+        r = ross_content_put(p->s->content, p->manifest.digest, p->manifest.body,
+                             p->manifest.len, err);
+        if (r < 0)
+                return r;
+        blobs[k++] = (RossImageBlob){p->manifest.digest, (int64_t)p->manifest.len,
+                                     p->m.media_type, "manifest"};
+        blobs[k++] = (RossImageBlob){p->m.config.digest, p->m.config.size,
+                                     p->m.config.media_type, "config"};
+        for (size_t i = 0; i < p->m.n_layers; i++) {
+                blobs[k++] = (RossImageBlob){p->m.layers[i].digest, p->m.layers[i].size,
+                                             p->m.layers[i].media_type, "layer"};
+                size += p->m.layers[i].size;
+        }
+
+        RossImageRecord rec = {
+                .id = p->m.config.digest,
+                .name = name,
+                .tag = p->ref.tag,
+                .repo_digest = p->top.digest,
+                .created = p->cfg.created,
+                .os = p->cfg.os,
+                .arch = p->cfg.arch,
+                .variant = p->cfg.variant,
+                .size = size,
+                .blobs = blobs,
+                .n_blobs = k,
+        };
+        return ross_db_image_put(p->s->db, &rec, err);
+}
+
+static bool all_present(RossPull *p)
+{
+        if (!ross_db_image_exists(p->s->db, p->m.config.digest) ||
+            !ross_content_has(p->s->content, p->m.config.digest, p->m.config.size))
+                return false;
+        for (size_t i = 0; i < p->m.n_layers; i++)
+                if (!ross_content_has(p->s->content, p->m.layers[i].digest, p->m.layers[i].size))
+                        return false;
+        return true;
+}
+
+static int run(RossPull *p, RossError *err)
+{
+        _cleanup_free_ char *status = NULL;
+        const char *tag_or_digest = p->ref.tag ? p->ref.tag : p->ref.digest;
+        char pulling[512];
+        int r;
+
+        snprintf(pulling, sizeof(pulling), "Pulling from %s", p->ref.path);
+        emit(p, tag_or_digest, pulling, -1, -1);
+
+        if (all_present(p)) {
+                _cleanup_free_ char *old = NULL;
+                _cleanup_free_ char *name = ross_ref_name(&p->ref);
+                _cleanup_free_ char *nt = p->ref.tag ? xasprintf("%s:%s", name, p->ref.tag) : NULL;
+                bool moved = nt && (ross_db_tag_get(p->s->db, nt, &old) < 0 ||
+                                    !STREQ(old, p->m.config.digest));
+                r = record(p, err);
+                if (r < 0)
+                        return r;
+                _cleanup_free_ char *d = xasprintf("Digest: %s", p->top.digest);
+                emit(p, NULL, d, -1, -1);
+                status = xasprintf("Status: %s for %s",
+                                   moved ? "Downloaded newer image" : "Image is up to date",
+                                   p->familiar);
+                emit(p, NULL, status, -1, -1);
+                return 0;
+        }
+
+        size_t n = p->m.n_layers;
+        _cleanup_free_ Layer *layers = xcalloc(n ? n : 1, sizeof(Layer));
+        Work w = {.p = p, .layers = layers, .n = n};
+        pthread_mutex_init(&w.lock, NULL);
+        int max = p->s->max_concurrent_downloads > 0 ? p->s->max_concurrent_downloads : 3;
+        size_t todo = 0;
+
+        for (size_t i = 0; i < n; i++) {
+                Layer *l = &layers[i];
+                l->p = p;
+                l->d = &p->m.layers[i];
+                snprintf(l->short_id, sizeof(l->short_id), "%.12s", l->d->digest + 7);
+                /* The same blob twice in one image: fetch it once. */
+                for (size_t j = 0; j < i; j++)
+                        if (STREQ(layers[j].d->digest, l->d->digest))
+                                l->present = true;
+                if (!l->present && ross_content_has(p->s->content, l->d->digest, l->d->size)) {
+                        l->present = true;
+                        emit(p, l->short_id, "Already exists", -1, -1);
+                } else if (!l->present) {
+                        emit(p, l->short_id, "Pulling fs layer", -1, -1);
+                        todo++;
+                }
+        }
+        size_t waiting = 0;
+        for (size_t i = 0; i < n; i++)
+                if (!layers[i].present && waiting++ >= (size_t)max)
+                        emit(p, layers[i].short_id, "Waiting", -1, -1);
+
+        int nthreads = todo < (size_t)max ? (int)todo : max;
+        pthread_t th[64];
+        if (nthreads > (int)ELEMENTSOF(th))
+                nthreads = (int)ELEMENTSOF(th);
+        int started = 0;
+        for (int i = 0; i < nthreads; i++) {
+                if (pthread_create(&th[i], NULL, worker, &w) != 0)
+                        break;
+                started++;
+        }
+        if (started == 0 && todo > 0)
+                worker(&w);
+        for (int i = 0; i < started; i++)
+                pthread_join(th[i], NULL);
+        pthread_mutex_destroy(&w.lock);
+
+        r = 0;
+        for (size_t i = 0; i < n; i++)
+                if (layers[i].r < 0 && layers[i].r != -ECANCELED) {
+                        if (err)
+                                *err = layers[i].err;
+                        r = layers[i].r;
+                        break;
+                }
+        if (r == 0)
+                for (size_t i = 0; i < n; i++)
+                        if (!layers[i].present && !layers[i].fetched) {
+                                r = layers[i].r < 0 ? layers[i].r : -EIO;
+                                if (err)
+                                        *err = layers[i].err;
+                                break;
+                        }
+        bool config_stored = false;
+        if (r == 0) {
+                config_stored = !ross_content_has(p->s->content, p->m.config.digest, -1);
+                r = ross_content_put(p->s->content, p->m.config.digest, p->config.body,
+                                     p->config.len, err);
+        }
+        if (r == 0)
+                r = record(p, err);
+        if (r < 0) {
+                undo(p, layers, n, config_stored);
+                return r;
+        }
+        for (size_t i = 0; i < n; i++)
+                if (layers[i].fetched)
+                        emit(p, layers[i].short_id, "Pull complete", -1, -1);
+
+        _cleanup_free_ char *d = xasprintf("Digest: %s", p->top.digest);
+        emit(p, NULL, d, -1, -1);
+        status = xasprintf("Status: Downloaded newer image for %s", p->familiar);
+        emit(p, NULL, status, -1, -1);
+        return 0;
+}
+
+int ross_pull_run(RossPull *p, RossError *err)
+{
+        int r = run(p, err);
+        if (r < 0)
+                ross_err_prefix(err, "pull %s", p->familiar);
+        else
+                log_debug("pull %s: image %s", p->familiar, p->m.config.digest);
+        return r;
+}
