@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ross-daemon: serves the Docker-compatible API. Thin: flags here, work in libross. */
+#include <getopt.h>
+#include <signal.h>
+
+#include "api/server.h"
+#include "basic/log.h"
+#include "config.h"
+#include "daemon/daemon.h"
+#include "registry/http.h"
+
+static void usage(FILE *f)
+{
+        fprintf(f,
+                "Usage: ross-daemon start [OPTIONS]\n"
+                "\n"
+                "Run the Ross daemon: a Docker-compatible API on a unix socket.\n"
+                "\n"
+                "Options:\n"
+                "  --data-dir DIR                  images, blobs and metadata (default %s)\n"
+                "  --run-dir DIR                   runtime state (default %s)\n"
+                "  --socket PATH                   API socket, mode 0660 (default RUN-DIR/ross.sock)\n"
+                "  --insecure-registry HOST[:PORT] allow plain HTTP to this registry (repeatable)\n"
+                "  --max-concurrent-downloads N    parallel layer downloads per pull (default 3)\n"
+                "  --certs-dir DIR                 per-registry CAs as DIR/HOST[:PORT]/ca.crt\n"
+                "                                  (default /etc/ross/certs.d)\n"
+                "  --log-level LEVEL               debug, info, warn or error (default info;\n"
+                "                                  the ROSS_LOG environment variable sets it too)\n"
+                "  -h, --help                      show this help\n"
+                "  --version                       show the version\n",
+                ROSS_DEFAULT_DATA_DIR, ROSS_DEFAULT_RUN_DIR);
+}
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+        stop_requested = sig;
+}
+
+int main(int argc, char **argv)
+{
+        enum { OPT_DATA = 256, OPT_RUN, OPT_SOCKET, OPT_INSECURE, OPT_MAXDL, OPT_CERTS, OPT_LOG,
+               OPT_VERSION };
+        static const struct option opts[] = {
+                {"data-dir", required_argument, NULL, OPT_DATA},
+                {"run-dir", required_argument, NULL, OPT_RUN},
+                {"socket", required_argument, NULL, OPT_SOCKET},
+                {"insecure-registry", required_argument, NULL, OPT_INSECURE},
+                {"max-concurrent-downloads", required_argument, NULL, OPT_MAXDL},
+                {"certs-dir", required_argument, NULL, OPT_CERTS},
+                {"log-level", required_argument, NULL, OPT_LOG},
+                {"help", no_argument, NULL, 'h'},
+                {"version", no_argument, NULL, OPT_VERSION},
+                {},
+        };
+        RossDaemon d = {};
+        RossError err = {};
+        RossServer *server = NULL;
+        int c;
+
+        ross_log_set_prefix("ross-daemon");
+        ross_log_from_env();
+
+        if (argc >= 2 && (STREQ(argv[1], "--help") || STREQ(argv[1], "-h"))) {
+                usage(stdout);
+                return 0;
+        }
+        if (argc >= 2 && STREQ(argv[1], "--version")) {
+                printf("ross-daemon %s\n", ROSS_VERSION);
+                return 0;
+        }
+        if (argc < 2 || !STREQ(argv[1], "start")) {
+                fprintf(stderr, "ross-daemon: expected the command 'start'\n\n");
+                usage(stderr);
+                return 2;
+        }
+        argv++;
+        argc--;
+
+        d.cfg.data_dir = xstrdup(ROSS_DEFAULT_DATA_DIR);
+        d.cfg.run_dir = xstrdup(ROSS_DEFAULT_RUN_DIR);
+        d.cfg.certs_dir = xstrdup("/etc/ross/certs.d");
+        d.cfg.max_concurrent_downloads = 3;
+        d.cfg.insecure_registries = xcalloc(1, sizeof(char *));
+
+        while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+                switch (c) {
+                case OPT_DATA:
+                        free(d.cfg.data_dir);
+                        d.cfg.data_dir = xstrdup(optarg);
+                        break;
+                case OPT_RUN:
+                        free(d.cfg.run_dir);
+                        d.cfg.run_dir = xstrdup(optarg);
+                        break;
+                case OPT_SOCKET:
+                        free(d.cfg.socket_path);
+                        d.cfg.socket_path = xstrdup(optarg);
+                        break;
+                case OPT_CERTS:
+                        free(d.cfg.certs_dir);
+                        d.cfg.certs_dir = xstrdup(optarg);
+                        break;
+                case OPT_INSECURE:
+                        d.cfg.insecure_registries =
+                                xrealloc(d.cfg.insecure_registries,
+                                         (d.cfg.n_insecure + 2) * sizeof(char *));
+                        d.cfg.insecure_registries[d.cfg.n_insecure++] = xstrdup(optarg);
+                        d.cfg.insecure_registries[d.cfg.n_insecure] = NULL;
+                        break;
+                case OPT_MAXDL: {
+                        char *end;
+                        long v = strtol(optarg, &end, 10);
+                        if (*end || v < 1 || v > 64) {
+                                fprintf(stderr,
+                                        "ross-daemon: --max-concurrent-downloads: '%s' is not a "
+                                        "number from 1 to 64\n",
+                                        optarg);
+                                return 2;
+                        }
+                        d.cfg.max_concurrent_downloads = (int)v;
+                        break;
+                }
+                case OPT_LOG: {
+                        RossLogLevel l;
+                        if (ross_log_parse_level(optarg, &l) < 0) {
+                                fprintf(stderr,
+                                        "ross-daemon: --log-level: '%s' is not one of debug, "
+                                        "info, warn, error\n",
+                                        optarg);
+                                return 2;
+                        }
+                        ross_log_set_level(l);
+                        break;
+                }
+                case 'h':
+                        usage(stdout);
+                        return 0;
+                case OPT_VERSION:
+                        printf("ross-daemon %s\n", ROSS_VERSION);
+                        return 0;
+                default:
+                        usage(stderr);
+                        return 2;
+                }
+        }
+        if (optind < argc) {
+                fprintf(stderr, "ross-daemon: unexpected argument '%s'\n", argv[optind]);
+                return 2;
+        }
+        if (!d.cfg.socket_path)
+                d.cfg.socket_path = xasprintf("%s/ross.sock", d.cfg.run_dir);
+
+        signal(SIGPIPE, SIG_IGN);
+        ross_http_global_init();
+
+        if (ross_daemon_open(&d, &err) < 0) {
+                fprintf(stderr, "ross-daemon: %s\n", err.msg);
+                return 1;
+        }
+        if (ross_server_start(&d, d.cfg.socket_path, &server, &err) < 0) {
+                fprintf(stderr, "ross-daemon: %s\n", err.msg);
+                ross_daemon_close(&d);
+                return 1;
+        }
+        log_info("serving the API on %s (data %s, run %s)", d.cfg.socket_path, d.cfg.data_dir,
+                 d.cfg.run_dir);
+
+        struct sigaction sa = {.sa_handler = on_signal};
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        while (!stop_requested)
+                pause();
+
+        log_info("signal %d: stopping", (int)stop_requested);
+        ross_server_stop(server);
+        ross_daemon_close(&d);
+        return 0;
+}

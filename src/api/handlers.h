@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include "server.h"
+
+/* system.c */
+enum MHD_Result ross_api_ping(RossRequest *req);
+enum MHD_Result ross_api_version(RossRequest *req);
+enum MHD_Result ross_api_info(RossRequest *req);
+enum MHD_Result ross_api_auth(RossRequest *req);
+
+/* images.c; name is the image name from the path (may contain '/') */
+enum MHD_Result ross_api_images_create(RossRequest *req);
+enum MHD_Result ross_api_images_list(RossRequest *req);
+enum MHD_Result ross_api_image_inspect(RossRequest *req, const char *name);
+enum MHD_Result ross_api_image_delete(RossRequest *req, const char *name);
+enum MHD_Result ross_api_image_tag(RossRequest *req, const char *name);

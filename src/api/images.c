@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <pthread.h>
+#include <signal.h>
+
+#include "../basic/fileio.h"
+#include "../basic/log.h"
+#include "../daemon/daemon.h"
+#include "../registry/auth.h"
+#include "handlers.h"
+
+/* Docker's units.HumanSize: decimal units, three significant digits. */
+static void human_size(double v, char *buf, size_t n)
+{
+        static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
+        size_t i = 0;
+        while (v >= 1000.0 && i + 1 < ELEMENTSOF(units)) {
+                v /= 1000.0;
+                i++;
+        }
+        snprintf(buf, n, "%.3g%s", v, units[i]);
+}
+
+/* "[=====>      ]  1.23MB/4.56MB", as docker's JSONProgress renders it. */
+static char *progress_bar(int64_t cur, int64_t total)
+{
+        char a[32], b[32], bar[64];
+        int width = 50, filled = total > 0 ? (int)((double)cur / (double)total * width) : 0;
+        if (filled > width)
+                filled = width;
+        memset(bar, ' ', (size_t)width);
+        for (int i = 0; i < filled; i++)
+                bar[i] = '=';
+        if (filled < width)
+                bar[filled] = '>';
+        bar[width] = '\0';
+        human_size((double)cur, a, sizeof(a));
+        human_size((double)total, b, sizeof(b));
+        return xasprintf("[%s] %8s/%s", bar, a, b);
+}
+
+typedef struct PullStream {
+        RossPull *pull;
+        int wfd; /* the pull thread writes JSON lines here */
+        int rfd; /* the response reads them */
+} PullStream;
+
+static void write_line(int fd, json_t *o)
+{
+        char *s = json_dumps(o, JSON_COMPACT);
+        json_decref(o);
+        if (!s)
+                return;
+        size_t n = strlen(s);
+        s = xrealloc(s, n + 2);
+        s[n++] = '\r';
+        s[n++] = '\n';
+        /* A client gone away is not the pull's failure: the pull finishes anyway. */
+        (void)ross_write_all(fd, s, n);
+        free(s);
+}
+
+static void on_event(void *ud, const char *id, const char *status, int64_t cur, int64_t total)
+{
+        PullStream *ps = ud;
+        json_t *o = json_object();
+
+        json_object_set_new(o, "status", json_string(status));
+        if (id) {
+                json_object_set_new(o, "id", json_string(id));
+                json_t *detail = json_object();
+                if (cur >= 0 && total > 0) {
+                        json_object_set_new(detail, "current", json_integer(cur));
+                        json_object_set_new(detail, "total", json_integer(total));
+                        char *bar = progress_bar(cur, total);
+                        json_object_set_new(o, "progress", json_string(bar));
+                        free(bar);
+                }
+                json_object_set_new(o, "progressDetail", detail);
+        }
+        write_line(ps->wfd, o);
+}
+
+static void *pull_thread(void *ud)
+{
+        PullStream *ps = ud;
+        RossError err = {};
+
+        if (ross_pull_run(ps->pull, &err) < 0) {
+                log_info("%s", err.msg);
+                write_line(ps->wfd, json_pack("{s:{s:s}, s:s}", "errorDetail", "message",
+                                              err.msg, "error", err.msg));
+        }
+        ross_pull_free(ps->pull);
+        close(ps->wfd);
+        free(ps);
+        return NULL;
+}
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+        int fd = (int)(intptr_t)cls;
+        for (;;) {
+                ssize_t n = read(fd, buf, max);
+                if (n > 0)
+                        return n;
+                if (n == 0)
+                        return MHD_CONTENT_READER_END_OF_STREAM;
+                if (errno != EINTR)
+                        return MHD_CONTENT_READER_END_WITH_ERROR;
+        }
+}
+
+static void stream_free(void *cls)
+{
+        close((int)(intptr_t)cls);
+}
+
+enum MHD_Result ross_api_images_create(RossRequest *req)
+{
+        RossDaemon *d = req->daemon;
+        const char *from = ross_req_query(req, "fromImage");
+        const char *tag = ross_req_query(req, "tag");
+        const char *platform = ross_req_query(req, "platform");
+        RossCreds creds = {};
+        RossError err = {};
+        RossPull *pull = NULL;
+        int r;
+
+        if (STR_EMPTY(from)) {
+                if (ross_req_query(req, "fromSrc"))
+                        return ross_reply_errorf(req, MHD_HTTP_NOT_IMPLEMENTED,
+                                                 "image import (fromSrc) is not supported");
+                return ross_reply_errorf(req, MHD_HTTP_BAD_REQUEST,
+                                         "fromImage: an image name is required");
+        }
+        _cleanup_free_ char *reference = NULL;
+        if (STR_EMPTY(tag))
+                reference = xstrdup(from);
+        else
+                reference = xasprintf("%s%s%s", from, strncmp(tag, "sha256:", 7) == 0 ? "@" : ":",
+                                      tag);
+
+        r = ross_creds_from_header(ross_req_header(req, "X-Registry-Auth"), &creds, &err);
+        if (r < 0)
+                return ross_reply_error(req, &err);
+
+        RossPullOptions o = {
+                .reference = reference,
+                .platform = STR_EMPTY(platform) ? NULL : platform,
+                .creds = &creds,
+                .event = on_event,
+        };
+        PullStream *ps = xcalloc(1, sizeof(*ps));
+        o.userdata = ps;
+        r = ross_pull_prepare(&d->images, &o, &pull, &err);
+        ross_creds_free(&creds);
+        if (r < 0) {
+                free(ps);
+                log_info("%s", err.msg);
+                return ross_reply_error(req, &err);
+        }
+
+        int p[2];
+        if (pipe2(p, O_CLOEXEC) < 0) {
+                ross_pull_free(pull);
+                free(ps);
+                return ross_reply_errorf(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "pipe: %m");
+        }
+        ps->pull = pull;
+        ps->rfd = p[0];
+        ps->wfd = p[1];
+
+        pthread_t th;
+        if (pthread_create(&th, NULL, pull_thread, ps) != 0) {
+                close(p[0]);
+                close(p[1]);
+                ross_pull_free(pull);
+                free(ps);
+                return ross_reply_errorf(req, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                                         "cannot start pull thread");
+        }
+        pthread_detach(th);
+
+        struct MHD_Response *resp = MHD_create_response_from_callback(
+                MHD_SIZE_UNKNOWN, 32 * 1024, stream_read, (void *)(intptr_t)p[0], stream_free);
+        MHD_add_response_header(resp, "Content-Type", "application/json");
+        ross_response_headers(resp);
+        enum MHD_Result res = MHD_queue_response(req->conn, MHD_HTTP_OK, resp);
+        MHD_destroy_response(resp);
+        return res;
+}
+
+enum MHD_Result ross_api_images_list(RossRequest *req)
+{
+        return ross_reply_json(req, MHD_HTTP_OK, ross_images_list(&req->daemon->images));
+}
+
+enum MHD_Result ross_api_image_inspect(RossRequest *req, const char *name)
+{
+        RossError err = {};
+        json_t *o = NULL;
+        if (ross_images_inspect(&req->daemon->images, name, &o, &err) < 0)
+                return ross_reply_error(req, &err);
+        return ross_reply_json(req, MHD_HTTP_OK, o);
+}
+
+enum MHD_Result ross_api_image_delete(RossRequest *req, const char *name)
+{
+        RossError err = {};
+        json_t *rep = NULL;
+        if (ross_images_remove(&req->daemon->images, name, ross_req_query_bool(req, "force"),
+                               &rep, &err) < 0)
+                return ross_reply_error(req, &err);
+        return ross_reply_json(req, MHD_HTTP_OK, rep);
+}
+
+enum MHD_Result ross_api_image_tag(RossRequest *req, const char *name)
+{
+        const char *repo = ross_req_query(req, "repo");
+        RossError err = {};
+        if (STR_EMPTY(repo))
+                return ross_reply_errorf(req, MHD_HTTP_BAD_REQUEST, "repo: a name is required");
+        if (ross_images_tag(&req->daemon->images, name, repo, ross_req_query(req, "tag"),
+                            &err) < 0)
+                return ross_reply_error(req, &err);
+        return ross_reply_empty(req, MHD_HTTP_CREATED);
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "handlers.h"
+
+static bool is(RossRequest *req, const char *method)
+{
+        return STREQ(req->method, method);
+}
+
+/* segs[from .. n-1-drop_tail] joined with '/': image names carry slashes. */
+static char *join(RossRequest *req, size_t from, size_t drop_tail)
+{
+        RossBuf b = {};
+        for (size_t i = from; i + drop_tail < req->n_segs; i++) {
+                if (i > from)
+                        ross_buf_append(&b, "/", 1);
+                ross_buf_append(&b, req->segs[i], strlen(req->segs[i]));
+        }
+        return ross_buf_steal(&b);
+}
+
+static enum MHD_Result images(RossRequest *req)
+{
+        size_t n = req->n_segs;
+        const char *last = req->segs[n - 1];
+
+        if (n == 2 && STREQ(last, "create") && is(req, "POST"))
+                return ross_api_images_create(req);
+        if (n == 2 && STREQ(last, "json") && is(req, "GET"))
+                return ross_api_images_list(req);
+        if (n >= 3 && STREQ(last, "json") && is(req, "GET")) {
+                _cleanup_free_ char *name = join(req, 1, 1);
+                return ross_api_image_inspect(req, name);
+        }
+        if (n >= 3 && STREQ(last, "tag") && is(req, "POST")) {
+                _cleanup_free_ char *name = join(req, 1, 1);
+                return ross_api_image_tag(req, name);
+        }
+        if (n >= 2 && is(req, "DELETE")) {
+                _cleanup_free_ char *name = join(req, 1, 0);
+                return ross_api_image_delete(req, name);
+        }
+        return ross_reply_errorf(req, MHD_HTTP_NOT_FOUND, "page not found: %s %s", req->method,
+                                 req->path);
+}
+
+enum MHD_Result ross_api_dispatch(RossRequest *req)
+{
+        size_t n = req->n_segs;
+        const char *first = n ? req->segs[0] : "";
+
+        if (n == 1 && STREQ(first, "_ping") && (is(req, "GET") || is(req, "HEAD")))
+                return ross_api_ping(req);
+        if (n == 1 && STREQ(first, "version") && is(req, "GET"))
+                return ross_api_version(req);
+        if (n == 1 && STREQ(first, "info") && is(req, "GET"))
+                return ross_api_info(req);
+        if (n == 1 && STREQ(first, "auth") && is(req, "POST"))
+                return ross_api_auth(req);
+        if (n >= 2 && STREQ(first, "images"))
+                return images(req);
+        return ross_reply_errorf(req, MHD_HTTP_NOT_FOUND, "page not found: %s %s", req->method,
+                                 req->path);
+}

@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <stdarg.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include "../basic/log.h"
+#include "config.h"
+#include "server.h"
+
+struct RossServer {
+        struct MHD_Daemon *mhd;
+        int fd;
+        char *path;
+};
+
+const char *ross_req_query(RossRequest *req, const char *key)
+{
+        return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+bool ross_req_query_bool(RossRequest *req, const char *key)
+{
+        const char *v = ross_req_query(req, key);
+        return v && (STREQ(v, "1") || STREQ(v, "true") || STREQ(v, "True"));
+}
+
+const char *ross_req_header(RossRequest *req, const char *key)
+{
+        return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, key);
+}
+
+void ross_response_headers(struct MHD_Response *resp)
+{
+        MHD_add_response_header(resp, "Api-Version", ROSS_API_VERSION);
+        MHD_add_response_header(resp, "Docker-Experimental", "false");
+        MHD_add_response_header(resp, "Ostype", "linux");
+        MHD_add_response_header(resp, "Server", "Ross/" ROSS_VERSION " (linux)");
+}
+
+static enum MHD_Result queue(RossRequest *req, unsigned status, const char *ctype, char *data,
+                             size_t len)
+{
+        struct MHD_Response *resp =
+                MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+        if (ctype)
+                MHD_add_response_header(resp, "Content-Type", ctype);
+        ross_response_headers(resp);
+        enum MHD_Result r = MHD_queue_response(req->conn, status, resp);
+        MHD_destroy_response(resp);
+        log_debug("api: %s %s -> %u", req->method, req->path, status);
+        return r;
+}
+
+enum MHD_Result ross_reply_json(RossRequest *req, unsigned status, json_t *body)
+{
+        char *s = json_dumps(body, JSON_COMPACT);
+        json_decref(body);
+        if (!s)
+                s = xstrdup("{}");
+        size_t n = strlen(s);
+        s = xrealloc(s, n + 2);
+        s[n] = '\n';
+        s[n + 1] = '\0';
+        return queue(req, status, "application/json", s, n + 1);
+}
+
+enum MHD_Result ross_reply_text(RossRequest *req, unsigned status, const char *ctype,
+                                const char *text)
+{
+        return queue(req, status, ctype, xstrdup(text), strlen(text));
+}
+
+enum MHD_Result ross_reply_empty(RossRequest *req, unsigned status)
+{
+        return queue(req, status, NULL, xstrdup(""), 0);
+}
+
+unsigned ross_http_status_for(int code)
+{
+        switch (code) {
+        case ENOENT:
+                return MHD_HTTP_NOT_FOUND;
+        case EINVAL:
+                return MHD_HTTP_BAD_REQUEST;
+        case EEXIST:
+        case EBUSY:
+                return MHD_HTTP_CONFLICT;
+        case EACCES:
+        case EPERM:
+                return MHD_HTTP_FORBIDDEN;
+        case ENOSYS:
+        case EOPNOTSUPP:
+                return MHD_HTTP_NOT_IMPLEMENTED;
+        default:
+                return MHD_HTTP_INTERNAL_SERVER_ERROR;
+        }
+}
+
+enum MHD_Result ross_reply_error(RossRequest *req, const RossError *err)
+{
+        log_debug("api: %s %s failed: %s", req->method, req->path, err->msg);
+        return ross_reply_json(req, ross_http_status_for(err->code),
+                               json_pack("{s:s}", "message", err->msg));
+}
+
+enum MHD_Result ross_reply_errorf(RossRequest *req, unsigned status, const char *fmt, ...)
+{
+        char msg[1024];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        log_debug("api: %s %s failed: %s", req->method, req->path, msg);
+        return ross_reply_json(req, status, json_pack("{s:s}", "message", msg));
+}
+
+static void request_free(RossRequest *req)
+{
+        if (!req)
+                return;
+        free(req->path);
+        for (size_t i = 0; i < req->n_segs; i++)
+                free(req->segs[i]);
+        free(req->segs);
+        ross_buf_free(&req->body);
+        free(req);
+}
+
+/* "/v1.45/images/json" -> "/images/json" */
+static const char *strip_version(const char *url)
+{
+        if (url[0] == '/' && url[1] == 'v' && url[2] >= '0' && url[2] <= '9') {
+                const char *p = url + 2;
+                while ((*p >= '0' && *p <= '9') || *p == '.')
+                        p++;
+                if (*p == '/')
+                        return p;
+        }
+        return url;
+}
+
+static void split_path(RossRequest *req)
+{
+        _cleanup_free_ char *copy = xstrdup(req->path);
+        char *save = NULL;
+        size_t alloc = 8;
+        req->segs = xcalloc(alloc, sizeof(char *));
+        for (char *t = strtok_r(copy, "/", &save); t; t = strtok_r(NULL, "/", &save)) {
+                if (req->n_segs + 2 > alloc) {
+                        alloc *= 2;
+                        req->segs = xrealloc(req->segs, alloc * sizeof(char *));
+                }
+                char *seg = xstrdup(t);
+                MHD_http_unescape(seg);
+                req->segs[req->n_segs++] = seg;
+        }
+        req->segs[req->n_segs] = NULL;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_size, void **con_cls)
+{
+        RossDaemon *d = cls;
+        RossRequest *req = *con_cls;
+
+        if (!req) {
+                req = xcalloc(1, sizeof(*req));
+                req->conn = conn;
+                req->method = method;
+                req->daemon = d;
+                req->path = xstrdup(strip_version(url));
+                req->body.cap = ROSS_API_BODY_MAX;
+                split_path(req);
+                *con_cls = req;
+                return MHD_YES;
+        }
+        if (*upload_size) {
+                /* Past the cap we keep reading to answer 413 rather than reset the socket. */
+                (void)ross_buf_append(&req->body, upload_data, *upload_size);
+                *upload_size = 0;
+                return MHD_YES;
+        }
+        if (req->body.overflowed)
+                return ross_reply_errorf(req, MHD_HTTP_CONTENT_TOO_LARGE,
+                                         "request body larger than %d bytes", ROSS_API_BODY_MAX);
+        log_debug("api: %s %s", method, url);
+        return ross_api_dispatch(req);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+        request_free(*con_cls);
+        *con_cls = NULL;
+}
+
+static int listen_unix(const char *path, RossError *err)
+{
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        if (strlen(path) >= sizeof(sa.sun_path))
+                return ross_errx(err, ENAMETOOLONG, "socket path '%s' is too long", path);
+        strcpy(sa.sun_path, path);
+
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return ross_err(err, errno, "create socket");
+        /* A socket file left by a daemon that died is stale; a live one answers connect. */
+        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+                close(fd);
+                return ross_errx(err, EADDRINUSE,
+                                 "another daemon is already serving on '%s'", path);
+        }
+        unlink(path);
+        mode_t old = umask(0117);
+        int r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+        umask(old);
+        if (r < 0) {
+                r = ross_err(err, errno, "bind '%s'", path);
+                close(fd);
+                return r;
+        }
+        if (chmod(path, 0660) < 0 || listen(fd, 128) < 0) {
+                r = ross_err(err, errno, "listen on '%s'", path);
+                close(fd);
+                return r;
+        }
+        return fd;
+}
+
+int ross_server_start(RossDaemon *d, const char *socket_path, RossServer **ret, RossError *err)
+{
+        int fd = listen_unix(socket_path, err);
+        if (fd < 0)
+                return fd;
+
+        struct MHD_Daemon *mhd = MHD_start_daemon(
+                MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+                        MHD_ALLOW_UPGRADE | MHD_USE_ITC,
+                0, NULL, NULL, on_request, d, MHD_OPTION_LISTEN_SOCKET, fd,
+                MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
+                (unsigned)0, MHD_OPTION_END);
+        if (!mhd) {
+                close(fd);
+                unlink(socket_path);
+                return ross_errx(err, EIO, "cannot start the API server on '%s'", socket_path);
+        }
+        RossServer *s = xcalloc(1, sizeof(*s));
+        s->mhd = mhd;
+        s->fd = fd;
+        s->path = xstrdup(socket_path);
+        *ret = s;
+        return 0;
+}
+
+void ross_server_stop(RossServer *s)
+{
+        if (!s)
+                return;
+        MHD_stop_daemon(s->mhd);
+        close(s->fd);
+        unlink(s->path);
+        free(s->path);
+        free(s);
+}

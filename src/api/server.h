@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdbool.h>
+
+#include "../basic/buf.h"
+#include "../basic/err.h"
+
+/* The Docker Engine API version Ross speaks (a compatible subset of it). */
+#define ROSS_API_VERSION     "1.45"
+#define ROSS_API_MIN_VERSION "1.24"
+#define ROSS_API_BODY_MAX    (1024 * 1024)
+
+typedef struct RossDaemon RossDaemon;
+
+/* One API request once its body has arrived. */
+typedef struct RossRequest {
+        struct MHD_Connection *conn;
+        const char *method;
+        char *path;  /* without the /v1.NN prefix */
+        char **segs; /* path split on '/', URL-decoded, NULL-terminated */
+        size_t n_segs;
+        RossBuf body;
+        RossDaemon *daemon;
+} RossRequest;
+
+typedef enum MHD_Result (*RossHandler)(RossRequest *req);
+
+const char *ross_req_query(RossRequest *req, const char *key);
+bool ross_req_query_bool(RossRequest *req, const char *key);
+const char *ross_req_header(RossRequest *req, const char *key);
+
+/* Reply helpers: each queues one response and returns MHD's result. */
+enum MHD_Result ross_reply_json(RossRequest *req, unsigned status, json_t *body /* stolen */);
+enum MHD_Result ross_reply_text(RossRequest *req, unsigned status, const char *ctype,
+                                const char *text);
+enum MHD_Result ross_reply_empty(RossRequest *req, unsigned status);
+/* {"message": err->msg} with the status that fits err->code. */
+enum MHD_Result ross_reply_error(RossRequest *req, const RossError *err);
+enum MHD_Result ross_reply_errorf(RossRequest *req, unsigned status, const char *fmt, ...)
+        _printf_(3, 4);
+/* Add the headers every Docker API response carries. */
+void ross_response_headers(struct MHD_Response *resp);
+unsigned ross_http_status_for(int code);
+
+typedef struct RossServer RossServer;
+/* Listen on a unix socket (mode 0660) and serve requests with handler threads. */
+int ross_server_start(RossDaemon *d, const char *socket_path, RossServer **ret, RossError *err);
+void ross_server_stop(RossServer *s);
+
+/* Routing: defined in routes.c. */
+enum MHD_Result ross_api_dispatch(RossRequest *req);

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "../api/server.h"
+#include "../basic/fileio.h"
+#include "../basic/log.h"
+#include "daemon.h"
+
+static void load_id(RossDaemon *d)
+{
+        _cleanup_free_ char *path = xasprintf("%s/daemon-id", d->cfg.data_dir);
+        _cleanup_free_ char *s = NULL;
+        if (ross_read_file(path, 256, &s, NULL, NULL) == 0 && strlen(s) >= 64) {
+                memcpy(d->id, s, 64);
+                d->id[64] = '\0';
+                return;
+        }
+        ross_random_hex(d->id, 32);
+        (void)ross_write_file_atomic(path, d->id, 64, 0600, NULL);
+}
+
+int ross_daemon_open(RossDaemon *d, RossError *err)
+{
+        int r;
+
+        if ((r = ross_mkdir_p(d->cfg.data_dir, 0711, err)) < 0 ||
+            (r = ross_mkdir_p(d->cfg.run_dir, 0711, err)) < 0)
+                return r;
+        _cleanup_free_ char *dbpath = xasprintf("%s/ross.db", d->cfg.data_dir);
+        r = ross_db_open(dbpath, &d->db, err);
+        if (r < 0)
+                return r;
+        r = ross_content_open(d->cfg.data_dir, &d->content, err);
+        if (r < 0)
+                return r;
+        load_id(d);
+
+        d->registry.insecure = d->cfg.insecure_registries;
+        d->registry.certs_dir = d->cfg.certs_dir;
+        d->images.db = d->db;
+        d->images.content = d->content;
+        d->images.registry = &d->registry;
+        d->images.max_concurrent_downloads = d->cfg.max_concurrent_downloads;
+        d->started = time(NULL);
+
+        /* A crash mid-pull leaves ingest files and blobs no image took: drop them. */
+        r = ross_images_gc(&d->images, err);
+        if (r < 0)
+                return r;
+        if (r > 0)
+                log_debug("removed %d unreferenced blobs", r);
+        return 0;
+}
+
+void ross_daemon_close(RossDaemon *d)
+{
+        ross_db_close(d->db);
+        ross_content_free(d->content);
+        d->db = NULL;
+        d->content = NULL;
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <time.h>
+
+#include "../basic/err.h"
+#include "../image/images.h"
+#include "../registry/client.h"
+
+typedef struct RossDaemonConfig {
+        char *data_dir;
+        char *run_dir;
+        char *socket_path;
+        char **insecure_registries; /* NULL-terminated */
+        size_t n_insecure;
+        int max_concurrent_downloads;
+        char *certs_dir;
+} RossDaemonConfig;
+
+typedef struct RossDaemon RossDaemon;
+
+/* What the API handlers reach: configuration and the services. */
+struct RossDaemon {
+        RossDaemonConfig cfg;
+        RossRegistryConfig registry;
+        RossDb *db;
+        RossContent *content;
+        RossImages images;
+        time_t started;
+        char id[65];
+};
+
+/* Create directories, open the database and content store, clean what a crash left. */
+int ross_daemon_open(RossDaemon *d, RossError *err);
+void ross_daemon_close(RossDaemon *d);
