@@ -33,15 +33,19 @@ enum MHD_Result ross_api_version(RossRequest *req)
 {
         struct utsname u;
         uname(&u);
-        json_t *o = json_pack(
-                "{s:{s:s}, s:[{s:s, s:s, s:{s:s, s:s}}], s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
-                "s:s, s:s}",
-                "Platform", "Name", "Ross", "Components", "Name", "Engine", "Version",
-                ROSS_VERSION, "Details", "ApiVersion", ROSS_API_VERSION, "MinAPIVersion",
-                ROSS_API_MIN_VERSION, "Version", ROSS_VERSION, "ApiVersion", ROSS_API_VERSION,
-                "MinAPIVersion", ROSS_API_MIN_VERSION, "GitCommit", "", "GoVersion", "n/a",
-                "Os", "linux", "Arch", goarch(u.machine), "KernelVersion", u.release,
-                "BuildTime", "");
+        json_t *details = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ApiVersion",
+                                    ROSS_API_VERSION, "MinAPIVersion", ROSS_API_MIN_VERSION,
+                                    "Os", "linux", "Arch", goarch(u.machine), "KernelVersion",
+                                    u.release, "GitCommit", "", "GoVersion", "n/a",
+                                    "Experimental", "false");
+        json_t *o = json_pack("{s:{s:s}, s:[{s:s, s:s, s:o}], s:s, s:s, s:s, s:s, s:s, s:s, "
+                              "s:s, s:s, s:s}",
+                              "Platform", "Name", "Ross", "Components", "Name", "Engine",
+                              "Version", ROSS_VERSION, "Details", details, "Version",
+                              ROSS_VERSION, "ApiVersion", ROSS_API_VERSION, "MinAPIVersion",
+                              ROSS_API_MIN_VERSION, "GitCommit", "", "GoVersion", "n/a", "Os",
+                              "linux", "Arch", goarch(u.machine), "KernelVersion", u.release,
+                              "BuildTime", "");
         return ross_reply_json(req, MHD_HTTP_OK, o);
 }
 

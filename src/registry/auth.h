@@ -28,7 +28,8 @@ typedef struct RossChallenge {
 int ross_challenge_parse(const char *header, RossChallenge *ret);
 void ross_challenge_free(RossChallenge *c);
 
-/* Cached bearer token for (realm, service, scope, user), or NULL. Caller frees. */
+/* Cached bearer token for (realm, service, scope, who), or NULL. who identifies the
+ * credentials (a digest of them, "" for anonymous). Caller frees. */
 char *ross_token_cache_get(const char *realm, const char *service, const char *scope,
                            const char *user);
 void ross_token_cache_put(const char *realm, const char *service, const char *scope,

@@ -120,10 +120,20 @@ static bool creds_present(const RossRegistry *reg)
 
 /* Ask the token server for a bearer token for scope (NULL: no scope, as login does). */
 static int fetch_token(RossRegistry *reg, const char *realm, const char *service,
-                       const char *scope, char **ret, RossError *err)
+                       const char *scope, bool use_cache, char **ret, RossError *err)
 {
+        /* Tokens are cached per credential, not per user name: a wrong password must never
+         * be answered from a token a right one earned. */
+        char who[ROSS_DIGEST_LEN + 1] = "";
+        if (creds_present(reg)) {
+                _cleanup_free_ char *up = xasprintf("%s:%s", reg->creds.username,
+                                                    reg->creds.password ? reg->creds.password
+                                                                        : "");
+                ross_digest_buf(up, strlen(up), who);
+                explicit_bzero(up, strlen(up));
+        }
         _cleanup_free_ char *cached =
-                ross_token_cache_get(realm, service, scope, reg->creds.username);
+                use_cache ? ross_token_cache_get(realm, service, scope, who) : NULL;
         if (cached) {
                 *ret = TAKE_PTR(cached);
                 return 0;
@@ -176,7 +186,7 @@ static int fetch_token(RossRegistry *reg, const char *realm, const char *service
         }
         log_debug("registry %s: got token for scope %s, expires in %lld s", reg->domain,
                   scope ? scope : "(none)", (long long)exp);
-        ross_token_cache_put(realm, service, scope, reg->creds.username, tok, (long)exp);
+        ross_token_cache_put(realm, service, scope, who, tok, (long)exp);
         *ret = xstrdup(tok);
         json_decref(j);
         r = 0;
@@ -230,7 +240,7 @@ static int registry_do(RossRegistry *reg, const char *scope, RossHttpRequest *re
                 req->basic_user = req->basic_pass = NULL;
                 req->cainfo = reg->cainfo;
                 if (STREQ(scheme, "bearer")) {
-                        r = fetch_token(reg, realm, service, scope, &token, err);
+                        r = fetch_token(reg, realm, service, scope, true, &token, err);
                         if (r < 0)
                                 return r;
                         req->bearer = token;
@@ -275,7 +285,7 @@ int ross_registry_login(RossRegistry *reg, RossError *err)
                                          reg->domain);
                 if (STREQ(reg->scheme, "bearer")) {
                         _cleanup_free_ char *tok = NULL;
-                        r = fetch_token(reg, reg->realm, reg->service, NULL, &tok, err);
+                        r = fetch_token(reg, reg->realm, reg->service, NULL, false, &tok, err);
                         return r < 0 ? ross_err_prefix(err, "login to %s", reg->domain) : 0;
                 }
                 req.basic_user = reg->creds.username;
