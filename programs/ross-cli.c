@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ross-cli: the user's command line; a client of the daemon's API and nothing else. */
+#include <getopt.h>
+
+#include "basic/macros.h"
+#include "cli/commands.h"
+#include "config.h"
+
+typedef int (*Verb)(RossClient *c, int argc, char **argv);
+
+static const struct {
+        const char *name;
+        Verb fn;
+} image_verbs[] = {
+        {"pull", ross_cmd_image_pull}, {"list", ross_cmd_image_list},
+        {"ls", ross_cmd_image_list},   {"inspect", ross_cmd_image_inspect},
+        {"rm", ross_cmd_image_rm},     {"tag", ross_cmd_image_tag},
+};
+
+static const struct {
+        const char *name;
+        Verb fn;
+} short_verbs[] = {
+        {"pull", ross_cmd_image_pull},  {"images", ross_cmd_image_list},
+        {"rmi", ross_cmd_image_rm},     {"tag", ross_cmd_image_tag},
+        {"login", ross_cmd_login},      {"logout", ross_cmd_logout},
+        {"inspect", ross_cmd_image_inspect}, {"version", ross_cmd_version},
+};
+
+static void usage(FILE *f)
+{
+        fprintf(f,
+                "Usage: ross-cli [OPTIONS] COMMAND [ARGS...]\n"
+                "\n"
+                "The Ross container runtime's command line.\n"
+                "\n"
+                "Options:\n"
+                "  -H, --host unix:///PATH   daemon socket (default $ROSS_HOST, else %s)\n"
+                "  -h, --help                show this help\n"
+                "  -v, --version             show the client version\n"
+                "\n"
+                "Image commands:\n"
+                "  image pull NAME           pull an image from a registry (also: pull)\n"
+                "  image list                list images (also: image ls, images)\n"
+                "  image inspect IMAGE...    show image details as JSON\n"
+                "  image rm IMAGE...         remove images (also: rmi)\n"
+                "  image tag SOURCE TARGET   give an image another name (also: tag)\n"
+                "\n"
+                "Registry commands:\n"
+                "  login [SERVER]            log in to a registry\n"
+                "  logout [SERVER]           remove stored credentials\n"
+                "\n"
+                "Other:\n"
+                "  version                   show client and daemon versions\n"
+                "\n"
+                "Run 'ross-cli COMMAND --help' for a command's options.\n",
+                ROSS_DEFAULT_HOST);
+}
+
+int main(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                {"host", required_argument, NULL, 'H'},
+                {"help", no_argument, NULL, 'h'},
+                {"version", no_argument, NULL, 'v'},
+                {},
+        };
+        const char *host = NULL;
+        RossClient client = {};
+        RossError err = {};
+        Verb fn = NULL;
+        int ch;
+
+        /* Global options stop at the first command word. */
+        while ((ch = getopt_long(argc, argv, "+H:hv", opts, NULL)) != -1) {
+                switch (ch) {
+                case 'H':
+                        host = optarg;
+                        break;
+                case 'h':
+                        usage(stdout);
+                        return 0;
+                case 'v':
+                        printf("ross-cli %s\n", ROSS_VERSION);
+                        return 0;
+                default:
+                        usage(stderr);
+                        return 125;
+                }
+        }
+        argc -= optind;
+        argv += optind;
+        if (argc < 1) {
+                usage(stderr);
+                return 125;
+        }
+
+        if (STREQ(argv[0], "image")) {
+                if (argc < 2 || STREQ(argv[1], "--help") || STREQ(argv[1], "-h")) {
+                        usage(argc < 2 ? stderr : stdout);
+                        return argc < 2 ? 125 : 0;
+                }
+                for (size_t i = 0; i < ELEMENTSOF(image_verbs); i++)
+                        if (STREQ(argv[1], image_verbs[i].name))
+                                fn = image_verbs[i].fn;
+                if (!fn) {
+                        ross_cli_error("unknown command 'image %s'", argv[1]);
+                        return 125;
+                }
+                argc--;
+                argv++;
+        } else {
+                for (size_t i = 0; i < ELEMENTSOF(short_verbs); i++)
+                        if (STREQ(argv[0], short_verbs[i].name))
+                                fn = short_verbs[i].fn;
+                if (!fn) {
+                        ross_cli_error("unknown command '%s' (see ross-cli --help)", argv[0]);
+                        return 125;
+                }
+        }
+
+        if (ross_client_init(&client, host, &err) < 0) {
+                ross_cli_error("%s", err.msg);
+                return 125;
+        }
+        int rc = fn(&client, argc, argv);
+        ross_client_done(&client);
+        return rc;
+}

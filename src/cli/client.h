@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <jansson.h>
+
+#include "../basic/buf.h"
+#include "../basic/err.h"
+
+#define ROSS_DEFAULT_HOST "unix:///run/ross/ross.sock"
+
+/* An API client over the daemon's unix socket (libcurl). */
+typedef struct RossClient {
+        char *socket_path;
+} RossClient;
+
+/* host: "unix:///path", "/path", or NULL for ROSS_HOST or the default. */
+int ross_client_init(RossClient *c, const char *host, RossError *err);
+void ross_client_done(RossClient *c);
+
+typedef struct RossApiResponse {
+        long status;
+        RossBuf body;
+} RossApiResponse;
+
+/* Called per line of a streamed body; a negative return stops the stream. */
+typedef int (*RossLineFn)(void *userdata, const char *line, size_t len);
+
+typedef struct RossApiCall {
+        const char *method;
+        const char *path;           /* with query string, already escaped */
+        const char *body;           /* JSON or NULL */
+        const char *registry_auth;  /* X-Registry-Auth value or NULL */
+        RossLineFn on_line;         /* stream a 2xx body line by line */
+        void *userdata;
+} RossApiCall;
+
+/* Transport failure is an error ("cannot connect to the Ross daemon at ..."); a non-2xx
+ * status is turned into an error carrying the daemon's message. */
+int ross_client_call(RossClient *c, const RossApiCall *call, RossApiResponse *ret,
+                     RossError *err);
+void ross_api_response_free(RossApiResponse *r);
+/* Percent-escape for a query value or path segment; caller frees. */
+char *ross_client_escape(const char *s);

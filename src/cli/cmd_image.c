@@ -1,0 +1,341 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <getopt.h>
+#include <jansson.h>
+#include <time.h>
+
+#include "config.h"
+
+#include "../ref/reference.h"
+#include "commands.h"
+
+static void human_size(double v, char *buf, size_t n)
+{
+        static const char *const units[] = {"B", "kB", "MB", "GB", "TB"};
+        size_t i = 0;
+        while (v >= 1000.0 && i + 1 < ELEMENTSOF(units)) {
+                v /= 1000.0;
+                i++;
+        }
+        snprintf(buf, n, "%.3g%s", v, units[i]);
+}
+
+static void human_ago(int64_t when, char *buf, size_t n)
+{
+        int64_t d = (int64_t)time(NULL) - when;
+        if (when <= 0) {
+                snprintf(buf, n, "N/A");
+                return;
+        }
+        if (d < 60)
+                snprintf(buf, n, "Less than a minute ago");
+        else if (d < 3600)
+                snprintf(buf, n, "%lld minutes ago", (long long)(d / 60));
+        else if (d < 2 * 86400)
+                snprintf(buf, n, "%lld hours ago", (long long)(d / 3600));
+        else if (d < 14 * 86400)
+                snprintf(buf, n, "%lld days ago", (long long)(d / 86400));
+        else if (d < 60 * 86400)
+                snprintf(buf, n, "%lld weeks ago", (long long)(d / (7 * 86400)));
+        else if (d < 2 * 365 * 86400)
+                snprintf(buf, n, "%lld months ago", (long long)(d / (30 * 86400)));
+        else
+                snprintf(buf, n, "%lld years ago", (long long)(d / (365 * 86400)));
+}
+
+static int get_json(RossClient *c, const char *path, json_t **ret)
+{
+        RossApiResponse resp;
+        RossError err = {};
+        RossApiCall call = {.method = "GET", .path = path};
+        if (ross_client_call(c, &call, &resp, &err) < 0) {
+                ross_cli_error("%s", err.msg);
+                return -err.code;
+        }
+        json_error_t jerr;
+        *ret = json_loadb(resp.body.data ? resp.body.data : "", resp.body.len, 0, &jerr);
+        ross_api_response_free(&resp);
+        if (!*ret) {
+                ross_cli_error("the daemon sent invalid JSON: %s", jerr.text);
+                return -EBADMSG;
+        }
+        return 0;
+}
+
+static void list_usage(FILE *f)
+{
+        fprintf(f, "Usage: ross-cli image list [OPTIONS]\n"
+                   "\n"
+                   "List images (aliases: ross-cli image ls, ross-cli images).\n"
+                   "\n"
+                   "Options:\n"
+                   "  -q, --quiet          print image ids only\n"
+                   "      --no-trunc       do not shorten image ids\n"
+                   "      --digests        show the registry digest of each image\n"
+                   "      --format FORMAT  'table' (default) or 'json'\n"
+                   "  -h, --help           show this help\n");
+}
+
+/* "127.0.0.1:5000/x:tag" -> repo "127.0.0.1:5000/x", tag "tag" */
+static void split_tag(const char *rt, char **repo, char **tag)
+{
+        const char *slash = strrchr(rt, '/');
+        const char *colon = strrchr(slash ? slash : rt, ':');
+        *repo = colon ? xstrndup(rt, (size_t)(colon - rt)) : xstrdup(rt);
+        *tag = xstrdup(colon ? colon + 1 : "<none>");
+}
+
+int ross_cmd_image_list(RossClient *c, int argc, char **argv)
+{
+        static const struct option opts[] = {
+                {"quiet", no_argument, NULL, 'q'},   {"no-trunc", no_argument, NULL, 'N'},
+                {"digests", no_argument, NULL, 'D'}, {"format", required_argument, NULL, 'F'},
+                {"help", no_argument, NULL, 'h'},    {},
+        };
+        bool quiet = false, no_trunc = false, digests = false;
+        const char *format = "table";
+        json_t *list, *img;
+        size_t i;
+        int ch;
+
+        optind = 1;
+        while ((ch = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+                switch (ch) {
+                case 'q':
+                        quiet = true;
+                        break;
+                case 'N':
+                        no_trunc = true;
+                        break;
+                case 'D':
+                        digests = true;
+                        break;
+                case 'F':
+                        format = optarg;
+                        break;
+                case 'h':
+                        list_usage(stdout);
+                        return 0;
+                default:
+                        list_usage(stderr);
+                        return 125;
+                }
+        }
+        if (!STREQ(format, "table") && !STREQ(format, "json")) {
+                ross_cli_error("image list: --format: '%s' is not 'table' or 'json'", format);
+                return 125;
+        }
+        if (optind < argc) {
+                ross_cli_error("image list: unexpected argument '%s'", argv[optind]);
+                return 125;
+        }
+        if (get_json(c, "/images/json", &list) < 0)
+                return 1;
+
+        if (STREQ(format, "json")) {
+                char *s = json_dumps(list, JSON_INDENT(2));
+                printf("%s\n", s);
+                free(s);
+                json_decref(list);
+                return 0;
+        }
+        if (!quiet) {
+                if (digests)
+                        printf("%-40s %-12s %-72s %-14s %-16s %s\n", "REPOSITORY", "TAG",
+                               "DIGEST", "IMAGE ID", "CREATED", "SIZE");
+                else
+                        printf("%-40s %-12s %-14s %-22s %s\n", "REPOSITORY", "TAG", "IMAGE ID",
+                               "CREATED", "SIZE");
+        }
+        json_array_foreach(list, i, img)
+        {
+                const char *id = json_string_value(json_object_get(img, "Id"));
+                json_t *tags = json_object_get(img, "RepoTags");
+                json_t *rds = json_object_get(img, "RepoDigests");
+                char shown[80], size[32], ago[64];
+                snprintf(shown, sizeof(shown), "%s", no_trunc ? id : id + 7);
+                if (!no_trunc)
+                        shown[12] = '\0';
+                if (quiet) {
+                        printf("%s\n", shown);
+                        continue;
+                }
+                human_size((double)json_integer_value(json_object_get(img, "Size")), size,
+                           sizeof(size));
+                human_ago(json_integer_value(json_object_get(img, "Created")), ago, sizeof(ago));
+                size_t nt = json_array_size(tags);
+                for (size_t k = 0; k < (nt ? nt : 1); k++) {
+                        _cleanup_free_ char *repo = NULL, *tag = NULL;
+                        if (nt)
+                                split_tag(json_string_value(json_array_get(tags, k)), &repo, &tag);
+                        else {
+                                const char *rd = json_string_value(json_array_get(rds, 0));
+                                repo = rd ? xstrndup(rd, strcspn(rd, "@")) : xstrdup("<none>");
+                                tag = xstrdup("<none>");
+                        }
+                        if (digests) {
+                                const char *rd = json_string_value(json_array_get(rds, 0));
+                                const char *at = rd ? strchr(rd, '@') : NULL;
+                                printf("%-40s %-12s %-72s %-14s %-16s %s\n", repo, tag,
+                                       at ? at + 1 : "<none>", shown, ago, size);
+                        } else
+                                printf("%-40s %-12s %-14s %-22s %s\n", repo, tag, shown, ago,
+                                       size);
+                }
+        }
+        json_decref(list);
+        return 0;
+}
+
+/* /images/{name}/...: names keep their slashes; everything else is escaped. */
+static char *image_path(const char *name, const char *suffix)
+{
+        RossBuf b = {};
+        ross_buf_append(&b, "/images/", 8);
+        for (const char *p = name; *p; p++) {
+                if (*p == '/' || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+                    (*p >= 'A' && *p <= 'Z') || *p == '.' || *p == '-' || *p == '_' || *p == ':')
+                        ross_buf_append(&b, p, 1);
+                else
+                        ross_buf_printf(&b, "%%%02X", (unsigned char)*p);
+        }
+        ross_buf_append(&b, suffix, strlen(suffix));
+        return ross_buf_steal(&b);
+}
+
+int ross_cmd_image_inspect(RossClient *c, int argc, char **argv)
+{
+        int rc = 0;
+        if (argc < 2 || STREQ(argv[1], "-h") || STREQ(argv[1], "--help")) {
+                fprintf(argc < 2 ? stderr : stdout,
+                        "Usage: ross-cli image inspect IMAGE [IMAGE...]\n"
+                        "\n"
+                        "Show an image's details as JSON (name, id or id prefix).\n");
+                return argc < 2 ? 125 : 0;
+        }
+        json_t *all = json_array();
+        for (int i = 1; i < argc; i++) {
+                _cleanup_free_ char *path = image_path(argv[i], "/json");
+                json_t *o;
+                if (get_json(c, path, &o) < 0) {
+                        rc = 1;
+                        continue;
+                }
+                json_array_append_new(all, o);
+        }
+        char *s = json_dumps(all, JSON_INDENT(4));
+        printf("%s\n", s);
+        free(s);
+        json_decref(all);
+        return rc;
+}
+
+int ross_cmd_image_rm(RossClient *c, int argc, char **argv)
+{
+        static const struct option opts[] = {
+                {"force", no_argument, NULL, 'f'},
+                {"help", no_argument, NULL, 'h'},
+                {},
+        };
+        bool force = false;
+        int ch, rc = 0;
+
+        optind = 1;
+        while ((ch = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
+                switch (ch) {
+                case 'f':
+                        force = true;
+                        break;
+                case 'h':
+                        printf("Usage: ross-cli image rm [-f] IMAGE [IMAGE...]\n"
+                               "\n"
+                               "Untag images and remove them once no tag is left (alias: "
+                               "ross-cli rmi).\n"
+                               "\n"
+                               "Options:\n"
+                               "  -f, --force  remove an image that has several tags\n");
+                        return 0;
+                default:
+                        return 125;
+                }
+        }
+        if (optind >= argc) {
+                ross_cli_error("image rm: at least one image is required");
+                return 125;
+        }
+        for (int i = optind; i < argc; i++) {
+                _cleanup_free_ char *base = image_path(argv[i], "");
+                _cleanup_free_ char *path = xasprintf("%s?force=%d", base, force);
+                RossApiResponse resp;
+                RossError err = {};
+                RossApiCall call = {.method = "DELETE", .path = path};
+                if (ross_client_call(c, &call, &resp, &err) < 0) {
+                        ross_cli_error("%s", err.msg);
+                        rc = 1;
+                        continue;
+                }
+                json_t *rep = json_loadb(resp.body.data ? resp.body.data : "", resp.body.len, 0,
+                                         NULL);
+                json_t *e;
+                size_t k;
+                json_array_foreach(rep, k, e)
+                {
+                        const char *key;
+                        json_t *v;
+                        json_object_foreach(e, key, v) printf("%s: %s\n", key,
+                                                              json_string_value(v));
+                }
+                json_decref(rep);
+                ross_api_response_free(&resp);
+        }
+        return rc;
+}
+
+int ross_cmd_image_tag(RossClient *c, int argc, char **argv)
+{
+        RossError err = {};
+        RossRef ref = {};
+        if (argc == 2 && (STREQ(argv[1], "-h") || STREQ(argv[1], "--help"))) {
+                printf("Usage: ross-cli image tag SOURCE TARGET[:TAG]\n"
+                       "\n"
+                       "Give an image another name.\n");
+                return 0;
+        }
+        if (argc != 3) {
+                ross_cli_error("image tag: expected SOURCE and TARGET");
+                return 125;
+        }
+        if (ross_ref_parse(argv[2], &ref, &err) < 0) {
+                ross_cli_error("%s", err.msg);
+                return 125;
+        }
+        if (ref.digest) {
+                ross_ref_free(&ref);
+                ross_cli_error("image tag: refusing to create a tag with a digest reference");
+                return 125;
+        }
+        _cleanup_free_ char *name = ross_ref_name(&ref);
+        _cleanup_free_ char *repo = ross_client_escape(name);
+        _cleanup_free_ char *tag = ross_client_escape(ref.tag);
+        _cleanup_free_ char *base = image_path(argv[1], "/tag");
+        _cleanup_free_ char *path = xasprintf("%s?repo=%s&tag=%s", base, repo, tag);
+        ross_ref_free(&ref);
+        RossApiCall call = {.method = "POST", .path = path};
+        if (ross_client_call(c, &call, NULL, &err) < 0) {
+                ross_cli_error("%s", err.msg);
+                return 1;
+        }
+        return 0;
+}
+
+int ross_cmd_version(RossClient *c, int argc, char **argv)
+{
+        json_t *v;
+        printf("Client: ross-cli %s\n", ROSS_VERSION);
+        if (get_json(c, "/version", &v) < 0)
+                return 1;
+        printf("Server: ross-daemon %s (API %s)\n",
+               json_string_value(json_object_get(v, "Version")) ?: "?",
+               json_string_value(json_object_get(v, "ApiVersion")) ?: "?");
+        json_decref(v);
+        return 0;
+}

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "../basic/fileio.h"
+#include "dockercfg.h"
+
+#define DOCKER_HUB_KEY "https://index.docker.io/v1/"
+
+static char *config_dir(void)
+{
+        const char *d = getenv("DOCKER_CONFIG");
+        if (!STR_EMPTY(d))
+                return xstrdup(d);
+        const char *home = getenv("HOME");
+        return xasprintf("%s/.docker", STR_EMPTY(home) ? "/root" : home);
+}
+
+static char *config_path(void)
+{
+        _cleanup_free_ char *d = config_dir();
+        return xasprintf("%s/config.json", d);
+}
+
+char *ross_dockercfg_key(const char *domain)
+{
+        if (STREQ(domain, "docker.io") || STREQ(domain, "index.docker.io"))
+                return xstrdup(DOCKER_HUB_KEY);
+        return xstrdup(domain);
+}
+
+static char *b64(const void *p, size_t n)
+{
+        char *out = xmalloc(4 * ((n + 2) / 3) + 1);
+        EVP_EncodeBlock((unsigned char *)out, p, (int)n);
+        return out;
+}
+
+static json_t *load(void)
+{
+        _cleanup_free_ char *path = config_path();
+        json_t *j = json_load_file(path, 0, NULL);
+        if (!json_is_object(j)) {
+                json_decref(j);
+                j = json_object();
+        }
+        return j;
+}
+
+char *ross_registry_auth_header(const char *user, const char *password, const char *server)
+{
+        json_t *j = json_pack("{s:s, s:s, s:s}", "username", user, "password", password,
+                              "serveraddress", server);
+        char *s = json_dumps(j, JSON_COMPACT);
+        json_decref(j);
+        char *e = b64(s, strlen(s));
+        explicit_bzero(s, strlen(s));
+        free(s);
+        /* base64url, as Docker sends it */
+        for (char *c = e; *c; c++)
+                if (*c == '+')
+                        *c = '-';
+                else if (*c == '/')
+                        *c = '_';
+        return e;
+}
+
+char *ross_dockercfg_registry_auth(const char *domain)
+{
+        _cleanup_free_ char *key = ross_dockercfg_key(domain);
+        json_t *j = load();
+        json_t *auths = json_object_get(j, "auths");
+        json_t *entry = json_object_get(auths, key);
+        if (!entry) {
+                _cleanup_free_ char *alt = xasprintf("https://%s", key);
+                entry = json_object_get(auths, alt);
+        }
+        const char *a = json_string_value(json_object_get(entry, "auth"));
+        char *ret = NULL;
+        if (!STR_EMPTY(a) && strlen(a) < 16384) {
+                size_t n = strlen(a);
+                _cleanup_free_ unsigned char *raw = xmalloc(n + 1);
+                int len = EVP_DecodeBlock(raw, (const unsigned char *)a, (int)n);
+                if (len > 0) {
+                        while (len > 0 && raw[len - 1] == '\0')
+                                len--;
+                        raw[len] = '\0';
+                        char *colon = strchr((char *)raw, ':');
+                        if (colon) {
+                                *colon = '\0';
+                                ret = ross_registry_auth_header((char *)raw, colon + 1, key);
+                        }
+                        explicit_bzero(raw, (size_t)len);
+                }
+        }
+        json_decref(j);
+        return ret;
+}
+
+static int save(json_t *j, RossError *err)
+{
+        _cleanup_free_ char *dir = config_dir();
+        _cleanup_free_ char *path = config_path();
+        int r = ross_mkdir_p(dir, 0700, err);
+        if (r < 0)
+                return r;
+        char *s = json_dumps(j, JSON_INDENT(8));
+        r = ross_write_file_atomic(path, s, strlen(s), 0600, err);
+        free(s);
+        return r;
+}
+
+int ross_dockercfg_store(const char *domain, const char *user, const char *password,
+                         RossError *err)
+{
+        _cleanup_free_ char *key = ross_dockercfg_key(domain);
+        _cleanup_free_ char *up = xasprintf("%s:%s", user, password);
+        _cleanup_free_ char *enc = b64(up, strlen(up));
+        json_t *j = load();
+        json_t *auths = json_object_get(j, "auths");
+        if (!json_is_object(auths)) {
+                auths = json_object();
+                json_object_set_new(j, "auths", auths);
+        }
+        json_object_set_new(auths, key, json_pack("{s:s}", "auth", enc));
+        int r = save(j, err);
+        json_decref(j);
+        explicit_bzero(up, strlen(up));
+        return r;
+}
+
+int ross_dockercfg_remove(const char *domain, RossError *err)
+{
+        _cleanup_free_ char *key = ross_dockercfg_key(domain);
+        json_t *j = load();
+        json_t *auths = json_object_get(j, "auths");
+        int r;
+        if (json_object_del(auths, key) < 0) {
+                json_decref(j);
+                return ross_errx(err, ENOENT, "not logged in to %s", key);
+        }
+        r = save(j, err);
+        json_decref(j);
+        return r;
+}
