@@ -16,6 +16,8 @@ BASIC=$((ROSS_TEST_PORT_BASE + 1))
 TLS=$((ROSS_TEST_PORT_BASE + 2))
 TOKEN=$((ROSS_TEST_PORT_BASE + 3))
 TOKEN_SERVER=$((ROSS_TEST_PORT_BASE + 4))
+TAMPER=$((ROSS_TEST_PORT_BASE + 5))
+HOSTILE=$((ROSS_TEST_PORT_BASE + 6))
 USER_NAME=testuser
 USER_PASS=testpassword
 
@@ -89,6 +91,12 @@ up() {
     service: ross-test-registry
     issuer: ross-test-issuer
     rootcertbundle: $W/pki/token.crt"
+        # A real registry whose storage the bad-input tests corrupt on purpose.
+        start_registry tamper "$TAMPER"
+        mkdir -p "$W/hostile"
+        /usr/bin/python3 "$here/hostile-registry.py" "$HOSTILE" "127.0.0.1:$PLAIN" \
+                >"$W/hostile/log" 2>&1 &
+        echo $! >"$W/hostile/pid"
         mkdir -p "$W/token-server"
         /usr/bin/python3 "$here/token-server.py" "$TOKEN_SERVER" "$W/pki/token.key" \
                 "$W/pki/token.crt" ross-test-issuer "$USER_NAME:$USER_PASS" \
@@ -100,6 +108,8 @@ up() {
         wait_port "$TLS" https
         wait_port "$TOKEN"
         wait_port "$TOKEN_SERVER"
+        wait_port "$TAMPER"
+        wait_port "$HOSTILE"
 
         # The daemon's per-registry CA directory for the TLS registry.
         mkdir -p "$W/certs.d/127.0.0.1:$TLS"
@@ -113,6 +123,8 @@ up() {
                 >>"$W/push.log"
         $mk --registry "http://127.0.0.1:$TOKEN" --user "$USER_NAME" --password "$USER_PASS" \
                 --only busybox busybox-full >>"$W/push.log"
+        $mk --registry "http://127.0.0.1:$TAMPER" --only busybox busybox-full layers \
+                >>"$W/push.log"
         $mk --list >"$W/images"
 
         cat >"$W/env" <<ENV
@@ -122,6 +134,10 @@ export REG_BASIC=127.0.0.1:$BASIC
 export REG_TLS=127.0.0.1:$TLS
 export REG_TOKEN=127.0.0.1:$TOKEN
 export TOKEN_SERVER=127.0.0.1:$TOKEN_SERVER
+export REG_TAMPER=127.0.0.1:$TAMPER
+export REG_TAMPER_DATA=$W/tamper/data
+export REG_HOSTILE=127.0.0.1:$HOSTILE
+export REG_DOWN=127.0.0.1:$((ROSS_TEST_PORT_BASE + 9))
 export REG_USER=$USER_NAME
 export REG_PASS=$USER_PASS
 export REG_CERTS_DIR=$W/certs.d

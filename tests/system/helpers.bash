@@ -1,0 +1,112 @@
+# Shared set-up for Ross's system tests: a real ross-daemon per test, with its own data
+# and run directories, against the registries tests/world/world.sh started.
+
+ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+BUILD=${ROSS_BUILD_DIR:-$ROOT/build}
+ROSS_CLI=$BUILD/programs/ross-cli
+ROSS_DAEMON=$BUILD/programs/ross-daemon
+
+if [ -z "${ROSS_WORLD:-}" ] || [ ! -f "$ROSS_WORLD/env" ]; then
+        echo "ROSS_WORLD is not set: run the system tests through tests/run" >&2
+        exit 1
+fi
+# shellcheck disable=SC1091
+source "$ROSS_WORLD/env"
+
+# image name -> expected image id and top-level digest, from the image builder
+image_id() { awk -v n="$1" '$1 == n { print $2 }' "$ROSS_WORLD/images"; }
+top_digest() { awk -v n="$1" '$1 == n { print $3 }' "$ROSS_WORLD/images"; }
+
+start_daemon() {
+        D=$BATS_TEST_TMPDIR/d
+        DATA=${DATA:-$D/data}
+        RUN=$D/run
+        SOCK=$RUN/ross.sock
+        DAEMON_LOG=$D/daemon.log
+        mkdir -p "$D"
+        export ROSS_HOST=unix://$SOCK
+        export DOCKER_HOST=unix://$SOCK
+        export DOCKER_CONFIG=$D/docker-config
+        "$ROSS_DAEMON" start --data-dir "$DATA" --run-dir "$RUN" \
+                --insecure-registry "$REG_PLAIN" --insecure-registry "$REG_BASIC" \
+                --insecure-registry "$REG_TOKEN" --insecure-registry "$REG_TAMPER" \
+                --insecure-registry "$REG_HOSTILE" --insecure-registry "$REG_DOWN" \
+                --certs-dir "$REG_CERTS_DIR" "$@" >"$DAEMON_LOG" 2>&1 &
+        DAEMON_PID=$!
+        local i
+        for i in $(seq 1 100); do
+                if curl -sf --unix-socket "$SOCK" http://ross/_ping >/dev/null 2>&1; then
+                        return 0
+                fi
+                if ! kill -0 "$DAEMON_PID" 2>/dev/null; then
+                        echo "ross-daemon exited:" >&2
+                        cat "$DAEMON_LOG" >&2
+                        return 1
+                fi
+                sleep 0.05
+        done
+        echo "ross-daemon did not answer on $SOCK" >&2
+        cat "$DAEMON_LOG" >&2
+        return 1
+}
+
+stop_daemon() {
+        if [ -n "${DAEMON_PID:-}" ]; then
+                kill "$DAEMON_PID" 2>/dev/null || true
+                wait "$DAEMON_PID" 2>/dev/null || true
+                DAEMON_PID=
+        fi
+}
+
+ross() {
+        "$ROSS_CLI" "$@"
+}
+
+api() { # METHOD PATH [curl args...]
+        local m=$1 p=$2
+        shift 2
+        curl -s --unix-socket "$SOCK" -X "$m" "http://ross$p" "$@"
+}
+
+# Fail with a message unless "$output" contains $1.
+assert_output_contains() {
+        if [[ "$output" != *"$1"* ]]; then
+                echo "expected output to contain: $1" >&2
+                echo "got: $output" >&2
+                return 1
+        fi
+}
+
+assert_status() {
+        if [ "$status" -ne "$1" ]; then
+                echo "expected exit status $1, got $status; output: $output" >&2
+                return 1
+        fi
+}
+
+# Nothing half-written: no ingest files, and every blob on disk is whole (its hash is its
+# name) and referenced by some image.
+assert_store_clean() {
+        local n
+        n=$(find "$DATA/ingest" -type f 2>/dev/null | wc -l)
+        [ "$n" -eq 0 ] || { echo "ingest holds $n files" >&2; ls -l "$DATA/ingest" >&2; return 1; }
+        local f
+        for f in "$DATA"/blobs/sha256/*; do
+                [ -e "$f" ] || continue
+                local want got
+                want=$(basename "$f")
+                got=$(sha256sum "$f" | cut -d' ' -f1)
+                [ "$want" = "$got" ] || { echo "blob $want is corrupt" >&2; return 1; }
+                local refs
+                refs=$(sqlite3 "$DATA/ross.db" \
+                        "SELECT COUNT(*) FROM image_blobs WHERE digest = 'sha256:$want'")
+                [ "$refs" -gt 0 ] || { echo "blob $want belongs to no image" >&2; return 1; }
+        done
+}
+
+# Count blob GETs the registry at a log file served so far.
+blob_gets() { grep -c 'GET /v2/[^ ]*/blobs/sha256' "$1" || true; }
+
+teardown() {
+        stop_daemon
+}
