@@ -1,0 +1,130 @@
+#!/usr/bin/env bats
+# Image list, inspect, tag and rm through ross-cli and the API.
+
+load helpers
+
+setup() {
+        start_daemon
+        ross pull "$REG_PLAIN/busybox-full" >/dev/null
+}
+
+@test "image list prints a table; --format json; -q; the short forms" {
+        run ross image list
+        assert_status 0
+        [[ "${lines[0]}" == REPOSITORY*TAG*"IMAGE ID"*CREATED*SIZE ]]
+        local id
+        id=$(image_id busybox-full)
+        [[ "${lines[1]}" == "$REG_PLAIN/busybox-full"*latest*"${id:7:12}"* ]]
+        run ross images --format json
+        [ "$(echo "$output" | jq -r '.[0].Id')" = "$id" ]
+        [ "$(echo "$output" | jq -r '.[0].Labels["ross.test"]')" = yes ]
+        run ross image ls -q
+        [ "$output" = "${id:7:12}" ]
+        run ross images --no-trunc -q
+        [ "$output" = "$id" ]
+        run ross images --format yaml
+        assert_status 125
+}
+
+@test "image inspect shows the image config as Docker does" {
+        run ross image inspect "$REG_PLAIN/busybox-full"
+        assert_status 0
+        local c='.[0].Config'
+        [ "$(echo "$output" | jq -r "$c.User")" = app ]
+        [ "$(echo "$output" | jq -r "$c.WorkingDir")" = /home/app ]
+        [ "$(echo "$output" | jq -r "$c.Entrypoint[0]")" = /bin/sh ]
+        [ "$(echo "$output" | jq -r "$c.Cmd[1]")" = 'echo $GREETING' ]
+        [ "$(echo "$output" | jq -r "$c.Env[1]")" = 'GREETING=hello from ross' ]
+        [ "$(echo "$output" | jq -r "$c.ExposedPorts | keys | join(\",\")")" = '53/udp,8080/tcp' ]
+        [ "$(echo "$output" | jq -r "$c.Labels[\"org.opencontainers.image.title\"]")" = busybox-full ]
+        [ "$(echo "$output" | jq -r '.[0].Created')" = 2000-01-01T00:00:00Z ]
+        [ "$(echo "$output" | jq -r '.[0].RootFS.Type')" = layers ]
+}
+
+@test "images are found by name, full id, and unique id prefix" {
+        local id
+        id=$(image_id busybox-full)
+        run ross image inspect "$id"
+        assert_status 0
+        run ross image inspect "${id:7:12}"
+        assert_status 0
+        run ross image inspect "${id:7:4}"
+        assert_status 0
+        [ "$(echo "$output" | jq -r '.[0].Id')" = "$id" ]
+}
+
+@test "unknown images: 404 with a message and a non-zero exit" {
+        run ross image inspect nosuchimage
+        assert_status 1
+        assert_output_contains "No such image: nosuchimage"
+        run curl -s -o /dev/null -w '%{http_code}' --unix-socket "$SOCK" http://ross/images/nosuchimage/json
+        [ "$output" = 404 ]
+        run ross rmi nosuchimage
+        assert_status 1
+        assert_output_contains "No such image"
+        run ross tag nosuchimage other
+        assert_status 1
+}
+
+@test "tag adds a name; rm of one tag only untags" {
+        run ross tag "$REG_PLAIN/busybox-full" mine/app:v1
+        assert_status 0
+        run ross image inspect mine/app:v1
+        [ "$(echo "$output" | jq -r '.[0].Id')" = "$(image_id busybox-full)" ]
+        run ross rmi mine/app:v1
+        assert_status 0
+        [ "$output" = "Untagged: mine/app:v1" ]
+        run ross image inspect "$REG_PLAIN/busybox-full"
+        assert_status 0
+        run ross tag "$REG_PLAIN/busybox-full" 'Bad:tag'
+        assert_status 125
+}
+
+@test "rm by id of an image with several tags needs -f" {
+        ross tag "$REG_PLAIN/busybox-full" other:1
+        local id
+        id=$(image_id busybox-full)
+        run ross rmi "${id:7:12}"
+        assert_status 1
+        assert_output_contains "unable to delete ${id:7:12} (must be forced) - image is referenced in multiple repositories"
+        run curl -s -o /dev/null -w '%{http_code}' -X DELETE --unix-socket "$SOCK" "http://ross/images/${id:7:12}"
+        [ "$output" = 409 ]
+        run ross rmi -f "${id:7:12}"
+        assert_status 0
+        assert_output_contains "Deleted: $id"
+        run ross images -q
+        [ -z "$output" ]
+}
+
+@test "rm of the last tag deletes the image and its blobs; shared blobs stay" {
+        ross pull "$REG_PLAIN/busybox" >/dev/null
+        local n_before
+        n_before=$(ls "$DATA/blobs/sha256" | wc -l)
+        run ross rmi "$REG_PLAIN/busybox-full"
+        assert_status 0
+        assert_output_contains "Untagged: $REG_PLAIN/busybox-full:latest"
+        assert_output_contains "Deleted: $(image_id busybox-full)"
+        # config and manifest went; the shared layer stayed for busybox
+        [ "$(ls "$DATA/blobs/sha256" | wc -l)" -eq $((n_before - 2)) ]
+        assert_store_clean
+        run ross rmi "$REG_PLAIN/busybox"
+        assert_status 0
+        [ -z "$(ls "$DATA/blobs/sha256")" ]
+}
+
+@test "the daemon removes blobs no image references when it starts" {
+        stop_daemon
+        printf 'orphan' >"$DATA/blobs/sha256/$(printf orphan | sha256sum | cut -d' ' -f1)"
+        printf 'partial' >"$DATA/ingest/leftover"
+        DATA=$DATA start_daemon
+        assert_store_clean
+        run ross images -q
+        [ -n "$output" ]
+}
+
+@test "images survive a daemon restart" {
+        stop_daemon
+        DATA=$DATA start_daemon
+        run ross image inspect "$REG_PLAIN/busybox-full"
+        assert_status 0
+}
