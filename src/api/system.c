@@ -60,13 +60,17 @@ enum MHD_Result ross_api_info(RossRequest *req)
         gethostname(host, sizeof(host) - 1);
 
         json_t *imgs = ross_db_image_list(d->db);
-        json_t *insecure = json_array();
+        /* Insecure registries are host:port names, not CIDRs: Docker lists those under
+         * IndexConfigs with Secure false. */
+        json_t *index_configs = json_object();
         for (char **i = d->cfg.insecure_registries; i && *i; i++)
-                json_array_append_new(insecure, json_string(*i));
+                json_object_set_new(index_configs, *i,
+                                    json_pack("{s:s, s:[], s:b, s:b}", "Name", *i, "Mirrors",
+                                              "Secure", 0, "Official", 0));
 
         json_t *o = json_pack(
                 "{s:s, s:i, s:i, s:i, s:i, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:s, "
-                "s:s, s:s, s:{s:o, s:{}, s:[]}, s:s, s:s, s:[]}",
+                "s:s, s:s, s:{s:o, s:[], s:[]}, s:s, s:s, s:[]}",
                 "ID", d->id, "Containers", 0, "ContainersRunning", 0, "ContainersPaused", 0,
                 "ContainersStopped", 0, "Images", (int)json_array_size(imgs), "Driver", "overlay",
                 "DockerRootDir", d->cfg.data_dir, "OperatingSystem", "Linux", "OSType", "linux",
@@ -74,7 +78,7 @@ enum MHD_Result ross_api_info(RossRequest *req)
                 (int)sysconf(_SC_NPROCESSORS_ONLN), "MemTotal",
                 (json_int_t)si.totalram * si.mem_unit, "Name", host, "ServerVersion",
                 ROSS_VERSION, "IndexServerAddress", "https://index.docker.io/v1/",
-                "RegistryConfig", "InsecureRegistryCIDRs", insecure, "IndexConfigs", "Mirrors",
+                "RegistryConfig", "IndexConfigs", index_configs, "InsecureRegistryCIDRs", "Mirrors",
                 "CgroupDriver", "cgroupfs", "LoggingDriver", "json-file", "SecurityOptions");
         json_decref(imgs);
         return ross_reply_json(req, MHD_HTTP_OK, o);

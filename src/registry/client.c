@@ -316,6 +316,9 @@ static int status_error(RossRegistry *reg, const char *what, const char *repo,
         if (s == 404)
                 return ross_errx(err, ENOENT, "%s not found: %s", what,
                                  text ? t : "not found");
+        if (s == 401 && creds_present(reg))
+                return ross_errx(err, EACCES, "%s: unauthorized: incorrect username or password",
+                                 reg->domain);
         if (s == 401 || s == 403)
                 return ross_errx(err, EACCES,
                                  "pull access denied for %s/%s, repository does not exist or may "
@@ -526,17 +529,9 @@ int ross_registry_fetch_blob(RossRegistry *reg, const char *repo, const RossDesc
                         continue;
                 }
                 if (r == 0 && (resp.status == 200 || resp.status == 206)) {
+                        /* The transfer ended cleanly, so the server sent all it has: a short
+                         * blob is the registry's, and commit reports it as truncated. */
                         ross_http_response_free(&resp);
-                        if (ross_ingest_offset(sink.in) < (uint64_t)d->size &&
-                            attempt + 1 < BLOB_ATTEMPTS) {
-                                /* The server closed early but cleanly: resume. */
-                                log_debug("registry %s: %s: short body (%llu of %lld), resuming",
-                                          reg->domain, d->digest,
-                                          (unsigned long long)ross_ingest_offset(sink.in),
-                                          (long long)d->size);
-                                backoff(attempt);
-                                continue;
-                        }
                         return ross_ingest_commit(sink.in, err);
                 }
                 long status = r == 0 ? resp.status : 0;

@@ -39,7 +39,7 @@ load helpers
         run api GET /info
         [ "$(echo "$output" | jq -r .DockerRootDir)" = "$DATA" ]
         [ "$(echo "$output" | jq -r .Images)" = 0 ]
-        echo "$output" | jq -e ".RegistryConfig.InsecureRegistryCIDRs | index(\"$REG_PLAIN\")"
+        [ "$(echo "$output" | jq -r ".RegistryConfig.IndexConfigs[\"$REG_PLAIN\"].Secure")" = false ]
 }
 
 @test "unknown endpoints get 404 with a JSON message" {

@@ -67,3 +67,4 @@ setup() {
         # docker info prints warnings on stderr; the answer is on stdout
         [ "$(docker info --format '{{.DockerRootDir}}' 2>/dev/null)" = "$DATA" ]
 }
+
