@@ -191,8 +191,14 @@ int ross_http_do(const RossHttpRequest *req, RossHttpResponse *resp, RossError *
                         default:
                                 break;
                         }
-                        r = ross_errx(err, e, "%s: %s", req->url,
-                                      errbuf[0] ? errbuf : curl_easy_strerror(rc));
+                        long os_errno = 0;
+                        curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &os_errno);
+                        if (rc == CURLE_COULDNT_CONNECT && os_errno > 0)
+                                r = ross_errx(err, e, "%s: connect: %s", req->url,
+                                              strerror((int)os_errno));
+                        else
+                                r = ross_errx(err, e, "%s: %s", req->url,
+                                              errbuf[0] ? errbuf : curl_easy_strerror(rc));
                 }
                 log_debug("http: %s failed: curl %d (%s)", req->url, (int)rc,
                           errbuf[0] ? errbuf : curl_easy_strerror(rc));
