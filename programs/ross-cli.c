@@ -21,9 +21,9 @@ static const struct {
         const char *name;
         Verb fn;
 } short_verbs[] = {
-        {"pull", ross_cmd_image_pull},  {"images", ross_cmd_image_list},
-        {"rmi", ross_cmd_image_rm},     {"tag", ross_cmd_image_tag},
-        {"login", ross_cmd_login},      {"logout", ross_cmd_logout},
+        {"pull", ross_cmd_image_pull},       {"images", ross_cmd_image_list},
+        {"rmi", ross_cmd_image_rm},          {"tag", ross_cmd_image_tag},
+        {"login", ross_cmd_login},           {"logout", ross_cmd_logout},
         {"inspect", ross_cmd_image_inspect}, {"version", ross_cmd_version},
 };
 

@@ -19,7 +19,8 @@ static void usage(FILE *f)
                 "Options:\n"
                 "  --data-dir DIR                  images, blobs and metadata (default %s)\n"
                 "  --run-dir DIR                   runtime state (default %s)\n"
-                "  --socket PATH                   API socket, mode 0660 (default RUN-DIR/ross.sock)\n"
+                "  --socket PATH                   API socket, mode 0660 (default "
+                "RUN-DIR/ross.sock)\n"
                 "  --insecure-registry HOST[:PORT] allow plain HTTP to this registry (repeatable)\n"
                 "  --max-concurrent-downloads N    parallel layer downloads per pull (default 3)\n"
                 "  --certs-dir DIR                 per-registry CAs as DIR/HOST[:PORT]/ca.crt\n"
@@ -40,8 +41,16 @@ static void on_signal(int sig)
 
 int main(int argc, char **argv)
 {
-        enum { OPT_DATA = 256, OPT_RUN, OPT_SOCKET, OPT_INSECURE, OPT_MAXDL, OPT_CERTS, OPT_LOG,
-               OPT_VERSION };
+        enum {
+                OPT_DATA = 256,
+                OPT_RUN,
+                OPT_SOCKET,
+                OPT_INSECURE,
+                OPT_MAXDL,
+                OPT_CERTS,
+                OPT_LOG,
+                OPT_VERSION
+        };
         static const struct option opts[] = {
                 {"data-dir", required_argument, NULL, OPT_DATA},
                 {"run-dir", required_argument, NULL, OPT_RUN},
@@ -103,9 +112,8 @@ int main(int argc, char **argv)
                         d.cfg.certs_dir = xstrdup(optarg);
                         break;
                 case OPT_INSECURE:
-                        d.cfg.insecure_registries =
-                                xrealloc(d.cfg.insecure_registries,
-                                         (d.cfg.n_insecure + 2) * sizeof(char *));
+                        d.cfg.insecure_registries = xrealloc(
+                                d.cfg.insecure_registries, (d.cfg.n_insecure + 2) * sizeof(char *));
                         d.cfg.insecure_registries[d.cfg.n_insecure++] = xstrdup(optarg);
                         d.cfg.insecure_registries[d.cfg.n_insecure] = NULL;
                         break;

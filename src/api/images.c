@@ -87,8 +87,8 @@ static void *pull_thread(void *ud)
 
         if (ross_pull_run(ps->pull, &err) < 0) {
                 log_info("%s", err.msg);
-                write_line(ps->wfd, json_pack("{s:{s:s}, s:s}", "errorDetail", "message",
-                                              err.msg, "error", err.msg));
+                write_line(ps->wfd, json_pack("{s:{s:s}, s:s}", "errorDetail", "message", err.msg,
+                                              "error", err.msg));
         }
         ross_pull_free(ps->pull);
         close(ps->wfd);
@@ -137,8 +137,8 @@ enum MHD_Result ross_api_images_create(RossRequest *req)
         if (STR_EMPTY(tag))
                 reference = xstrdup(from);
         else
-                reference = xasprintf("%s%s%s", from, strncmp(tag, "sha256:", 7) == 0 ? "@" : ":",
-                                      tag);
+                reference =
+                        xasprintf("%s%s%s", from, strncmp(tag, "sha256:", 7) == 0 ? "@" : ":", tag);
 
         r = ross_creds_from_header(ross_req_header(req, "X-Registry-Auth"), &creds, &err);
         if (r < 0)
@@ -208,8 +208,8 @@ enum MHD_Result ross_api_image_delete(RossRequest *req, const char *name)
 {
         RossError err = {};
         json_t *rep = NULL;
-        if (ross_images_remove(&req->daemon->images, name, ross_req_query_bool(req, "force"),
-                               &rep, &err) < 0)
+        if (ross_images_remove(&req->daemon->images, name, ross_req_query_bool(req, "force"), &rep,
+                               &err) < 0)
                 return ross_reply_error(req, &err);
         return ross_reply_json(req, MHD_HTTP_OK, rep);
 }
@@ -220,8 +220,7 @@ enum MHD_Result ross_api_image_tag(RossRequest *req, const char *name)
         RossError err = {};
         if (STR_EMPTY(repo))
                 return ross_reply_errorf(req, MHD_HTTP_BAD_REQUEST, "repo: a name is required");
-        if (ross_images_tag(&req->daemon->images, name, repo, ross_req_query(req, "tag"),
-                            &err) < 0)
+        if (ross_images_tag(&req->daemon->images, name, repo, ross_req_query(req, "tag"), &err) < 0)
                 return ross_reply_error(req, &err);
         return ross_reply_empty(req, MHD_HTTP_CREATED);
 }

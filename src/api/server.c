@@ -159,8 +159,8 @@ static void split_path(RossRequest *req)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_size, void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_size, void **con_cls)
 {
         RossDaemon *d = cls;
         RossRequest *req = *con_cls;
@@ -209,8 +209,8 @@ static int listen_unix(const char *path, RossError *err)
         /* A socket file left by a daemon that died is stale; a live one answers connect. */
         if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
                 close(fd);
-                return ross_errx(err, EADDRINUSE,
-                                 "another daemon is already serving on '%s'", path);
+                return ross_errx(err, EADDRINUSE, "another daemon is already serving on '%s'",
+                                 path);
         }
         unlink(path);
         mode_t old = umask(0117);
@@ -235,12 +235,12 @@ int ross_server_start(RossDaemon *d, const char *socket_path, RossServer **ret, 
         if (fd < 0)
                 return fd;
 
-        struct MHD_Daemon *mhd = MHD_start_daemon(
-                MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-                        MHD_ALLOW_UPGRADE | MHD_USE_ITC,
-                0, NULL, NULL, on_request, d, MHD_OPTION_LISTEN_SOCKET, fd,
-                MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
-                (unsigned)0, MHD_OPTION_END);
+        struct MHD_Daemon *mhd =
+                MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+                                         MHD_ALLOW_UPGRADE | MHD_USE_ITC,
+                                 0, NULL, NULL, on_request, d, MHD_OPTION_LISTEN_SOCKET, fd,
+                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0, MHD_OPTION_END);
         if (!mhd) {
                 close(fd);
                 unlink(socket_path);

@@ -34,18 +34,16 @@ enum MHD_Result ross_api_version(RossRequest *req)
         struct utsname u;
         uname(&u);
         json_t *details = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ApiVersion",
-                                    ROSS_API_VERSION, "MinAPIVersion", ROSS_API_MIN_VERSION,
-                                    "Os", "linux", "Arch", goarch(u.machine), "KernelVersion",
-                                    u.release, "GitCommit", "", "GoVersion", "n/a",
-                                    "Experimental", "false");
+                                    ROSS_API_VERSION, "MinAPIVersion", ROSS_API_MIN_VERSION, "Os",
+                                    "linux", "Arch", goarch(u.machine), "KernelVersion", u.release,
+                                    "GitCommit", "", "GoVersion", "n/a", "Experimental", "false");
         json_t *o = json_pack("{s:{s:s}, s:[{s:s, s:s, s:o}], s:s, s:s, s:s, s:s, s:s, s:s, "
                               "s:s, s:s, s:s}",
-                              "Platform", "Name", "Ross", "Components", "Name", "Engine",
-                              "Version", ROSS_VERSION, "Details", details, "Version",
-                              ROSS_VERSION, "ApiVersion", ROSS_API_VERSION, "MinAPIVersion",
-                              ROSS_API_MIN_VERSION, "GitCommit", "", "GoVersion", "n/a", "Os",
-                              "linux", "Arch", goarch(u.machine), "KernelVersion", u.release,
-                              "BuildTime", "");
+                              "Platform", "Name", "Ross", "Components", "Name", "Engine", "Version",
+                              ROSS_VERSION, "Details", details, "Version", ROSS_VERSION,
+                              "ApiVersion", ROSS_API_VERSION, "MinAPIVersion", ROSS_API_MIN_VERSION,
+                              "GitCommit", "", "GoVersion", "n/a", "Os", "linux", "Arch",
+                              goarch(u.machine), "KernelVersion", u.release, "BuildTime", "");
         return ross_reply_json(req, MHD_HTTP_OK, o);
 }
 
@@ -76,10 +74,10 @@ enum MHD_Result ross_api_info(RossRequest *req)
                 "DockerRootDir", d->cfg.data_dir, "OperatingSystem", "Linux", "OSType", "linux",
                 "Architecture", u.machine, "KernelVersion", u.release, "NCPU",
                 (int)sysconf(_SC_NPROCESSORS_ONLN), "MemTotal",
-                (json_int_t)si.totalram * si.mem_unit, "Name", host, "ServerVersion",
-                ROSS_VERSION, "IndexServerAddress", "https://index.docker.io/v1/",
-                "RegistryConfig", "IndexConfigs", index_configs, "InsecureRegistryCIDRs", "Mirrors",
-                "CgroupDriver", "cgroupfs", "LoggingDriver", "json-file", "SecurityOptions");
+                (json_int_t)si.totalram * si.mem_unit, "Name", host, "ServerVersion", ROSS_VERSION,
+                "IndexServerAddress", "https://index.docker.io/v1/", "RegistryConfig",
+                "IndexConfigs", index_configs, "InsecureRegistryCIDRs", "Mirrors", "CgroupDriver",
+                "cgroupfs", "LoggingDriver", "json-file", "SecurityOptions");
         json_decref(imgs);
         return ross_reply_json(req, MHD_HTTP_OK, o);
 }
@@ -124,11 +122,11 @@ enum MHD_Result ross_api_auth(RossRequest *req)
         ross_registry_free(reg);
         json_decref(j);
         if (r < 0) {
-                unsigned status = err.code == EACCES ? MHD_HTTP_UNAUTHORIZED
-                                                     : ross_http_status_for(err.code);
+                unsigned status =
+                        err.code == EACCES ? MHD_HTTP_UNAUTHORIZED : ross_http_status_for(err.code);
                 return ross_reply_json(req, status, json_pack("{s:s}", "message", err.msg));
         }
-        return ross_reply_json(req, MHD_HTTP_OK,
-                               json_pack("{s:s, s:s}", "Status", "Login Succeeded",
-                                         "IdentityToken", ""));
+        return ross_reply_json(
+                req, MHD_HTTP_OK,
+                json_pack("{s:s, s:s}", "Status", "Login Succeeded", "IdentityToken", ""));
 }

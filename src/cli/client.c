@@ -77,8 +77,7 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
         return n;
 }
 
-int ross_client_call(RossClient *c, const RossApiCall *call, RossApiResponse *ret,
-                     RossError *err)
+int ross_client_call(RossClient *c, const RossApiCall *call, RossApiResponse *ret, RossError *err)
 {
         CURL *curl = curl_easy_init();
         struct curl_slist *hdrs = NULL;
@@ -122,14 +121,14 @@ int ross_client_call(RossClient *c, const RossApiCall *call, RossApiResponse *re
                         r = ross_errx(err, EIO, "talking to the Ross daemon at unix://%s: %s",
                                       c->socket_path, errbuf[0] ? errbuf : curl_easy_strerror(rc));
         } else if (resp.status < 200 || resp.status >= 300) {
-                json_t *j = json_loadb(resp.body.data ? resp.body.data : "", resp.body.len, 0,
-                                       NULL);
+                json_t *j =
+                        json_loadb(resp.body.data ? resp.body.data : "", resp.body.len, 0, NULL);
                 const char *m = json_string_value(json_object_get(j, "message"));
-                int code = resp.status == 404 ? ENOENT
-                           : resp.status == 409 ? EBUSY
-                           : resp.status == 400 ? EINVAL
+                int code = resp.status == 404                           ? ENOENT
+                           : resp.status == 409                         ? EBUSY
+                           : resp.status == 400                         ? EINVAL
                            : (resp.status == 401 || resp.status == 403) ? EACCES
-                                                                         : EIO;
+                                                                        : EIO;
                 r = ross_errx(err, code, "%s", m ? m : (resp.body.len ? resp.body.data : "error"));
                 if (!m && !resp.body.len)
                         r = ross_errx(err, code, "the daemon answered HTTP %ld", resp.status);

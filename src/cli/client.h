@@ -27,17 +27,16 @@ typedef int (*RossLineFn)(void *userdata, const char *line, size_t len);
 
 typedef struct RossApiCall {
         const char *method;
-        const char *path;           /* with query string, already escaped */
-        const char *body;           /* JSON or NULL */
-        const char *registry_auth;  /* X-Registry-Auth value or NULL */
-        RossLineFn on_line;         /* stream a 2xx body line by line */
+        const char *path;          /* with query string, already escaped */
+        const char *body;          /* JSON or NULL */
+        const char *registry_auth; /* X-Registry-Auth value or NULL */
+        RossLineFn on_line;        /* stream a 2xx body line by line */
         void *userdata;
 } RossApiCall;
 
 /* Transport failure is an error ("cannot connect to the Ross daemon at ..."); a non-2xx
  * status is turned into an error carrying the daemon's message. */
-int ross_client_call(RossClient *c, const RossApiCall *call, RossApiResponse *ret,
-                     RossError *err);
+int ross_client_call(RossClient *c, const RossApiCall *call, RossApiResponse *ret, RossError *err);
 void ross_api_response_free(RossApiResponse *r);
 /* Percent-escape for a query value or path segment; caller frees. */
 char *ross_client_escape(const char *s);

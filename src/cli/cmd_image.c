@@ -140,14 +140,13 @@ int ross_cmd_image_list(RossClient *c, int argc, char **argv)
         }
         if (!quiet) {
                 if (digests)
-                        printf("%-40s %-12s %-72s %-14s %-16s %s\n", "REPOSITORY", "TAG",
-                               "DIGEST", "IMAGE ID", "CREATED", "SIZE");
+                        printf("%-40s %-12s %-72s %-14s %-16s %s\n", "REPOSITORY", "TAG", "DIGEST",
+                               "IMAGE ID", "CREATED", "SIZE");
                 else
                         printf("%-40s %-12s %-14s %-22s %s\n", "REPOSITORY", "TAG", "IMAGE ID",
                                "CREATED", "SIZE");
         }
-        json_array_foreach(list, i, img)
-        {
+        json_array_foreach (list, i, img) {
                 const char *id = json_string_value(json_object_get(img, "Id"));
                 json_t *tags = json_object_get(img, "RepoTags");
                 json_t *rds = json_object_get(img, "RepoDigests");
@@ -178,8 +177,7 @@ int ross_cmd_image_list(RossClient *c, int argc, char **argv)
                                 printf("%-40s %-12s %-72s %-14s %-16s %s\n", repo, tag,
                                        at ? at + 1 : "<none>", shown, ago, size);
                         } else
-                                printf("%-40s %-12s %-14s %-22s %s\n", repo, tag, shown, ago,
-                                       size);
+                                printf("%-40s %-12s %-14s %-22s %s\n", repo, tag, shown, ago, size);
                 }
         }
         json_decref(list);
@@ -273,16 +271,15 @@ int ross_cmd_image_rm(RossClient *c, int argc, char **argv)
                         rc = 1;
                         continue;
                 }
-                json_t *rep = json_loadb(resp.body.data ? resp.body.data : "", resp.body.len, 0,
-                                         NULL);
+                json_t *rep =
+                        json_loadb(resp.body.data ? resp.body.data : "", resp.body.len, 0, NULL);
                 json_t *e;
                 size_t k;
-                json_array_foreach(rep, k, e)
-                {
+                json_array_foreach (rep, k, e) {
                         const char *key;
                         json_t *v;
-                        json_object_foreach(e, key, v) printf("%s: %s\n", key,
-                                                              json_string_value(v));
+                        json_object_foreach (e, key, v)
+                                printf("%s: %s\n", key, json_string_value(v));
                 }
                 json_decref(rep);
                 ross_api_response_free(&resp);

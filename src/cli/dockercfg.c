@@ -110,8 +110,7 @@ static int save(json_t *j, RossError *err)
         return r;
 }
 
-int ross_dockercfg_store(const char *domain, const char *user, const char *password,
-                         RossError *err)
+int ross_dockercfg_store(const char *domain, const char *user, const char *password, RossError *err)
 {
         _cleanup_free_ char *key = ross_dockercfg_key(domain);
         _cleanup_free_ char *up = xasprintf("%s:%s", user, password);

@@ -12,8 +12,8 @@ typedef struct RossProgress {
         FILE *out;
         bool tty;
         bool quiet;
-        char **ids;      /* layer ids in the order they appeared, one line each (tty) */
-        char **last;     /* last status printed per id (non-tty de-duplication) */
+        char **ids;  /* layer ids in the order they appeared, one line each (tty) */
+        char **last; /* last status printed per id (non-tty de-duplication) */
         size_t n_ids;
         RossError error; /* code != 0 if the stream ended in an error */
         char *digest;    /* from "Digest: ..." */

@@ -19,8 +19,8 @@ typedef struct RossImages {
 } RossImages;
 
 /* Progress as Docker's pull stream has it: id is a short layer id or a tag, or NULL. */
-typedef void (*RossPullEventFn)(void *userdata, const char *id, const char *status,
-                                int64_t current, int64_t total);
+typedef void (*RossPullEventFn)(void *userdata, const char *id, const char *status, int64_t current,
+                                int64_t total);
 
 typedef struct RossPullOptions {
         const char *reference;

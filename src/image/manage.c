@@ -30,20 +30,18 @@ json_t *ross_images_list(RossImages *s)
         json_t *rows = ross_db_image_list(s->db), *row, *out = json_array();
         size_t i;
 
-        json_array_foreach(rows, i, row)
-        {
+        json_array_foreach (rows, i, row) {
                 const char *id = json_string_value(json_object_get(row, "Id"));
                 json_t *cfg = load_config(s, id);
                 json_t *labels = json_object_get(json_object_get(cfg, "config"), "Labels");
                 json_int_t size = json_integer_value(json_object_get(row, "Size"));
                 json_t *o = json_pack(
-                        "{s:s, s:s, s:O, s:O, s:I, s:I, s:I, s:I, s:O, s:I}", "Id", id,
-                        "ParentId", "", "RepoTags", json_object_get(row, "RepoTags"),
-                        "RepoDigests", json_object_get(row, "RepoDigests"), "Created",
-                        (json_int_t)parse_time(
-                                json_string_value(json_object_get(row, "Created"))),
-                        "Size", size, "SharedSize", (json_int_t)-1, "VirtualSize", size,
-                        "Labels", json_is_object(labels) ? labels : json_object(), "Containers",
+                        "{s:s, s:s, s:O, s:O, s:I, s:I, s:I, s:I, s:o, s:I}", "Id", id, "ParentId",
+                        "", "RepoTags", json_object_get(row, "RepoTags"), "RepoDigests",
+                        json_object_get(row, "RepoDigests"), "Created",
+                        (json_int_t)parse_time(json_string_value(json_object_get(row, "Created"))),
+                        "Size", size, "SharedSize", (json_int_t)-1, "VirtualSize", size, "Labels",
+                        json_is_object(labels) ? json_incref(labels) : json_object(), "Containers",
                         (json_int_t)-1);
                 json_array_append_new(out, o);
                 json_decref(cfg);
@@ -67,7 +65,7 @@ int ross_images_inspect(RossImages *s, const char *name, json_t **ret, RossError
         const char *created = json_string_value(json_object_get(row, "Created"));
         json_t *o = json_pack(
                 "{s:s, s:O, s:O, s:s, s:s, s:s, s:s, s:s, s:O, s:O, s:s, s:s, s:I, s:I, s:{s:s, "
-                "s:{}}, s:{s:s, s:O}, s:{s:s}}",
+                "s:{}}, s:{s:s, s:o}, s:{s:s}}",
                 "Id", id, "RepoTags", json_object_get(row, "RepoTags"), "RepoDigests",
                 json_object_get(row, "RepoDigests"), "Parent", "", "Comment",
                 json_string_value(json_object_get(cfg, "comment")) ?: "", "Created",
@@ -81,8 +79,10 @@ int ross_images_inspect(RossImages *s, const char *name, json_t **ret, RossError
                 json_integer_value(json_object_get(row, "Size")), "VirtualSize",
                 json_integer_value(json_object_get(row, "Size")), "GraphDriver", "Name", "ross",
                 "Data", "RootFS", "Type", "layers", "Layers",
-                json_object_get(rootfs, "diff_ids") ?: json_array(), "Metadata",
-                "LastTagTime", "0001-01-01T00:00:00Z");
+                json_is_array(json_object_get(rootfs, "diff_ids"))
+                        ? json_incref(json_object_get(rootfs, "diff_ids"))
+                        : json_array(),
+                "Metadata", "LastTagTime", "0001-01-01T00:00:00Z");
         if (json_object_get(row, "Variant"))
                 json_object_set(o, "Variant", json_object_get(row, "Variant"));
         json_decref(cfg);
@@ -105,8 +105,7 @@ static int delete_image(RossImages *s, const char *id, json_t *rep, RossError *e
         int r = ross_db_image_delete(s->db, id, &orphans, err);
         if (r < 0)
                 return r;
-        json_array_foreach(orphans, i, v)
-        {
+        json_array_foreach (orphans, i, v) {
                 log_debug("removing blob %s", json_string_value(v));
                 ross_content_remove(s->content, json_string_value(v));
         }
@@ -160,8 +159,9 @@ int ross_images_remove(RossImages *s, const char *name, bool force, json_t **ret
         }
         json_t *t, *dg;
         size_t i;
-        json_array_foreach(tags, i, t) report(rep, "Untagged", json_string_value(t));
-        json_array_foreach(json_object_get(row, "RepoDigests"), i, dg)
+        json_array_foreach (tags, i, t)
+                report(rep, "Untagged", json_string_value(t));
+        json_array_foreach (json_object_get(row, "RepoDigests"), i, dg)
                 report(rep, "Untagged", json_string_value(dg));
         json_decref(row);
         r = delete_image(s, id, rep, err);

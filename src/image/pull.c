@@ -96,8 +96,8 @@ static int prepare(RossPull *p, RossError *err)
                 ross_descriptor_free(&d);
                 if (r < 0)
                         return r;
-                r = ross_manifest_kind(p->manifest.content_type, p->manifest.body,
-                                       p->manifest.len, &k2, &mt2, err);
+                r = ross_manifest_kind(p->manifest.content_type, p->manifest.body, p->manifest.len,
+                                       &k2, &mt2, err);
                 if (r < 0)
                         return r;
                 if (k2 != ROSS_KIND_MANIFEST)
@@ -137,8 +137,8 @@ static int prepare(RossPull *p, RossError *err)
                                  p->cfg.n_diff_ids, p->m.n_layers);
         if (!p->has_index && p->o.platform && !STREQ(p->cfg.os, p->platform.os)) {
                 char buf[96];
-                return ross_errx(err, ENOENT, "image is for %s/%s, not %s", p->cfg.os,
-                                 p->cfg.arch, ross_platform_format(&p->platform, buf, sizeof(buf)));
+                return ross_errx(err, ENOENT, "image is for %s/%s, not %s", p->cfg.os, p->cfg.arch,
+                                 ross_platform_format(&p->platform, buf, sizeof(buf)));
         }
         return 0;
 }
@@ -209,8 +209,8 @@ static void fetch_layer(Work *w, Layer *l)
         RossPull *p = w->p;
 
         emit(p, l->short_id, "Downloading", 0, l->d->size);
-        l->r = ross_registry_fetch_blob(p->reg, p->ref.path, l->d, p->s->content,
-                                        on_progress_ctx, &ctx, &l->err);
+        l->r = ross_registry_fetch_blob(p->reg, p->ref.path, l->d, p->s->content, on_progress_ctx,
+                                        &ctx, &l->err);
         if (l->r < 0) {
                 atomic_store(&w->cancel, true);
                 return;
@@ -263,14 +263,14 @@ static int record(RossPull *p, RossError *err)
                         return r;
                 blobs[k++] = (RossImageBlob){p->top.digest, (int64_t)p->top.len, NULL, "index"};
         }
-        r = ross_content_put(p->s->content, p->manifest.digest, p->manifest.body,
-                             p->manifest.len, err);
+        r = ross_content_put(p->s->content, p->manifest.digest, p->manifest.body, p->manifest.len,
+                             err);
         if (r < 0)
                 return r;
-        blobs[k++] = (RossImageBlob){p->manifest.digest, (int64_t)p->manifest.len,
-                                     p->m.media_type, "manifest"};
-        blobs[k++] = (RossImageBlob){p->m.config.digest, p->m.config.size,
-                                     p->m.config.media_type, "config"};
+        blobs[k++] = (RossImageBlob){p->manifest.digest, (int64_t)p->manifest.len, p->m.media_type,
+                                     "manifest"};
+        blobs[k++] = (RossImageBlob){p->m.config.digest, p->m.config.size, p->m.config.media_type,
+                                     "config"};
         for (size_t i = 0; i < p->m.n_layers; i++) {
                 blobs[k++] = (RossImageBlob){p->m.layers[i].digest, p->m.layers[i].size,
                                              p->m.layers[i].media_type, "layer"};

@@ -181,8 +181,8 @@ int ross_ref_parse(const char *s, RossRef *ret, RossError *err)
         }
 
         if (!*name)
-                return ross_errx(err, EINVAL, "invalid reference format: no repository name in '%s'",
-                                 s);
+                return ross_errx(err, EINVAL,
+                                 "invalid reference format: no repository name in '%s'", s);
 
         /* Is the first component a registry? Docker's rule: it has '.' or ':', is
          * "localhost", or has upper-case letters. */

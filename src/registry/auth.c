@@ -163,8 +163,7 @@ typedef struct Token {
 static Token *tokens;
 static pthread_mutex_t tokens_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static char *token_key(const char *realm, const char *service, const char *scope,
-                       const char *user)
+static char *token_key(const char *realm, const char *service, const char *scope, const char *user)
 {
         return xasprintf("%s\n%s\n%s\n%s", realm, service ? service : "", scope ? scope : "",
                          user ? user : "");

@@ -10,8 +10,8 @@
 #include "client.h"
 #include "http.h"
 
-#define TOKEN_MAX        (1024 * 1024)
-#define BLOB_ATTEMPTS    5
+#define TOKEN_MAX         (1024 * 1024)
+#define BLOB_ATTEMPTS     5
 #define MANIFEST_ATTEMPTS 3
 
 struct RossRegistry {
@@ -119,16 +119,15 @@ static bool creds_present(const RossRegistry *reg)
 }
 
 /* Ask the token server for a bearer token for scope (NULL: no scope, as login does). */
-static int fetch_token(RossRegistry *reg, const char *realm, const char *service,
-                       const char *scope, bool use_cache, char **ret, RossError *err)
+static int fetch_token(RossRegistry *reg, const char *realm, const char *service, const char *scope,
+                       bool use_cache, char **ret, RossError *err)
 {
         /* Tokens are cached per credential, not per user name: a wrong password must never
          * be answered from a token a right one earned. */
         char who[ROSS_DIGEST_LEN + 1] = "";
         if (creds_present(reg)) {
                 _cleanup_free_ char *up = xasprintf("%s:%s", reg->creds.username,
-                                                    reg->creds.password ? reg->creds.password
-                                                                        : "");
+                                                    reg->creds.password ? reg->creds.password : "");
                 ross_digest_buf(up, strlen(up), who);
                 explicit_bzero(up, strlen(up));
         }
@@ -142,9 +141,9 @@ static int fetch_token(RossRegistry *reg, const char *realm, const char *service
         CURL *esc = curl_easy_init();
         char *es = service ? curl_easy_escape(esc, service, 0) : NULL;
         char *ec = scope ? curl_easy_escape(esc, scope, 0) : NULL;
-        _cleanup_free_ char *url = xasprintf("%s%sservice=%s%s%s", realm,
-                                             strchr(realm, '?') ? "&" : "?", es ? es : "",
-                                             ec ? "&scope=" : "", ec ? ec : "");
+        _cleanup_free_ char *url =
+                xasprintf("%s%sservice=%s%s%s", realm, strchr(realm, '?') ? "&" : "?", es ? es : "",
+                          ec ? "&scope=" : "", ec ? ec : "");
         curl_free(es);
         curl_free(ec);
         curl_easy_cleanup(esc);
@@ -200,8 +199,10 @@ static int learn_challenge(RossRegistry *reg, const char *header, RossError *err
 {
         RossChallenge ch;
         if (!header || ross_challenge_parse(header, &ch) < 0)
-                return ross_errx(err, EACCES, "registry %s refused access and offers no "
-                                              "supported authentication", reg->domain);
+                return ross_errx(err, EACCES,
+                                 "registry %s refused access and offers no "
+                                 "supported authentication",
+                                 reg->domain);
         if (STREQ(ch.scheme, "bearer") && STR_EMPTY(ch.realm)) {
                 ross_challenge_free(&ch);
                 return ross_errx(err, EPROTO, "registry %s sent a Bearer challenge without realm",
@@ -301,8 +302,8 @@ int ross_registry_login(RossRegistry *reg, RossError *err)
                                  "login to %s: unauthorized: incorrect username or password",
                                  reg->domain);
         if (status != 200)
-                return ross_errx(err, EIO, "login to %s: registry answered HTTP %ld",
-                                 reg->domain, status);
+                return ross_errx(err, EIO, "login to %s: registry answered HTTP %ld", reg->domain,
+                                 status);
         return 0;
 }
 
@@ -314,8 +315,7 @@ static int status_error(RossRegistry *reg, const char *what, const char *repo,
         const char *t = text ? text : "";
 
         if (s == 404)
-                return ross_errx(err, ENOENT, "%s not found: %s", what,
-                                 text ? t : "not found");
+                return ross_errx(err, ENOENT, "%s not found: %s", what, text ? t : "not found");
         if (s == 401 && creds_present(reg))
                 return ross_errx(err, EACCES, "%s: unauthorized: incorrect username or password",
                                  reg->domain);
@@ -411,8 +411,8 @@ int ross_registry_get_manifest(RossRegistry *reg, const char *repo, const char *
         return 0;
 }
 
-int ross_registry_get_blob(RossRegistry *reg, const char *repo, const RossDescriptor *d,
-                           size_t max, RossFetched *ret, RossError *err)
+int ross_registry_get_blob(RossRegistry *reg, const char *repo, const RossDescriptor *d, size_t max,
+                           RossFetched *ret, RossError *err)
 {
         _cleanup_free_ char *url = xasprintf("%s/v2/%s/blobs/%s", reg->base, repo, d->digest);
         _cleanup_free_ char *scope = pull_scope(repo);
@@ -451,8 +451,7 @@ int ross_registry_get_blob(RossRegistry *reg, const char *repo, const RossDescri
                 r = ross_errx(err, EPROTO, "%s is truncated: got %zu of %lld bytes", what,
                               resp.body.len, (long long)d->size);
         else if (!STREQ(f.digest, d->digest))
-                r = ross_errx(err, EILSEQ, "%s does not match its digest (got %s)", what,
-                              f.digest);
+                r = ross_errx(err, EILSEQ, "%s does not match its digest (got %s)", what, f.digest);
         if (r < 0) {
                 ross_http_response_free(&resp);
                 return r;
@@ -550,9 +549,9 @@ int ross_registry_fetch_blob(RossRegistry *reg, const char *repo, const RossDesc
                         break;
                 }
                 log_debug("registry %s: blob %s: attempt %d failed (%s), retrying from byte %llu",
-                         reg->domain, d->digest, attempt + 1,
-                         r < 0 && err ? err->msg : "server error",
-                         (unsigned long long)ross_ingest_offset(sink.in));
+                          reg->domain, d->digest, attempt + 1,
+                          r < 0 && err ? err->msg : "server error",
+                          (unsigned long long)ross_ingest_offset(sink.in));
                 backoff(attempt);
         }
         ross_ingest_abort(sink.in);

@@ -39,8 +39,8 @@ void ross_fetched_free(RossFetched *f);
 int ross_registry_get_manifest(RossRegistry *reg, const char *repo, const char *reference,
                                RossFetched *ret, RossError *err);
 /* GET a small blob (a config) into memory and verify it. */
-int ross_registry_get_blob(RossRegistry *reg, const char *repo, const RossDescriptor *d,
-                           size_t max, RossFetched *ret, RossError *err);
+int ross_registry_get_blob(RossRegistry *reg, const char *repo, const RossDescriptor *d, size_t max,
+                           RossFetched *ret, RossError *err);
 
 /* Called as bytes arrive: total bytes so far of size. A negative errno aborts the download
  * (a pull cancelled because another layer failed). */

@@ -68,8 +68,7 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
                 return n;
         }
         set_header(&c->resp->content_type, header_value(p, n, "Content-Type"));
-        set_header(&c->resp->docker_content_digest,
-                   header_value(p, n, "Docker-Content-Digest"));
+        set_header(&c->resp->docker_content_digest, header_value(p, n, "Docker-Content-Digest"));
         set_header(&c->resp->www_authenticate, header_value(p, n, "WWW-Authenticate"));
         return n;
 }

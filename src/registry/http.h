@@ -17,12 +17,12 @@ typedef struct RossHttpRequest {
         const char *bearer;         /* Authorization: Bearer */
         const char *basic_user;     /* Authorization: Basic */
         const char *basic_pass;
-        const char *cainfo;         /* extra CA file, NULL for system CAs only */
-        size_t body_cap;            /* max bytes kept in response body (non-streamed) */
-        uint64_t resume_from;       /* Range: bytes=N- */
-        RossHttpSink sink;          /* if set, 2xx bodies go here instead of into body */
+        const char *cainfo;   /* extra CA file, NULL for system CAs only */
+        size_t body_cap;      /* max bytes kept in response body (non-streamed) */
+        uint64_t resume_from; /* Range: bytes=N- */
+        RossHttpSink sink;    /* if set, 2xx bodies go here instead of into body */
         void *sink_userdata;
-        long timeout_s;             /* whole request; 0: none (streams use a stall timer) */
+        long timeout_s; /* whole request; 0: none (streams use a stall timer) */
 } RossHttpRequest;
 
 typedef struct RossHttpResponse {

@@ -202,8 +202,7 @@ int ross_manifest_parse(const char *body, size_t len, RossManifest *ret, RossErr
                 goto out;
         }
         m.layers = xcalloc(json_array_size(layers), sizeof(RossDescriptor));
-        json_array_foreach(layers, i, l)
-        {
+        json_array_foreach (layers, i, l) {
                 char what[64];
                 snprintf(what, sizeof(what), "layer %zu", i + 1);
                 r = parse_descriptor(l, what, &m.layers[i], err);
@@ -298,8 +297,8 @@ static bool variant_matches(const RossPlatform *want, const char *arch, const ch
         return STREQ(arch, "arm64") && STREQ(want->variant, "v8") && STR_EMPTY(variant);
 }
 
-int ross_index_select(const char *body, size_t len, const RossPlatform *want,
-                      RossDescriptor *ret, RossError *err)
+int ross_index_select(const char *body, size_t len, const RossPlatform *want, RossDescriptor *ret,
+                      RossError *err)
 {
         json_t *manifests, *e;
         json_error_t jerr;
@@ -319,8 +318,7 @@ int ross_index_select(const char *body, size_t len, const RossPlatform *want,
                 r = ross_errx(err, EBADMSG, "manifest list has too many entries");
                 goto out;
         }
-        json_array_foreach(manifests, i, e)
-        {
+        json_array_foreach (manifests, i, e) {
                 const char *os = NULL, *arch = NULL, *variant = NULL, *rtype = NULL;
                 json_t *plat = json_object_get(e, "platform");
                 json_t *ann = json_object_get(e, "annotations");
@@ -386,8 +384,8 @@ int ross_config_parse(const char *body, size_t len, RossImageConfig *ret, RossEr
         if (json_unpack_ex(j, &jerr, 0, "{s?s, s?s, s?s, s?s, s:o}", "os", &os, "architecture",
                            &arch, "variant", &variant, "created", &created, "rootfs",
                            &rootfs) < 0 ||
-            json_unpack_ex(rootfs, &jerr, 0, "{s:s, s:o}", "type", &type, "diff_ids",
-                           &diff_ids) < 0) {
+            json_unpack_ex(rootfs, &jerr, 0, "{s:s, s:o}", "type", &type, "diff_ids", &diff_ids) <
+                    0) {
                 r = ross_errx(err, EBADMSG, "invalid image config: %s", jerr.text);
                 goto out;
         }
@@ -400,8 +398,7 @@ int ross_config_parse(const char *body, size_t len, RossImageConfig *ret, RossEr
                 goto out;
         }
         c.diff_ids = xcalloc(json_array_size(diff_ids), sizeof(char *));
-        json_array_foreach(diff_ids, i, d)
-        {
+        json_array_foreach (diff_ids, i, d) {
                 const char *s = json_string_value(d);
                 if (!ross_digest_valid(s)) {
                         r = ross_errx(err, EBADMSG, "invalid image config: bad diff_id %zu", i + 1);

@@ -66,8 +66,8 @@ int ross_manifest_kind(const char *content_type, const char *body, size_t len,
 int ross_manifest_parse(const char *body, size_t len, RossManifest *ret, RossError *err);
 void ross_manifest_free(RossManifest *m);
 /* Pick the entry for platform from an index / manifest list. -ENOENT if none. */
-int ross_index_select(const char *body, size_t len, const RossPlatform *want,
-                      RossDescriptor *ret, RossError *err);
+int ross_index_select(const char *body, size_t len, const RossPlatform *want, RossDescriptor *ret,
+                      RossError *err);
 void ross_descriptor_free(RossDescriptor *d);
 
 /* "os/arch[/variant]"; an empty or NULL string is the host platform. */

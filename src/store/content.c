@@ -68,8 +68,8 @@ bool ross_content_has(RossContent *c, const char *digest, int64_t size)
         return size < 0 || st.st_size == size;
 }
 
-int ross_content_read(RossContent *c, const char *digest, size_t max, char **ret,
-                      size_t *ret_len, RossError *err)
+int ross_content_read(RossContent *c, const char *digest, size_t max, char **ret, size_t *ret_len,
+                      RossError *err)
 {
         _cleanup_free_ char *data = NULL;
         char got[ROSS_DIGEST_LEN + 1];
@@ -136,8 +136,8 @@ void ross_content_clean_ingest(RossContent *c)
         closedir(d);
 }
 
-int ross_ingest_begin(RossContent *c, const char *digest, int64_t expected_size,
-                      RossIngest **ret, RossError *err)
+int ross_ingest_begin(RossContent *c, const char *digest, int64_t expected_size, RossIngest **ret,
+                      RossError *err)
 {
         char rnd[17];
 
@@ -209,14 +209,13 @@ int ross_ingest_commit(RossIngest *in, RossError *err)
 
         if (in->expected >= 0 && in->written != (uint64_t)in->expected) {
                 r = ross_errx(err, EPROTO, "blob %s is truncated: got %llu of %lld bytes",
-                              in->digest, (unsigned long long)in->written,
-                              (long long)in->expected);
+                              in->digest, (unsigned long long)in->written, (long long)in->expected);
                 goto fail;
         }
         ross_hash_final(in->hash, got);
         if (!STREQ(got, in->digest)) {
-                r = ross_errx(err, EILSEQ, "blob %s does not match its digest (got %s)",
-                              in->digest, got);
+                r = ross_errx(err, EILSEQ, "blob %s does not match its digest (got %s)", in->digest,
+                              got);
                 goto fail;
         }
         if (fsync(in->fd) < 0) {

@@ -23,8 +23,8 @@ char *ross_content_path(RossContent *c, const char *digest);
 /* true if the blob is present with this size (size < 0: any size). */
 bool ross_content_has(RossContent *c, const char *digest, int64_t size);
 /* Read a blob of at most max bytes and check its digest. */
-int ross_content_read(RossContent *c, const char *digest, size_t max, char **ret,
-                      size_t *ret_len, RossError *err);
+int ross_content_read(RossContent *c, const char *digest, size_t max, char **ret, size_t *ret_len,
+                      RossError *err);
 /* Verify data against digest and store it atomically. */
 int ross_content_put(RossContent *c, const char *digest, const void *data, size_t len,
                      RossError *err);
@@ -36,8 +36,8 @@ void ross_content_clean_ingest(RossContent *c);
 typedef struct RossIngest RossIngest;
 
 /* expected_size < 0: unknown. */
-int ross_ingest_begin(RossContent *c, const char *digest, int64_t expected_size,
-                      RossIngest **ret, RossError *err);
+int ross_ingest_begin(RossContent *c, const char *digest, int64_t expected_size, RossIngest **ret,
+                      RossError *err);
 int ross_ingest_write(RossIngest *in, const void *p, size_t n, RossError *err);
 uint64_t ross_ingest_offset(RossIngest *in);
 /* Check size and digest, fsync, rename. Frees the ingest in any case. */

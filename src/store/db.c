@@ -12,26 +12,25 @@ struct RossDb {
         pthread_mutex_t lock;
 };
 
-static const char schema[] =
-        "PRAGMA journal_mode=WAL;"
-        "PRAGMA synchronous=NORMAL;"
-        "PRAGMA foreign_keys=ON;"
-        "CREATE TABLE IF NOT EXISTS images ("
-        "  id TEXT PRIMARY KEY, created TEXT, size INTEGER NOT NULL DEFAULT 0,"
-        "  os TEXT, arch TEXT, variant TEXT, added INTEGER NOT NULL);"
-        "CREATE TABLE IF NOT EXISTS image_blobs ("
-        "  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
-        "  digest TEXT NOT NULL, kind TEXT NOT NULL, idx INTEGER NOT NULL,"
-        "  size INTEGER NOT NULL, media_type TEXT,"
-        "  PRIMARY KEY (image_id, digest, kind));"
-        "CREATE INDEX IF NOT EXISTS image_blobs_digest ON image_blobs(digest);"
-        "CREATE TABLE IF NOT EXISTS repo_digests ("
-        "  name TEXT NOT NULL, digest TEXT NOT NULL,"
-        "  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
-        "  PRIMARY KEY (name, digest));"
-        "CREATE TABLE IF NOT EXISTS tags ("
-        "  name TEXT PRIMARY KEY,"
-        "  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE);";
+static const char schema[] = "PRAGMA journal_mode=WAL;"
+                             "PRAGMA synchronous=NORMAL;"
+                             "PRAGMA foreign_keys=ON;"
+                             "CREATE TABLE IF NOT EXISTS images ("
+                             "  id TEXT PRIMARY KEY, created TEXT, size INTEGER NOT NULL DEFAULT 0,"
+                             "  os TEXT, arch TEXT, variant TEXT, added INTEGER NOT NULL);"
+                             "CREATE TABLE IF NOT EXISTS image_blobs ("
+                             "  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+                             "  digest TEXT NOT NULL, kind TEXT NOT NULL, idx INTEGER NOT NULL,"
+                             "  size INTEGER NOT NULL, media_type TEXT,"
+                             "  PRIMARY KEY (image_id, digest, kind));"
+                             "CREATE INDEX IF NOT EXISTS image_blobs_digest ON image_blobs(digest);"
+                             "CREATE TABLE IF NOT EXISTS repo_digests ("
+                             "  name TEXT NOT NULL, digest TEXT NOT NULL,"
+                             "  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+                             "  PRIMARY KEY (name, digest));"
+                             "CREATE TABLE IF NOT EXISTS tags ("
+                             "  name TEXT PRIMARY KEY,"
+                             "  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE);";
 
 int ross_db_open(const char *path, RossDb **ret, RossError *err)
 {
@@ -39,9 +38,8 @@ int ross_db_open(const char *path, RossDb **ret, RossError *err)
         char *emsg = NULL;
         int rc;
 
-        rc = sqlite3_open_v2(path, &h,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                             NULL);
+        rc = sqlite3_open_v2(
+                path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
         if (rc != SQLITE_OK) {
                 int r = ross_errx(err, EIO, "open database '%s': %s", path,
                                   h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
@@ -96,8 +94,12 @@ static int exec1(RossDb *db, const char *sql, int n, const char *const *args)
         return 0;
 }
 
-#define ARGS(...) (const char *const[]){__VA_ARGS__}
-#define NARGS(...) ((int)(sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *)))
+#define ARGS(...)                                                                                  \
+        (const char *const[])                                                                      \
+        {                                                                                          \
+                __VA_ARGS__                                                                        \
+        }
+#define NARGS(...)         ((int)(sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *)))
 #define EXEC(db, sql, ...) exec1(db, sql, NARGS(__VA_ARGS__), ARGS(__VA_ARGS__))
 
 int ross_db_image_put(RossDb *db, const RossImageRecord *rec, RossError *err)
@@ -111,13 +113,12 @@ int ross_db_image_put(RossDb *db, const RossImageRecord *rec, RossError *err)
         pthread_mutex_lock(&db->lock);
         sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 
-        sqlite3_stmt *st = prep(db,
-                                "INSERT OR IGNORE INTO images(id, created, size, os, arch, "
-                                "variant, added) VALUES (?,?,CAST(? AS INTEGER),?,?,?,"
-                                "CAST(? AS INTEGER))",
-                                7,
-                                ARGS(rec->id, rec->created, size, rec->os, rec->arch,
-                                     rec->variant, added));
+        sqlite3_stmt *st =
+                prep(db,
+                     "INSERT OR IGNORE INTO images(id, created, size, os, arch, "
+                     "variant, added) VALUES (?,?,CAST(? AS INTEGER),?,?,?,"
+                     "CAST(? AS INTEGER))",
+                     7, ARGS(rec->id, rec->created, size, rec->os, rec->arch, rec->variant, added));
         if (sqlite3_step(st) != SQLITE_DONE)
                 r = -EIO;
         sqlite3_finalize(st);
@@ -225,8 +226,7 @@ int ross_db_image_resolve(RossDb *db, const char *term, char **ret_id, RossError
                                        2, ARGS(name, ref.digest));
                 else {
                         _cleanup_free_ char *nt = ross_ref_string(&ref);
-                        id = query_str(db, "SELECT image_id FROM tags WHERE name = ?", 1,
-                                       ARGS(nt));
+                        id = query_str(db, "SELECT image_id FROM tags WHERE name = ?", 1, ARGS(nt));
                 }
                 pthread_mutex_unlock(&db->lock);
                 ross_ref_free(&ref);
@@ -264,8 +264,7 @@ static json_t *familiar_list(json_t *full)
 {
         json_t *out = json_array(), *v;
         size_t i;
-        json_array_foreach(full, i, v)
-        {
+        json_array_foreach (full, i, v) {
                 char *f = ross_ref_familiar(json_string_value(v));
                 json_array_append_new(out, json_string(f));
                 free(f);
@@ -339,11 +338,11 @@ json_t *ross_db_image_blobs(RossDb *db, const char *id)
                                 1, ARGS(id));
         while (sqlite3_step(st) == SQLITE_ROW) {
                 const char *mt = (const char *)sqlite3_column_text(st, 3);
-                json_array_append_new(
-                        a, json_pack("{s:s, s:s, s:I, s:s?}", "digest",
-                                     (const char *)sqlite3_column_text(st, 0), "kind",
-                                     (const char *)sqlite3_column_text(st, 1), "size",
-                                     (json_int_t)sqlite3_column_int64(st, 2), "mediaType", mt));
+                json_array_append_new(a, json_pack("{s:s, s:s, s:I, s:s?}", "digest",
+                                                   (const char *)sqlite3_column_text(st, 0), "kind",
+                                                   (const char *)sqlite3_column_text(st, 1), "size",
+                                                   (json_int_t)sqlite3_column_int64(st, 2),
+                                                   "mediaType", mt));
         }
         sqlite3_finalize(st);
         pthread_mutex_unlock(&db->lock);
@@ -353,8 +352,7 @@ json_t *ross_db_image_blobs(RossDb *db, const char *id)
 int ross_db_tag_set(RossDb *db, const char *name_tag, const char *id, RossError *err)
 {
         pthread_mutex_lock(&db->lock);
-        int r = EXEC(db, "INSERT OR REPLACE INTO tags(name, image_id) VALUES (?,?)", name_tag,
-                     id);
+        int r = EXEC(db, "INSERT OR REPLACE INTO tags(name, image_id) VALUES (?,?)", name_tag, id);
         pthread_mutex_unlock(&db->lock);
         if (r < 0)
                 return ross_errx(err, EIO, "tag %s: database error", name_tag);
@@ -394,11 +392,10 @@ int ross_db_image_delete(RossDb *db, const char *id, json_t **ret_orphans, RossE
         r = EXEC(db, "DELETE FROM images WHERE id = ?", id);
         json_t *orphans = json_array(), *v;
         size_t i;
-        json_array_foreach(mine, i, v)
-        {
-                _cleanup_free_ char *still = query_str(
-                        db, "SELECT digest FROM image_blobs WHERE digest = ? LIMIT 1", 1,
-                        ARGS(json_string_value(v)));
+        json_array_foreach (mine, i, v) {
+                _cleanup_free_ char *still =
+                        query_str(db, "SELECT digest FROM image_blobs WHERE digest = ? LIMIT 1", 1,
+                                  ARGS(json_string_value(v)));
                 if (!still)
                         json_array_append(orphans, v);
         }
@@ -423,7 +420,8 @@ json_t *ross_db_referenced_blobs(RossDb *db)
         pthread_mutex_lock(&db->lock);
         json_t *a = query_strs(db, "SELECT DISTINCT digest FROM image_blobs", 0, NULL);
         pthread_mutex_unlock(&db->lock);
-        json_array_foreach(a, i, v) json_object_set_new(set, json_string_value(v), json_true());
+        json_array_foreach (a, i, v)
+                json_object_set_new(set, json_string_value(v), json_true());
         json_decref(a);
         return set;
 }

@@ -25,13 +25,13 @@ typedef struct RossImageBlob {
 } RossImageBlob;
 
 typedef struct RossImageRecord {
-        const char *id;              /* config digest */
-        const char *name;            /* "docker.io/library/alpine" */
-        const char *tag;             /* NULL when pulled by digest only */
-        const char *repo_digest;     /* digest the registry serves for name (index or manifest) */
-        const char *created;         /* RFC 3339 from the config, may be NULL */
+        const char *id;          /* config digest */
+        const char *name;        /* "docker.io/library/alpine" */
+        const char *tag;         /* NULL when pulled by digest only */
+        const char *repo_digest; /* digest the registry serves for name (index or manifest) */
+        const char *created;     /* RFC 3339 from the config, may be NULL */
         const char *os, *arch, *variant;
-        int64_t size;                /* sum of layer sizes */
+        int64_t size; /* sum of layer sizes */
         const RossImageBlob *blobs;
         size_t n_blobs;
 } RossImageRecord;

@@ -26,8 +26,8 @@ static void bad(const char *in, const char *needle)
         RossError err = {};
         int q = ross_ref_parse(in, &r, &err);
         ok(q == -EINVAL, "refuse '%s'", in);
-        ok(strstr(err.msg, needle) != NULL, "  message for '%s' says '%s' (got '%s')", in,
-           needle, err.msg);
+        ok(strstr(err.msg, needle) != NULL, "  message for '%s' says '%s' (got '%s')", in, needle,
+           err.msg);
         ross_ref_free(&r);
 }
 
@@ -81,7 +81,8 @@ int main(void)
         ross_ref_free(&r);
 
         ok(ross_digest_valid(D), "valid digest");
-        ok(!ross_digest_valid("sha256:0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef"),
+        ok(!ross_digest_valid(
+                   "sha256:0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef"),
            "upper-case digest refused");
         ok(!ross_digest_valid("sha256:../../etc/passwd"), "path in digest refused");
         return tap_done();
