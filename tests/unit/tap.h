@@ -2,6 +2,7 @@
 /* A tiny TAP emitter for unit tests run by `meson test`. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -9,10 +10,11 @@ static int tap_n, tap_failed;
 
 #define ok(cond, ...)                                                                              \
         do {                                                                                       \
+                bool _c = (cond); /* evaluated once: cond may have effects */                      \
                 tap_n++;                                                                           \
-                if (!(cond))                                                                       \
+                if (!_c)                                                                           \
                         tap_failed++;                                                              \
-                printf("%s %d - ", (cond) ? "ok" : "not ok", tap_n);                               \
+                printf("%s %d - ", _c ? "ok" : "not ok", tap_n);                                   \
                 printf(__VA_ARGS__);                                                               \
                 printf("\n");                                                                      \
         } while (0)
