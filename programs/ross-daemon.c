@@ -34,6 +34,11 @@ static void usage(FILE *f)
 
 static volatile sig_atomic_t stop_requested;
 
+static void daemon_config_cleanup(RossDaemon *d)
+{
+        ross_daemon_config_free(&d->cfg);
+}
+
 static void on_signal(int sig)
 {
         stop_requested = sig;
@@ -63,7 +68,7 @@ int main(int argc, char **argv)
                 {"version", no_argument, NULL, OPT_VERSION},
                 {},
         };
-        RossDaemon d = {};
+        _cleanup_(daemon_config_cleanup) RossDaemon d = {};
         RossError err = {};
         RossServer *server = NULL;
         int c;

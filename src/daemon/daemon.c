@@ -57,3 +57,15 @@ void ross_daemon_close(RossDaemon *d)
         d->db = NULL;
         d->content = NULL;
 }
+
+void ross_daemon_config_free(RossDaemonConfig *cfg)
+{
+        free(cfg->data_dir);
+        free(cfg->run_dir);
+        free(cfg->socket_path);
+        free(cfg->certs_dir);
+        for (size_t i = 0; i < cfg->n_insecure; i++)
+                free(cfg->insecure_registries[i]);
+        free(cfg->insecure_registries);
+        memset(cfg, 0, sizeof(*cfg));
+}

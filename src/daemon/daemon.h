@@ -33,3 +33,4 @@ struct RossDaemon {
 /* Create directories, open the database and content store, clean what a crash left. */
 int ross_daemon_open(RossDaemon *d, RossError *err);
 void ross_daemon_close(RossDaemon *d);
+void ross_daemon_config_free(RossDaemonConfig *cfg);

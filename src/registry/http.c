@@ -206,5 +206,8 @@ int ross_http_do(const RossHttpRequest *req, RossHttpResponse *resp, RossError *
 
         curl_slist_free_all(hdrs);
         curl_easy_cleanup(curl);
+        /* On failure the caller owns nothing: a half-received response is dropped here. */
+        if (r < 0)
+                ross_http_response_free(resp);
         return r;
 }

@@ -36,7 +36,8 @@ typedef struct RossHttpResponse {
 } RossHttpResponse;
 
 void ross_http_response_free(RossHttpResponse *r);
-/* Perform a request. Transport failures are errors (named by URL); HTTP statuses are not. */
+/* Perform a request. Transport failures are errors (named by URL); HTTP statuses are not.
+ * On success the caller frees resp; on failure resp holds nothing. */
 int ross_http_do(const RossHttpRequest *req, RossHttpResponse *resp, RossError *err);
 /* One-time global init; call before threads start. */
 void ross_http_global_init(void);

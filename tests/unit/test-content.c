@@ -59,7 +59,8 @@ int main(void)
         ok(ross_ingest_begin(c, wrong, 3, &in, &err) == 0, "begin ingest");
         ok(ross_ingest_write(in, "abcd", 4, &err) == -EFBIG, "more than the declared size refused");
         ross_ingest_abort(in);
-        ok(ross_ingest_begin(c, wrong, 10, &in, &err) == 0 && ross_ingest_write(in, "ab", 2, &err) == 0,
+        ok(ross_ingest_begin(c, wrong, 10, &in, &err) == 0 &&
+                   ross_ingest_write(in, "ab", 2, &err) == 0,
            "partial write");
         ok(ross_ingest_offset(in) == 2, "offset for resume");
         ok(ross_ingest_commit(in, &err) == -EPROTO && strstr(err.msg, "truncated"),

@@ -12,7 +12,8 @@ static const char oci_manifest[] =
         "{\"schemaVersion\":2,\"mediaType\":\"" ROSS_MT_OCI_MANIFEST "\","
         "\"config\":{\"mediaType\":\"" ROSS_MT_OCI_CONFIG "\",\"digest\":\"" D1 "\",\"size\":10},"
         "\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+zstd\","
-        "\"digest\":\"" D2 "\",\"size\":20},{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\","
+        "\"digest\":\"" D2
+        "\",\"size\":20},{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\","
         "\"digest\":\"" D3 "\",\"size\":30}]}";
 
 static const char index_doc[] =
@@ -46,10 +47,11 @@ static void manifest_tests(void)
         ok(ross_manifest_kind(NULL, "{\"mediaType\":\"x/y\"}", 19, &k, NULL, &err) ==
                    -EPROTONOSUPPORT,
            "unknown media type refused: %s", err.msg);
-        ok(ross_manifest_kind(NULL, "[1,2", 4, &k, NULL, &err) == -EBADMSG,
-           "garbage refused: %s", err.msg);
+        ok(ross_manifest_kind(NULL, "[1,2", 4, &k, NULL, &err) == -EBADMSG, "garbage refused: %s",
+           err.msg);
 
-        ok(ross_manifest_parse(oci_manifest, strlen(oci_manifest), &m, &err) == 0, "parse manifest");
+        ok(ross_manifest_parse(oci_manifest, strlen(oci_manifest), &m, &err) == 0,
+           "parse manifest");
         ok(m.n_layers == 2 && m.layers[0].compression == ROSS_LAYER_ZSTD &&
                    m.layers[1].compression == ROSS_LAYER_TAR && m.layers[1].size == 30,
            "layers, sizes and compression");
@@ -60,7 +62,8 @@ static void manifest_tests(void)
                 "{\"schemaVersion\":1,\"config\":{},\"layers\":[]}",
                 "{\"schemaVersion\":2,\"config\":{\"digest\":\"sha256:../../x\",\"size\":1},"
                 "\"layers\":[]}",
-                "{\"schemaVersion\":2,\"config\":{\"digest\":\"" D1 "\",\"size\":-1},\"layers\":[]}",
+                "{\"schemaVersion\":2,\"config\":{\"digest\":\"" D1
+                "\",\"size\":-1},\"layers\":[]}",
                 "{\"schemaVersion\":2,\"config\":{\"digest\":\"" D1 "\",\"size\":1},\"layers\":"
                 "[{\"mediaType\":\"application/x-foo\",\"digest\":\"" D2 "\",\"size\":1}]}",
                 "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"application/vnd.cncf.helm.config."
@@ -114,8 +117,9 @@ static void config_tests(void)
 {
         RossImageConfig c = {};
         RossError err = {};
-        const char good[] = "{\"os\":\"linux\",\"architecture\":\"amd64\",\"created\":\"2000-01-01T00:00:00Z\","
-                            "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" D1 "\",\"" D2 "\"]}}";
+        const char good[] =
+                "{\"os\":\"linux\",\"architecture\":\"amd64\",\"created\":\"2000-01-01T00:00:00Z\","
+                "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" D1 "\",\"" D2 "\"]}}";
         ok(ross_config_parse(good, strlen(good), &c, &err) == 0 && c.n_diff_ids == 2 &&
                    STREQ(c.arch, "amd64"),
            "config parsed");
