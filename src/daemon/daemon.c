@@ -39,6 +39,7 @@ int ross_daemon_open(RossDaemon *d, RossError *err)
         d->images.content = d->content;
         d->images.registry = &d->registry;
         d->images.max_concurrent_downloads = d->cfg.max_concurrent_downloads;
+        ross_images_init(&d->images);
         d->started = time(NULL);
 
         /* A crash mid-pull leaves ingest files and blobs no image took: drop them. */
@@ -52,6 +53,8 @@ int ross_daemon_open(RossDaemon *d, RossError *err)
 
 void ross_daemon_close(RossDaemon *d)
 {
+        if (d->images.busy)
+                ross_images_done(&d->images);
         ross_db_close(d->db);
         ross_content_free(d->content);
         d->db = NULL;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdbool.h>
 
 #include "../basic/err.h"
@@ -16,7 +17,22 @@ typedef struct RossImages {
         RossContent *content;
         const RossRegistryConfig *registry;
         int max_concurrent_downloads;
+
+        /* Blobs that pulls under way depend on: digest -> count. Removal (a failed pull's
+         * undo, rmi) leaves them alone, so one pull cannot delete what another is about to
+         * record. */
+        pthread_mutex_t busy_lock;
+        json_t *busy;
 } RossImages;
+
+/* Set up and tear down the image service's own state. */
+void ross_images_init(RossImages *s);
+void ross_images_done(RossImages *s);
+/* Mark or unmark a blob as needed by a pull under way. */
+void ross_images_hold(RossImages *s, const char *digest);
+void ross_images_release(RossImages *s, const char *digest);
+/* Remove a blob unless an image references it or a pull holds it. */
+void ross_images_drop_blob(RossImages *s, const char *digest);
 
 /* Progress as Docker's pull stream has it: id is a short layer id or a tag, or NULL. */
 typedef void (*RossPullEventFn)(void *userdata, const char *id, const char *status, int64_t current,

@@ -7,6 +7,52 @@
 #include "../registry/manifest.h"
 #include "images.h"
 
+void ross_images_init(RossImages *s)
+{
+        pthread_mutex_init(&s->busy_lock, NULL);
+        s->busy = json_object();
+}
+
+void ross_images_done(RossImages *s)
+{
+        json_decref(s->busy);
+        s->busy = NULL;
+        pthread_mutex_destroy(&s->busy_lock);
+}
+
+void ross_images_hold(RossImages *s, const char *digest)
+{
+        pthread_mutex_lock(&s->busy_lock);
+        json_int_t n = json_integer_value(json_object_get(s->busy, digest));
+        json_object_set_new(s->busy, digest, json_integer(n + 1));
+        pthread_mutex_unlock(&s->busy_lock);
+}
+
+void ross_images_release(RossImages *s, const char *digest)
+{
+        pthread_mutex_lock(&s->busy_lock);
+        json_int_t n = json_integer_value(json_object_get(s->busy, digest));
+        if (n <= 1)
+                json_object_del(s->busy, digest);
+        else
+                json_object_set_new(s->busy, digest, json_integer(n - 1));
+        pthread_mutex_unlock(&s->busy_lock);
+}
+
+void ross_images_drop_blob(RossImages *s, const char *digest)
+{
+        /* Checked and removed under the lock: a pull cannot take hold in between. */
+        pthread_mutex_lock(&s->busy_lock);
+        bool held = json_object_get(s->busy, digest) != NULL;
+        json_t *refs = held ? NULL : ross_db_referenced_blobs(s->db);
+        if (!held && !json_object_get(refs, digest)) {
+                log_debug("removing blob %s", digest);
+                ross_content_remove(s->content, digest);
+        }
+        json_decref(refs);
+        pthread_mutex_unlock(&s->busy_lock);
+}
+
 /* RFC 3339 to Unix seconds; 0 when unparsable. */
 static int64_t parse_time(const char *s)
 {
@@ -105,10 +151,8 @@ static int delete_image(RossImages *s, const char *id, json_t *rep, RossError *e
         int r = ross_db_image_delete(s->db, id, &orphans, err);
         if (r < 0)
                 return r;
-        json_array_foreach (orphans, i, v) {
-                log_debug("removing blob %s", json_string_value(v));
-                ross_content_remove(s->content, json_string_value(v));
-        }
+        json_array_foreach (orphans, i, v)
+                ross_images_drop_blob(s, json_string_value(v));
         json_decref(orphans);
         report(rep, "Deleted", id);
         return 0;

@@ -21,6 +21,10 @@ struct RossPull {
         RossManifest m;
         RossFetched config;
         RossImageConfig cfg;
+
+        /* What this pull put in the store, to take out again if it fails. */
+        bool *stored; /* per layer */
+        bool config_stored;
 };
 
 typedef struct Layer {
@@ -61,6 +65,7 @@ void ross_pull_free(RossPull *p)
         ross_manifest_free(&p->m);
         ross_fetched_free(&p->config);
         ross_config_free(&p->cfg);
+        free(p->stored);
         free(p);
 }
 
@@ -237,16 +242,14 @@ static void *worker(void *ud)
         return NULL;
 }
 
-/* Remove what this pull stored if no image took it. */
-static void undo(RossPull *p, Layer *layers, size_t n, bool config_stored)
+/* Remove what this pull stored if no image took it and no other pull needs it. */
+static void undo(RossPull *p)
 {
-        json_t *refs = ross_db_referenced_blobs(p->s->db);
-        for (size_t i = 0; i < n; i++)
-                if (layers[i].fetched && !json_object_get(refs, layers[i].d->digest))
-                        ross_content_remove(p->s->content, layers[i].d->digest);
-        if (config_stored && !json_object_get(refs, p->m.config.digest))
-                ross_content_remove(p->s->content, p->m.config.digest);
-        json_decref(refs);
+        for (size_t i = 0; i < p->m.n_layers; i++)
+                if (p->stored[i])
+                        ross_images_drop_blob(p->s, p->m.layers[i].digest);
+        if (p->config_stored)
+                ross_images_drop_blob(p->s, p->m.config.digest);
 }
 
 static int record(RossPull *p, RossError *err)
@@ -290,7 +293,13 @@ static int record(RossPull *p, RossError *err)
                 .blobs = blobs,
                 .n_blobs = k,
         };
-        return ross_db_image_put(p->s->db, &rec, err);
+        r = ross_db_image_put(p->s->db, &rec, err);
+        if (r < 0) {
+                ross_images_drop_blob(p->s, p->manifest.digest);
+                if (p->has_index)
+                        ross_images_drop_blob(p->s, p->top.digest);
+        }
+        return r;
 }
 
 static bool all_present(RossPull *p)
@@ -393,18 +402,17 @@ static int run(RossPull *p, RossError *err)
                                         *err = layers[i].err;
                                 break;
                         }
-        bool config_stored = false;
+        for (size_t i = 0; i < n; i++)
+                p->stored[i] = layers[i].fetched;
         if (r == 0) {
-                config_stored = !ross_content_has(p->s->content, p->m.config.digest, -1);
+                p->config_stored = !ross_content_has(p->s->content, p->m.config.digest, -1);
                 r = ross_content_put(p->s->content, p->m.config.digest, p->config.body,
                                      p->config.len, err);
         }
         if (r == 0)
                 r = record(p, err);
-        if (r < 0) {
-                undo(p, layers, n, config_stored);
+        if (r < 0)
                 return r;
-        }
         for (size_t i = 0; i < n; i++)
                 if (layers[i].fetched)
                         emit(p, layers[i].short_id, "Pull complete", -1, -1);
@@ -418,7 +426,17 @@ static int run(RossPull *p, RossError *err)
 
 int ross_pull_run(RossPull *p, RossError *err)
 {
+        /* Hold every blob this image needs until it is recorded or the pull gave up. */
+        ross_images_hold(p->s, p->m.config.digest);
+        for (size_t i = 0; i < p->m.n_layers; i++)
+                ross_images_hold(p->s, p->m.layers[i].digest);
+        p->stored = xcalloc(p->m.n_layers ? p->m.n_layers : 1, sizeof(bool));
         int r = run(p, err);
+        for (size_t i = 0; i < p->m.n_layers; i++)
+                ross_images_release(p->s, p->m.layers[i].digest);
+        ross_images_release(p->s, p->m.config.digest);
+        if (r < 0)
+                undo(p);
         if (r < 0)
                 ross_err_prefix(err, "pull %s", p->familiar);
         else

@@ -209,3 +209,29 @@ assert_blobs_present() { # image
         run ross image inspect "$REG_HOSTILE/drop-busybox-full"
         [ "$(echo "$output" | jq -r '.[0].Id')" = "$(image_id busybox-full)" ]
 }
+
+@test "concurrent pulls of the same and of overlapping images all succeed" {
+        local pids=() i
+        for i in 1 2 3; do
+                ross pull -q "$REG_PLAIN/layers" >"$BATS_TEST_TMPDIR/out.$i" 2>&1 &
+                pids+=($!)
+        done
+        ross pull -q "$REG_PLAIN/busybox-full" >"$BATS_TEST_TMPDIR/out.4" 2>&1 &
+        pids+=($!)
+        for i in "${pids[@]}"; do
+                wait "$i"
+        done
+        run ross images -q
+        [ "${#lines[@]}" -eq 2 ]
+        assert_store_clean
+}
+
+@test "an image removed while another pull shares its layer leaves that pull whole" {
+        ross pull "$REG_PLAIN/busybox" >/dev/null
+        ross pull -q "$REG_PLAIN/layers" >"$BATS_TEST_TMPDIR/pull.out" 2>&1 &
+        local pid=$!
+        ross rmi "$REG_PLAIN/busybox" >/dev/null
+        wait "$pid"
+        assert_blobs_present "$(image_id layers)"
+        assert_store_clean
+}
