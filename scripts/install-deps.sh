@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
         # build
-        build-essential meson ninja-build pkg-config clang clang-format
+        build-essential meson ninja-build pkg-config clang clang-format libclang-rt-14-dev
         libcurl4-openssl-dev libmicrohttpd-dev libjansson-dev libarchive-dev
         libssl-dev libsqlite3-dev libzstd-dev zlib1g-dev
         # run
