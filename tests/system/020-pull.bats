@@ -235,3 +235,18 @@ assert_blobs_present() { # image
         assert_blobs_present "$(image_id layers)"
         assert_store_clean
 }
+
+@test "a blob the registry answers 503 for is retried with backoff" {
+        stop_daemon
+        start_daemon --log-level debug
+        run ross pull "$REG_HOSTILE/flaky-busybox-full"
+        assert_status 0
+        grep -q 'attempt 1 failed' "$DAEMON_LOG"
+        [ "$(grep -c 'GET /v2/flaky-busybox-full/blobs/sha256' "$ROSS_WORLD/hostile/log")" -ge 2 ]
+        assert_store_clean
+}
+
+@test "metadata is SQLite in WAL mode" {
+        ross pull "$REG_PLAIN/busybox" >/dev/null
+        [ "$(sqlite3 "$DATA/ross.db" 'PRAGMA journal_mode')" = wal ]
+}

@@ -9,6 +9,7 @@ injects faults by repository name:
   huge           answers the manifest with a 5 MiB document
   unknown-type   answers a manifest with an unknown media type
   redirect-NAME  proxies NAME, but blob GETs answer 307 to the same URL on the upstream
+  flaky-NAME     proxies NAME, but the first GET of each blob answers 503 (to be retried)
 
 Binds to 127.0.0.1 only.   Usage: hostile-registry.py PORT UPSTREAM_HOST:PORT
 """
@@ -71,10 +72,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
                              "application/vnd.example.thing+json")
         upstream_path = p
         mode = None
-        for prefix in ("drop-", "redirect-"):
+        for prefix in ("drop-", "redirect-", "flaky-"):
             if repo.startswith(prefix):
                 mode = prefix
                 upstream_path = p.replace("/v2/" + repo + "/", "/v2/" + repo[len(prefix):] + "/", 1)
+        if mode == "flaky-" and parts[3] == "blobs" and self.command == "GET":
+            with lock:
+                first = p not in dropped
+                dropped.add(p)
+            if first:
+                return self.send(503, b'{"errors":[{"code":"UNAVAILABLE","message":"try later"}]}')
         if mode == "redirect-" and parts[3] == "blobs":
             return self.send(307, b"", extra={"Location": "http://%s%s" % (UPSTREAM, upstream_path)})
         status, headers, body = self.proxy(upstream_path)
