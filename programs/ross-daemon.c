@@ -34,6 +34,12 @@ static void usage(FILE *f)
 
 static volatile sig_atomic_t stop_requested;
 
+static void set_str(char **slot, const char *v)
+{
+        free(*slot);
+        *slot = xstrdup(v);
+}
+
 static void daemon_config_cleanup(RossDaemon *d)
 {
         ross_daemon_config_free(&d->cfg);
@@ -101,20 +107,16 @@ int main(int argc, char **argv)
         while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
                 switch (c) {
                 case OPT_DATA:
-                        free(d.cfg.data_dir);
-                        d.cfg.data_dir = xstrdup(optarg);
+                        set_str(&d.cfg.data_dir, optarg);
                         break;
                 case OPT_RUN:
-                        free(d.cfg.run_dir);
-                        d.cfg.run_dir = xstrdup(optarg);
+                        set_str(&d.cfg.run_dir, optarg);
                         break;
                 case OPT_SOCKET:
-                        free(d.cfg.socket_path);
-                        d.cfg.socket_path = xstrdup(optarg);
+                        set_str(&d.cfg.socket_path, optarg);
                         break;
                 case OPT_CERTS:
-                        free(d.cfg.certs_dir);
-                        d.cfg.certs_dir = xstrdup(optarg);
+                        set_str(&d.cfg.certs_dir, optarg);
                         break;
                 case OPT_INSECURE:
                         d.cfg.insecure_registries = xrealloc(

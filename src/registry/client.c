@@ -353,53 +353,62 @@ static char *pull_scope(const char *repo)
         return xasprintf("repository:%s:pull", repo);
 }
 
-int ross_registry_get_manifest(RossRegistry *reg, const char *repo, const char *reference,
-                               RossFetched *ret, RossError *err)
+/* GET a small document (manifest, config) into memory, with retries; on success resp holds
+ * a 200 response of at most cap bytes. */
+static int get_small(RossRegistry *reg, const char *repo, const char *url, const char *what,
+                     const char *const *headers, size_t cap, RossHttpResponse *resp, RossError *err)
 {
-        _cleanup_free_ char *url = xasprintf("%s/v2/%s/manifests/%s", reg->base, repo, reference);
         _cleanup_free_ char *scope = pull_scope(repo);
-        _cleanup_free_ char *what = xasprintf("manifest for %s/%s%s%s", reg->domain, repo,
-                                              ross_digest_valid(reference) ? "@" : ":", reference);
-        RossHttpResponse resp;
         int r;
 
         for (int attempt = 0;; attempt++) {
                 RossHttpRequest req = {
                         .url = url,
-                        .headers = manifest_accept,
-                        .body_cap = ROSS_MANIFEST_MAX,
+                        .headers = headers,
+                        .body_cap = cap,
                         .timeout_s = 120,
                 };
-                r = registry_do(reg, scope, &req, &resp, err);
+                r = registry_do(reg, scope, &req, resp, err);
                 if (r == -EFBIG)
-                        return ross_errx(err, EFBIG, "%s is larger than %u bytes", what,
-                                         ROSS_MANIFEST_MAX);
-                if (!retryable(r, r < 0 ? 0 : resp.status) || attempt + 1 >= MANIFEST_ATTEMPTS)
+                        return ross_errx(err, EFBIG, "%s is larger than %zu bytes", what, cap);
+                if (!retryable(r, r < 0 ? 0 : resp->status) || attempt + 1 >= MANIFEST_ATTEMPTS)
                         break;
                 if (r == 0)
-                        ross_http_response_free(&resp);
+                        ross_http_response_free(resp);
                 log_debug("registry %s: retrying %s", reg->domain, what);
                 backoff(attempt);
         }
         if (r < 0)
                 return r;
-        if (resp.status != 200) {
-                r = status_error(reg, what, repo, &resp, err);
-                ross_http_response_free(&resp);
+        if (resp->status != 200) {
+                r = status_error(reg, what, repo, resp, err);
+                ross_http_response_free(resp);
                 return r;
         }
+        return 0;
+}
 
+int ross_registry_get_manifest(RossRegistry *reg, const char *repo, const char *reference,
+                               RossFetched *ret, RossError *err)
+{
+        _cleanup_free_ char *url = xasprintf("%s/v2/%s/manifests/%s", reg->base, repo, reference);
+        _cleanup_free_ char *what = xasprintf("manifest for %s/%s%s%s", reg->domain, repo,
+                                              ross_digest_valid(reference) ? "@" : ":", reference);
+        RossHttpResponse resp;
         RossFetched f = {};
-        ross_digest_buf(resp.body.data, resp.body.len, f.digest);
-        if (ross_digest_valid(reference) && !STREQ(reference, f.digest)) {
-                r = ross_errx(err, EILSEQ, "%s: content has digest %s", what, f.digest);
-                ross_http_response_free(&resp);
+        int r;
+
+        r = get_small(reg, repo, url, what, manifest_accept, ROSS_MANIFEST_MAX, &resp, err);
+        if (r < 0)
                 return r;
-        }
-        if (resp.docker_content_digest && ross_digest_valid(resp.docker_content_digest) &&
-            !STREQ(resp.docker_content_digest, f.digest)) {
+        ross_digest_buf(resp.body.data, resp.body.len, f.digest);
+        if (ross_digest_valid(reference) && !STREQ(reference, f.digest))
+                r = ross_errx(err, EILSEQ, "%s: content has digest %s", what, f.digest);
+        else if (resp.docker_content_digest && ross_digest_valid(resp.docker_content_digest) &&
+                 !STREQ(resp.docker_content_digest, f.digest))
                 r = ross_errx(err, EILSEQ, "%s: content has digest %s, registry says %s", what,
                               f.digest, resp.docker_content_digest);
+        if (r < 0) {
                 ross_http_response_free(&resp);
                 return r;
         }
@@ -415,37 +424,16 @@ int ross_registry_get_blob(RossRegistry *reg, const char *repo, const RossDescri
                            RossFetched *ret, RossError *err)
 {
         _cleanup_free_ char *url = xasprintf("%s/v2/%s/blobs/%s", reg->base, repo, d->digest);
-        _cleanup_free_ char *scope = pull_scope(repo);
         _cleanup_free_ char *what = xasprintf("blob %s", d->digest);
         RossHttpResponse resp;
+        RossFetched f = {};
         int r;
 
         if (d->size < 0 || (uint64_t)d->size > max)
                 return ross_errx(err, EFBIG, "%s is larger than %zu bytes", what, max);
-        for (int attempt = 0;; attempt++) {
-                RossHttpRequest req = {
-                        .url = url,
-                        .body_cap = (size_t)d->size,
-                        .timeout_s = 300,
-                };
-                r = registry_do(reg, scope, &req, &resp, err);
-                if (r == -EFBIG)
-                        return ross_errx(err, EFBIG, "%s is larger than its declared %lld bytes",
-                                         what, (long long)d->size);
-                if (!retryable(r, r < 0 ? 0 : resp.status) || attempt + 1 >= MANIFEST_ATTEMPTS)
-                        break;
-                if (r == 0)
-                        ross_http_response_free(&resp);
-                backoff(attempt);
-        }
+        r = get_small(reg, repo, url, what, NULL, (size_t)d->size, &resp, err);
         if (r < 0)
                 return r;
-        if (resp.status != 200) {
-                r = status_error(reg, what, repo, &resp, err);
-                ross_http_response_free(&resp);
-                return r;
-        }
-        RossFetched f = {};
         ross_digest_buf(resp.body.data, resp.body.len, f.digest);
         if (resp.body.len != (size_t)d->size)
                 r = ross_errx(err, EPROTO, "%s is truncated: got %zu of %lld bytes", what,
