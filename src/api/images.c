@@ -86,7 +86,7 @@ static void *pull_thread(void *ud)
         RossError err = {};
 
         if (ross_pull_run(ps->pull, &err) < 0) {
-                log_info("%s", err.msg);
+                log_debug("%s", err.msg);
                 write_line(ps->wfd, json_pack("{s:{s:s}, s:s}", "errorDetail", "message", err.msg,
                                               "error", err.msg));
         }
@@ -156,7 +156,7 @@ enum MHD_Result ross_api_images_create(RossRequest *req)
         ross_creds_free(&creds);
         if (r < 0) {
                 free(ps);
-                log_info("%s", err.msg);
+                log_debug("%s", err.msg);
                 return ross_reply_error(req, &err);
         }
 

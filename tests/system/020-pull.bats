@@ -158,18 +158,24 @@ assert_blobs_present() { # image
 
 @test "a tag moved by a newer pull leaves the old image untagged, not lost" {
         echo "$REG_PASS" | ross login -u "$REG_USER" --password-stdin "$REG_BASIC" >/dev/null
+        # make moving:latest point at the old image, as an earlier pull would have
         ross pull "$REG_BASIC/busybox" >/dev/null
         ross tag "$REG_BASIC/busybox" "$REG_BASIC/moving:latest"
+        run ross rmi "$REG_BASIC/busybox"
+        [ "$output" = "Untagged: $REG_BASIC/busybox:latest" ]
         run ross pull "$REG_BASIC/moving"
         assert_status 0
         assert_output_contains "Downloaded newer image"
         run ross image inspect "$REG_BASIC/moving"
         [ "$(echo "$output" | jq -r '.[0].Id')" = "$(image_id busybox-v2)" ]
-        # the old image still exists by id, without the moved tag
+        # the old image is still there by id, with no tag left
         run ross image inspect "$(image_id busybox)"
         assert_status 0
-        [ "$(echo "$output" | jq -r '.[0].RepoTags | index("'"$REG_BASIC"'/moving:latest")')" = null ]
-        [ "$(echo "$output" | jq -r '.[0].RepoTags[0]')" = "$REG_BASIC/busybox:latest" ]
+        [ "$(echo "$output" | jq -r '.[0].RepoTags | length')" = 0 ]
+        [ "$(echo "$output" | jq -r '.[0].RepoDigests[0]')" = "$REG_BASIC/busybox@$(top_digest busybox)" ]
+        run ross images
+        [[ "$output" == *"$REG_BASIC/busybox"*"<none>"*"$(image_id busybox | cut -c8-19)"* ]]
+        assert_store_clean
 }
 
 @test "docker.io names are normalised; references are checked before any network" {
