@@ -167,3 +167,8 @@ int ross_rm_rf(const char *path)
 {
         return rm_rf_at(AT_FDCWD, path);
 }
+
+int ross_rm_rf_at(int dfd, const char *name)
+{
+        return rm_rf_at(dfd, name);
+}

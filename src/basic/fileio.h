@@ -20,3 +20,5 @@ int ross_write_all(int fd, const void *buf, size_t len);
 void ross_random_hex(char *out, size_t n);
 /* Remove a tree (no symlinks are followed). Missing path is not an error. */
 int ross_rm_rf(const char *path);
+/* The same for name inside the directory dfd. */
+int ross_rm_rf_at(int dfd, const char *name);

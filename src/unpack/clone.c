@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <dirent.h>
+#include <jansson.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+
+#include "../basic/fileio.h"
+#include "clone.h"
+#include "resolve.h"
+
+typedef struct Clone {
+        bool reflink;
+        json_t *inodes; /* "dev:ino" of multiply linked files -> path in dst */
+        int dst_root;
+        RossCloneStats stats;
+} Clone;
+
+static int copy_xattrs(int sfd, int dfd, const char *spath, const char *dpath, RossError *err)
+{
+        char names[64 * 1024];
+        ssize_t n = sfd >= 0 ? flistxattr(sfd, names, sizeof(names))
+                             : llistxattr(spath, names, sizeof(names));
+        if (n < 0)
+                return errno == ENOTSUP ? 0 : ross_err(err, errno, "list xattrs");
+        for (char *name = names; name < names + n; name += strlen(name) + 1) {
+                char value[64 * 1024];
+                ssize_t vl = sfd >= 0 ? fgetxattr(sfd, name, value, sizeof(value))
+                                      : lgetxattr(spath, name, value, sizeof(value));
+                if (vl < 0)
+                        return ross_err(err, errno, "read xattr %s", name);
+                int r = dfd >= 0 ? fsetxattr(dfd, name, value, (size_t)vl, 0)
+                                 : lsetxattr(dpath, name, value, (size_t)vl, 0);
+                if (r < 0 && errno != ENOTSUP)
+                        return ross_err(err, errno, "set xattr %s", name);
+        }
+        return 0;
+}
+
+/* Data: a reflink if we can, else a copy that keeps holes. */
+static int copy_data(Clone *c, int sfd, int dfd, off_t size, RossError *err)
+{
+        if (c->reflink && ioctl(dfd, FICLONE, sfd) == 0) {
+                c->stats.reflinked++;
+                return 0;
+        }
+        off_t pos = 0;
+        while (pos < size) {
+                off_t data = lseek(sfd, pos, SEEK_DATA);
+                if (data < 0) {
+                        if (errno == ENXIO)
+                                break; /* only a hole is left */
+                        data = pos;    /* no SEEK_DATA: copy everything */
+                }
+                off_t hole = lseek(sfd, data, SEEK_HOLE);
+                if (hole < 0)
+                        hole = size;
+                off_t in = data, out = data;
+                while (in < hole) {
+                        ssize_t n = copy_file_range(sfd, &in, dfd, &out, (size_t)(hole - in), 0);
+                        if (n < 0)
+                                return ross_err(err, errno, "copy data");
+                        if (n == 0)
+                                break;
+                }
+                pos = hole;
+        }
+        if (ftruncate(dfd, size) < 0)
+                return ross_err(err, errno, "set size");
+        c->stats.copied++;
+        return 0;
+}
+
+static int set_meta(int dfd, int dparent, const char *name, const struct stat *st, bool link,
+                    RossError *err)
+{
+        int r = dfd >= 0 ? fchown(dfd, st->st_uid, st->st_gid)
+                         : fchownat(dparent, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW);
+        if (r < 0)
+                return ross_err(err, errno, "set owner");
+        if (!link && (dfd >= 0 ? fchmod(dfd, st->st_mode & 07777)
+                               : fchmodat(dparent, name, st->st_mode & 07777, 0)) < 0)
+                return ross_err(err, errno, "set mode");
+        struct timespec ts[2] = {st->st_atim, st->st_mtim};
+        r = dfd >= 0 ? futimens(dfd, ts) : utimensat(dparent, name, ts, AT_SYMLINK_NOFOLLOW);
+        return r < 0 ? ross_err(err, errno, "set times") : 0;
+}
+
+static int clone_dir(Clone *c, int sdir, int ddir, const char *rel, int depth, RossError *err);
+
+static int clone_entry(Clone *c, int sdir, int ddir, const char *rel, const char *name,
+                       int depth, RossError *err)
+{
+        struct stat st;
+        char sproc[PATH_MAX], dproc[PATH_MAX];
+        _cleanup_free_ char *path = *rel ? xasprintf("%s/%s", rel, name) : xstrdup(name);
+        int r;
+
+        if (fstatat(sdir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return ross_err(err, errno, "stat '%s'", path);
+        snprintf(sproc, sizeof(sproc), "/proc/self/fd/%d/%s", sdir, name);
+        snprintf(dproc, sizeof(dproc), "/proc/self/fd/%d/%s", ddir, name);
+
+        if (S_ISDIR(st.st_mode)) {
+                if (depth > ROSS_PATH_MAX_DEPTH + 16)
+                        return ross_errx(err, ELOOP, "'%s' is nested too deep", path);
+                if (mkdirat(ddir, name, 0700) < 0)
+                        return ross_err(err, errno, "create '%s'", path);
+                _cleanup_close_ int s = openat(sdir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                _cleanup_close_ int d = openat(ddir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (s < 0 || d < 0)
+                        return ross_err(err, errno, "open '%s'", path);
+                r = clone_dir(c, s, d, path, depth + 1, err);
+                if (r < 0)
+                        return r;
+                r = copy_xattrs(s, d, NULL, NULL, err);
+                return r < 0 ? r : set_meta(d, -EBADF, NULL, &st, false, err);
+        }
+        if (S_ISREG(st.st_mode)) {
+                char key[64];
+                snprintf(key, sizeof(key), "%llu:%llu", (unsigned long long)st.st_dev,
+                         (unsigned long long)st.st_ino);
+                if (st.st_nlink > 1) {
+                        const char *first = json_string_value(json_object_get(c->inodes, key));
+                        if (first) {
+                                if (linkat(c->dst_root, first, ddir, name, 0) < 0)
+                                        return ross_err(err, errno, "link '%s'", path);
+                                return 0;
+                        }
+                }
+                _cleanup_close_ int s = openat(sdir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+                _cleanup_close_ int d =
+                        openat(ddir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+                if (s < 0 || d < 0)
+                        return ross_err(err, errno, "open '%s'", path);
+                c->stats.files++;
+                c->stats.bytes += (uint64_t)st.st_size;
+                r = copy_data(c, s, d, st.st_size, err);
+                if (r < 0)
+                        return ross_err_prefix(err, "'%s'", path);
+                if (st.st_nlink > 1)
+                        json_object_set_new(c->inodes, key, json_string(path));
+                /* owner first: chown clears setuid and file capabilities */
+                r = set_meta(d, -EBADF, NULL, &st, false, err);
+                if (r == 0)
+                        r = copy_xattrs(s, d, NULL, NULL, err);
+                if (r == 0) {
+                        struct timespec ts[2] = {st.st_atim, st.st_mtim};
+                        if (futimens(d, ts) < 0)
+                                r = ross_err(err, errno, "set times");
+                }
+                return r < 0 ? ross_err_prefix(err, "'%s'", path) : 0;
+        }
+        if (S_ISLNK(st.st_mode)) {
+                char target[PATH_MAX];
+                ssize_t n = readlinkat(sdir, name, target, sizeof(target) - 1);
+                if (n < 0)
+                        return ross_err(err, errno, "read link '%s'", path);
+                target[n] = '\0';
+                if (symlinkat(target, ddir, name) < 0)
+                        return ross_err(err, errno, "create link '%s'", path);
+        } else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISFIFO(st.st_mode)) {
+                if (mknodat(ddir, name, (st.st_mode & S_IFMT) | 0600, st.st_rdev) < 0)
+                        return ross_err(err, errno, "create node '%s'", path);
+        } else
+                return 0; /* sockets */
+        bool link = S_ISLNK(st.st_mode);
+        r = set_meta(-EBADF, ddir, name, &st, link, err);
+        if (r == 0)
+                r = copy_xattrs(-EBADF, -EBADF, sproc, dproc, err);
+        if (r == 0) {
+                struct timespec ts[2] = {st.st_atim, st.st_mtim};
+                if (utimensat(ddir, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
+                        r = ross_err(err, errno, "set times");
+        }
+        return r < 0 ? ross_err_prefix(err, "'%s'", path) : 0;
+}
+
+static int clone_dir(Clone *c, int sdir, int ddir, const char *rel, int depth, RossError *err)
+{
+        int fd = fcntl(sdir, F_DUPFD_CLOEXEC, 3);
+        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+        struct dirent *de;
+        int r = 0;
+        if (!d) {
+                if (fd >= 0)
+                        close(fd);
+                return ross_err(err, errno, "read directory '%s'", rel);
+        }
+        while ((de = readdir(d))) {
+                if (STREQ(de->d_name, ".") || STREQ(de->d_name, ".."))
+                        continue;
+                r = clone_entry(c, sdir, ddir, rel, de->d_name, depth, err);
+                if (r < 0)
+                        break;
+        }
+        closedir(d);
+        return r;
+}
+
+int ross_tree_clone(const char *src, const char *dst, bool allow_reflink, RossCloneStats *stats,
+                    RossError *err)
+{
+        Clone c = {.reflink = allow_reflink, .inodes = json_object()};
+        struct stat st;
+        int r;
+
+        _cleanup_close_ int s = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (s < 0 || fstat(s, &st) < 0) {
+                json_decref(c.inodes);
+                return ross_err(err, errno, "open '%s'", src);
+        }
+        if (mkdir(dst, 0700) < 0) {
+                json_decref(c.inodes);
+                return ross_err(err, errno, "create '%s'", dst);
+        }
+        _cleanup_close_ int d = open(dst, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (d < 0) {
+                json_decref(c.inodes);
+                return ross_err(err, errno, "open '%s'", dst);
+        }
+        c.dst_root = d;
+        r = clone_dir(&c, s, d, "", 0, err);
+        if (r == 0)
+                r = copy_xattrs(s, d, NULL, NULL, err);
+        if (r == 0)
+                r = set_meta(d, -EBADF, NULL, &st, false, err);
+        json_decref(c.inodes);
+        if (r == 0 && stats)
+                *stats = c.stats;
+        return r;
+}

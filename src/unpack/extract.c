@@ -1,0 +1,697 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Layer extraction, after systemd's tar_x: every entry is placed through a directory fd
+ * resolved inside the target (never a host path), files are written to a temporary name
+ * and renamed into place (so an existing symlink is replaced, never followed), and
+ * directory owners, modes, times and xattrs are applied after their contents.
+ */
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <jansson.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+
+#include "../basic/fileio.h"
+#include "../basic/buf.h"
+#include "../basic/log.h"
+#include "../store/digest.h"
+#include "extract.h"
+#include "resolve.h"
+
+#define READ_BUF (256 * 1024)
+#define WHITEOUT_PREFIX ".wh."
+#define OPAQUE_MARKER   ".wh..wh..opq"
+#define OVERLAY_OPAQUE  "trusted.overlay.opaque"
+
+typedef struct Xattr {
+        char *name;
+        void *value;
+        size_t size;
+} Xattr;
+
+typedef struct Meta {
+        uid_t uid;
+        gid_t gid;
+        mode_t mode;
+        struct timespec mtime;
+        Xattr *xattrs;
+        size_t n_xattrs;
+} Meta;
+
+typedef struct DirMeta {
+        char *path;
+        Meta meta;
+} DirMeta;
+
+typedef struct Unpack {
+        int rootfd;
+        const RossUnpackOptions *o;
+        struct archive *outer; /* decompression only: format "raw" */
+        struct archive *inner; /* the tar reader, fed from outer */
+        RossHash *hash;
+        uint64_t bytes, max;
+        bool too_big;
+        char *buf;
+
+        json_t *layer;  /* paths this layer created: "f" file-like, "d" dir, "l" symlink */
+        DirMeta *dirs;
+        size_t n_dirs, alloc_dirs;
+
+        char *cached_parent; /* parent dir of the last regular file, and its fd */
+        int cached_fd;
+        uint64_t entries;
+} Unpack;
+
+static void meta_free(Meta *m)
+{
+        for (size_t i = 0; i < m->n_xattrs; i++) {
+                free(m->xattrs[i].name);
+                free(m->xattrs[i].value);
+        }
+        free(m->xattrs);
+        memset(m, 0, sizeof(*m));
+}
+
+static void cache_drop(Unpack *u)
+{
+        if (u->cached_fd >= 0)
+                close(u->cached_fd);
+        u->cached_fd = -EBADF;
+        free(u->cached_parent);
+        u->cached_parent = NULL;
+}
+
+/* Entry names are bytes from a hostile archive: show them with escapes, shortened. */
+static char *printable(const char *s)
+{
+        RossBuf b = {};
+        for (const unsigned char *p = (const unsigned char *)s; *p && b.len < 240; p++) {
+                if (*p < 0x20 || *p >= 0x7f || *p == '\\')
+                        ross_buf_printf(&b, "\\x%02x", *p);
+                else
+                        ross_buf_append(&b, p, 1);
+        }
+        if (strlen(s) > 240)
+                ross_buf_append(&b, "...", 3);
+        return ross_buf_steal(&b);
+}
+
+static la_ssize_t read_cb(struct archive *a, void *ud, const void **ret)
+{
+        Unpack *u = ud;
+        la_ssize_t n = archive_read_data(u->outer, u->buf, READ_BUF);
+        if (n < 0) {
+                archive_set_error(a, archive_errno(u->outer) ? archive_errno(u->outer) : EIO,
+                                  "decompress: %s", archive_error_string(u->outer));
+                return -1;
+        }
+        u->bytes += (uint64_t)n;
+        if (u->bytes > u->max) {
+                u->too_big = true;
+                archive_set_error(a, EFBIG, "layer is larger than %llu bytes uncompressed",
+                                  (unsigned long long)u->max);
+                return -1;
+        }
+        ross_hash_update(u->hash, u->buf, (size_t)n);
+        *ret = u->buf;
+        return n;
+}
+
+static void read_meta(struct archive_entry *e, Meta *m)
+{
+        const char *name;
+        const void *value;
+        size_t size;
+
+        memset(m, 0, sizeof(*m));
+        m->uid = (uid_t)archive_entry_uid(e);
+        m->gid = (gid_t)archive_entry_gid(e);
+        m->mode = archive_entry_perm(e) & 07777;
+        m->mtime.tv_sec = archive_entry_mtime(e);
+        m->mtime.tv_nsec = archive_entry_mtime_is_set(e) ? archive_entry_mtime_nsec(e) : 0;
+        if (archive_entry_xattr_reset(e) == 0)
+                return;
+        while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
+                /* A layer never gets to set overlayfs's own attributes (opaque, redirect,
+                 * metacopy): those would let it reach into other layers. */
+                if (strncmp(name, "trusted.overlay.", 16) == 0)
+                        continue;
+                m->xattrs = xrealloc(m->xattrs, (m->n_xattrs + 1) * sizeof(Xattr));
+                Xattr *x = &m->xattrs[m->n_xattrs++];
+                x->name = xstrdup(name);
+                x->value = xmalloc(size ? size : 1);
+                memcpy(x->value, value, size);
+                x->size = size;
+        }
+}
+
+/* Owner, xattrs, mode, times: the order matters (chown clears setuid bits and file
+ * capabilities). fd >= 0: through the fd; else the name in pfd, not following symlinks. */
+static int apply_meta(int fd, int pfd, const char *name, const Meta *m, bool is_symlink,
+                      RossError *err)
+{
+        char proc[64];
+        int r;
+
+        if (fd < 0)
+                snprintf(proc, sizeof(proc), "/proc/self/fd/%d/", pfd);
+        r = fd >= 0 ? fchown(fd, m->uid, m->gid)
+                    : fchownat(pfd, name, m->uid, m->gid, AT_SYMLINK_NOFOLLOW);
+        if (r < 0)
+                return ross_err(err, errno, "set owner %u:%u", m->uid, m->gid);
+        if (!is_symlink) {
+                r = fd >= 0 ? fchmod(fd, m->mode) : fchmodat(pfd, name, m->mode, 0);
+                if (r < 0)
+                        return ross_err(err, errno, "set mode %04o", m->mode);
+        }
+        for (size_t i = 0; i < m->n_xattrs; i++) {
+                const Xattr *x = &m->xattrs[i];
+                if (fd >= 0)
+                        r = fsetxattr(fd, x->name, x->value, x->size, 0);
+                else {
+                        _cleanup_free_ char *p = xasprintf("%s%s", proc, name);
+                        r = lsetxattr(p, x->name, x->value, x->size, 0);
+                }
+                if (r < 0 && (errno == ENOTSUP || (is_symlink && errno == EPERM))) {
+                        log_debug("unpack: xattr %s not supported here, skipped", x->name);
+                        continue;
+                }
+                if (r < 0)
+                        return ross_err(err, errno, "set xattr %s", x->name);
+        }
+        struct timespec ts[2] = {m->mtime, m->mtime};
+        r = fd >= 0 ? futimens(fd, ts) : utimensat(pfd, name, ts, AT_SYMLINK_NOFOLLOW);
+        if (r < 0)
+                return ross_err(err, errno, "set times");
+        return 0;
+}
+
+static void tmp_name(char *buf, size_t n)
+{
+        char rnd[17];
+        ross_random_hex(rnd, 8);
+        snprintf(buf, n, ".ross-tmp-%s", rnd);
+}
+
+/* Move tmp over name in pfd, replacing whatever is there (a directory too). */
+static int place(int pfd, const char *tmp, const char *name, RossError *err)
+{
+        if (renameat(pfd, tmp, pfd, name) == 0)
+                return 0;
+        if (errno == EISDIR || errno == ENOTEMPTY || errno == EEXIST) {
+                int r = ross_rm_rf_at(pfd, name);
+                if (r < 0) {
+                        unlinkat(pfd, tmp, 0);
+                        return ross_err(err, r, "remove what was there");
+                }
+                if (renameat(pfd, tmp, pfd, name) == 0)
+                        return 0;
+        }
+        int r = ross_err(err, errno, "move into place");
+        unlinkat(pfd, tmp, 0);
+        return r;
+}
+
+static int parent_fd(Unpack *u, const char *parent, unsigned flags, bool cacheable,
+                     RossError *err)
+{
+        if (cacheable && u->cached_parent && STREQ(u->cached_parent, parent))
+                return fcntl(u->cached_fd, F_DUPFD_CLOEXEC, 3);
+        cache_drop(u);
+        int fd = ross_resolve_dir(u->rootfd, parent, flags, err);
+        if (fd >= 0 && cacheable) {
+                u->cached_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+                u->cached_parent = xstrdup(parent);
+        }
+        return fd;
+}
+
+static void remember(Unpack *u, const char *path, const char *kind)
+{
+        json_object_set_new(u->layer, path, json_string(kind));
+}
+
+static int do_file(Unpack *u, struct archive_entry *e, int pfd, const char *base,
+                   RossError *err)
+{
+        char tmp[64];
+        Meta m;
+        const void *block;
+        size_t size;
+        la_int64_t offset;
+        int r;
+
+        /* Straight at the name when nothing is there (O_EXCL never follows a symlink);
+         * else through a temporary name renamed over what is there. */
+        const char *at = base;
+        _cleanup_close_ int fd =
+                openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0 && errno == EEXIST) {
+                tmp_name(tmp, sizeof(tmp));
+                at = tmp;
+                fd = openat(pfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        }
+        if (fd < 0)
+                return ross_err(err, errno, "create file");
+        for (;;) {
+                r = archive_read_data_block(u->inner, &block, &size, &offset);
+                if (r == ARCHIVE_EOF)
+                        break;
+                if (r < ARCHIVE_WARN) {
+                        r = ross_errx(err, archive_errno(u->inner) > 0 ? archive_errno(u->inner) : EIO,
+                                      "read data: %s", archive_error_string(u->inner));
+                        goto fail;
+                }
+                /* Sparse files come as blocks at offsets; the gaps stay holes. */
+                const char *p = block;
+                while (size > 0) {
+                        ssize_t n = pwrite(fd, p, size, (off_t)offset);
+                        if (n < 0) {
+                                if (errno == EINTR)
+                                        continue;
+                                r = ross_err(err, errno, "write");
+                                goto fail;
+                        }
+                        p += n;
+                        size -= (size_t)n;
+                        offset += n;
+                }
+        }
+        if (ftruncate(fd, (off_t)archive_entry_size(e)) < 0) {
+                r = ross_err(err, errno, "set size");
+                goto fail;
+        }
+        read_meta(e, &m);
+        r = apply_meta(fd, pfd, NULL, &m, false, err);
+        meta_free(&m);
+        if (r < 0)
+                goto fail;
+        return at == base ? 0 : place(pfd, tmp, base, err);
+fail:
+        unlinkat(pfd, at, 0);
+        return r;
+}
+
+static int do_node(Unpack *u, struct archive_entry *e, int pfd, const char *base,
+                   bool is_symlink, RossError *err)
+{
+        char tmp[64];
+        Meta m;
+        int r;
+
+        const char *target = is_symlink ? archive_entry_symlink(e) : NULL;
+        mode_t type = archive_entry_filetype(e);
+        mode_t kind = type == AE_IFIFO ? S_IFIFO : type == AE_IFCHR ? S_IFCHR : S_IFBLK;
+        dev_t dev = type == AE_IFIFO ? 0
+                                     : makedev(archive_entry_rdevmajor(e), archive_entry_rdevminor(e));
+        if (is_symlink && STR_EMPTY(target))
+                return ross_errx(err, EINVAL, "symlink without a target");
+
+        const char *at = base;
+        for (int attempt = 0; attempt < 2; attempt++) {
+                r = is_symlink ? symlinkat(target, pfd, at) : mknodat(pfd, at, kind | 0600, dev);
+                if (r == 0 || errno != EEXIST || attempt)
+                        break;
+                tmp_name(tmp, sizeof(tmp)); /* something is there: go through a new name */
+                at = tmp;
+        }
+        if (r < 0)
+                return ross_err(err, errno, is_symlink ? "create symlink" : "create device node");
+        read_meta(e, &m);
+        r = apply_meta(-EBADF, pfd, at, &m, is_symlink, err);
+        meta_free(&m);
+        if (r < 0) {
+                unlinkat(pfd, at, 0);
+                return r;
+        }
+        return at == base ? 0 : place(pfd, tmp, base, err);
+}
+
+static int do_dir(Unpack *u, struct archive_entry *e, const char *clean, int pfd,
+                  const char *base, RossError *err)
+{
+        struct stat st;
+        if (*clean) {
+                if (mkdirat(pfd, base, 0700) < 0) {
+                        if (errno != EEXIST)
+                                return ross_err(err, errno, "create directory");
+                        if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                                return ross_err(err, errno, "stat");
+                        if (!S_ISDIR(st.st_mode)) {
+                                /* a file or symlink is replaced by the directory */
+                                if (unlinkat(pfd, base, 0) < 0 || mkdirat(pfd, base, 0700) < 0)
+                                        return ross_err(err, errno, "replace with a directory");
+                        }
+                }
+        }
+        if (u->n_dirs == u->alloc_dirs) {
+                u->alloc_dirs = u->alloc_dirs ? u->alloc_dirs * 2 : 64;
+                u->dirs = xrealloc(u->dirs, u->alloc_dirs * sizeof(DirMeta));
+        }
+        DirMeta *d = &u->dirs[u->n_dirs++];
+        d->path = xstrdup(clean);
+        read_meta(e, &d->meta);
+        return 0;
+}
+
+static int do_hardlink(Unpack *u, struct archive_entry *e, int pfd, const char *base,
+                       RossError *err)
+{
+        _cleanup_free_ char *target = NULL, *tparent = NULL;
+        const char *tbase;
+        char tmp[64];
+        struct stat st;
+        RossError e2 = {};
+        int r;
+
+        r = ross_path_clean(archive_entry_hardlink(e), &target, &e2);
+        if (r < 0)
+                return ross_errx(err, EINVAL, "hard link target: %s", e2.msg);
+        const char *kind = json_string_value(json_object_get(u->layer, target));
+        if (!kind || !STREQ(kind, "f"))
+                return ross_errx(err, EPERM,
+                                 "hard link to '%s', which is not a file of this layer", target);
+        ross_path_split(target, &tparent, &tbase);
+        _cleanup_close_ int tfd = ross_resolve_dir(u->rootfd, tparent, 0, err);
+        if (tfd < 0)
+                return tfd;
+        if (fstatat(tfd, tbase, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return ross_err(err, errno, "hard link target '%s'", target);
+        if (S_ISLNK(st.st_mode) || S_ISDIR(st.st_mode))
+                return ross_errx(err, EPERM, "hard link to '%s', which is not a file", target);
+        tmp_name(tmp, sizeof(tmp));
+        if (linkat(tfd, tbase, pfd, tmp, 0) < 0)
+                return ross_err(err, errno, "create hard link to '%s'", target);
+        return place(pfd, tmp, base, err);
+}
+
+/* APPLY: remove what lower layers put at name in pfd (not what this layer made). */
+static int apply_whiteout(Unpack *u, int pfd, const char *parent, const char *name,
+                          RossError *err)
+{
+        _cleanup_free_ char *path = *parent ? xasprintf("%s/%s", parent, name) : xstrdup(name);
+        if (json_object_get(u->layer, path))
+                return 0;
+        int r = ross_rm_rf_at(pfd, name);
+        return r < 0 ? ross_err(err, r, "remove '%s'", name) : 0;
+}
+
+static int apply_opaque(Unpack *u, int pfd, const char *parent, RossError *err)
+{
+        int dfd = fcntl(pfd, F_DUPFD_CLOEXEC, 3);
+        DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+        struct dirent *de;
+        int r = 0;
+
+        if (!d) {
+                if (dfd >= 0)
+                        close(dfd);
+                return ross_err(err, errno, "open directory");
+        }
+        while ((de = readdir(d))) {
+                if (STREQ(de->d_name, ".") || STREQ(de->d_name, ".."))
+                        continue;
+                r = apply_whiteout(u, pfd, parent, de->d_name, err);
+                if (r < 0)
+                        break;
+        }
+        closedir(d);
+        return r;
+}
+
+static int do_whiteout(Unpack *u, const char *parent, const char *base, RossError *err)
+{
+        bool opaque = STREQ(base, OPAQUE_MARKER);
+        const char *name = base + strlen(WHITEOUT_PREFIX);
+        char tmp[64];
+        int r;
+
+        if (!opaque && strncmp(base, WHITEOUT_PREFIX WHITEOUT_PREFIX,
+                               2 * strlen(WHITEOUT_PREFIX)) == 0)
+                return 0; /* other .wh..wh. entries are aufs bookkeeping, not content */
+        if (!opaque && (!*name || STREQ(name, ".") || STREQ(name, "..")))
+                return ross_errx(err, EINVAL, "invalid whiteout");
+
+        /* Whiteouts name what is below them; reaching it through a symlink would let a
+         * layer delete or hide things elsewhere. */
+        unsigned flags = ROSS_RESOLVE_NO_SYMLINKS |
+                         (u->o->whiteouts == ROSS_WHITEOUT_OVERLAY ? ROSS_RESOLVE_MKDIR : 0);
+        RossError e2 = {};
+        _cleanup_close_ int pfd = parent_fd(u, parent, flags, false, &e2);
+        if (pfd < 0) {
+                if (e2.code == ENOENT && u->o->whiteouts == ROSS_WHITEOUT_APPLY)
+                        return 0; /* nothing below to hide */
+                if (e2.code == ELOOP)
+                        return ross_errx(err, ELOOP, "whiteout is under a symlink");
+                if (err)
+                        *err = e2;
+                return pfd;
+        }
+
+        if (u->o->whiteouts == ROSS_WHITEOUT_APPLY)
+                return opaque ? apply_opaque(u, pfd, parent, err)
+                              : apply_whiteout(u, pfd, parent, name, err);
+
+        if (opaque) {
+                if (fsetxattr(pfd, OVERLAY_OPAQUE, "y", 1, 0) < 0)
+                        return ross_err(err, errno, "mark directory opaque");
+                return 0;
+        }
+        tmp_name(tmp, sizeof(tmp));
+        if (mknodat(pfd, tmp, S_IFCHR | 0, makedev(0, 0)) < 0)
+                return ross_err(err, errno, "create whiteout device");
+        r = place(pfd, tmp, name, err);
+        if (r == 0) {
+                _cleanup_free_ char *path =
+                        *parent ? xasprintf("%s/%s", parent, name) : xstrdup(name);
+                remember(u, path, "w");
+        }
+        return r;
+}
+
+static int handle_entry(Unpack *u, struct archive_entry *e, RossError *err)
+{
+        _cleanup_free_ char *clean = NULL, *parent = NULL;
+        const char *raw = archive_entry_pathname(e), *base;
+        mode_t type = archive_entry_filetype(e);
+        int r;
+
+        if (!raw)
+                return ross_errx(err, EINVAL, "entry without a name");
+        r = ross_path_clean(raw, &clean, err);
+        if (r < 0)
+                return r;
+        ross_path_split(clean, &parent, &base);
+
+        if (strncmp(base, WHITEOUT_PREFIX, strlen(WHITEOUT_PREFIX)) == 0)
+                return do_whiteout(u, parent, base, err);
+        if (!*clean) {
+                if (type != AE_IFDIR)
+                        return ross_errx(err, EINVAL, "the root is not a directory");
+                return do_dir(u, e, clean, u->rootfd, "", err);
+        }
+        if (type == AE_IFSOCK)
+                return 0; /* sockets are not content; tar keeps them, images never need them */
+
+        bool is_file = type == AE_IFREG && !archive_entry_hardlink(e);
+        _cleanup_close_ int pfd = parent_fd(u, parent, ROSS_RESOLVE_MKDIR, is_file, err);
+        if (pfd < 0)
+                return pfd;
+
+        if (archive_entry_hardlink(e)) {
+                cache_drop(u);
+                r = do_hardlink(u, e, pfd, base, err);
+                if (r == 0)
+                        remember(u, clean, "f");
+                return r;
+        }
+        switch (type) {
+        case AE_IFREG:
+                r = do_file(u, e, pfd, base, err);
+                if (r == 0)
+                        remember(u, clean, "f");
+                return r;
+        case AE_IFDIR:
+                cache_drop(u);
+                r = do_dir(u, e, clean, pfd, base, err);
+                if (r == 0)
+                        remember(u, clean, "d");
+                return r;
+        case AE_IFLNK:
+                cache_drop(u);
+                r = do_node(u, e, pfd, base, true, err);
+                if (r == 0)
+                        remember(u, clean, "l");
+                return r;
+        case AE_IFIFO:
+        case AE_IFCHR:
+        case AE_IFBLK:
+                cache_drop(u);
+                r = do_node(u, e, pfd, base, false, err);
+                if (r == 0)
+                        remember(u, clean, "f");
+                return r;
+        default:
+                return ross_errx(err, EINVAL, "unsupported entry type 0%o", (unsigned)type);
+        }
+}
+
+/* Directories last, deepest first, so creating their contents did not change their times;
+ * a directory that a later entry replaced is left alone. */
+static int apply_dirs(Unpack *u, RossError *err)
+{
+        for (size_t i = u->n_dirs; i > 0; i--) {
+                DirMeta *d = &u->dirs[i - 1];
+                RossError e2 = {};
+                _cleanup_close_ int fd = ross_resolve_dir(u->rootfd, d->path, ROSS_RESOLVE_NO_SYMLINKS, &e2);
+                if (fd < 0)
+                        continue;
+                int r = apply_meta(fd, -EBADF, NULL, &d->meta, false, err);
+                if (r < 0) {
+                        _cleanup_free_ char *shown = printable(d->path);
+                        return ross_err_prefix(err, "entry '%s/'", *d->path ? shown : ".");
+                }
+        }
+        return 0;
+}
+
+static int open_outer(Unpack *u, int fd, RossError *err)
+{
+        struct archive_entry *e;
+        int want = ARCHIVE_FILTER_NONE;
+
+        u->outer = archive_read_new();
+        switch (u->o->compression) {
+        case ROSS_LAYER_GZIP:
+                archive_read_support_filter_gzip(u->outer);
+                want = ARCHIVE_FILTER_GZIP;
+                break;
+        case ROSS_LAYER_ZSTD:
+                archive_read_support_filter_zstd(u->outer);
+                want = ARCHIVE_FILTER_ZSTD;
+                break;
+        case ROSS_LAYER_TAR:
+                break;
+        }
+        archive_read_support_format_raw(u->outer);
+        if (archive_read_open_fd(u->outer, fd, READ_BUF) != ARCHIVE_OK ||
+            archive_read_next_header(u->outer, &e) != ARCHIVE_OK)
+                return ross_errx(err, EBADMSG, "open layer: %s",
+                                 archive_error_string(u->outer) ?: "empty or unreadable");
+        if (archive_filter_code(u->outer, 0) != want)
+                return ross_errx(err, EBADMSG, "layer is not %s",
+                                 want == ARCHIVE_FILTER_GZIP   ? "gzip-compressed"
+                                 : want == ARCHIVE_FILTER_ZSTD ? "zstd-compressed"
+                                                               : "an uncompressed tar");
+        return 0;
+}
+
+int ross_unpack_layer(int fd, int rootfd, const RossUnpackOptions *opts, RossUnpackStats *stats,
+                      RossError *err)
+{
+        Unpack u = {
+                .rootfd = rootfd,
+                .o = opts,
+                .max = opts->max_bytes ? opts->max_bytes : ROSS_UNPACK_DEFAULT_MAX_BYTES,
+                .cached_fd = -EBADF,
+        };
+        struct archive_entry *e;
+        _cleanup_free_ char *last = NULL;
+        int r;
+
+        u.hash = ross_hash_new();
+        u.buf = xmalloc(READ_BUF);
+        u.layer = json_object();
+
+        r = open_outer(&u, fd, err);
+        if (r < 0)
+                goto out;
+        u.inner = archive_read_new();
+        archive_read_support_format_tar(u.inner);
+        /* names are bytes, not text in some charset */
+        archive_read_set_options(u.inner, "hdrcharset=BINARY");
+        if (archive_read_open(u.inner, &u, NULL, read_cb, NULL) != ARCHIVE_OK) {
+                r = ross_errx(err, EBADMSG, "not a tar archive: %s",
+                              archive_error_string(u.inner));
+                goto out;
+        }
+        for (;;) {
+                r = archive_read_next_header(u.inner, &e);
+                if (r == ARCHIVE_EOF)
+                        break;
+                if (r < ARCHIVE_WARN) {
+                        int code = u.too_big ? EFBIG
+                                   : archive_errno(u.inner) > 0 ? archive_errno(u.inner)
+                                                                 : EBADMSG;
+                        _cleanup_free_ char *shown = last ? printable(last) : NULL;
+                        r = ross_errx(err, code, "%s%s%s%s", archive_error_string(u.inner),
+                                      shown ? " (after entry '" : "", shown ? shown : "",
+                                      shown ? "')" : "");
+                        goto out;
+                }
+                if (++u.entries > ROSS_UNPACK_MAX_ENTRIES) {
+                        r = ross_errx(err, EFBIG, "layer has more than %u entries",
+                                      ROSS_UNPACK_MAX_ENTRIES);
+                        goto out;
+                }
+                free(last);
+                last = xstrdup(archive_entry_pathname(e) ?: "");
+                r = handle_entry(&u, e, err);
+                if (r < 0) {
+                        if (u.too_big)
+                                ross_errx(err, EFBIG, "layer is larger than %llu bytes uncompressed",
+                                          (unsigned long long)u.max);
+                        _cleanup_free_ char *shown = printable(last);
+                        ross_err_prefix(err, "entry '%s'", shown);
+                        goto out;
+                }
+        }
+        cache_drop(&u);
+        /* The diff id covers the whole stream, padding after the end marker included. */
+        for (;;) {
+                const void *b;
+                la_ssize_t n = read_cb(u.inner, &u, &b);
+                if (n <= 0) {
+                        if (n < 0) {
+                                r = ross_errx(err, u.too_big ? EFBIG : EBADMSG, "%s",
+                                              archive_error_string(u.inner));
+                                goto out;
+                        }
+                        break;
+                }
+        }
+        r = apply_dirs(&u, err);
+        if (r < 0)
+                goto out;
+        char got[ROSS_DIGEST_LEN + 1];
+        ross_hash_final(u.hash, got);
+        if (opts->expected_diff_id && !STREQ(got, opts->expected_diff_id)) {
+                r = ross_errx(err, EILSEQ,
+                              "uncompressed layer has digest %s, the image config says %s", got,
+                              opts->expected_diff_id);
+                goto out;
+        }
+        if (stats) {
+                stats->bytes = u.bytes;
+                stats->entries = u.entries;
+                memcpy(stats->diff_id, got, sizeof(got));
+        }
+        r = 0;
+out:
+        cache_drop(&u);
+        for (size_t i = 0; i < u.n_dirs; i++) {
+                free(u.dirs[i].path);
+                meta_free(&u.dirs[i].meta);
+        }
+        free(u.dirs);
+        json_decref(u.layer);
+        if (u.inner)
+                archive_read_free(u.inner);
+        if (u.outer)
+                archive_read_free(u.outer);
+        ross_hash_free(u.hash);
+        free(u.buf);
+        return r;
+}

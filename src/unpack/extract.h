@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../basic/err.h"
+#include "../registry/manifest.h"
+
+/* What to do with OCI whiteouts (.wh.NAME, .wh..wh..opq). */
+typedef enum RossWhiteoutMode {
+        /* Record them for overlayfs: a 0/0 character device NAME; the directory gets
+         * trusted.overlay.opaque=y. The layer goes into an empty directory of its own. */
+        ROSS_WHITEOUT_OVERLAY = 0,
+        /* Apply them to the tree below (a flat rootfs): delete NAME; empty the directory of
+         * what lower layers put there. */
+        ROSS_WHITEOUT_APPLY,
+} RossWhiteoutMode;
+
+#define ROSS_UNPACK_DEFAULT_MAX_BYTES (64ULL * 1024 * 1024 * 1024)
+#define ROSS_UNPACK_MAX_ENTRIES       (4u * 1024 * 1024)
+
+typedef struct RossUnpackOptions {
+        RossWhiteoutMode whiteouts;
+        RossLayerCompression compression;
+        uint64_t max_bytes;          /* cap on the uncompressed stream; 0: the default */
+        const char *expected_diff_id; /* checked against the uncompressed stream, or NULL */
+} RossUnpackOptions;
+
+typedef struct RossUnpackStats {
+        uint64_t bytes;   /* uncompressed tar bytes read */
+        uint64_t entries; /* archive entries handled */
+        char diff_id[ROSS_DIGEST_LEN + 1];
+} RossUnpackStats;
+
+/*
+ * Unpack a layer (a tar stream, compressed as opts says, read from fd) into the directory
+ * rootfd. Every path is resolved inside rootfd; nothing outside it is ever touched. On
+ * error the message names the entry; the tree may hold part of the layer and the caller
+ * throws it away.
+ */
+int ross_unpack_layer(int fd, int rootfd, const RossUnpackOptions *opts, RossUnpackStats *stats,
+                      RossError *err);
