@@ -12,9 +12,11 @@ static const struct {
         const char *name;
         Verb fn;
 } image_verbs[] = {
-        {"pull", ross_cmd_image_pull}, {"list", ross_cmd_image_list},
-        {"ls", ross_cmd_image_list},   {"inspect", ross_cmd_image_inspect},
-        {"rm", ross_cmd_image_rm},     {"tag", ross_cmd_image_tag},
+        {"pull", ross_cmd_image_pull},      {"list", ross_cmd_image_list},
+        {"ls", ross_cmd_image_list},        {"inspect", ross_cmd_image_inspect},
+        {"rm", ross_cmd_image_rm},          {"tag", ross_cmd_image_tag},
+        {"mount", ross_cmd_image_mount},    {"unmount", ross_cmd_image_unmount},
+        {"umount", ross_cmd_image_unmount}, {"prune", ross_cmd_image_prune},
 };
 
 static const struct {
@@ -45,6 +47,9 @@ static void usage(FILE *f)
                 "  image inspect IMAGE...    show image details as JSON\n"
                 "  image rm IMAGE...         remove images (also: rmi)\n"
                 "  image tag SOURCE TARGET   give an image another name (also: tag)\n"
+                "  image mount IMAGE         mount the image read-only, print the path\n"
+                "  image unmount IMAGE       undo image mount\n"
+                "  image prune [-a] [-f]     remove unused images, blobs and snapshots\n"
                 "\n"
                 "Registry commands:\n"
                 "  login [SERVER]            log in to a registry\n"

@@ -23,6 +23,8 @@ static void usage(FILE *f)
                 "RUN-DIR/ross.sock)\n"
                 "  --insecure-registry HOST[:PORT] allow plain HTTP to this registry (repeatable)\n"
                 "  --max-concurrent-downloads N    parallel layer downloads per pull (default 3)\n"
+                "  --max-layer-size BYTES          refuse layers larger than this uncompressed\n"
+                "                                  (default 64 GiB; stops decompression bombs)\n"
                 "  --certs-dir DIR                 per-registry CAs as DIR/HOST[:PORT]/ca.crt\n"
                 "                                  (default /etc/ross/certs.d)\n"
                 "  --log-level LEVEL               debug, info, warn or error (default info;\n"
@@ -60,6 +62,7 @@ int main(int argc, char **argv)
                 OPT_MAXDL,
                 OPT_CERTS,
                 OPT_LOG,
+                OPT_MAXLAYER,
                 OPT_VERSION
         };
         static const struct option opts[] = {
@@ -69,6 +72,7 @@ int main(int argc, char **argv)
                 {"insecure-registry", required_argument, NULL, OPT_INSECURE},
                 {"max-concurrent-downloads", required_argument, NULL, OPT_MAXDL},
                 {"certs-dir", required_argument, NULL, OPT_CERTS},
+                {"max-layer-size", required_argument, NULL, OPT_MAXLAYER},
                 {"log-level", required_argument, NULL, OPT_LOG},
                 {"help", no_argument, NULL, 'h'},
                 {"version", no_argument, NULL, OPT_VERSION},
@@ -135,6 +139,20 @@ int main(int argc, char **argv)
                                 return 2;
                         }
                         d.cfg.max_concurrent_downloads = (int)v;
+                        break;
+                }
+                case OPT_MAXLAYER: {
+                        char *end;
+                        errno = 0;
+                        unsigned long long v = strtoull(optarg, &end, 10);
+                        if (errno || *end || v == 0 || optarg[0] == '-') {
+                                fprintf(stderr,
+                                        "ross-daemon: --max-layer-size: '%s' is not a positive "
+                                        "number of bytes\n",
+                                        optarg);
+                                return 2;
+                        }
+                        d.cfg.max_layer_size = v;
                         break;
                 }
                 case OPT_LOG: {

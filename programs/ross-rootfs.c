@@ -14,27 +14,26 @@
 
 static void usage(FILE *f)
 {
-        fprintf(f,
-                "Usage: ross-rootfs [OPTIONS] COMMAND ARGS...\n"
-                "\n"
-                "Commands:\n"
-                "  extract LAYER DIR        unpack one layer into DIR\n"
-                "  prepare DIR LAYER...     merge layers (bottom first) into a flat rootfs\n"
-                "  minimal DIR              create a minimal rootfs (with --busybox: /bin/sh)\n"
-                "  essential DIR            create the essential directories where missing\n"
-                "  clone SRC DST            copy a tree, with reflinks where possible\n"
-                "\n"
-                "Options:\n"
-                "  --mode overlay|apply     extract: keep whiteouts for overlayfs (default) or\n"
-                "                           apply them to DIR\n"
-                "  --compression gzip|zstd|tar|auto   (default auto: from the first bytes)\n"
-                "  --diff-id DIGEST         extract: check the uncompressed digest\n"
-                "  --max-bytes N            cap on a layer's uncompressed size\n"
-                "  --busybox PATH           minimal: the static busybox to install\n"
-                "  --copy                   clone: never reflink\n"
-                "  --no-openat2             resolve paths with the O_NOFOLLOW walk only\n"
-                "  --log-level LEVEL        debug, info, warn, error\n"
-                "  -h, --help               show this help\n");
+        fprintf(f, "Usage: ross-rootfs [OPTIONS] COMMAND ARGS...\n"
+                   "\n"
+                   "Commands:\n"
+                   "  extract LAYER DIR        unpack one layer into DIR\n"
+                   "  prepare DIR LAYER...     merge layers (bottom first) into a flat rootfs\n"
+                   "  minimal DIR              create a minimal rootfs (with --busybox: /bin/sh)\n"
+                   "  essential DIR            create the essential directories where missing\n"
+                   "  clone SRC DST            copy a tree, with reflinks where possible\n"
+                   "\n"
+                   "Options:\n"
+                   "  --mode overlay|apply     extract: keep whiteouts for overlayfs (default) or\n"
+                   "                           apply them to DIR\n"
+                   "  --compression gzip|zstd|tar|auto   (default auto: from the first bytes)\n"
+                   "  --diff-id DIGEST         extract: check the uncompressed digest\n"
+                   "  --max-bytes N            cap on a layer's uncompressed size\n"
+                   "  --busybox PATH           minimal: the static busybox to install\n"
+                   "  --copy                   clone: never reflink\n"
+                   "  --no-openat2             resolve paths with the O_NOFOLLOW walk only\n"
+                   "  --log-level LEVEL        debug, info, warn, error\n"
+                   "  -h, --help               show this help\n");
 }
 
 static int compression_of(const char *path, const char *how, RossLayerCompression *ret)
@@ -94,7 +93,8 @@ int main(int argc, char **argv)
                         else if (STREQ(optarg, "apply"))
                                 mode = ROSS_WHITEOUT_APPLY;
                         else {
-                                fprintf(stderr, "ross-rootfs: --mode: '%s' is not overlay or apply\n",
+                                fprintf(stderr,
+                                        "ross-rootfs: --mode: '%s' is not overlay or apply\n",
                                         optarg);
                                 return 2;
                         }
@@ -144,8 +144,8 @@ int main(int argc, char **argv)
         const char *cmd = argv[0];
 
         if (STREQ(cmd, "extract") && argc == 3) {
-                RossUnpackOptions o = {.whiteouts = mode, .max_bytes = max_bytes,
-                                       .expected_diff_id = diff_id};
+                RossUnpackOptions o = {
+                        .whiteouts = mode, .max_bytes = max_bytes, .expected_diff_id = diff_id};
                 RossUnpackStats st = {};
                 if (compression_of(argv[1], comp, &o.compression) < 0)
                         return 1;

@@ -15,3 +15,7 @@ enum MHD_Result ross_api_images_list(RossRequest *req);
 enum MHD_Result ross_api_image_inspect(RossRequest *req, const char *name);
 enum MHD_Result ross_api_image_delete(RossRequest *req, const char *name);
 enum MHD_Result ross_api_image_tag(RossRequest *req, const char *name);
+enum MHD_Result ross_api_images_prune(RossRequest *req);
+/* Ross's own (podman has them too): read-only mounts of an image's filesystem. */
+enum MHD_Result ross_api_image_mount(RossRequest *req, const char *name);
+enum MHD_Result ross_api_image_unmount(RossRequest *req, const char *name);

@@ -224,3 +224,46 @@ enum MHD_Result ross_api_image_tag(RossRequest *req, const char *name)
                 return ross_reply_error(req, &err);
         return ross_reply_empty(req, MHD_HTTP_CREATED);
 }
+
+/* filters={"dangling":["false"]} is docker image prune -a. */
+static bool prune_all(RossRequest *req)
+{
+        const char *f = ross_req_query(req, "filters");
+        json_t *j = f ? json_loads(f, 0, NULL) : NULL;
+        json_t *d = json_object_get(j, "dangling");
+        bool all = false;
+        if (json_is_array(d))
+                all = STREQ(json_string_value(json_array_get(d, 0)) ?: "", "false");
+        else if (json_is_object(d))
+                all = json_is_true(json_object_get(d, "false"));
+        json_decref(j);
+        return all;
+}
+
+enum MHD_Result ross_api_images_prune(RossRequest *req)
+{
+        RossError err = {};
+        json_t *rep = NULL;
+        if (ross_images_prune(&req->daemon->images, prune_all(req), &rep, &err) < 0)
+                return ross_reply_error(req, &err);
+        return ross_reply_json(req, MHD_HTTP_OK, rep);
+}
+
+enum MHD_Result ross_api_image_mount(RossRequest *req, const char *name)
+{
+        RossError err = {};
+        _cleanup_free_ char *path = NULL, *id = NULL;
+        if (ross_images_mount(&req->daemon->images, name, &path, &id, &err) < 0)
+                return ross_reply_error(req, &err);
+        return ross_reply_json(req, MHD_HTTP_OK,
+                               json_pack("{s:s, s:s}", "Id", id, "Mountpoint", path));
+}
+
+enum MHD_Result ross_api_image_unmount(RossRequest *req, const char *name)
+{
+        RossError err = {};
+        _cleanup_free_ char *id = NULL;
+        if (ross_images_unmount(&req->daemon->images, name, &id, &err) < 0)
+                return ross_reply_error(req, &err);
+        return ross_reply_json(req, MHD_HTTP_OK, json_pack("{s:s}", "Id", id));
+}

@@ -27,6 +27,13 @@ static enum MHD_Result images(RossRequest *req)
                 return ross_api_images_create(req);
         if (n == 2 && STREQ(last, "json") && is(req, "GET"))
                 return ross_api_images_list(req);
+        if (n == 2 && STREQ(last, "prune") && is(req, "POST"))
+                return ross_api_images_prune(req);
+        if (n >= 3 && (STREQ(last, "mount") || STREQ(last, "unmount")) && is(req, "POST")) {
+                _cleanup_free_ char *name = join(req, 1, 1);
+                return STREQ(last, "mount") ? ross_api_image_mount(req, name)
+                                            : ross_api_image_unmount(req, name);
+        }
         if (n >= 3 && STREQ(last, "json") && is(req, "GET")) {
                 _cleanup_free_ char *name = join(req, 1, 1);
                 return ross_api_image_inspect(req, name);

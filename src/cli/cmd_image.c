@@ -185,7 +185,7 @@ int ross_cmd_image_list(RossClient *c, int argc, char **argv)
 }
 
 /* /images/{name}/...: names keep their slashes; everything else is escaped. */
-static char *image_path(const char *name, const char *suffix)
+char *ross_cli_image_path(const char *name, const char *suffix)
 {
         RossBuf b = {};
         ross_buf_append(&b, "/images/", 8);
@@ -212,7 +212,7 @@ int ross_cmd_image_inspect(RossClient *c, int argc, char **argv)
         }
         json_t *all = json_array();
         for (int i = 1; i < argc; i++) {
-                _cleanup_free_ char *path = image_path(argv[i], "/json");
+                _cleanup_free_ char *path = ross_cli_image_path(argv[i], "/json");
                 json_t *o;
                 if (get_json(c, path, &o) < 0) {
                         rc = 1;
@@ -261,7 +261,7 @@ int ross_cmd_image_rm(RossClient *c, int argc, char **argv)
                 return 125;
         }
         for (int i = optind; i < argc; i++) {
-                _cleanup_free_ char *base = image_path(argv[i], "");
+                _cleanup_free_ char *base = ross_cli_image_path(argv[i], "");
                 _cleanup_free_ char *path = xasprintf("%s?force=%d", base, force);
                 RossApiResponse resp;
                 RossError err = {};
@@ -313,7 +313,7 @@ int ross_cmd_image_tag(RossClient *c, int argc, char **argv)
         _cleanup_free_ char *name = ross_ref_name(&ref);
         _cleanup_free_ char *repo = ross_client_escape(name);
         _cleanup_free_ char *tag = ross_client_escape(ref.tag);
-        _cleanup_free_ char *base = image_path(argv[1], "/tag");
+        _cleanup_free_ char *base = ross_cli_image_path(argv[1], "/tag");
         _cleanup_free_ char *path = xasprintf("%s?repo=%s&tag=%s", base, repo, tag);
         ross_ref_free(&ref);
         RossApiCall call = {.method = "POST", .path = path};

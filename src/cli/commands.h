@@ -9,9 +9,15 @@ int ross_cmd_image_list(RossClient *c, int argc, char **argv);
 int ross_cmd_image_inspect(RossClient *c, int argc, char **argv);
 int ross_cmd_image_rm(RossClient *c, int argc, char **argv);
 int ross_cmd_image_tag(RossClient *c, int argc, char **argv);
+int ross_cmd_image_mount(RossClient *c, int argc, char **argv);
+int ross_cmd_image_unmount(RossClient *c, int argc, char **argv);
+int ross_cmd_image_prune(RossClient *c, int argc, char **argv);
 int ross_cmd_login(RossClient *c, int argc, char **argv);
 int ross_cmd_logout(RossClient *c, int argc, char **argv);
 int ross_cmd_version(RossClient *c, int argc, char **argv);
+
+/* "/images/NAME" + suffix, NAME escaped but for its slashes. Caller frees. */
+char *ross_cli_image_path(const char *name, const char *suffix);
 
 /* Print "ross-cli: message" to stderr. */
 void ross_cli_error(const char *fmt, ...) _printf_(1, 2);

@@ -31,6 +31,13 @@ int ross_daemon_open(RossDaemon *d, RossError *err)
         r = ross_content_open(d->cfg.data_dir, &d->content, err);
         if (r < 0)
                 return r;
+        r = ross_snapshots_open(d->cfg.data_dir, d->db, &d->snapshots, err);
+        if (r < 0)
+                return r;
+        /* A crash mid-unpack leaves snapshots that are not committed: drop them. */
+        r = ross_snapshots_recover(d->snapshots, err);
+        if (r < 0)
+                return r;
         load_id(d);
 
         d->registry.insecure = d->cfg.insecure_registries;
@@ -39,15 +46,18 @@ int ross_daemon_open(RossDaemon *d, RossError *err)
         d->images.content = d->content;
         d->images.registry = &d->registry;
         d->images.max_concurrent_downloads = d->cfg.max_concurrent_downloads;
+        d->images.snapshots = d->snapshots;
+        d->images.max_layer_bytes = d->cfg.max_layer_size;
+        d->images.mounts_dir = xasprintf("%s/image-mounts", d->cfg.run_dir);
         ross_images_init(&d->images);
         d->started = time(NULL);
 
-        /* A crash mid-pull leaves ingest files and blobs no image took: drop them. */
-        r = ross_images_gc(&d->images, err);
-        if (r < 0)
-                return r;
-        if (r > 0)
-                log_debug("removed %d unreferenced blobs", r);
+        /* A crash mid-pull leaves ingest files, blobs and snapshots no image took. */
+        int64_t freed = ross_images_gc(&d->images, err);
+        if (freed < 0)
+                return (int)freed;
+        if (freed > 0)
+                log_debug("garbage collection freed %lld bytes", (long long)freed);
         return 0;
 }
 
@@ -55,6 +65,10 @@ void ross_daemon_close(RossDaemon *d)
 {
         if (d->images.busy)
                 ross_images_done(&d->images);
+        free(d->images.mounts_dir);
+        d->images.mounts_dir = NULL;
+        ross_snapshots_free(d->snapshots);
+        d->snapshots = NULL;
         ross_db_close(d->db);
         ross_content_free(d->content);
         d->db = NULL;

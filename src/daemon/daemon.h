@@ -14,6 +14,7 @@ typedef struct RossDaemonConfig {
         char **insecure_registries; /* NULL-terminated */
         size_t n_insecure;
         int max_concurrent_downloads;
+        uint64_t max_layer_size; /* bytes, uncompressed; 0: the default cap */
         char *certs_dir;
 } RossDaemonConfig;
 
@@ -25,6 +26,7 @@ struct RossDaemon {
         RossRegistryConfig registry;
         RossDb *db;
         RossContent *content;
+        RossSnapshots *snapshots;
         RossImages images;
         time_t started;
         char id[65];

@@ -8,6 +8,7 @@
 #include "../basic/err.h"
 #include "../registry/auth.h"
 #include "../registry/client.h"
+#include "../snapshot/snapshots.h"
 #include "../store/content.h"
 #include "../store/db.h"
 
@@ -17,6 +18,9 @@ typedef struct RossImages {
         RossContent *content;
         const RossRegistryConfig *registry;
         int max_concurrent_downloads;
+        RossSnapshots *snapshots;
+        char *mounts_dir;         /* image mounts: <run>/image-mounts/<id> */
+        uint64_t max_layer_bytes; /* cap on a layer's uncompressed size; 0: default */
 
         /* Blobs that pulls under way depend on: digest -> count. Removal (a failed pull's
          * undo, rmi) leaves them alone, so one pull cannot delete what another is about to
@@ -68,5 +72,14 @@ int ross_images_remove(RossImages *s, const char *name, bool force, json_t **ret
 /* Point repo:tag (tag NULL: latest) at the image name resolves to. */
 int ross_images_tag(RossImages *s, const char *name, const char *repo, const char *tag,
                     RossError *err);
-/* Remove blobs that no image references and leftover ingest files. */
-int ross_images_gc(RossImages *s, RossError *err);
+/* Remove blobs and snapshots no image references, and leftover ingest files. Returns the
+ * bytes freed. */
+int64_t ross_images_gc(RossImages *s, RossError *err);
+/* Remove dangling images (all unused ones with all), then collect garbage. The report is
+ * Docker's {"ImagesDeleted": [...], "SpaceReclaimed": N}. */
+int ross_images_prune(RossImages *s, bool all, json_t **ret_report, RossError *err);
+/* Mount an image's filesystem read-only (an overlay of its snapshots); the path is the
+ * caller's. Mounting a mounted image gives the same path. */
+int ross_images_mount(RossImages *s, const char *name, char **ret_path, char **ret_id,
+                      RossError *err);
+int ross_images_unmount(RossImages *s, const char *name, char **ret_id, RossError *err);

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <dirent.h>
+#include <sys/stat.h>
 #include <time.h>
+
+#include "../basic/buf.h"
 
 #include "../basic/log.h"
 #include "../ref/reference.h"
@@ -131,12 +134,40 @@ int ross_images_inspect(RossImages *s, const char *name, json_t **ret, RossError
                 "Metadata", "LastTagTime", "0001-01-01T00:00:00Z");
         if (json_object_get(row, "Variant"))
                 json_object_set(o, "Variant", json_object_get(row, "Variant"));
+        if (o) {
+                /* The snapshot directories, top layer first, as Docker's overlay2 shows them. */
+                json_t *ids = ross_db_image_snapshot_ids(s->db, id), *v;
+                RossBuf lower = {};
+                size_t k;
+                for (k = json_array_size(ids); k > 0; k--) {
+                        v = json_array_get(ids, k - 1);
+                        _cleanup_free_ char *p =
+                                ross_snapshots_path(s->snapshots, json_integer_value(v));
+                        ross_buf_printf(&lower, "%s%s", lower.len ? ":" : "", p);
+                }
+                json_object_set_new(o, "GraphDriver",
+                                    json_pack("{s:s, s:{s:s}}", "Name", "overlay", "Data",
+                                              "LowerDir", lower.data ? lower.data : ""));
+                ross_buf_free(&lower);
+                json_decref(ids);
+        }
         json_decref(cfg);
         json_decref(row);
         if (!o)
                 return ross_errx(err, EIO, "inspect %s: cannot build response", name);
         *ret = o;
         return 0;
+}
+
+static char *mount_path(RossImages *s, const char *id)
+{
+        return xasprintf("%s/%s", s->mounts_dir, id + 7);
+}
+
+static bool image_mounted(RossImages *s, const char *id)
+{
+        _cleanup_free_ char *path = mount_path(s, id);
+        return ross_is_mountpoint(path);
 }
 
 static void report(json_t *rep, const char *key, const char *value)
@@ -154,6 +185,7 @@ static int delete_image(RossImages *s, const char *id, json_t *rep, RossError *e
         json_array_foreach (orphans, i, v)
                 ross_images_drop_blob(s, json_string_value(v));
         json_decref(orphans);
+        ross_snapshots_gc(s->snapshots);
         report(rep, "Deleted", id);
         return 0;
 }
@@ -161,7 +193,7 @@ static int delete_image(RossImages *s, const char *id, json_t *rep, RossError *e
 int ross_images_remove(RossImages *s, const char *name, bool force, json_t **ret_report,
                        RossError *err)
 {
-        _cleanup_free_ char *id = NULL;
+        _cleanup_free_ char *id = NULL, *nt = NULL;
         json_t *rep = json_array();
         RossRef ref = {};
         int r;
@@ -170,24 +202,18 @@ int ross_images_remove(RossImages *s, const char *name, bool force, json_t **ret
         if (r < 0)
                 goto out;
 
+        json_t *row = ross_db_image_get(s->db, id);
+        json_t *tags = json_object_get(row, "RepoTags");
+        size_t ntags = json_array_size(tags);
+
         /* Removing by tag only untags, unless it was the image's last tag. */
         bool by_tag = false;
         if (ross_ref_parse(name, &ref, NULL) == 0 && !ref.digest) {
-                _cleanup_free_ char *nt = ross_ref_string(&ref);
                 _cleanup_free_ char *tid = NULL;
-                if (ross_db_tag_get(s->db, nt, &tid) == 0 && STREQ(tid, id)) {
-                        by_tag = true;
-                        r = ross_db_tag_remove(s->db, nt, err);
-                        if (r < 0)
-                                goto out;
-                        _cleanup_free_ char *fam = ross_ref_familiar(nt);
-                        report(rep, "Untagged", fam);
-                }
+                nt = ross_ref_string(&ref);
+                by_tag = ross_db_tag_get(s->db, nt, &tid) == 0 && STREQ(tid, id);
         }
-
-        json_t *row = ross_db_image_get(s->db, id);
-        json_t *tags = json_object_get(row, "RepoTags");
-        if (!by_tag && json_array_size(tags) > 1 && !force) {
+        if (!by_tag && ntags > 1 && !force) {
                 char short_id[13];
                 snprintf(short_id, sizeof(short_id), "%.12s", id + 7);
                 r = ross_errx(err, EBUSY,
@@ -197,9 +223,39 @@ int ross_images_remove(RossImages *s, const char *name, bool force, json_t **ret
                 json_decref(row);
                 goto out;
         }
-        if (by_tag && json_array_size(tags) > 0) {
+        bool deletes = !(by_tag && ntags > 1);
+        /* Decide about a mount before changing anything. */
+        if (deletes && image_mounted(s, id)) {
+                _cleanup_free_ char *path = mount_path(s, id);
+                if (!force) {
+                        r = ross_errx(err, EBUSY,
+                                      "image %.12s is mounted at %s: unmount it first (or -f)",
+                                      id + 7, path);
+                        json_decref(row);
+                        goto out;
+                }
+                r = ross_snapshots_unmount(path, err);
+                if (r < 0) {
+                        json_decref(row);
+                        goto out;
+                }
+                rmdir(path);
+        }
+        if (by_tag) {
+                r = ross_db_tag_remove(s->db, nt, err);
+                if (r < 0) {
+                        json_decref(row);
+                        goto out;
+                }
+                _cleanup_free_ char *fam = ross_ref_familiar(nt);
+                report(rep, "Untagged", fam);
+                if (!deletes) {
+                        json_decref(row);
+                        goto done; /* other tags keep it */
+                }
                 json_decref(row);
-                goto done; /* other tags keep it */
+                row = ross_db_image_get(s->db, id);
+                tags = json_object_get(row, "RepoTags");
         }
         json_t *t, *dg;
         size_t i;
@@ -244,29 +300,68 @@ int ross_images_tag(RossImages *s, const char *name, const char *repo, const cha
         return ross_db_tag_set(s->db, nt, id, err);
 }
 
-int ross_images_gc(RossImages *s, RossError *err)
+int64_t ross_images_gc(RossImages *s, RossError *err)
 {
-        json_t *refs = ross_db_referenced_blobs(s->db);
         const char *dir = ross_content_blobs_dir(s->content);
         DIR *d = opendir(dir);
         struct dirent *de;
-        int removed = 0;
+        int64_t freed = 0;
 
         ross_content_clean_ingest(s->content);
-        if (!d) {
-                json_decref(refs);
+        if (!d)
                 return ross_err(err, errno, "open blob directory '%s'", dir);
-        }
+        pthread_mutex_lock(&s->busy_lock);
+        json_t *refs = ross_db_referenced_blobs(s->db);
         while ((de = readdir(d))) {
                 char digest[ROSS_DIGEST_LEN + 8];
+                struct stat st;
                 snprintf(digest, sizeof(digest), "sha256:%s", de->d_name);
-                if (!ross_digest_valid(digest) || json_object_get(refs, digest))
+                if (!ross_digest_valid(digest) || json_object_get(refs, digest) ||
+                    json_object_get(s->busy, digest))
                         continue;
+                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+                        freed += st.st_size;
                 log_debug("gc: removing unreferenced blob %s", digest);
-                if (ross_content_remove(s->content, digest) == 0)
-                        removed++;
+                ross_content_remove(s->content, digest);
         }
-        closedir(d);
         json_decref(refs);
-        return removed;
+        pthread_mutex_unlock(&s->busy_lock);
+        closedir(d);
+        return freed + ross_snapshots_gc(s->snapshots);
+}
+
+int ross_images_prune(RossImages *s, bool all, json_t **ret_report, RossError *err)
+{
+        json_t *list = ross_db_image_list(s->db), *img;
+        json_t *deleted = json_array();
+        size_t i;
+        int r = 0;
+
+        json_array_foreach (list, i, img) {
+                const char *id = json_string_value(json_object_get(img, "Id"));
+                if (!all && json_array_size(json_object_get(img, "RepoTags")) > 0)
+                        continue;
+                if (image_mounted(s, id))
+                        continue; /* in use */
+                json_t *t;
+                size_t k;
+                json_array_foreach (json_object_get(img, "RepoTags"), k, t)
+                        report(deleted, "Untagged", json_string_value(t));
+                r = delete_image(s, id, deleted, err);
+                if (r < 0)
+                        break;
+        }
+        json_decref(list);
+        if (r < 0) {
+                json_decref(deleted);
+                return r;
+        }
+        int64_t freed = ross_images_gc(s, err);
+        if (freed < 0) {
+                json_decref(deleted);
+                return (int)freed;
+        }
+        *ret_report = json_pack("{s:o, s:I}", "ImagesDeleted", deleted, "SpaceReclaimed",
+                                (json_int_t)freed);
+        return 0;
 }

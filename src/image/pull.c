@@ -5,6 +5,7 @@
 
 #include "../basic/log.h"
 #include "../ref/reference.h"
+#include "../unpack/extract.h"
 #include "images.h"
 
 struct RossPull {
@@ -22,30 +23,40 @@ struct RossPull {
         RossFetched config;
         RossImageConfig cfg;
 
+        /* chain[i]: the snapshot key of layers 0..i */
+        char (*chain)[ROSS_DIGEST_LEN + 1];
+
         /* What this pull put in the store, to take out again if it fails. */
         bool *stored; /* per layer */
         bool config_stored;
 };
 
+typedef struct Work Work;
+
 typedef struct Layer {
         RossPull *p;
+        Work *w;
+        size_t index;
         const RossDescriptor *d;
         char short_id[13];
-        bool present; /* already in the store before this pull */
-        bool fetched; /* committed by this pull */
+        bool need_fetch;  /* the blob is not in the store */
+        bool need_unpack; /* its snapshot is not committed */
+        bool parallel;    /* a worker takes it (not a duplicate of an earlier layer) */
+        bool fetched;     /* the blob was stored by this pull */
+        bool done;
         struct timespec last_event;
         RossError err;
         int r;
 } Layer;
 
-typedef struct Work {
+struct Work {
         RossPull *p;
         Layer *layers;
         size_t n;
         size_t next;
         pthread_mutex_t lock;
         atomic_bool cancel;
-} Work;
+};
 
 static void emit(RossPull *p, const char *id, const char *status, int64_t cur, int64_t total)
 {
@@ -65,6 +76,7 @@ void ross_pull_free(RossPull *p)
         ross_manifest_free(&p->m);
         ross_fetched_free(&p->config);
         ross_config_free(&p->cfg);
+        free(p->chain);
         free(p->stored);
         free(p);
 }
@@ -140,6 +152,9 @@ static int prepare(RossPull *p, RossError *err)
                                  "image config lists %zu layers (diff_ids) but the manifest has "
                                  "%zu",
                                  p->cfg.n_diff_ids, p->m.n_layers);
+        p->chain = xcalloc(p->m.n_layers ? p->m.n_layers : 1, sizeof(*p->chain));
+        for (size_t i = 0; i < p->m.n_layers; i++)
+                ross_chain_id(i ? p->chain[i - 1] : NULL, p->cfg.diff_ids[i], p->chain[i]);
         if (!p->has_index && p->o.platform && !STREQ(p->cfg.os, p->platform.os)) {
                 char buf[96];
                 return ross_errx(err, ENOENT, "image is for %s/%s, not %s", p->cfg.os, p->cfg.arch,
@@ -180,49 +195,100 @@ fail:
         return r;
 }
 
-static int on_progress(void *ud, uint64_t cur, int64_t total)
+static bool throttled(struct timespec *last, bool final)
+{
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long ms = (now.tv_sec - last->tv_sec) * 1000 + (now.tv_nsec - last->tv_nsec) / 1000000;
+        if (ms < 100 && !final)
+                return true;
+        *last = now;
+        return false;
+}
+
+static int on_download(void *ud, uint64_t cur, int64_t total)
 {
         Layer *l = ud;
-        struct timespec now;
-
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        long ms = (now.tv_sec - l->last_event.tv_sec) * 1000 +
-                  (now.tv_nsec - l->last_event.tv_nsec) / 1000000;
-        if (ms >= 100 || (int64_t)cur == total) {
-                l->last_event = now;
+        if (atomic_load(&l->w->cancel))
+                return -ECANCELED;
+        if (!throttled(&l->last_event, (int64_t)cur == total))
                 emit(l->p, l->short_id, "Downloading", (int64_t)cur, total);
-        }
         return 0;
 }
 
-typedef struct LayerCtx {
-        Layer *l;
-        Work *w;
-} LayerCtx;
-
-static int on_progress_ctx(void *ud, uint64_t cur, int64_t total)
+static void on_extract(void *ud, uint64_t consumed)
 {
-        LayerCtx *c = ud;
-        if (atomic_load(&c->w->cancel))
-                return -ECANCELED;
-        return on_progress(c->l, cur, total);
+        Layer *l = ud;
+        if (!throttled(&l->last_event, false))
+                emit(l->p, l->short_id, "Extracting", (int64_t)consumed, l->d->size);
 }
 
-static void fetch_layer(Work *w, Layer *l)
+/* Unpack layer i into its snapshot (if nobody has yet). */
+static int unpack_layer(Layer *l, RossError *err)
 {
-        LayerCtx ctx = {.l = l, .w = w};
+        RossPull *p = l->p;
+        size_t i = l->index;
+        RossSnapshotTx *tx = NULL;
+        RossUnpackStats st = {};
+        int r;
+
+        r = ross_snapshots_begin(p->s->snapshots, p->chain[i], i ? p->chain[i - 1] : NULL,
+                                 p->cfg.diff_ids[i], &tx, err);
+        if (r != 0)
+                return r < 0 ? r : 0; /* 1: committed meanwhile by another pull */
+        _cleanup_free_ char *blob = ross_content_path(p->s->content, l->d->digest);
+        _cleanup_close_ int fd = open(blob, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+                r = ross_err(err, errno, "open blob %s", l->d->digest);
+                ross_snapshots_abort(tx);
+                return r;
+        }
+        emit(p, l->short_id, "Extracting", 0, l->d->size);
+        RossUnpackOptions o = {
+                .whiteouts = ROSS_WHITEOUT_OVERLAY,
+                .compression = l->d->compression,
+                .max_bytes = p->s->max_layer_bytes,
+                .expected_diff_id = p->cfg.diff_ids[i],
+                .progress = on_extract,
+                .userdata = l,
+        };
+        r = ross_unpack_layer(fd, ross_snapshot_tx_fd(tx), &o, &st, err);
+        if (r < 0) {
+                ross_snapshots_abort(tx);
+                return ross_err_prefix(err, "layer %s", l->d->digest);
+        }
+        emit(p, l->short_id, "Extracting", l->d->size, l->d->size);
+        return ross_snapshots_commit(tx, (int64_t)st.bytes, err);
+}
+
+static void process_layer(Work *w, Layer *l)
+{
         RossPull *p = w->p;
 
-        emit(p, l->short_id, "Downloading", 0, l->d->size);
-        l->r = ross_registry_fetch_blob(p->reg, p->ref.path, l->d, p->s->content, on_progress_ctx,
-                                        &ctx, &l->err);
-        if (l->r < 0) {
-                atomic_store(&w->cancel, true);
-                return;
+        if (l->need_fetch) {
+                emit(p, l->short_id, "Downloading", 0, l->d->size);
+                l->r = ross_registry_fetch_blob(p->reg, p->ref.path, l->d, p->s->content,
+                                                on_download, l, &l->err);
+                if (l->r < 0)
+                        goto fail;
+                l->fetched = true;
+                emit(p, l->short_id, "Verifying Checksum", -1, -1);
+                emit(p, l->short_id, "Download complete", -1, -1);
         }
-        l->fetched = true;
-        emit(p, l->short_id, "Verifying Checksum", -1, -1);
-        emit(p, l->short_id, "Download complete", -1, -1);
+        if (l->need_unpack) {
+                if (atomic_load(&w->cancel)) {
+                        l->r = -ECANCELED;
+                        return;
+                }
+                l->r = unpack_layer(l, &l->err);
+                if (l->r < 0)
+                        goto fail;
+        }
+        l->done = true;
+        emit(p, l->short_id, "Pull complete", -1, -1);
+        return;
+fail:
+        atomic_store(&w->cancel, true);
 }
 
 static void *worker(void *ud)
@@ -231,13 +297,13 @@ static void *worker(void *ud)
         for (;;) {
                 pthread_mutex_lock(&w->lock);
                 size_t i = w->next;
-                while (i < w->n && w->layers[i].present)
+                while (i < w->n && !w->layers[i].parallel)
                         i++;
                 w->next = i + 1;
                 pthread_mutex_unlock(&w->lock);
                 if (i >= w->n || atomic_load(&w->cancel))
                         break;
-                fetch_layer(w, &w->layers[i]);
+                process_layer(w, &w->layers[i]);
         }
         return NULL;
 }
@@ -250,12 +316,14 @@ static void undo(RossPull *p)
                         ross_images_drop_blob(p->s, p->m.layers[i].digest);
         if (p->config_stored)
                 ross_images_drop_blob(p->s, p->m.config.digest);
+        ross_snapshots_gc(p->s->snapshots);
 }
 
 static int record(RossPull *p, RossError *err)
 {
         size_t n = p->m.n_layers + 3, k = 0;
         _cleanup_free_ RossImageBlob *blobs = xcalloc(n, sizeof(RossImageBlob));
+        _cleanup_free_ const char **chains = xcalloc(p->m.n_layers + 1, sizeof(char *));
         _cleanup_free_ char *name = ross_ref_name(&p->ref);
         int64_t size = 0;
         int r;
@@ -275,9 +343,13 @@ static int record(RossPull *p, RossError *err)
         blobs[k++] = (RossImageBlob){p->m.config.digest, p->m.config.size, p->m.config.media_type,
                                      "config"};
         for (size_t i = 0; i < p->m.n_layers; i++) {
+                RossSnapshotRow row = {};
                 blobs[k++] = (RossImageBlob){p->m.layers[i].digest, p->m.layers[i].size,
                                              p->m.layers[i].media_type, "layer"};
-                size += p->m.layers[i].size;
+                chains[i] = p->chain[i];
+                /* Docker's image size: the unpacked layers */
+                if (ross_db_snapshot_get(p->s->db, p->chain[i], &row) == 0)
+                        size += row.size;
         }
 
         RossImageRecord rec = {
@@ -292,6 +364,8 @@ static int record(RossPull *p, RossError *err)
                 .size = size,
                 .blobs = blobs,
                 .n_blobs = k,
+                .chain_ids = chains,
+                .n_chain_ids = p->m.n_layers,
         };
         r = ross_db_image_put(p->s->db, &rec, err);
         if (r < 0) {
@@ -302,13 +376,20 @@ static int record(RossPull *p, RossError *err)
         return r;
 }
 
+static bool snapshot_ready(RossPull *p, size_t i)
+{
+        RossSnapshotRow row;
+        return ross_db_snapshot_get(p->s->db, p->chain[i], &row) == 0 && row.committed;
+}
+
 static bool all_present(RossPull *p)
 {
         if (!ross_db_image_exists(p->s->db, p->m.config.digest) ||
             !ross_content_has(p->s->content, p->m.config.digest, p->m.config.size))
                 return false;
         for (size_t i = 0; i < p->m.n_layers; i++)
-                if (!ross_content_has(p->s->content, p->m.layers[i].digest, p->m.layers[i].size))
+                if (!ross_content_has(p->s->content, p->m.layers[i].digest, p->m.layers[i].size) ||
+                    !snapshot_ready(p, i))
                         return false;
         return true;
 }
@@ -351,23 +432,31 @@ static int run(RossPull *p, RossError *err)
         for (size_t i = 0; i < n; i++) {
                 Layer *l = &layers[i];
                 l->p = p;
+                l->w = &w;
+                l->index = i;
                 l->d = &p->m.layers[i];
                 snprintf(l->short_id, sizeof(l->short_id), "%.12s", l->d->digest + 7);
-                /* The same blob twice in one image: fetch it once. */
+                bool dup = false;
                 for (size_t j = 0; j < i; j++)
                         if (STREQ(layers[j].d->digest, l->d->digest))
-                                l->present = true;
-                if (!l->present && ross_content_has(p->s->content, l->d->digest, l->d->size)) {
-                        l->present = true;
+                                dup = true;
+                bool have_blob = ross_content_has(p->s->content, l->d->digest, l->d->size);
+                l->need_fetch = !have_blob && !dup;
+                l->need_unpack = !snapshot_ready(p, i);
+                /* The same blob twice in one image: the second copy waits for the first. */
+                l->parallel = !dup && (l->need_fetch || l->need_unpack);
+                if (!l->need_fetch && !l->need_unpack) {
+                        l->done = true;
                         emit(p, l->short_id, "Already exists", -1, -1);
-                } else if (!l->present) {
+                } else {
                         emit(p, l->short_id, "Pulling fs layer", -1, -1);
-                        todo++;
+                        if (l->parallel)
+                                todo++;
                 }
         }
         size_t waiting = 0;
         for (size_t i = 0; i < n; i++)
-                if (!layers[i].present && waiting++ >= (size_t)max)
+                if (layers[i].parallel && waiting++ >= (size_t)max)
                         emit(p, layers[i].short_id, "Waiting", -1, -1);
 
         int nthreads = todo < (size_t)max ? (int)todo : max;
@@ -386,24 +475,26 @@ static int run(RossPull *p, RossError *err)
                 pthread_join(th[i], NULL);
         pthread_mutex_destroy(&w.lock);
 
+        /* what waited for a duplicate blob */
+        for (size_t i = 0; i < n; i++)
+                if (!layers[i].done && !layers[i].parallel && !atomic_load(&w.cancel))
+                        process_layer(&w, &layers[i]);
+
         r = 0;
         for (size_t i = 0; i < n; i++)
+                p->stored[i] = layers[i].fetched;
+        for (size_t i = 0; i < n && r == 0; i++)
                 if (layers[i].r < 0 && layers[i].r != -ECANCELED) {
                         if (err)
                                 *err = layers[i].err;
                         r = layers[i].r;
-                        break;
                 }
-        if (r == 0)
-                for (size_t i = 0; i < n; i++)
-                        if (!layers[i].present && !layers[i].fetched) {
-                                r = layers[i].r < 0 ? layers[i].r : -EIO;
-                                if (err)
-                                        *err = layers[i].err;
-                                break;
-                        }
-        for (size_t i = 0; i < n; i++)
-                p->stored[i] = layers[i].fetched;
+        for (size_t i = 0; i < n && r == 0; i++)
+                if (!layers[i].done) {
+                        r = layers[i].r < 0 ? layers[i].r : -EIO;
+                        if (err)
+                                *err = layers[i].err;
+                }
         if (r == 0) {
                 p->config_stored = !ross_content_has(p->s->content, p->m.config.digest, -1);
                 r = ross_content_put(p->s->content, p->m.config.digest, p->config.body,
@@ -413,9 +504,6 @@ static int run(RossPull *p, RossError *err)
                 r = record(p, err);
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < n; i++)
-                if (layers[i].fetched)
-                        emit(p, layers[i].short_id, "Pull complete", -1, -1);
 
         _cleanup_free_ char *d = xasprintf("Digest: %s", p->top.digest);
         emit(p, NULL, d, -1, -1);
@@ -426,14 +514,19 @@ static int run(RossPull *p, RossError *err)
 
 int ross_pull_run(RossPull *p, RossError *err)
 {
-        /* Hold every blob this image needs until it is recorded or the pull gave up. */
+        /* Hold every blob and snapshot this image needs until it is recorded or the pull
+         * gave up: removals elsewhere leave them alone. */
         ross_images_hold(p->s, p->m.config.digest);
-        for (size_t i = 0; i < p->m.n_layers; i++)
+        for (size_t i = 0; i < p->m.n_layers; i++) {
                 ross_images_hold(p->s, p->m.layers[i].digest);
+                ross_snapshots_hold(p->s->snapshots, p->chain[i]);
+        }
         p->stored = xcalloc(p->m.n_layers ? p->m.n_layers : 1, sizeof(bool));
         int r = run(p, err);
-        for (size_t i = 0; i < p->m.n_layers; i++)
+        for (size_t i = 0; i < p->m.n_layers; i++) {
                 ross_images_release(p->s, p->m.layers[i].digest);
+                ross_snapshots_release(p->s->snapshots, p->chain[i]);
+        }
         ross_images_release(p->s, p->m.config.digest);
         if (r < 0)
                 undo(p);

@@ -7,30 +7,38 @@
 #include "../ref/reference.h"
 #include "db.h"
 
-struct RossDb {
-        sqlite3 *h;
-        pthread_mutex_t lock;
-};
+#include "db-internal.h"
 
-static const char schema[] = "PRAGMA journal_mode=WAL;"
-                             "PRAGMA synchronous=NORMAL;"
-                             "PRAGMA foreign_keys=ON;"
-                             "CREATE TABLE IF NOT EXISTS images ("
-                             "  id TEXT PRIMARY KEY, created TEXT, size INTEGER NOT NULL DEFAULT 0,"
-                             "  os TEXT, arch TEXT, variant TEXT, added INTEGER NOT NULL);"
-                             "CREATE TABLE IF NOT EXISTS image_blobs ("
-                             "  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
-                             "  digest TEXT NOT NULL, kind TEXT NOT NULL, idx INTEGER NOT NULL,"
-                             "  size INTEGER NOT NULL, media_type TEXT,"
-                             "  PRIMARY KEY (image_id, digest, kind));"
-                             "CREATE INDEX IF NOT EXISTS image_blobs_digest ON image_blobs(digest);"
-                             "CREATE TABLE IF NOT EXISTS repo_digests ("
-                             "  name TEXT NOT NULL, digest TEXT NOT NULL,"
-                             "  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
-                             "  PRIMARY KEY (name, digest));"
-                             "CREATE TABLE IF NOT EXISTS tags ("
-                             "  name TEXT PRIMARY KEY,"
-                             "  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE);";
+static const char schema[] =
+        "PRAGMA journal_mode=WAL;"
+        "PRAGMA synchronous=NORMAL;"
+        "PRAGMA foreign_keys=ON;"
+        "CREATE TABLE IF NOT EXISTS images ("
+        "  id TEXT PRIMARY KEY, created TEXT, size INTEGER NOT NULL DEFAULT 0,"
+        "  os TEXT, arch TEXT, variant TEXT, added INTEGER NOT NULL);"
+        "CREATE TABLE IF NOT EXISTS image_blobs ("
+        "  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+        "  digest TEXT NOT NULL, kind TEXT NOT NULL, idx INTEGER NOT NULL,"
+        "  size INTEGER NOT NULL, media_type TEXT,"
+        "  PRIMARY KEY (image_id, digest, kind));"
+        "CREATE INDEX IF NOT EXISTS image_blobs_digest ON image_blobs(digest);"
+        "CREATE TABLE IF NOT EXISTS repo_digests ("
+        "  name TEXT NOT NULL, digest TEXT NOT NULL,"
+        "  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+        "  PRIMARY KEY (name, digest));"
+        "CREATE TABLE IF NOT EXISTS tags ("
+        "  name TEXT PRIMARY KEY,"
+        "  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE);"
+        "CREATE TABLE IF NOT EXISTS snapshots ("
+        "  id INTEGER PRIMARY KEY AUTOINCREMENT, chain_id TEXT UNIQUE NOT NULL,"
+        "  parent TEXT, diff_id TEXT NOT NULL, state TEXT NOT NULL,"
+        "  size INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL);"
+        "CREATE TABLE IF NOT EXISTS image_snapshots ("
+        "  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,"
+        "  idx INTEGER NOT NULL, chain_id TEXT NOT NULL,"
+        "  PRIMARY KEY (image_id, idx));"
+        "CREATE INDEX IF NOT EXISTS image_snapshots_chain ON "
+        "  image_snapshots(chain_id);";
 
 int ross_db_open(const char *path, RossDb **ret, RossError *err)
 {
@@ -69,8 +77,7 @@ void ross_db_close(RossDb *db)
         free(db);
 }
 
-/* Prepare, bind text arguments (NULL allowed), and return the statement. */
-static sqlite3_stmt *prep(RossDb *db, const char *sql, int n, const char *const *args)
+sqlite3_stmt *ross_db_prep(RossDb *db, const char *sql, int n, const char *const *args)
 {
         sqlite3_stmt *st = NULL;
         if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) != SQLITE_OK) {
@@ -82,9 +89,9 @@ static sqlite3_stmt *prep(RossDb *db, const char *sql, int n, const char *const 
         return st;
 }
 
-static int exec1(RossDb *db, const char *sql, int n, const char *const *args)
+int ross_db_exec(RossDb *db, const char *sql, int n, const char *const *args)
 {
-        sqlite3_stmt *st = prep(db, sql, n, args);
+        sqlite3_stmt *st = ross_db_prep(db, sql, n, args);
         int rc = sqlite3_step(st);
         sqlite3_finalize(st);
         if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
@@ -93,14 +100,6 @@ static int exec1(RossDb *db, const char *sql, int n, const char *const *args)
         }
         return 0;
 }
-
-#define ARGS(...)                                                                                  \
-        (const char *const[])                                                                      \
-        {                                                                                          \
-                __VA_ARGS__                                                                        \
-        }
-#define NARGS(...)         ((int)(sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *)))
-#define EXEC(db, sql, ...) exec1(db, sql, NARGS(__VA_ARGS__), ARGS(__VA_ARGS__))
 
 int ross_db_image_put(RossDb *db, const RossImageRecord *rec, RossError *err)
 {
@@ -113,28 +112,37 @@ int ross_db_image_put(RossDb *db, const RossImageRecord *rec, RossError *err)
         pthread_mutex_lock(&db->lock);
         sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 
-        sqlite3_stmt *st =
-                prep(db,
-                     "INSERT OR IGNORE INTO images(id, created, size, os, arch, "
-                     "variant, added) VALUES (?,?,CAST(? AS INTEGER),?,?,?,"
-                     "CAST(? AS INTEGER))",
-                     7, ARGS(rec->id, rec->created, size, rec->os, rec->arch, rec->variant, added));
+        sqlite3_stmt *st = ross_db_prep(
+                db,
+                "INSERT OR IGNORE INTO images(id, created, size, os, arch, "
+                "variant, added) VALUES (?,?,CAST(? AS INTEGER),?,?,?,"
+                "CAST(? AS INTEGER))",
+                7, ARGS(rec->id, rec->created, size, rec->os, rec->arch, rec->variant, added));
         if (sqlite3_step(st) != SQLITE_DONE)
                 r = -EIO;
         sqlite3_finalize(st);
 
         for (size_t i = 0; r == 0 && i < rec->n_blobs; i++) {
                 const RossImageBlob *b = &rec->blobs[i];
-                sqlite3_stmt *s2 = prep(db,
-                                        "INSERT OR IGNORE INTO image_blobs(image_id, digest, "
-                                        "kind, idx, size, media_type) VALUES (?,?,?,?,?,?)",
-                                        3, ARGS(rec->id, b->digest, b->kind));
+                sqlite3_stmt *s2 =
+                        ross_db_prep(db,
+                                     "INSERT OR IGNORE INTO image_blobs(image_id, digest, "
+                                     "kind, idx, size, media_type) VALUES (?,?,?,?,?,?)",
+                                     3, ARGS(rec->id, b->digest, b->kind));
                 sqlite3_bind_int64(s2, 4, (sqlite3_int64)i);
                 sqlite3_bind_int64(s2, 5, b->size);
                 sqlite3_bind_text(s2, 6, b->media_type, -1, SQLITE_TRANSIENT);
                 if (sqlite3_step(s2) != SQLITE_DONE)
                         r = -EIO;
                 sqlite3_finalize(s2);
+        }
+        for (size_t i = 0; r == 0 && i < rec->n_chain_ids; i++) {
+                char idx[32];
+                snprintf(idx, sizeof(idx), "%zu", i);
+                r = EXEC(db,
+                         "INSERT OR REPLACE INTO image_snapshots(image_id, idx, chain_id) "
+                         "VALUES (?, CAST(? AS INTEGER), ?)",
+                         rec->id, idx, rec->chain_ids[i]);
         }
         if (r == 0 && rec->repo_digest)
                 r = EXEC(db,
@@ -156,10 +164,9 @@ int ross_db_image_put(RossDb *db, const RossImageRecord *rec, RossError *err)
         return r;
 }
 
-/* First column of the first row as a string, or NULL. Caller holds the lock. */
-static char *query_str(RossDb *db, const char *sql, int n, const char *const *args)
+char *ross_db_query_str(RossDb *db, const char *sql, int n, const char *const *args)
 {
-        sqlite3_stmt *st = prep(db, sql, n, args);
+        sqlite3_stmt *st = ross_db_prep(db, sql, n, args);
         char *v = NULL;
         if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
                 v = xstrdup((const char *)sqlite3_column_text(st, 0));
@@ -167,10 +174,9 @@ static char *query_str(RossDb *db, const char *sql, int n, const char *const *ar
         return v;
 }
 
-/* All values of the first column as a JSON array of strings. Caller holds the lock. */
-static json_t *query_strs(RossDb *db, const char *sql, int n, const char *const *args)
+json_t *ross_db_query_strs(RossDb *db, const char *sql, int n, const char *const *args)
 {
-        sqlite3_stmt *st = prep(db, sql, n, args);
+        sqlite3_stmt *st = ross_db_prep(db, sql, n, args);
         json_t *a = json_array();
         while (sqlite3_step(st) == SQLITE_ROW)
                 if (sqlite3_column_text(st, 0))
@@ -183,7 +189,8 @@ static json_t *query_strs(RossDb *db, const char *sql, int n, const char *const 
 bool ross_db_image_exists(RossDb *db, const char *id)
 {
         pthread_mutex_lock(&db->lock);
-        _cleanup_free_ char *v = query_str(db, "SELECT id FROM images WHERE id = ?", 1, ARGS(id));
+        _cleanup_free_ char *v =
+                ross_db_query_str(db, "SELECT id FROM images WHERE id = ?", 1, ARGS(id));
         pthread_mutex_unlock(&db->lock);
         return v != NULL;
 }
@@ -191,7 +198,8 @@ bool ross_db_image_exists(RossDb *db, const char *id)
 int ross_db_tag_get(RossDb *db, const char *name_tag, char **ret_id)
 {
         pthread_mutex_lock(&db->lock);
-        char *v = query_str(db, "SELECT image_id FROM tags WHERE name = ?", 1, ARGS(name_tag));
+        char *v = ross_db_query_str(db, "SELECT image_id FROM tags WHERE name = ?", 1,
+                                    ARGS(name_tag));
         pthread_mutex_unlock(&db->lock);
         if (!v)
                 return -ENOENT;
@@ -220,13 +228,15 @@ int ross_db_image_resolve(RossDb *db, const char *term, char **ret_id, RossError
                 _cleanup_free_ char *name = ross_ref_name(&ref);
                 pthread_mutex_lock(&db->lock);
                 if (ref.digest)
-                        id = query_str(db,
-                                       "SELECT image_id FROM repo_digests WHERE name = ? AND "
-                                       "digest = ?",
-                                       2, ARGS(name, ref.digest));
+                        id = ross_db_query_str(
+                                db,
+                                "SELECT image_id FROM repo_digests WHERE name = ? AND "
+                                "digest = ?",
+                                2, ARGS(name, ref.digest));
                 else {
                         _cleanup_free_ char *nt = ross_ref_string(&ref);
-                        id = query_str(db, "SELECT image_id FROM tags WHERE name = ?", 1, ARGS(nt));
+                        id = ross_db_query_str(db, "SELECT image_id FROM tags WHERE name = ?", 1,
+                                               ARGS(nt));
                 }
                 pthread_mutex_unlock(&db->lock);
                 ross_ref_free(&ref);
@@ -240,8 +250,8 @@ int ross_db_image_resolve(RossDb *db, const char *term, char **ret_id, RossError
         if (is_hex_prefix(hex)) {
                 _cleanup_free_ char *pattern = xasprintf("sha256:%s%%", hex);
                 pthread_mutex_lock(&db->lock);
-                json_t *ids = query_strs(db, "SELECT id FROM images WHERE id LIKE ? LIMIT 2", 1,
-                                         ARGS(pattern));
+                json_t *ids = ross_db_query_strs(
+                        db, "SELECT id FROM images WHERE id LIKE ? LIMIT 2", 1, ARGS(pattern));
                 pthread_mutex_unlock(&db->lock);
                 size_t n = json_array_size(ids);
                 if (n == 1)
@@ -289,16 +299,18 @@ static json_t *image_row(RossDb *db, sqlite3_stmt *st)
                 json_object_set_new(o, "Variant",
                                     json_string((const char *)sqlite3_column_text(st, 5)));
         json_object_set_new(o, "Added", json_integer(sqlite3_column_int64(st, 6)));
-        json_object_set_new(o, "RepoTags",
-                            familiar_list(query_strs(db,
-                                                     "SELECT name FROM tags WHERE image_id = ? "
-                                                     "ORDER BY name",
-                                                     1, ARGS(id))));
-        json_object_set_new(o, "RepoDigests",
-                            familiar_list(query_strs(db,
-                                                     "SELECT name || '@' || digest FROM "
-                                                     "repo_digests WHERE image_id = ? ORDER BY 1",
-                                                     1, ARGS(id))));
+        json_object_set_new(
+                o, "RepoTags",
+                familiar_list(ross_db_query_strs(db,
+                                                 "SELECT name FROM tags WHERE image_id = ? "
+                                                 "ORDER BY name",
+                                                 1, ARGS(id))));
+        json_object_set_new(
+                o, "RepoDigests",
+                familiar_list(ross_db_query_strs(db,
+                                                 "SELECT name || '@' || digest FROM "
+                                                 "repo_digests WHERE image_id = ? ORDER BY 1",
+                                                 1, ARGS(id))));
         return o;
 }
 
@@ -308,7 +320,7 @@ json_t *ross_db_image_get(RossDb *db, const char *id)
 {
         json_t *o = NULL;
         pthread_mutex_lock(&db->lock);
-        sqlite3_stmt *st = prep(db, IMAGE_COLS " WHERE id = ?", 1, ARGS(id));
+        sqlite3_stmt *st = ross_db_prep(db, IMAGE_COLS " WHERE id = ?", 1, ARGS(id));
         if (sqlite3_step(st) == SQLITE_ROW)
                 o = image_row(db, st);
         sqlite3_finalize(st);
@@ -320,7 +332,7 @@ json_t *ross_db_image_list(RossDb *db)
 {
         json_t *a = json_array();
         pthread_mutex_lock(&db->lock);
-        sqlite3_stmt *st = prep(db, IMAGE_COLS " ORDER BY added DESC, id", 0, NULL);
+        sqlite3_stmt *st = ross_db_prep(db, IMAGE_COLS " ORDER BY added DESC, id", 0, NULL);
         while (sqlite3_step(st) == SQLITE_ROW)
                 json_array_append_new(a, image_row(db, st));
         sqlite3_finalize(st);
@@ -332,10 +344,11 @@ json_t *ross_db_image_blobs(RossDb *db, const char *id)
 {
         json_t *a = json_array();
         pthread_mutex_lock(&db->lock);
-        sqlite3_stmt *st = prep(db,
-                                "SELECT digest, kind, size, media_type FROM image_blobs WHERE "
-                                "image_id = ? ORDER BY idx",
-                                1, ARGS(id));
+        sqlite3_stmt *st =
+                ross_db_prep(db,
+                             "SELECT digest, kind, size, media_type FROM image_blobs WHERE "
+                             "image_id = ? ORDER BY idx",
+                             1, ARGS(id));
         while (sqlite3_step(st) == SQLITE_ROW) {
                 const char *mt = (const char *)sqlite3_column_text(st, 3);
                 json_array_append_new(a, json_pack("{s:s, s:s, s:I, s:s?}", "digest",
@@ -375,7 +388,8 @@ int ross_db_tag_remove(RossDb *db, const char *name_tag, RossError *err)
 int ross_db_image_tag_count(RossDb *db, const char *id)
 {
         pthread_mutex_lock(&db->lock);
-        sqlite3_stmt *st = prep(db, "SELECT COUNT(*) FROM tags WHERE image_id = ?", 1, ARGS(id));
+        sqlite3_stmt *st =
+                ross_db_prep(db, "SELECT COUNT(*) FROM tags WHERE image_id = ?", 1, ARGS(id));
         int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
         sqlite3_finalize(st);
         pthread_mutex_unlock(&db->lock);
@@ -387,15 +401,15 @@ int ross_db_image_delete(RossDb *db, const char *id, json_t **ret_orphans, RossE
         int r = 0;
         pthread_mutex_lock(&db->lock);
         sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-        json_t *mine = query_strs(db, "SELECT DISTINCT digest FROM image_blobs WHERE image_id = ?",
-                                  1, ARGS(id));
+        json_t *mine = ross_db_query_strs(
+                db, "SELECT DISTINCT digest FROM image_blobs WHERE image_id = ?", 1, ARGS(id));
         r = EXEC(db, "DELETE FROM images WHERE id = ?", id);
         json_t *orphans = json_array(), *v;
         size_t i;
         json_array_foreach (mine, i, v) {
-                _cleanup_free_ char *still =
-                        query_str(db, "SELECT digest FROM image_blobs WHERE digest = ? LIMIT 1", 1,
-                                  ARGS(json_string_value(v)));
+                _cleanup_free_ char *still = ross_db_query_str(
+                        db, "SELECT digest FROM image_blobs WHERE digest = ? LIMIT 1", 1,
+                        ARGS(json_string_value(v)));
                 if (!still)
                         json_array_append(orphans, v);
         }
@@ -418,7 +432,7 @@ json_t *ross_db_referenced_blobs(RossDb *db)
         json_t *set = json_object(), *v;
         size_t i;
         pthread_mutex_lock(&db->lock);
-        json_t *a = query_strs(db, "SELECT DISTINCT digest FROM image_blobs", 0, NULL);
+        json_t *a = ross_db_query_strs(db, "SELECT DISTINCT digest FROM image_blobs", 0, NULL);
         pthread_mutex_unlock(&db->lock);
         json_array_foreach (a, i, v)
                 json_object_set_new(set, json_string_value(v), json_true());

@@ -34,6 +34,8 @@ typedef struct RossImageRecord {
         int64_t size; /* sum of layer sizes */
         const RossImageBlob *blobs;
         size_t n_blobs;
+        const char *const *chain_ids; /* the image's snapshots, bottom layer first */
+        size_t n_chain_ids;
 } RossImageRecord;
 
 /* Record an image and point name:tag at it, in one transaction. */
@@ -59,3 +61,24 @@ int ross_db_image_tag_count(RossDb *db, const char *id);
 int ross_db_image_delete(RossDb *db, const char *id, json_t **ret_orphans, RossError *err);
 /* Every blob digest any image references (JSON object used as a set). */
 json_t *ross_db_referenced_blobs(RossDb *db);
+
+/* Snapshots: one row per unpacked layer chain; state "unpacking" until committed. */
+typedef struct RossSnapshotRow {
+        int64_t id;
+        bool committed;
+        int64_t size;
+} RossSnapshotRow;
+
+/* Add a row in state "unpacking"; -EEXIST if chain_id has a row already. */
+int ross_db_snapshot_reserve(RossDb *db, const char *chain_id, const char *parent,
+                             const char *diff_id, int64_t *ret_id, RossError *err);
+int ross_db_snapshot_commit(RossDb *db, int64_t id, int64_t size, RossError *err);
+void ross_db_snapshot_delete(RossDb *db, int64_t id);
+/* -ENOENT if chain_id has no row. */
+int ross_db_snapshot_get(RossDb *db, const char *chain_id, RossSnapshotRow *ret);
+/* [{"id": N, "chain_id": "...", "committed": bool}] for every row. */
+json_t *ross_db_snapshot_list(RossDb *db);
+/* Committed snapshots no image uses: [{"id": N, "chain_id": "..."}]. */
+json_t *ross_db_snapshot_unused(RossDb *db);
+/* An image's snapshot ids, bottom layer first: [N, ...]; empty if it has none recorded. */
+json_t *ross_db_image_snapshot_ids(RossDb *db, const char *image_id);

@@ -90,8 +90,8 @@ static int set_meta(int dfd, int dparent, const char *name, const struct stat *s
 
 static int clone_dir(Clone *c, int sdir, int ddir, const char *rel, int depth, RossError *err);
 
-static int clone_entry(Clone *c, int sdir, int ddir, const char *rel, const char *name,
-                       int depth, RossError *err)
+static int clone_entry(Clone *c, int sdir, int ddir, const char *rel, const char *name, int depth,
+                       RossError *err)
 {
         struct stat st;
         char sproc[PATH_MAX], dproc[PATH_MAX];
@@ -108,8 +108,10 @@ static int clone_entry(Clone *c, int sdir, int ddir, const char *rel, const char
                         return ross_errx(err, ELOOP, "'%s' is nested too deep", path);
                 if (mkdirat(ddir, name, 0700) < 0)
                         return ross_err(err, errno, "create '%s'", path);
-                _cleanup_close_ int s = openat(sdir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                _cleanup_close_ int d = openat(ddir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                _cleanup_close_ int s =
+                        openat(sdir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                _cleanup_close_ int d =
+                        openat(ddir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (s < 0 || d < 0)
                         return ross_err(err, errno, "open '%s'", path);
                 r = clone_dir(c, s, d, path, depth + 1, err);
@@ -131,8 +133,8 @@ static int clone_entry(Clone *c, int sdir, int ddir, const char *rel, const char
                         }
                 }
                 _cleanup_close_ int s = openat(sdir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-                _cleanup_close_ int d =
-                        openat(ddir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+                _cleanup_close_ int d = openat(
+                        ddir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
                 if (s < 0 || d < 0)
                         return ross_err(err, errno, "open '%s'", path);
                 c->stats.files++;

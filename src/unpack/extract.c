@@ -20,7 +20,7 @@
 #include "extract.h"
 #include "resolve.h"
 
-#define READ_BUF (256 * 1024)
+#define READ_BUF        (256 * 1024)
 #define WHITEOUT_PREFIX ".wh."
 #define OPAQUE_MARKER   ".wh..wh..opq"
 #define OVERLAY_OPAQUE  "trusted.overlay.opaque"
@@ -51,11 +51,11 @@ typedef struct Unpack {
         struct archive *outer; /* decompression only: format "raw" */
         struct archive *inner; /* the tar reader, fed from outer */
         RossHash *hash;
-        uint64_t bytes, max;
+        uint64_t bytes, max, reads;
         bool too_big;
         char *buf;
 
-        json_t *layer;  /* paths this layer created: "f" file-like, "d" dir, "l" symlink */
+        json_t *layer; /* paths this layer created: "f" file-like, "d" dir, "l" symlink */
         DirMeta *dirs;
         size_t n_dirs, alloc_dirs;
 
@@ -115,6 +115,8 @@ static la_ssize_t read_cb(struct archive *a, void *ud, const void **ret)
                 return -1;
         }
         ross_hash_update(u->hash, u->buf, (size_t)n);
+        if (u->o->progress && (u->reads++ % 16) == 0)
+                u->o->progress(u->o->userdata, (uint64_t)archive_filter_bytes(u->outer, -1));
         *ret = u->buf;
         return n;
 }
@@ -214,8 +216,7 @@ static int place(int pfd, const char *tmp, const char *name, RossError *err)
         return r;
 }
 
-static int parent_fd(Unpack *u, const char *parent, unsigned flags, bool cacheable,
-                     RossError *err)
+static int parent_fd(Unpack *u, const char *parent, unsigned flags, bool cacheable, RossError *err)
 {
         if (cacheable && u->cached_parent && STREQ(u->cached_parent, parent))
                 return fcntl(u->cached_fd, F_DUPFD_CLOEXEC, 3);
@@ -233,8 +234,7 @@ static void remember(Unpack *u, const char *path, const char *kind)
         json_object_set_new(u->layer, path, json_string(kind));
 }
 
-static int do_file(Unpack *u, struct archive_entry *e, int pfd, const char *base,
-                   RossError *err)
+static int do_file(Unpack *u, struct archive_entry *e, int pfd, const char *base, RossError *err)
 {
         char tmp[64];
         Meta m;
@@ -260,7 +260,8 @@ static int do_file(Unpack *u, struct archive_entry *e, int pfd, const char *base
                 if (r == ARCHIVE_EOF)
                         break;
                 if (r < ARCHIVE_WARN) {
-                        r = ross_errx(err, archive_errno(u->inner) > 0 ? archive_errno(u->inner) : EIO,
+                        r = ross_errx(err,
+                                      archive_errno(u->inner) > 0 ? archive_errno(u->inner) : EIO,
                                       "read data: %s", archive_error_string(u->inner));
                         goto fail;
                 }
@@ -294,8 +295,8 @@ fail:
         return r;
 }
 
-static int do_node(Unpack *u, struct archive_entry *e, int pfd, const char *base,
-                   bool is_symlink, RossError *err)
+static int do_node(Unpack *u, struct archive_entry *e, int pfd, const char *base, bool is_symlink,
+                   RossError *err)
 {
         char tmp[64];
         Meta m;
@@ -304,8 +305,9 @@ static int do_node(Unpack *u, struct archive_entry *e, int pfd, const char *base
         const char *target = is_symlink ? archive_entry_symlink(e) : NULL;
         mode_t type = archive_entry_filetype(e);
         mode_t kind = type == AE_IFIFO ? S_IFIFO : type == AE_IFCHR ? S_IFCHR : S_IFBLK;
-        dev_t dev = type == AE_IFIFO ? 0
-                                     : makedev(archive_entry_rdevmajor(e), archive_entry_rdevminor(e));
+        dev_t dev = type == AE_IFIFO
+                            ? 0
+                            : makedev(archive_entry_rdevmajor(e), archive_entry_rdevminor(e));
         if (is_symlink && STR_EMPTY(target))
                 return ross_errx(err, EINVAL, "symlink without a target");
 
@@ -329,8 +331,8 @@ static int do_node(Unpack *u, struct archive_entry *e, int pfd, const char *base
         return at == base ? 0 : place(pfd, tmp, base, err);
 }
 
-static int do_dir(Unpack *u, struct archive_entry *e, const char *clean, int pfd,
-                  const char *base, RossError *err)
+static int do_dir(Unpack *u, struct archive_entry *e, const char *clean, int pfd, const char *base,
+                  RossError *err)
 {
         struct stat st;
         if (*clean) {
@@ -371,8 +373,8 @@ static int do_hardlink(Unpack *u, struct archive_entry *e, int pfd, const char *
                 return ross_errx(err, EINVAL, "hard link target: %s", e2.msg);
         const char *kind = json_string_value(json_object_get(u->layer, target));
         if (!kind || !STREQ(kind, "f"))
-                return ross_errx(err, EPERM,
-                                 "hard link to '%s', which is not a file of this layer", target);
+                return ross_errx(err, EPERM, "hard link to '%s', which is not a file of this layer",
+                                 target);
         ross_path_split(target, &tparent, &tbase);
         _cleanup_close_ int tfd = ross_resolve_dir(u->rootfd, tparent, 0, err);
         if (tfd < 0)
@@ -388,8 +390,7 @@ static int do_hardlink(Unpack *u, struct archive_entry *e, int pfd, const char *
 }
 
 /* APPLY: remove what lower layers put at name in pfd (not what this layer made). */
-static int apply_whiteout(Unpack *u, int pfd, const char *parent, const char *name,
-                          RossError *err)
+static int apply_whiteout(Unpack *u, int pfd, const char *parent, const char *name, RossError *err)
 {
         _cleanup_free_ char *path = *parent ? xasprintf("%s/%s", parent, name) : xstrdup(name);
         if (json_object_get(u->layer, path))
@@ -428,8 +429,8 @@ static int do_whiteout(Unpack *u, const char *parent, const char *base, RossErro
         char tmp[64];
         int r;
 
-        if (!opaque && strncmp(base, WHITEOUT_PREFIX WHITEOUT_PREFIX,
-                               2 * strlen(WHITEOUT_PREFIX)) == 0)
+        if (!opaque &&
+            strncmp(base, WHITEOUT_PREFIX WHITEOUT_PREFIX, 2 * strlen(WHITEOUT_PREFIX)) == 0)
                 return 0; /* other .wh..wh. entries are aufs bookkeeping, not content */
         if (!opaque && (!*name || STREQ(name, ".") || STREQ(name, "..")))
                 return ross_errx(err, EINVAL, "invalid whiteout");
@@ -545,7 +546,8 @@ static int apply_dirs(Unpack *u, RossError *err)
         for (size_t i = u->n_dirs; i > 0; i--) {
                 DirMeta *d = &u->dirs[i - 1];
                 RossError e2 = {};
-                _cleanup_close_ int fd = ross_resolve_dir(u->rootfd, d->path, ROSS_RESOLVE_NO_SYMLINKS, &e2);
+                _cleanup_close_ int fd =
+                        ross_resolve_dir(u->rootfd, d->path, ROSS_RESOLVE_NO_SYMLINKS, &e2);
                 if (fd < 0)
                         continue;
                 int r = apply_meta(fd, -EBADF, NULL, &d->meta, false, err);
@@ -613,8 +615,7 @@ int ross_unpack_layer(int fd, int rootfd, const RossUnpackOptions *opts, RossUnp
         /* names are bytes, not text in some charset */
         archive_read_set_options(u.inner, "hdrcharset=BINARY");
         if (archive_read_open(u.inner, &u, NULL, read_cb, NULL) != ARCHIVE_OK) {
-                r = ross_errx(err, EBADMSG, "not a tar archive: %s",
-                              archive_error_string(u.inner));
+                r = ross_errx(err, EBADMSG, "not a tar archive: %s", archive_error_string(u.inner));
                 goto out;
         }
         for (;;) {
@@ -622,9 +623,9 @@ int ross_unpack_layer(int fd, int rootfd, const RossUnpackOptions *opts, RossUnp
                 if (r == ARCHIVE_EOF)
                         break;
                 if (r < ARCHIVE_WARN) {
-                        int code = u.too_big ? EFBIG
+                        int code = u.too_big                    ? EFBIG
                                    : archive_errno(u.inner) > 0 ? archive_errno(u.inner)
-                                                                 : EBADMSG;
+                                                                : EBADMSG;
                         _cleanup_free_ char *shown = last ? printable(last) : NULL;
                         r = ross_errx(err, code, "%s%s%s%s", archive_error_string(u.inner),
                                       shown ? " (after entry '" : "", shown ? shown : "",
@@ -641,7 +642,8 @@ int ross_unpack_layer(int fd, int rootfd, const RossUnpackOptions *opts, RossUnp
                 r = handle_entry(&u, e, err);
                 if (r < 0) {
                         if (u.too_big)
-                                ross_errx(err, EFBIG, "layer is larger than %llu bytes uncompressed",
+                                ross_errx(err, EFBIG,
+                                          "layer is larger than %llu bytes uncompressed",
                                           (unsigned long long)u.max);
                         _cleanup_free_ char *shown = printable(last);
                         ross_err_prefix(err, "entry '%s'", shown);

@@ -23,8 +23,11 @@ typedef enum RossWhiteoutMode {
 typedef struct RossUnpackOptions {
         RossWhiteoutMode whiteouts;
         RossLayerCompression compression;
-        uint64_t max_bytes;          /* cap on the uncompressed stream; 0: the default */
+        uint64_t max_bytes;           /* cap on the uncompressed stream; 0: the default */
         const char *expected_diff_id; /* checked against the uncompressed stream, or NULL */
+        /* Called now and then with the compressed bytes consumed so far. */
+        void (*progress)(void *userdata, uint64_t consumed);
+        void *userdata;
 } RossUnpackOptions;
 
 typedef struct RossUnpackStats {

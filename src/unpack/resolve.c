@@ -232,9 +232,10 @@ int ross_resolve_dir(int rootfd, const char *path, unsigned flags, RossError *er
                 } else if (errno != ENOENT || !(flags & ROSS_RESOLVE_MKDIR)) {
                         /* EAGAIN (a rename raced the lookup) and the like: let the walk decide */
                         if (errno != EAGAIN && errno != EXDEV)
-                                return ross_err(err, errno == ELOOP && (flags & ROSS_RESOLVE_NO_SYMLINKS)
-                                                             ? ELOOP
-                                                             : errno,
+                                return ross_err(err,
+                                                errno == ELOOP && (flags & ROSS_RESOLVE_NO_SYMLINKS)
+                                                        ? ELOOP
+                                                        : errno,
                                                 "'%s'", path);
                 }
         }

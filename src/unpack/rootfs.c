@@ -39,7 +39,7 @@ static const struct {
         const char *path;
         mode_t mode;
 } essential[] = {
-        {"dev", 0755}, {"proc", 0555}, {"sys", 0555},    {"tmp", 01777}, {"run", 0755},
+        {"dev", 0755}, {"proc", 0555}, {"sys", 0555},      {"tmp", 01777}, {"run", 0755},
         {"etc", 0755}, {"var", 0755},  {"var/tmp", 01777}, {"root", 0700},
 };
 

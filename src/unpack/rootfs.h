@@ -12,9 +12,9 @@
  */
 
 typedef struct RossRootfsLayer {
-        const char *path;     /* the layer blob */
+        const char *path; /* the layer blob */
         RossLayerCompression compression;
-        const char *diff_id;  /* checked, or NULL */
+        const char *diff_id; /* checked, or NULL */
 } RossRootfsLayer;
 
 /* Guess a blob's compression from its first bytes (gzip, zstd, else plain tar). */

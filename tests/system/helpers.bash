@@ -109,4 +109,10 @@ blob_gets() { grep -c 'GET /v2/[^ ]*/blobs/sha256' "$1" || true; }
 
 teardown() {
         stop_daemon
+        # image mounts outlive the daemon, as they should; not the test
+        local m
+        for m in "${RUN:-/nonexistent}"/image-mounts/*; do
+                [ -d "$m" ] && umount "$m" 2>/dev/null
+        done
+        true
 }

@@ -297,6 +297,17 @@ def build_all():
                                          (s390.manifest_type, s390.manifest)],
                            "top": (MT["oci_index"], index_of([arm, s390])),
                            "id": arm.id}
+    # a config whose diff_id does not match the layer it describes
+    bad = Image([bb])
+    cfg = json.loads(bad.config)
+    cfg["rootfs"]["diff_ids"] = [sha(b"not the layer")]
+    bad.config = json.dumps(cfg, sort_keys=True).encode()
+    bad.blobs = {k: v for k, v in bad.blobs.items() if not v.startswith(b"{")}
+    bad.blobs[sha(bad.config)] = bad.config
+    m = json.loads(bad.manifest)
+    m["config"]["digest"], m["config"]["size"] = sha(bad.config), len(bad.config)
+    bad.manifest = json.dumps(m, sort_keys=True).encode()
+    single("bad-diffid", bad)
     # the same repository, a newer build: for "tag moves, old image kept" tests
     single("busybox-v2", Image([bb], config_extra={"Labels": {"version": "2"}}))
     return out

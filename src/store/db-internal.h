@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Shared by the db*.c files only. */
+#pragma once
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include "db.h"
+
+struct RossDb {
+        sqlite3 *h;
+        pthread_mutex_t lock;
+};
+
+/* Prepare, bind text arguments (NULL allowed), and return the statement. A bad statement is
+ * a bug in Ross, not a runtime condition: it aborts. */
+sqlite3_stmt *ross_db_prep(RossDb *db, const char *sql, int n, const char *const *args);
+/* Run one statement; -EIO on failure. Caller holds the lock. */
+int ross_db_exec(RossDb *db, const char *sql, int n, const char *const *args);
+/* First column of the first row as a string, or NULL. Caller holds the lock. */
+char *ross_db_query_str(RossDb *db, const char *sql, int n, const char *const *args);
+/* All values of the first column as a JSON array of strings. Caller holds the lock. */
+json_t *ross_db_query_strs(RossDb *db, const char *sql, int n, const char *const *args);
+
+#define ARGS(...)          (const char *const[]){__VA_ARGS__}
+#define NARGS(...)         ((int)(sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *)))
+#define EXEC(db, sql, ...) ross_db_exec(db, sql, NARGS(__VA_ARGS__), ARGS(__VA_ARGS__))
