@@ -17,6 +17,7 @@ static const struct {
         {"rm", ross_cmd_image_rm},          {"tag", ross_cmd_image_tag},
         {"mount", ross_cmd_image_mount},    {"unmount", ross_cmd_image_unmount},
         {"umount", ross_cmd_image_unmount}, {"prune", ross_cmd_image_prune},
+        {"rootfs", ross_cmd_image_rootfs},
 };
 
 static const struct {
@@ -50,6 +51,7 @@ static void usage(FILE *f)
                 "  image mount IMAGE         mount the image read-only, print the path\n"
                 "  image unmount IMAGE       undo image mount\n"
                 "  image prune [-a] [-f]     remove unused images, blobs and snapshots\n"
+                "  image rootfs IMAGE        print the path of the image's flat rootfs\n"
                 "\n"
                 "Registry commands:\n"
                 "  login [SERVER]            log in to a registry\n"

@@ -85,7 +85,7 @@ int main(int argc, char **argv)
 
         ross_log_set_prefix("ross-rootfs");
         ross_log_from_env();
-        while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
                 switch (c) {
                 case OPT_MODE:
                         if (STREQ(optarg, "overlay"))

@@ -19,3 +19,5 @@ enum MHD_Result ross_api_images_prune(RossRequest *req);
 /* Ross's own (podman has them too): read-only mounts of an image's filesystem. */
 enum MHD_Result ross_api_image_mount(RossRequest *req, const char *name);
 enum MHD_Result ross_api_image_unmount(RossRequest *req, const char *name);
+/* Ross's own: the image's cached flat rootfs (what a micro-VM boots from). */
+enum MHD_Result ross_api_image_rootfs(RossRequest *req, const char *name);

@@ -267,3 +267,12 @@ enum MHD_Result ross_api_image_unmount(RossRequest *req, const char *name)
                 return ross_reply_error(req, &err);
         return ross_reply_json(req, MHD_HTTP_OK, json_pack("{s:s}", "Id", id));
 }
+
+enum MHD_Result ross_api_image_rootfs(RossRequest *req, const char *name)
+{
+        RossError err = {};
+        _cleanup_free_ char *path = NULL;
+        if (ross_images_flat(&req->daemon->images, name, &path, &err) < 0)
+                return ross_reply_error(req, &err);
+        return ross_reply_json(req, MHD_HTTP_OK, json_pack("{s:s}", "Path", path));
+}

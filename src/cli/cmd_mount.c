@@ -55,6 +55,22 @@ int ross_cmd_image_unmount(RossClient *c, int argc, char **argv)
         return post_image(c, "unmount", argv[1], "Id");
 }
 
+int ross_cmd_image_rootfs(RossClient *c, int argc, char **argv)
+{
+        if (argc == 2 && (STREQ(argv[1], "-h") || STREQ(argv[1], "--help"))) {
+                printf("Usage: ross-cli image rootfs IMAGE\n"
+                       "\n"
+                       "Print the path of the image's flat root filesystem: its layers merged\n"
+                       "once, whiteouts applied, as a micro-VM boots from (made on first use).\n");
+                return 0;
+        }
+        if (argc != 2) {
+                ross_cli_error("image rootfs: expected one image");
+                return 125;
+        }
+        return post_image(c, "rootfs", argv[1], "Path");
+}
+
 static void human_size(double v, char *buf, size_t n)
 {
         static const char *const units[] = {"B", "kB", "MB", "GB", "TB"};
@@ -101,8 +117,9 @@ int ross_cmd_image_prune(RossClient *c, int argc, char **argv)
                 }
         }
         if (!force) {
-                fprintf(stderr, "WARNING! This will remove all %s.\n"
-                                "Are you sure you want to continue? [y/N] ",
+                fprintf(stderr,
+                        "WARNING! This will remove all %s.\n"
+                        "Are you sure you want to continue? [y/N] ",
                         all ? "images without at least one container associated to them"
                             : "dangling images");
                 char line[16] = "";

@@ -12,6 +12,7 @@ int ross_cmd_image_tag(RossClient *c, int argc, char **argv);
 int ross_cmd_image_mount(RossClient *c, int argc, char **argv);
 int ross_cmd_image_unmount(RossClient *c, int argc, char **argv);
 int ross_cmd_image_prune(RossClient *c, int argc, char **argv);
+int ross_cmd_image_rootfs(RossClient *c, int argc, char **argv);
 int ross_cmd_login(RossClient *c, int argc, char **argv);
 int ross_cmd_logout(RossClient *c, int argc, char **argv);
 int ross_cmd_version(RossClient *c, int argc, char **argv);

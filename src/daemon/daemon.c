@@ -53,7 +53,7 @@ int ross_daemon_open(RossDaemon *d, RossError *err)
         d->started = time(NULL);
 
         /* A crash mid-pull leaves ingest files, blobs and snapshots no image took. */
-        int64_t freed = ross_images_gc(&d->images, err);
+        int64_t freed = ross_images_gc(&d->images, true, err);
         if (freed < 0)
                 return (int)freed;
         if (freed > 0)

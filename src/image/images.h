@@ -74,7 +74,7 @@ int ross_images_tag(RossImages *s, const char *name, const char *repo, const cha
                     RossError *err);
 /* Remove blobs and snapshots no image references, and leftover ingest files. Returns the
  * bytes freed. */
-int64_t ross_images_gc(RossImages *s, RossError *err);
+int64_t ross_images_gc(RossImages *s, bool at_start, RossError *err);
 /* Remove dangling images (all unused ones with all), then collect garbage. The report is
  * Docker's {"ImagesDeleted": [...], "SpaceReclaimed": N}. */
 int ross_images_prune(RossImages *s, bool all, json_t **ret_report, RossError *err);
@@ -83,3 +83,8 @@ int ross_images_prune(RossImages *s, bool all, json_t **ret_report, RossError *e
 int ross_images_mount(RossImages *s, const char *name, char **ret_path, char **ret_id,
                       RossError *err);
 int ross_images_unmount(RossImages *s, const char *name, char **ret_id, RossError *err);
+/* The image's flat rootfs (micro-VM root): merged once per top chain ID and cached; the
+ * path is the caller's. Containers get copies of it (ross_tree_clone). */
+int ross_images_flat(RossImages *s, const char *name, char **ret_path, RossError *err);
+/* Remove cached flat trees no image has (at_start: half-made ones too); returns how many. */
+int64_t ross_images_flat_gc(RossImages *s, bool at_start);

@@ -186,6 +186,7 @@ static int delete_image(RossImages *s, const char *id, json_t *rep, RossError *e
                 ross_images_drop_blob(s, json_string_value(v));
         json_decref(orphans);
         ross_snapshots_gc(s->snapshots);
+        ross_images_flat_gc(s, false);
         report(rep, "Deleted", id);
         return 0;
 }
@@ -300,7 +301,7 @@ int ross_images_tag(RossImages *s, const char *name, const char *repo, const cha
         return ross_db_tag_set(s->db, nt, id, err);
 }
 
-int64_t ross_images_gc(RossImages *s, RossError *err)
+int64_t ross_images_gc(RossImages *s, bool at_start, RossError *err)
 {
         const char *dir = ross_content_blobs_dir(s->content);
         DIR *d = opendir(dir);
@@ -327,6 +328,7 @@ int64_t ross_images_gc(RossImages *s, RossError *err)
         json_decref(refs);
         pthread_mutex_unlock(&s->busy_lock);
         closedir(d);
+        ross_images_flat_gc(s, at_start);
         return freed + ross_snapshots_gc(s->snapshots);
 }
 
@@ -356,7 +358,7 @@ int ross_images_prune(RossImages *s, bool all, json_t **ret_report, RossError *e
                 json_decref(deleted);
                 return r;
         }
-        int64_t freed = ross_images_gc(s, err);
+        int64_t freed = ross_images_gc(s, false, err);
         if (freed < 0) {
                 json_decref(deleted);
                 return (int)freed;

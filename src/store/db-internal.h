@@ -22,6 +22,10 @@ char *ross_db_query_str(RossDb *db, const char *sql, int n, const char *const *a
 /* All values of the first column as a JSON array of strings. Caller holds the lock. */
 json_t *ross_db_query_strs(RossDb *db, const char *sql, int n, const char *const *args);
 
-#define ARGS(...)          (const char *const[]){__VA_ARGS__}
+#define ARGS(...)                                                                                  \
+        (const char *const[])                                                                      \
+        {                                                                                          \
+                __VA_ARGS__                                                                        \
+        }
 #define NARGS(...)         ((int)(sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *)))
 #define EXEC(db, sql, ...) ross_db_exec(db, sql, NARGS(__VA_ARGS__), ARGS(__VA_ARGS__))

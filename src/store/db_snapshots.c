@@ -75,11 +75,11 @@ static json_t *rows(RossDb *db, const char *sql, int n, const char *const *args)
         pthread_mutex_lock(&db->lock);
         sqlite3_stmt *st = ross_db_prep(db, sql, n, args);
         while (sqlite3_step(st) == SQLITE_ROW)
-                json_array_append_new(
-                        a, json_pack("{s:I, s:s, s:b}", "id",
-                                     (json_int_t)sqlite3_column_int64(st, 0), "chain_id",
-                                     (const char *)sqlite3_column_text(st, 1), "committed",
-                                     sqlite3_column_int(st, 2)));
+                json_array_append_new(a,
+                                      json_pack("{s:I, s:s, s:b}", "id",
+                                                (json_int_t)sqlite3_column_int64(st, 0), "chain_id",
+                                                (const char *)sqlite3_column_text(st, 1),
+                                                "committed", sqlite3_column_int(st, 2)));
         sqlite3_finalize(st);
         pthread_mutex_unlock(&db->lock);
         return a;

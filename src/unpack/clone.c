@@ -39,6 +39,42 @@ static int copy_xattrs(int sfd, int dfd, const char *spath, const char *dpath, R
         return 0;
 }
 
+/* Bytes [from, to) of sfd to the same place in dfd. copy_file_range lets the kernel pick
+ * (it may share extents on XFS and btrfs); without reflinks the bytes really are copied. */
+static int copy_range(Clone *c, int sfd, int dfd, off_t from, off_t to, RossError *err)
+{
+        off_t in = from, out = from;
+        if (c->reflink) {
+                while (in < to) {
+                        ssize_t n = copy_file_range(sfd, &in, dfd, &out, (size_t)(to - in), 0);
+                        if (n < 0) {
+                                if (errno == EXDEV || errno == EINVAL || errno == EOPNOTSUPP)
+                                        break; /* fall back to read and write */
+                                return ross_err(err, errno, "copy data");
+                        }
+                        if (n == 0)
+                                return 0;
+                }
+                if (in >= to)
+                        return 0;
+        }
+        char buf[128 * 1024];
+        while (in < to) {
+                size_t want = (size_t)(to - in) < sizeof(buf) ? (size_t)(to - in) : sizeof(buf);
+                ssize_t n = pread(sfd, buf, want, in);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return ross_err(err, errno, "read data");
+                if (n == 0)
+                        break;
+                if (pwrite(dfd, buf, (size_t)n, in) != n)
+                        return ross_err(err, errno ? errno : EIO, "write data");
+                in += n;
+        }
+        return 0;
+}
+
 /* Data: a reflink if we can, else a copy that keeps holes. */
 static int copy_data(Clone *c, int sfd, int dfd, off_t size, RossError *err)
 {
@@ -57,14 +93,9 @@ static int copy_data(Clone *c, int sfd, int dfd, off_t size, RossError *err)
                 off_t hole = lseek(sfd, data, SEEK_HOLE);
                 if (hole < 0)
                         hole = size;
-                off_t in = data, out = data;
-                while (in < hole) {
-                        ssize_t n = copy_file_range(sfd, &in, dfd, &out, (size_t)(hole - in), 0);
-                        if (n < 0)
-                                return ross_err(err, errno, "copy data");
-                        if (n == 0)
-                                break;
-                }
+                int r = copy_range(c, sfd, dfd, data, hole, err);
+                if (r < 0)
+                        return r;
                 pos = hole;
         }
         if (ftruncate(dfd, size) < 0)
