@@ -6,6 +6,7 @@
 #include "../basic/log.h"
 #include "../ref/reference.h"
 #include "../unpack/extract.h"
+#include "../unpack/resolve.h"
 #include "images.h"
 
 struct RossPull {
@@ -44,6 +45,9 @@ typedef struct Layer {
         bool parallel;    /* a worker takes it (not a duplicate of an earlier layer) */
         bool fetched;     /* the blob was stored by this pull */
         bool done;
+        RossSnapshotTx *tx; /* unpacked, not committed yet */
+        uint64_t unpacked_bytes;
+        json_t *whiteouts; /* paths of the whiteout devices it holds */
         struct timespec last_event;
         RossError err;
         int r;
@@ -216,6 +220,14 @@ static int on_download(void *ud, uint64_t cur, int64_t total)
         return 0;
 }
 
+static void on_whiteout(void *ud, const char *path)
+{
+        Layer *l = ud;
+        if (!l->whiteouts)
+                l->whiteouts = json_array();
+        json_array_append_new(l->whiteouts, json_string(path));
+}
+
 static void on_extract(void *ud, uint64_t consumed)
 {
         Layer *l = ud;
@@ -223,7 +235,7 @@ static void on_extract(void *ud, uint64_t consumed)
                 emit(l->p, l->short_id, "Extracting", (int64_t)consumed, l->d->size);
 }
 
-/* Unpack layer i into its snapshot (if nobody has yet). */
+/* Unpack layer i into a snapshot (if nobody has yet), committed later in layer order. */
 static int unpack_layer(Layer *l, RossError *err)
 {
         RossPull *p = l->p;
@@ -250,6 +262,7 @@ static int unpack_layer(Layer *l, RossError *err)
                 .max_bytes = p->s->max_layer_bytes,
                 .expected_diff_id = p->cfg.diff_ids[i],
                 .progress = on_extract,
+                .whiteout = on_whiteout,
                 .userdata = l,
         };
         r = ross_unpack_layer(fd, ross_snapshot_tx_fd(tx), &o, &st, err);
@@ -258,7 +271,84 @@ static int unpack_layer(Layer *l, RossError *err)
                 return ross_err_prefix(err, "layer %s", l->d->digest);
         }
         emit(p, l->short_id, "Extracting", l->d->size, l->d->size);
-        return ross_snapshots_commit(tx, (int64_t)st.bytes, err);
+        l->tx = tx;
+        l->unpacked_bytes = st.bytes;
+        return 0;
+}
+
+/* An fd of layer j's tree: its transaction's, or its committed snapshot's. */
+static int lower_fd(RossPull *p, Layer *layers, size_t j)
+{
+        if (layers[j].tx)
+                return fcntl(ross_snapshot_tx_fd(layers[j].tx), F_DUPFD_CLOEXEC, 3);
+        RossSnapshotRow row;
+        if (ross_db_snapshot_get(p->s->db, p->chain[j], &row) < 0 || !row.committed)
+                return -ENOENT;
+        _cleanup_free_ char *path = ross_snapshots_path(p->s->snapshots, row.id);
+        int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        return fd < 0 ? -errno : fd;
+}
+
+/*
+ * overlayfs hides a whiteout only in a directory that layers below it also have; in a
+ * directory no lower layer has, the 0/0 device would show as an entry nobody can open. Such
+ * a whiteout hides nothing, so it goes.
+ */
+static int prune_whiteouts(RossPull *p, Layer *layers, size_t i, RossError *err)
+{
+        Layer *l = &layers[i];
+        json_t *w;
+        size_t k;
+
+        json_array_foreach (l->whiteouts, k, w) {
+                const char *path = json_string_value(w);
+                const char *slash = strrchr(path, '/');
+                if (!slash)
+                        continue; /* the root is in every layer */
+                _cleanup_free_ char *dir = xstrndup(path, (size_t)(slash - path));
+                bool below = false;
+                for (size_t j = 0; j < i && !below; j++) {
+                        _cleanup_close_ int fd = lower_fd(p, layers, j);
+                        if (fd < 0)
+                                continue;
+                        _cleanup_close_ int d =
+                                ross_resolve_dir(fd, dir, ROSS_RESOLVE_NO_SYMLINKS, NULL);
+                        below = d >= 0;
+                }
+                if (below)
+                        continue;
+                _cleanup_close_ int d = ross_resolve_dir(ross_snapshot_tx_fd(l->tx), dir,
+                                                         ROSS_RESOLVE_NO_SYMLINKS, err);
+                if (d < 0)
+                        return d;
+                if (unlinkat(d, slash + 1, 0) < 0 && errno != ENOENT)
+                        return ross_err(err, errno, "remove whiteout '%s'", path);
+                log_debug("pull: whiteout %s hides nothing below, removed", path);
+        }
+        return 0;
+}
+
+/* Commit the unpacked layers bottom up; after a failure (or with r < 0 to start with),
+ * abort what is left. */
+static int commit_layers(RossPull *p, Layer *layers, size_t n, int r, RossError *err)
+{
+        for (size_t i = 0; i < n; i++) {
+                Layer *l = &layers[i];
+                if (!l->tx)
+                        continue;
+                if (r == 0)
+                        r = prune_whiteouts(p, layers, i, err);
+                if (r == 0) {
+                        r = ross_snapshots_commit(l->tx, (int64_t)l->unpacked_bytes, err);
+                        l->tx = NULL;
+                        if (r == 0)
+                                emit(p, l->short_id, "Pull complete", -1, -1);
+                } else {
+                        ross_snapshots_abort(l->tx);
+                        l->tx = NULL;
+                }
+        }
+        return r;
 }
 
 static void process_layer(Work *w, Layer *l)
@@ -285,7 +375,8 @@ static void process_layer(Work *w, Layer *l)
                         goto fail;
         }
         l->done = true;
-        emit(p, l->short_id, "Pull complete", -1, -1);
+        if (!l->tx)
+                emit(p, l->short_id, "Pull complete", -1, -1);
         return;
 fail:
         atomic_store(&w->cancel, true);
@@ -495,6 +586,10 @@ static int run(RossPull *p, RossError *err)
                         if (err)
                                 *err = layers[i].err;
                 }
+        /* Commit (or, after a failure, abort) what was unpacked. */
+        r = commit_layers(p, layers, n, r, err);
+        for (size_t i = 0; i < n; i++)
+                json_decref(layers[i].whiteouts);
         if (r == 0) {
                 p->config_stored = !ross_content_has(p->s->content, p->m.config.digest, -1);
                 r = ross_content_put(p->s->content, p->m.config.digest, p->config.body,

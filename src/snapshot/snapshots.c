@@ -17,17 +17,18 @@
 struct RossSnapshots {
         char *dir; /* <data>/snapshots */
         RossDb *db;
-        pthread_mutex_t lock;
-        pthread_cond_t done;
-        json_t *unpacking; /* chain id -> true while a thread unpacks it */
-        json_t *held;      /* chain id -> count of pulls that need it */
+        pthread_mutex_t lock; /* commits and garbage collection */
+        json_t *held;         /* chain id -> count of pulls that need it */
 };
 
+/* A snapshot being unpacked: a private directory, snapshots/.tmp-<random>, until commit
+ * gives it a row and its place. Two pulls of the same chain may both unpack it; the
+ * first commit wins and the other is thrown away, so no pull ever waits for another. */
 struct RossSnapshotTx {
         RossSnapshots *s;
-        char *chain_id;
-        int64_t id;
-        int fd;
+        char *chain_id, *parent, *diff_id;
+        char *tmp; /* snapshots/.tmp-XXXX */
+        int fd;    /* its fs/ */
 };
 
 void ross_chain_id(const char *parent_chain, const char *diff_id, char *out)
@@ -46,8 +47,6 @@ int ross_snapshots_open(const char *data_dir, RossDb *db, RossSnapshots **ret, R
         s->dir = xasprintf("%s/snapshots", data_dir);
         s->db = db;
         pthread_mutex_init(&s->lock, NULL);
-        pthread_cond_init(&s->done, NULL);
-        s->unpacking = json_object();
         s->held = json_object();
         _cleanup_free_ char *empty = xasprintf("%s/empty", s->dir);
         int r = ross_mkdir_p(empty, 0700, err);
@@ -63,9 +62,7 @@ void ross_snapshots_free(RossSnapshots *s)
 {
         if (!s)
                 return;
-        json_decref(s->unpacking);
         json_decref(s->held);
-        pthread_cond_destroy(&s->done);
         pthread_mutex_destroy(&s->lock);
         free(s->dir);
         free(s);
@@ -114,9 +111,10 @@ int ross_snapshots_recover(RossSnapshots *s, RossError *err)
                 return ross_err(err, errno, "open '%s'", s->dir);
         }
         while ((de = readdir(d))) {
-                if (de->d_name[0] == '.' || STREQ(de->d_name, "empty") ||
-                    json_object_get(known, de->d_name))
+                if (STREQ(de->d_name, ".") || STREQ(de->d_name, "..") ||
+                    STREQ(de->d_name, "empty") || json_object_get(known, de->d_name))
                         continue;
+                /* .tmp-*: an unpack a crash interrupted */
                 log_debug("snapshots: removing stray directory %s", de->d_name);
                 ross_rm_rf_at(dirfd(d), de->d_name);
         }
@@ -125,40 +123,33 @@ int ross_snapshots_recover(RossSnapshots *s, RossError *err)
         return 0;
 }
 
+static bool committed(RossSnapshots *s, const char *chain_id)
+{
+        RossSnapshotRow row;
+        struct stat st;
+        if (ross_db_snapshot_get(s->db, chain_id, &row) < 0 || !row.committed)
+                return false;
+        _cleanup_free_ char *fs = ross_snapshots_path(s, row.id);
+        return stat(fs, &st) == 0;
+}
+
 int ross_snapshots_begin(RossSnapshots *s, const char *chain_id, const char *parent,
                          const char *diff_id, RossSnapshotTx **ret, RossError *err)
 {
-        RossSnapshotRow row;
-        int64_t id;
+        char rnd[17];
         int r;
 
-        pthread_mutex_lock(&s->lock);
-        while (json_object_get(s->unpacking, chain_id))
-                pthread_cond_wait(&s->done, &s->lock);
-        if (ross_db_snapshot_get(s->db, chain_id, &row) == 0) {
-                _cleanup_free_ char *fs = ross_snapshots_path(s, row.id);
-                struct stat st;
-                if (row.committed && stat(fs, &st) == 0) {
-                        pthread_mutex_unlock(&s->lock);
-                        return 1;
-                }
-                /* a row without a whole tree: start over */
-                remove_dir(s, row.id);
-                ross_db_snapshot_delete(s->db, row.id);
-        }
-        r = ross_db_snapshot_reserve(s->db, chain_id, parent, diff_id, &id, err);
-        if (r == 0)
-                json_object_set_new(s->unpacking, chain_id, json_true());
-        pthread_mutex_unlock(&s->lock);
-        if (r < 0)
-                return r;
-
+        if (committed(s, chain_id))
+                return 1;
         RossSnapshotTx *tx = xcalloc(1, sizeof(*tx));
         tx->s = s;
         tx->chain_id = xstrdup(chain_id);
-        tx->id = id;
+        tx->parent = parent ? xstrdup(parent) : NULL;
+        tx->diff_id = xstrdup(diff_id);
         tx->fd = -EBADF;
-        _cleanup_free_ char *fs = ross_snapshots_path(s, id);
+        ross_random_hex(rnd, 8);
+        tx->tmp = xasprintf("%s/.tmp-%s", s->dir, rnd);
+        _cleanup_free_ char *fs = xasprintf("%s/fs", tx->tmp);
         r = ross_mkdir_p(fs, 0755, err);
         if (r == 0) {
                 tx->fd = open(fs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -178,34 +169,66 @@ int ross_snapshot_tx_fd(RossSnapshotTx *tx)
         return tx->fd;
 }
 
-static void tx_end(RossSnapshotTx *tx)
+static void tx_free(RossSnapshotTx *tx)
 {
-        RossSnapshots *s = tx->s;
-        pthread_mutex_lock(&s->lock);
-        json_object_del(s->unpacking, tx->chain_id);
-        pthread_cond_broadcast(&s->done);
-        pthread_mutex_unlock(&s->lock);
         if (tx->fd >= 0)
                 close(tx->fd);
         free(tx->chain_id);
+        free(tx->parent);
+        free(tx->diff_id);
+        free(tx->tmp);
         free(tx);
 }
 
 int ross_snapshots_commit(RossSnapshotTx *tx, int64_t size, RossError *err)
 {
-        /* The tree reaches the disk before the row says it is whole. */
+        RossSnapshots *s = tx->s;
+        int64_t id = 0;
+        int r;
+
+        /* The tree reaches the disk before any row names it. */
         if (syncfs(tx->fd) < 0) {
-                int r = ross_err(err, errno, "sync snapshot %lld", (long long)tx->id);
+                r = ross_err(err, errno, "sync snapshot %s", tx->chain_id);
                 ross_snapshots_abort(tx);
                 return r;
         }
-        int r = ross_db_snapshot_commit(tx->s->db, tx->id, size, err);
+        pthread_mutex_lock(&s->lock);
+        if (committed(s, tx->chain_id)) {
+                /* another pull committed the same chain first: same content, keep theirs */
+                pthread_mutex_unlock(&s->lock);
+                log_debug("snapshots: %s committed meanwhile, dropping our copy", tx->chain_id);
+                ross_snapshots_abort(tx);
+                return 0;
+        }
+        RossSnapshotRow old;
+        if (ross_db_snapshot_get(s->db, tx->chain_id, &old) == 0) {
+                /* a row without its tree (it was removed by hand): replace it */
+                remove_dir(s, old.id);
+                ross_db_snapshot_delete(s->db, old.id);
+        }
+        /* "unpacking" until the directory is in place: a crash in between leaves a row the
+         * next start drops */
+        r = ross_db_snapshot_reserve(s->db, tx->chain_id, tx->parent, tx->diff_id, &id, err);
+        if (r == 0) {
+                _cleanup_free_ char *dst = xasprintf("%s/%lld", s->dir, (long long)id);
+                if (rename(tx->tmp, dst) < 0)
+                        r = ross_err(err, errno, "move snapshot into '%s'", dst);
+                else
+                        (void)ross_fsync_dir(s->dir);
+        }
+        if (r == 0)
+                r = ross_db_snapshot_commit(s->db, id, size, err);
+        if (r < 0 && id > 0) {
+                remove_dir(s, id);
+                ross_db_snapshot_delete(s->db, id);
+        }
+        pthread_mutex_unlock(&s->lock);
         if (r < 0) {
                 ross_snapshots_abort(tx);
                 return r;
         }
-        log_debug("snapshots: committed %lld (%s)", (long long)tx->id, tx->chain_id);
-        tx_end(tx);
+        log_debug("snapshots: committed %lld (%s)", (long long)id, tx->chain_id);
+        tx_free(tx);
         return 0;
 }
 
@@ -213,9 +236,10 @@ void ross_snapshots_abort(RossSnapshotTx *tx)
 {
         if (!tx)
                 return;
-        remove_dir(tx->s, tx->id);
-        ross_db_snapshot_delete(tx->s->db, tx->id);
-        tx_end(tx);
+        int r = ross_rm_rf(tx->tmp);
+        if (r < 0)
+                log_debug("snapshots: remove %s: %s", tx->tmp, strerror(-r));
+        tx_free(tx);
 }
 
 void ross_snapshots_hold(RossSnapshots *s, const char *chain_id)
@@ -247,7 +271,7 @@ int64_t ross_snapshots_gc(RossSnapshots *s)
                 const char *chain = json_string_value(json_object_get(row, "chain_id"));
                 int64_t id = json_integer_value(json_object_get(row, "id"));
                 RossSnapshotRow info;
-                if (json_object_get(s->held, chain) || json_object_get(s->unpacking, chain))
+                if (json_object_get(s->held, chain))
                         continue;
                 if (ross_db_snapshot_get(s->db, chain, &info) == 0)
                         freed += info.size;

@@ -27,14 +27,15 @@ typedef struct RossSnapshotTx RossSnapshotTx;
 
 /*
  * Get ready to unpack chain_id. Returns 1 if it is committed already (nothing to do), or 0
- * with *ret a transaction whose directory the caller fills, then commits or aborts. Waits
- * while another thread is unpacking the same chain.
+ * with *ret a transaction whose directory the caller fills, then commits or aborts. Never
+ * waits: concurrent unpacks of one chain each get their own directory, the first commit
+ * wins and the others are dropped.
  */
 int ross_snapshots_begin(RossSnapshots *s, const char *chain_id, const char *parent,
                          const char *diff_id, RossSnapshotTx **ret, RossError *err);
 /* The directory to unpack into (an fd the transaction owns). */
 int ross_snapshot_tx_fd(RossSnapshotTx *tx);
-/* Sync and mark committed. Frees tx. */
+/* Sync, give it its place and a committed row. Frees tx. */
 int ross_snapshots_commit(RossSnapshotTx *tx, int64_t size, RossError *err);
 /* Remove what was unpacked. Frees tx. */
 void ross_snapshots_abort(RossSnapshotTx *tx);

@@ -468,6 +468,8 @@ static int do_whiteout(Unpack *u, const char *parent, const char *base, RossErro
                 _cleanup_free_ char *path =
                         *parent ? xasprintf("%s/%s", parent, name) : xstrdup(name);
                 remember(u, path, "w");
+                if (u->o->whiteout)
+                        u->o->whiteout(u->o->userdata, path);
         }
         return r;
 }

@@ -27,6 +27,8 @@ typedef struct RossUnpackOptions {
         const char *expected_diff_id; /* checked against the uncompressed stream, or NULL */
         /* Called now and then with the compressed bytes consumed so far. */
         void (*progress)(void *userdata, uint64_t consumed);
+        /* OVERLAY: called with the path of every whiteout device made. */
+        void (*whiteout)(void *userdata, const char *path);
         void *userdata;
 } RossUnpackOptions;
 

@@ -137,10 +137,10 @@ snapshot_dirs() {
         sqlite3 "$DATA/ross.db" "INSERT INTO snapshots(chain_id, diff_id, state, created) VALUES ('sha256:$(printf x | sha256sum | cut -c1-64)', 'sha256:x', 'unpacking', 0)"
         local id
         id=$(sqlite3 "$DATA/ross.db" "SELECT id FROM snapshots WHERE state = 'unpacking'")
-        mkdir -p "$DATA/snapshots/$id/fs/half" "$DATA/snapshots/999/fs"
+        mkdir -p "$DATA/snapshots/$id/fs/half" "$DATA/snapshots/999/fs" "$DATA/snapshots/.tmp-abc/fs/x"
         DATA=$DATA start_daemon
         [ ! -e "$DATA/snapshots/$id" ]
-        [ ! -e "$DATA/snapshots/999" ]
+        [ ! -e "$DATA/snapshots/999" ] && [ ! -e "$DATA/snapshots/.tmp-abc" ]
         [ "$(sqlite3 "$DATA/ross.db" "SELECT COUNT(*) FROM snapshots WHERE state != 'committed'")" = 0 ]
         run ross image mount "$REG_PLAIN/busybox"
         assert_status 0

@@ -125,9 +125,32 @@ def special_layer():
     return tar_bytes(add)
 
 
-def replace_layer():
-    """Replaces a directory with an opaque one and deletes it again; adds a sparse file with
-    GNU tar's sparse format (Python's tarfile cannot write sparse files)."""
+SPARSE_SIZE = 8 * 1024 * 1024
+SPARSE_DATA = (4 * 1024 * 1024, b"in the middle\n")
+
+
+def replace_layer(sparse_format="posix"):
+    """Replaces a directory with an opaque one and deletes a file below; adds an 8 MiB
+    sparse file, in PAX sparse 1.0 format ("posix", written here: GNU tar puts its PID in
+    the member name) or old GNU format ("gnu", typeflag S, written by GNU tar)."""
+    if sparse_format == "posix":
+        def add(t):
+            add_dir(t, "replace-me")
+            t.addfile(entry("replace-me/.wh..wh..opq"))
+            add_file(t, "replace-me/new", b"new\n")
+            add_dir(t, "data")
+            t.addfile(entry("data/.wh.original"))
+            off, data = SPARSE_DATA
+            smap = ("2\n%d\n%d\n%d\n0\n" % (off, len(data), SPARSE_SIZE)).encode()
+            smap += b"\0" * (-len(smap) % 512)
+            ti = entry("data/GNUSparseFile.0/sparse")
+            ti.pax_headers = {"GNU.sparse.major": "1", "GNU.sparse.minor": "0",
+                              "GNU.sparse.name": "data/sparse",
+                              "GNU.sparse.realsize": str(SPARSE_SIZE)}
+            payload = smap + data
+            ti.size = len(payload)
+            t.addfile(ti, io.BytesIO(payload))
+        return tar_bytes(add)
     with tempfile.TemporaryDirectory() as d:
         os.makedirs(os.path.join(d, "replace-me"))
         open(os.path.join(d, "replace-me", ".wh..wh..opq"), "w").close()
@@ -136,9 +159,9 @@ def replace_layer():
         os.makedirs(os.path.join(d, "data"))
         open(os.path.join(d, "data", ".wh.original"), "w").close()
         with open(os.path.join(d, "data", "sparse"), "wb") as f:
-            f.truncate(8 * 1024 * 1024)
-            f.seek(4 * 1024 * 1024)
-            f.write(b"in the middle\n")
+            f.truncate(SPARSE_SIZE)
+            f.seek(SPARSE_DATA[0])
+            f.write(SPARSE_DATA[1])
         for root, dirs, files in os.walk(d):
             for n in dirs + files:
                 os.utime(os.path.join(root, n), (EPOCH, EPOCH), follow_symlinks=False)
@@ -268,7 +291,8 @@ def build_all():
     single("busybox-zstd", Image([bb], how="zstd"))
     single("busybox-uncompressed", Image([bb], how="none"))
     single("busybox-docker", Image([bb], docker=True))
-    single("layers", Image([bb, special_layer(), replace_layer()]))
+    single("layers", Image([bb, special_layer(), replace_layer("posix")]))
+    single("sparse-gnu", Image([bb, replace_layer("gnu")]))
 
     amd = Image([bb], arch="amd64")
     arm = Image([bb], arch="arm64", variant="v8",
