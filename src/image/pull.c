@@ -265,7 +265,13 @@ static int unpack_layer(Layer *l, RossError *err)
                 .whiteout = on_whiteout,
                 .userdata = l,
         };
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
         r = ross_unpack_layer(fd, ross_snapshot_tx_fd(tx), &o, &st, err);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        log_debug("pull: layer %s: %llu entries, %llu bytes unpacked in %.3f s", l->d->digest,
+                  (unsigned long long)st.entries, (unsigned long long)st.bytes,
+                  (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
         if (r < 0) {
                 ross_snapshots_abort(tx);
                 return ross_err_prefix(err, "layer %s", l->d->digest);

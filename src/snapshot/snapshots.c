@@ -4,6 +4,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "../basic/buf.h"
 #include "../basic/fileio.h"
@@ -187,7 +188,13 @@ int ross_snapshots_commit(RossSnapshotTx *tx, int64_t size, RossError *err)
         int r;
 
         /* The tree reaches the disk before any row names it. */
-        if (syncfs(tx->fd) < 0) {
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        r = syncfs(tx->fd);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        log_debug("snapshots: %s synced in %.3f s", tx->chain_id,
+                  (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+        if (r < 0) {
                 r = ross_err(err, errno, "sync snapshot %s", tx->chain_id);
                 ross_snapshots_abort(tx);
                 return r;

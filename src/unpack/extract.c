@@ -9,6 +9,7 @@
 #include <archive_entry.h>
 #include <dirent.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -17,10 +18,12 @@
 #include "../basic/buf.h"
 #include "../basic/log.h"
 #include "../store/digest.h"
+#include "decompress.h"
 #include "extract.h"
 #include "resolve.h"
 
-#define READ_BUF        (256 * 1024)
+#define CHUNK           (1024 * 1024) /* one slot of the pipe between the two threads */
+#define SLOTS           4
 #define WHITEOUT_PREFIX ".wh."
 #define OPAQUE_MARKER   ".wh..wh..opq"
 #define OVERLAY_OPAQUE  "trusted.overlay.opaque"
@@ -45,15 +48,31 @@ typedef struct DirMeta {
         Meta meta;
 } DirMeta;
 
+/*
+ * Decompression (and the diff id hash) runs in a thread of its own, ahead of the tar walk,
+ * through a ring of SLOTS chunks: inflating and creating files overlap.
+ */
+typedef struct Pipe {
+        pthread_mutex_t lock;
+        pthread_cond_t changed;
+        char *buf[SLOTS];
+        size_t len[SLOTS];
+        size_t head, count; /* filled slots: head .. head+count-1 */
+        bool eof, stop, reader_holds;
+        RossError err; /* the producer's failure, code 0 if none */
+        RossDecomp *d;
+        RossHash *hash;
+        uint64_t bytes, max;
+        const RossUnpackOptions *o;
+} Pipe;
+
 typedef struct Unpack {
         int rootfd;
         const RossUnpackOptions *o;
-        struct archive *outer; /* decompression only: format "raw" */
-        struct archive *inner; /* the tar reader, fed from outer */
-        RossHash *hash;
-        uint64_t bytes, max, reads;
-        bool too_big;
-        char *buf;
+        struct archive *inner; /* the tar reader, fed from the pipe */
+        Pipe pipe;
+        pthread_t producer;
+        bool producer_started;
 
         json_t *layer; /* paths this layer created: "f" file-like, "d" dir, "l" symlink */
         DirMeta *dirs;
@@ -98,27 +117,97 @@ static char *printable(const char *s)
         return ross_buf_steal(&b);
 }
 
+static void *produce(void *ud)
+{
+        Pipe *p = ud;
+        uint64_t chunks = 0;
+        for (;;) {
+                pthread_mutex_lock(&p->lock);
+                while (p->count == SLOTS && !p->stop)
+                        pthread_cond_wait(&p->changed, &p->lock);
+                if (p->stop) {
+                        pthread_mutex_unlock(&p->lock);
+                        return NULL;
+                }
+                size_t slot = (p->head + p->count) % SLOTS;
+                pthread_mutex_unlock(&p->lock);
+
+                RossError e = {};
+                size_t got = 0;
+                ssize_t n = 1;
+                /* fill the slot: fewer, larger hand-overs */
+                while (got < CHUNK && n > 0) {
+                        n = ross_decomp_read(p->d, p->buf[slot] + got, CHUNK - got, &e);
+                        if (n > 0)
+                                got += (size_t)n;
+                }
+                if (got > 0) {
+                        p->bytes += got;
+                        ross_hash_update(p->hash, p->buf[slot], got);
+                }
+                if (p->o->progress && (chunks++ % 4) == 0)
+                        p->o->progress(p->o->userdata, ross_decomp_consumed(p->d));
+
+                pthread_mutex_lock(&p->lock);
+                if (n < 0)
+                        p->err = e;
+                else if (p->bytes > p->max)
+                        ross_errx(&p->err, EFBIG, "layer is larger than %llu bytes uncompressed",
+                                  (unsigned long long)p->max);
+                if (got > 0 && !p->err.code) {
+                        p->len[slot] = got;
+                        p->count++;
+                }
+                if (n == 0 && !p->err.code)
+                        p->eof = true;
+                bool done = p->eof || p->err.code;
+                pthread_cond_broadcast(&p->changed);
+                pthread_mutex_unlock(&p->lock);
+                if (done)
+                        return NULL;
+        }
+}
+
+/* The tar reader's input: the next chunk the producer made. */
 static la_ssize_t read_cb(struct archive *a, void *ud, const void **ret)
 {
-        Unpack *u = ud;
-        la_ssize_t n = archive_read_data(u->outer, u->buf, READ_BUF);
-        if (n < 0) {
-                archive_set_error(a, archive_errno(u->outer) ? archive_errno(u->outer) : EIO,
-                                  "decompress: %s", archive_error_string(u->outer));
-                return -1;
+        Pipe *p = ud;
+        pthread_mutex_lock(&p->lock);
+        if (p->reader_holds) {
+                /* libarchive is done with the chunk it had */
+                p->head = (p->head + 1) % SLOTS;
+                p->count--;
+                p->reader_holds = false;
+                pthread_cond_broadcast(&p->changed);
         }
-        u->bytes += (uint64_t)n;
-        if (u->bytes > u->max) {
-                u->too_big = true;
-                archive_set_error(a, EFBIG, "layer is larger than %llu bytes uncompressed",
-                                  (unsigned long long)u->max);
-                return -1;
+        while (p->count == 0 && !p->eof && !p->err.code)
+                pthread_cond_wait(&p->changed, &p->lock);
+        if (p->count > 0) {
+                *ret = p->buf[p->head];
+                la_ssize_t n = (la_ssize_t)p->len[p->head];
+                p->reader_holds = true;
+                pthread_mutex_unlock(&p->lock);
+                return n;
         }
-        ross_hash_update(u->hash, u->buf, (size_t)n);
-        if (u->o->progress && (u->reads++ % 16) == 0)
-                u->o->progress(u->o->userdata, (uint64_t)archive_filter_bytes(u->outer, -1));
-        *ret = u->buf;
-        return n;
+        la_ssize_t r = 0;
+        if (p->err.code) {
+                archive_set_error(a, p->err.code, "%s", p->err.msg);
+                r = -1;
+        }
+        pthread_mutex_unlock(&p->lock);
+        return r;
+}
+
+static void pipe_stop(Unpack *u)
+{
+        if (!u->producer_started)
+                return;
+        pthread_mutex_lock(&u->pipe.lock);
+        u->pipe.stop = true;
+        pthread_cond_broadcast(&u->pipe.changed);
+        pthread_mutex_unlock(&u->pipe.lock);
+        pthread_join(u->producer, NULL);
+        u->producer_started = false;
 }
 
 static void read_meta(struct archive_entry *e, Meta *m)
@@ -561,63 +650,44 @@ static int apply_dirs(Unpack *u, RossError *err)
         return 0;
 }
 
-static int open_outer(Unpack *u, int fd, RossError *err)
-{
-        struct archive_entry *e;
-        int want = ARCHIVE_FILTER_NONE;
-
-        u->outer = archive_read_new();
-        switch (u->o->compression) {
-        case ROSS_LAYER_GZIP:
-                archive_read_support_filter_gzip(u->outer);
-                want = ARCHIVE_FILTER_GZIP;
-                break;
-        case ROSS_LAYER_ZSTD:
-                archive_read_support_filter_zstd(u->outer);
-                want = ARCHIVE_FILTER_ZSTD;
-                break;
-        case ROSS_LAYER_TAR:
-                break;
-        }
-        archive_read_support_format_raw(u->outer);
-        if (archive_read_open_fd(u->outer, fd, READ_BUF) != ARCHIVE_OK ||
-            archive_read_next_header(u->outer, &e) != ARCHIVE_OK)
-                return ross_errx(err, EBADMSG, "open layer: %s",
-                                 archive_error_string(u->outer) ?: "empty or unreadable");
-        if (archive_filter_code(u->outer, 0) != want)
-                return ross_errx(err, EBADMSG, "layer is not %s",
-                                 want == ARCHIVE_FILTER_GZIP   ? "gzip-compressed"
-                                 : want == ARCHIVE_FILTER_ZSTD ? "zstd-compressed"
-                                                               : "an uncompressed tar");
-        return 0;
-}
-
 int ross_unpack_layer(int fd, int rootfd, const RossUnpackOptions *opts, RossUnpackStats *stats,
                       RossError *err)
 {
         Unpack u = {
                 .rootfd = rootfd,
                 .o = opts,
-                .max = opts->max_bytes ? opts->max_bytes : ROSS_UNPACK_DEFAULT_MAX_BYTES,
                 .cached_fd = -EBADF,
         };
+        Pipe *p = &u.pipe;
         struct archive_entry *e;
         _cleanup_free_ char *last = NULL;
         int r;
 
-        u.hash = ross_hash_new();
-        u.buf = xmalloc(READ_BUF);
+        pthread_mutex_init(&p->lock, NULL);
+        pthread_cond_init(&p->changed, NULL);
+        for (size_t i = 0; i < SLOTS; i++)
+                p->buf[i] = xmalloc(CHUNK);
+        p->hash = ross_hash_new();
+        p->max = opts->max_bytes ? opts->max_bytes : ROSS_UNPACK_DEFAULT_MAX_BYTES;
+        p->o = opts;
         u.layer = json_object();
 
-        r = open_outer(&u, fd, err);
+        r = ross_decomp_open(fd, opts->compression, &p->d, err);
         if (r < 0)
                 goto out;
+        if (pthread_create(&u.producer, NULL, produce, p) != 0) {
+                r = ross_errx(err, EAGAIN, "cannot start the decompression thread");
+                goto out;
+        }
+        u.producer_started = true;
+
         u.inner = archive_read_new();
         archive_read_support_format_tar(u.inner);
         /* names are bytes, not text in some charset */
         archive_read_set_options(u.inner, "hdrcharset=BINARY");
-        if (archive_read_open(u.inner, &u, NULL, read_cb, NULL) != ARCHIVE_OK) {
-                r = ross_errx(err, EBADMSG, "not a tar archive: %s", archive_error_string(u.inner));
+        if (archive_read_open(u.inner, p, NULL, read_cb, NULL) != ARCHIVE_OK) {
+                r = ross_errx(err, archive_errno(u.inner) > 0 ? archive_errno(u.inner) : EBADMSG,
+                              "not a tar archive: %s", archive_error_string(u.inner));
                 goto out;
         }
         for (;;) {
@@ -625,9 +695,7 @@ int ross_unpack_layer(int fd, int rootfd, const RossUnpackOptions *opts, RossUnp
                 if (r == ARCHIVE_EOF)
                         break;
                 if (r < ARCHIVE_WARN) {
-                        int code = u.too_big                    ? EFBIG
-                                   : archive_errno(u.inner) > 0 ? archive_errno(u.inner)
-                                                                : EBADMSG;
+                        int code = archive_errno(u.inner) > 0 ? archive_errno(u.inner) : EBADMSG;
                         _cleanup_free_ char *shown = last ? printable(last) : NULL;
                         r = ross_errx(err, code, "%s%s%s%s", archive_error_string(u.inner),
                                       shown ? " (after entry '" : "", shown ? shown : "",
@@ -643,10 +711,10 @@ int ross_unpack_layer(int fd, int rootfd, const RossUnpackOptions *opts, RossUnp
                 last = xstrdup(archive_entry_pathname(e) ?: "");
                 r = handle_entry(&u, e, err);
                 if (r < 0) {
-                        if (u.too_big)
-                                ross_errx(err, EFBIG,
-                                          "layer is larger than %llu bytes uncompressed",
-                                          (unsigned long long)u.max);
+                        pthread_mutex_lock(&p->lock);
+                        if (p->err.code == EFBIG && err)
+                                *err = p->err; /* the cap, not its symptom */
+                        pthread_mutex_unlock(&p->lock);
                         _cleanup_free_ char *shown = printable(last);
                         ross_err_prefix(err, "entry '%s'", shown);
                         goto out;
@@ -656,21 +724,21 @@ int ross_unpack_layer(int fd, int rootfd, const RossUnpackOptions *opts, RossUnp
         /* The diff id covers the whole stream, padding after the end marker included. */
         for (;;) {
                 const void *b;
-                la_ssize_t n = read_cb(u.inner, &u, &b);
-                if (n <= 0) {
-                        if (n < 0) {
-                                r = ross_errx(err, u.too_big ? EFBIG : EBADMSG, "%s",
-                                              archive_error_string(u.inner));
-                                goto out;
-                        }
+                la_ssize_t n = read_cb(u.inner, p, &b);
+                if (n == 0)
                         break;
+                if (n < 0) {
+                        r = ross_errx(err, p->err.code ? p->err.code : EBADMSG, "%s",
+                                      p->err.code ? p->err.msg : "read layer");
+                        goto out;
                 }
         }
+        pipe_stop(&u);
         r = apply_dirs(&u, err);
         if (r < 0)
                 goto out;
         char got[ROSS_DIGEST_LEN + 1];
-        ross_hash_final(u.hash, got);
+        ross_hash_final(p->hash, got);
         if (opts->expected_diff_id && !STREQ(got, opts->expected_diff_id)) {
                 r = ross_errx(err, EILSEQ,
                               "uncompressed layer has digest %s, the image config says %s", got,
@@ -678,12 +746,13 @@ int ross_unpack_layer(int fd, int rootfd, const RossUnpackOptions *opts, RossUnp
                 goto out;
         }
         if (stats) {
-                stats->bytes = u.bytes;
+                stats->bytes = p->bytes;
                 stats->entries = u.entries;
                 memcpy(stats->diff_id, got, sizeof(got));
         }
         r = 0;
 out:
+        pipe_stop(&u);
         cache_drop(&u);
         for (size_t i = 0; i < u.n_dirs; i++) {
                 free(u.dirs[i].path);
@@ -693,9 +762,11 @@ out:
         json_decref(u.layer);
         if (u.inner)
                 archive_read_free(u.inner);
-        if (u.outer)
-                archive_read_free(u.outer);
-        ross_hash_free(u.hash);
-        free(u.buf);
+        ross_decomp_free(p->d);
+        ross_hash_free(p->hash);
+        for (size_t i = 0; i < SLOTS; i++)
+                free(p->buf[i]);
+        pthread_cond_destroy(&p->changed);
+        pthread_mutex_destroy(&p->lock);
         return r;
 }
