@@ -4,7 +4,7 @@
 
 #include "decompress.h"
 
-#define IN_BUF (256 * 1024)
+#define IN_BUF              (256 * 1024)
 #define ZSTD_WINDOW_LOG_MAX 27
 
 struct RossDecomp {
