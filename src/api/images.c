@@ -3,22 +3,11 @@
 #include <signal.h>
 
 #include "../basic/fileio.h"
+#include "../basic/format.h"
 #include "../basic/log.h"
 #include "../daemon/daemon.h"
 #include "../registry/auth.h"
 #include "handlers.h"
-
-/* Docker's units.HumanSize: decimal units, three significant digits. */
-static void human_size(double v, char *buf, size_t n)
-{
-        static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
-        size_t i = 0;
-        while (v >= 1000.0 && i + 1 < ELEMENTSOF(units)) {
-                v /= 1000.0;
-                i++;
-        }
-        snprintf(buf, n, "%.3g%s", v, units[i]);
-}
 
 /* "[=====>      ]  1.23MB/4.56MB", as docker's JSONProgress renders it. */
 static char *progress_bar(int64_t cur, int64_t total)
@@ -33,8 +22,8 @@ static char *progress_bar(int64_t cur, int64_t total)
         if (filled < width)
                 bar[filled] = '>';
         bar[width] = '\0';
-        human_size((double)cur, a, sizeof(a));
-        human_size((double)total, b, sizeof(b));
+        ross_format_size((double)cur, a, sizeof(a));
+        ross_format_size((double)total, b, sizeof(b));
         return xasprintf("[%s] %8s/%s", bar, a, b);
 }
 

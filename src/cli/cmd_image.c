@@ -6,18 +6,8 @@
 #include "config.h"
 
 #include "../ref/reference.h"
+#include "../basic/format.h"
 #include "commands.h"
-
-static void human_size(double v, char *buf, size_t n)
-{
-        static const char *const units[] = {"B", "kB", "MB", "GB", "TB"};
-        size_t i = 0;
-        while (v >= 1000.0 && i + 1 < ELEMENTSOF(units)) {
-                v /= 1000.0;
-                i++;
-        }
-        snprintf(buf, n, "%.3g%s", v, units[i]);
-}
 
 static void human_ago(int64_t when, char *buf, size_t n)
 {
@@ -158,8 +148,8 @@ int ross_cmd_image_list(RossClient *c, int argc, char **argv)
                         printf("%s\n", shown);
                         continue;
                 }
-                human_size((double)json_integer_value(json_object_get(img, "Size")), size,
-                           sizeof(size));
+                ross_format_size((double)json_integer_value(json_object_get(img, "Size")), size,
+                                 sizeof(size));
                 human_ago(json_integer_value(json_object_get(img, "Created")), ago, sizeof(ago));
                 size_t nt = json_array_size(tags);
                 for (size_t k = 0; k < (nt ? nt : 1); k++) {

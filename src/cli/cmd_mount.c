@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <jansson.h>
 
+#include "../basic/format.h"
 #include "commands.h"
 
 /* POST /images/{name}/{verb}; print one field of the answer. */
@@ -25,61 +26,46 @@ static int post_image(RossClient *c, const char *verb, const char *name, const c
         return v ? 0 : 1;
 }
 
-int ross_cmd_image_mount(RossClient *c, int argc, char **argv)
+/* The verbs that take one image, POST to it and print one field of the answer. */
+typedef struct ImageVerb {
+        const char *verb;  /* "mount": POST /images/{name}/mount */
+        const char *field; /* what to print */
+        const char *help;
+} ImageVerb;
+
+static int image_verb(RossClient *c, const ImageVerb *v, int argc, char **argv)
 {
         if (argc == 2 && (STREQ(argv[1], "-h") || STREQ(argv[1], "--help"))) {
-                printf("Usage: ross-cli image mount IMAGE\n"
-                       "\n"
-                       "Mount the image's filesystem read-only and print where.\n");
+                printf("Usage: ross-cli image %s IMAGE\n\n%s\n", v->verb, v->help);
                 return 0;
         }
         if (argc != 2) {
-                ross_cli_error("image mount: expected one image");
+                ross_cli_error("image %s: expected one image", v->verb);
                 return 125;
         }
-        return post_image(c, "mount", argv[1], "Mountpoint");
+        return post_image(c, v->verb, argv[1], v->field);
+}
+
+int ross_cmd_image_mount(RossClient *c, int argc, char **argv)
+{
+        static const ImageVerb v = {"mount", "Mountpoint",
+                                    "Mount the image's filesystem read-only and print where."};
+        return image_verb(c, &v, argc, argv);
 }
 
 int ross_cmd_image_unmount(RossClient *c, int argc, char **argv)
 {
-        if (argc == 2 && (STREQ(argv[1], "-h") || STREQ(argv[1], "--help"))) {
-                printf("Usage: ross-cli image unmount IMAGE\n"
-                       "\n"
-                       "Undo 'image mount'; prints the image id.\n");
-                return 0;
-        }
-        if (argc != 2) {
-                ross_cli_error("image unmount: expected one image");
-                return 125;
-        }
-        return post_image(c, "unmount", argv[1], "Id");
+        static const ImageVerb v = {"unmount", "Id", "Undo 'image mount'; prints the image id."};
+        return image_verb(c, &v, argc, argv);
 }
 
 int ross_cmd_image_rootfs(RossClient *c, int argc, char **argv)
 {
-        if (argc == 2 && (STREQ(argv[1], "-h") || STREQ(argv[1], "--help"))) {
-                printf("Usage: ross-cli image rootfs IMAGE\n"
-                       "\n"
-                       "Print the path of the image's flat root filesystem: its layers merged\n"
-                       "once, whiteouts applied, as a micro-VM boots from (made on first use).\n");
-                return 0;
-        }
-        if (argc != 2) {
-                ross_cli_error("image rootfs: expected one image");
-                return 125;
-        }
-        return post_image(c, "rootfs", argv[1], "Path");
-}
-
-static void human_size(double v, char *buf, size_t n)
-{
-        static const char *const units[] = {"B", "kB", "MB", "GB", "TB"};
-        size_t i = 0;
-        while (v >= 1000.0 && i + 1 < ELEMENTSOF(units)) {
-                v /= 1000.0;
-                i++;
-        }
-        snprintf(buf, n, "%.3g%s", v, units[i]);
+        static const ImageVerb v = {
+                "rootfs", "Path",
+                "Print the path of the image's flat root filesystem: its layers merged\n"
+                "once, whiteouts applied, as a micro-VM boots from (made on first use)."};
+        return image_verb(c, &v, argc, argv);
 }
 
 int ross_cmd_image_prune(RossClient *c, int argc, char **argv)
@@ -151,8 +137,8 @@ int ross_cmd_image_prune(RossClient *c, int argc, char **argv)
                 printf("\n");
         }
         char size[32];
-        human_size((double)json_integer_value(json_object_get(j, "SpaceReclaimed")), size,
-                   sizeof(size));
+        ross_format_size((double)json_integer_value(json_object_get(j, "SpaceReclaimed")), size,
+                         sizeof(size));
         printf("Total reclaimed space: %s\n", size);
         json_decref(j);
         ross_api_response_free(&resp);

@@ -66,15 +66,23 @@ int ross_rootfs_ensure_essential_dirs(int rootfd, RossError *err)
         return 0;
 }
 
-int ross_rootfs_prepare(const char *dir, const RossRootfsLayer *layers, size_t n,
-                        uint64_t max_bytes, RossError *err)
+/* mkdir -p dir and open it. */
+static int open_root(const char *dir, RossError *err)
 {
         int r = ross_mkdir_p(dir, 0755, err);
         if (r < 0)
                 return r;
-        _cleanup_close_ int rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        return fd < 0 ? ross_err(err, errno, "open '%s'", dir) : fd;
+}
+
+int ross_rootfs_prepare(const char *dir, const RossRootfsLayer *layers, size_t n,
+                        uint64_t max_bytes, RossError *err)
+{
+        int r;
+        _cleanup_close_ int rootfd = open_root(dir, err);
         if (rootfd < 0)
-                return ross_err(err, errno, "open '%s'", dir);
+                return rootfd;
         for (size_t i = 0; i < n; i++) {
                 r = ross_rootfs_extract_layer(rootfd, &layers[i], max_bytes, err);
                 if (r < 0)
@@ -90,13 +98,10 @@ int ross_rootfs_create_minimal(const char *dir, const char *busybox, RossError *
         static const char passwd[] = "root:x:0:0:root:/root:/bin/sh\n"
                                      "nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n";
         static const char group[] = "root:x:0:\nnogroup:x:65534:\n";
-        int r = ross_mkdir_p(dir, 0755, err);
-        if (r < 0)
-                return r;
-        _cleanup_close_ int rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int rootfd = open_root(dir, err);
         if (rootfd < 0)
-                return ross_err(err, errno, "open '%s'", dir);
-        r = ross_rootfs_ensure_essential_dirs(rootfd, err);
+                return rootfd;
+        int r = ross_rootfs_ensure_essential_dirs(rootfd, err);
         if (r < 0)
                 return r;
         _cleanup_free_ char *pw = xasprintf("%s/etc/passwd", dir);
