@@ -35,6 +35,10 @@ snapshot_dirs() {
         [ "$(stat -c '%F %t:%T' "$m/data/null")" = "character special file 1:3" ]
         [ "$(readlink "$m/data/symlink")" = original ]
         [ "$(getfattr --only-values -n user.ross "$m/data/xattr")" = test-value ]
+        [ "$(getfattr --only-values -n trusted.ross "$m/data/xattr")" = trusted-value ]
+        # the file capability survived the chown to 1000
+        [ "$(getcap "$m/data/capability" | awk '{print $2}')" = cap_net_bind_service=p ]
+        [ "$(stat -c '%u:%g' "$m/data/capability")" = 1000:1000 ]
         [ "$(cat "$m/data/hardlink")" = "hard link target" ]
         [ -f "$m/data/$(printf 'd%.0s' {1..60})/$(printf 'e%.0s' {1..60})/long-name-file" ]
         # the sparse file is 8 MiB long and takes almost no blocks

@@ -113,9 +113,17 @@ def special_layer():
         t.addfile(entry("data/fifo", tarfile.FIFOTYPE))
         t.addfile(entry("data/null", tarfile.CHRTYPE, mode=0o666, devmajor=1, devminor=3))
         x = entry("data/xattr")
-        x.pax_headers = {"SCHILY.xattr.user.ross": "test-value"}
+        x.pax_headers = {"SCHILY.xattr.user.ross": "test-value",
+                         "SCHILY.xattr.trusted.ross": "trusted-value"}
         x.size = 6
         t.addfile(x, io.BytesIO(b"xattr\n"))
+        # a file capability (cap_net_bind_service, VFS_CAP_REVISION_2): set after chown,
+        # which would clear it
+        cap = bytes([0, 0, 0, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+        c = entry("data/capability", mode=0o755, uid=1000, gid=1000)
+        c.pax_headers = {"SCHILY.xattr.security.capability": cap.decode("latin-1")}
+        c.size = 4
+        t.addfile(c, io.BytesIO(b"cap\n"))
         longdir = "data/" + "d" * 60 + "/" + "e" * 60
         add_dir(t, "data/" + "d" * 60)
         add_dir(t, longdir)
