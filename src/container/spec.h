@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../basic/err.h"
+
+/* What a container runs: the image config merged with the user's request, as Docker does. */
+typedef struct RossProcessSpec {
+        json_t *args;  /* array of strings: entrypoint + cmd */
+        json_t *env;   /* array of "KEY=value", keys unique, PATH defaulted */
+        char *cwd;
+        char *user;    /* as given: "name", "uid", "uid:gid", "" for root */
+        bool terminal;
+} RossProcessSpec;
+
+void ross_process_spec_free(RossProcessSpec *p);
+
+/*
+ * Merge: a user Cmd replaces the image's Cmd; a user Entrypoint replaces the image's and
+ * clears its Cmd; env keys override, never duplicate; WorkingDir and User from the image
+ * unless given. user_* may be NULL ("not given"); an empty array is "given, empty".
+ */
+int ross_process_merge(json_t *image_config, json_t *user_entrypoint, json_t *user_cmd,
+                       json_t *user_env, const char *user_workdir, const char *user_user,
+                       RossProcessSpec *ret, RossError *err);
+
+typedef struct RossIds {
+        uint32_t uid, gid;
+        uint32_t *groups; /* supplementary */
+        size_t n_groups;
+} RossIds;
+
+/* Resolve "name", "uid", "name:group" or "uid:gid" with the rootfs' /etc/passwd and
+ * /etc/group (read inside rootfd). Unknown names are errors naming them. */
+int ross_resolve_user(int rootfd, const char *user, RossIds *ret, RossError *err);
+
+typedef struct RossSpecOptions {
+        const char *rootfs;     /* absolute path */
+        const char *hostname;
+        const RossProcessSpec *process;
+        const RossIds *ids;
+        bool readonly_rootfs;
+        json_t *binds;          /* [{"source","destination","readonly"}] */
+        json_t *tmpfs;          /* ["/path[:options]", ...] */
+        int64_t memory;         /* bytes, 0: none */
+        int64_t nano_cpus;      /* 0: none */
+        int64_t pids_limit;     /* 0: none */
+        bool host_network;
+        const char *etc_hosts, *etc_hostname, *etc_resolv; /* files to bind */
+        const char *cgroup_path;
+} RossSpecOptions;
+
+/* The OCI runtime-spec config.json for these options (caller owns). */
+json_t *ross_spec_build(const RossSpecOptions *o);
