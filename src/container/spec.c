@@ -61,7 +61,8 @@ int ross_process_merge(json_t *image_config, json_t *user_entrypoint, json_t *us
         json_t *ep, *cmd, *v;
         size_t i;
 
-        if ((user_entrypoint && !json_is_null(user_entrypoint) && !strings_array(user_entrypoint)) ||
+        if ((user_entrypoint && !json_is_null(user_entrypoint) &&
+             !strings_array(user_entrypoint)) ||
             (user_cmd && !json_is_null(user_cmd) && !strings_array(user_cmd)) ||
             (user_env && !json_is_null(user_env) && !strings_array(user_env)))
                 return ross_errx(err, EINVAL, "Entrypoint, Cmd and Env must be arrays of strings");
@@ -102,7 +103,8 @@ int ross_process_merge(json_t *image_config, json_t *user_entrypoint, json_t *us
 
         const char *img_wd = json_string_value(json_object_get(ic, "WorkingDir"));
         const char *img_user = json_string_value(json_object_get(ic, "User"));
-        const char *wd = !STR_EMPTY(user_workdir) ? user_workdir : (!STR_EMPTY(img_wd) ? img_wd : "/");
+        const char *wd =
+                !STR_EMPTY(user_workdir) ? user_workdir : (!STR_EMPTY(img_wd) ? img_wd : "/");
         if (wd[0] != '/') {
                 json_decref(args);
                 json_decref(env);
@@ -230,7 +232,8 @@ int ross_resolve_user(int rootfd, const char *user, RossIds *ret, RossError *err
                 const char *line = group;
                 while (line && *line) {
                         const char *nl = strchr(line, '\n');
-                        _cleanup_free_ char *copy = xstrndup(line, nl ? (size_t)(nl - line) : strlen(line));
+                        _cleanup_free_ char *copy =
+                                xstrndup(line, nl ? (size_t)(nl - line) : strlen(line));
                         char *name = copy, *x = strchr(name, ':');
                         char *gid = x ? strchr(x + 1, ':') : NULL;
                         char *members = gid ? strchr(gid + 1, ':') : NULL;
@@ -244,7 +247,8 @@ int ross_resolve_user(int rootfd, const char *user, RossIds *ret, RossError *err
                                         if (STREQ(m, uname) && parse_u32(gid, &n) && n != ids.gid &&
                                             ids.n_groups < 64) {
                                                 ids.groups = xrealloc(ids.groups,
-                                                                      (ids.n_groups + 1) * sizeof(uint32_t));
+                                                                      (ids.n_groups + 1) *
+                                                                              sizeof(uint32_t));
                                                 ids.groups[ids.n_groups++] = n;
                                         }
                         }
@@ -258,16 +262,24 @@ int ross_resolve_user(int rootfd, const char *user, RossIds *ret, RossError *err
 
 /* Docker's default capabilities. */
 static const char *const default_caps[] = {
-        "CAP_CHOWN",       "CAP_DAC_OVERRIDE",     "CAP_FSETID", "CAP_FOWNER",
-        "CAP_MKNOD",       "CAP_NET_RAW",          "CAP_SETGID", "CAP_SETUID",
-        "CAP_SETFCAP",     "CAP_SETPCAP",          "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
-        "CAP_KILL",        "CAP_AUDIT_WRITE",
+        "CAP_CHOWN",   "CAP_DAC_OVERRIDE", "CAP_FSETID",           "CAP_FOWNER",
+        "CAP_MKNOD",   "CAP_NET_RAW",      "CAP_SETGID",           "CAP_SETUID",
+        "CAP_SETFCAP", "CAP_SETPCAP",      "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
+        "CAP_KILL",    "CAP_AUDIT_WRITE",
 };
 
 static const char *const masked_paths[] = {
-        "/proc/asound",     "/proc/acpi",          "/proc/kcore",        "/proc/keys",
-        "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",  "/proc/sched_debug",
-        "/proc/scsi",       "/sys/firmware",       "/sys/devices/virtual/powercap",
+        "/proc/asound",
+        "/proc/acpi",
+        "/proc/kcore",
+        "/proc/keys",
+        "/proc/latency_stats",
+        "/proc/timer_list",
+        "/proc/timer_stats",
+        "/proc/sched_debug",
+        "/proc/scsi",
+        "/sys/firmware",
+        "/sys/devices/virtual/powercap",
 };
 
 static const char *const readonly_paths[] = {
@@ -282,8 +294,7 @@ static json_t *strs(const char *const *v, size_t n)
         return a;
 }
 
-static json_t *mount_entry(const char *dst, const char *type, const char *src,
-                           const char *opts_csv)
+static json_t *mount_entry(const char *dst, const char *type, const char *src, const char *opts_csv)
 {
         json_t *opts = json_array();
         _cleanup_free_ char *copy = xstrdup(opts_csv);
@@ -305,8 +316,8 @@ json_t *ross_spec_build(const RossSpecOptions *o)
                 "{s:b, s:{s:I, s:I, s:o}, s:O, s:O, s:s, s:{s:o, s:O, s:O, s:O}, s:[{s:s, s:I, "
                 "s:I}], s:b}",
                 "terminal", o->process->terminal, "user", "uid", (json_int_t)o->ids->uid, "gid",
-                (json_int_t)o->ids->gid, "additionalGids", groups, "args", o->process->args,
-                "env", o->process->env, "cwd", o->process->cwd, "capabilities", "bounding", caps,
+                (json_int_t)o->ids->gid, "additionalGids", groups, "args", o->process->args, "env",
+                o->process->env, "cwd", o->process->cwd, "capabilities", "bounding", caps,
                 "effective", caps, "permitted", caps, "inheritable", caps, "rlimits", "type",
                 "RLIMIT_NOFILE", "hard", (json_int_t)1048576, "soft", (json_int_t)1048576,
                 "noNewPrivileges", 1);
@@ -318,23 +329,23 @@ json_t *ross_spec_build(const RossSpecOptions *o)
         json_array_append_new(mounts, mount_entry("/dev/pts", "devpts", "devpts",
                                                   "nosuid,noexec,newinstance,ptmxmode=0666,"
                                                   "mode=0620,gid=5"));
-        json_array_append_new(mounts, mount_entry("/sys", "sysfs", "sysfs",
-                                                  "nosuid,noexec,nodev,ro"));
+        json_array_append_new(mounts,
+                              mount_entry("/sys", "sysfs", "sysfs", "nosuid,noexec,nodev,ro"));
         json_array_append_new(mounts, mount_entry("/sys/fs/cgroup", "cgroup", "cgroup",
                                                   "nosuid,noexec,nodev,relatime,ro"));
-        json_array_append_new(mounts, mount_entry("/dev/mqueue", "mqueue", "mqueue",
-                                                  "nosuid,noexec,nodev"));
+        json_array_append_new(
+                mounts, mount_entry("/dev/mqueue", "mqueue", "mqueue", "nosuid,noexec,nodev"));
         json_array_append_new(mounts, mount_entry("/dev/shm", "tmpfs", "shm",
                                                   "nosuid,noexec,nodev,mode=1777,size=65536k"));
         if (o->etc_hosts)
-                json_array_append_new(mounts, mount_entry("/etc/hosts", "bind", o->etc_hosts,
-                                                          "rbind,rprivate"));
+                json_array_append_new(
+                        mounts, mount_entry("/etc/hosts", "bind", o->etc_hosts, "rbind,rprivate"));
         if (o->etc_hostname)
-                json_array_append_new(mounts, mount_entry("/etc/hostname", "bind",
-                                                          o->etc_hostname, "rbind,rprivate"));
+                json_array_append_new(mounts, mount_entry("/etc/hostname", "bind", o->etc_hostname,
+                                                          "rbind,rprivate"));
         if (o->etc_resolv)
-                json_array_append_new(mounts, mount_entry("/etc/resolv.conf", "bind",
-                                                          o->etc_resolv, "rbind,rprivate"));
+                json_array_append_new(mounts, mount_entry("/etc/resolv.conf", "bind", o->etc_resolv,
+                                                          "rbind,rprivate"));
         json_t *b;
         size_t i;
         json_array_foreach (o->binds, i, b) {
@@ -347,15 +358,15 @@ json_t *ross_spec_build(const RossSpecOptions *o)
         json_array_foreach (o->tmpfs, i, b) {
                 const char *spec = json_string_value(b);
                 const char *colon = strchr(spec, ':');
-                _cleanup_free_ char *dst = colon ? xstrndup(spec, (size_t)(colon - spec))
-                                                 : xstrdup(spec);
-                _cleanup_free_ char *opts = xasprintf("nosuid,nodev%s%s", colon ? "," : "",
-                                                      colon ? colon + 1 : "");
+                _cleanup_free_ char *dst =
+                        colon ? xstrndup(spec, (size_t)(colon - spec)) : xstrdup(spec);
+                _cleanup_free_ char *opts =
+                        xasprintf("nosuid,nodev%s%s", colon ? "," : "", colon ? colon + 1 : "");
                 json_array_append_new(mounts, mount_entry(dst, "tmpfs", "tmpfs", opts));
         }
 
-        json_t *ns = json_pack("[{s:s}, {s:s}, {s:s}, {s:s}, {s:s}]", "type", "pid", "type",
-                               "ipc", "type", "uts", "type", "mount", "type", "cgroup");
+        json_t *ns = json_pack("[{s:s}, {s:s}, {s:s}, {s:s}, {s:s}]", "type", "pid", "type", "ipc",
+                               "type", "uts", "type", "mount", "type", "cgroup");
         if (!o->host_network)
                 json_array_append_new(ns, json_pack("{s:s}", "type", "network"));
 
@@ -374,15 +385,15 @@ json_t *ross_spec_build(const RossSpecOptions *o)
                 json_object_set_new(resources, "pids",
                                     json_pack("{s:I}", "limit", (json_int_t)o->pids_limit));
 
-        json_t *linux_ = json_pack("{s:o, s:o, s:o, s:o}", "namespaces", ns, "resources",
-                                   resources, "maskedPaths",
-                                   strs(masked_paths, ELEMENTSOF(masked_paths)), "readonlyPaths",
-                                   strs(readonly_paths, ELEMENTSOF(readonly_paths)));
+        json_t *linux_ =
+                json_pack("{s:o, s:o, s:o, s:o}", "namespaces", ns, "resources", resources,
+                          "maskedPaths", strs(masked_paths, ELEMENTSOF(masked_paths)),
+                          "readonlyPaths", strs(readonly_paths, ELEMENTSOF(readonly_paths)));
         if (o->cgroup_path)
                 json_object_set_new(linux_, "cgroupsPath", json_string(o->cgroup_path));
 
         return json_pack("{s:s, s:o, s:{s:s, s:b}, s:s, s:o, s:o}", "ociVersion", "1.0.2",
                          "process", process, "root", "path", o->rootfs, "readonly",
-                         o->readonly_rootfs, "hostname", o->hostname ? o->hostname : "",
-                         "mounts", mounts, "linux", linux_);
+                         o->readonly_rootfs, "hostname", o->hostname ? o->hostname : "", "mounts",
+                         mounts, "linux", linux_);
 }

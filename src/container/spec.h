@@ -9,10 +9,10 @@
 
 /* What a container runs: the image config merged with the user's request, as Docker does. */
 typedef struct RossProcessSpec {
-        json_t *args;  /* array of strings: entrypoint + cmd */
-        json_t *env;   /* array of "KEY=value", keys unique, PATH defaulted */
+        json_t *args; /* array of strings: entrypoint + cmd */
+        json_t *env;  /* array of "KEY=value", keys unique, PATH defaulted */
         char *cwd;
-        char *user;    /* as given: "name", "uid", "uid:gid", "" for root */
+        char *user; /* as given: "name", "uid", "uid:gid", "" for root */
         bool terminal;
 } RossProcessSpec;
 
@@ -38,16 +38,16 @@ typedef struct RossIds {
 int ross_resolve_user(int rootfd, const char *user, RossIds *ret, RossError *err);
 
 typedef struct RossSpecOptions {
-        const char *rootfs;     /* absolute path */
+        const char *rootfs; /* absolute path */
         const char *hostname;
         const RossProcessSpec *process;
         const RossIds *ids;
         bool readonly_rootfs;
-        json_t *binds;          /* [{"source","destination","readonly"}] */
-        json_t *tmpfs;          /* ["/path[:options]", ...] */
-        int64_t memory;         /* bytes, 0: none */
-        int64_t nano_cpus;      /* 0: none */
-        int64_t pids_limit;     /* 0: none */
+        json_t *binds;      /* [{"source","destination","readonly"}] */
+        json_t *tmpfs;      /* ["/path[:options]", ...] */
+        int64_t memory;     /* bytes, 0: none */
+        int64_t nano_cpus;  /* 0: none */
+        int64_t pids_limit; /* 0: none */
         bool host_network;
         const char *etc_hosts, *etc_hostname, *etc_resolv; /* files to bind */
         const char *cgroup_path;

@@ -85,8 +85,7 @@ int main(void)
                    ids.gid == 2000,
            "uid:gid");
         free(ids.groups);
-        ok(ross_resolve_user(rootfd, "app:wheel", &ids, &err) == 0 && ids.gid == 10,
-           "name:group");
+        ok(ross_resolve_user(rootfd, "app:wheel", &ids, &err) == 0 && ids.gid == 10, "name:group");
         free(ids.groups);
         ok(ross_resolve_user(rootfd, "4242", &ids, &err) == 0 && ids.uid == 4242 && ids.gid == 0,
            "unknown uid is allowed, gid 0");
@@ -94,7 +93,8 @@ int main(void)
         ok(ross_resolve_user(rootfd, "nobody", &ids, &err) == -ENOENT &&
                    strstr(err.msg, "unable to find user nobody"),
            "unknown user refused: %s", err.msg);
-        ok(ross_resolve_user(rootfd, "app:nogroup", &ids, &err) == -ENOENT, "unknown group refused");
+        ok(ross_resolve_user(rootfd, "app:nogroup", &ids, &err) == -ENOENT,
+           "unknown group refused");
         close(rootfd);
         ross_rm_rf(dir);
         return tap_done();

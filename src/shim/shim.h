@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../basic/err.h"
+
+/*
+ * ross-shim: one small process per container, detached from the daemon (own session),
+ * like conmon. It runs the OCI runtime, holds the container's stdout and stderr, writes
+ * the log (one JSON line per line of output, with stream and time), reaps the workload
+ * as a child subreaper and writes the exit status atomically.
+ */
+typedef struct RossShimArgs {
+        const char *shim_path;   /* the ross-shim binary */
+        const char *id;
+        const char *bundle;      /* holds config.json */
+        const char *runtime;     /* "crun", "runc" or a path */
+        const char *runtime_root; /* --root for the runtime's state */
+        const char *dir;         /* container dir: log, exit file, pid files */
+        uint64_t log_max;        /* rotate the log past this many bytes (0: 10 MiB) */
+} RossShimArgs;
+
+/* Start a shim and wait until the container runs (or failed to). On success the
+ * container's pid is *ret_pid. A runtime failure comes back with its message, and
+ * 126/127 in *ret_exec_status when the command could not be run / was not found. */
+int ross_shim_start(const RossShimArgs *a, pid_t *ret_pid, int *ret_exec_status, RossError *err);
+
+/* The shim's main(), for programs/ross-shim.c. */
+int ross_shim_main(int argc, char **argv);
