@@ -25,6 +25,8 @@ static void usage(FILE *f)
                 "  --max-concurrent-downloads N    parallel layer downloads per pull (default 3)\n"
                 "  --max-layer-size BYTES          refuse layers larger than this uncompressed\n"
                 "                                  (default 64 GiB; stops decompression bombs)\n"
+                "  --default-runtime NAME          OCI runtime for containers: crun (default) or "
+                "runc\n"
                 "  --certs-dir DIR                 per-registry CAs as DIR/HOST[:PORT]/ca.crt\n"
                 "                                  (default /etc/ross/certs.d)\n"
                 "  --log-level LEVEL               debug, info, warn or error (default info;\n"
@@ -63,6 +65,7 @@ int main(int argc, char **argv)
                 OPT_CERTS,
                 OPT_LOG,
                 OPT_MAXLAYER,
+                OPT_RUNTIME,
                 OPT_VERSION
         };
         static const struct option opts[] = {
@@ -73,6 +76,7 @@ int main(int argc, char **argv)
                 {"max-concurrent-downloads", required_argument, NULL, OPT_MAXDL},
                 {"certs-dir", required_argument, NULL, OPT_CERTS},
                 {"max-layer-size", required_argument, NULL, OPT_MAXLAYER},
+                {"default-runtime", required_argument, NULL, OPT_RUNTIME},
                 {"log-level", required_argument, NULL, OPT_LOG},
                 {"help", no_argument, NULL, 'h'},
                 {"version", no_argument, NULL, OPT_VERSION},
@@ -141,6 +145,16 @@ int main(int argc, char **argv)
                         d.cfg.max_concurrent_downloads = (int)v;
                         break;
                 }
+                case OPT_RUNTIME:
+                        if (!STREQ(optarg, "crun") && !STREQ(optarg, "runc")) {
+                                fprintf(stderr,
+                                        "ross-daemon: --default-runtime: '%s' is not crun or "
+                                        "runc\n",
+                                        optarg);
+                                return 2;
+                        }
+                        set_str(&d.cfg.default_runtime, optarg);
+                        break;
                 case OPT_MAXLAYER: {
                         char *end;
                         errno = 0;

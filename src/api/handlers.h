@@ -21,3 +21,14 @@ enum MHD_Result ross_api_image_mount(RossRequest *req, const char *name);
 enum MHD_Result ross_api_image_unmount(RossRequest *req, const char *name);
 /* Ross's own: the image's cached flat rootfs (what a micro-VM boots from). */
 enum MHD_Result ross_api_image_rootfs(RossRequest *req, const char *name);
+
+/* containers.c; ref is an id, id prefix or name */
+enum MHD_Result ross_api_containers_create(RossRequest *req);
+enum MHD_Result ross_api_containers_list(RossRequest *req);
+enum MHD_Result ross_api_container_start(RossRequest *req, const char *ref);
+enum MHD_Result ross_api_container_wait(RossRequest *req, const char *ref);
+enum MHD_Result ross_api_container_kill(RossRequest *req, const char *ref);
+enum MHD_Result ross_api_container_stop(RossRequest *req, const char *ref);
+enum MHD_Result ross_api_container_delete(RossRequest *req, const char *ref);
+enum MHD_Result ross_api_container_inspect(RossRequest *req, const char *ref);
+enum MHD_Result ross_api_container_logs(RossRequest *req, const char *ref);

@@ -54,6 +54,36 @@ static enum MHD_Result images(RossRequest *req)
                                  req->path);
 }
 
+static enum MHD_Result containers(RossRequest *req)
+{
+        size_t n = req->n_segs;
+        const char *ref = n >= 2 ? req->segs[1] : "";
+
+        if (n == 2 && STREQ(ref, "create") && is(req, "POST"))
+                return ross_api_containers_create(req);
+        if (n == 2 && STREQ(ref, "json") && is(req, "GET"))
+                return ross_api_containers_list(req);
+        if (n == 2 && is(req, "DELETE"))
+                return ross_api_container_delete(req, ref);
+        if (n == 3) {
+                const char *verb = req->segs[2];
+                if (STREQ(verb, "start") && is(req, "POST"))
+                        return ross_api_container_start(req, ref);
+                if (STREQ(verb, "wait") && is(req, "POST"))
+                        return ross_api_container_wait(req, ref);
+                if (STREQ(verb, "kill") && is(req, "POST"))
+                        return ross_api_container_kill(req, ref);
+                if (STREQ(verb, "stop") && is(req, "POST"))
+                        return ross_api_container_stop(req, ref);
+                if (STREQ(verb, "json") && is(req, "GET"))
+                        return ross_api_container_inspect(req, ref);
+                if (STREQ(verb, "logs") && is(req, "GET"))
+                        return ross_api_container_logs(req, ref);
+        }
+        return ross_reply_errorf(req, MHD_HTTP_NOT_FOUND, "page not found: %s %s", req->method,
+                                 req->path);
+}
+
 enum MHD_Result ross_api_dispatch(RossRequest *req)
 {
         size_t n = req->n_segs;
@@ -69,6 +99,8 @@ enum MHD_Result ross_api_dispatch(RossRequest *req)
                 return ross_api_auth(req);
         if (n >= 2 && STREQ(first, "images"))
                 return images(req);
+        if (n >= 2 && STREQ(first, "containers"))
+                return containers(req);
         return ross_reply_errorf(req, MHD_HTTP_NOT_FOUND, "page not found: %s %s", req->method,
                                  req->path);
 }

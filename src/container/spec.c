@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <stdio.h>
+#include <sys/resource.h>
 
 #include "../basic/buf.h"
 #include "../basic/fileio.h"
@@ -307,6 +308,9 @@ static json_t *mount_entry(const char *dst, const char *type, const char *src, c
 
 json_t *ross_spec_build(const RossSpecOptions *o)
 {
+        /* the daemon's own open-file limits, as Docker passes them on */
+        struct rlimit nofile = {1024, 1024};
+        getrlimit(RLIMIT_NOFILE, &nofile);
         json_t *caps = strs(default_caps, ELEMENTSOF(default_caps));
         json_t *groups = json_array();
         for (size_t i = 0; i < o->ids->n_groups; i++)
@@ -319,8 +323,8 @@ json_t *ross_spec_build(const RossSpecOptions *o)
                 (json_int_t)o->ids->gid, "additionalGids", groups, "args", o->process->args, "env",
                 o->process->env, "cwd", o->process->cwd, "capabilities", "bounding", caps,
                 "effective", caps, "permitted", caps, "inheritable", caps, "rlimits", "type",
-                "RLIMIT_NOFILE", "hard", (json_int_t)1048576, "soft", (json_int_t)1048576,
-                "noNewPrivileges", 1);
+                "RLIMIT_NOFILE", "hard", (json_int_t)nofile.rlim_max, "soft",
+                (json_int_t)nofile.rlim_max, "noNewPrivileges", 1);
 
         json_t *mounts = json_array();
         json_array_append_new(mounts, mount_entry("/proc", "proc", "proc", "nosuid,noexec,nodev"));

@@ -52,6 +52,26 @@ int ross_daemon_open(RossDaemon *d, RossError *err)
         ross_images_init(&d->images);
         d->started = time(NULL);
 
+        d->containers.db = d->db;
+        d->containers.images = &d->images;
+        d->containers.dir = xasprintf("%s/containers", d->cfg.data_dir);
+        d->containers.runtime_root = xasprintf("%s/runtime", d->cfg.run_dir);
+        d->containers.default_runtime =
+                xstrdup(d->cfg.default_runtime ? d->cfg.default_runtime : "crun");
+        {
+                /* ross-shim sits next to ross-daemon */
+                char self[4096];
+                ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+                self[n > 0 ? n : 0] = '\0';
+                char *slash = strrchr(self, '/');
+                if (slash)
+                        *slash = '\0';
+                d->containers.shim_path = xasprintf("%s/ross-shim", n > 0 ? self : "/usr/bin");
+        }
+        if ((r = ross_mkdir_p(d->containers.dir, 0700, err)) < 0)
+                return r;
+        ross_containers_reap_autoremove(&d->containers);
+
         /* A crash mid-pull leaves ingest files, blobs and snapshots no image took. */
         int64_t freed = ross_images_gc(&d->images, true, err);
         if (freed < 0)
@@ -66,6 +86,11 @@ void ross_daemon_close(RossDaemon *d)
         if (d->images.busy)
                 ross_images_done(&d->images);
         free(d->images.mounts_dir);
+        free(d->containers.dir);
+        free(d->containers.runtime_root);
+        free(d->containers.default_runtime);
+        free(d->containers.shim_path);
+        memset(&d->containers, 0, sizeof(d->containers));
         d->images.mounts_dir = NULL;
         ross_snapshots_free(d->snapshots);
         d->snapshots = NULL;
@@ -81,6 +106,7 @@ void ross_daemon_config_free(RossDaemonConfig *cfg)
         free(cfg->run_dir);
         free(cfg->socket_path);
         free(cfg->certs_dir);
+        free(cfg->default_runtime);
         for (size_t i = 0; i < cfg->n_insecure; i++)
                 free(cfg->insecure_registries[i]);
         free(cfg->insecure_registries);

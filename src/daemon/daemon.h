@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "../basic/err.h"
+#include "../container/containers.h"
 #include "../image/images.h"
 #include "../registry/client.h"
 
@@ -16,6 +17,7 @@ typedef struct RossDaemonConfig {
         int max_concurrent_downloads;
         uint64_t max_layer_size; /* bytes, uncompressed; 0: the default cap */
         char *certs_dir;
+        char *default_runtime;
 } RossDaemonConfig;
 
 typedef struct RossDaemon RossDaemon;
@@ -28,6 +30,7 @@ struct RossDaemon {
         RossContent *content;
         RossSnapshots *snapshots;
         RossImages images;
+        RossContainers containers;
         time_t started;
         char id[65];
 };

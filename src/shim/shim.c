@@ -35,10 +35,10 @@ int ross_shim_start(const RossShimArgs *a, pid_t *ret_pid, int *ret_exec_status,
         snprintf(fdbuf, sizeof(fdbuf), "%d", 3);
         snprintf(maxbuf, sizeof(maxbuf), "%llu",
                  (unsigned long long)(a->log_max ? a->log_max : DEFAULT_LOG_MAX));
-        const char *argv[] = {a->shim_path, "--id", a->id,           "--bundle", a->bundle,
-                              "--runtime",  a->runtime, "--root", a->runtime_root, "--dir",
-                              a->dir,       "--sync-fd", fdbuf,    "--log-max", maxbuf,
-                              NULL};
+        const char *argv[] = {a->shim_path,    "--id",      a->id,      "--bundle",
+                              a->bundle,       "--runtime", a->runtime, "--root",
+                              a->runtime_root, "--dir",     a->dir,     "--sync-fd",
+                              fdbuf,           "--log-max", maxbuf,     NULL};
         /* Everything the children need is ready before fork: they only make syscalls. */
         pid_t pid = fork();
         if (pid < 0) {
@@ -182,7 +182,8 @@ static void report(int fd, const char *fmt, ...)
         int n = vsnprintf(buf, sizeof(buf), fmt, ap);
         va_end(ap);
         if (fd >= 0 && n > 0)
-                (void)ross_write_all(fd, buf, (size_t)(n < (int)sizeof(buf) ? n : (int)sizeof(buf) - 1));
+                (void)ross_write_all(fd, buf,
+                                     (size_t)(n < (int)sizeof(buf) ? n : (int)sizeof(buf) - 1));
 }
 
 /* The runtime's last error from its JSON log. */
@@ -223,10 +224,14 @@ static void run_runtime(Shim *s, const char *const *args)
 int ross_shim_main(int argc, char **argv)
 {
         static const struct option opts[] = {
-                {"id", required_argument, NULL, 'i'},      {"bundle", required_argument, NULL, 'b'},
-                {"runtime", required_argument, NULL, 'r'}, {"root", required_argument, NULL, 'R'},
-                {"dir", required_argument, NULL, 'd'},     {"sync-fd", required_argument, NULL, 's'},
-                {"log-max", required_argument, NULL, 'm'}, {},
+                {"id", required_argument, NULL, 'i'},
+                {"bundle", required_argument, NULL, 'b'},
+                {"runtime", required_argument, NULL, 'r'},
+                {"root", required_argument, NULL, 'R'},
+                {"dir", required_argument, NULL, 'd'},
+                {"sync-fd", required_argument, NULL, 's'},
+                {"log-max", required_argument, NULL, 'm'},
+                {},
         };
         Shim s = {.log_fd = -1, .log_max = DEFAULT_LOG_MAX};
         int sync_fd = -1, c;
@@ -259,7 +264,8 @@ int ross_shim_main(int argc, char **argv)
                 }
         }
         if (!s.id || !s.bundle || !s.runtime || !s.root || !s.dir) {
-                fprintf(stderr, "ross-shim: --id, --bundle, --runtime, --root and --dir are needed\n");
+                fprintf(stderr,
+                        "ross-shim: --id, --bundle, --runtime, --root and --dir are needed\n");
                 return 2;
         }
         if (sync_fd >= 0)
@@ -300,11 +306,11 @@ int ross_shim_main(int argc, char **argv)
                 return 1;
         }
         _cleanup_free_ char *logopt = is_crun(s.runtime) ? xasprintf("--log=file:%s", rt_log)
-                                                          : xasprintf("--log=%s", rt_log);
+                                                         : xasprintf("--log=%s", rt_log);
         _cleanup_free_ char *rootopt = xasprintf("--root=%s", s.root);
-        const char *args[] = {s.runtime, rootopt, logopt, "--log-format=json", "run",
-                              "--detach", "--bundle", s.bundle, "--pid-file", pid_file,
-                              s.id, NULL};
+        const char *args[] = {s.runtime,    rootopt,    logopt,     "--log-format=json",
+                              "run",        "--detach", "--bundle", s.bundle,
+                              "--pid-file", pid_file,   s.id,       NULL};
         pid_t rt = fork();
         if (rt == 0) {
                 sigprocmask(SIG_UNBLOCK, &mask, NULL);
@@ -333,10 +339,9 @@ int ross_shim_main(int argc, char **argv)
         if (cpid <= 0) {
                 _cleanup_free_ char *m = runtime_error(rt_log);
                 /* Docker's codes: 127 the command was not found, 126 it could not run */
-                int code = (strstr(m, "not found") || strstr(m, "No such file")) ? 127
-                           : (strstr(m, "ermission denied") || strstr(m, "not executable"))
-                                   ? 126
-                                   : 1;
+                int code = (strstr(m, "not found") || strstr(m, "No such file"))            ? 127
+                           : (strstr(m, "ermission denied") || strstr(m, "not executable")) ? 126
+                                                                                            : 1;
                 report(sync_fd, "err %d %s\n", code, m);
                 const char *del[] = {s.runtime, rootopt, "delete", "--force", s.id, NULL};
                 run_runtime(&s, del);
@@ -363,7 +368,8 @@ int ross_shim_main(int argc, char **argv)
                 }
                 if (n > 0)
                         for (int i = 0; i < 2; i++) {
-                                if (pfd[i].fd < 0 || !(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                                if (pfd[i].fd < 0 ||
+                                    !(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
                                         continue;
                                 ssize_t k = read(pfd[i].fd, buf, sizeof(buf));
                                 if (k > 0)

@@ -13,13 +13,13 @@
  * as a child subreaper and writes the exit status atomically.
  */
 typedef struct RossShimArgs {
-        const char *shim_path;   /* the ross-shim binary */
+        const char *shim_path; /* the ross-shim binary */
         const char *id;
-        const char *bundle;      /* holds config.json */
-        const char *runtime;     /* "crun", "runc" or a path */
+        const char *bundle;       /* holds config.json */
+        const char *runtime;      /* "crun", "runc" or a path */
         const char *runtime_root; /* --root for the runtime's state */
-        const char *dir;         /* container dir: log, exit file, pid files */
-        uint64_t log_max;        /* rotate the log past this many bytes (0: 10 MiB) */
+        const char *dir;          /* container dir: log, exit file, pid files */
+        uint64_t log_max;         /* rotate the log past this many bytes (0: 10 MiB) */
 } RossShimArgs;
 
 /* Start a shim and wait until the container runs (or failed to). On success the

@@ -300,25 +300,29 @@ bool ross_is_mountpoint(const char *target)
         return a.st_dev != b.st_dev || a.st_ino == b.st_ino;
 }
 
-int ross_snapshots_mount(RossSnapshots *s, json_t *ids, const char *target, RossError *err)
+/* lowerdir lists the top layer first; its paths are relative to the snapshots directory
+ * (the child below chdirs there) to stay within the one page mount options get. */
+static int mount_overlay(RossSnapshots *s, json_t *ids, const char *upper, const char *work,
+                         const char *target, RossError *err)
 {
         RossBuf opts = {};
         size_t n = json_array_size(ids);
 
         if (n == 0)
                 return ross_errx(err, EINVAL, "no snapshots to mount");
-        /* lowerdir lists the top layer first; paths are relative to the snapshots directory
-         * (the child below chdirs there) to stay within the one page mount options get. */
         ross_buf_append(&opts, "lowerdir=", 9);
         for (size_t i = n; i > 0; i--)
                 ross_buf_printf(&opts, "%lld/fs:",
                                 (long long)json_integer_value(json_array_get(ids, i - 1)));
         /* overlayfs wants two lower layers when there is no upper one */
         ross_buf_append(&opts, "empty", 5);
+        if (upper)
+                ross_buf_printf(&opts, ",upperdir=%s,workdir=%s", upper, work);
         if (opts.len > MOUNT_OPTS_MAX) {
                 ross_buf_free(&opts);
                 return ross_errx(err, E2BIG, "too many layers to mount (%zu)", n);
         }
+        unsigned long flags = upper ? 0 : MS_RDONLY | MS_NODEV | MS_NOSUID;
 
         /* chdir is process-wide, so the mount happens in a child. */
         pid_t pid = fork();
@@ -329,8 +333,7 @@ int ross_snapshots_mount(RossSnapshots *s, json_t *ids, const char *target, Ross
         if (pid == 0) {
                 if (chdir(s->dir) < 0)
                         _exit(errno);
-                if (mount("overlay", target, "overlay", MS_RDONLY | MS_NODEV | MS_NOSUID,
-                          opts.data) < 0)
+                if (mount("overlay", target, "overlay", flags, opts.data) < 0)
                         _exit(errno);
                 _exit(0);
         }
@@ -343,6 +346,17 @@ int ross_snapshots_mount(RossSnapshots *s, json_t *ids, const char *target, Ross
                 return ross_err(err, WIFEXITED(status) ? WEXITSTATUS(status) : EIO,
                                 "mount overlay at '%s'", target);
         return 0;
+}
+
+int ross_snapshots_mount(RossSnapshots *s, json_t *ids, const char *target, RossError *err)
+{
+        return mount_overlay(s, ids, NULL, NULL, target, err);
+}
+
+int ross_snapshots_mount_rw(RossSnapshots *s, json_t *ids, const char *upper, const char *work,
+                            const char *target, RossError *err)
+{
+        return mount_overlay(s, ids, upper, work, target, err);
 }
 
 int ross_snapshots_unmount(const char *target, RossError *err)

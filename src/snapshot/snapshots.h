@@ -51,6 +51,9 @@ char *ross_snapshots_path(RossSnapshots *s, int64_t id);
 
 /* Mount the snapshots ids (bottom layer first) read-only at target as one overlay. */
 int ross_snapshots_mount(RossSnapshots *s, json_t *ids, const char *target, RossError *err);
+/* The same with a writable upper layer: a container's rootfs. */
+int ross_snapshots_mount_rw(RossSnapshots *s, json_t *ids, const char *upper, const char *work,
+                            const char *target, RossError *err);
 /* Unmount target if something is mounted there. */
 int ross_snapshots_unmount(const char *target, RossError *err);
 /* Is target a mount point? */

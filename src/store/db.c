@@ -38,7 +38,11 @@ static const char schema[] =
         "  idx INTEGER NOT NULL, chain_id TEXT NOT NULL,"
         "  PRIMARY KEY (image_id, idx));"
         "CREATE INDEX IF NOT EXISTS image_snapshots_chain ON "
-        "  image_snapshots(chain_id);";
+        "  image_snapshots(chain_id);"
+        "CREATE TABLE IF NOT EXISTS containers ("
+        "  id TEXT PRIMARY KEY, name TEXT UNIQUE NOT NULL,"
+        "  image_id TEXT NOT NULL, image_ref TEXT NOT NULL,"
+        "  created INTEGER NOT NULL, config TEXT NOT NULL);";
 
 int ross_db_open(const char *path, RossDb **ret, RossError *err)
 {

@@ -82,3 +82,16 @@ json_t *ross_db_snapshot_list(RossDb *db);
 json_t *ross_db_snapshot_unused(RossDb *db);
 /* An image's snapshot ids, bottom layer first: [N, ...]; empty if it has none recorded. */
 json_t *ross_db_image_snapshot_ids(RossDb *db, const char *image_id);
+
+/* Containers: one row each; the request that created it is kept as JSON. */
+int ross_db_container_add(RossDb *db, const char *id, const char *name, const char *image_id,
+                          const char *image_ref, const char *config_json, RossError *err);
+/* -ENOENT if there is none. ret: {"Id","Name","ImageId","Image","Created","Config"} */
+int ross_db_container_get(RossDb *db, const char *id, json_t **ret);
+/* Id for a name, full id or unique id prefix. */
+int ross_db_container_resolve(RossDb *db, const char *term, char **ret_id, RossError *err);
+json_t *ross_db_container_list(RossDb *db);
+int ross_db_container_delete(RossDb *db, const char *id);
+int ross_db_container_rename(RossDb *db, const char *id, const char *name, RossError *err);
+/* Number of containers using an image. */
+int ross_db_image_containers(RossDb *db, const char *image_id);

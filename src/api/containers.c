@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <pthread.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "../basic/fileio.h"
+#include "../basic/log.h"
+#include "../container/containers.h"
+#include "../daemon/daemon.h"
+#include "handlers.h"
+
+static RossContainers *svc(RossRequest *req)
+{
+        return &req->daemon->containers;
+}
+
+enum MHD_Result ross_api_containers_create(RossRequest *req)
+{
+        RossError err = {};
+        json_error_t jerr;
+        _cleanup_free_ char *id = NULL;
+        json_t *body = json_loadb(req->body.data ? req->body.data : "", req->body.len, 0, &jerr);
+        if (!body)
+                return ross_reply_errorf(req, MHD_HTTP_BAD_REQUEST, "invalid JSON: %s", jerr.text);
+        int r = ross_containers_create(svc(req), body, ross_req_query(req, "name"), &id, &err);
+        json_decref(body);
+        if (r < 0)
+                return ross_reply_error(req, &err);
+        return ross_reply_json(req, MHD_HTTP_CREATED, json_pack("{s:s, s:[]}", "Id", id, "Warnings"));
+}
+
+typedef struct AutoRemove {
+        RossContainers *c;
+        char *id;
+} AutoRemove;
+
+static void *auto_remove(void *ud)
+{
+        AutoRemove *a = ud;
+        int code;
+        (void)ross_containers_wait(a->c, a->id, &code, NULL);
+        (void)ross_containers_remove(a->c, a->id, true, NULL);
+        free(a->id);
+        free(a);
+        return NULL;
+}
+
+enum MHD_Result ross_api_container_start(RossRequest *req, const char *ref)
+{
+        RossError err = {};
+        int exec_status = 0;
+        if (ross_containers_start(svc(req), ref, &exec_status, &err) < 0) {
+                if (exec_status == 126 || exec_status == 127)
+                        return ross_reply_json(req, MHD_HTTP_BAD_REQUEST,
+                                               json_pack("{s:s}", "message", err.msg));
+                return ross_reply_error(req, &err);
+        }
+        json_t *info = NULL;
+        if (ross_containers_inspect(svc(req), ref, &info, NULL) == 0 &&
+            json_is_true(json_object_get(json_object_get(info, "HostConfig"), "AutoRemove"))) {
+                /* --rm is the daemon's job, so it works with -d too */
+                AutoRemove *a = xcalloc(1, sizeof(*a));
+                a->c = svc(req);
+                a->id = xstrdup(json_string_value(json_object_get(info, "Id")));
+                pthread_t th;
+                if (pthread_create(&th, NULL, auto_remove, a) == 0)
+                        pthread_detach(th);
+                else {
+                        free(a->id);
+                        free(a);
+                }
+        }
+        json_decref(info);
+        return ross_reply_empty(req, MHD_HTTP_NO_CONTENT);
+}
+
+enum MHD_Result ross_api_container_wait(RossRequest *req, const char *ref)
+{
+        RossError err = {};
+        int code = 0;
+        if (ross_containers_wait(svc(req), ref, &code, &err) < 0)
+                return ross_reply_error(req, &err);
+        return ross_reply_json(req, MHD_HTTP_OK,
+                               json_pack("{s:i, s:n}", "StatusCode", code, "Error"));
+}
+
+enum MHD_Result ross_api_container_kill(RossRequest *req, const char *ref)
+{
+        RossError err = {};
+        const char *sig = ross_req_query(req, "signal");
+        if (ross_containers_kill(svc(req), ref, sig ? sig : "KILL", &err) < 0)
+                return ross_reply_error(req, &err);
+        return ross_reply_empty(req, MHD_HTTP_NO_CONTENT);
+}
+
+enum MHD_Result ross_api_container_stop(RossRequest *req, const char *ref)
+{
+        RossError err = {};
+        const char *t = ross_req_query(req, "t");
+        if (ross_containers_stop(svc(req), ref, t ? atoi(t) : -1, &err) < 0)
+                return ross_reply_error(req, &err);
+        return ross_reply_empty(req, MHD_HTTP_NO_CONTENT);
+}
+
+enum MHD_Result ross_api_container_delete(RossRequest *req, const char *ref)
+{
+        RossError err = {};
+        if (ross_containers_remove(svc(req), ref, ross_req_query_bool(req, "force"), &err) < 0)
+                return ross_reply_error(req, &err);
+        return ross_reply_empty(req, MHD_HTTP_NO_CONTENT);
+}
+
+enum MHD_Result ross_api_containers_list(RossRequest *req)
+{
+        return ross_reply_json(req, MHD_HTTP_OK,
+                               ross_containers_list(svc(req), ross_req_query_bool(req, "all")));
+}
+
+enum MHD_Result ross_api_container_inspect(RossRequest *req, const char *ref)
+{
+        RossError err = {};
+        json_t *o = NULL;
+        if (ross_containers_inspect(svc(req), ref, &o, &err) < 0)
+                return ross_reply_error(req, &err);
+        return ross_reply_json(req, MHD_HTTP_OK, o);
+}
+
+/* ---- logs: the JSON-lines file as Docker's stream, followed if asked ---- */
+
+typedef struct LogStream {
+        RossContainers *c;
+        char *id, *path;
+        bool out, err_, follow, timestamps, tty;
+        long tail; /* -1: all */
+        int64_t since;
+        int wfd;
+} LogStream;
+
+static void emit_frame(LogStream *ls, int stream, const char *text, size_t n, const char *when)
+{
+        RossBuf b = {};
+        if (ls->timestamps)
+                ross_buf_printf(&b, "%s ", when);
+        ross_buf_append(&b, text, n);
+        if (!ls->tty) {
+                unsigned char h[8] = {(unsigned char)stream, 0, 0, 0,
+                                      (unsigned char)(b.len >> 24), (unsigned char)(b.len >> 16),
+                                      (unsigned char)(b.len >> 8), (unsigned char)b.len};
+                (void)ross_write_all(ls->wfd, h, 8);
+        }
+        (void)ross_write_all(ls->wfd, b.data, b.len);
+        ross_buf_free(&b);
+}
+
+static int64_t parse_time(const char *s)
+{
+        struct tm tm = {};
+        if (!s || !strptime(s, "%Y-%m-%dT%H:%M:%S", &tm))
+                return 0;
+        return (int64_t)timegm(&tm);
+}
+
+/* Handle one JSON line; returns false when the writer is gone. */
+static void handle_line(LogStream *ls, const char *line)
+{
+        json_t *j = json_loads(line, 0, NULL);
+        const char *log = json_string_value(json_object_get(j, "log"));
+        const char *stream = json_string_value(json_object_get(j, "stream"));
+        const char *when = json_string_value(json_object_get(j, "time"));
+        if (log && stream && (!ls->since || parse_time(when) >= ls->since)) {
+                bool is_out = STREQ(stream, "stdout");
+                if ((is_out && ls->out) || (!is_out && ls->err_))
+                        emit_frame(ls, is_out ? 1 : 2, log, json_string_length(json_object_get(j, "log")),
+                                   when ? when : "");
+        }
+        json_decref(j);
+}
+
+static void *log_thread(void *ud)
+{
+        LogStream *ls = ud;
+        FILE *f = fopen(ls->path, "re");
+        char *line = NULL;
+        size_t cap = 0;
+
+        if (ls->tail >= 0 && f) {
+                /* count lines, then skip all but the last tail */
+                long total = 0;
+                while (getline(&line, &cap, f) > 0)
+                        total++;
+                rewind(f);
+                for (long skip = total - ls->tail; skip > 0 && getline(&line, &cap, f) > 0; skip--)
+                        ;
+        }
+        for (;;) {
+                if (f) {
+                        ssize_t n;
+                        while ((n = getline(&line, &cap, f)) > 0) {
+                                if (line[n - 1] != '\n') {
+                                        /* a line still being written: read it again later */
+                                        fseeko(f, -n, SEEK_CUR);
+                                        break;
+                                }
+                                handle_line(ls, line);
+                        }
+                        clearerr(f);
+                }
+                if (!ls->follow || !ross_containers_running(ls->c, ls->id)) {
+                        if (ls->follow && f) {
+                                /* the last lines written just before the exit */
+                                ssize_t n;
+                                while ((n = getline(&line, &cap, f)) > 0)
+                                        handle_line(ls, line);
+                        }
+                        break;
+                }
+                if (!f)
+                        f = fopen(ls->path, "re");
+                struct timespec ts = {0, 20 * 1000 * 1000};
+                nanosleep(&ts, NULL);
+        }
+        free(line);
+        if (f)
+                fclose(f);
+        close(ls->wfd);
+        free(ls->id);
+        free(ls->path);
+        free(ls);
+        return NULL;
+}
+
+static ssize_t pipe_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+        int fd = (int)(intptr_t)cls;
+        for (;;) {
+                ssize_t n = read(fd, buf, max);
+                if (n > 0)
+                        return n;
+                if (n == 0)
+                        return MHD_CONTENT_READER_END_OF_STREAM;
+                if (errno != EINTR)
+                        return MHD_CONTENT_READER_END_WITH_ERROR;
+        }
+}
+
+static void pipe_free(void *cls)
+{
+        close((int)(intptr_t)cls);
+}
+
+enum MHD_Result ross_api_container_logs(RossRequest *req, const char *ref)
+{
+        RossError err = {};
+        _cleanup_free_ char *id = NULL;
+        json_t *info = NULL;
+        if (ross_containers_resolve(svc(req), ref, &id, &err) < 0 ||
+            ross_containers_inspect(svc(req), id, &info, &err) < 0)
+                return ross_reply_error(req, &err);
+        LogStream *ls = xcalloc(1, sizeof(*ls));
+        ls->c = svc(req);
+        ls->id = xstrdup(id);
+        ls->path = ross_containers_log_path(svc(req), id);
+        ls->out = ross_req_query_bool(req, "stdout");
+        ls->err_ = ross_req_query_bool(req, "stderr");
+        ls->follow = ross_req_query_bool(req, "follow");
+        ls->timestamps = ross_req_query_bool(req, "timestamps");
+        ls->tty = json_is_true(json_object_get(json_object_get(info, "Config"), "Tty"));
+        json_decref(info);
+        const char *tail = ross_req_query(req, "tail");
+        ls->tail = (!tail || STREQ(tail, "all")) ? -1 : strtol(tail, NULL, 10);
+        const char *since = ross_req_query(req, "since");
+        ls->since = since ? strtoll(since, NULL, 10) : 0;
+        if (!ls->out && !ls->err_)
+                ls->out = ls->err_ = true;
+
+        int p[2];
+        if (pipe2(p, O_CLOEXEC) < 0) {
+                free(ls->id);
+                free(ls->path);
+                free(ls);
+                return ross_reply_errorf(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "pipe: %m");
+        }
+        ls->wfd = p[1];
+        pthread_t th;
+        if (pthread_create(&th, NULL, log_thread, ls) != 0) {
+                close(p[0]);
+                close(p[1]);
+                free(ls->id);
+                free(ls->path);
+                free(ls);
+                return ross_reply_errorf(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "no thread");
+        }
+        pthread_detach(th);
+        struct MHD_Response *resp = MHD_create_response_from_callback(
+                MHD_SIZE_UNKNOWN, 32 * 1024, pipe_read, (void *)(intptr_t)p[0], pipe_free);
+        MHD_add_response_header(resp, "Content-Type", ls->tty ? "application/vnd.docker.raw-stream"
+                                                              : "application/vnd.docker.multiplexed-stream");
+        ross_response_headers(resp);
+        enum MHD_Result res = MHD_queue_response(req->conn, MHD_HTTP_OK, resp);
+        MHD_destroy_response(resp);
+        return res;
+}

@@ -1,0 +1,662 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <ctype.h>
+#include <strings.h>
+#include <sys/select.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "../basic/buf.h"
+#include "../basic/fileio.h"
+#include "../basic/log.h"
+#include "../registry/manifest.h"
+#include "../shim/shim.h"
+#include "containers.h"
+#include "spec.h"
+
+static char *cdir(RossContainers *c, const char *id, const char *file)
+{
+        return file ? xasprintf("%s/%s/%s", c->dir, id, file) : xasprintf("%s/%s", c->dir, id);
+}
+
+char *ross_containers_log_path(RossContainers *c, const char *id)
+{
+        return cdir(c, id, "container.log");
+}
+
+int ross_containers_resolve(RossContainers *c, const char *ref, char **ret_id, RossError *err)
+{
+        return ross_db_container_resolve(c->db, ref, ret_id, err);
+}
+
+static json_t *read_json(const char *path)
+{
+        _cleanup_free_ char *text = NULL;
+        if (ross_read_file(path, 1024 * 1024, &text, NULL, NULL) < 0)
+                return NULL;
+        return json_loads(text, 0, NULL);
+}
+
+static pid_t read_pid(const char *path)
+{
+        _cleanup_free_ char *text = NULL;
+        if (ross_read_file(path, 64, &text, NULL, NULL) < 0)
+                return 0;
+        long v = strtol(text, NULL, 10);
+        return v > 0 ? (pid_t)v : 0;
+}
+
+bool ross_containers_running(RossContainers *c, const char *id)
+{
+        _cleanup_free_ char *exitf = cdir(c, id, "exit.json");
+        _cleanup_free_ char *shimf = cdir(c, id, "shim.pid");
+        struct stat st;
+        if (stat(exitf, &st) == 0)
+                return false;
+        pid_t shim = read_pid(shimf);
+        return shim > 0 && kill(shim, 0) == 0;
+}
+
+static bool valid_name(const char *n)
+{
+        if (!isalnum((unsigned char)n[0]) || strlen(n) < 2 || strlen(n) > 128)
+                return false;
+        for (const char *p = n; *p; p++)
+                if (!isalnum((unsigned char)*p) && *p != '_' && *p != '.' && *p != '-')
+                        return false;
+        return true;
+}
+
+static char *make_name(void)
+{
+        static const char *const adj[] = {"brave", "calm", "eager", "keen", "lucid", "quiet",
+                                          "swift", "vivid", "witty", "bold"};
+        static const char *const noun[] = {"ross", "otter", "heron", "lynx", "falcon",
+                                           "badger", "marten", "osprey", "stoat", "wren"};
+        char rnd[9];
+        ross_random_hex(rnd, 4);
+        unsigned v = (unsigned)strtoul(rnd, NULL, 16);
+        return xasprintf("%s_%s_%04x", adj[v % 10], noun[(v / 10) % 10], (v >> 8) & 0xffff);
+}
+
+static const char *known_runtime(const char *name)
+{
+        if (STREQ(name, "crun") || STREQ(name, "runc"))
+                return name;
+        return NULL;
+}
+
+/* "host:ctr[:ro|rw]" into {"source","destination","readonly"}; the source must exist. */
+static int parse_binds(json_t *binds, json_t *mounts, json_t **ret, RossError *err)
+{
+        json_t *out = json_array(), *b;
+        size_t i;
+        json_array_foreach (binds, i, b) {
+                const char *spec = json_string_value(b);
+                if (!spec) {
+                        json_decref(out);
+                        return ross_errx(err, EINVAL, "invalid bind: not a string");
+                }
+                _cleanup_free_ char *copy = xstrdup(spec);
+                char *dst = strchr(copy, ':');
+                char *mode = dst ? strchr(dst + 1, ':') : NULL;
+                if (!dst || dst == copy || !dst[1]) {
+                        json_decref(out);
+                        return ross_errx(err, EINVAL, "invalid volume specification: '%s'", spec);
+                }
+                *dst++ = '\0';
+                if (mode)
+                        *mode++ = '\0';
+                if (mode && !STREQ(mode, "ro") && !STREQ(mode, "rw")) {
+                        json_decref(out);
+                        return ross_errx(err, EINVAL, "invalid mode '%s' in volume '%s'", mode,
+                                         spec);
+                }
+                if (copy[0] != '/' || dst[0] != '/') {
+                        json_decref(out);
+                        return ross_errx(err, EINVAL,
+                                         "invalid volume specification '%s': paths must be "
+                                         "absolute (named volumes are not supported yet)",
+                                         spec);
+                }
+                struct stat st;
+                if (stat(copy, &st) < 0) {
+                        json_decref(out);
+                        return ross_err(err, errno, "bind source path does not exist: %s", copy);
+                }
+                json_array_append_new(out, json_pack("{s:s, s:s, s:b}", "source", copy,
+                                                     "destination", dst, "readonly",
+                                                     mode && STREQ(mode, "ro")));
+        }
+        json_array_foreach (mounts, i, b) {
+                const char *type = json_string_value(json_object_get(b, "Type"));
+                const char *src = json_string_value(json_object_get(b, "Source"));
+                const char *dst = json_string_value(json_object_get(b, "Target"));
+                if (!type || !STREQ(type, "bind"))
+                        continue; /* tmpfs mounts are turned into Tmpfs by the caller */
+                struct stat st;
+                if (!src || !dst || src[0] != '/' || dst[0] != '/') {
+                        json_decref(out);
+                        return ross_errx(err, EINVAL, "invalid mount: absolute Source and Target "
+                                                      "are needed");
+                }
+                if (stat(src, &st) < 0) {
+                        json_decref(out);
+                        return ross_err(err, errno, "bind source path does not exist: %s", src);
+                }
+                json_array_append_new(out, json_pack("{s:s, s:s, s:b}", "source", src,
+                                                     "destination", dst, "readonly",
+                                                     json_is_true(json_object_get(b, "ReadOnly"))));
+        }
+        *ret = out;
+        return 0;
+}
+
+int ross_containers_create(RossContainers *c, json_t *body, const char *name, char **ret_id,
+                           RossError *err)
+{
+        const char *image = json_string_value(json_object_get(body, "Image"));
+        json_t *hc = json_object_get(body, "HostConfig");
+        _cleanup_free_ char *image_id = NULL, *made = NULL;
+        char id[65];
+        int r;
+
+        if (!json_is_object(body))
+                return ross_errx(err, EINVAL, "the request body is not a JSON object");
+        if (STR_EMPTY(image))
+                return ross_errx(err, EINVAL, "an image is required");
+        if (name && *name == '/')
+                name++;
+        if (name && !valid_name(name))
+                return ross_errx(err, EINVAL,
+                                 "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] "
+                                 "are allowed",
+                                 name);
+        r = ross_db_image_resolve(c->db, image, &image_id, err);
+        if (r < 0)
+                return r;
+        const char *rt = json_string_value(json_object_get(hc, "Runtime"));
+        if (!STR_EMPTY(rt) && !known_runtime(rt))
+                return ross_errx(err, EINVAL, "unknown or invalid runtime name: %s", rt);
+        const char *net = json_string_value(json_object_get(hc, "NetworkMode"));
+        if (!STR_EMPTY(net) && !STREQ(net, "none") && !STREQ(net, "host") &&
+            !STREQ(net, "default") && !STREQ(net, "bridge"))
+                return ross_errx(err, EINVAL, "network mode %s is not supported (none or host)",
+                                 net);
+        json_t *binds = NULL;
+        r = parse_binds(json_object_get(hc, "Binds"), json_object_get(hc, "Mounts"), &binds, err);
+        if (r < 0)
+                return r;
+        json_decref(binds);
+        /* a command must come from somewhere */
+        {
+                _cleanup_free_ char *cfg = NULL;
+                size_t len;
+                RossProcessSpec p = {};
+                json_t *ic = NULL;
+                if (ross_content_read(c->images->content, image_id, ROSS_CONFIG_MAX, &cfg, &len,
+                                      err) < 0)
+                        return ross_err_prefix(err, "image %s", image);
+                ic = json_loadb(cfg, len, 0, NULL);
+                r = ross_process_merge(ic, json_object_get(body, "Entrypoint"),
+                                       json_object_get(body, "Cmd"), json_object_get(body, "Env"),
+                                       json_string_value(json_object_get(body, "WorkingDir")),
+                                       json_string_value(json_object_get(body, "User")), &p, err);
+                json_decref(ic);
+                ross_process_spec_free(&p);
+                if (r < 0)
+                        return r;
+        }
+
+        ross_random_hex(id, 32);
+        if (!name)
+                name = made = make_name();
+        char *text = json_dumps(body, JSON_COMPACT);
+        r = ross_db_container_add(c->db, id, name, image_id, image, text, err);
+        free(text);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *dir = cdir(c, id, NULL);
+        _cleanup_free_ char *upper = cdir(c, id, "upper");
+        _cleanup_free_ char *work = cdir(c, id, "work");
+        _cleanup_free_ char *rootfs = cdir(c, id, "rootfs");
+        if ((r = ross_mkdir_p(upper, 0700, err)) < 0 || (r = ross_mkdir_p(work, 0700, err)) < 0 ||
+            (r = ross_mkdir_p(rootfs, 0700, err)) < 0) {
+                ross_rm_rf(dir);
+                ross_db_container_delete(c->db, id);
+                return r;
+        }
+        log_debug("container %s (%s) created from %s", id, name, image_id);
+        *ret_id = xstrdup(id);
+        return 0;
+}
+
+static int write_etc(RossContainers *c, const char *id, const char *hostname, RossError *err)
+{
+        _cleanup_free_ char *hosts = cdir(c, id, "hosts");
+        _cleanup_free_ char *hn = cdir(c, id, "hostname");
+        _cleanup_free_ char *resolv = cdir(c, id, "resolv.conf");
+        _cleanup_free_ char *h = xasprintf("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost "
+                                           "ip6-loopback\n127.0.1.1\t%s\n",
+                                           hostname);
+        _cleanup_free_ char *n = xasprintf("%s\n", hostname);
+        _cleanup_free_ char *host_resolv = NULL;
+        int r;
+        if ((r = ross_write_file_atomic(hosts, h, strlen(h), 0644, err)) < 0 ||
+            (r = ross_write_file_atomic(hn, n, strlen(n), 0644, err)) < 0)
+                return r;
+        if (ross_read_file("/etc/resolv.conf", 64 * 1024, &host_resolv, NULL, NULL) < 0)
+                host_resolv = xstrdup("");
+        return ross_write_file_atomic(resolv, host_resolv, strlen(host_resolv), 0644, err);
+}
+
+static int64_t json_int(json_t *o, const char *k)
+{
+        return json_integer_value(json_object_get(o, k));
+}
+
+int ross_containers_start(RossContainers *c, const char *ref, int *ret_exec_status,
+                          RossError *err)
+{
+        json_t *row = NULL, *ic = NULL, *binds = NULL, *tmpfs = NULL, *spec = NULL;
+        RossProcessSpec p = {};
+        RossIds ids = {};
+        int r;
+        _cleanup_free_ char *id = NULL, *rootfs = NULL, *upper = NULL, *work = NULL, *cfg = NULL, *hosts = NULL, *hn = NULL, *resolv = NULL, *cgroup = NULL, *config = NULL, *rt_root = NULL, *dir = NULL, *started = NULL;
+
+        r = ross_containers_resolve(c, ref, &id, err);
+        if (r < 0)
+                return r;
+        if (ross_containers_running(c, id))
+                return ross_errx(err, EBUSY, "container %s is already running", ref);
+        r = ross_db_container_get(c->db, id, &row);
+        if (r < 0)
+                return ross_errx(err, ENOENT, "No such container: %s", ref);
+        json_t *body = json_object_get(row, "Config");
+        json_t *hc = json_object_get(body, "HostConfig");
+        const char *image_id = json_string_value(json_object_get(row, "ImageId"));
+
+        rootfs = cdir(c, id, "rootfs");
+        upper = cdir(c, id, "upper");
+        work = cdir(c, id, "work");
+        if (!ross_is_mountpoint(rootfs)) {
+                json_t *snaps = ross_db_image_snapshot_ids(c->db, image_id);
+                r = ross_snapshots_mount_rw(c->images->snapshots, snaps, upper, work, rootfs, err);
+                json_decref(snaps);
+                if (r < 0)
+                        goto out;
+        }
+        cfg = NULL;
+        size_t len;
+        r = ross_content_read(c->images->content, image_id, ROSS_CONFIG_MAX, &cfg, &len, err);
+        if (r < 0)
+                goto out;
+        ic = json_loadb(cfg, len, 0, NULL);
+        r = ross_process_merge(ic, json_object_get(body, "Entrypoint"),
+                               json_object_get(body, "Cmd"), json_object_get(body, "Env"),
+                               json_string_value(json_object_get(body, "WorkingDir")),
+                               json_string_value(json_object_get(body, "User")), &p, err);
+        if (r < 0)
+                goto out;
+        p.terminal = json_is_true(json_object_get(body, "Tty"));
+        {
+                _cleanup_close_ int rfd = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (rfd < 0) {
+                        r = ross_err(err, errno, "open rootfs");
+                        goto out;
+                }
+                r = ross_resolve_user(rfd, p.user, &ids, err);
+                if (r < 0)
+                        goto out;
+        }
+        const char *hostname = json_string_value(json_object_get(body, "Hostname"));
+        char short_id[13];
+        snprintf(short_id, sizeof(short_id), "%.12s", id);
+        if (STR_EMPTY(hostname))
+                hostname = short_id;
+        r = write_etc(c, id, hostname, err);
+        if (r < 0)
+                goto out;
+        r = parse_binds(json_object_get(hc, "Binds"), json_object_get(hc, "Mounts"), &binds, err);
+        if (r < 0)
+                goto out;
+        tmpfs = json_array();
+        const char *k;
+        json_t *v;
+        json_object_foreach (json_object_get(hc, "Tmpfs"), k, v) {
+                if (STR_EMPTY(json_string_value(v))) {
+                        json_array_append_new(tmpfs, json_string(k));
+                        continue;
+                }
+                _cleanup_free_ char *t = xasprintf("%s:%s", k, json_string_value(v));
+                json_array_append_new(tmpfs, json_string(t));
+        }
+        size_t i;
+        json_array_foreach (json_object_get(hc, "Mounts"), i, v) {
+                const char *type = json_string_value(json_object_get(v, "Type"));
+                const char *dst = json_string_value(json_object_get(v, "Target"));
+                if (type && STREQ(type, "tmpfs") && dst)
+                        json_array_append_new(tmpfs, json_string(dst));
+        }
+        hosts = cdir(c, id, "hosts");
+        hn = cdir(c, id, "hostname");
+        resolv = cdir(c, id, "resolv.conf");
+        cgroup = xasprintf("/ross/%s", id);
+        const char *net = json_string_value(json_object_get(hc, "NetworkMode"));
+        RossSpecOptions o = {
+                .rootfs = rootfs,
+                .hostname = hostname,
+                .process = &p,
+                .ids = &ids,
+                .readonly_rootfs = json_is_true(json_object_get(hc, "ReadonlyRootfs")),
+                .binds = binds,
+                .tmpfs = tmpfs,
+                .memory = json_int(hc, "Memory"),
+                .nano_cpus = json_int(hc, "NanoCpus"),
+                .pids_limit = json_int(hc, "PidsLimit"),
+                .host_network = net && STREQ(net, "host"),
+                .etc_hosts = hosts,
+                .etc_hostname = hn,
+                .etc_resolv = resolv,
+                .cgroup_path = cgroup,
+        };
+        spec = ross_spec_build(&o);
+        char *text = json_dumps(spec, JSON_INDENT(2));
+        config = cdir(c, id, "config.json");
+        r = ross_write_file_atomic(config, text, strlen(text), 0600, err);
+        free(text);
+        if (r < 0)
+                goto out;
+
+        const char *rt = json_string_value(json_object_get(hc, "Runtime"));
+        if (STR_EMPTY(rt))
+                rt = c->default_runtime;
+        rt_root = xasprintf("%s/%s", c->runtime_root, rt);
+        dir = cdir(c, id, NULL);
+        started = cdir(c, id, "started");
+        RossShimArgs a = {
+                .shim_path = c->shim_path,
+                .id = id,
+                .bundle = dir,
+                .runtime = rt,
+                .runtime_root = rt_root,
+                .dir = dir,
+        };
+        char now[32];
+        snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
+        (void)ross_write_file_atomic(started, now, strlen(now), 0600, NULL);
+        pid_t pid = 0;
+        r = ross_shim_start(&a, &pid, ret_exec_status, err);
+        if (r < 0) {
+                unlink(started); /* never ran: still "created" */
+                ross_err_prefix(err, "start container %.12s (%s)", id, rt);
+                goto out;
+        }
+        log_debug("container %s started with %s, pid %d", id, rt, (int)pid);
+out:
+        json_decref(row);
+        json_decref(ic);
+        json_decref(binds);
+        json_decref(tmpfs);
+        json_decref(spec);
+        ross_process_spec_free(&p);
+        free(ids.groups);
+        return r;
+}
+
+/* Wait for exit.json to appear in the container's directory. */
+static void wait_for_exit(RossContainers *c, const char *id)
+{
+        _cleanup_free_ char *dir = cdir(c, id, NULL);
+        int fd = inotify_init1(IN_CLOEXEC);
+        if (fd >= 0)
+                inotify_add_watch(fd, dir, IN_MOVED_TO | IN_CREATE | IN_DELETE_SELF);
+        while (ross_containers_running(c, id)) {
+                char buf[4096];
+                if (fd < 0) {
+                        usleep(50000);
+                        continue;
+                }
+                /* wake on any event in the directory, or every second to check the shim */
+                fd_set set;
+                FD_ZERO(&set);
+                FD_SET(fd, &set);
+                struct timeval tv = {1, 0};
+                if (select(fd + 1, &set, NULL, NULL, &tv) > 0)
+                        (void)!read(fd, buf, sizeof(buf));
+        }
+        if (fd >= 0)
+                close(fd);
+}
+
+static int exit_code_of(RossContainers *c, const char *id)
+{
+        _cleanup_free_ char *exitf = cdir(c, id, "exit.json");
+        json_t *j = read_json(exitf);
+        int code = j ? (int)json_integer_value(json_object_get(j, "ExitCode")) : -1;
+        json_decref(j);
+        return code;
+}
+
+int ross_containers_wait(RossContainers *c, const char *ref, int *ret_code, RossError *err)
+{
+        _cleanup_free_ char *id = NULL;
+        int r = ross_containers_resolve(c, ref, &id, err);
+        if (r < 0)
+                return r;
+        wait_for_exit(c, id);
+        int code = exit_code_of(c, id);
+        *ret_code = code < 0 ? 0 : code;
+        return 0;
+}
+
+static int parse_signal(const char *s)
+{
+        static const struct {
+                const char *name;
+                int sig;
+        } table[] = {{"HUP", SIGHUP},   {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"KILL", SIGKILL},
+                     {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"TERM", SIGTERM}, {"STOP", SIGSTOP},
+                     {"CONT", SIGCONT}, {"WINCH", SIGWINCH}};
+        if (STR_EMPTY(s))
+                return SIGKILL;
+        if (isdigit((unsigned char)s[0])) {
+                long v = strtol(s, NULL, 10);
+                return v > 0 && v < 65 ? (int)v : -1;
+        }
+        if (strncasecmp(s, "SIG", 3) == 0)
+                s += 3;
+        for (size_t i = 0; i < ELEMENTSOF(table); i++)
+                if (strcasecmp(s, table[i].name) == 0)
+                        return table[i].sig;
+        return -1;
+}
+
+int ross_containers_kill(RossContainers *c, const char *ref, const char *signal, RossError *err)
+{
+        _cleanup_free_ char *id = NULL;
+        int r = ross_containers_resolve(c, ref, &id, err);
+        if (r < 0)
+                return r;
+        int sig = parse_signal(signal);
+        if (sig < 0)
+                return ross_errx(err, EINVAL, "invalid signal: %s", signal);
+        if (!ross_containers_running(c, id))
+                return ross_errx(err, EBUSY, "container %s is not running", ref);
+        _cleanup_free_ char *pidf = cdir(c, id, "container.pid");
+        pid_t pid = read_pid(pidf);
+        if (pid <= 0 || kill(pid, sig) < 0)
+                return ross_err(err, pid <= 0 ? ESRCH : errno, "kill container %s", ref);
+        return 0;
+}
+
+int ross_containers_stop(RossContainers *c, const char *ref, int timeout, RossError *err)
+{
+        _cleanup_free_ char *id = NULL;
+        json_t *row = NULL;
+        int r = ross_containers_resolve(c, ref, &id, err);
+        if (r < 0)
+                return r;
+        if (!ross_containers_running(c, id))
+                return 0; /* Docker: stopping a stopped container is fine */
+        ross_db_container_get(c->db, id, &row);
+        json_t *body = json_object_get(row, "Config");
+        const char *sig = json_string_value(json_object_get(body, "StopSignal"));
+        if (timeout < 0)
+                timeout = json_is_integer(json_object_get(body, "StopTimeout"))
+                                  ? (int)json_integer_value(json_object_get(body, "StopTimeout"))
+                                  : 10;
+        r = ross_containers_kill(c, id, sig ? sig : "TERM", err);
+        json_decref(row);
+        if (r < 0)
+                return ross_containers_running(c, id) ? r : 0;
+        for (int i = 0; i < timeout * 20 && ross_containers_running(c, id); i++)
+                usleep(50000);
+        if (ross_containers_running(c, id)) {
+                r = ross_containers_kill(c, id, "KILL", err);
+                wait_for_exit(c, id);
+        }
+        return 0;
+}
+
+static void unmount_rootfs(RossContainers *c, const char *id)
+{
+        _cleanup_free_ char *rootfs = cdir(c, id, "rootfs");
+        (void)ross_snapshots_unmount(rootfs, NULL);
+}
+
+int ross_containers_remove(RossContainers *c, const char *ref, bool force, RossError *err)
+{
+        _cleanup_free_ char *id = NULL;
+        int r = ross_containers_resolve(c, ref, &id, err);
+        if (r < 0)
+                return r;
+        if (ross_containers_running(c, id)) {
+                if (!force)
+                        return ross_errx(err, EBUSY,
+                                         "cannot remove container \"%s\": container is running: "
+                                         "stop the container before removing or force remove",
+                                         ref);
+                (void)ross_containers_kill(c, id, "KILL", NULL);
+                wait_for_exit(c, id);
+        }
+        unmount_rootfs(c, id);
+        _cleanup_free_ char *dir = cdir(c, id, NULL);
+        r = ross_rm_rf(dir);
+        if (r < 0)
+                return ross_err(err, r, "remove container %s", ref);
+        ross_db_container_delete(c->db, id);
+        log_debug("container %s removed", id);
+        return 0;
+}
+
+static const char *state_name(RossContainers *c, const char *id, int *ret_code)
+{
+        _cleanup_free_ char *started = cdir(c, id, "started");
+        struct stat st;
+        *ret_code = 0;
+        if (ross_containers_running(c, id))
+                return "running";
+        if (stat(started, &st) < 0)
+                return "created";
+        *ret_code = exit_code_of(c, id);
+        return "exited";
+}
+
+static json_t *args_of(json_t *body)
+{
+        json_t *a = json_array(), *v;
+        size_t i;
+        json_array_foreach (json_object_get(body, "Entrypoint"), i, v)
+                json_array_append(a, v);
+        json_array_foreach (json_object_get(body, "Cmd"), i, v)
+                json_array_append(a, v);
+        return a;
+}
+
+json_t *ross_containers_list(RossContainers *c, bool all)
+{
+        json_t *rows = ross_db_container_list(c->db), *row, *out = json_array();
+        size_t i;
+        json_array_foreach (rows, i, row) {
+                const char *id = json_string_value(json_object_get(row, "Id"));
+                int code;
+                const char *state = state_name(c, id, &code);
+                if (!all && !STREQ(state, "running"))
+                        continue;
+                json_t *body = json_object_get(row, "Config");
+                json_t *args = args_of(body);
+                RossBuf cmd = {};
+                json_t *v;
+                size_t k;
+                json_array_foreach (args, k, v)
+                        ross_buf_printf(&cmd, "%s%s", k ? " " : "", json_string_value(v));
+                json_decref(args);
+                char status[64];
+                if (STREQ(state, "running"))
+                        snprintf(status, sizeof(status), "Up");
+                else if (STREQ(state, "created"))
+                        snprintf(status, sizeof(status), "Created");
+                else
+                        snprintf(status, sizeof(status), "Exited (%d)", code);
+                _cleanup_free_ char *name = xasprintf("/%s", json_string_value(json_object_get(row, "Name")));
+                json_array_append_new(
+                        out, json_pack("{s:s, s:[s], s:s, s:s, s:s, s:I, s:s, s:s, s:O, s:{}, s:[]}",
+                                       "Id", id, "Names", name, "Image",
+                                       json_string_value(json_object_get(row, "Image")),
+                                       "ImageID", json_string_value(json_object_get(row, "ImageId")),
+                                       "Command", cmd.data ? cmd.data : "", "Created",
+                                       json_integer_value(json_object_get(row, "Created")),
+                                       "State", state, "Status", status, "Labels",
+                                       json_object_get(body, "Labels") ?: json_object(),
+                                       "HostConfig", "Mounts"));
+                ross_buf_free(&cmd);
+        }
+        json_decref(rows);
+        return out;
+}
+
+int ross_containers_inspect(RossContainers *c, const char *ref, json_t **ret, RossError *err)
+{
+        _cleanup_free_ char *id = NULL;
+        json_t *row = NULL;
+        int r = ross_containers_resolve(c, ref, &id, err);
+        if (r < 0)
+                return r;
+        if (ross_db_container_get(c->db, id, &row) < 0)
+                return ross_errx(err, ENOENT, "No such container: %s", ref);
+        int code;
+        const char *state = state_name(c, id, &code);
+        _cleanup_free_ char *pidf = cdir(c, id, "container.pid");
+        _cleanup_free_ char *name = xasprintf("/%s", json_string_value(json_object_get(row, "Name")));
+        _cleanup_free_ char *logp = ross_containers_log_path(c, id);
+        json_t *body = json_object_get(row, "Config");
+        json_t *o = json_pack(
+                "{s:s, s:s, s:{s:s, s:b, s:b, s:i, s:i}, s:s, s:s, s:O, s:O, s:s, s:o}", "Id", id,
+                "Name", name, "State", "Status", state, "Running", STREQ(state, "running"),
+                "Paused", 0, "Pid", STREQ(state, "running") ? (int)read_pid(pidf) : 0, "ExitCode",
+                code < 0 ? 0 : code, "Image", json_string_value(json_object_get(row, "ImageId")),
+                "LogPath", logp, "Config", body, "HostConfig",
+                json_object_get(body, "HostConfig") ?: json_object(), "Driver", "overlay",
+                "Args", args_of(body));
+        json_decref(row);
+        *ret = o;
+        return 0;
+}
+
+void ross_containers_reap_autoremove(RossContainers *c)
+{
+        json_t *rows = ross_db_container_list(c->db), *row;
+        size_t i;
+        json_array_foreach (rows, i, row) {
+                const char *id = json_string_value(json_object_get(row, "Id"));
+                json_t *hc = json_object_get(json_object_get(row, "Config"), "HostConfig");
+                int code;
+                if (json_is_true(json_object_get(hc, "AutoRemove")) &&
+                    STREQ(state_name(c, id, &code), "exited"))
+                        (void)ross_containers_remove(c, id, true, NULL);
+        }
+        json_decref(rows);
+}

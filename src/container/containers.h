@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "../basic/err.h"
+#include "../image/images.h"
+
+/* The container service: what the daemon's container endpoints call. */
+typedef struct RossContainers {
+        RossDb *db;
+        RossImages *images;
+        char *dir;             /* <data>/containers */
+        char *runtime_root;    /* <run>/runtime/<name>: the OCI runtimes' state */
+        char *shim_path;
+        char *default_runtime; /* "crun" */
+} RossContainers;
+
+/* Create from Docker's ContainerCreate body; name may be NULL (one is made up). */
+int ross_containers_create(RossContainers *c, json_t *body, const char *name, char **ret_id,
+                           RossError *err);
+/* Start; a command that cannot run gives its message and *ret_exec_status 126 or 127. */
+int ross_containers_start(RossContainers *c, const char *ref, int *ret_exec_status,
+                          RossError *err);
+/* Block until the container is not running; its exit code. */
+int ross_containers_wait(RossContainers *c, const char *ref, int *ret_code, RossError *err);
+int ross_containers_kill(RossContainers *c, const char *ref, const char *signal, RossError *err);
+/* The stop signal, then SIGKILL after timeout seconds (<0: the container's own or 10). */
+int ross_containers_stop(RossContainers *c, const char *ref, int timeout, RossError *err);
+int ross_containers_remove(RossContainers *c, const char *ref, bool force, RossError *err);
+/* Docker's list entries; all: stopped ones too. */
+json_t *ross_containers_list(RossContainers *c, bool all);
+int ross_containers_inspect(RossContainers *c, const char *ref, json_t **ret, RossError *err);
+int ross_containers_resolve(RossContainers *c, const char *ref, char **ret_id, RossError *err);
+/* <dir>/<id>/container.log */
+char *ross_containers_log_path(RossContainers *c, const char *id);
+/* true while the container's shim runs it */
+bool ross_containers_running(RossContainers *c, const char *id);
+/* Remove containers created with AutoRemove that have exited (at start, after a crash). */
+void ross_containers_reap_autoremove(RossContainers *c);
