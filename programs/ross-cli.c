@@ -23,11 +23,29 @@ static const struct {
 static const struct {
         const char *name;
         Verb fn;
+} container_verbs[] = {
+        {"run", ross_cmd_container_run},         {"create", ross_cmd_container_create},
+        {"start", ross_cmd_container_start},     {"logs", ross_cmd_container_logs},
+        {"stop", ross_cmd_container_each},       {"kill", ross_cmd_container_each},
+        {"rm", ross_cmd_container_each},         {"delete", ross_cmd_container_each},
+        {"wait", ross_cmd_container_each},       {"list", ross_cmd_container_list},
+        {"ls", ross_cmd_container_list},         {"ps", ross_cmd_container_list},
+        {"inspect", ross_cmd_container_inspect},
+};
+
+static const struct {
+        const char *name;
+        Verb fn;
 } short_verbs[] = {
-        {"pull", ross_cmd_image_pull},       {"images", ross_cmd_image_list},
-        {"rmi", ross_cmd_image_rm},          {"tag", ross_cmd_image_tag},
-        {"login", ross_cmd_login},           {"logout", ross_cmd_logout},
-        {"inspect", ross_cmd_image_inspect}, {"version", ross_cmd_version},
+        {"run", ross_cmd_container_run},     {"create", ross_cmd_container_create},
+        {"start", ross_cmd_container_start}, {"logs", ross_cmd_container_logs},
+        {"stop", ross_cmd_container_each},   {"kill", ross_cmd_container_each},
+        {"rm", ross_cmd_container_each},     {"wait", ross_cmd_container_each},
+        {"ps", ross_cmd_container_list},     {"pull", ross_cmd_image_pull},
+        {"images", ross_cmd_image_list},     {"rmi", ross_cmd_image_rm},
+        {"tag", ross_cmd_image_tag},         {"login", ross_cmd_login},
+        {"logout", ross_cmd_logout},         {"inspect", ross_cmd_inspect},
+        {"version", ross_cmd_version},
 };
 
 static void usage(FILE *f)
@@ -52,6 +70,15 @@ static void usage(FILE *f)
                 "  image unmount IMAGE       undo image mount\n"
                 "  image prune [-a] [-f]     remove unused images, blobs and snapshots\n"
                 "  image rootfs IMAGE        print the path of the image's flat rootfs\n"
+                "\n"
+                "Container commands (also without 'container': run, create, start, ...):\n"
+                "  container run [OPTIONS] IMAGE [CMD...]   create and start; attached unless -d\n"
+                "  container create [OPTIONS] IMAGE [CMD...]\n"
+                "  container start [-a] CONTAINER...\n"
+                "  container logs [-f] [--tail N] [-t] [--since T] CONTAINER\n"
+                "  container stop [-t N] | kill [-s SIG] | wait | rm|delete [-f] CONTAINER...\n"
+                "  container list|ls|ps [-a] [-q] [--format json]\n"
+                "  container inspect CONTAINER...\n"
                 "\n"
                 "Registry commands:\n"
                 "  login [SERVER]            log in to a registry\n"
@@ -102,7 +129,21 @@ int main(int argc, char **argv)
                 return 125;
         }
 
-        if (STREQ(argv[0], "image")) {
+        if (STREQ(argv[0], "container")) {
+                if (argc < 2 || STREQ(argv[1], "--help") || STREQ(argv[1], "-h")) {
+                        usage(argc < 2 ? stderr : stdout);
+                        return argc < 2 ? 125 : 0;
+                }
+                for (size_t i = 0; i < ELEMENTSOF(container_verbs); i++)
+                        if (STREQ(argv[1], container_verbs[i].name))
+                                fn = container_verbs[i].fn;
+                if (!fn) {
+                        ross_cli_error("unknown command 'container %s'", argv[1]);
+                        return 125;
+                }
+                argc--;
+                argv++;
+        } else if (STREQ(argv[0], "image")) {
                 if (argc < 2 || STREQ(argv[1], "--help") || STREQ(argv[1], "-h")) {
                         usage(argc < 2 ? stderr : stdout);
                         return argc < 2 ? 125 : 0;

@@ -26,7 +26,8 @@ enum MHD_Result ross_api_containers_create(RossRequest *req)
         json_decref(body);
         if (r < 0)
                 return ross_reply_error(req, &err);
-        return ross_reply_json(req, MHD_HTTP_CREATED, json_pack("{s:s, s:[]}", "Id", id, "Warnings"));
+        return ross_reply_json(req, MHD_HTTP_CREATED,
+                               json_pack("{s:s, s:[]}", "Id", id, "Warnings"));
 }
 
 typedef struct AutoRemove {
@@ -132,7 +133,7 @@ typedef struct LogStream {
         char *id, *path;
         bool out, err_, follow, timestamps, tty;
         long tail; /* -1: all */
-        int64_t since;
+        double since;
         int wfd;
 } LogStream;
 
@@ -143,21 +144,29 @@ static void emit_frame(LogStream *ls, int stream, const char *text, size_t n, co
                 ross_buf_printf(&b, "%s ", when);
         ross_buf_append(&b, text, n);
         if (!ls->tty) {
-                unsigned char h[8] = {(unsigned char)stream, 0, 0, 0,
-                                      (unsigned char)(b.len >> 24), (unsigned char)(b.len >> 16),
-                                      (unsigned char)(b.len >> 8), (unsigned char)b.len};
+                unsigned char h[8] = {(unsigned char)stream,
+                                      0,
+                                      0,
+                                      0,
+                                      (unsigned char)(b.len >> 24),
+                                      (unsigned char)(b.len >> 16),
+                                      (unsigned char)(b.len >> 8),
+                                      (unsigned char)b.len};
                 (void)ross_write_all(ls->wfd, h, 8);
         }
         (void)ross_write_all(ls->wfd, b.data, b.len);
         ross_buf_free(&b);
 }
 
-static int64_t parse_time(const char *s)
+/* RFC 3339 with nanoseconds to Unix seconds with a fraction. */
+static double parse_time(const char *s)
 {
         struct tm tm = {};
-        if (!s || !strptime(s, "%Y-%m-%dT%H:%M:%S", &tm))
+        const char *rest = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+        if (!rest)
                 return 0;
-        return (int64_t)timegm(&tm);
+        double frac = *rest == '.' ? strtod(rest, NULL) : 0;
+        return (double)timegm(&tm) + frac;
 }
 
 /* Handle one JSON line; returns false when the writer is gone. */
@@ -170,8 +179,8 @@ static void handle_line(LogStream *ls, const char *line)
         if (log && stream && (!ls->since || parse_time(when) >= ls->since)) {
                 bool is_out = STREQ(stream, "stdout");
                 if ((is_out && ls->out) || (!is_out && ls->err_))
-                        emit_frame(ls, is_out ? 1 : 2, log, json_string_length(json_object_get(j, "log")),
-                                   when ? when : "");
+                        emit_frame(ls, is_out ? 1 : 2, log,
+                                   json_string_length(json_object_get(j, "log")), when ? when : "");
         }
         json_decref(j);
 }
@@ -269,7 +278,7 @@ enum MHD_Result ross_api_container_logs(RossRequest *req, const char *ref)
         const char *tail = ross_req_query(req, "tail");
         ls->tail = (!tail || STREQ(tail, "all")) ? -1 : strtol(tail, NULL, 10);
         const char *since = ross_req_query(req, "since");
-        ls->since = since ? strtoll(since, NULL, 10) : 0;
+        ls->since = since ? strtod(since, NULL) : 0;
         if (!ls->out && !ls->err_)
                 ls->out = ls->err_ = true;
 
@@ -293,8 +302,9 @@ enum MHD_Result ross_api_container_logs(RossRequest *req, const char *ref)
         pthread_detach(th);
         struct MHD_Response *resp = MHD_create_response_from_callback(
                 MHD_SIZE_UNKNOWN, 32 * 1024, pipe_read, (void *)(intptr_t)p[0], pipe_free);
-        MHD_add_response_header(resp, "Content-Type", ls->tty ? "application/vnd.docker.raw-stream"
-                                                              : "application/vnd.docker.multiplexed-stream");
+        MHD_add_response_header(resp, "Content-Type",
+                                ls->tty ? "application/vnd.docker.raw-stream"
+                                        : "application/vnd.docker.multiplexed-stream");
         ross_response_headers(resp);
         enum MHD_Result res = MHD_queue_response(req->conn, MHD_HTTP_OK, resp);
         MHD_destroy_response(resp);

@@ -54,6 +54,13 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
         long status = 0;
 
         curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+        if (c->call->on_raw && status >= 200 && status < 300) {
+                if (c->call->on_raw(c->call->userdata, p, n) < 0) {
+                        c->stopped = true;
+                        return 0;
+                }
+                return n;
+        }
         if (!c->call->on_line || status < 200 || status >= 300) {
                 if (ross_buf_append(&c->resp->body, p, n) < 0)
                         return 0;

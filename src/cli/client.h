@@ -24,6 +24,8 @@ typedef struct RossApiResponse {
 
 /* Called per line of a streamed body; a negative return stops the stream. */
 typedef int (*RossLineFn)(void *userdata, const char *line, size_t len);
+/* Called with each chunk of a streamed body as it arrives. */
+typedef int (*RossRawFn)(void *userdata, const char *p, size_t n);
 
 typedef struct RossApiCall {
         const char *method;
@@ -31,6 +33,7 @@ typedef struct RossApiCall {
         const char *body;          /* JSON or NULL */
         const char *registry_auth; /* X-Registry-Auth value or NULL */
         RossLineFn on_line;        /* stream a 2xx body line by line */
+        RossRawFn on_raw;          /* or chunk by chunk as it arrives */
         void *userdata;
 } RossApiCall;
 

@@ -71,9 +71,9 @@ static bool valid_name(const char *n)
 
 static char *make_name(void)
 {
-        static const char *const adj[] = {"brave", "calm", "eager", "keen", "lucid", "quiet",
-                                          "swift", "vivid", "witty", "bold"};
-        static const char *const noun[] = {"ross", "otter", "heron", "lynx", "falcon",
+        static const char *const adj[] = {"brave", "calm",  "eager", "keen",  "lucid",
+                                          "quiet", "swift", "vivid", "witty", "bold"};
+        static const char *const noun[] = {"ross",   "otter",  "heron",  "lynx",  "falcon",
                                            "badger", "marten", "osprey", "stoat", "wren"};
         char rnd[9];
         ross_random_hex(rnd, 4);
@@ -126,9 +126,9 @@ static int parse_binds(json_t *binds, json_t *mounts, json_t **ret, RossError *e
                         json_decref(out);
                         return ross_err(err, errno, "bind source path does not exist: %s", copy);
                 }
-                json_array_append_new(out, json_pack("{s:s, s:s, s:b}", "source", copy,
-                                                     "destination", dst, "readonly",
-                                                     mode && STREQ(mode, "ro")));
+                json_array_append_new(out,
+                                      json_pack("{s:s, s:s, s:b}", "source", copy, "destination",
+                                                dst, "readonly", mode && STREQ(mode, "ro")));
         }
         json_array_foreach (mounts, i, b) {
                 const char *type = json_string_value(json_object_get(b, "Type"));
@@ -139,8 +139,9 @@ static int parse_binds(json_t *binds, json_t *mounts, json_t **ret, RossError *e
                 struct stat st;
                 if (!src || !dst || src[0] != '/' || dst[0] != '/') {
                         json_decref(out);
-                        return ross_errx(err, EINVAL, "invalid mount: absolute Source and Target "
-                                                      "are needed");
+                        return ross_errx(err, EINVAL,
+                                         "invalid mount: absolute Source and Target "
+                                         "are needed");
                 }
                 if (stat(src, &st) < 0) {
                         json_decref(out);
@@ -222,7 +223,8 @@ int ross_containers_create(RossContainers *c, json_t *body, const char *name, ch
         _cleanup_free_ char *upper = cdir(c, id, "upper");
         _cleanup_free_ char *work = cdir(c, id, "work");
         _cleanup_free_ char *rootfs = cdir(c, id, "rootfs");
-        if ((r = ross_mkdir_p(upper, 0700, err)) < 0 || (r = ross_mkdir_p(work, 0700, err)) < 0 ||
+        /* the upper dir is the root directory the container sees: 0755 like a real / */
+        if ((r = ross_mkdir_p(upper, 0755, err)) < 0 || (r = ross_mkdir_p(work, 0700, err)) < 0 ||
             (r = ross_mkdir_p(rootfs, 0700, err)) < 0) {
                 ross_rm_rf(dir);
                 ross_db_container_delete(c->db, id);
@@ -257,14 +259,15 @@ static int64_t json_int(json_t *o, const char *k)
         return json_integer_value(json_object_get(o, k));
 }
 
-int ross_containers_start(RossContainers *c, const char *ref, int *ret_exec_status,
-                          RossError *err)
+int ross_containers_start(RossContainers *c, const char *ref, int *ret_exec_status, RossError *err)
 {
         json_t *row = NULL, *ic = NULL, *binds = NULL, *tmpfs = NULL, *spec = NULL;
         RossProcessSpec p = {};
         RossIds ids = {};
         int r;
-        _cleanup_free_ char *id = NULL, *rootfs = NULL, *upper = NULL, *work = NULL, *cfg = NULL, *hosts = NULL, *hn = NULL, *resolv = NULL, *cgroup = NULL, *config = NULL, *rt_root = NULL, *dir = NULL, *started = NULL;
+        _cleanup_free_ char *id = NULL, *rootfs = NULL, *upper = NULL, *work = NULL, *cfg = NULL,
+                            *hosts = NULL, *hn = NULL, *resolv = NULL, *cgroup = NULL,
+                            *config = NULL, *rt_root = NULL, *dir = NULL, *started = NULL;
 
         r = ross_containers_resolve(c, ref, &id, err);
         if (r < 0)
@@ -457,8 +460,8 @@ static int parse_signal(const char *s)
         static const struct {
                 const char *name;
                 int sig;
-        } table[] = {{"HUP", SIGHUP},   {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"KILL", SIGKILL},
-                     {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"TERM", SIGTERM}, {"STOP", SIGSTOP},
+        } table[] = {{"HUP", SIGHUP},   {"INT", SIGINT},    {"QUIT", SIGQUIT}, {"KILL", SIGKILL},
+                     {"USR1", SIGUSR1}, {"USR2", SIGUSR2},  {"TERM", SIGTERM}, {"STOP", SIGSTOP},
                      {"CONT", SIGCONT}, {"WINCH", SIGWINCH}};
         if (STR_EMPTY(s))
                 return SIGKILL;
@@ -601,17 +604,19 @@ json_t *ross_containers_list(RossContainers *c, bool all)
                         snprintf(status, sizeof(status), "Created");
                 else
                         snprintf(status, sizeof(status), "Exited (%d)", code);
-                _cleanup_free_ char *name = xasprintf("/%s", json_string_value(json_object_get(row, "Name")));
+                _cleanup_free_ char *name =
+                        xasprintf("/%s", json_string_value(json_object_get(row, "Name")));
                 json_array_append_new(
-                        out, json_pack("{s:s, s:[s], s:s, s:s, s:s, s:I, s:s, s:s, s:O, s:{}, s:[]}",
-                                       "Id", id, "Names", name, "Image",
-                                       json_string_value(json_object_get(row, "Image")),
-                                       "ImageID", json_string_value(json_object_get(row, "ImageId")),
-                                       "Command", cmd.data ? cmd.data : "", "Created",
-                                       json_integer_value(json_object_get(row, "Created")),
-                                       "State", state, "Status", status, "Labels",
-                                       json_object_get(body, "Labels") ?: json_object(),
-                                       "HostConfig", "Mounts"));
+                        out,
+                        json_pack("{s:s, s:[s], s:s, s:s, s:s, s:I, s:s, s:s, s:O, s:{}, s:[]}",
+                                  "Id", id, "Names", name, "Image",
+                                  json_string_value(json_object_get(row, "Image")), "ImageID",
+                                  json_string_value(json_object_get(row, "ImageId")), "Command",
+                                  cmd.data ? cmd.data : "", "Created",
+                                  json_integer_value(json_object_get(row, "Created")), "State",
+                                  state, "Status", status, "Labels",
+                                  json_object_get(body, "Labels") ?: json_object(), "HostConfig",
+                                  "Mounts"));
                 ross_buf_free(&cmd);
         }
         json_decref(rows);
@@ -630,7 +635,8 @@ int ross_containers_inspect(RossContainers *c, const char *ref, json_t **ret, Ro
         int code;
         const char *state = state_name(c, id, &code);
         _cleanup_free_ char *pidf = cdir(c, id, "container.pid");
-        _cleanup_free_ char *name = xasprintf("/%s", json_string_value(json_object_get(row, "Name")));
+        _cleanup_free_ char *name =
+                xasprintf("/%s", json_string_value(json_object_get(row, "Name")));
         _cleanup_free_ char *logp = ross_containers_log_path(c, id);
         json_t *body = json_object_get(row, "Config");
         json_t *o = json_pack(
@@ -639,8 +645,8 @@ int ross_containers_inspect(RossContainers *c, const char *ref, json_t **ret, Ro
                 "Paused", 0, "Pid", STREQ(state, "running") ? (int)read_pid(pidf) : 0, "ExitCode",
                 code < 0 ? 0 : code, "Image", json_string_value(json_object_get(row, "ImageId")),
                 "LogPath", logp, "Config", body, "HostConfig",
-                json_object_get(body, "HostConfig") ?: json_object(), "Driver", "overlay",
-                "Args", args_of(body));
+                json_object_get(body, "HostConfig") ?: json_object(), "Driver", "overlay", "Args",
+                args_of(body));
         json_decref(row);
         *ret = o;
         return 0;

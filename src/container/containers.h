@@ -11,8 +11,8 @@
 typedef struct RossContainers {
         RossDb *db;
         RossImages *images;
-        char *dir;             /* <data>/containers */
-        char *runtime_root;    /* <run>/runtime/<name>: the OCI runtimes' state */
+        char *dir;          /* <data>/containers */
+        char *runtime_root; /* <run>/runtime/<name>: the OCI runtimes' state */
         char *shim_path;
         char *default_runtime; /* "crun" */
 } RossContainers;
@@ -21,8 +21,7 @@ typedef struct RossContainers {
 int ross_containers_create(RossContainers *c, json_t *body, const char *name, char **ret_id,
                            RossError *err);
 /* Start; a command that cannot run gives its message and *ret_exec_status 126 or 127. */
-int ross_containers_start(RossContainers *c, const char *ref, int *ret_exec_status,
-                          RossError *err);
+int ross_containers_start(RossContainers *c, const char *ref, int *ret_exec_status, RossError *err);
 /* Block until the container is not running; its exit code. */
 int ross_containers_wait(RossContainers *c, const char *ref, int *ret_code, RossError *err);
 int ross_containers_kill(RossContainers *c, const char *ref, const char *signal, RossError *err);

@@ -225,6 +225,32 @@ int ross_images_remove(RossImages *s, const char *name, bool force, json_t **ret
                 goto out;
         }
         bool deletes = !(by_tag && ntags > 1);
+        /* A container's rootfs stands on the image's snapshots: never delete those. */
+        int users = deletes ? ross_db_image_containers(s->db, id) : 0;
+        if (users > 0 && !force) {
+                r = ross_errx(err, EBUSY,
+                              "conflict: unable to remove image %.12s (must force) - %d "
+                              "container%s use%s it",
+                              id + 7, users, users == 1 ? "" : "s", users == 1 ? "s" : "");
+                json_decref(row);
+                goto out;
+        }
+        if (users > 0) {
+                /* -f: untag, keep the image for its containers (as Docker does) */
+                json_t *t;
+                size_t k;
+                json_array_foreach (tags, k, t) {
+                        RossRef tr = {};
+                        if (ross_ref_parse(json_string_value(t), &tr, NULL) == 0) {
+                                _cleanup_free_ char *full = ross_ref_string(&tr);
+                                if (ross_db_tag_remove(s->db, full, NULL) == 0)
+                                        report(rep, "Untagged", json_string_value(t));
+                        }
+                        ross_ref_free(&tr);
+                }
+                json_decref(row);
+                goto done;
+        }
         /* Decide about a mount before changing anything. */
         if (deletes && image_mounted(s, id)) {
                 _cleanup_free_ char *path = mount_path(s, id);
@@ -343,7 +369,7 @@ int ross_images_prune(RossImages *s, bool all, json_t **ret_report, RossError *e
                 const char *id = json_string_value(json_object_get(img, "Id"));
                 if (!all && json_array_size(json_object_get(img, "RepoTags")) > 0)
                         continue;
-                if (image_mounted(s, id))
+                if (image_mounted(s, id) || ross_db_image_containers(s->db, id) > 0)
                         continue; /* in use */
                 json_t *t;
                 size_t k;

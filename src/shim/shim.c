@@ -345,6 +345,7 @@ int ross_shim_main(int argc, char **argv)
                 report(sync_fd, "err %d %s\n", code, m);
                 const char *del[] = {s.runtime, rootopt, "delete", "--force", s.id, NULL};
                 run_runtime(&s, del);
+                unlink(shim_pid);
                 return 1;
         }
         report(sync_fd, "ok %d\n", (int)cpid);

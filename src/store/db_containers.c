@@ -9,10 +9,11 @@ int ross_db_container_add(RossDb *db, const char *id, const char *name, const ch
         char now[32];
         snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
         pthread_mutex_lock(&db->lock);
-        sqlite3_stmt *st = ross_db_prep(db,
-                                        "INSERT INTO containers(id, name, image_id, image_ref, "
-                                        "created, config) VALUES (?, ?, ?, ?, CAST(? AS INTEGER), ?)",
-                                        6, ARGS(id, name, image_id, image_ref, now, config_json));
+        sqlite3_stmt *st =
+                ross_db_prep(db,
+                             "INSERT INTO containers(id, name, image_id, image_ref, "
+                             "created, config) VALUES (?, ?, ?, ?, CAST(? AS INTEGER), ?)",
+                             6, ARGS(id, name, image_id, image_ref, now, config_json));
         int rc = sqlite3_step(st);
         sqlite3_finalize(st);
         pthread_mutex_unlock(&db->lock);
@@ -30,13 +31,12 @@ static json_t *row(sqlite3_stmt *st)
 {
         const char *config = (const char *)sqlite3_column_text(st, 5);
         json_t *cfg = json_loads(config ? config : "{}", 0, NULL);
-        return json_pack("{s:s, s:s, s:s, s:s, s:I, s:o}", "Id",
-                         (const char *)sqlite3_column_text(st, 0), "Name",
-                         (const char *)sqlite3_column_text(st, 1), "ImageId",
-                         (const char *)sqlite3_column_text(st, 2), "Image",
-                         (const char *)sqlite3_column_text(st, 3), "Created",
-                         (json_int_t)sqlite3_column_int64(st, 4), "Config",
-                         cfg ? cfg : json_object());
+        return json_pack(
+                "{s:s, s:s, s:s, s:s, s:I, s:o}", "Id", (const char *)sqlite3_column_text(st, 0),
+                "Name", (const char *)sqlite3_column_text(st, 1), "ImageId",
+                (const char *)sqlite3_column_text(st, 2), "Image",
+                (const char *)sqlite3_column_text(st, 3), "Created",
+                (json_int_t)sqlite3_column_int64(st, 4), "Config", cfg ? cfg : json_object());
 }
 
 #define COLS "SELECT id, name, image_id, image_ref, created, config FROM containers"
@@ -64,8 +64,8 @@ int ross_db_container_resolve(RossDb *db, const char *term, char **ret_id, RossE
         json_t *ids = NULL;
         if (!id && strlen(term) >= 1 && strspn(term, "0123456789abcdef") == strlen(term)) {
                 _cleanup_free_ char *pattern = xasprintf("%s%%", term);
-                ids = ross_db_query_strs(db, "SELECT id FROM containers WHERE id LIKE ? LIMIT 2",
-                                         1, ARGS(pattern));
+                ids = ross_db_query_strs(db, "SELECT id FROM containers WHERE id LIKE ? LIMIT 2", 1,
+                                         ARGS(pattern));
         }
         pthread_mutex_unlock(&db->lock);
         if (!id && json_array_size(ids) == 1)
@@ -104,8 +104,8 @@ int ross_db_container_delete(RossDb *db, const char *id)
 int ross_db_container_rename(RossDb *db, const char *id, const char *name, RossError *err)
 {
         pthread_mutex_lock(&db->lock);
-        sqlite3_stmt *st = ross_db_prep(db, "UPDATE containers SET name = ? WHERE id = ?", 2,
-                                        ARGS(name, id));
+        sqlite3_stmt *st =
+                ross_db_prep(db, "UPDATE containers SET name = ? WHERE id = ?", 2, ARGS(name, id));
         int rc = sqlite3_step(st);
         sqlite3_finalize(st);
         pthread_mutex_unlock(&db->lock);

@@ -27,7 +27,8 @@ import urllib.request
 BUSYBOX = "/bin/busybox"
 EPOCH = 946684800  # 2000-01-01: fixed mtimes make fixed digests
 APPLETS = ["sh", "ls", "cat", "echo", "true", "false", "sleep", "id", "env", "pwd",
-           "mkdir", "rm", "touch", "stat", "head", "wc", "sha256sum", "uname", "hostname"]
+           "mkdir", "rm", "touch", "stat", "head", "wc", "sha256sum", "uname", "hostname",
+           "grep", "sed", "tr", "cut", "date", "cp", "mv", "ln", "chmod", "ps", "kill"]
 
 MT = {
     "oci_manifest": "application/vnd.oci.image.manifest.v1+json",

@@ -1,0 +1,613 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <ctype.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <time.h>
+
+#include "../basic/buf.h"
+#include "../basic/fileio.h"
+#include "../ref/reference.h"
+#include "commands.h"
+#include "dockercfg.h"
+#include "progress.h"
+
+/* "512m", "1g", "1048576" into bytes; -1 if invalid. */
+static int64_t parse_bytes(const char *s)
+{
+        char *end;
+        errno = 0;
+        double v = strtod(s, &end);
+        if (errno || end == s || v < 0)
+                return -1;
+        double mult = 1;
+        if (*end) {
+                switch (tolower((unsigned char)*end)) {
+                case 'b':
+                        break;
+                case 'k':
+                        mult = 1024;
+                        break;
+                case 'm':
+                        mult = 1024.0 * 1024;
+                        break;
+                case 'g':
+                        mult = 1024.0 * 1024 * 1024;
+                        break;
+                default:
+                        return -1;
+                }
+                end++;
+                if (*end == 'b' || *end == 'B')
+                        end++;
+                if (*end)
+                        return -1;
+        }
+        return (int64_t)(v * mult);
+}
+
+static json_t *env_file(const char *path, RossError *err)
+{
+        _cleanup_free_ char *text = NULL;
+        if (ross_read_file(path, 1024 * 1024, &text, NULL, err) < 0)
+                return NULL;
+        json_t *a = json_array();
+        char *save = NULL;
+        for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                while (isspace((unsigned char)*l))
+                        l++;
+                if (!*l || *l == '#')
+                        continue;
+                json_array_append_new(a, json_string(l));
+        }
+        return a;
+}
+
+static void usage_run(FILE *f, const char *verb)
+{
+        fprintf(f,
+                "Usage: ross-cli container %s [OPTIONS] IMAGE [COMMAND [ARG...]]\n"
+                "\n"
+                "Options:\n"
+                "  -d, --detach                 run in the background, print the id\n"
+                "      --name NAME              name the container\n"
+                "  -e, --env KEY=VALUE          set an environment variable (repeatable)\n"
+                "      --env-file FILE          read KEY=VALUE lines\n"
+                "  -w, --workdir DIR            working directory\n"
+                "  -u, --user USER[:GROUP]      user (name or id), resolved in the image\n"
+                "      --entrypoint CMD         replace the image's entrypoint (clears its CMD)\n"
+                "      --hostname NAME          the container's host name\n"
+                "      --rm                     remove the container when it exits\n"
+                "  -v, --volume HOST:CTR[:ro]   bind mount a host path\n"
+                "      --mount type=bind,source=S,target=T[,readonly] | type=tmpfs,target=T\n"
+                "      --tmpfs PATH[:OPTS]      mount a tmpfs\n"
+                "      --read-only              read-only root filesystem\n"
+                "      --runtime NAME           crun or runc\n"
+                "  -m, --memory BYTES           memory limit (512m, 1g)\n"
+                "      --cpus N                 CPU quota (1.5)\n"
+                "      --pids-limit N           process limit\n"
+                "      --network none|host      network (default none: bridge networking is a\n"
+                "                               later feature)\n"
+                "  -l, --label KEY=VALUE        add a label (repeatable)\n"
+                "      --stop-signal SIG        signal for stop (default SIGTERM)\n"
+                "      --stop-timeout SECONDS   wait before SIGKILL on stop (default 10)\n"
+                "  -h, --help                   show this help\n",
+                verb);
+}
+
+/* Parse create/run flags into a ContainerCreate body; *ret_optind is where IMAGE is. */
+static int parse_create(int argc, char **argv, const char *verb, json_t **ret_body,
+                        char **ret_name, bool *ret_detach, int *ret_optind)
+{
+        enum { O_NAME = 256, O_ENVFILE, O_ENTRY, O_HOST, O_RM, O_MOUNT, O_TMPFS, O_RO, O_RT,
+               O_CPUS, O_PIDS, O_NET, O_SSIG, O_STIME };
+        static const struct option opts[] = {
+                {"detach", no_argument, NULL, 'd'},        {"name", required_argument, NULL, O_NAME},
+                {"env", required_argument, NULL, 'e'},     {"env-file", required_argument, NULL, O_ENVFILE},
+                {"workdir", required_argument, NULL, 'w'}, {"user", required_argument, NULL, 'u'},
+                {"entrypoint", required_argument, NULL, O_ENTRY},
+                {"hostname", required_argument, NULL, O_HOST},
+                {"rm", no_argument, NULL, O_RM},           {"volume", required_argument, NULL, 'v'},
+                {"mount", required_argument, NULL, O_MOUNT},
+                {"tmpfs", required_argument, NULL, O_TMPFS},
+                {"read-only", no_argument, NULL, O_RO},    {"runtime", required_argument, NULL, O_RT},
+                {"memory", required_argument, NULL, 'm'},  {"cpus", required_argument, NULL, O_CPUS},
+                {"pids-limit", required_argument, NULL, O_PIDS},
+                {"network", required_argument, NULL, O_NET},
+                {"label", required_argument, NULL, 'l'},
+                {"stop-signal", required_argument, NULL, O_SSIG},
+                {"stop-timeout", required_argument, NULL, O_STIME},
+                {"interactive", no_argument, NULL, 'i'},   {"tty", no_argument, NULL, 't'},
+                {"help", no_argument, NULL, 'h'},          {},
+        };
+        json_t *body = json_object(), *hc = json_object(), *env = json_array();
+        json_t *binds = json_array(), *mounts = json_array(), *tmpfs = json_object();
+        json_t *labels = json_object();
+        bool detach = false;
+        RossError err = {};
+        int ch;
+
+        json_object_set_new(body, "HostConfig", hc);
+        optind = 1;
+        while ((ch = getopt_long(argc, argv, "+de:w:u:v:m:l:ith", opts, NULL)) != -1) {
+                switch (ch) {
+                case 'd':
+                        detach = true;
+                        break;
+                case O_NAME:
+                        free(*ret_name);
+                        *ret_name = xstrdup(optarg);
+                        break;
+                case 'e':
+                        json_array_append_new(env, json_string(optarg));
+                        break;
+                case O_ENVFILE: {
+                        json_t *a = env_file(optarg, &err);
+                        if (!a) {
+                                ross_cli_error("--env-file: %s", err.msg);
+                                goto bad;
+                        }
+                        json_array_extend(env, a);
+                        json_decref(a);
+                        break;
+                }
+                case 'w':
+                        json_object_set_new(body, "WorkingDir", json_string(optarg));
+                        break;
+                case 'u':
+                        json_object_set_new(body, "User", json_string(optarg));
+                        break;
+                case O_ENTRY:
+                        json_object_set_new(body, "Entrypoint",
+                                            *optarg ? json_pack("[s]", optarg) : json_array());
+                        break;
+                case O_HOST:
+                        json_object_set_new(body, "Hostname", json_string(optarg));
+                        break;
+                case O_RM:
+                        json_object_set_new(hc, "AutoRemove", json_true());
+                        break;
+                case 'v':
+                        json_array_append_new(binds, json_string(optarg));
+                        break;
+                case O_MOUNT: {
+                        json_t *m = json_object();
+                        _cleanup_free_ char *copy = xstrdup(optarg);
+                        char *save = NULL;
+                        for (char *kv = strtok_r(copy, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+                                char *eq = strchr(kv, '=');
+                                if (eq)
+                                        *eq++ = '\0';
+                                if (STREQ(kv, "type"))
+                                        json_object_set_new(m, "Type", json_string(eq ? eq : ""));
+                                else if (STREQ(kv, "source") || STREQ(kv, "src"))
+                                        json_object_set_new(m, "Source", json_string(eq ? eq : ""));
+                                else if (STREQ(kv, "target") || STREQ(kv, "dst") ||
+                                         STREQ(kv, "destination"))
+                                        json_object_set_new(m, "Target", json_string(eq ? eq : ""));
+                                else if (STREQ(kv, "readonly") || STREQ(kv, "ro"))
+                                        json_object_set_new(m, "ReadOnly",
+                                                            json_boolean(!eq || STREQ(eq, "true") ||
+                                                                         STREQ(eq, "1")));
+                                else {
+                                        ross_cli_error("--mount: unknown field '%s'", kv);
+                                        json_decref(m);
+                                        goto bad;
+                                }
+                        }
+                        const char *type = json_string_value(json_object_get(m, "Type"));
+                        if (!type || (!STREQ(type, "bind") && !STREQ(type, "tmpfs"))) {
+                                ross_cli_error("--mount: type must be bind or tmpfs");
+                                json_decref(m);
+                                goto bad;
+                        }
+                        json_array_append_new(mounts, m);
+                        break;
+                }
+                case O_TMPFS: {
+                        const char *colon = strchr(optarg, ':');
+                        _cleanup_free_ char *path = colon ? xstrndup(optarg, (size_t)(colon - optarg))
+                                                          : xstrdup(optarg);
+                        json_object_set_new(tmpfs, path, json_string(colon ? colon + 1 : ""));
+                        break;
+                }
+                case O_RO:
+                        json_object_set_new(hc, "ReadonlyRootfs", json_true());
+                        break;
+                case O_RT:
+                        json_object_set_new(hc, "Runtime", json_string(optarg));
+                        break;
+                case 'm': {
+                        int64_t v = parse_bytes(optarg);
+                        if (v <= 0) {
+                                ross_cli_error("invalid argument \"%s\" for --memory: invalid size",
+                                               optarg);
+                                goto bad;
+                        }
+                        json_object_set_new(hc, "Memory", json_integer(v));
+                        break;
+                }
+                case O_CPUS: {
+                        char *end;
+                        double v = strtod(optarg, &end);
+                        if (*end || !(v > 0) || v > 1024) {
+                                ross_cli_error("invalid argument \"%s\" for --cpus", optarg);
+                                goto bad;
+                        }
+                        json_object_set_new(hc, "NanoCpus", json_integer((json_int_t)(v * 1e9 + 0.5)));
+                        break;
+                }
+                case O_PIDS: {
+                        char *end;
+                        long v = strtol(optarg, &end, 10);
+                        if (*end || v == 0 || v < -1) {
+                                ross_cli_error("invalid argument \"%s\" for --pids-limit", optarg);
+                                goto bad;
+                        }
+                        json_object_set_new(hc, "PidsLimit", json_integer(v));
+                        break;
+                }
+                case O_NET:
+                        json_object_set_new(hc, "NetworkMode", json_string(optarg));
+                        break;
+                case 'l': {
+                        const char *eq = strchr(optarg, '=');
+                        _cleanup_free_ char *k = eq ? xstrndup(optarg, (size_t)(eq - optarg)) : xstrdup(optarg);
+                        json_object_set_new(labels, k, json_string(eq ? eq + 1 : ""));
+                        break;
+                }
+                case O_SSIG:
+                        json_object_set_new(body, "StopSignal", json_string(optarg));
+                        break;
+                case O_STIME: {
+                        char *end;
+                        long v = strtol(optarg, &end, 10);
+                        if (*end || v < 0) {
+                                ross_cli_error("invalid argument \"%s\" for --stop-timeout", optarg);
+                                goto bad;
+                        }
+                        json_object_set_new(body, "StopTimeout", json_integer(v));
+                        break;
+                }
+                case 'i':
+                case 't':
+                        ross_cli_error("-i and -t are not supported yet: interactive containers "
+                                       "come with attach (see docs/status.md)");
+                        goto bad;
+                case 'h':
+                        usage_run(stdout, verb);
+                        json_decref(body);
+                        json_decref(env);
+                        json_decref(binds);
+                        json_decref(mounts);
+                        json_decref(tmpfs);
+                        json_decref(labels);
+                        *ret_body = NULL;
+                        return 1;
+                default:
+                        goto bad;
+                }
+        }
+        if (optind >= argc) {
+                ross_cli_error("container %s: an image is required", verb);
+                goto bad;
+        }
+        json_object_set_new(body, "Image", json_string(argv[optind]));
+        if (optind + 1 < argc) {
+                json_t *cmd = json_array();
+                for (int i = optind + 1; i < argc; i++)
+                        json_array_append_new(cmd, json_string(argv[i]));
+                json_object_set_new(body, "Cmd", cmd);
+        }
+        json_object_set_new(body, "Env", env);
+        json_object_set_new(body, "Labels", labels);
+        json_object_set_new(hc, "Binds", binds);
+        json_object_set_new(hc, "Mounts", mounts);
+        json_object_set_new(hc, "Tmpfs", tmpfs);
+        *ret_body = body;
+        *ret_detach = detach;
+        *ret_optind = optind;
+        return 0;
+bad:
+        json_decref(body);
+        json_decref(env);
+        json_decref(binds);
+        json_decref(mounts);
+        json_decref(tmpfs);
+        json_decref(labels);
+        return -1;
+}
+
+static int api_json(RossClient *c, const char *method, const char *path, const char *body,
+                    json_t **ret, RossError *err)
+{
+        RossApiResponse resp;
+        RossApiCall call = {.method = method, .path = path, .body = body};
+        int r = ross_client_call(c, &call, &resp, err);
+        if (r < 0)
+                return r;
+        if (ret)
+                *ret = resp.body.len ? json_loadb(resp.body.data, resp.body.len, 0, NULL) : NULL;
+        ross_api_response_free(&resp);
+        return 0;
+}
+
+static int pull_image(RossClient *c, const char *image)
+{
+        _cleanup_free_ char *from = ross_client_escape(image);
+        _cleanup_free_ char *path = xasprintf("/images/create?fromImage=%s", from);
+        RossRef ref = {};
+        _cleanup_free_ char *auth = NULL;
+        if (ross_ref_parse(image, &ref, NULL) == 0)
+                auth = ross_dockercfg_registry_auth(ref.domain);
+        ross_ref_free(&ref);
+        RossProgress pr;
+        ross_progress_init(&pr, stderr, false);
+        RossApiCall call = {.method = "POST", .path = path, .registry_auth = auth,
+                            .on_line = ross_progress_line, .userdata = &pr};
+        RossError err = {};
+        int r = ross_client_call(c, &call, NULL, &err);
+        if (r == 0 && pr.error.code) {
+                err = pr.error;
+                r = -EIO;
+        }
+        if (r < 0)
+                ross_cli_error("%s", err.msg);
+        ross_progress_done(&pr);
+        return r;
+}
+
+/* create, pulling the image first if the daemon does not have it */
+static int create(RossClient *c, json_t *body, const char *name, char **ret_id)
+{
+        _cleanup_free_ char *text = json_dumps(body, JSON_COMPACT);
+        _cleanup_free_ char *qn = name ? ross_client_escape(name) : NULL;
+        _cleanup_free_ char *path = xasprintf("/containers/create%s%s", qn ? "?name=" : "",
+                                              qn ? qn : "");
+        RossError err = {};
+        json_t *resp = NULL;
+        int r = api_json(c, "POST", path, text, &resp, &err);
+        if (r == -ENOENT && strstr(err.msg, "No such image")) {
+                const char *image = json_string_value(json_object_get(body, "Image"));
+                fprintf(stderr, "Unable to find image '%s' locally\n", image);
+                if (pull_image(c, image) < 0)
+                        return -1;
+                r = api_json(c, "POST", path, text, &resp, &err);
+        }
+        if (r < 0) {
+                ross_cli_error("%s", err.msg);
+                return -1;
+        }
+        *ret_id = xstrdup(json_string_value(json_object_get(resp, "Id")) ?: "");
+        json_decref(resp);
+        return 0;
+}
+
+/* Docker's exit codes for a container that could not start */
+static int start_failure_code(const RossError *err)
+{
+        if (strstr(err->msg, "not found") || strstr(err->msg, "No such file"))
+                return 127;
+        if (strstr(err->msg, "ermission denied") || strstr(err->msg, "not executable"))
+                return 126;
+        return 125;
+}
+
+static int start(RossClient *c, const char *id, RossError *err)
+{
+        _cleanup_free_ char *path = xasprintf("/containers/%s/start", id);
+        return api_json(c, "POST", path, NULL, NULL, err);
+}
+
+typedef struct Demux {
+        RossBuf buf;
+        bool raw;
+} Demux;
+
+/* Split Docker's multiplexed stream into our stdout and stderr. */
+static int on_frames(void *ud, const char *p, size_t n)
+{
+        Demux *d = ud;
+        if (d->raw) {
+                fwrite(p, 1, n, stdout);
+                fflush(stdout);
+                return 0;
+        }
+        ross_buf_append(&d->buf, p, n);
+        size_t off = 0;
+        while (d->buf.len - off >= 8) {
+                const unsigned char *h = (const unsigned char *)d->buf.data + off;
+                size_t len = ((size_t)h[4] << 24) | ((size_t)h[5] << 16) | ((size_t)h[6] << 8) | h[7];
+                if (d->buf.len - off - 8 < len)
+                        break;
+                FILE *f = h[0] == 2 ? stderr : stdout;
+                fwrite(h + 8, 1, len, f);
+                fflush(f);
+                off += 8 + len;
+        }
+        memmove(d->buf.data, d->buf.data + off, d->buf.len - off);
+        d->buf.len -= off;
+        return 0;
+}
+
+static int stream_logs(RossClient *c, const char *id, const char *query)
+{
+        _cleanup_free_ char *path = xasprintf("/containers/%s/logs?%s", id, query);
+        Demux d = {};
+        RossApiCall call = {.method = "GET", .path = path, .on_raw = on_frames, .userdata = &d};
+        RossError err = {};
+        int r = ross_client_call(c, &call, NULL, &err);
+        ross_buf_free(&d.buf);
+        if (r < 0)
+                ross_cli_error("%s", err.msg);
+        return r;
+}
+
+static int wait_exit(RossClient *c, const char *id, int *ret_code)
+{
+        _cleanup_free_ char *path = xasprintf("/containers/%s/wait", id);
+        RossError err = {};
+        json_t *resp = NULL;
+        if (api_json(c, "POST", path, NULL, &resp, &err) < 0) {
+                ross_cli_error("%s", err.msg);
+                return -1;
+        }
+        *ret_code = (int)json_integer_value(json_object_get(resp, "StatusCode"));
+        json_decref(resp);
+        return 0;
+}
+
+int ross_cmd_container_run(RossClient *c, int argc, char **argv)
+{
+        json_t *body = NULL;
+        _cleanup_free_ char *name = NULL, *id = NULL;
+        bool detach = false;
+        int ind, code = 0;
+        RossError err = {};
+
+        int r = parse_create(argc, argv, "run", &body, &name, &detach, &ind);
+        if (r != 0)
+                return r > 0 ? 0 : 125;
+        /* --rm: the daemon removes a detached container when it exits; an attached run
+         * removes it here once it has its output and exit code */
+        json_t *hc = json_object_get(body, "HostConfig");
+        bool remove_after = !detach && json_is_true(json_object_get(hc, "AutoRemove"));
+        if (remove_after)
+                json_object_set_new(hc, "AutoRemove", json_false());
+        r = create(c, body, name, &id);
+        json_decref(body);
+        if (r < 0)
+                return 125;
+        _cleanup_free_ char *rm_path = xasprintf("/containers/%s?force=1", id);
+        if (start(c, id, &err) < 0) {
+                ross_cli_error("%s", err.msg);
+                if (remove_after)
+                        (void)api_json(c, "DELETE", rm_path, NULL, NULL, NULL);
+                return start_failure_code(&err);
+        }
+        if (detach) {
+                printf("%s\n", id);
+                return 0;
+        }
+        stream_logs(c, id, "stdout=1&stderr=1&follow=1");
+        r = wait_exit(c, id, &code);
+        if (remove_after)
+                (void)api_json(c, "DELETE", rm_path, NULL, NULL, NULL);
+        return r < 0 ? 125 : code;
+}
+
+int ross_cmd_container_create(RossClient *c, int argc, char **argv)
+{
+        json_t *body = NULL;
+        _cleanup_free_ char *name = NULL, *id = NULL;
+        bool detach;
+        int ind;
+        int r = parse_create(argc, argv, "create", &body, &name, &detach, &ind);
+        if (r != 0)
+                return r > 0 ? 0 : 125;
+        r = create(c, body, name, &id);
+        json_decref(body);
+        if (r < 0)
+                return 125;
+        printf("%s\n", id);
+        return 0;
+}
+
+int ross_cmd_container_logs(RossClient *c, int argc, char **argv)
+{
+        static const struct option opts[] = {
+                {"follow", no_argument, NULL, 'f'},   {"tail", required_argument, NULL, 'n'},
+                {"timestamps", no_argument, NULL, 't'}, {"since", required_argument, NULL, 'S'},
+                {"help", no_argument, NULL, 'h'},     {},
+        };
+        bool follow = false, ts = false;
+        const char *tail = NULL, *since = NULL;
+        int ch;
+        optind = 1;
+        while ((ch = getopt_long(argc, argv, "fn:th", opts, NULL)) != -1) {
+                switch (ch) {
+                case 'f':
+                        follow = true;
+                        break;
+                case 'n':
+                        tail = optarg;
+                        break;
+                case 't':
+                        ts = true;
+                        break;
+                case 'S':
+                        since = optarg;
+                        break;
+                case 'h':
+                        printf("Usage: ross-cli container logs [-f] [-n|--tail N] [-t] [--since "
+                               "UNIX-TIME|DURATION] CONTAINER\n");
+                        return 0;
+                default:
+                        return 125;
+                }
+        }
+        if (optind + 1 != argc) {
+                ross_cli_error("container logs: exactly one container is required");
+                return 125;
+        }
+        if (tail && !STREQ(tail, "all") && strspn(tail, "0123456789") != strlen(tail)) {
+                ross_cli_error("invalid argument \"%s\" for --tail", tail);
+                return 125;
+        }
+        long long since_ts = 0;
+        if (since) {
+                char *end;
+                double v = strtod(since, &end);
+                if (end == since || v < 0) {
+                        ross_cli_error("invalid argument \"%s\" for --since", since);
+                        return 125;
+                }
+                /* "10s", "5m", "2h" are durations before now; a plain number is a time */
+                if (*end == 's' || *end == 'm' || *end == 'h')
+                        since_ts = (long long)time(NULL) -
+                                   (long long)(v * (*end == 'h' ? 3600 : *end == 'm' ? 60 : 1));
+                else if (!*end)
+                        since_ts = (long long)v;
+                else {
+                        ross_cli_error("invalid argument \"%s\" for --since", since);
+                        return 125;
+                }
+        }
+        _cleanup_free_ char *ref = ross_client_escape(argv[optind]);
+        _cleanup_free_ char *q = xasprintf("stdout=1&stderr=1&follow=%d&timestamps=%d&tail=%s&since=%lld",
+                                           follow, ts, tail ? tail : "all", since_ts);
+        return stream_logs(c, ref, q) < 0 ? 1 : 0;
+}
+
+int ross_cmd_container_start(RossClient *c, int argc, char **argv)
+{
+        bool attach = false;
+        for (int i = 1; i < argc; i++)
+                if (STREQ(argv[i], "-a") || STREQ(argv[i], "--attach"))
+                        attach = true;
+        if (!attach)
+                return ross_cmd_container_each(c, argc, argv);
+        const char *ref = NULL;
+        for (int i = 1; i < argc; i++)
+                if (argv[i][0] != '-')
+                        ref = argv[i];
+        if (!ref) {
+                ross_cli_error("container start: a container is required");
+                return 125;
+        }
+        RossError err = {};
+        _cleanup_free_ char *esc = ross_client_escape(ref);
+        /* this run's output only: what is logged from now on */
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        _cleanup_free_ char *q = xasprintf("stdout=1&stderr=1&follow=1&since=%lld.%09ld",
+                                           (long long)now.tv_sec, now.tv_nsec);
+        if (start(c, esc, &err) < 0) {
+                ross_cli_error("%s", err.msg);
+                return start_failure_code(&err);
+        }
+        int code = 0;
+        stream_logs(c, esc, q);
+        if (wait_exit(c, esc, &code) < 0)
+                return 125;
+        return code;
+}

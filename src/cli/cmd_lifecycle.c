@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <getopt.h>
+#include <jansson.h>
+#include <time.h>
+
+#include "../basic/buf.h"
+#include "../basic/format.h"
+#include "commands.h"
+
+static int call(RossClient *c, const char *method, const char *path, json_t **ret)
+{
+        RossApiResponse resp;
+        RossError err = {};
+        RossApiCall rc = {.method = method, .path = path};
+        if (ross_client_call(c, &rc, &resp, &err) < 0) {
+                ross_cli_error("%s", err.msg);
+                return -1;
+        }
+        if (ret)
+                *ret = resp.body.len ? json_loadb(resp.body.data, resp.body.len, 0, NULL) : NULL;
+        ross_api_response_free(&resp);
+        return 0;
+}
+
+/* The verbs that act on each container named: stop, kill, rm, wait, start. */
+int ross_cmd_container_each(RossClient *c, int argc, char **argv)
+{
+        const char *verb = argv[0];
+        bool force = false, stop = STREQ(verb, "stop"), kill = STREQ(verb, "kill");
+        bool rm = STREQ(verb, "rm") || STREQ(verb, "delete"), wait = STREQ(verb, "wait");
+        const char *signal = NULL;
+        long timeout = -1;
+        int ch, rc = 0;
+        static const struct option opts[] = {
+                {"force", no_argument, NULL, 'f'},  {"time", required_argument, NULL, 't'},
+                {"signal", required_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'},
+                {},
+        };
+        optind = 1;
+        while ((ch = getopt_long(argc, argv, "ft:s:h", opts, NULL)) != -1) {
+                switch (ch) {
+                case 'f':
+                        force = true;
+                        break;
+                case 't': {
+                        char *end;
+                        timeout = strtol(optarg, &end, 10);
+                        if (*end || timeout < 0) {
+                                ross_cli_error("invalid argument \"%s\" for -t", optarg);
+                                return 125;
+                        }
+                        break;
+                }
+                case 's':
+                        signal = optarg;
+                        break;
+                case 'h':
+                        printf("Usage: ross-cli container %s [OPTIONS] CONTAINER [CONTAINER...]\n"
+                               "\n"
+                               "Options:\n"
+                               "  -f, --force        rm: kill a running container first\n"
+                               "  -t, --time N       stop: seconds before SIGKILL\n"
+                               "  -s, --signal SIG   kill: the signal (default KILL)\n",
+                               verb);
+                        return 0;
+                default:
+                        return 125;
+                }
+        }
+        if (optind >= argc) {
+                ross_cli_error("container %s: at least one container is required", verb);
+                return 125;
+        }
+        for (int i = optind; i < argc; i++) {
+                _cleanup_free_ char *ref = ross_client_escape(argv[i]);
+                _cleanup_free_ char *path = NULL;
+                const char *method = "POST";
+                if (stop)
+                        path = timeout >= 0 ? xasprintf("/containers/%s/stop?t=%ld", ref, timeout)
+                                            : xasprintf("/containers/%s/stop", ref);
+                else if (kill) {
+                        _cleanup_free_ char *s = signal ? ross_client_escape(signal) : NULL;
+                        path = xasprintf("/containers/%s/kill%s%s", ref, s ? "?signal=" : "",
+                                         s ? s : "");
+                } else if (rm) {
+                        method = "DELETE";
+                        path = xasprintf("/containers/%s?force=%d", ref, force);
+                } else if (wait)
+                        path = xasprintf("/containers/%s/wait", ref);
+                else
+                        path = xasprintf("/containers/%s/start", ref);
+                json_t *resp = NULL;
+                if (call(c, method, path, &resp) < 0) {
+                        rc = 1;
+                        continue;
+                }
+                if (wait)
+                        printf("%lld\n",
+                               (long long)json_integer_value(json_object_get(resp, "StatusCode")));
+                else
+                        printf("%s\n", argv[i]);
+                json_decref(resp);
+        }
+        return rc;
+}
+
+static void ago(int64_t when, char *buf, size_t n)
+{
+        int64_t d = (int64_t)time(NULL) - when;
+        if (d < 60)
+                snprintf(buf, n, "%lld seconds ago", (long long)(d < 1 ? 1 : d));
+        else if (d < 3600)
+                snprintf(buf, n, "%lld minutes ago", (long long)(d / 60));
+        else if (d < 2 * 86400)
+                snprintf(buf, n, "%lld hours ago", (long long)(d / 3600));
+        else
+                snprintf(buf, n, "%lld days ago", (long long)(d / 86400));
+}
+
+int ross_cmd_container_list(RossClient *c, int argc, char **argv)
+{
+        static const struct option opts[] = {
+                {"all", no_argument, NULL, 'a'},       {"quiet", no_argument, NULL, 'q'},
+                {"format", required_argument, NULL, 'F'}, {"no-trunc", no_argument, NULL, 'N'},
+                {"help", no_argument, NULL, 'h'},      {},
+        };
+        bool all = false, quiet = false, no_trunc = false;
+        const char *format = "table";
+        int ch;
+        optind = 1;
+        while ((ch = getopt_long(argc, argv, "aqh", opts, NULL)) != -1) {
+                switch (ch) {
+                case 'a':
+                        all = true;
+                        break;
+                case 'q':
+                        quiet = true;
+                        break;
+                case 'F':
+                        format = optarg;
+                        break;
+                case 'N':
+                        no_trunc = true;
+                        break;
+                case 'h':
+                        printf("Usage: ross-cli container list [-a] [-q] [--no-trunc] [--format "
+                               "table|json]   (also: ps)\n");
+                        return 0;
+                default:
+                        return 125;
+                }
+        }
+        if (!STREQ(format, "table") && !STREQ(format, "json")) {
+                ross_cli_error("--format: '%s' is not 'table' or 'json'", format);
+                return 125;
+        }
+        json_t *list = NULL, *e;
+        size_t i;
+        if (call(c, "GET", all ? "/containers/json?all=1" : "/containers/json", &list) < 0)
+                return 1;
+        if (STREQ(format, "json")) {
+                char *s = json_dumps(list, JSON_INDENT(2));
+                printf("%s\n", s);
+                free(s);
+                json_decref(list);
+                return 0;
+        }
+        if (!quiet)
+                printf("%-14s %-30s %-24s %-18s %-16s %s\n", "CONTAINER ID", "IMAGE", "COMMAND",
+                       "CREATED", "STATUS", "NAMES");
+        json_array_foreach (list, i, e) {
+                const char *id = json_string_value(json_object_get(e, "Id"));
+                char shown[80], when[64], cmd[64];
+                snprintf(shown, sizeof(shown), "%.*s", no_trunc ? 64 : 12, id);
+                if (quiet) {
+                        printf("%s\n", shown);
+                        continue;
+                }
+                ago(json_integer_value(json_object_get(e, "Created")), when, sizeof(when));
+                snprintf(cmd, sizeof(cmd), "\"%.20s\"",
+                         json_string_value(json_object_get(e, "Command")) ?: "");
+                const char *name = json_string_value(json_array_get(json_object_get(e, "Names"), 0));
+                printf("%-14s %-30s %-24s %-18s %-16s %s\n", shown,
+                       json_string_value(json_object_get(e, "Image")) ?: "", cmd, when,
+                       json_string_value(json_object_get(e, "Status")) ?: "",
+                       name && name[0] == '/' ? name + 1 : (name ?: ""));
+        }
+        json_decref(list);
+        return 0;
+}
+
+/* ross-cli inspect NAME...: a container if there is one by that name, else an image. */
+int ross_cmd_inspect(RossClient *c, int argc, char **argv)
+{
+        int rc = 0;
+        if (argc < 2) {
+                ross_cli_error("inspect: at least one container or image is required");
+                return 125;
+        }
+        json_t *all = json_array();
+        for (int i = 1; i < argc; i++) {
+                _cleanup_free_ char *ref = ross_client_escape(argv[i]);
+                _cleanup_free_ char *cpath = xasprintf("/containers/%s/json", ref);
+                _cleanup_free_ char *ipath = ross_cli_image_path(argv[i], "/json");
+                RossApiResponse resp;
+                RossError err = {};
+                RossApiCall rc1 = {.method = "GET", .path = cpath};
+                int r = ross_client_call(c, &rc1, &resp, &err);
+                if (r == -ENOENT) {
+                        RossApiCall rc2 = {.method = "GET", .path = ipath};
+                        r = ross_client_call(c, &rc2, &resp, &err);
+                        if (r == -ENOENT)
+                                ross_errx(&err, ENOENT, "No such object: %s", argv[i]);
+                }
+                if (r < 0) {
+                        ross_cli_error("%s", err.msg);
+                        rc = 1;
+                        continue;
+                }
+                json_t *o = json_loadb(resp.body.data ? resp.body.data : "", resp.body.len, 0, NULL);
+                if (o)
+                        json_array_append_new(all, o);
+                ross_api_response_free(&resp);
+        }
+        char *s = json_dumps(all, JSON_INDENT(4));
+        printf("%s\n", s);
+        free(s);
+        json_decref(all);
+        return rc;
+}
+
+int ross_cmd_container_inspect(RossClient *c, int argc, char **argv)
+{
+        int rc = 0;
+        if (argc < 2) {
+                ross_cli_error("container inspect: at least one container is required");
+                return 125;
+        }
+        json_t *all = json_array();
+        for (int i = 1; i < argc; i++) {
+                _cleanup_free_ char *ref = ross_client_escape(argv[i]);
+                _cleanup_free_ char *path = xasprintf("/containers/%s/json", ref);
+                json_t *o = NULL;
+                if (call(c, "GET", path, &o) < 0) {
+                        rc = 1;
+                        continue;
+                }
+                json_array_append_new(all, o);
+        }
+        char *s = json_dumps(all, JSON_INDENT(4));
+        printf("%s\n", s);
+        free(s);
+        json_decref(all);
+        return rc;
+}
