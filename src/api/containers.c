@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <poll.h>
 #include <pthread.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -188,6 +190,15 @@ static void handle_line(LogStream *ls, const char *line)
 static void *log_thread(void *ud)
 {
         LogStream *ls = ud;
+        /* woken by writes to the log and by the exit file appearing beside it */
+        int ino = ls->follow ? inotify_init1(IN_CLOEXEC | IN_NONBLOCK) : -1;
+        if (ino >= 0) {
+                _cleanup_free_ char *dir = xstrdup(ls->path);
+                char *slash = strrchr(dir, '/');
+                if (slash)
+                        *slash = '\0';
+                inotify_add_watch(ino, dir, IN_MODIFY | IN_CREATE | IN_MOVED_TO);
+        }
         FILE *f = fopen(ls->path, "re");
         char *line = NULL;
         size_t cap = 0;
@@ -225,9 +236,19 @@ static void *log_thread(void *ud)
                 }
                 if (!f)
                         f = fopen(ls->path, "re");
-                struct timespec ts = {0, 20 * 1000 * 1000};
-                nanosleep(&ts, NULL);
+                if (ino >= 0) {
+                        struct pollfd pfd = {.fd = ino, .events = POLLIN};
+                        char evbuf[4096];
+                        if (poll(&pfd, 1, 250) > 0)
+                                while (read(ino, evbuf, sizeof(evbuf)) > 0)
+                                        ;
+                } else {
+                        struct timespec ts = {0, 20 * 1000 * 1000};
+                        nanosleep(&ts, NULL);
+                }
         }
+        if (ino >= 0)
+                close(ino);
         free(line);
         if (f)
                 fclose(f);

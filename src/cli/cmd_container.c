@@ -95,29 +95,51 @@ static void usage_run(FILE *f, const char *verb)
 }
 
 /* Parse create/run flags into a ContainerCreate body; *ret_optind is where IMAGE is. */
-static int parse_create(int argc, char **argv, const char *verb, json_t **ret_body,
-                        char **ret_name, bool *ret_detach, int *ret_optind)
+static int parse_create(int argc, char **argv, const char *verb, json_t **ret_body, char **ret_name,
+                        bool *ret_detach, int *ret_optind)
 {
-        enum { O_NAME = 256, O_ENVFILE, O_ENTRY, O_HOST, O_RM, O_MOUNT, O_TMPFS, O_RO, O_RT,
-               O_CPUS, O_PIDS, O_NET, O_SSIG, O_STIME };
+        enum {
+                O_NAME = 256,
+                O_ENVFILE,
+                O_ENTRY,
+                O_HOST,
+                O_RM,
+                O_MOUNT,
+                O_TMPFS,
+                O_RO,
+                O_RT,
+                O_CPUS,
+                O_PIDS,
+                O_NET,
+                O_SSIG,
+                O_STIME
+        };
         static const struct option opts[] = {
-                {"detach", no_argument, NULL, 'd'},        {"name", required_argument, NULL, O_NAME},
-                {"env", required_argument, NULL, 'e'},     {"env-file", required_argument, NULL, O_ENVFILE},
-                {"workdir", required_argument, NULL, 'w'}, {"user", required_argument, NULL, 'u'},
+                {"detach", no_argument, NULL, 'd'},
+                {"name", required_argument, NULL, O_NAME},
+                {"env", required_argument, NULL, 'e'},
+                {"env-file", required_argument, NULL, O_ENVFILE},
+                {"workdir", required_argument, NULL, 'w'},
+                {"user", required_argument, NULL, 'u'},
                 {"entrypoint", required_argument, NULL, O_ENTRY},
                 {"hostname", required_argument, NULL, O_HOST},
-                {"rm", no_argument, NULL, O_RM},           {"volume", required_argument, NULL, 'v'},
+                {"rm", no_argument, NULL, O_RM},
+                {"volume", required_argument, NULL, 'v'},
                 {"mount", required_argument, NULL, O_MOUNT},
                 {"tmpfs", required_argument, NULL, O_TMPFS},
-                {"read-only", no_argument, NULL, O_RO},    {"runtime", required_argument, NULL, O_RT},
-                {"memory", required_argument, NULL, 'm'},  {"cpus", required_argument, NULL, O_CPUS},
+                {"read-only", no_argument, NULL, O_RO},
+                {"runtime", required_argument, NULL, O_RT},
+                {"memory", required_argument, NULL, 'm'},
+                {"cpus", required_argument, NULL, O_CPUS},
                 {"pids-limit", required_argument, NULL, O_PIDS},
                 {"network", required_argument, NULL, O_NET},
                 {"label", required_argument, NULL, 'l'},
                 {"stop-signal", required_argument, NULL, O_SSIG},
                 {"stop-timeout", required_argument, NULL, O_STIME},
-                {"interactive", no_argument, NULL, 'i'},   {"tty", no_argument, NULL, 't'},
-                {"help", no_argument, NULL, 'h'},          {},
+                {"interactive", no_argument, NULL, 'i'},
+                {"tty", no_argument, NULL, 't'},
+                {"help", no_argument, NULL, 'h'},
+                {},
         };
         json_t *body = json_object(), *hc = json_object(), *env = json_array();
         json_t *binds = json_array(), *mounts = json_array(), *tmpfs = json_object();
@@ -173,7 +195,8 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
                         json_t *m = json_object();
                         _cleanup_free_ char *copy = xstrdup(optarg);
                         char *save = NULL;
-                        for (char *kv = strtok_r(copy, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+                        for (char *kv = strtok_r(copy, ",", &save); kv;
+                             kv = strtok_r(NULL, ",", &save)) {
                                 char *eq = strchr(kv, '=');
                                 if (eq)
                                         *eq++ = '\0';
@@ -205,8 +228,9 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
                 }
                 case O_TMPFS: {
                         const char *colon = strchr(optarg, ':');
-                        _cleanup_free_ char *path = colon ? xstrndup(optarg, (size_t)(colon - optarg))
-                                                          : xstrdup(optarg);
+                        _cleanup_free_ char *path =
+                                colon ? xstrndup(optarg, (size_t)(colon - optarg))
+                                      : xstrdup(optarg);
                         json_object_set_new(tmpfs, path, json_string(colon ? colon + 1 : ""));
                         break;
                 }
@@ -233,7 +257,8 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
                                 ross_cli_error("invalid argument \"%s\" for --cpus", optarg);
                                 goto bad;
                         }
-                        json_object_set_new(hc, "NanoCpus", json_integer((json_int_t)(v * 1e9 + 0.5)));
+                        json_object_set_new(hc, "NanoCpus",
+                                            json_integer((json_int_t)(v * 1e9 + 0.5)));
                         break;
                 }
                 case O_PIDS: {
@@ -251,7 +276,8 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
                         break;
                 case 'l': {
                         const char *eq = strchr(optarg, '=');
-                        _cleanup_free_ char *k = eq ? xstrndup(optarg, (size_t)(eq - optarg)) : xstrdup(optarg);
+                        _cleanup_free_ char *k =
+                                eq ? xstrndup(optarg, (size_t)(eq - optarg)) : xstrdup(optarg);
                         json_object_set_new(labels, k, json_string(eq ? eq + 1 : ""));
                         break;
                 }
@@ -262,7 +288,8 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
                         char *end;
                         long v = strtol(optarg, &end, 10);
                         if (*end || v < 0) {
-                                ross_cli_error("invalid argument \"%s\" for --stop-timeout", optarg);
+                                ross_cli_error("invalid argument \"%s\" for --stop-timeout",
+                                               optarg);
                                 goto bad;
                         }
                         json_object_set_new(body, "StopTimeout", json_integer(v));
@@ -342,8 +369,11 @@ static int pull_image(RossClient *c, const char *image)
         ross_ref_free(&ref);
         RossProgress pr;
         ross_progress_init(&pr, stderr, false);
-        RossApiCall call = {.method = "POST", .path = path, .registry_auth = auth,
-                            .on_line = ross_progress_line, .userdata = &pr};
+        RossApiCall call = {.method = "POST",
+                            .path = path,
+                            .registry_auth = auth,
+                            .on_line = ross_progress_line,
+                            .userdata = &pr};
         RossError err = {};
         int r = ross_client_call(c, &call, NULL, &err);
         if (r == 0 && pr.error.code) {
@@ -361,8 +391,8 @@ static int create(RossClient *c, json_t *body, const char *name, char **ret_id)
 {
         _cleanup_free_ char *text = json_dumps(body, JSON_COMPACT);
         _cleanup_free_ char *qn = name ? ross_client_escape(name) : NULL;
-        _cleanup_free_ char *path = xasprintf("/containers/create%s%s", qn ? "?name=" : "",
-                                              qn ? qn : "");
+        _cleanup_free_ char *path =
+                xasprintf("/containers/create%s%s", qn ? "?name=" : "", qn ? qn : "");
         RossError err = {};
         json_t *resp = NULL;
         int r = api_json(c, "POST", path, text, &resp, &err);
@@ -416,7 +446,8 @@ static int on_frames(void *ud, const char *p, size_t n)
         size_t off = 0;
         while (d->buf.len - off >= 8) {
                 const unsigned char *h = (const unsigned char *)d->buf.data + off;
-                size_t len = ((size_t)h[4] << 24) | ((size_t)h[5] << 16) | ((size_t)h[6] << 8) | h[7];
+                size_t len =
+                        ((size_t)h[4] << 24) | ((size_t)h[5] << 16) | ((size_t)h[6] << 8) | h[7];
                 if (d->buf.len - off - 8 < len)
                         break;
                 FILE *f = h[0] == 2 ? stderr : stdout;
@@ -515,9 +546,9 @@ int ross_cmd_container_create(RossClient *c, int argc, char **argv)
 int ross_cmd_container_logs(RossClient *c, int argc, char **argv)
 {
         static const struct option opts[] = {
-                {"follow", no_argument, NULL, 'f'},   {"tail", required_argument, NULL, 'n'},
+                {"follow", no_argument, NULL, 'f'},     {"tail", required_argument, NULL, 'n'},
                 {"timestamps", no_argument, NULL, 't'}, {"since", required_argument, NULL, 'S'},
-                {"help", no_argument, NULL, 'h'},     {},
+                {"help", no_argument, NULL, 'h'},       {},
         };
         bool follow = false, ts = false;
         const char *tail = NULL, *since = NULL;
@@ -563,8 +594,9 @@ int ross_cmd_container_logs(RossClient *c, int argc, char **argv)
                 }
                 /* "10s", "5m", "2h" are durations before now; a plain number is a time */
                 if (*end == 's' || *end == 'm' || *end == 'h')
-                        since_ts = (long long)time(NULL) -
-                                   (long long)(v * (*end == 'h' ? 3600 : *end == 'm' ? 60 : 1));
+                        since_ts = (long long)time(NULL) - (long long)(v * (*end == 'h'   ? 3600
+                                                                            : *end == 'm' ? 60
+                                                                                          : 1));
                 else if (!*end)
                         since_ts = (long long)v;
                 else {
@@ -573,8 +605,9 @@ int ross_cmd_container_logs(RossClient *c, int argc, char **argv)
                 }
         }
         _cleanup_free_ char *ref = ross_client_escape(argv[optind]);
-        _cleanup_free_ char *q = xasprintf("stdout=1&stderr=1&follow=%d&timestamps=%d&tail=%s&since=%lld",
-                                           follow, ts, tail ? tail : "all", since_ts);
+        _cleanup_free_ char *q =
+                xasprintf("stdout=1&stderr=1&follow=%d&timestamps=%d&tail=%s&since=%lld", follow,
+                          ts, tail ? tail : "all", since_ts);
         return stream_logs(c, ref, q) < 0 ? 1 : 0;
 }
 

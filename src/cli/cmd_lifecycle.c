@@ -32,8 +32,10 @@ int ross_cmd_container_each(RossClient *c, int argc, char **argv)
         long timeout = -1;
         int ch, rc = 0;
         static const struct option opts[] = {
-                {"force", no_argument, NULL, 'f'},  {"time", required_argument, NULL, 't'},
-                {"signal", required_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'},
+                {"force", no_argument, NULL, 'f'},
+                {"time", required_argument, NULL, 't'},
+                {"signal", required_argument, NULL, 's'},
+                {"help", no_argument, NULL, 'h'},
                 {},
         };
         optind = 1;
@@ -120,9 +122,9 @@ static void ago(int64_t when, char *buf, size_t n)
 int ross_cmd_container_list(RossClient *c, int argc, char **argv)
 {
         static const struct option opts[] = {
-                {"all", no_argument, NULL, 'a'},       {"quiet", no_argument, NULL, 'q'},
+                {"all", no_argument, NULL, 'a'},          {"quiet", no_argument, NULL, 'q'},
                 {"format", required_argument, NULL, 'F'}, {"no-trunc", no_argument, NULL, 'N'},
-                {"help", no_argument, NULL, 'h'},      {},
+                {"help", no_argument, NULL, 'h'},         {},
         };
         bool all = false, quiet = false, no_trunc = false;
         const char *format = "table";
@@ -179,7 +181,8 @@ int ross_cmd_container_list(RossClient *c, int argc, char **argv)
                 ago(json_integer_value(json_object_get(e, "Created")), when, sizeof(when));
                 snprintf(cmd, sizeof(cmd), "\"%.20s\"",
                          json_string_value(json_object_get(e, "Command")) ?: "");
-                const char *name = json_string_value(json_array_get(json_object_get(e, "Names"), 0));
+                const char *name =
+                        json_string_value(json_array_get(json_object_get(e, "Names"), 0));
                 printf("%-14s %-30s %-24s %-18s %-16s %s\n", shown,
                        json_string_value(json_object_get(e, "Image")) ?: "", cmd, when,
                        json_string_value(json_object_get(e, "Status")) ?: "",
@@ -217,7 +220,8 @@ int ross_cmd_inspect(RossClient *c, int argc, char **argv)
                         rc = 1;
                         continue;
                 }
-                json_t *o = json_loadb(resp.body.data ? resp.body.data : "", resp.body.len, 0, NULL);
+                json_t *o =
+                        json_loadb(resp.body.data ? resp.body.data : "", resp.body.len, 0, NULL);
                 if (o)
                         json_array_append_new(all, o);
                 ross_api_response_free(&resp);

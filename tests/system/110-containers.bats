@@ -208,3 +208,23 @@ teardown() {
         run ross start -a user
         assert_status 0
 }
+
+@test "kill -9 of the daemon stops nothing: running stays running, exits are recorded" {
+        ross run -d --name long "$REG_PLAIN/busybox" /bin/sh -c 'echo before; sleep 3; echo after; exit 5' >/dev/null
+        ross run -d --name short "$REG_PLAIN/busybox" /bin/sh -c 'sleep 1; exit 9' >/dev/null
+        sleep 0.3
+        kill -9 "$DAEMON_PID"
+        wait "$DAEMON_PID" 2>/dev/null || true
+        DAEMON_PID=
+        sleep 1.5 # "short" exits while the daemon is down
+        DATA=$DATA start_daemon
+        run ross ps --format json
+        [ "$(echo "$output" | jq -r '.[] | select(.Names[0] == "/long") | .State')" = running ]
+        run ross inspect short
+        [ "$(echo "$output" | jq -r '.[0].State.Status')" = exited ]
+        [ "$(echo "$output" | jq -r '.[0].State.ExitCode')" = 9 ]
+        run ross wait long
+        [ "$output" = 5 ]
+        run ross logs long
+        [ "${lines[0]}" = before ] && [ "${lines[1]}" = after ]
+}
