@@ -30,21 +30,27 @@ static const struct {
         {"rm", ross_cmd_container_each},         {"delete", ross_cmd_container_each},
         {"wait", ross_cmd_container_each},       {"list", ross_cmd_container_list},
         {"ls", ross_cmd_container_list},         {"ps", ross_cmd_container_list},
-        {"inspect", ross_cmd_container_inspect},
+        {"rename", ross_cmd_container_rename},   {"pause", ross_cmd_container_each},
+        {"unpause", ross_cmd_container_each},    {"restart", ross_cmd_container_each},
+        {"inspect", ross_cmd_container_inspect}, {"rename", ross_cmd_container_rename},
+        {"pause", ross_cmd_container_each},      {"unpause", ross_cmd_container_each},
+        {"restart", ross_cmd_container_each},
 };
 
 static const struct {
         const char *name;
         Verb fn;
 } short_verbs[] = {
-        {"run", ross_cmd_container_run},     {"create", ross_cmd_container_create},
-        {"start", ross_cmd_container_start}, {"logs", ross_cmd_container_logs},
-        {"stop", ross_cmd_container_each},   {"kill", ross_cmd_container_each},
-        {"rm", ross_cmd_container_each},     {"wait", ross_cmd_container_each},
-        {"ps", ross_cmd_container_list},     {"pull", ross_cmd_image_pull},
-        {"images", ross_cmd_image_list},     {"rmi", ross_cmd_image_rm},
-        {"tag", ross_cmd_image_tag},         {"login", ross_cmd_login},
-        {"logout", ross_cmd_logout},         {"inspect", ross_cmd_inspect},
+        {"run", ross_cmd_container_run},      {"create", ross_cmd_container_create},
+        {"start", ross_cmd_container_start},  {"logs", ross_cmd_container_logs},
+        {"stop", ross_cmd_container_each},    {"kill", ross_cmd_container_each},
+        {"rm", ross_cmd_container_each},      {"wait", ross_cmd_container_each},
+        {"ps", ross_cmd_container_list},      {"rename", ross_cmd_container_rename},
+        {"pause", ross_cmd_container_each},   {"unpause", ross_cmd_container_each},
+        {"restart", ross_cmd_container_each}, {"pull", ross_cmd_image_pull},
+        {"images", ross_cmd_image_list},      {"rmi", ross_cmd_image_rm},
+        {"tag", ross_cmd_image_tag},          {"login", ross_cmd_login},
+        {"logout", ross_cmd_logout},          {"inspect", ross_cmd_inspect},
         {"version", ross_cmd_version},
 };
 
@@ -79,6 +85,7 @@ static void usage(FILE *f)
                 "  container stop [-t N] | kill [-s SIG] | wait | rm|delete [-f] CONTAINER...\n"
                 "  container list|ls|ps [-a] [-q] [--format json]\n"
                 "  container inspect CONTAINER...\n"
+                "  container rename CONTAINER NAME | pause | unpause | restart [-t N] CONTAINER\n"
                 "\n"
                 "Registry commands:\n"
                 "  login [SERVER]            log in to a registry\n"

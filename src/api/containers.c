@@ -331,3 +331,30 @@ enum MHD_Result ross_api_container_logs(RossRequest *req, const char *ref)
         MHD_destroy_response(resp);
         return res;
 }
+
+enum MHD_Result ross_api_container_rename(RossRequest *req, const char *ref)
+{
+        RossError err = {};
+        if (ross_containers_rename(svc(req), ref, ross_req_query(req, "name"), &err) < 0)
+                return ross_reply_error(req, &err);
+        return ross_reply_empty(req, MHD_HTTP_NO_CONTENT);
+}
+
+enum MHD_Result ross_api_container_pause(RossRequest *req, const char *ref, bool pause)
+{
+        RossError err = {};
+        if (ross_containers_pause(svc(req), ref, pause, &err) < 0)
+                return ross_reply_error(req, &err);
+        return ross_reply_empty(req, MHD_HTTP_NO_CONTENT);
+}
+
+enum MHD_Result ross_api_container_restart(RossRequest *req, const char *ref)
+{
+        RossError err = {};
+        const char *t = ross_req_query(req, "t");
+        int exec_status = 0;
+        if (ross_containers_stop(svc(req), ref, t ? atoi(t) : -1, &err) < 0 ||
+            ross_containers_start(svc(req), ref, &exec_status, &err) < 0)
+                return ross_reply_error(req, &err);
+        return ross_reply_empty(req, MHD_HTTP_NO_CONTENT);
+}

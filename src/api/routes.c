@@ -79,6 +79,12 @@ static enum MHD_Result containers(RossRequest *req)
                         return ross_api_container_inspect(req, ref);
                 if (STREQ(verb, "logs") && is(req, "GET"))
                         return ross_api_container_logs(req, ref);
+                if (STREQ(verb, "rename") && is(req, "POST"))
+                        return ross_api_container_rename(req, ref);
+                if ((STREQ(verb, "pause") || STREQ(verb, "unpause")) && is(req, "POST"))
+                        return ross_api_container_pause(req, ref, STREQ(verb, "pause"));
+                if (STREQ(verb, "restart") && is(req, "POST"))
+                        return ross_api_container_restart(req, ref);
         }
         return ross_reply_errorf(req, MHD_HTTP_NOT_FOUND, "page not found: %s %s", req->method,
                                  req->path);

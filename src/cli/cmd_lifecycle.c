@@ -28,6 +28,8 @@ int ross_cmd_container_each(RossClient *c, int argc, char **argv)
         const char *verb = argv[0];
         bool force = false, stop = STREQ(verb, "stop"), kill = STREQ(verb, "kill");
         bool rm = STREQ(verb, "rm") || STREQ(verb, "delete"), wait = STREQ(verb, "wait");
+        bool pause = STREQ(verb, "pause"), unpause = STREQ(verb, "unpause");
+        bool restart = STREQ(verb, "restart");
         const char *signal = NULL;
         long timeout = -1;
         int ch, rc = 0;
@@ -89,6 +91,12 @@ int ross_cmd_container_each(RossClient *c, int argc, char **argv)
                         path = xasprintf("/containers/%s?force=%d", ref, force);
                 } else if (wait)
                         path = xasprintf("/containers/%s/wait", ref);
+                else if (pause || unpause)
+                        path = xasprintf("/containers/%s/%s", ref, verb);
+                else if (restart)
+                        path = timeout >= 0
+                                       ? xasprintf("/containers/%s/restart?t=%ld", ref, timeout)
+                                       : xasprintf("/containers/%s/restart", ref);
                 else
                         path = xasprintf("/containers/%s/start", ref);
                 json_t *resp = NULL;
@@ -256,4 +264,16 @@ int ross_cmd_container_inspect(RossClient *c, int argc, char **argv)
         free(s);
         json_decref(all);
         return rc;
+}
+
+int ross_cmd_container_rename(RossClient *c, int argc, char **argv)
+{
+        if (argc != 3) {
+                ross_cli_error("container rename: expected CONTAINER NEW-NAME");
+                return 125;
+        }
+        _cleanup_free_ char *ref = ross_client_escape(argv[1]);
+        _cleanup_free_ char *name = ross_client_escape(argv[2]);
+        _cleanup_free_ char *path = xasprintf("/containers/%s/rename?name=%s", ref, name);
+        return call(c, "POST", path, NULL) < 0 ? 1 : 0;
 }

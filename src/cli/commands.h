@@ -17,9 +17,10 @@ int ross_cmd_container_run(RossClient *c, int argc, char **argv);
 int ross_cmd_container_create(RossClient *c, int argc, char **argv);
 int ross_cmd_container_start(RossClient *c, int argc, char **argv);
 int ross_cmd_container_logs(RossClient *c, int argc, char **argv);
-/* stop, kill, rm, wait (argv[0] says which) */
+/* stop, kill, rm, wait, pause, unpause, restart (argv[0] says which) */
 int ross_cmd_container_each(RossClient *c, int argc, char **argv);
 int ross_cmd_container_list(RossClient *c, int argc, char **argv);
+int ross_cmd_container_rename(RossClient *c, int argc, char **argv);
 int ross_cmd_container_inspect(RossClient *c, int argc, char **argv);
 /* a container by that name, else an image */
 int ross_cmd_inspect(RossClient *c, int argc, char **argv);

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "../basic/buf.h"
@@ -560,8 +561,10 @@ static const char *state_name(RossContainers *c, const char *id, int *ret_code)
         _cleanup_free_ char *started = cdir(c, id, "started");
         struct stat st;
         *ret_code = 0;
-        if (ross_containers_running(c, id))
-                return "running";
+        if (ross_containers_running(c, id)) {
+                _cleanup_free_ char *paused = cdir(c, id, "paused");
+                return stat(paused, &st) == 0 ? "paused" : "running";
+        }
         if (stat(started, &st) < 0)
                 return "created";
         *ret_code = exit_code_of(c, id);
@@ -587,7 +590,7 @@ json_t *ross_containers_list(RossContainers *c, bool all)
                 const char *id = json_string_value(json_object_get(row, "Id"));
                 int code;
                 const char *state = state_name(c, id, &code);
-                if (!all && !STREQ(state, "running"))
+                if (!all && !STREQ(state, "running") && !STREQ(state, "paused"))
                         continue;
                 json_t *body = json_object_get(row, "Config");
                 json_t *args = args_of(body);
@@ -600,6 +603,8 @@ json_t *ross_containers_list(RossContainers *c, bool all)
                 char status[64];
                 if (STREQ(state, "running"))
                         snprintf(status, sizeof(status), "Up");
+                else if (STREQ(state, "paused"))
+                        snprintf(status, sizeof(status), "Up (Paused)");
                 else if (STREQ(state, "created"))
                         snprintf(status, sizeof(status), "Created");
                 else
@@ -641,12 +646,14 @@ int ross_containers_inspect(RossContainers *c, const char *ref, json_t **ret, Ro
         json_t *body = json_object_get(row, "Config");
         json_t *o = json_pack(
                 "{s:s, s:s, s:{s:s, s:b, s:b, s:i, s:i}, s:s, s:s, s:O, s:O, s:s, s:o}", "Id", id,
-                "Name", name, "State", "Status", state, "Running", STREQ(state, "running"),
-                "Paused", 0, "Pid", STREQ(state, "running") ? (int)read_pid(pidf) : 0, "ExitCode",
-                code < 0 ? 0 : code, "Image", json_string_value(json_object_get(row, "ImageId")),
-                "LogPath", logp, "Config", body, "HostConfig",
-                json_object_get(body, "HostConfig") ?: json_object(), "Driver", "overlay", "Args",
-                args_of(body));
+                "Name", name, "State", "Status", state, "Running",
+                STREQ(state, "running") || STREQ(state, "paused"), "Paused", STREQ(state, "paused"),
+                "Pid",
+                !STREQ(state, "exited") && !STREQ(state, "created") ? (int)read_pid(pidf) : 0,
+                "ExitCode", code < 0 ? 0 : code, "Image",
+                json_string_value(json_object_get(row, "ImageId")), "LogPath", logp, "Config", body,
+                "HostConfig", json_object_get(body, "HostConfig") ?: json_object(), "Driver",
+                "overlay", "Args", args_of(body));
         json_decref(row);
         *ret = o;
         return 0;
@@ -665,4 +672,63 @@ void ross_containers_reap_autoremove(RossContainers *c)
                         (void)ross_containers_remove(c, id, true, NULL);
         }
         json_decref(rows);
+}
+
+int ross_containers_rename(RossContainers *c, const char *ref, const char *name, RossError *err)
+{
+        _cleanup_free_ char *id = NULL;
+        int r = ross_containers_resolve(c, ref, &id, err);
+        if (r < 0)
+                return r;
+        if (name && *name == '/')
+                name++;
+        if (STR_EMPTY(name) || !valid_name(name))
+                return ross_errx(err, EINVAL,
+                                 "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] "
+                                 "are allowed",
+                                 name ? name : "");
+        return ross_db_container_rename(c->db, id, name, err);
+}
+
+static const char *runtime_of(RossContainers *c, json_t *row)
+{
+        const char *rt = json_string_value(json_object_get(
+                json_object_get(json_object_get(row, "Config"), "HostConfig"), "Runtime"));
+        return STR_EMPTY(rt) ? c->default_runtime : rt;
+}
+
+int ross_containers_pause(RossContainers *c, const char *ref, bool pause, RossError *err)
+{
+        _cleanup_free_ char *id = NULL, *root = NULL, *paused = NULL;
+        json_t *row = NULL;
+        int r = ross_containers_resolve(c, ref, &id, err);
+        if (r < 0)
+                return r;
+        if (!ross_containers_running(c, id))
+                return ross_errx(err, EBUSY, "container %s is not running", ref);
+        if (ross_db_container_get(c->db, id, &row) < 0)
+                return ross_errx(err, ENOENT, "No such container: %s", ref);
+        const char *rt = runtime_of(c, row);
+        root = xasprintf("--root=%s/%s", c->runtime_root, rt);
+        paused = cdir(c, id, "paused");
+        const char *argv[] = {rt, root, pause ? "pause" : "resume", id, NULL};
+        pid_t pid = fork();
+        if (pid == 0) {
+                int nul = open("/dev/null", O_RDWR);
+                dup2(nul, 1);
+                dup2(nul, 2);
+                execvp(argv[0], (char *const *)argv);
+                _exit(127);
+        }
+        int st = 0;
+        while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
+                ;
+        json_decref(row);
+        if (pid < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+                return ross_errx(err, EIO, "%s %s failed", rt, pause ? "pause" : "resume");
+        if (pause)
+                (void)ross_write_file_atomic(paused, "1", 1, 0600, NULL);
+        else
+                unlink(paused);
+        return 0;
 }

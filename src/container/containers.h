@@ -28,6 +28,9 @@ int ross_containers_kill(RossContainers *c, const char *ref, const char *signal,
 /* The stop signal, then SIGKILL after timeout seconds (<0: the container's own or 10). */
 int ross_containers_stop(RossContainers *c, const char *ref, int timeout, RossError *err);
 int ross_containers_remove(RossContainers *c, const char *ref, bool force, RossError *err);
+int ross_containers_rename(RossContainers *c, const char *ref, const char *name, RossError *err);
+/* Freeze or thaw every process of a running container (the runtime's pause/resume). */
+int ross_containers_pause(RossContainers *c, const char *ref, bool pause, RossError *err);
 /* Docker's list entries; all: stopped ones too. */
 json_t *ross_containers_list(RossContainers *c, bool all);
 int ross_containers_inspect(RossContainers *c, const char *ref, json_t **ret, RossError *err);

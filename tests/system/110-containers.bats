@@ -2,6 +2,8 @@
 # Containers on Linux namespaces: the first part of issue 4 (non-interactive lifecycle),
 # with both OCI runtimes.
 
+bats_require_minimum_version 1.5.0
+
 load helpers
 
 setup() {
@@ -227,4 +229,56 @@ teardown() {
         [ "$output" = 5 ]
         run ross logs long
         [ "${lines[0]}" = before ] && [ "${lines[1]}" = after ]
+}
+
+@test "rename, pause and unpause, restart" {
+        ross run -d --name first "$REG_PLAIN/busybox" /bin/sh -c 'echo up; sleep 60' >/dev/null
+        run ross rename first second
+        assert_status 0
+        run ross inspect second
+        [ "$(echo "$output" | jq -r '.[0].Name')" = /second ]
+        run ross rename second 'no good'
+        assert_status 1
+        ross run -d --name other "$REG_PLAIN/busybox" sleep 60 >/dev/null
+        run ross rename second other
+        assert_status 1
+        assert_output_contains "already in use"
+        for rt in crun; do
+                run ross pause second
+                assert_status 0
+                run ross inspect second
+                [ "$(echo "$output" | jq -r '.[0].State.Status')" = paused ]
+                [ "$(echo "$output" | jq -r '.[0].State.Paused')" = true ]
+                run ross unpause second
+                assert_status 0
+                run ross inspect second
+                [ "$(echo "$output" | jq -r '.[0].State.Status')" = running ]
+        done
+        local pid1 pid2
+        pid1=$(ross inspect second | jq -r '.[0].State.Pid')
+        run ross restart -t 0 second
+        assert_status 0
+        pid2=$(ross inspect second | jq -r '.[0].State.Pid')
+        [ "$pid1" != "$pid2" ]
+        [ "$(ross inspect second | jq -r '.[0].State.Status')" = running ]
+}
+
+@test "storage hygiene: 50 containers created, started, stopped and removed leave nothing" {
+        local before_mounts ids=() i
+        before_mounts=$(grep -c . /proc/mounts)
+        for i in $(seq 1 50); do
+                ids+=("$(ross create "$REG_PLAIN/busybox" /bin/sh -c 'echo $HOSTNAME; sleep 30')")
+        done
+        for i in "${ids[@]}"; do ross start "$i" >/dev/null; done
+        [ "$(ross ps -q | wc -l)" = 50 ]
+        ross stop -t 0 "${ids[@]}" >/dev/null
+        ross rm "${ids[@]}" >/dev/null
+        [ -z "$(ross ps -a -q)" ]
+        [ -z "$(ls -A "$DATA/containers")" ]
+        for i in "${ids[@]}"; do
+                ! grep -q "$i" /proc/mounts
+                [ ! -e "$RUN/runtime/crun/$i" ]
+        done
+        [ "$(grep -c . /proc/mounts)" = "$before_mounts" ]
+        [ "$(sqlite3 "$DATA/ross.db" 'SELECT COUNT(*) FROM containers')" = 0 ]
 }
