@@ -77,14 +77,90 @@ enum MHD_Result ross_api_container_start(RossRequest *req, const char *ref)
         return ross_reply_empty(req, MHD_HTTP_NO_CONTENT);
 }
 
+static bool exited_since(RossContainers *c, const char *id, double t);
+static ssize_t pipe_read(void *cls, uint64_t pos, char *buf, size_t max);
+static void pipe_free(void *cls);
+
+typedef struct WaitJob {
+        RossContainers *c;
+        char *id;
+        char *cond;
+        double t; /* when the request came */
+        int wfd;
+} WaitJob;
+
+static void *wait_thread(void *ud)
+{
+        WaitJob *w = ud;
+        struct timespec tick = {0, 5 * 1000 * 1000};
+        int code = 0;
+        bool next = w->cond && (STREQ(w->cond, "next-exit") || STREQ(w->cond, "removed"));
+        bool removed = w->cond && STREQ(w->cond, "removed");
+        _cleanup_free_ char *still = NULL;
+
+        /* an exit that happens after the request (docker run asks before it starts) */
+        while (next && !exited_since(w->c, w->id, w->t)) {
+                if (ross_containers_resolve(w->c, w->id, &still, NULL) < 0)
+                        break;
+                free(still);
+                still = NULL;
+                nanosleep(&tick, NULL);
+        }
+        if (ross_containers_wait(w->c, w->id, &code, NULL) < 0)
+                (void)ross_containers_removed_exit(w->id, &code);
+        for (int i = 0;
+             removed && i < 2000 && ross_containers_resolve(w->c, w->id, &still, NULL) == 0; i++) {
+                free(still);
+                still = NULL;
+                nanosleep(&tick, NULL);
+        }
+        char body[96];
+        int n = snprintf(body, sizeof(body), "{\"StatusCode\":%d,\"Error\":null}\n", code);
+        (void)ross_write_all(w->wfd, body, (size_t)n);
+        close(w->wfd);
+        free(w->id);
+        free(w->cond);
+        free(w);
+        return NULL;
+}
+
 enum MHD_Result ross_api_container_wait(RossRequest *req, const char *ref)
 {
         RossError err = {};
-        int code = 0;
-        if (ross_containers_wait(svc(req), ref, &code, &err) < 0)
+        _cleanup_free_ char *id = NULL;
+        const char *cond = ross_req_query(req, "condition");
+        if (ross_containers_resolve(svc(req), ref, &id, &err) < 0)
                 return ross_reply_error(req, &err);
-        return ross_reply_json(req, MHD_HTTP_OK,
-                               json_pack("{s:i, s:n}", "StatusCode", code, "Error"));
+        /* The status line goes out at once, the body when the container exits: Docker's
+         * client waits for the headers before it starts the container. */
+        int p[2];
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return ross_reply_errorf(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "pipe: %m");
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        WaitJob *w = xcalloc(1, sizeof(*w));
+        w->c = svc(req);
+        w->id = xstrdup(id);
+        w->cond = cond ? xstrdup(cond) : NULL;
+        w->t = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+        w->wfd = p[1];
+        pthread_t th;
+        if (pthread_create(&th, NULL, wait_thread, w) != 0) {
+                close(p[0]);
+                close(p[1]);
+                free(w->id);
+                free(w->cond);
+                free(w);
+                return ross_reply_errorf(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "no thread");
+        }
+        pthread_detach(th);
+        struct MHD_Response *resp = MHD_create_response_from_callback(
+                MHD_SIZE_UNKNOWN, 4096, pipe_read, (void *)(intptr_t)p[0], pipe_free);
+        MHD_add_response_header(resp, "Content-Type", "application/json");
+        ross_response_headers(resp);
+        enum MHD_Result res = MHD_queue_response(req->conn, MHD_HTTP_OK, resp);
+        MHD_destroy_response(resp);
+        return res;
 }
 
 enum MHD_Result ross_api_container_kill(RossRequest *req, const char *ref)
@@ -134,6 +210,10 @@ typedef struct LogStream {
         RossContainers *c;
         char *id, *path;
         bool out, err_, follow, timestamps, tty;
+        /* attach: the stream starts before the container does; follow until it has
+         * started (after `since`) and exited again */
+        bool until_next_exit;
+        struct MHD_UpgradeResponseHandle *urh;
         long tail; /* -1: all */
         double since;
         int wfd;
@@ -187,6 +267,20 @@ static void handle_line(LogStream *ls, const char *line)
         json_decref(j);
 }
 
+/* Has the container exited at or after t (its exit file is that new)? */
+static bool exited_since(RossContainers *c, const char *id, double t)
+{
+        _cleanup_free_ char *dir = ross_containers_log_path(c, id);
+        char *slash = strrchr(dir, '/');
+        if (slash)
+                *slash = '\0';
+        _cleanup_free_ char *exitf = xasprintf("%s/exit.json", dir);
+        struct stat st;
+        if (stat(exitf, &st) < 0)
+                return false;
+        return (double)st.st_mtim.tv_sec + (double)st.st_mtim.tv_nsec / 1e9 >= t - 0.001;
+}
+
 static void *log_thread(void *ud)
 {
         LogStream *ls = ud;
@@ -225,7 +319,8 @@ static void *log_thread(void *ud)
                         }
                         clearerr(f);
                 }
-                if (!ls->follow || !ross_containers_running(ls->c, ls->id)) {
+                bool waiting = ls->until_next_exit && !exited_since(ls->c, ls->id, ls->since);
+                if (!ls->follow || (!waiting && !ross_containers_running(ls->c, ls->id))) {
                         if (ls->follow && f) {
                                 /* the last lines written just before the exit */
                                 ssize_t n;
@@ -252,7 +347,10 @@ static void *log_thread(void *ud)
         free(line);
         if (f)
                 fclose(f);
-        close(ls->wfd);
+        if (ls->urh)
+                MHD_upgrade_action(ls->urh, MHD_UPGRADE_ACTION_CLOSE);
+        else
+                close(ls->wfd);
         free(ls->id);
         free(ls->path);
         free(ls);
@@ -357,4 +455,60 @@ enum MHD_Result ross_api_container_restart(RossRequest *req, const char *ref)
             ross_containers_start(svc(req), ref, &exec_status, &err) < 0)
                 return ross_reply_error(req, &err);
         return ross_reply_empty(req, MHD_HTTP_NO_CONTENT);
+}
+
+/* ---- attach: Docker's hijacked connection, output only for now ---- */
+
+static void on_upgrade(void *cls, struct MHD_Connection *conn, void *con_cls, const char *extra_in,
+                       size_t extra_in_size, MHD_socket sock, struct MHD_UpgradeResponseHandle *urh)
+{
+        LogStream *ls = cls;
+        ls->wfd = sock;
+        ls->urh = urh;
+        pthread_t th;
+        if (pthread_create(&th, NULL, log_thread, ls) == 0)
+                pthread_detach(th);
+        else
+                MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
+}
+
+enum MHD_Result ross_api_container_attach(RossRequest *req, const char *ref)
+{
+        RossError err = {};
+        _cleanup_free_ char *id = NULL;
+        json_t *info = NULL;
+        if (ross_containers_resolve(svc(req), ref, &id, &err) < 0 ||
+            ross_containers_inspect(svc(req), id, &info, &err) < 0)
+                return ross_reply_error(req, &err);
+        if (ross_req_query_bool(req, "stdin") &&
+            json_is_true(json_object_get(json_object_get(info, "Config"), "OpenStdin"))) {
+                json_decref(info);
+                return ross_reply_errorf(req, MHD_HTTP_NOT_IMPLEMENTED,
+                                         "attaching stdin is not supported yet");
+        }
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        LogStream *ls = xcalloc(1, sizeof(*ls));
+        ls->c = svc(req);
+        ls->id = xstrdup(id);
+        ls->path = ross_containers_log_path(svc(req), id);
+        ls->out = ross_req_query_bool(req, "stdout");
+        ls->err_ = ross_req_query_bool(req, "stderr");
+        ls->follow = ross_req_query_bool(req, "stream");
+        ls->tty = json_is_true(json_object_get(json_object_get(info, "Config"), "Tty"));
+        bool running = ross_containers_running(svc(req), id);
+        json_decref(info);
+        /* output from now on; a container not started yet is waited for */
+        ls->since = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+        ls->tail = running ? 0 : -1;
+        ls->until_next_exit = !running;
+        struct MHD_Response *resp = MHD_create_response_for_upgrade(on_upgrade, ls);
+        MHD_add_response_header(resp, "Upgrade", "tcp");
+        MHD_add_response_header(resp, "Content-Type",
+                                ls->tty ? "application/vnd.docker.raw-stream"
+                                        : "application/vnd.docker.multiplexed-stream");
+        ross_response_headers(resp);
+        enum MHD_Result r = MHD_queue_response(req->conn, MHD_HTTP_SWITCHING_PROTOCOLS, resp);
+        MHD_destroy_response(resp);
+        return r;
 }

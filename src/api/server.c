@@ -264,3 +264,15 @@ void ross_server_stop(RossServer *s)
         free(s->path);
         free(s);
 }
+
+bool ross_server_busy(RossServer *s)
+{
+        const union MHD_DaemonInfo *i =
+                MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+        return i && i->num_connections > 0;
+}
+
+void ross_server_unlink(RossServer *s)
+{
+        unlink(s->path);
+}

@@ -49,6 +49,10 @@ typedef struct RossServer RossServer;
 /* Listen on a unix socket (mode 0660) and serve requests with handler threads. */
 int ross_server_start(RossDaemon *d, const char *socket_path, RossServer **ret, RossError *err);
 void ross_server_stop(RossServer *s);
+/* Are requests still being served? */
+bool ross_server_busy(RossServer *s);
+/* Remove the socket file (for an exit that skips ross_server_stop). */
+void ross_server_unlink(RossServer *s);
 
 /* Routing: defined in routes.c. */
 enum MHD_Result ross_api_dispatch(RossRequest *req);

@@ -452,7 +452,9 @@ int ross_containers_wait(RossContainers *c, const char *ref, int *ret_code, Ross
                 return r;
         wait_for_exit(c, id);
         int code = exit_code_of(c, id);
-        *ret_code = code < 0 ? 0 : code;
+        if (code < 0 && !ross_containers_removed_exit(id, &code))
+                code = 0; /* never ran */
+        *ret_code = code;
         return 0;
 }
 
@@ -525,6 +527,37 @@ int ross_containers_stop(RossContainers *c, const char *ref, int timeout, RossEr
         return 0;
 }
 
+/* Exit codes of recently removed containers: a `wait?condition=removed` may ask after
+ * --rm has removed the container. */
+static struct {
+        char id[65];
+        int code;
+} removed_codes[64];
+static unsigned removed_next;
+static pthread_mutex_t removed_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void remember_exit(const char *id, int code)
+{
+        pthread_mutex_lock(&removed_lock);
+        unsigned i = removed_next++ % ELEMENTSOF(removed_codes);
+        snprintf(removed_codes[i].id, sizeof(removed_codes[i].id), "%s", id);
+        removed_codes[i].code = code;
+        pthread_mutex_unlock(&removed_lock);
+}
+
+bool ross_containers_removed_exit(const char *id, int *ret_code)
+{
+        bool found = false;
+        pthread_mutex_lock(&removed_lock);
+        for (size_t i = 0; i < ELEMENTSOF(removed_codes); i++)
+                if (STREQ(removed_codes[i].id, id)) {
+                        *ret_code = removed_codes[i].code;
+                        found = true;
+                }
+        pthread_mutex_unlock(&removed_lock);
+        return found;
+}
+
 static void unmount_rootfs(RossContainers *c, const char *id)
 {
         _cleanup_free_ char *rootfs = cdir(c, id, "rootfs");
@@ -546,6 +579,9 @@ int ross_containers_remove(RossContainers *c, const char *ref, bool force, RossE
                 (void)ross_containers_kill(c, id, "KILL", NULL);
                 wait_for_exit(c, id);
         }
+        int code = exit_code_of(c, id);
+        if (code >= 0)
+                remember_exit(id, code);
         unmount_rootfs(c, id);
         _cleanup_free_ char *dir = cdir(c, id, NULL);
         r = ross_rm_rf(dir);

@@ -39,5 +39,7 @@ int ross_containers_resolve(RossContainers *c, const char *ref, char **ret_id, R
 char *ross_containers_log_path(RossContainers *c, const char *id);
 /* true while the container's shim runs it */
 bool ross_containers_running(RossContainers *c, const char *id);
+/* The exit code of a container removed a moment ago (kept for the last 64). */
+bool ross_containers_removed_exit(const char *id, int *ret_code);
 /* Remove containers created with AutoRemove that have exited (at start, after a crash). */
 void ross_containers_reap_autoremove(RossContainers *c);

@@ -1,11 +1,20 @@
 #!/usr/bin/env bats
 # The stock docker CLI against Ross's socket: pull, images, inspect, tag, rmi, login.
 
+bats_require_minimum_version 1.5.0
+
 load helpers
 
 setup() {
         command -v docker >/dev/null || skip "the docker CLI is not installed"
         start_daemon
+}
+
+teardown() {
+        local id
+        for id in $(docker ps -a -q 2>/dev/null); do docker rm -f "$id" >/dev/null 2>&1; done
+        stop_daemon
+        umount "$DATA"/containers/*/rootfs 2>/dev/null || true
 }
 
 @test "docker pull, images, image inspect" {
@@ -68,3 +77,35 @@ setup() {
         [ "$(docker info --format '{{.DockerRootDir}}' 2>/dev/null)" = "$DATA" ]
 }
 
+
+@test "docker run -d, ps, logs, inspect, stop, rm" {
+        "$ROOT/scripts/fix-hybrid-cgroups.sh" >/dev/null || true
+        docker pull -q "$REG_PLAIN/busybox" >/dev/null
+        run timeout -s KILL 20 docker run -d --name d1 "$REG_PLAIN/busybox" sh -c 'echo hello-docker; sleep 30'
+        assert_status 0
+        sleep 0.3
+        run docker ps --format '{{.Names}} {{.Status}}'
+        [ "$output" = "d1 Up" ]
+        run docker logs d1
+        [ "$output" = hello-docker ]
+        run docker inspect -f '{{.State.Status}}' d1
+        [ "$output" = running ]
+        run docker stop -t 1 d1
+        assert_status 0
+        run docker ps -a --format '{{.Names}} {{.Status}}'
+        [ "$output" = "d1 Exited (137)" ]
+        run docker rm d1
+        assert_status 0
+        [ -z "$(docker ps -a -q)" ]
+}
+
+@test "attached docker run: output, stderr apart, the exit code, --rm" {
+        "$ROOT/scripts/fix-hybrid-cgroups.sh" >/dev/null || true
+        docker pull -q "$REG_PLAIN/busybox" >/dev/null
+        run --separate-stderr timeout -s KILL 20 docker run --rm "$REG_PLAIN/busybox" sh -c 'echo out; echo err >&2; exit 3'
+        [ "$status" = 3 ]
+        [ "$output" = out ] && [ "$stderr" = err ]
+        [ -z "$(docker ps -a -q)" ]
+        run timeout -s KILL 20 docker run "$REG_PLAIN/busybox" sh -c 'exit 4'
+        [ "$status" = 4 ]
+}

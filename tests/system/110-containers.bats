@@ -282,3 +282,18 @@ teardown() {
         [ "$(grep -c . /proc/mounts)" = "$before_mounts" ]
         [ "$(sqlite3 "$DATA/ross.db" 'SELECT COUNT(*) FROM containers')" = 0 ]
 }
+
+@test "attach (the Upgrade: tcp hijack) streams a container's output from its start" {
+        local id
+        id=$(ross create "$REG_PLAIN/busybox" /bin/sh -c 'sleep 0.5; echo via-attach; echo err >&2')
+        curl -s -i --max-time 10 --unix-socket "$SOCK" -X POST -H 'Connection: Upgrade' -H 'Upgrade: tcp' \
+                "http://x/containers/$id/attach?stream=1&stdout=1&stderr=1" >"$BATS_TEST_TMPDIR/attach" &
+        local curl_pid=$!
+        sleep 0.3
+        ross start "$id" >/dev/null
+        wait "$curl_pid" || true
+        grep -q '^HTTP/1.1 101' "$BATS_TEST_TMPDIR/attach"
+        grep -qa 'via-attach' "$BATS_TEST_TMPDIR/attach"
+        # stream 1 then stream 2 frames
+        [ "$(tail -c 4 "$BATS_TEST_TMPDIR/attach")" = "err" ] || [ "$(tail -c 4 "$BATS_TEST_TMPDIR/attach" | tr -d '\n')" = err ]
+}
