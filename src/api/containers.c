@@ -78,8 +78,6 @@ enum MHD_Result ross_api_container_start(RossRequest *req, const char *ref)
 }
 
 static bool exited_since(RossContainers *c, const char *id, double t);
-static ssize_t pipe_read(void *cls, uint64_t pos, char *buf, size_t max);
-static void pipe_free(void *cls);
 
 typedef struct WaitJob {
         RossContainers *c;
@@ -154,13 +152,7 @@ enum MHD_Result ross_api_container_wait(RossRequest *req, const char *ref)
                 return ross_reply_errorf(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "no thread");
         }
         pthread_detach(th);
-        struct MHD_Response *resp = MHD_create_response_from_callback(
-                MHD_SIZE_UNKNOWN, 4096, pipe_read, (void *)(intptr_t)p[0], pipe_free);
-        MHD_add_response_header(resp, "Content-Type", "application/json");
-        ross_response_headers(resp);
-        enum MHD_Result res = MHD_queue_response(req->conn, MHD_HTTP_OK, resp);
-        MHD_destroy_response(resp);
-        return res;
+        return ross_reply_stream(req, p[0], "application/json");
 }
 
 enum MHD_Result ross_api_container_kill(RossRequest *req, const char *ref)
@@ -357,25 +349,6 @@ static void *log_thread(void *ud)
         return NULL;
 }
 
-static ssize_t pipe_read(void *cls, uint64_t pos, char *buf, size_t max)
-{
-        int fd = (int)(intptr_t)cls;
-        for (;;) {
-                ssize_t n = read(fd, buf, max);
-                if (n > 0)
-                        return n;
-                if (n == 0)
-                        return MHD_CONTENT_READER_END_OF_STREAM;
-                if (errno != EINTR)
-                        return MHD_CONTENT_READER_END_WITH_ERROR;
-        }
-}
-
-static void pipe_free(void *cls)
-{
-        close((int)(intptr_t)cls);
-}
-
 enum MHD_Result ross_api_container_logs(RossRequest *req, const char *ref)
 {
         RossError err = {};
@@ -408,6 +381,7 @@ enum MHD_Result ross_api_container_logs(RossRequest *req, const char *ref)
                 free(ls);
                 return ross_reply_errorf(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "pipe: %m");
         }
+        const bool tty = ls->tty;
         ls->wfd = p[1];
         pthread_t th;
         if (pthread_create(&th, NULL, log_thread, ls) != 0) {
@@ -419,15 +393,10 @@ enum MHD_Result ross_api_container_logs(RossRequest *req, const char *ref)
                 return ross_reply_errorf(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "no thread");
         }
         pthread_detach(th);
-        struct MHD_Response *resp = MHD_create_response_from_callback(
-                MHD_SIZE_UNKNOWN, 32 * 1024, pipe_read, (void *)(intptr_t)p[0], pipe_free);
-        MHD_add_response_header(resp, "Content-Type",
-                                ls->tty ? "application/vnd.docker.raw-stream"
-                                        : "application/vnd.docker.multiplexed-stream");
-        ross_response_headers(resp);
-        enum MHD_Result res = MHD_queue_response(req->conn, MHD_HTTP_OK, resp);
-        MHD_destroy_response(resp);
-        return res;
+        /* ls belongs to the thread now */
+        return ross_reply_stream(req, p[0],
+                                 tty ? "application/vnd.docker.raw-stream"
+                                     : "application/vnd.docker.multiplexed-stream");
 }
 
 enum MHD_Result ross_api_container_rename(RossRequest *req, const char *ref)

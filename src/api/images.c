@@ -85,25 +85,6 @@ static void *pull_thread(void *ud)
         return NULL;
 }
 
-static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
-{
-        int fd = (int)(intptr_t)cls;
-        for (;;) {
-                ssize_t n = read(fd, buf, max);
-                if (n > 0)
-                        return n;
-                if (n == 0)
-                        return MHD_CONTENT_READER_END_OF_STREAM;
-                if (errno != EINTR)
-                        return MHD_CONTENT_READER_END_WITH_ERROR;
-        }
-}
-
-static void stream_free(void *cls)
-{
-        close((int)(intptr_t)cls);
-}
-
 enum MHD_Result ross_api_images_create(RossRequest *req)
 {
         RossDaemon *d = req->daemon;
@@ -170,13 +151,7 @@ enum MHD_Result ross_api_images_create(RossRequest *req)
         }
         pthread_detach(th);
 
-        struct MHD_Response *resp = MHD_create_response_from_callback(
-                MHD_SIZE_UNKNOWN, 32 * 1024, stream_read, (void *)(intptr_t)p[0], stream_free);
-        MHD_add_response_header(resp, "Content-Type", "application/json");
-        ross_response_headers(resp);
-        enum MHD_Result res = MHD_queue_response(req->conn, MHD_HTTP_OK, resp);
-        MHD_destroy_response(resp);
-        return res;
+        return ross_reply_stream(req, p[0], "application/json");
 }
 
 enum MHD_Result ross_api_images_list(RossRequest *req)

@@ -276,3 +276,33 @@ void ross_server_unlink(RossServer *s)
 {
         unlink(s->path);
 }
+
+static ssize_t fd_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+        int fd = (int)(intptr_t)cls;
+        for (;;) {
+                ssize_t n = read(fd, buf, max);
+                if (n > 0)
+                        return n;
+                if (n == 0)
+                        return MHD_CONTENT_READER_END_OF_STREAM;
+                if (errno != EINTR)
+                        return MHD_CONTENT_READER_END_WITH_ERROR;
+        }
+}
+
+static void fd_free(void *cls)
+{
+        close((int)(intptr_t)cls);
+}
+
+enum MHD_Result ross_reply_stream(RossRequest *req, int fd, const char *ctype)
+{
+        struct MHD_Response *resp = MHD_create_response_from_callback(
+                MHD_SIZE_UNKNOWN, 32 * 1024, fd_read, (void *)(intptr_t)fd, fd_free);
+        MHD_add_response_header(resp, "Content-Type", ctype);
+        ross_response_headers(resp);
+        enum MHD_Result r = MHD_queue_response(req->conn, MHD_HTTP_OK, resp);
+        MHD_destroy_response(resp);
+        return r;
+}

@@ -41,6 +41,9 @@ enum MHD_Result ross_reply_empty(RossRequest *req, unsigned status);
 enum MHD_Result ross_reply_error(RossRequest *req, const RossError *err);
 enum MHD_Result ross_reply_errorf(RossRequest *req, unsigned status, const char *fmt, ...)
         _printf_(3, 4);
+/* A 200 whose body is read from fd (the response closes it) as it comes: the headers go
+ * out at once. */
+enum MHD_Result ross_reply_stream(RossRequest *req, int fd, const char *ctype);
 /* Add the headers every Docker API response carries. */
 void ross_response_headers(struct MHD_Response *resp);
 unsigned ross_http_status_for(int code);
