@@ -150,3 +150,28 @@ int ross_client_call(RossClient *c, const RossApiCall *call, RossApiResponse *re
                 *ret = resp;
         return r;
 }
+
+int ross_client_json(RossClient *c, const char *method, const char *path, const char *body,
+                     json_t **ret, RossError *err)
+{
+        RossApiResponse resp;
+        RossApiCall call = {.method = method, .path = path, .body = body};
+        json_error_t jerr;
+        int r = ross_client_call(c, &call, &resp, err);
+        if (r < 0)
+                return r;
+        json_t *j = NULL;
+        if (resp.body.len > 0) {
+                j = json_loadb(resp.body.data, resp.body.len, 0, &jerr);
+                if (!j)
+                        r = ross_errx(err, EBADMSG, "the daemon sent invalid JSON: %s", jerr.text);
+        }
+        ross_api_response_free(&resp);
+        if (r < 0)
+                return r;
+        if (ret)
+                *ret = j;
+        else
+                json_decref(j);
+        return 0;
+}

@@ -41,5 +41,8 @@ typedef struct RossApiCall {
  * status is turned into an error carrying the daemon's message. */
 int ross_client_call(RossClient *c, const RossApiCall *call, RossApiResponse *ret, RossError *err);
 void ross_api_response_free(RossApiResponse *r);
+/* One call whose answer is JSON: *ret gets it (NULL for an empty body; ret may be NULL). */
+int ross_client_json(RossClient *c, const char *method, const char *path, const char *body,
+                     json_t **ret, RossError *err);
 /* Percent-escape for a query value or path segment; caller frees. */
 char *ross_client_escape(const char *s);

@@ -344,20 +344,6 @@ bad:
         return -1;
 }
 
-static int api_json(RossClient *c, const char *method, const char *path, const char *body,
-                    json_t **ret, RossError *err)
-{
-        RossApiResponse resp;
-        RossApiCall call = {.method = method, .path = path, .body = body};
-        int r = ross_client_call(c, &call, &resp, err);
-        if (r < 0)
-                return r;
-        if (ret)
-                *ret = resp.body.len ? json_loadb(resp.body.data, resp.body.len, 0, NULL) : NULL;
-        ross_api_response_free(&resp);
-        return 0;
-}
-
 static int pull_image(RossClient *c, const char *image)
 {
         _cleanup_free_ char *from = ross_client_escape(image);
@@ -395,13 +381,13 @@ static int create(RossClient *c, json_t *body, const char *name, char **ret_id)
                 xasprintf("/containers/create%s%s", qn ? "?name=" : "", qn ? qn : "");
         RossError err = {};
         json_t *resp = NULL;
-        int r = api_json(c, "POST", path, text, &resp, &err);
+        int r = ross_client_json(c, "POST", path, text, &resp, &err);
         if (r == -ENOENT && strstr(err.msg, "No such image")) {
                 const char *image = json_string_value(json_object_get(body, "Image"));
                 fprintf(stderr, "Unable to find image '%s' locally\n", image);
                 if (pull_image(c, image) < 0)
                         return -1;
-                r = api_json(c, "POST", path, text, &resp, &err);
+                r = ross_client_json(c, "POST", path, text, &resp, &err);
         }
         if (r < 0) {
                 ross_cli_error("%s", err.msg);
@@ -425,7 +411,7 @@ static int start_failure_code(const RossError *err)
 static int start(RossClient *c, const char *id, RossError *err)
 {
         _cleanup_free_ char *path = xasprintf("/containers/%s/start", id);
-        return api_json(c, "POST", path, NULL, NULL, err);
+        return ross_client_json(c, "POST", path, NULL, NULL, err);
 }
 
 typedef struct Demux {
@@ -478,7 +464,7 @@ static int wait_exit(RossClient *c, const char *id, int *ret_code)
         _cleanup_free_ char *path = xasprintf("/containers/%s/wait", id);
         RossError err = {};
         json_t *resp = NULL;
-        if (api_json(c, "POST", path, NULL, &resp, &err) < 0) {
+        if (ross_client_json(c, "POST", path, NULL, &resp, &err) < 0) {
                 ross_cli_error("%s", err.msg);
                 return -1;
         }
@@ -512,7 +498,7 @@ int ross_cmd_container_run(RossClient *c, int argc, char **argv)
         if (start(c, id, &err) < 0) {
                 ross_cli_error("%s", err.msg);
                 if (remove_after)
-                        (void)api_json(c, "DELETE", rm_path, NULL, NULL, NULL);
+                        (void)ross_client_json(c, "DELETE", rm_path, NULL, NULL, NULL);
                 return start_failure_code(&err);
         }
         if (detach) {
@@ -522,7 +508,7 @@ int ross_cmd_container_run(RossClient *c, int argc, char **argv)
         stream_logs(c, id, "stdout=1&stderr=1&follow=1");
         r = wait_exit(c, id, &code);
         if (remove_after)
-                (void)api_json(c, "DELETE", rm_path, NULL, NULL, NULL);
+                (void)ross_client_json(c, "DELETE", rm_path, NULL, NULL, NULL);
         return r < 0 ? 125 : code;
 }
 

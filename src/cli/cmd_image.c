@@ -34,21 +34,11 @@ static void human_ago(int64_t when, char *buf, size_t n)
 
 static int get_json(RossClient *c, const char *path, json_t **ret)
 {
-        RossApiResponse resp;
         RossError err = {};
-        RossApiCall call = {.method = "GET", .path = path};
-        if (ross_client_call(c, &call, &resp, &err) < 0) {
+        int r = ross_client_json(c, "GET", path, NULL, ret, &err);
+        if (r < 0)
                 ross_cli_error("%s", err.msg);
-                return -err.code;
-        }
-        json_error_t jerr;
-        *ret = json_loadb(resp.body.data ? resp.body.data : "", resp.body.len, 0, &jerr);
-        ross_api_response_free(&resp);
-        if (!*ret) {
-                ross_cli_error("the daemon sent invalid JSON: %s", jerr.text);
-                return -EBADMSG;
-        }
-        return 0;
+        return r;
 }
 
 static void list_usage(FILE *f)
@@ -192,7 +182,6 @@ char *ross_cli_image_path(const char *name, const char *suffix)
 
 int ross_cmd_image_inspect(RossClient *c, int argc, char **argv)
 {
-        int rc = 0;
         if (argc < 2 || STREQ(argv[1], "-h") || STREQ(argv[1], "--help")) {
                 fprintf(argc < 2 ? stderr : stdout,
                         "Usage: ross-cli image inspect IMAGE [IMAGE...]\n"
@@ -200,21 +189,7 @@ int ross_cmd_image_inspect(RossClient *c, int argc, char **argv)
                         "Show an image's details as JSON (name, id or id prefix).\n");
                 return argc < 2 ? 125 : 0;
         }
-        json_t *all = json_array();
-        for (int i = 1; i < argc; i++) {
-                _cleanup_free_ char *path = ross_cli_image_path(argv[i], "/json");
-                json_t *o;
-                if (get_json(c, path, &o) < 0) {
-                        rc = 1;
-                        continue;
-                }
-                json_array_append_new(all, o);
-        }
-        char *s = json_dumps(all, JSON_INDENT(4));
-        printf("%s\n", s);
-        free(s);
-        json_decref(all);
-        return rc;
+        return ross_cli_inspect(c, argc, argv, ROSS_INSPECT_IMAGE);
 }
 
 int ross_cmd_image_rm(RossClient *c, int argc, char **argv)
@@ -253,16 +228,13 @@ int ross_cmd_image_rm(RossClient *c, int argc, char **argv)
         for (int i = optind; i < argc; i++) {
                 _cleanup_free_ char *base = ross_cli_image_path(argv[i], "");
                 _cleanup_free_ char *path = xasprintf("%s?force=%d", base, force);
-                RossApiResponse resp;
                 RossError err = {};
-                RossApiCall call = {.method = "DELETE", .path = path};
-                if (ross_client_call(c, &call, &resp, &err) < 0) {
+                json_t *rep = NULL;
+                if (ross_client_json(c, "DELETE", path, NULL, &rep, &err) < 0) {
                         ross_cli_error("%s", err.msg);
                         rc = 1;
                         continue;
                 }
-                json_t *rep =
-                        json_loadb(resp.body.data ? resp.body.data : "", resp.body.len, 0, NULL);
                 json_t *e;
                 size_t k;
                 json_array_foreach (rep, k, e) {
@@ -272,7 +244,6 @@ int ross_cmd_image_rm(RossClient *c, int argc, char **argv)
                                 printf("%s: %s\n", key, json_string_value(v));
                 }
                 json_decref(rep);
-                ross_api_response_free(&resp);
         }
         return rc;
 }

@@ -9,17 +9,11 @@
 
 static int call(RossClient *c, const char *method, const char *path, json_t **ret)
 {
-        RossApiResponse resp;
         RossError err = {};
-        RossApiCall rc = {.method = method, .path = path};
-        if (ross_client_call(c, &rc, &resp, &err) < 0) {
+        int r = ross_client_json(c, method, path, NULL, ret, &err);
+        if (r < 0)
                 ross_cli_error("%s", err.msg);
-                return -1;
-        }
-        if (ret)
-                *ret = resp.body.len ? json_loadb(resp.body.data, resp.body.len, 0, NULL) : NULL;
-        ross_api_response_free(&resp);
-        return 0;
+        return r;
 }
 
 /* The verbs that act on each container named: stop, kill, rm, wait, start. */
@@ -200,39 +194,30 @@ int ross_cmd_container_list(RossClient *c, int argc, char **argv)
         return 0;
 }
 
-/* ross-cli inspect NAME...: a container if there is one by that name, else an image. */
-int ross_cmd_inspect(RossClient *c, int argc, char **argv)
+int ross_cli_inspect(RossClient *c, int argc, char **argv, unsigned kinds)
 {
         int rc = 0;
-        if (argc < 2) {
-                ross_cli_error("inspect: at least one container or image is required");
-                return 125;
-        }
         json_t *all = json_array();
         for (int i = 1; i < argc; i++) {
                 _cleanup_free_ char *ref = ross_client_escape(argv[i]);
                 _cleanup_free_ char *cpath = xasprintf("/containers/%s/json", ref);
                 _cleanup_free_ char *ipath = ross_cli_image_path(argv[i], "/json");
-                RossApiResponse resp;
                 RossError err = {};
-                RossApiCall rc1 = {.method = "GET", .path = cpath};
-                int r = ross_client_call(c, &rc1, &resp, &err);
-                if (r == -ENOENT) {
-                        RossApiCall rc2 = {.method = "GET", .path = ipath};
-                        r = ross_client_call(c, &rc2, &resp, &err);
-                        if (r == -ENOENT)
-                                ross_errx(&err, ENOENT, "No such object: %s", argv[i]);
-                }
+                json_t *o = NULL;
+                int r = -ENOENT;
+                if (kinds & ROSS_INSPECT_CONTAINER)
+                        r = ross_client_json(c, "GET", cpath, NULL, &o, &err);
+                if (r == -ENOENT && (kinds & ROSS_INSPECT_IMAGE))
+                        r = ross_client_json(c, "GET", ipath, NULL, &o, &err);
+                if (r == -ENOENT && kinds == (ROSS_INSPECT_CONTAINER | ROSS_INSPECT_IMAGE))
+                        ross_errx(&err, ENOENT, "No such object: %s", argv[i]);
                 if (r < 0) {
                         ross_cli_error("%s", err.msg);
                         rc = 1;
                         continue;
                 }
-                json_t *o =
-                        json_loadb(resp.body.data ? resp.body.data : "", resp.body.len, 0, NULL);
                 if (o)
                         json_array_append_new(all, o);
-                ross_api_response_free(&resp);
         }
         char *s = json_dumps(all, JSON_INDENT(4));
         printf("%s\n", s);
@@ -241,29 +226,23 @@ int ross_cmd_inspect(RossClient *c, int argc, char **argv)
         return rc;
 }
 
+/* ross-cli inspect NAME...: a container if there is one by that name, else an image. */
+int ross_cmd_inspect(RossClient *c, int argc, char **argv)
+{
+        if (argc < 2) {
+                ross_cli_error("inspect: at least one container or image is required");
+                return 125;
+        }
+        return ross_cli_inspect(c, argc, argv, ROSS_INSPECT_CONTAINER | ROSS_INSPECT_IMAGE);
+}
+
 int ross_cmd_container_inspect(RossClient *c, int argc, char **argv)
 {
-        int rc = 0;
         if (argc < 2) {
                 ross_cli_error("container inspect: at least one container is required");
                 return 125;
         }
-        json_t *all = json_array();
-        for (int i = 1; i < argc; i++) {
-                _cleanup_free_ char *ref = ross_client_escape(argv[i]);
-                _cleanup_free_ char *path = xasprintf("/containers/%s/json", ref);
-                json_t *o = NULL;
-                if (call(c, "GET", path, &o) < 0) {
-                        rc = 1;
-                        continue;
-                }
-                json_array_append_new(all, o);
-        }
-        char *s = json_dumps(all, JSON_INDENT(4));
-        printf("%s\n", s);
-        free(s);
-        json_decref(all);
-        return rc;
+        return ross_cli_inspect(c, argc, argv, ROSS_INSPECT_CONTAINER);
 }
 
 int ross_cmd_container_rename(RossClient *c, int argc, char **argv)

@@ -10,19 +10,16 @@ static int post_image(RossClient *c, const char *verb, const char *name, const c
 {
         _cleanup_free_ char *suffix = xasprintf("/%s", verb);
         _cleanup_free_ char *path = ross_cli_image_path(name, suffix);
-        RossApiCall call = {.method = "POST", .path = path};
-        RossApiResponse resp;
         RossError err = {};
-        if (ross_client_call(c, &call, &resp, &err) < 0) {
+        json_t *j = NULL;
+        if (ross_client_json(c, "POST", path, NULL, &j, &err) < 0) {
                 ross_cli_error("%s", err.msg);
                 return 1;
         }
-        json_t *j = json_loadb(resp.body.data ? resp.body.data : "", resp.body.len, 0, NULL);
         const char *v = json_string_value(json_object_get(j, field));
         if (v)
                 printf("%s\n", v);
         json_decref(j);
-        ross_api_response_free(&resp);
         return v ? 0 : 1;
 }
 
@@ -116,14 +113,12 @@ int ross_cmd_image_prune(RossClient *c, int argc, char **argv)
         }
         const char *path = all ? "/images/prune?filters=%7B%22dangling%22%3A%5B%22false%22%5D%7D"
                                : "/images/prune";
-        RossApiCall call = {.method = "POST", .path = path};
-        RossApiResponse resp;
         RossError err = {};
-        if (ross_client_call(c, &call, &resp, &err) < 0) {
+        json_t *j = NULL;
+        if (ross_client_json(c, "POST", path, NULL, &j, &err) < 0) {
                 ross_cli_error("%s", err.msg);
                 return 1;
         }
-        json_t *j = json_loadb(resp.body.data ? resp.body.data : "", resp.body.len, 0, NULL);
         json_t *del = json_object_get(j, "ImagesDeleted"), *e;
         size_t i;
         if (json_array_size(del) > 0) {
@@ -141,6 +136,5 @@ int ross_cmd_image_prune(RossClient *c, int argc, char **argv)
                          sizeof(size));
         printf("Total reclaimed space: %s\n", size);
         json_decref(j);
-        ross_api_response_free(&resp);
         return 0;
 }
