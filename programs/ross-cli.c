@@ -32,9 +32,7 @@ static const struct {
         {"ls", ross_cmd_container_list},         {"ps", ross_cmd_container_list},
         {"rename", ross_cmd_container_rename},   {"pause", ross_cmd_container_each},
         {"unpause", ross_cmd_container_each},    {"restart", ross_cmd_container_each},
-        {"inspect", ross_cmd_container_inspect}, {"rename", ross_cmd_container_rename},
-        {"pause", ross_cmd_container_each},      {"unpause", ross_cmd_container_each},
-        {"restart", ross_cmd_container_each},
+        {"inspect", ross_cmd_container_inspect}, {"attach", ross_cmd_container_attach},
 };
 
 static const struct {
@@ -51,7 +49,7 @@ static const struct {
         {"images", ross_cmd_image_list},      {"rmi", ross_cmd_image_rm},
         {"tag", ross_cmd_image_tag},          {"login", ross_cmd_login},
         {"logout", ross_cmd_logout},          {"inspect", ross_cmd_inspect},
-        {"version", ross_cmd_version},
+        {"version", ross_cmd_version},        {"attach", ross_cmd_container_attach},
 };
 
 static void usage(FILE *f)
@@ -80,7 +78,8 @@ static void usage(FILE *f)
                 "Container commands (also without 'container': run, create, start, ...):\n"
                 "  container run [OPTIONS] IMAGE [CMD...]   create and start; attached unless -d\n"
                 "  container create [OPTIONS] IMAGE [CMD...]\n"
-                "  container start [-a] CONTAINER...\n"
+                "  container start [-a] [-i] CONTAINER...\n"
+                "  container attach [--no-stdin] [--detach-keys KEYS] CONTAINER\n"
                 "  container logs [-f] [--tail N] [-t] [--since T] CONTAINER\n"
                 "  container stop [-t N] | kill [-s SIG] | wait | rm|delete [-f] CONTAINER...\n"
                 "  container list|ls|ps [-a] [-q] [--format json]\n"

@@ -77,7 +77,19 @@ enum MHD_Result ross_api_container_start(RossRequest *req, const char *ref)
         return ross_reply_empty(req, MHD_HTTP_NO_CONTENT);
 }
 
-static bool exited_since(RossContainers *c, const char *id, double t);
+/* Has the container exited at or after t (its exit file is that new)? */
+static bool exited_since(RossContainers *c, const char *id, double t)
+{
+        _cleanup_free_ char *dir = ross_containers_log_path(c, id);
+        char *slash = strrchr(dir, '/');
+        if (slash)
+                *slash = '\0';
+        _cleanup_free_ char *exitf = xasprintf("%s/exit.json", dir);
+        struct stat st;
+        if (stat(exitf, &st) < 0)
+                return false;
+        return (double)st.st_mtim.tv_sec + (double)st.st_mtim.tv_nsec / 1e9 >= t - 0.001;
+}
 
 typedef struct WaitJob {
         RossContainers *c;
@@ -202,10 +214,6 @@ typedef struct LogStream {
         RossContainers *c;
         char *id, *path;
         bool out, err_, follow, timestamps, tty;
-        /* attach: the stream starts before the container does; follow until it has
-         * started (after `since`) and exited again */
-        bool until_next_exit;
-        struct MHD_UpgradeResponseHandle *urh;
         long tail; /* -1: all */
         double since;
         int wfd;
@@ -259,20 +267,6 @@ static void handle_line(LogStream *ls, const char *line)
         json_decref(j);
 }
 
-/* Has the container exited at or after t (its exit file is that new)? */
-static bool exited_since(RossContainers *c, const char *id, double t)
-{
-        _cleanup_free_ char *dir = ross_containers_log_path(c, id);
-        char *slash = strrchr(dir, '/');
-        if (slash)
-                *slash = '\0';
-        _cleanup_free_ char *exitf = xasprintf("%s/exit.json", dir);
-        struct stat st;
-        if (stat(exitf, &st) < 0)
-                return false;
-        return (double)st.st_mtim.tv_sec + (double)st.st_mtim.tv_nsec / 1e9 >= t - 0.001;
-}
-
 static void *log_thread(void *ud)
 {
         LogStream *ls = ud;
@@ -311,8 +305,7 @@ static void *log_thread(void *ud)
                         }
                         clearerr(f);
                 }
-                bool waiting = ls->until_next_exit && !exited_since(ls->c, ls->id, ls->since);
-                if (!ls->follow || (!waiting && !ross_containers_running(ls->c, ls->id))) {
+                if (!ls->follow || !ross_containers_running(ls->c, ls->id)) {
                         if (ls->follow && f) {
                                 /* the last lines written just before the exit */
                                 ssize_t n;
@@ -339,10 +332,7 @@ static void *log_thread(void *ud)
         free(line);
         if (f)
                 fclose(f);
-        if (ls->urh)
-                MHD_upgrade_action(ls->urh, MHD_UPGRADE_ACTION_CLOSE);
-        else
-                close(ls->wfd);
+        close(ls->wfd);
         free(ls->id);
         free(ls->path);
         free(ls);
@@ -424,60 +414,4 @@ enum MHD_Result ross_api_container_restart(RossRequest *req, const char *ref)
             ross_containers_start(svc(req), ref, &exec_status, &err) < 0)
                 return ross_reply_error(req, &err);
         return ross_reply_empty(req, MHD_HTTP_NO_CONTENT);
-}
-
-/* ---- attach: Docker's hijacked connection, output only for now ---- */
-
-static void on_upgrade(void *cls, struct MHD_Connection *conn, void *con_cls, const char *extra_in,
-                       size_t extra_in_size, MHD_socket sock, struct MHD_UpgradeResponseHandle *urh)
-{
-        LogStream *ls = cls;
-        ls->wfd = sock;
-        ls->urh = urh;
-        pthread_t th;
-        if (pthread_create(&th, NULL, log_thread, ls) == 0)
-                pthread_detach(th);
-        else
-                MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
-}
-
-enum MHD_Result ross_api_container_attach(RossRequest *req, const char *ref)
-{
-        RossError err = {};
-        _cleanup_free_ char *id = NULL;
-        json_t *info = NULL;
-        if (ross_containers_resolve(svc(req), ref, &id, &err) < 0 ||
-            ross_containers_inspect(svc(req), id, &info, &err) < 0)
-                return ross_reply_error(req, &err);
-        if (ross_req_query_bool(req, "stdin") &&
-            json_is_true(json_object_get(json_object_get(info, "Config"), "OpenStdin"))) {
-                json_decref(info);
-                return ross_reply_errorf(req, MHD_HTTP_NOT_IMPLEMENTED,
-                                         "attaching stdin is not supported yet");
-        }
-        struct timespec now;
-        clock_gettime(CLOCK_REALTIME, &now);
-        LogStream *ls = xcalloc(1, sizeof(*ls));
-        ls->c = svc(req);
-        ls->id = xstrdup(id);
-        ls->path = ross_containers_log_path(svc(req), id);
-        ls->out = ross_req_query_bool(req, "stdout");
-        ls->err_ = ross_req_query_bool(req, "stderr");
-        ls->follow = ross_req_query_bool(req, "stream");
-        ls->tty = json_is_true(json_object_get(json_object_get(info, "Config"), "Tty"));
-        bool running = ross_containers_running(svc(req), id);
-        json_decref(info);
-        /* output from now on; a container not started yet is waited for */
-        ls->since = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
-        ls->tail = running ? 0 : -1;
-        ls->until_next_exit = !running;
-        struct MHD_Response *resp = MHD_create_response_for_upgrade(on_upgrade, ls);
-        MHD_add_response_header(resp, "Upgrade", "tcp");
-        MHD_add_response_header(resp, "Content-Type",
-                                ls->tty ? "application/vnd.docker.raw-stream"
-                                        : "application/vnd.docker.multiplexed-stream");
-        ross_response_headers(resp);
-        enum MHD_Result r = MHD_queue_response(req->conn, MHD_HTTP_SWITCHING_PROTOCOLS, resp);
-        MHD_destroy_response(resp);
-        return r;
 }

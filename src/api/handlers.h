@@ -35,4 +35,7 @@ enum MHD_Result ross_api_container_logs(RossRequest *req, const char *ref);
 enum MHD_Result ross_api_container_rename(RossRequest *req, const char *ref);
 enum MHD_Result ross_api_container_pause(RossRequest *req, const char *ref, bool pause);
 enum MHD_Result ross_api_container_restart(RossRequest *req, const char *ref);
+
+/* attach.c: the hijacked stream joined to the container's shim; the tty's size */
 enum MHD_Result ross_api_container_attach(RossRequest *req, const char *ref);
+enum MHD_Result ross_api_container_resize(RossRequest *req, const char *ref);

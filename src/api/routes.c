@@ -81,6 +81,8 @@ static enum MHD_Result containers(RossRequest *req)
                         return ross_api_container_logs(req, ref);
                 if (STREQ(verb, "attach") && is(req, "POST"))
                         return ross_api_container_attach(req, ref);
+                if (STREQ(verb, "resize") && is(req, "POST"))
+                        return ross_api_container_resize(req, ref);
                 if (STREQ(verb, "rename") && is(req, "POST"))
                         return ross_api_container_rename(req, ref);
                 if ((STREQ(verb, "pause") || STREQ(verb, "unpause")) && is(req, "POST"))

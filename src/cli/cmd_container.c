@@ -7,6 +7,7 @@
 #include "../basic/buf.h"
 #include "../basic/fileio.h"
 #include "../ref/reference.h"
+#include "attach.h"
 #include "commands.h"
 #include "dockercfg.h"
 #include "progress.h"
@@ -90,13 +91,28 @@ static void usage_run(FILE *f, const char *verb)
                 "  -l, --label KEY=VALUE        add a label (repeatable)\n"
                 "      --stop-signal SIG        signal for stop (default SIGTERM)\n"
                 "      --stop-timeout SECONDS   wait before SIGKILL on stop (default 10)\n"
+                "  -i, --interactive            keep stdin open (attached: stream ours to it)\n"
+                "  -t, --tty                    allocate a pseudo-terminal\n"
+                "      --detach-keys KEYS       keys that detach from a tty (default\n"
+                "                               ctrl-p,ctrl-q; \"\" turns them off)\n"
+                "      --sig-proxy true|false   pass the signals ross-cli gets to the container\n"
+                "                               (attached, without -t; default true)\n"
+                "      --init                   run an init (ross-init) as PID 1 that reaps\n"
+                "                               zombies and forwards signals\n"
                 "  -h, --help                   show this help\n",
                 verb);
 }
 
+/* What run does on the client's side. */
+typedef struct RunFlags {
+        bool detach;
+        const char *detach_keys;
+        bool sig_proxy;
+} RunFlags;
+
 /* Parse create/run flags into a ContainerCreate body; *ret_optind is where IMAGE is. */
 static int parse_create(int argc, char **argv, const char *verb, json_t **ret_body, char **ret_name,
-                        bool *ret_detach, int *ret_optind)
+                        RunFlags *ret_flags, int *ret_optind)
 {
         enum {
                 O_NAME = 256,
@@ -112,7 +128,10 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
                 O_PIDS,
                 O_NET,
                 O_SSIG,
-                O_STIME
+                O_STIME,
+                O_DKEYS,
+                O_INIT,
+                O_SIGPROXY
         };
         static const struct option opts[] = {
                 {"detach", no_argument, NULL, 'd'},
@@ -136,6 +155,9 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
                 {"label", required_argument, NULL, 'l'},
                 {"stop-signal", required_argument, NULL, O_SSIG},
                 {"stop-timeout", required_argument, NULL, O_STIME},
+                {"detach-keys", required_argument, NULL, O_DKEYS},
+                {"init", no_argument, NULL, O_INIT},
+                {"sig-proxy", required_argument, NULL, O_SIGPROXY},
                 {"interactive", no_argument, NULL, 'i'},
                 {"tty", no_argument, NULL, 't'},
                 {"help", no_argument, NULL, 'h'},
@@ -144,7 +166,8 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
         json_t *body = json_object(), *hc = json_object(), *env = json_array();
         json_t *binds = json_array(), *mounts = json_array(), *tmpfs = json_object();
         json_t *labels = json_object();
-        bool detach = false;
+        RunFlags flags = {.sig_proxy = true};
+        bool interactive = false, tty = false;
         RossError err = {};
         int ch;
 
@@ -153,7 +176,7 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
         while ((ch = getopt_long(argc, argv, "+de:w:u:v:m:l:ith", opts, NULL)) != -1) {
                 switch (ch) {
                 case 'd':
-                        detach = true;
+                        flags.detach = true;
                         break;
                 case O_NAME:
                         free(*ret_name);
@@ -296,10 +319,30 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
                         break;
                 }
                 case 'i':
+                        interactive = true;
+                        break;
                 case 't':
-                        ross_cli_error("-i and -t are not supported yet: interactive containers "
-                                       "come with attach (see docs/status.md)");
-                        goto bad;
+                        tty = true;
+                        break;
+                case O_DKEYS: {
+                        RossDetachKeys k;
+                        if (ross_detach_keys_parse(optarg, &k, &err) < 0) {
+                                ross_cli_error("%s", err.msg);
+                                goto bad;
+                        }
+                        flags.detach_keys = optarg;
+                        break;
+                }
+                case O_INIT:
+                        json_object_set_new(hc, "Init", json_true());
+                        break;
+                case O_SIGPROXY:
+                        if (!STREQ(optarg, "true") && !STREQ(optarg, "false")) {
+                                ross_cli_error("invalid argument \"%s\" for --sig-proxy", optarg);
+                                goto bad;
+                        }
+                        flags.sig_proxy = STREQ(optarg, "true");
+                        break;
                 case 'h':
                         usage_run(stdout, verb);
                         json_decref(body);
@@ -325,13 +368,25 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
                         json_array_append_new(cmd, json_string(argv[i]));
                 json_object_set_new(body, "Cmd", cmd);
         }
+        bool attached = STREQ(verb, "run") && !flags.detach;
+        if (interactive && tty && attached && !isatty(STDIN_FILENO)) {
+                ross_cli_error("the input device is not a TTY");
+                goto bad;
+        }
+        json_object_set_new(body, "Tty", json_boolean(tty));
+        json_object_set_new(body, "OpenStdin", json_boolean(interactive));
+        /* docker run -i: the container's stdin ends with ours */
+        json_object_set_new(body, "StdinOnce", json_boolean(interactive && attached));
+        json_object_set_new(body, "AttachStdin", json_boolean(interactive && attached));
+        json_object_set_new(body, "AttachStdout", json_boolean(attached));
+        json_object_set_new(body, "AttachStderr", json_boolean(attached));
         json_object_set_new(body, "Env", env);
         json_object_set_new(body, "Labels", labels);
         json_object_set_new(hc, "Binds", binds);
         json_object_set_new(hc, "Mounts", mounts);
         json_object_set_new(hc, "Tmpfs", tmpfs);
         *ret_body = body;
-        *ret_detach = detach;
+        *ret_flags = flags;
         *ret_optind = optind;
         return 0;
 bad:
@@ -446,10 +501,33 @@ static int on_frames(void *ud, const char *p, size_t n)
         return 0;
 }
 
+/* The container's Tty and OpenStdin, and whether it runs. */
+static int container_io(RossClient *c, const char *ref, bool *ret_tty, bool *ret_stdin,
+                        bool *ret_running)
+{
+        _cleanup_free_ char *path = xasprintf("/containers/%s/json", ref);
+        RossError err = {};
+        json_t *info = NULL;
+        if (ross_client_json(c, "GET", path, NULL, &info, &err) < 0) {
+                ross_cli_error("%s", err.msg);
+                return -1;
+        }
+        json_t *cfg = json_object_get(info, "Config");
+        *ret_tty = json_is_true(json_object_get(cfg, "Tty"));
+        *ret_stdin = json_is_true(json_object_get(cfg, "OpenStdin"));
+        *ret_running = json_is_true(json_object_get(json_object_get(info, "State"), "Running"));
+        json_decref(info);
+        return 0;
+}
+
 static int stream_logs(RossClient *c, const char *id, const char *query)
 {
         _cleanup_free_ char *path = xasprintf("/containers/%s/logs?%s", id, query);
-        Demux d = {};
+        bool tty, open_stdin, running;
+        if (container_io(c, id, &tty, &open_stdin, &running) < 0)
+                return -1;
+        /* a tty's log is one stream, sent raw */
+        Demux d = {.raw = tty};
         RossApiCall call = {.method = "GET", .path = path, .on_raw = on_frames, .userdata = &d};
         RossError err = {};
         int r = ross_client_call(c, &call, NULL, &err);
@@ -473,52 +551,78 @@ static int wait_exit(RossClient *c, const char *id, int *ret_code)
         return 0;
 }
 
+/* After an attached session: the exit code, or 0 when the user detached. */
+static int finish_attached(RossClient *c, const char *id, int detached, bool remove_after)
+{
+        int code = 0;
+        if (detached)
+                return 0; /* the container runs on; --rm still applies (the daemon's) */
+        int r = wait_exit(c, id, &code);
+        if (remove_after) {
+                _cleanup_free_ char *rm_path = xasprintf("/containers/%s?force=1", id);
+                (void)ross_client_json(c, "DELETE", rm_path, NULL, NULL, NULL);
+        }
+        return r < 0 ? 125 : code;
+}
+
 int ross_cmd_container_run(RossClient *c, int argc, char **argv)
 {
         json_t *body = NULL;
         _cleanup_free_ char *name = NULL, *id = NULL;
-        bool detach = false;
-        int ind, code = 0;
+        RunFlags flags = {};
+        int ind;
         RossError err = {};
 
-        int r = parse_create(argc, argv, "run", &body, &name, &detach, &ind);
+        int r = parse_create(argc, argv, "run", &body, &name, &flags, &ind);
         if (r != 0)
                 return r > 0 ? 0 : 125;
         /* --rm: the daemon removes a detached container when it exits; an attached run
-         * removes it here once it has its output and exit code */
+         * removes it here once it has its output and exit code (a detach with the keys
+         * leaves it to the daemon) */
         json_t *hc = json_object_get(body, "HostConfig");
-        bool remove_after = !detach && json_is_true(json_object_get(hc, "AutoRemove"));
-        if (remove_after)
-                json_object_set_new(hc, "AutoRemove", json_false());
+        bool auto_remove = json_is_true(json_object_get(hc, "AutoRemove"));
+        RossAttach a = {.in = json_is_true(json_object_get(body, "AttachStdin")),
+                        .out = true,
+                        .err = true,
+                        .tty = json_is_true(json_object_get(body, "Tty")),
+                        .sig_proxy = flags.sig_proxy,
+                        .detach_keys = flags.detach_keys,
+                        .fd = -EBADF};
         r = create(c, body, name, &id);
         json_decref(body);
         if (r < 0)
                 return 125;
         _cleanup_free_ char *rm_path = xasprintf("/containers/%s?force=1", id);
+        a.id = id;
+        /* attached: the stream is open before the start, so no output is missed */
+        if (!flags.detach && ross_attach_open(c, &a, &err) < 0) {
+                ross_cli_error("%s", err.msg);
+                (void)ross_client_json(c, "DELETE", rm_path, NULL, NULL, NULL);
+                return 125;
+        }
         if (start(c, id, &err) < 0) {
                 ross_cli_error("%s", err.msg);
-                if (remove_after)
+                if (a.fd >= 0)
+                        close(a.fd);
+                if (auto_remove)
                         (void)ross_client_json(c, "DELETE", rm_path, NULL, NULL, NULL);
                 return start_failure_code(&err);
         }
-        if (detach) {
+        if (flags.detach) {
                 printf("%s\n", id);
                 return 0;
         }
-        stream_logs(c, id, "stdout=1&stderr=1&follow=1");
-        r = wait_exit(c, id, &code);
-        if (remove_after)
-                (void)ross_client_json(c, "DELETE", rm_path, NULL, NULL, NULL);
-        return r < 0 ? 125 : code;
+        int detached = ross_attach_run(c, &a);
+        return finish_attached(c, id, detached, auto_remove);
 }
 
 int ross_cmd_container_create(RossClient *c, int argc, char **argv)
 {
         json_t *body = NULL;
         _cleanup_free_ char *name = NULL, *id = NULL;
-        bool detach;
+        RunFlags flags;
         int ind;
-        int r = parse_create(argc, argv, "create", &body, &name, &detach, &ind);
+        int r = parse_create(argc, argv, "create", &body, &name, &flags, &ind);
         if (r != 0)
                 return r > 0 ? 0 : 125;
         r = create(c, body, name, &id);
@@ -599,34 +703,142 @@ int ross_cmd_container_logs(RossClient *c, int argc, char **argv)
 
 int ross_cmd_container_start(RossClient *c, int argc, char **argv)
 {
-        bool attach = false;
-        for (int i = 1; i < argc; i++)
-                if (STREQ(argv[i], "-a") || STREQ(argv[i], "--attach"))
+        static const struct option opts[] = {
+                {"attach", no_argument, NULL, 'a'},
+                {"interactive", no_argument, NULL, 'i'},
+                {"detach-keys", required_argument, NULL, 'k'},
+                {"help", no_argument, NULL, 'h'},
+                {},
+        };
+        bool attach = false, interactive = false;
+        const char *keys = NULL;
+        int ch;
+        optind = 1;
+        while ((ch = getopt_long(argc, argv, "+aih", opts, NULL)) != -1) {
+                switch (ch) {
+                case 'a':
                         attach = true;
-        if (!attach)
+                        break;
+                case 'i':
+                        interactive = true;
+                        break;
+                case 'k':
+                        keys = optarg;
+                        break;
+                case 'h':
+                        printf("Usage: ross-cli container start [-a] [-i] [--detach-keys KEYS] "
+                               "CONTAINER...\n\n"
+                               "  -a, --attach             attach stdout and stderr, exit with "
+                               "the container's code\n"
+                               "  -i, --interactive        attach stdin too\n"
+                               "      --detach-keys KEYS   keys that detach from a tty "
+                               "(default ctrl-p,ctrl-q)\n");
+                        return 0;
+                default:
+                        return 125;
+                }
+        }
+        if (!attach && !interactive)
                 return ross_cmd_container_each(c, argc, argv);
-        const char *ref = NULL;
-        for (int i = 1; i < argc; i++)
-                if (argv[i][0] != '-')
-                        ref = argv[i];
-        if (!ref) {
-                ross_cli_error("container start: a container is required");
+        if (optind + 1 != argc) {
+                ross_cli_error("container start: attaching works with exactly one container");
                 return 125;
         }
         RossError err = {};
-        _cleanup_free_ char *esc = ross_client_escape(ref);
-        /* this run's output only: what is logged from now on */
-        struct timespec now;
-        clock_gettime(CLOCK_REALTIME, &now);
-        _cleanup_free_ char *q = xasprintf("stdout=1&stderr=1&follow=1&since=%lld.%09ld",
-                                           (long long)now.tv_sec, now.tv_nsec);
-        if (start(c, esc, &err) < 0) {
+        _cleanup_free_ char *esc = ross_client_escape(argv[optind]);
+        bool tty, open_stdin, running;
+        if (container_io(c, esc, &tty, &open_stdin, &running) < 0)
+                return 125;
+        RossAttach a = {.id = esc,
+                        .in = interactive && open_stdin,
+                        .out = true,
+                        .err = true,
+                        .tty = tty,
+                        .sig_proxy = true,
+                        .detach_keys = keys,
+                        .fd = -EBADF};
+        if (ross_attach_open(c, &a, &err) < 0) {
                 ross_cli_error("%s", err.msg);
+                return 125;
+        }
+        if (!running && start(c, esc, &err) < 0) {
+                ross_cli_error("%s", err.msg);
+                close(a.fd);
                 return start_failure_code(&err);
         }
-        int code = 0;
-        stream_logs(c, esc, q);
-        if (wait_exit(c, esc, &code) < 0)
+        return finish_attached(c, esc, ross_attach_run(c, &a), false);
+}
+
+int ross_cmd_container_attach(RossClient *c, int argc, char **argv)
+{
+        static const struct option opts[] = {
+                {"no-stdin", no_argument, NULL, 'n'},
+                {"sig-proxy", required_argument, NULL, 's'},
+                {"detach-keys", required_argument, NULL, 'k'},
+                {"help", no_argument, NULL, 'h'},
+                {},
+        };
+        bool no_stdin = false, sig_proxy = true;
+        const char *keys = NULL;
+        int ch;
+        optind = 1;
+        while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+                switch (ch) {
+                case 'n':
+                        no_stdin = true;
+                        break;
+                case 's':
+                        if (!STREQ(optarg, "true") && !STREQ(optarg, "false")) {
+                                ross_cli_error("invalid argument \"%s\" for --sig-proxy", optarg);
+                                return 125;
+                        }
+                        sig_proxy = STREQ(optarg, "true");
+                        break;
+                case 'k':
+                        keys = optarg;
+                        break;
+                case 'h':
+                        printf("Usage: ross-cli container attach [OPTIONS] CONTAINER\n\n"
+                               "Attach the terminal's stdin, stdout and stderr to a running "
+                               "container; exit with its code.\n\n"
+                               "      --no-stdin           do not attach stdin\n"
+                               "      --sig-proxy BOOL     pass signals to the container "
+                               "(without a tty; default true)\n"
+                               "      --detach-keys KEYS   keys that detach (default "
+                               "ctrl-p,ctrl-q)\n");
+                        return 0;
+                default:
+                        return 125;
+                }
+        }
+        if (optind + 1 != argc) {
+                ross_cli_error("container attach: exactly one container is required");
                 return 125;
-        return code;
+        }
+        RossError err = {};
+        _cleanup_free_ char *esc = ross_client_escape(argv[optind]);
+        bool tty, open_stdin, running;
+        if (container_io(c, esc, &tty, &open_stdin, &running) < 0)
+                return 1;
+        if (!running) {
+                ross_cli_error("You cannot attach to a stopped container, start it first");
+                return 1;
+        }
+        RossAttach a = {.id = esc,
+                        .in = open_stdin && !no_stdin,
+                        .out = true,
+                        .err = true,
+                        .tty = tty,
+                        .sig_proxy = sig_proxy,
+                        .detach_keys = keys,
+                        .fd = -EBADF};
+        if (tty && a.in && !isatty(STDIN_FILENO)) {
+                ross_cli_error("the input device is not a TTY");
+                return 1;
+        }
+        if (ross_attach_open(c, &a, &err) < 0) {
+                ross_cli_error("%s", err.msg);
+                return 1;
+        }
+        return finish_attached(c, esc, ross_attach_run(c, &a), false);
 }

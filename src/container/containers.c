@@ -4,6 +4,7 @@
 #include <sys/select.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -13,6 +14,8 @@
 #include "../basic/fileio.h"
 #include "../basic/log.h"
 #include "../registry/manifest.h"
+#include "../basic/socket.h"
+#include "../shim/frame.h"
 #include "../shim/shim.h"
 #include "containers.h"
 #include "spec.h"
@@ -260,6 +263,108 @@ static int64_t json_int(json_t *o, const char *k)
         return json_integer_value(json_object_get(o, k));
 }
 
+/* ---- attach clients waiting for a container to start ---- */
+
+typedef struct AttachWaiter {
+        char *id;
+        int efd;
+        struct AttachWaiter *next;
+} AttachWaiter;
+
+static AttachWaiter *waiters;
+static pthread_mutex_t waiters_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int ross_containers_attach_expect(RossContainers *c, const char *id)
+{
+        int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (efd < 0)
+                return -errno;
+        AttachWaiter *w = xcalloc(1, sizeof(*w));
+        w->id = xstrdup(id);
+        w->efd = efd;
+        pthread_mutex_lock(&waiters_lock);
+        w->next = waiters;
+        waiters = w;
+        pthread_mutex_unlock(&waiters_lock);
+        return efd;
+}
+
+void ross_containers_attach_forget(RossContainers *c, int efd)
+{
+        pthread_mutex_lock(&waiters_lock);
+        for (AttachWaiter **pp = &waiters; *pp; pp = &(*pp)->next)
+                if ((*pp)->efd == efd) {
+                        AttachWaiter *w = *pp;
+                        *pp = w->next;
+                        free(w->id);
+                        free(w);
+                        break;
+                }
+        pthread_mutex_unlock(&waiters_lock);
+}
+
+static unsigned attach_waiting(const char *id)
+{
+        unsigned n = 0;
+        pthread_mutex_lock(&waiters_lock);
+        for (AttachWaiter *w = waiters; w; w = w->next)
+                if (STREQ(w->id, id))
+                        n++;
+        pthread_mutex_unlock(&waiters_lock);
+        return n;
+}
+
+/* A start was tried: wake its waiters (they find out whether it runs) and forget them. */
+static void attach_wake(const char *id)
+{
+        pthread_mutex_lock(&waiters_lock);
+        for (AttachWaiter **pp = &waiters; *pp;) {
+                AttachWaiter *w = *pp;
+                if (!STREQ(w->id, id)) {
+                        pp = &w->next;
+                        continue;
+                }
+                uint64_t one = 1;
+                (void)!write(w->efd, &one, sizeof(one));
+                *pp = w->next;
+                free(w->id);
+                free(w);
+        }
+        pthread_mutex_unlock(&waiters_lock);
+}
+
+int ross_containers_attach_connect(RossContainers *c, const char *id, bool want_output,
+                                   RossError *err)
+{
+        _cleanup_free_ char *path = cdir(c, id, "attach.sock");
+        _cleanup_close_ int fd = ross_unix_connect(path);
+        if (fd < 0)
+                return ross_errx(err, fd == -ENOENT || fd == -ECONNREFUSED ? ESRCH : -fd,
+                                 "container %.12s is not running", id);
+        if (want_output && ross_frame_write(fd, ROSS_FRAME_HELLO, NULL, 0) < 0)
+                return ross_err(err, errno, "attach to container %.12s", id);
+        return TAKE_FD(fd);
+}
+
+int ross_containers_resize(RossContainers *c, const char *ref, unsigned rows, unsigned cols,
+                           RossError *err)
+{
+        _cleanup_free_ char *id = NULL;
+        int r = ross_containers_resolve(c, ref, &id, err);
+        if (r < 0)
+                return r;
+        if (rows > 65535 || cols > 65535)
+                return ross_errx(err, EINVAL, "invalid terminal size %ux%u", rows, cols);
+        _cleanup_close_ int fd = ross_containers_attach_connect(c, id, false, err);
+        if (fd < 0)
+                return ross_errx(err, EBUSY, "container %s is not running", ref);
+        unsigned char sz[4] = {(unsigned char)(rows >> 8), (unsigned char)rows,
+                               (unsigned char)(cols >> 8), (unsigned char)cols};
+        if (ross_frame_write(fd, ROSS_FRAME_RESIZE, sz, sizeof(sz)) < 0)
+                return ross_err(err, errno, "resize container %s", ref);
+        return 0;
+}
+
 int ross_containers_start(RossContainers *c, const char *ref, int *ret_exec_status, RossError *err)
 {
         json_t *row = NULL, *ic = NULL, *binds = NULL, *tmpfs = NULL, *spec = NULL;
@@ -391,8 +496,13 @@ int ross_containers_start(RossContainers *c, const char *ref, int *ret_exec_stat
         char now[32];
         snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
         (void)ross_write_file_atomic(started, now, strlen(now), 0600, NULL);
+        a.tty = p.terminal;
+        a.open_stdin = json_is_true(json_object_get(body, "OpenStdin"));
+        a.stdin_once = json_is_true(json_object_get(body, "StdinOnce"));
+        a.attach_wait = attach_waiting(id);
         pid_t pid = 0;
         r = ross_shim_start(&a, &pid, ret_exec_status, err);
+        attach_wake(id);
         if (r < 0) {
                 unlink(started); /* never ran: still "created" */
                 ross_err_prefix(err, "start container %.12s (%s)", id, rt);

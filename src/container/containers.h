@@ -39,6 +39,18 @@ int ross_containers_resolve(RossContainers *c, const char *ref, char **ret_id, R
 char *ross_containers_log_path(RossContainers *c, const char *id);
 /* true while the container's shim runs it */
 bool ross_containers_running(RossContainers *c, const char *id);
+/* An attach client that waits for the container's next start: the eventfd returned becomes
+ * readable once a start was tried (the start holds the output until the client is there).
+ * ross_containers_attach_forget withdraws it if that has not happened yet; the caller
+ * closes the fd after that. */
+int ross_containers_attach_expect(RossContainers *c, const char *id);
+void ross_containers_attach_forget(RossContainers *c, int efd);
+/* Connect to a running container's shim (src/shim/frame.h); want_output: say HELLO. */
+int ross_containers_attach_connect(RossContainers *c, const char *id, bool want_output,
+                                   RossError *err);
+/* Set the size of a running container's terminal. */
+int ross_containers_resize(RossContainers *c, const char *ref, unsigned rows, unsigned cols,
+                           RossError *err);
 /* The exit code of a container removed a moment ago (kept for the last 64). */
 bool ross_containers_removed_exit(const char *id, int *ret_code);
 /* Remove containers created with AutoRemove that have exited (at start, after a crash). */

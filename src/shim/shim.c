@@ -1,23 +1,27 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <getopt.h>
-#include <stdarg.h>
-#include <jansson.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 
-#include "../basic/buf.h"
 #include "../basic/fileio.h"
 #include "../basic/log.h"
+#include "../basic/socket.h"
+#include "frame.h"
+#include "shim-internal.h"
 #include "shim.h"
 
-#define DEFAULT_LOG_MAX (10 * 1024 * 1024)
-
-/* ---- the daemon's side ---- */
+/* How long output is held for clients announced with --attach-wait. */
+#define ATTACH_WAIT_MS 10000
 
 static bool is_crun(const char *runtime)
 {
@@ -25,152 +29,11 @@ static bool is_crun(const char *runtime)
         return strstr(b ? b + 1 : runtime, "crun") != NULL;
 }
 
-int ross_shim_start(const RossShimArgs *a, pid_t *ret_pid, int *ret_exec_status, RossError *err)
-{
-        int sync[2];
-        char fdbuf[16], maxbuf[32];
-
-        if (pipe2(sync, O_CLOEXEC) < 0)
-                return ross_err(err, errno, "pipe");
-        snprintf(fdbuf, sizeof(fdbuf), "%d", 3);
-        snprintf(maxbuf, sizeof(maxbuf), "%llu",
-                 (unsigned long long)(a->log_max ? a->log_max : DEFAULT_LOG_MAX));
-        const char *argv[] = {a->shim_path,    "--id",      a->id,      "--bundle",
-                              a->bundle,       "--runtime", a->runtime, "--root",
-                              a->runtime_root, "--dir",     a->dir,     "--sync-fd",
-                              fdbuf,           "--log-max", maxbuf,     NULL};
-        /* Everything the children need is ready before fork: they only make syscalls. */
-        pid_t pid = fork();
-        if (pid < 0) {
-                close(sync[0]);
-                close(sync[1]);
-                return ross_err(err, errno, "fork");
-        }
-        if (pid == 0) {
-                /* Own session, then fork again: the shim is nobody's child but init's. */
-                setsid();
-                pid_t p2 = fork();
-                if (p2 != 0)
-                        _exit(p2 < 0 ? 1 : 0);
-                int nul = open("/dev/null", O_RDWR);
-                if (nul >= 0) {
-                        dup2(nul, 0);
-                        dup2(nul, 1);
-                        dup2(nul, 2);
-                }
-                if (dup2(sync[1], 3) < 0)
-                        _exit(1);
-                execv(a->shim_path, (char *const *)argv);
-                _exit(127);
-        }
-        close(sync[1]);
-        int status;
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-                ;
-
-        RossBuf b = {.cap = 64 * 1024};
-        char buf[4096];
-        ssize_t n;
-        while ((n = read(sync[0], buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
-                if (n > 0)
-                        ross_buf_append(&b, buf, (size_t)n);
-        close(sync[0]);
-
-        int r;
-        long v;
-        char *msg;
-        if (b.len > 3 && strncmp(b.data, "ok ", 3) == 0 && (v = strtol(b.data + 3, NULL, 10)) > 0) {
-                *ret_pid = (pid_t)v;
-                r = 0;
-        } else if (b.len > 4 && strncmp(b.data, "err ", 4) == 0 &&
-                   (v = strtol(b.data + 4, &msg, 10)) > 0) {
-                while (*msg == ' ')
-                        msg++;
-                size_t ml = strlen(msg);
-                while (ml && msg[ml - 1] == '\n')
-                        msg[--ml] = '\0';
-                if (ret_exec_status)
-                        *ret_exec_status = (int)v;
-                r = ross_errx(err, v == 127 ? ENOENT : v == 126 ? EACCES : EIO, "%s", msg);
-        } else
-                r = ross_errx(err, EIO, "the shim for %s did not start (%s)", a->id,
-                              b.len ? b.data : "no answer");
-        ross_buf_free(&b);
-        return r;
-}
-
-/* ---- the shim itself ---- */
-
-typedef struct Shim {
-        const char *id, *bundle, *runtime, *root, *dir;
-        uint64_t log_max;
-        int log_fd;
-        uint64_t log_size;
-        char *log_path;
-        RossBuf partial[2]; /* an unfinished line per stream */
-} Shim;
-
-static void now_rfc3339(char *buf, size_t n)
+static long now_ms(void)
 {
         struct timespec ts;
-        struct tm tm;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        gmtime_r(&ts.tv_sec, &tm);
-        size_t k = strftime(buf, n, "%Y-%m-%dT%H:%M:%S", &tm);
-        snprintf(buf + k, n - k, ".%09ldZ", ts.tv_nsec);
-}
-
-static void rotate(Shim *s)
-{
-        _cleanup_free_ char *old = xasprintf("%s.1", s->log_path);
-        close(s->log_fd);
-        rename(s->log_path, old);
-        s->log_fd = open(s->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-        s->log_size = 0;
-}
-
-/* One log line: {"log": "...", "stream": "stdout", "time": "..."}, as Docker's json-file. */
-static void log_line(Shim *s, int stream, const char *p, size_t n)
-{
-        char when[64];
-        now_rfc3339(when, sizeof(when));
-        json_t *j = json_pack("{s:s%, s:s, s:s}", "log", p, n, "stream",
-                              stream == 1 ? "stdout" : "stderr", "time", when);
-        if (!j) /* bytes that are not UTF-8: keep them, escaped */
-                j = json_pack("{s:s, s:s, s:s}", "log", "(output not valid UTF-8)\n", "stream",
-                              stream == 1 ? "stdout" : "stderr", "time", when);
-        char *line = json_dumps(j, JSON_COMPACT);
-        json_decref(j);
-        size_t len = strlen(line);
-        if (s->log_size + len + 1 > s->log_max && s->log_size > 0)
-                rotate(s);
-        line = xrealloc(line, len + 2);
-        line[len] = '\n';
-        (void)ross_write_all(s->log_fd, line, len + 1);
-        s->log_size += len + 1;
-        free(line);
-}
-
-static void take_output(Shim *s, int stream, const char *p, size_t n)
-{
-        RossBuf *b = &s->partial[stream - 1];
-        for (size_t i = 0; i < n; i++) {
-                ross_buf_append(b, p + i, 1);
-                /* a newline ends a line; very long lines are cut as Docker does (16 KiB) */
-                if (p[i] == '\n' || b->len >= 16 * 1024) {
-                        log_line(s, stream, b->data, b->len);
-                        b->len = 0;
-                }
-        }
-}
-
-static void flush_partial(Shim *s)
-{
-        for (int i = 0; i < 2; i++)
-                if (s->partial[i].len) {
-                        log_line(s, i + 1, s->partial[i].data, s->partial[i].len);
-                        s->partial[i].len = 0;
-                }
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void report(int fd, const char *fmt, ...) _printf_(2, 3);
@@ -186,28 +49,7 @@ static void report(int fd, const char *fmt, ...)
                                      (size_t)(n < (int)sizeof(buf) ? n : (int)sizeof(buf) - 1));
 }
 
-/* The runtime's last error from its JSON log. */
-static char *runtime_error(const char *path)
-{
-        _cleanup_free_ char *text = NULL;
-        char *msg = NULL;
-        if (ross_read_file(path, 1024 * 1024, &text, NULL, NULL) < 0)
-                return xstrdup("the OCI runtime failed");
-        char *save = NULL;
-        for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-                json_t *j = json_loads(l, 0, NULL);
-                const char *lvl = json_string_value(json_object_get(j, "level"));
-                const char *m = json_string_value(json_object_get(j, "msg"));
-                if (m && lvl && (STREQ(lvl, "error") || STREQ(lvl, "fatal"))) {
-                        free(msg);
-                        msg = xstrdup(m);
-                }
-                json_decref(j);
-        }
-        return msg ? msg : xstrdup("the OCI runtime failed");
-}
-
-static void run_runtime(Shim *s, const char *const *args)
+static void run_and_wait(const char *const *args)
 {
         pid_t p = fork();
         if (p == 0) {
@@ -221,7 +63,235 @@ static void run_runtime(Shim *s, const char *const *args)
         }
 }
 
-int ross_shim_main(int argc, char **argv)
+/* ---- stdin and the terminal, as the attach clients ask ---- */
+
+static void close_stdin(Shim *s)
+{
+        if (s->in_fd >= 0 && s->in_fd != s->out_fd)
+                close(s->in_fd);
+        s->in_fd = -EBADF;
+        s->in_pending.len = 0;
+}
+
+static void write_stdin(Shim *s)
+{
+        while (s->in_fd >= 0 && s->in_pending.len) {
+                ssize_t k = write(s->in_fd, s->in_pending.data, s->in_pending.len);
+                if (k < 0) {
+                        if (errno == EAGAIN || errno == EINTR)
+                                return;
+                        close_stdin(s); /* the container closed its stdin */
+                        return;
+                }
+                memmove(s->in_pending.data, s->in_pending.data + k, s->in_pending.len - (size_t)k);
+                s->in_pending.len -= (size_t)k;
+        }
+}
+
+void shim_on_stdin(Shim *s, const char *p, size_t n)
+{
+        if (s->in_fd < 0)
+                return;
+        ross_buf_append(&s->in_pending, p, n);
+        write_stdin(s);
+}
+
+void shim_on_stdin_eof(Shim *s)
+{
+        /* docker run -i: the container's stdin ends with the client's */
+        if (!s->stdin_once || s->tty || s->in_fd < 0)
+                return;
+        /* the blocking write of what is left: EOF comes after every byte */
+        if (s->in_pending.len) {
+                int fl = fcntl(s->in_fd, F_GETFL);
+                fcntl(s->in_fd, F_SETFL, fl & ~O_NONBLOCK);
+                (void)ross_write_all(s->in_fd, s->in_pending.data, s->in_pending.len);
+        }
+        log_debug("stdin closed after the client's EOF");
+        close_stdin(s);
+}
+
+void shim_on_resize(Shim *s, unsigned rows, unsigned cols)
+{
+        if (!s->tty || s->out_fd < 0)
+                return;
+        struct winsize ws = {.ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols};
+        if (ioctl(s->out_fd, TIOCSWINSZ, &ws) < 0)
+                log_debug("resize to %ux%u: %m", rows, cols);
+}
+
+/* ---- running the OCI runtime ---- */
+
+typedef struct RuntimeRun {
+        const char *rootopt, *logopt, *pid_file, *console; /* console: NULL without a tty */
+        int console_listen;
+        int sigfd;
+} RuntimeRun;
+
+/* `runtime run --detach`; with a terminal, the pty's master arrives on the console socket
+ * while it runs. Returns the runtime's wait status. */
+static int run_runtime(Shim *s, const RuntimeRun *rr, int child_in, int child_out, int child_err)
+{
+        const char *args[16];
+        size_t n = 0;
+        args[n++] = s->runtime;
+        args[n++] = rr->rootopt;
+        args[n++] = rr->logopt;
+        args[n++] = "--log-format=json";
+        args[n++] = "run";
+        args[n++] = "--detach";
+        if (rr->console) {
+                args[n++] = "--console-socket";
+                args[n++] = rr->console;
+        }
+        args[n++] = "--bundle";
+        args[n++] = s->bundle;
+        args[n++] = "--pid-file";
+        args[n++] = rr->pid_file;
+        args[n++] = s->id;
+        args[n] = NULL;
+
+        pid_t rt = fork();
+        if (rt == 0) {
+                sigset_t none;
+                sigemptyset(&none);
+                sigprocmask(SIG_SETMASK, &none, NULL);
+                if (dup2(child_in, 0) < 0 || dup2(child_out, 1) < 0 || dup2(child_err, 2) < 0)
+                        _exit(127);
+                execvp(args[0], (char *const *)args);
+                _exit(127);
+        }
+        if (rt < 0)
+                return -1;
+        int status = 0;
+        for (;;) {
+                struct pollfd p[2] = {
+                        {.fd = rr->sigfd, .events = POLLIN},
+                        {.fd = s->out_fd < 0 ? rr->console_listen : -1, .events = POLLIN}};
+                if (waitpid(rt, &status, WNOHANG) == rt)
+                        break;
+                if (poll(p, 2, 1000) <= 0)
+                        continue;
+                if (p[0].revents) {
+                        struct signalfd_siginfo si;
+                        while (read(rr->sigfd, &si, sizeof(si)) == sizeof(si))
+                                ;
+                }
+                if (p[1].revents) {
+                        _cleanup_close_ int c =
+                                accept4(rr->console_listen, NULL, NULL, SOCK_CLOEXEC);
+                        if (c >= 0)
+                                s->out_fd = ross_recv_fd(c);
+                }
+        }
+        if (rr->console && s->out_fd < 0) {
+                /* the runtime exited before we saw its connection */
+                _cleanup_close_ int c = accept4(rr->console_listen, NULL, NULL, SOCK_CLOEXEC);
+                if (c >= 0) {
+                        fcntl(c, F_SETFL, 0);
+                        s->out_fd = ross_recv_fd(c);
+                }
+        }
+        return status;
+}
+
+/* ---- the shim's main loop ---- */
+
+static void write_exit(const char *path, int code, pid_t pid)
+{
+        char when[64], text[256];
+        shim_now_rfc3339(when, sizeof(when));
+        int n = snprintf(text, sizeof(text), "{\"ExitCode\":%d,\"FinishedAt\":\"%s\",\"Pid\":%d}",
+                         code, when, (int)pid);
+        (void)ross_write_file_atomic(path, text, (size_t)n, 0600, NULL);
+}
+
+/* Read a stream of the container; false at its end. */
+static bool pump_output(Shim *s, int *fd, int stream)
+{
+        char buf[65536];
+        ssize_t k = read(*fd, buf, sizeof(buf));
+        if (k > 0) {
+                /* a terminal's output is logged as it comes: prompts have no newline */
+                shim_log_take(&s->log, stream, buf, (size_t)k, s->tty);
+                shim_attach_broadcast(s, stream == 1 ? ROSS_FRAME_STDOUT : ROSS_FRAME_STDERR, buf,
+                                      (size_t)k);
+                return true;
+        }
+        if (k < 0 && (errno == EAGAIN || errno == EINTR))
+                return true;
+        /* EOF, or EIO from a pty whose other side is closed */
+        if (s->in_fd == *fd)
+                s->in_fd = -EBADF;
+        close(*fd);
+        *fd = -EBADF;
+        return false;
+}
+
+/* Copy output to the log and the clients, stdin from them, until the container is gone
+ * and its output drained; its exit code. */
+static int monitor(Shim *s, pid_t cpid, int sigfd)
+{
+        int exit_code = -1, k = 1;
+        bool released = s->attach_wait == 0;
+        long deadline = now_ms() + ATTACH_WAIT_MS;
+        for (;;) {
+                /* reap: the container, and orphans it left to us */
+                int ws;
+                pid_t w;
+                while ((w = waitpid(-1, &ws, WNOHANG)) > 0)
+                        if (w == cpid) {
+                                exit_code = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+                                log_debug("container process %d exited: %d", (int)cpid, exit_code);
+                        }
+                if (w < 0 && errno == ECHILD && exit_code < 0)
+                        exit_code = 255; /* not ours to reap: should not happen */
+                if (!released && (s->hellos >= s->attach_wait || now_ms() >= deadline)) {
+                        log_debug("output released (%u of %u clients attached)", s->hellos,
+                                  s->attach_wait);
+                        released = true;
+                }
+                /* gone and drained; or a quiet moment: a daemonized grandchild may hold the
+                 * pipes open for ever */
+                if (exit_code >= 0 && released && ((s->out_fd < 0 && s->err_fd < 0) || k == 0))
+                        break;
+
+                struct pollfd p[4 + 66];
+                size_t n = 0;
+                p[n++] = (struct pollfd){.fd = sigfd, .events = POLLIN};
+                p[n++] = (struct pollfd){.fd = released ? s->out_fd : -1, .events = POLLIN};
+                p[n++] = (struct pollfd){.fd = released ? s->err_fd : -1, .events = POLLIN};
+                p[n++] =
+                        (struct pollfd){.fd = s->in_pending.len ? s->in_fd : -1, .events = POLLOUT};
+                size_t na = shim_attach_pollfds(s, p + n, ELEMENTSOF(p) - n);
+                int timeout = !released ? (int)(deadline - now_ms()) : exit_code >= 0 ? 50 : -1;
+                if (!released && timeout < 0)
+                        timeout = 0;
+                k = poll(p, n + na, timeout);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        break;
+                }
+                if (k == 0)
+                        continue;
+                if (p[0].revents) {
+                        struct signalfd_siginfo si;
+                        while (read(sigfd, &si, sizeof(si)) == sizeof(si))
+                                ;
+                }
+                if (p[1].revents)
+                        pump_output(s, &s->out_fd, 1);
+                if (p[2].revents)
+                        pump_output(s, &s->err_fd, 2);
+                if (p[3].revents)
+                        write_stdin(s);
+                shim_attach_handle(s, p + 4, na);
+        }
+        return exit_code;
+}
+
+static int parse_args(Shim *s, int argc, char **argv, int *ret_sync_fd)
 {
         static const struct option opts[] = {
                 {"id", required_argument, NULL, 'i'},
@@ -231,59 +301,105 @@ int ross_shim_main(int argc, char **argv)
                 {"dir", required_argument, NULL, 'd'},
                 {"sync-fd", required_argument, NULL, 's'},
                 {"log-max", required_argument, NULL, 'm'},
+                {"tty", no_argument, NULL, 't'},
+                {"stdin", no_argument, NULL, 'I'},
+                {"stdin-once", no_argument, NULL, 'O'},
+                {"attach-wait", required_argument, NULL, 'a'},
+                {"log-level", required_argument, NULL, 'l'},
                 {},
         };
-        Shim s = {.log_fd = -1, .log_max = DEFAULT_LOG_MAX};
-        int sync_fd = -1, c;
-
+        int c;
         while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
                 switch (c) {
                 case 'i':
-                        s.id = optarg;
+                        s->id = optarg;
                         break;
                 case 'b':
-                        s.bundle = optarg;
+                        s->bundle = optarg;
                         break;
                 case 'r':
-                        s.runtime = optarg;
+                        s->runtime = optarg;
                         break;
                 case 'R':
-                        s.root = optarg;
+                        s->root = optarg;
                         break;
                 case 'd':
-                        s.dir = optarg;
+                        s->dir = optarg;
                         break;
                 case 's':
-                        sync_fd = atoi(optarg);
+                        *ret_sync_fd = atoi(optarg);
                         break;
                 case 'm':
-                        s.log_max = strtoull(optarg, NULL, 10);
+                        s->log.max = strtoull(optarg, NULL, 10);
                         break;
+                case 't':
+                        s->tty = true;
+                        break;
+                case 'I':
+                        s->open_stdin = true;
+                        break;
+                case 'O':
+                        s->stdin_once = true;
+                        break;
+                case 'a':
+                        s->attach_wait = (unsigned)strtoul(optarg, NULL, 10);
+                        break;
+                case 'l': {
+                        RossLogLevel l;
+                        if (ross_log_parse_level(optarg, &l) == 0)
+                                ross_log_set_level(l);
+                        break;
+                }
                 default:
-                        return 2;
+                        return -EINVAL;
                 }
         }
-        if (!s.id || !s.bundle || !s.runtime || !s.root || !s.dir) {
+        if (!s->id || !s->bundle || !s->runtime || !s->root || !s->dir) {
                 fprintf(stderr,
                         "ross-shim: --id, --bundle, --runtime, --root and --dir are needed\n");
-                return 2;
+                return -EINVAL;
         }
+        return 0;
+}
+
+int ross_shim_main(int argc, char **argv)
+{
+        Shim s = {.out_fd = -EBADF, .err_fd = -EBADF, .in_fd = -EBADF, .listen_fd = -EBADF};
+        int sync_fd = -1;
+        s.log.max = 10 * 1024 * 1024;
+        uint64_t log_max = 0;
+        if (parse_args(&s, argc, argv, &sync_fd) < 0)
+                return 2;
+        log_max = s.log.max;
         if (sync_fd >= 0)
                 fcntl(sync_fd, F_SETFD, FD_CLOEXEC);
+        ross_log_set_prefix("ross-shim");
+        _cleanup_free_ char *shim_log = xasprintf("%s/shim.log", s.dir);
+        if (ross_log_enabled(ROSS_LOG_DEBUG)) {
+                int fd = open(shim_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+                if (fd >= 0) {
+                        dup2(fd, 2);
+                        close(fd);
+                }
+        }
 
         /* The container's process is the runtime's child; as a subreaper we inherit it
          * when the runtime exits, and reap it ourselves. */
         prctl(PR_SET_CHILD_SUBREAPER, 1);
+        signal(SIGPIPE, SIG_IGN);
         sigset_t mask;
         sigemptyset(&mask);
         sigaddset(&mask, SIGCHLD);
         sigprocmask(SIG_BLOCK, &mask, NULL);
+        int sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 
-        s.log_path = xasprintf("%s/container.log", s.dir);
+        _cleanup_free_ char *log_path = xasprintf("%s/container.log", s.dir);
         _cleanup_free_ char *pid_file = xasprintf("%s/container.pid", s.dir);
         _cleanup_free_ char *rt_log = xasprintf("%s/runtime.log", s.dir);
         _cleanup_free_ char *exit_file = xasprintf("%s/exit.json", s.dir);
         _cleanup_free_ char *shim_pid = xasprintf("%s/shim.pid", s.dir);
+        _cleanup_free_ char *attach_sock = xasprintf("%s/attach.sock", s.dir);
+        _cleanup_free_ char *console_sock = xasprintf("%s/console.sock", s.dir);
         char pidbuf[32];
         snprintf(pidbuf, sizeof(pidbuf), "%d\n", (int)getpid());
         (void)ross_write_file_atomic(shim_pid, pidbuf, strlen(pidbuf), 0600, NULL);
@@ -291,122 +407,109 @@ int ross_shim_main(int argc, char **argv)
         unlink(rt_log);
         unlink(pid_file);
 
-        s.log_fd = open(s.log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-        if (s.log_fd < 0) {
-                report(sync_fd, "err 1 open log '%s': %s\n", s.log_path, strerror(errno));
+        int r = shim_log_open(&s.log, log_path, log_max);
+        if (r < 0) {
+                report(sync_fd, "err 1 open log '%s': %s\n", log_path, strerror(-r));
                 return 1;
         }
-        struct stat st;
-        if (fstat(s.log_fd, &st) == 0)
-                s.log_size = (uint64_t)st.st_size;
+        r = shim_attach_listen(&s, attach_sock);
+        if (r < 0) {
+                report(sync_fd, "err 1 attach socket '%s': %s\n", attach_sock, strerror(-r));
+                return 1;
+        }
 
-        int out[2], errp[2];
-        if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+        /* the container's stdio: a pty from the runtime, or pipes */
+        _cleanup_close_ int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+        _cleanup_close_ int console_listen = -EBADF, dirfd = -EBADF;
+        _cleanup_free_ char *console_path = NULL;
+        int in[2] = {-EBADF, -EBADF}, out[2] = {-EBADF, -EBADF}, errp[2] = {-EBADF, -EBADF};
+        if (s.tty) {
+                console_listen = ross_unix_listen(console_sock, 1);
+                if (console_listen < 0) {
+                        report(sync_fd, "err 1 console socket '%s': %s\n", console_sock,
+                               strerror(-console_listen));
+                        return 1;
+                }
+                /* the runtime may not reach a long path: give it one through our fd */
+                dirfd = open(s.dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                console_path = strlen(console_sock) < 100 ? xstrdup(console_sock)
+                                                          : xasprintf("/proc/%d/fd/%d/console.sock",
+                                                                      (int)getpid(), dirfd);
+        } else if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
+                   (s.open_stdin && pipe2(in, O_CLOEXEC) < 0)) {
                 report(sync_fd, "err 1 pipe: %s\n", strerror(errno));
                 return 1;
         }
         _cleanup_free_ char *logopt = is_crun(s.runtime) ? xasprintf("--log=file:%s", rt_log)
                                                          : xasprintf("--log=%s", rt_log);
         _cleanup_free_ char *rootopt = xasprintf("--root=%s", s.root);
-        const char *args[] = {s.runtime,    rootopt,    logopt,     "--log-format=json",
-                              "run",        "--detach", "--bundle", s.bundle,
-                              "--pid-file", pid_file,   s.id,       NULL};
-        pid_t rt = fork();
-        if (rt == 0) {
-                sigprocmask(SIG_UNBLOCK, &mask, NULL);
-                int nul = open("/dev/null", O_RDONLY);
-                dup2(nul, 0);
-                dup2(out[1], 1);
-                dup2(errp[1], 2);
-                execvp(args[0], (char *const *)args);
-                _exit(127);
+        RuntimeRun rr = {.rootopt = rootopt,
+                         .logopt = logopt,
+                         .pid_file = pid_file,
+                         .console = console_path,
+                         .console_listen = console_listen,
+                         .sigfd = sigfd};
+        int status = run_runtime(&s, &rr, in[0] >= 0 ? in[0] : nul, out[1] >= 0 ? out[1] : nul,
+                                 errp[1] >= 0 ? errp[1] : nul);
+        if (in[0] >= 0)
+                close(in[0]);
+        if (out[1] >= 0)
+                close(out[1]);
+        if (errp[1] >= 0)
+                close(errp[1]);
+        if (s.tty) {
+                unlink(console_sock);
+                s.in_fd = s.open_stdin ? s.out_fd : -EBADF;
+        } else {
+                s.out_fd = out[0];
+                s.err_fd = errp[0];
+                s.in_fd = in[1];
         }
-        close(out[1]);
-        close(errp[1]);
-        if (rt < 0) {
-                report(sync_fd, "err 1 fork: %s\n", strerror(errno));
-                return 1;
-        }
+        if (s.in_fd >= 0)
+                fcntl(s.in_fd, F_SETFL, fcntl(s.in_fd, F_GETFL) | O_NONBLOCK);
 
-        int status = 0;
-        while (waitpid(rt, &status, 0) < 0 && errno == EINTR)
-                ;
         _cleanup_free_ char *pidtext = NULL;
         pid_t cpid = 0;
-        if (WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+        if (status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
             ross_read_file(pid_file, 64, &pidtext, NULL, NULL) == 0)
                 cpid = (pid_t)strtol(pidtext, NULL, 10);
+        if (cpid > 0 && s.tty && s.out_fd < 0) {
+                report(sync_fd, "err 1 the OCI runtime sent no terminal\n");
+                cpid = 0;
+        }
         if (cpid <= 0) {
-                _cleanup_free_ char *m = runtime_error(rt_log);
+                _cleanup_free_ char *m = shim_runtime_error(rt_log);
                 /* Docker's codes: 127 the command was not found, 126 it could not run */
                 int code = (strstr(m, "not found") || strstr(m, "No such file"))            ? 127
                            : (strstr(m, "ermission denied") || strstr(m, "not executable")) ? 126
                                                                                             : 1;
                 report(sync_fd, "err %d %s\n", code, m);
                 const char *del[] = {s.runtime, rootopt, "delete", "--force", s.id, NULL};
-                run_runtime(&s, del);
+                run_and_wait(del);
+                unlink(attach_sock);
                 unlink(shim_pid);
                 return 1;
         }
+        log_debug("container %s runs as pid %d%s", s.id, (int)cpid, s.tty ? " on a pty" : "");
         report(sync_fd, "ok %d\n", (int)cpid);
         if (sync_fd >= 0)
                 close(sync_fd);
 
-        /* Copy output to the log until the container is gone and its pipes are drained. */
-        /* SIGCHLD as an fd: the loop wakes the moment the container exits */
-        int sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-        struct pollfd pfd[3] = {{.fd = out[0], .events = POLLIN},
-                                {.fd = errp[0], .events = POLLIN},
-                                {.fd = sigfd, .events = POLLIN}};
-        int open_fds = 2, exit_code = -1;
-        char buf[65536];
-        while (open_fds > 0 || exit_code < 0) {
-                int n = poll(pfd, 3, exit_code < 0 ? 1000 : 50);
-                if (n > 0 && (pfd[2].revents & POLLIN)) {
-                        struct signalfd_siginfo si;
-                        while (read(sigfd, &si, sizeof(si)) == sizeof(si))
-                                ;
-                }
-                if (n > 0)
-                        for (int i = 0; i < 2; i++) {
-                                if (pfd[i].fd < 0 ||
-                                    !(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
-                                        continue;
-                                ssize_t k = read(pfd[i].fd, buf, sizeof(buf));
-                                if (k > 0)
-                                        take_output(&s, i + 1, buf, (size_t)k);
-                                else if (k == 0 || errno != EINTR) {
-                                        close(pfd[i].fd);
-                                        pfd[i].fd = -1;
-                                        open_fds--;
-                                }
-                        }
-                /* reap: the container, and orphans it left to us */
-                int ws;
-                pid_t w;
-                while ((w = waitpid(-1, &ws, WNOHANG)) > 0)
-                        if (w == cpid)
-                                exit_code = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-                if (w < 0 && errno == ECHILD && exit_code < 0)
-                        exit_code = 255; /* not ours to reap: should not happen */
-                /* once the container is gone, stop at the first quiet moment: a daemonized
-                 * grandchild may hold the pipes open for ever */
-                if (exit_code >= 0 && n == 0)
-                        break;
-        }
-        flush_partial(&s);
-
-        char when[64];
-        now_rfc3339(when, sizeof(when));
-        json_t *j = json_pack("{s:i, s:s, s:i}", "ExitCode", exit_code, "FinishedAt", when, "Pid",
-                              (int)cpid);
-        char *text = json_dumps(j, JSON_COMPACT);
-        json_decref(j);
-        (void)ross_write_file_atomic(exit_file, text, strlen(text), 0600, NULL);
-        free(text);
-
+        int exit_code = monitor(&s, cpid, sigfd);
+        shim_log_close(&s.log);
+        /* the runtime's state goes first: exit.json means the container can start again */
         const char *del[] = {s.runtime, rootopt, "delete", "--force", s.id, NULL};
-        run_runtime(&s, del);
+        run_and_wait(del);
+        write_exit(exit_file, exit_code, cpid);
+        log_debug("exit status %d written", exit_code);
+        unlink(attach_sock);
+        shim_attach_close_all(&s);
+        close_stdin(&s);
+        if (s.out_fd >= 0)
+                close(s.out_fd);
+        if (s.err_fd >= 0)
+                close(s.err_fd);
+        ross_buf_free(&s.in_pending);
         unlink(shim_pid);
         return 0;
 }

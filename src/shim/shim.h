@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -8,9 +9,11 @@
 
 /*
  * ross-shim: one small process per container, detached from the daemon (own session),
- * like conmon. It runs the OCI runtime, holds the container's stdout and stderr, writes
- * the log (one JSON line per line of output, with stream and time), reaps the workload
- * as a child subreaper and writes the exit status atomically.
+ * like conmon. It runs the OCI runtime, holds the container's stdio (pipes, or the pty
+ * the runtime hands over on the console socket), writes the log (one JSON line per line
+ * of output, with stream and time), serves attach clients on <dir>/attach.sock (see
+ * frame.h), reaps the workload as a child subreaper and writes the exit status (and the
+ * time) atomically to <dir>/exit.json.
  */
 typedef struct RossShimArgs {
         const char *shim_path; /* the ross-shim binary */
@@ -20,6 +23,10 @@ typedef struct RossShimArgs {
         const char *runtime_root; /* --root for the runtime's state */
         const char *dir;          /* container dir: log, exit file, pid files */
         uint64_t log_max;         /* rotate the log past this many bytes (0: 10 MiB) */
+        bool tty;                 /* the runtime makes a pty (process.terminal) */
+        bool open_stdin;          /* keep the container's stdin open for attach clients */
+        bool stdin_once;          /* close it when an attached client's input ends */
+        unsigned attach_wait;     /* hold the output until this many clients attached */
 } RossShimArgs;
 
 /* Start a shim and wait until the container runs (or failed to). On success the

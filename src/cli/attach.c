@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <termios.h>
+
+#include "../basic/buf.h"
+#include "../basic/fileio.h"
+#include "../basic/socket.h"
+#include "attach.h"
+
+int ross_attach_open(RossClient *c, RossAttach *a, RossError *err)
+{
+        int r = ross_detach_keys_parse(a->detach_keys, &a->keys, err);
+        if (r < 0)
+                return r;
+        _cleanup_close_ int fd = ross_unix_connect(c->socket_path);
+        if (fd < 0)
+                return ross_errx(err, -fd, "cannot connect to the Ross daemon at %s: %s",
+                                 c->socket_path, strerror(-fd));
+        _cleanup_free_ char *keys = ross_client_escape(a->detach_keys ? a->detach_keys
+                                                                      : ROSS_DETACH_KEYS_DEFAULT);
+        RossBuf req = {};
+        ross_buf_printf(&req,
+                        "POST /containers/%s/attach?stream=1&stdin=%d&stdout=%d&stderr=%d"
+                        "&detachKeys=%s HTTP/1.1\r\nHost: ross\r\nConnection: Upgrade\r\n"
+                        "Upgrade: tcp\r\nContent-Length: 0\r\n\r\n",
+                        a->id, a->in, a->out, a->err, keys);
+        r = ross_write_all(fd, req.data, req.len);
+        ross_buf_free(&req);
+        if (r < 0)
+                return ross_err(err, -r, "attach: send");
+
+        /* the response's head, a byte at a time: what follows belongs to the stream */
+        RossBuf head = {.cap = 64 * 1024};
+        while (head.len < 4 || memcmp(head.data + head.len - 4, "\r\n\r\n", 4) != 0) {
+                char ch;
+                ssize_t k = read(fd, &ch, 1);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0 || ross_buf_append(&head, &ch, 1) < 0) {
+                        ross_buf_free(&head);
+                        return ross_errx(err, EIO, "attach: the daemon closed the connection");
+                }
+        }
+        int status = 0;
+        if (sscanf(head.data, "HTTP/1.%*d %d", &status) != 1)
+                status = 0;
+        if (status != 101) {
+                /* an error: {"message": "..."} in the body */
+                long clen = 0;
+                const char *cl = strcasestr(head.data, "\r\nContent-Length:");
+                if (cl)
+                        clen = strtol(cl + 17, NULL, 10);
+                ross_buf_free(&head);
+                RossBuf body = {.cap = 64 * 1024};
+                char buf[4096];
+                ssize_t k;
+                while ((long)body.len < clen && (k = read(fd, buf, sizeof(buf))) > 0)
+                        if (ross_buf_append(&body, buf, (size_t)k) < 0)
+                                break;
+                json_t *j = json_loadb(body.data ? body.data : "", body.len, 0, NULL);
+                const char *m = json_string_value(json_object_get(j, "message"));
+                r = ross_errx(err, status == 404 ? ENOENT : status == 409 ? EBUSY : EIO, "%s",
+                              m ? m : "attach failed");
+                json_decref(j);
+                ross_buf_free(&body);
+                return r;
+        }
+        ross_buf_free(&head);
+        a->fd = TAKE_FD(fd);
+        return 0;
+}
+
+/* ---- the terminal ---- */
+
+static struct termios saved_termios;
+static bool termios_saved;
+
+static void restore_terminal(void)
+{
+        if (termios_saved)
+                tcsetattr(STDIN_FILENO, TCSADRAIN, &saved_termios);
+        termios_saved = false;
+}
+
+static void raw_terminal(void)
+{
+        struct termios t;
+        if (tcgetattr(STDIN_FILENO, &t) < 0)
+                return;
+        saved_termios = t;
+        termios_saved = true;
+        atexit(restore_terminal);
+        cfmakeraw(&t);
+        /* output post-processing stays: the container's pty already turns \n into \r\n */
+        t.c_oflag = saved_termios.c_oflag;
+        tcsetattr(STDIN_FILENO, TCSADRAIN, &t);
+}
+
+static void send_size(RossClient *c, const RossAttach *a)
+{
+        struct winsize ws;
+        if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0 && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) < 0)
+                return;
+        _cleanup_free_ char *path = xasprintf("/containers/%s/resize?h=%u&w=%u", a->id,
+                                              (unsigned)ws.ws_row, (unsigned)ws.ws_col);
+        (void)ross_client_json(c, "POST", path, NULL, NULL, NULL);
+}
+
+static void proxy_signal(RossClient *c, const RossAttach *a, int sig)
+{
+        _cleanup_free_ char *path = xasprintf("/containers/%s/kill?signal=%d", a->id, sig);
+        (void)ross_client_json(c, "POST", path, NULL, NULL, NULL);
+}
+
+/* ---- copying ---- */
+
+/* Docker's frames to our stdout and stderr; raw bytes with a tty. */
+static bool take_output(RossBuf *b, bool tty, const char *p, size_t n)
+{
+        if (tty)
+                return ross_write_all(STDOUT_FILENO, p, n) == 0;
+        if (ross_buf_append(b, p, n) < 0)
+                return false;
+        size_t off = 0;
+        while (b->len - off >= 8) {
+                const unsigned char *h = (const unsigned char *)b->data + off;
+                size_t len =
+                        ((size_t)h[4] << 24) | ((size_t)h[5] << 16) | ((size_t)h[6] << 8) | h[7];
+                if (b->len - off - 8 < len)
+                        break;
+                (void)ross_write_all(h[0] == 2 ? STDERR_FILENO : STDOUT_FILENO, h + 8, len);
+                off += 8 + len;
+        }
+        memmove(b->data, b->data + off, b->len - off);
+        b->len -= off;
+        return true;
+}
+
+int ross_attach_run(RossClient *c, RossAttach *a)
+{
+        bool term_in = a->in && a->tty && isatty(STDIN_FILENO);
+        sigset_t mask, old;
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGWINCH);
+        bool proxy = a->sig_proxy && !a->tty;
+        if (proxy) {
+                sigaddset(&mask, SIGINT);
+                sigaddset(&mask, SIGTERM);
+                sigaddset(&mask, SIGHUP);
+                sigaddset(&mask, SIGQUIT);
+        }
+        sigprocmask(SIG_BLOCK, &mask, &old);
+        int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+        if (term_in)
+                raw_terminal();
+        if (a->tty && isatty(STDOUT_FILENO))
+                send_size(c, a);
+
+        RossBuf frames = {.cap = 2 * 1024 * 1024};
+        char buf[65536], out[65536 + ROSS_DETACH_KEYS_MAX];
+        bool in_open = a->in, detached = false;
+        for (;;) {
+                struct pollfd p[3] = {{.fd = a->fd, .events = POLLIN},
+                                      {.fd = in_open ? STDIN_FILENO : -1, .events = POLLIN},
+                                      {.fd = sfd, .events = POLLIN}};
+                if (poll(p, 3, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        break;
+                }
+                if (p[2].revents) {
+                        struct signalfd_siginfo si;
+                        while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+                                if (si.ssi_signo == SIGWINCH) {
+                                        if (a->tty)
+                                                send_size(c, a);
+                                } else
+                                        proxy_signal(c, a, (int)si.ssi_signo);
+                        }
+                }
+                if (p[1].revents) {
+                        ssize_t k = read(STDIN_FILENO, buf, sizeof(buf));
+                        if (k < 0 && (errno == EINTR || errno == EAGAIN))
+                                continue;
+                        if (k <= 0) {
+                                /* the container's stdin ends with ours */
+                                in_open = false;
+                                shutdown(a->fd, SHUT_WR);
+                        } else {
+                                size_t on = 0;
+                                /* the keys only make sense typed on a terminal */
+                                bool hit = term_in && ross_detach_keys_feed(&a->keys, buf,
+                                                                            (size_t)k, out, &on);
+                                if (!term_in) {
+                                        memcpy(out, buf, (size_t)k);
+                                        on = (size_t)k;
+                                }
+                                if (on && ross_write_all(a->fd, out, on) < 0)
+                                        in_open = false;
+                                if (hit) {
+                                        detached = true;
+                                        break;
+                                }
+                        }
+                }
+                if (p[0].revents) {
+                        ssize_t k = read(a->fd, buf, sizeof(buf));
+                        if (k < 0 && errno == EINTR)
+                                continue;
+                        if (k <= 0 || !take_output(&frames, a->tty, buf, (size_t)k))
+                                break;
+                }
+        }
+        restore_terminal();
+        ross_buf_free(&frames);
+        close(a->fd);
+        a->fd = -EBADF;
+        if (sfd >= 0)
+                close(sfd);
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        if (detached) {
+                /* as docker does, a line of its own after the raw session */
+                fprintf(stderr, "\r\n");
+                return 1;
+        }
+        return 0;
+}

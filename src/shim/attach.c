@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <poll.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "../basic/fileio.h"
+#include "../basic/log.h"
+#include "../basic/socket.h"
+#include "frame.h"
+#include "shim-internal.h"
+
+/* A client that lets this much output pile up unread is dropped, not waited for. */
+#define CLIENT_OUT_MAX (8 * 1024 * 1024)
+#define CLIENTS_MAX    64
+
+int shim_attach_listen(Shim *s, const char *path)
+{
+        s->listen_fd = ross_unix_listen(path, 16);
+        return s->listen_fd < 0 ? s->listen_fd : 0;
+}
+
+static void drop(Shim *s, ShimClient *c)
+{
+        for (ShimClient **pp = &s->clients; *pp; pp = &(*pp)->next)
+                if (*pp == c) {
+                        *pp = c->next;
+                        break;
+                }
+        close(c->fd);
+        ross_buf_free(&c->in);
+        ross_buf_free(&c->out);
+        free(c);
+}
+
+size_t shim_attach_pollfds(Shim *s, struct pollfd *p, size_t max)
+{
+        size_t n = 0;
+        if (s->listen_fd >= 0 && n < max)
+                p[n++] = (struct pollfd){.fd = s->listen_fd, .events = POLLIN};
+        for (ShimClient *c = s->clients; c && n < max; c = c->next) {
+                /* stop reading stdin while the container does not take it */
+                short ev = s->in_pending.len < 1024 * 1024 ? POLLIN : 0;
+                if (c->out.len)
+                        ev |= POLLOUT;
+                p[n++] = (struct pollfd){.fd = c->fd, .events = ev};
+        }
+        return n;
+}
+
+static void accept_clients(Shim *s)
+{
+        for (;;) {
+                int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+                if (fd < 0)
+                        return;
+                unsigned count = 0;
+                for (ShimClient *c = s->clients; c; c = c->next)
+                        count++;
+                if (count >= CLIENTS_MAX) {
+                        close(fd);
+                        continue;
+                }
+                ShimClient *c = xcalloc(1, sizeof(*c));
+                c->fd = fd;
+                c->in.cap = ROSS_FRAME_MAX + 8;
+                c->next = s->clients;
+                s->clients = c;
+        }
+}
+
+/* Act on the whole frames a client sent; false when it broke the protocol. */
+static bool take_frames(Shim *s, ShimClient *c)
+{
+        int type;
+        const char *p;
+        size_t n;
+        bool bad;
+        while (ross_frame_next(&c->in, &type, &p, &n, &bad)) {
+                switch (type) {
+                case ROSS_FRAME_HELLO:
+                        if (!c->hello) {
+                                c->hello = true;
+                                s->hellos++;
+                        }
+                        break;
+                case ROSS_FRAME_STDIN:
+                        shim_on_stdin(s, p, n);
+                        break;
+                case ROSS_FRAME_STDIN_EOF:
+                        shim_on_stdin_eof(s);
+                        break;
+                case ROSS_FRAME_RESIZE:
+                        if (n == 4) {
+                                const unsigned char *u = (const unsigned char *)p;
+                                shim_on_resize(s, (unsigned)(u[0] << 8 | u[1]),
+                                               (unsigned)(u[2] << 8 | u[3]));
+                        }
+                        break;
+                default:
+                        return false;
+                }
+                ross_frame_consume(&c->in, n);
+        }
+        return !bad;
+}
+
+static bool flush_out(ShimClient *c)
+{
+        while (c->out.len) {
+                ssize_t k = send(c->fd, c->out.data, c->out.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+                if (k < 0)
+                        return errno == EAGAIN || errno == EINTR;
+                memmove(c->out.data, c->out.data + k, c->out.len - (size_t)k);
+                c->out.len -= (size_t)k;
+        }
+        return true;
+}
+
+void shim_attach_handle(Shim *s, const struct pollfd *p, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                if (!p[i].revents)
+                        continue;
+                if (p[i].fd == s->listen_fd) {
+                        accept_clients(s);
+                        continue;
+                }
+                ShimClient *c = s->clients;
+                while (c && c->fd != p[i].fd)
+                        c = c->next;
+                if (!c)
+                        continue;
+                bool ok = true;
+                if (p[i].revents & POLLOUT)
+                        ok = flush_out(c);
+                if (ok && (p[i].revents & (POLLIN | POLLHUP | POLLERR))) {
+                        char buf[65536];
+                        ssize_t k = read(c->fd, buf, sizeof(buf));
+                        if (k > 0)
+                                ok = ross_buf_append(&c->in, buf, (size_t)k) == 0 &&
+                                     take_frames(s, c);
+                        else if (k == 0 || (errno != EAGAIN && errno != EINTR))
+                                ok = false;
+                }
+                if (!ok) {
+                        log_debug("attach client on fd %d gone", c->fd);
+                        drop(s, c);
+                }
+        }
+}
+
+void shim_attach_broadcast(Shim *s, int type, const char *p, size_t n)
+{
+        ShimClient *next;
+        for (ShimClient *c = s->clients; c; c = next) {
+                next = c->next;
+                if (!c->hello)
+                        continue;
+                if (c->out.len + n + 8 > CLIENT_OUT_MAX) {
+                        log_debug("attach client on fd %d reads too slowly: dropped", c->fd);
+                        drop(s, c);
+                        continue;
+                }
+                ross_frame_header(&c->out, type, n);
+                ross_buf_append(&c->out, p, n);
+                if (!flush_out(c))
+                        drop(s, c);
+        }
+}
+
+void shim_attach_close_all(Shim *s)
+{
+        struct timespec start;
+        clock_gettime(CLOCK_MONOTONIC, &start);
+        while (s->clients) {
+                ShimClient *c = s->clients;
+                /* what is still queued gets up to two seconds in all */
+                while (c->out.len && flush_out(c)) {
+                        struct timespec now;
+                        clock_gettime(CLOCK_MONOTONIC, &now);
+                        long ms = (now.tv_sec - start.tv_sec) * 1000 +
+                                  (now.tv_nsec - start.tv_nsec) / 1000000;
+                        if (ms > 2000)
+                                break;
+                        struct pollfd pfd = {.fd = c->fd, .events = POLLOUT};
+                        (void)poll(&pfd, 1, (int)(2000 - ms));
+                }
+                drop(s, c);
+        }
+        if (s->listen_fd >= 0)
+                close(s->listen_fd);
+        s->listen_fd = -EBADF;
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <poll.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "../basic/buf.h"
+#include "log.h"
+
+/* One connection on the attach socket. */
+typedef struct ShimClient {
+        int fd;
+        bool hello;          /* wants output */
+        RossBuf in;          /* bytes of a frame not complete yet */
+        RossBuf out;         /* frames not sent yet (the socket is non-blocking) */
+        struct ShimClient *next;
+} ShimClient;
+
+typedef struct Shim {
+        const char *id, *bundle, *runtime, *root, *dir;
+        bool tty, open_stdin, stdin_once;
+        unsigned attach_wait; /* hold output until this many clients said HELLO */
+        ShimLog log;
+
+        int out_fd, err_fd; /* the container's stdout and stderr (a pty: out_fd only) */
+        int in_fd;          /* its stdin: a pipe's write end or the pty; -EBADF: none */
+        RossBuf in_pending; /* stdin not written yet */
+
+        int listen_fd;
+        ShimClient *clients;
+        unsigned hellos;
+} Shim;
+
+/* attach.c: the attach socket */
+int shim_attach_listen(Shim *s, const char *path);
+/* Add the socket and its clients to the poll set; returns how many were added. */
+size_t shim_attach_pollfds(Shim *s, struct pollfd *p, size_t max);
+/* Serve what poll reported for them (accept, read frames, write pending output). */
+void shim_attach_handle(Shim *s, const struct pollfd *p, size_t n);
+/* Queue output for every client that said HELLO. */
+void shim_attach_broadcast(Shim *s, int type, const char *p, size_t n);
+/* Send what is pending (blocking, a bounded time) and close every client. */
+void shim_attach_close_all(Shim *s);
+
+/* shim.c: what the clients ask for */
+void shim_on_stdin(Shim *s, const char *p, size_t n);
+void shim_on_stdin_eof(Shim *s);
+void shim_on_resize(Shim *s, unsigned rows, unsigned cols);
+
+/* runtime_log.c: the last error the OCI runtime logged (JSON lines), never NULL */
+char *shim_runtime_error(const char *path);
