@@ -161,8 +161,8 @@ static void *attach_thread(void *ud)
                         if (k == 0) {
                                 a->in_eof = true;
                                 if (a->want_in)
-                                        (void)ross_frame_write(a->shim, ROSS_FRAME_STDIN_EOF,
-                                                               NULL, 0);
+                                        (void)ross_frame_write(a->shim, ROSS_FRAME_STDIN_EOF, NULL,
+                                                               0);
                         }
                         if (k < 0 && k != -EAGAIN)
                                 break;

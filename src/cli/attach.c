@@ -13,6 +13,31 @@
 #include "../basic/socket.h"
 #include "attach.h"
 
+/* ---- the terminal ---- */
+
+static struct termios saved_termios;
+static bool termios_saved;
+
+void ross_attach_restore_terminal(void)
+{
+        if (termios_saved)
+                tcsetattr(STDIN_FILENO, TCSADRAIN, &saved_termios);
+        termios_saved = false;
+}
+
+static void raw_terminal(void)
+{
+        struct termios t;
+        if (termios_saved || tcgetattr(STDIN_FILENO, &t) < 0)
+                return;
+        saved_termios = t;
+        termios_saved = true;
+        atexit(ross_attach_restore_terminal);
+        /* all raw, output too: the container's pty already turns \n into \r\n */
+        cfmakeraw(&t);
+        tcsetattr(STDIN_FILENO, TCSADRAIN, &t);
+}
+
 int ross_attach_open(RossClient *c, RossAttach *a, RossError *err)
 {
         int r = ross_detach_keys_parse(a->detach_keys, &a->keys, err);
@@ -22,8 +47,8 @@ int ross_attach_open(RossClient *c, RossAttach *a, RossError *err)
         if (fd < 0)
                 return ross_errx(err, -fd, "cannot connect to the Ross daemon at %s: %s",
                                  c->socket_path, strerror(-fd));
-        _cleanup_free_ char *keys = ross_client_escape(a->detach_keys ? a->detach_keys
-                                                                      : ROSS_DETACH_KEYS_DEFAULT);
+        _cleanup_free_ char *keys =
+                ross_client_escape(a->detach_keys ? a->detach_keys : ROSS_DETACH_KEYS_DEFAULT);
         RossBuf req = {};
         ross_buf_printf(&req,
                         "POST /containers/%s/attach?stream=1&stdin=%d&stdout=%d&stderr=%d"
@@ -65,41 +90,21 @@ int ross_attach_open(RossClient *c, RossAttach *a, RossError *err)
                                 break;
                 json_t *j = json_loadb(body.data ? body.data : "", body.len, 0, NULL);
                 const char *m = json_string_value(json_object_get(j, "message"));
-                r = ross_errx(err, status == 404 ? ENOENT : status == 409 ? EBUSY : EIO, "%s",
-                              m ? m : "attach failed");
+                r = ross_errx(err,
+                              status == 404   ? ENOENT
+                              : status == 409 ? EBUSY
+                                              : EIO,
+                              "%s", m ? m : "attach failed");
                 json_decref(j);
                 ross_buf_free(&body);
                 return r;
         }
         ross_buf_free(&head);
         a->fd = TAKE_FD(fd);
+        /* raw from here on: what the user types ahead goes to the container as typed */
+        if (a->in && a->tty && isatty(STDIN_FILENO))
+                raw_terminal();
         return 0;
-}
-
-/* ---- the terminal ---- */
-
-static struct termios saved_termios;
-static bool termios_saved;
-
-static void restore_terminal(void)
-{
-        if (termios_saved)
-                tcsetattr(STDIN_FILENO, TCSADRAIN, &saved_termios);
-        termios_saved = false;
-}
-
-static void raw_terminal(void)
-{
-        struct termios t;
-        if (tcgetattr(STDIN_FILENO, &t) < 0)
-                return;
-        saved_termios = t;
-        termios_saved = true;
-        atexit(restore_terminal);
-        cfmakeraw(&t);
-        /* output post-processing stays: the container's pty already turns \n into \r\n */
-        t.c_oflag = saved_termios.c_oflag;
-        tcsetattr(STDIN_FILENO, TCSADRAIN, &t);
 }
 
 static void send_size(RossClient *c, const RossAttach *a)
@@ -157,8 +162,6 @@ int ross_attach_run(RossClient *c, RossAttach *a)
         }
         sigprocmask(SIG_BLOCK, &mask, &old);
         int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-        if (term_in)
-                raw_terminal();
         if (a->tty && isatty(STDOUT_FILENO))
                 send_size(c, a);
 
@@ -217,7 +220,7 @@ int ross_attach_run(RossClient *c, RossAttach *a)
                                 break;
                 }
         }
-        restore_terminal();
+        ross_attach_restore_terminal();
         ross_buf_free(&frames);
         close(a->fd);
         a->fd = -EBADF;

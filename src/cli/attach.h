@@ -29,3 +29,5 @@ int ross_attach_open(RossClient *c, RossAttach *a, RossError *err);
 /* Copy until the container's output ends. Returns 1 when the user detached, else 0.
  * resize: the container's tty is sized to the terminal first. Closes the stream. */
 int ross_attach_run(RossClient *c, RossAttach *a);
+/* Put the terminal back as it was (ross_attach_open may have made it raw). */
+void ross_attach_restore_terminal(void);

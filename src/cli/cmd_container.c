@@ -375,8 +375,10 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
         }
         json_object_set_new(body, "Tty", json_boolean(tty));
         json_object_set_new(body, "OpenStdin", json_boolean(interactive));
-        /* docker run -i: the container's stdin ends with ours */
-        json_object_set_new(body, "StdinOnce", json_boolean(interactive && attached));
+        /* run -i, create -i: the container's stdin ends with the first attached client's
+         * (run -d -i keeps it open for every attach) */
+        json_object_set_new(body, "StdinOnce",
+                            json_boolean(interactive && (attached || STREQ(verb, "create"))));
         json_object_set_new(body, "AttachStdin", json_boolean(interactive && attached));
         json_object_set_new(body, "AttachStdout", json_boolean(attached));
         json_object_set_new(body, "AttachStderr", json_boolean(attached));
@@ -601,6 +603,7 @@ int ross_cmd_container_run(RossClient *c, int argc, char **argv)
                 return 125;
         }
         if (start(c, id, &err) < 0) {
+                ross_attach_restore_terminal();
                 ross_cli_error("%s", err.msg);
                 if (a.fd >= 0)
                         close(a.fd);
@@ -762,6 +765,7 @@ int ross_cmd_container_start(RossClient *c, int argc, char **argv)
                 return 125;
         }
         if (!running && start(c, esc, &err) < 0) {
+                ross_attach_restore_terminal();
                 ross_cli_error("%s", err.msg);
                 close(a.fd);
                 return start_failure_code(&err);

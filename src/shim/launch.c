@@ -21,10 +21,9 @@ int ross_shim_start(const RossShimArgs *a, pid_t *ret_pid, int *ret_exec_status,
         snprintf(maxbuf, sizeof(maxbuf), "%llu",
                  (unsigned long long)(a->log_max ? a->log_max : DEFAULT_LOG_MAX));
         snprintf(waitbuf, sizeof(waitbuf), "%u", a->attach_wait);
-        const char *argv[24] = {a->shim_path,    "--id",      a->id,      "--bundle",
-                                a->bundle,       "--runtime", a->runtime, "--root",
-                                a->runtime_root, "--dir",     a->dir,     "--sync-fd",
-                                fdbuf,           "--log-max", maxbuf};
+        const char *argv[24] = {a->shim_path, "--id",      a->id,    "--bundle",      a->bundle,
+                                "--runtime",  a->runtime,  "--root", a->runtime_root, "--dir",
+                                a->dir,       "--sync-fd", fdbuf,    "--log-max",     maxbuf};
         size_t na = 15;
         if (a->tty)
                 argv[na++] = "--tty";

@@ -60,7 +60,10 @@ void shim_json_escape(RossBuf *b, const char *s, size_t n)
                         i++;
                 } else if (ch < 0x20) {
                         char e[8];
-                        const char *named = ch == '\n' ? "\\n" : ch == '\r' ? "\\r" : ch == '\t' ? "\\t" : NULL;
+                        const char *named = ch == '\n'   ? "\\n"
+                                            : ch == '\r' ? "\\r"
+                                            : ch == '\t' ? "\\t"
+                                                         : NULL;
                         if (named)
                                 ross_buf_append(b, named, 2);
                         else {

@@ -11,9 +11,9 @@
 /* One connection on the attach socket. */
 typedef struct ShimClient {
         int fd;
-        bool hello;          /* wants output */
-        RossBuf in;          /* bytes of a frame not complete yet */
-        RossBuf out;         /* frames not sent yet (the socket is non-blocking) */
+        bool hello;  /* wants output */
+        RossBuf in;  /* bytes of a frame not complete yet */
+        RossBuf out; /* frames not sent yet (the socket is non-blocking) */
         struct ShimClient *next;
 } ShimClient;
 
