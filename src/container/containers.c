@@ -263,6 +263,25 @@ static int64_t json_int(json_t *o, const char *k)
         return json_integer_value(json_object_get(o, k));
 }
 
+/* --init: ross-init (beside ross-shim) bind-mounted read-only as PID 1 of the command. */
+#define INIT_IN_CONTAINER "/sbin/ross-init"
+
+static int add_init(RossContainers *c, RossProcessSpec *p, json_t *binds, RossError *err)
+{
+        _cleanup_free_ char *dir = xstrdup(c->shim_path);
+        char *slash = strrchr(dir, '/');
+        if (slash)
+                *slash = '\0';
+        _cleanup_free_ char *init = xasprintf("%s/ross-init", slash ? dir : ".");
+        if (access(init, X_OK) < 0)
+                return ross_err(err, errno, "--init: %s", init);
+        json_array_append_new(binds, json_pack("{s:s, s:s, s:b}", "source", init, "destination",
+                                               INIT_IN_CONTAINER, "readonly", 1));
+        json_array_insert_new(p->args, 0, json_string("--"));
+        json_array_insert_new(p->args, 0, json_string(INIT_IN_CONTAINER));
+        return 0;
+}
+
 /* ---- attach clients waiting for a container to start ---- */
 
 typedef struct AttachWaiter {
@@ -431,6 +450,11 @@ int ross_containers_start(RossContainers *c, const char *ref, int *ret_exec_stat
         r = parse_binds(json_object_get(hc, "Binds"), json_object_get(hc, "Mounts"), &binds, err);
         if (r < 0)
                 goto out;
+        if (json_is_true(json_object_get(hc, "Init"))) {
+                r = add_init(c, &p, binds, err);
+                if (r < 0)
+                        goto out;
+        }
         tmpfs = json_array();
         const char *k;
         json_t *v;

@@ -297,3 +297,24 @@ teardown() {
         # stream 1 then stream 2 frames
         [ "$(tail -c 4 "$BATS_TEST_TMPDIR/attach")" = "err" ] || [ "$(tail -c 4 "$BATS_TEST_TMPDIR/attach" | tr -d '\n')" = err ]
 }
+
+@test "--init: ross-init is PID 1, stop reaches the command, orphans are reaped, codes kept" {
+        run ross run --rm --init "$REG_PLAIN/busybox" sh -c 'cat /proc/1/cmdline | tr "\0" " "; echo'
+        assert_status 0
+        [ "$output" = "/sbin/ross-init -- sh -c cat /proc/1/cmdline | tr \"\\0\" \" \"; echo " ]
+        run ross run --rm --init "$REG_PLAIN/busybox" sh -c 'exit 7'
+        assert_status 7
+        # a command that ignores nothing: SIGTERM from stop reaches it through the init
+        ross run -d --init --name initd "$REG_PLAIN/busybox" sleep 60 >/dev/null
+        run ross stop -t 30 initd
+        assert_status 0
+        run ross inspect initd
+        [ "$(echo "$output" | jq -r '.[0].State.ExitCode')" = 143 ]
+        [ "$(echo "$output" | jq -r '.[0].HostConfig.Init')" = true ]
+        # an orphan is reaped: no zombie left behind
+        run ross run --rm --init "$REG_PLAIN/busybox" sh -c 'sh -c "sleep 0.2 &"; sleep 1; ps -o stat | grep -c Z'
+        [ "$output" = 0 ]
+        # the image's root may be read-only
+        run ross run --rm --init --read-only "$REG_PLAIN/busybox" true
+        assert_status 0
+}
