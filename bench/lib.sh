@@ -11,6 +11,7 @@ now() { date +%s.%N; }
 since() { echo "$(now) - $1" | bc -l; }
 
 median() { # numbers...
+        [ $# -gt 0 ] || { echo nan; return; }
         printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END {
                 if (NR == 0) { print "nan"; exit }
                 if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
@@ -67,4 +68,76 @@ minbase_tar() {
                 rm -rf "$BENCH_CACHE/rootfs.tmp"
         fi
         echo "$tar"
+}
+
+# ---- the peers, each in its own directories ----
+
+# containerd with its state under $1 (CRI off); sets CONTAINERD_PID.
+start_containerd() { # dir
+        cat >"$1/config.toml" <<TOML
+version = 2
+root = "$1/root"
+state = "$1/state"
+[grpc]
+  address = "$1/containerd.sock"
+[plugins."io.containerd.grpc.v1.cri"]
+  disable = true
+TOML
+        containerd --config "$1/config.toml" >"$1/containerd.log" 2>&1 &
+        CONTAINERD_PID=$!
+        wait_socket "$1/containerd.sock"
+}
+
+# Docker Engine with its state under $1 (no bridge, no iptables); sets DOCKERD_PID.
+start_dockerd() { # dir
+        dockerd --data-root "$1/root" --exec-root "$1/exec" --host "unix://$1/docker.sock" \
+                --pidfile "$1/pid" --insecure-registry "${REG:-127.0.0.1:5000}" --iptables=false \
+                --ip6tables=false --bridge=none >"$1.log" 2>&1 &
+        DOCKERD_PID=$!
+        for _ in $(seq 1 100); do
+                docker -H "unix://$1/docker.sock" version >/dev/null 2>&1 && return 0
+                sleep 0.1
+        done
+        return 1
+}
+
+
+# podman with its storage under $1: podman_in DIR ARGS...
+podman_in() {
+        local d=$1
+        shift
+        podman --root "$d/root" --runroot "$d/runroot" --storage-driver overlay \
+                --cgroup-manager cgroupfs --events-backend file "$@"
+}
+
+# A private registry on 127.0.0.1 holding the test busybox image; sets REG and IMAGE.
+start_bench_registry() { # dir port
+        mkdir -p "$1"
+        REG=127.0.0.1:$2
+        printf 'version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: %s\n' \
+                "$1/data" "$REG" >"$1/config.yml"
+        /usr/bin/docker-registry serve "$1/config.yml" >"$1/log" 2>&1 &
+        REGISTRY_PID=$!
+        wait_http "http://$REG/v2/"
+        /usr/bin/python3 "$BENCH_ROOT/tests/world/mkimages.py" --registry "http://$REG" \
+                --only busybox >/dev/null
+        IMAGE=$REG/busybox:latest
+}
+
+# A bundle for bare crun from the same busybox: bundle_for DIR ARGS-JSON
+bundle_for() {
+        mkdir -p "$1"
+        "$BENCH_BUILD/programs/ross-rootfs" --busybox /bin/busybox minimal "$1/rootfs" >/dev/null
+        (cd "$1" && crun spec && jq --argjson a "$2" '.process.terminal = false | .process.args = $a' \
+                config.json >config.json.new && mv config.json.new config.json)
+        ln -sf busybox "$1/rootfs/bin/true"
+        ln -sf busybox "$1/rootfs/bin/sleep"
+}
+
+# RSS and PSS of a pid in KiB: "rss pss"
+rss_pss() {
+        local rss pss
+        rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$1/status")
+        pss=$(awk '/^Pss:/ { print $2 }' "/proc/$1/smaps_rollup")
+        echo "$rss $pss"
 }

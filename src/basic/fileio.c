@@ -64,8 +64,8 @@ int ross_fsync_dir(const char *dir)
         return fsync(fd) < 0 ? -errno : 0;
 }
 
-int ross_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
-                           RossError *err)
+static int write_file(const char *path, const void *data, size_t len, mode_t mode, bool durable,
+                      RossError *err)
 {
         char rnd[17];
         ross_random_hex(rnd, 8);
@@ -76,7 +76,7 @@ int ross_write_file_atomic(const char *path, const void *data, size_t len, mode_
         if (fd < 0)
                 return ross_err(err, errno, "create '%s'", tmp);
         r = ross_write_all(fd, data, len);
-        if (r == 0 && fsync(fd) < 0)
+        if (r == 0 && durable && fsync(fd) < 0)
                 r = -errno;
         if (r < 0) {
                 unlink(tmp);
@@ -87,6 +87,8 @@ int ross_write_file_atomic(const char *path, const void *data, size_t len, mode_
                 unlink(tmp);
                 return ross_err(err, r, "rename into '%s'", path);
         }
+        if (!durable)
+                return 0;
         _cleanup_free_ char *dir = xstrdup(path);
         char *slash = strrchr(dir, '/');
         if (slash && slash != dir) {
@@ -94,6 +96,18 @@ int ross_write_file_atomic(const char *path, const void *data, size_t len, mode_
                 (void)ross_fsync_dir(dir);
         }
         return 0;
+}
+
+int ross_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
+                           RossError *err)
+{
+        return write_file(path, data, len, mode, true, err);
+}
+
+int ross_write_file_replace(const char *path, const void *data, size_t len, mode_t mode,
+                            RossError *err)
+{
+        return write_file(path, data, len, mode, false, err);
 }
 
 int ross_read_file(const char *path, size_t max, char **ret, size_t *ret_len, RossError *err)

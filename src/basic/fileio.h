@@ -11,6 +11,11 @@ int ross_mkdir_p(const char *path, mode_t mode, RossError *err);
 /* Write data to path through a temp file, fsync and rename: readers see all or nothing. */
 int ross_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
                            RossError *err);
+/* The same without fsync: all or nothing for readers, but not kept through a power cut.
+ * For run-time state (a container's config.json, its exit status) that a crash of the
+ * machine makes moot anyway. */
+int ross_write_file_replace(const char *path, const void *data, size_t len, mode_t mode,
+                            RossError *err);
 /* Read a whole file, refusing files over max bytes. *ret is NUL-terminated. */
 int ross_read_file(const char *path, size_t max, char **ret, size_t *ret_len, RossError *err);
 int ross_fsync_dir(const char *dir);

@@ -4,7 +4,9 @@
 #include <sys/select.h>
 #include <pthread.h>
 #include <signal.h>
+#include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -250,12 +252,12 @@ static int write_etc(RossContainers *c, const char *id, const char *hostname, Ro
         _cleanup_free_ char *n = xasprintf("%s\n", hostname);
         _cleanup_free_ char *host_resolv = NULL;
         int r;
-        if ((r = ross_write_file_atomic(hosts, h, strlen(h), 0644, err)) < 0 ||
-            (r = ross_write_file_atomic(hn, n, strlen(n), 0644, err)) < 0)
+        if ((r = ross_write_file_replace(hosts, h, strlen(h), 0644, err)) < 0 ||
+            (r = ross_write_file_replace(hn, n, strlen(n), 0644, err)) < 0)
                 return r;
         if (ross_read_file("/etc/resolv.conf", 64 * 1024, &host_resolv, NULL, NULL) < 0)
                 host_resolv = xstrdup("");
-        return ross_write_file_atomic(resolv, host_resolv, strlen(host_resolv), 0644, err);
+        return ross_write_file_replace(resolv, host_resolv, strlen(host_resolv), 0644, err);
 }
 
 static int64_t json_int(json_t *o, const char *k)
@@ -384,6 +386,28 @@ int ross_containers_resize(RossContainers *c, const char *ref, unsigned rows, un
         return 0;
 }
 
+/* The shim of the container's last run may still be cleaning up after writing the exit
+ * status (the runtime's delete): the next run starts once it is gone. */
+static void wait_old_shim(RossContainers *c, const char *id)
+{
+        _cleanup_free_ char *shimf = cdir(c, id, "shim.pid");
+        pid_t pid = read_pid(shimf);
+        if (pid <= 0)
+                return;
+        _cleanup_free_ char *cmdf = xasprintf("/proc/%d/cmdline", (int)pid);
+        _cleanup_free_ char *cmd = NULL;
+        size_t len = 0;
+        if (ross_read_file(cmdf, 64 * 1024, &cmd, &len, NULL) < 0 ||
+            !memmem(cmd, len, id, strlen(id)))
+                return; /* gone, or the pid is someone else's now */
+        _cleanup_close_ int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+        if (pfd < 0)
+                return;
+        struct pollfd p = {.fd = pfd, .events = POLLIN};
+        if (poll(&p, 1, 10000) == 0)
+                log_warn("the last shim of container %.12s (pid %d) is still there", id, (int)pid);
+}
+
 int ross_containers_start(RossContainers *c, const char *ref, int *ret_exec_status, RossError *err)
 {
         json_t *row = NULL, *ic = NULL, *binds = NULL, *tmpfs = NULL, *spec = NULL;
@@ -399,6 +423,7 @@ int ross_containers_start(RossContainers *c, const char *ref, int *ret_exec_stat
                 return r;
         if (ross_containers_running(c, id))
                 return ross_errx(err, EBUSY, "container %s is already running", ref);
+        wait_old_shim(c, id);
         r = ross_db_container_get(c->db, id, &row);
         if (r < 0)
                 return ross_errx(err, ENOENT, "No such container: %s", ref);
@@ -498,7 +523,7 @@ int ross_containers_start(RossContainers *c, const char *ref, int *ret_exec_stat
         spec = ross_spec_build(&o);
         char *text = json_dumps(spec, JSON_INDENT(2));
         config = cdir(c, id, "config.json");
-        r = ross_write_file_atomic(config, text, strlen(text), 0600, err);
+        r = ross_write_file_replace(config, text, strlen(text), 0600, err);
         free(text);
         if (r < 0)
                 goto out;
@@ -519,7 +544,7 @@ int ross_containers_start(RossContainers *c, const char *ref, int *ret_exec_stat
         };
         char now[32];
         snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
-        (void)ross_write_file_atomic(started, now, strlen(now), 0600, NULL);
+        (void)ross_write_file_replace(started, now, strlen(now), 0600, NULL);
         a.tty = p.terminal;
         a.open_stdin = json_is_true(json_object_get(body, "OpenStdin"));
         a.stdin_once = json_is_true(json_object_get(body, "StdinOnce"));
@@ -897,7 +922,7 @@ int ross_containers_pause(RossContainers *c, const char *ref, bool pause, RossEr
         if (pid < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
                 return ross_errx(err, EIO, "%s %s failed", rt, pause ? "pause" : "resume");
         if (pause)
-                (void)ross_write_file_atomic(paused, "1", 1, 0600, NULL);
+                (void)ross_write_file_replace(paused, "1", 1, 0600, NULL);
         else
                 unlink(paused);
         return 0;

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <spawn.h>
 #include <sys/wait.h>
 
 #include "../basic/buf.h"
@@ -21,10 +22,11 @@ int ross_shim_start(const RossShimArgs *a, pid_t *ret_pid, int *ret_exec_status,
         snprintf(maxbuf, sizeof(maxbuf), "%llu",
                  (unsigned long long)(a->log_max ? a->log_max : DEFAULT_LOG_MAX));
         snprintf(waitbuf, sizeof(waitbuf), "%u", a->attach_wait);
-        const char *argv[24] = {a->shim_path, "--id",      a->id,    "--bundle",      a->bundle,
-                                "--runtime",  a->runtime,  "--root", a->runtime_root, "--dir",
-                                a->dir,       "--sync-fd", fdbuf,    "--log-max",     maxbuf};
-        size_t na = 15;
+        const char *argv[24] = {a->shim_path,    "--id",      a->id,      "--bundle",
+                                a->bundle,       "--runtime", a->runtime, "--root",
+                                a->runtime_root, "--dir",     a->dir,     "--sync-fd",
+                                fdbuf,           "--log-max", maxbuf,     "--detach"};
+        size_t na = 16;
         if (a->tty)
                 argv[na++] = "--tty";
         if (a->open_stdin)
@@ -40,29 +42,32 @@ int ross_shim_start(const RossShimArgs *a, pid_t *ret_pid, int *ret_exec_status,
                 argv[na++] = "debug";
         }
         argv[na] = NULL;
-        /* Everything the children need is ready before fork: they only make syscalls. */
-        pid_t pid = fork();
-        if (pid < 0) {
+        /* posix_spawn (a vfork underneath: cheap however big the daemon is) into a new
+         * session; the shim forks once more and its first process exits at once, so the
+         * shim is nobody's child but init's (or a subreaper's). */
+        posix_spawnattr_t attr;
+        posix_spawn_file_actions_t fa;
+        sigset_t none, all;
+        sigemptyset(&none);
+        sigfillset(&all);
+        posix_spawnattr_init(&attr);
+        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
+                                                POSIX_SPAWN_SETSIGDEF);
+        posix_spawnattr_setsigmask(&attr, &none);
+        posix_spawnattr_setsigdefault(&attr, &all);
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDWR, 0);
+        posix_spawn_file_actions_adddup2(&fa, 0, 1);
+        posix_spawn_file_actions_adddup2(&fa, 0, 2);
+        posix_spawn_file_actions_adddup2(&fa, sync[1], 3);
+        pid_t pid;
+        int r = posix_spawn(&pid, a->shim_path, &fa, &attr, (char *const *)argv, environ);
+        posix_spawn_file_actions_destroy(&fa);
+        posix_spawnattr_destroy(&attr);
+        if (r != 0) {
                 close(sync[0]);
                 close(sync[1]);
-                return ross_err(err, errno, "fork");
-        }
-        if (pid == 0) {
-                /* Own session, then fork again: the shim is nobody's child but init's. */
-                setsid();
-                pid_t p2 = fork();
-                if (p2 != 0)
-                        _exit(p2 < 0 ? 1 : 0);
-                int nul = open("/dev/null", O_RDWR);
-                if (nul >= 0) {
-                        dup2(nul, 0);
-                        dup2(nul, 1);
-                        dup2(nul, 2);
-                }
-                if (dup2(sync[1], 3) < 0)
-                        _exit(1);
-                execv(a->shim_path, (char *const *)argv);
-                _exit(127);
+                return ross_err(err, r, "start %s", a->shim_path);
         }
         close(sync[1]);
         int status;
@@ -77,7 +82,6 @@ int ross_shim_start(const RossShimArgs *a, pid_t *ret_pid, int *ret_exec_status,
                         ross_buf_append(&b, buf, (size_t)n);
         close(sync[0]);
 
-        int r;
         long v;
         char *msg;
         if (b.len > 3 && strncmp(b.data, "ok ", 3) == 0 && (v = strtol(b.data + 3, NULL, 10)) > 0) {

@@ -203,7 +203,7 @@ static void write_exit(const char *path, int code, pid_t pid)
         shim_now_rfc3339(when, sizeof(when));
         int n = snprintf(text, sizeof(text), "{\"ExitCode\":%d,\"FinishedAt\":\"%s\",\"Pid\":%d}",
                          code, when, (int)pid);
-        (void)ross_write_file_atomic(path, text, (size_t)n, 0600, NULL);
+        (void)ross_write_file_replace(path, text, (size_t)n, 0600, NULL);
 }
 
 /* Read a stream of the container; false at its end. */
@@ -306,6 +306,7 @@ static int parse_args(Shim *s, int argc, char **argv, int *ret_sync_fd)
                 {"stdin-once", no_argument, NULL, 'O'},
                 {"attach-wait", required_argument, NULL, 'a'},
                 {"log-level", required_argument, NULL, 'l'},
+                {"detach", no_argument, NULL, 'D'},
                 {},
         };
         int c;
@@ -343,6 +344,17 @@ static int parse_args(Shim *s, int argc, char **argv, int *ret_sync_fd)
                         break;
                 case 'a':
                         s->attach_wait = (unsigned)strtoul(optarg, NULL, 10);
+                        break;
+                case 'D':
+                        /* the first process exits, its child is the shim: nobody's child */
+                        switch (fork()) {
+                        case -1:
+                                return -errno;
+                        case 0:
+                                break;
+                        default:
+                                _exit(0);
+                        }
                         break;
                 case 'l': {
                         RossLogLevel l;
@@ -402,7 +414,7 @@ int ross_shim_main(int argc, char **argv)
         _cleanup_free_ char *console_sock = xasprintf("%s/console.sock", s.dir);
         char pidbuf[32];
         snprintf(pidbuf, sizeof(pidbuf), "%d\n", (int)getpid());
-        (void)ross_write_file_atomic(shim_pid, pidbuf, strlen(pidbuf), 0600, NULL);
+        (void)ross_write_file_replace(shim_pid, pidbuf, strlen(pidbuf), 0600, NULL);
         unlink(exit_file);
         unlink(rt_log);
         unlink(pid_file);
@@ -497,13 +509,14 @@ int ross_shim_main(int argc, char **argv)
 
         int exit_code = monitor(&s, cpid, sigfd);
         shim_log_close(&s.log);
-        /* the runtime's state goes first: exit.json means the container can start again */
-        const char *del[] = {s.runtime, rootopt, "delete", "--force", s.id, NULL};
-        run_and_wait(del);
+        /* the status first: waiters are answered at once; the runtime's state goes after
+         * (a new start of this container waits for this shim to be gone) */
         write_exit(exit_file, exit_code, cpid);
         log_debug("exit status %d written", exit_code);
         unlink(attach_sock);
         shim_attach_close_all(&s);
+        const char *del[] = {s.runtime, rootopt, "delete", "--force", s.id, NULL};
+        run_and_wait(del);
         close_stdin(&s);
         if (s.out_fd >= 0)
                 close(s.out_fd);
