@@ -10,7 +10,7 @@
 
 #include "../basic/buf.h"
 #include "../basic/fileio.h"
-#include "../basic/socket.h"
+#include "http.h"
 #include "attach.h"
 
 /* ---- the terminal ---- */
@@ -38,68 +38,49 @@ static void raw_terminal(void)
         tcsetattr(STDIN_FILENO, TCSADRAIN, &t);
 }
 
+static int append_body(void *ud, const char *p, size_t n)
+{
+        return ross_buf_append(ud, p, n) < 0 ? -1 : 0;
+}
+
 int ross_attach_open(RossClient *c, RossAttach *a, RossError *err)
 {
         int r = ross_detach_keys_parse(a->detach_keys, &a->keys, err);
         if (r < 0)
                 return r;
-        _cleanup_close_ int fd = ross_unix_connect(c->socket_path);
+        _cleanup_close_ int fd = ross_http_connect(c->socket_path, err);
         if (fd < 0)
-                return ross_errx(err, -fd, "cannot connect to the Ross daemon at %s: %s",
-                                 c->socket_path, strerror(-fd));
+                return fd;
         _cleanup_free_ char *keys =
                 ross_client_escape(a->detach_keys ? a->detach_keys : ROSS_DETACH_KEYS_DEFAULT);
-        RossBuf req = {};
-        ross_buf_printf(&req,
-                        "POST /containers/%s/attach?stream=1&stdin=%d&stdout=%d&stderr=%d"
-                        "&detachKeys=%s HTTP/1.1\r\nHost: ross\r\nConnection: Upgrade\r\n"
-                        "Upgrade: tcp\r\nContent-Length: 0\r\n\r\n",
-                        a->id, a->in, a->out, a->err, keys);
-        r = ross_write_all(fd, req.data, req.len);
-        ross_buf_free(&req);
+        _cleanup_free_ char *path = xasprintf(
+                "/containers/%s/attach?stream=1&stdin=%d&stdout=%d&stderr=%d&detachKeys=%s", a->id,
+                a->in, a->out, a->err, keys);
+        r = ross_http_send(fd, "POST", path, "Connection: Upgrade\r\nUpgrade: tcp\r\n", NULL, 0);
         if (r < 0)
                 return ross_err(err, -r, "attach: send");
-
-        /* the response's head, a byte at a time: what follows belongs to the stream */
-        RossBuf head = {.cap = 64 * 1024};
-        while (head.len < 4 || memcmp(head.data + head.len - 4, "\r\n\r\n", 4) != 0) {
-                char ch;
-                ssize_t k = read(fd, &ch, 1);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k <= 0 || ross_buf_append(&head, &ch, 1) < 0) {
-                        ross_buf_free(&head);
-                        return ross_errx(err, EIO, "attach: the daemon closed the connection");
-                }
-        }
-        int status = 0;
-        if (sscanf(head.data, "HTTP/1.%*d %d", &status) != 1)
-                status = 0;
-        if (status != 101) {
+        RossHttpHead head = {};
+        r = ross_http_read_head(fd, &head, err);
+        if (r < 0)
+                return r;
+        if (head.status != 101) {
                 /* an error: {"message": "..."} in the body */
-                long clen = 0;
-                const char *cl = strcasestr(head.data, "\r\nContent-Length:");
-                if (cl)
-                        clen = strtol(cl + 17, NULL, 10);
-                ross_buf_free(&head);
                 RossBuf body = {.cap = 64 * 1024};
-                char buf[4096];
-                ssize_t k;
-                while ((long)body.len < clen && (k = read(fd, buf, sizeof(buf))) > 0)
-                        if (ross_buf_append(&body, buf, (size_t)k) < 0)
-                                break;
+                (void)ross_http_read_body(fd, &head, false, append_body, &body, NULL);
                 json_t *j = json_loadb(body.data ? body.data : "", body.len, 0, NULL);
                 const char *m = json_string_value(json_object_get(j, "message"));
                 r = ross_errx(err,
-                              status == 404   ? ENOENT
-                              : status == 409 ? EBUSY
-                                              : EIO,
+                              head.status == 404   ? ENOENT
+                              : head.status == 409 ? EBUSY
+                                                   : EIO,
                               "%s", m ? m : "attach failed");
                 json_decref(j);
                 ross_buf_free(&body);
+                ross_http_head_free(&head);
                 return r;
         }
-        ross_buf_free(&head);
+        /* what came with the head is the stream's start */
+        a->early = head.rest;
         a->fd = TAKE_FD(fd);
         /* raw from here on: what the user types ahead goes to the container as typed */
         if (a->in && a->tty && isatty(STDIN_FILENO))
@@ -168,6 +149,9 @@ int ross_attach_run(RossClient *c, RossAttach *a)
         RossBuf frames = {.cap = 2 * 1024 * 1024};
         char buf[65536], out[65536 + ROSS_DETACH_KEYS_MAX];
         bool in_open = a->in, detached = false;
+        if (a->early.len)
+                (void)take_output(&frames, a->tty, a->early.data, a->early.len);
+        ross_buf_free(&a->early);
         for (;;) {
                 struct pollfd p[3] = {{.fd = a->fd, .events = POLLIN},
                                       {.fd = in_open ? STDIN_FILENO : -1, .events = POLLIN},

@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 
+#include "../basic/buf.h"
 #include "../basic/err.h"
 #include "../container/detach.h"
 #include "client.h"
@@ -20,7 +21,8 @@ typedef struct RossAttach {
         bool sig_proxy;
         const char *detach_keys; /* NULL: the default */
         RossDetachKeys keys;
-        int fd; /* the hijacked connection */
+        int fd;        /* the hijacked connection */
+        RossBuf early; /* stream bytes that came with the response's head */
 } RossAttach;
 
 /* Open the stream (before the start, for run and start -a: the daemon holds the output

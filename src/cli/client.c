@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include <curl/curl.h>
-
 #include "client.h"
+#include "http.h"
 
 int ross_client_init(RossClient *c, const char *host, RossError *err)
 {
@@ -16,7 +15,6 @@ int ross_client_init(RossClient *c, const char *host, RossError *err)
         if (host[0] != '/')
                 return ross_errx(err, EINVAL, "host '%s' is not an absolute socket path", host);
         c->socket_path = xstrdup(host);
-        curl_global_init(CURL_GLOBAL_ALL);
         return 0;
 }
 
@@ -33,101 +31,77 @@ void ross_api_response_free(RossApiResponse *r)
 
 char *ross_client_escape(const char *s)
 {
-        char *e = curl_easy_escape(NULL, s, 0);
-        char *r = xstrdup(e ? e : "");
-        curl_free(e);
-        return r;
+        RossBuf b = {};
+        for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+                if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                    (*p >= '0' && *p <= '9') || strchr("-._~", *p))
+                        ross_buf_append(&b, p, 1);
+                else
+                        ross_buf_printf(&b, "%%%02X", *p);
+        }
+        return ross_buf_steal(&b);
 }
 
 typedef struct Ctx {
-        CURL *curl;
         const RossApiCall *call;
         RossApiResponse *resp;
         RossBuf line;
-        bool stopped;
+        bool stream; /* a 2xx body goes to the call's callbacks */
 } Ctx;
 
-static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
+static int on_body(void *ud, const char *p, size_t n)
 {
         Ctx *c = ud;
-        size_t n = size * nmemb;
-        long status = 0;
-
-        curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
-        if (c->call->on_raw && status >= 200 && status < 300) {
-                if (c->call->on_raw(c->call->userdata, p, n) < 0) {
-                        c->stopped = true;
-                        return 0;
-                }
-                return n;
-        }
-        if (!c->call->on_line || status < 200 || status >= 300) {
-                if (ross_buf_append(&c->resp->body, p, n) < 0)
-                        return 0;
-                return n;
-        }
+        if (!c->stream)
+                return ross_buf_append(&c->resp->body, p, n) < 0 ? -1 : 0;
+        if (c->call->on_raw)
+                return c->call->on_raw(c->call->userdata, p, n);
+        if (!c->call->on_line)
+                return ross_buf_append(&c->resp->body, p, n) < 0 ? -1 : 0;
         for (size_t i = 0; i < n; i++) {
                 if (p[i] != '\n') {
                         if (ross_buf_append(&c->line, p + i, 1) < 0)
-                                return 0;
+                                return -1;
                         continue;
                 }
                 size_t len = c->line.len;
                 while (len && c->line.data[len - 1] == '\r')
                         len--;
-                if (len && c->call->on_line(c->call->userdata, c->line.data, len) < 0) {
-                        c->stopped = true;
-                        return 0;
-                }
+                if (len && c->call->on_line(c->call->userdata, c->line.data, len) < 0)
+                        return -1;
                 c->line.len = 0;
         }
-        return n;
+        return 0;
 }
 
 int ross_client_call(RossClient *c, const RossApiCall *call, RossApiResponse *ret, RossError *err)
 {
-        CURL *curl = curl_easy_init();
-        struct curl_slist *hdrs = NULL;
-        char errbuf[CURL_ERROR_SIZE] = "";
         RossApiResponse resp = {.body = {.cap = 256 * 1024 * 1024}};
-        Ctx ctx = {.curl = curl, .call = call, .resp = &resp, .line = {.cap = 16 * 1024 * 1024}};
-        int r = 0;
+        Ctx ctx = {.call = call, .resp = &resp, .line = {.cap = 16 * 1024 * 1024}};
+        RossHttpHead head = {};
+        _cleanup_free_ char *extra = NULL;
+        int r;
 
-        _cleanup_free_ char *url = xasprintf("http://ross%s", call->path);
-        curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, c->socket_path);
-        curl_easy_setopt(curl, CURLOPT_URL, url);
-        curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, call->method);
-        curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-        curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-        curl_easy_setopt(curl, CURLOPT_WRITEDATA, &ctx);
-        curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-        if (STREQ(call->method, "HEAD"))
-                curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
-        if (call->body) {
-                hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
-                curl_easy_setopt(curl, CURLOPT_POSTFIELDS, call->body);
-        } else if (STREQ(call->method, "POST")) {
-                curl_easy_setopt(curl, CURLOPT_POSTFIELDS, "");
+        _cleanup_close_ int fd = ross_http_connect(c->socket_path, err);
+        if (fd < 0)
+                return fd;
+        if (call->registry_auth)
+                extra = xasprintf("X-Registry-Auth: %s\r\n", call->registry_auth);
+        r = ross_http_send(fd, call->method, call->path, extra, call->body,
+                           call->body ? strlen(call->body) : 0);
+        if (r < 0) {
+                r = ross_err(err, -r, "talking to the Ross daemon at unix://%s", c->socket_path);
+                goto out;
         }
-        if (call->registry_auth) {
-                _cleanup_free_ char *h = xasprintf("X-Registry-Auth: %s", call->registry_auth);
-                hdrs = curl_slist_append(hdrs, h);
-        }
-        hdrs = curl_slist_append(hdrs, "Expect:");
-        curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
-
-        CURLcode rc = curl_easy_perform(curl);
-        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &resp.status);
-        if (rc != CURLE_OK && !ctx.stopped) {
-                if (rc == CURLE_COULDNT_CONNECT)
-                        r = ross_errx(err, ECONNREFUSED,
-                                      "cannot connect to the Ross daemon at unix://%s: is "
-                                      "ross-daemon running?",
-                                      c->socket_path);
-                else
-                        r = ross_errx(err, EIO, "talking to the Ross daemon at unix://%s: %s",
-                                      c->socket_path, errbuf[0] ? errbuf : curl_easy_strerror(rc));
-        } else if (resp.status < 200 || resp.status >= 300) {
+        r = ross_http_read_head(fd, &head, err);
+        if (r < 0)
+                goto out;
+        resp.status = head.status;
+        ctx.stream = head.status >= 200 && head.status < 300;
+        r = ross_http_read_body(fd, &head, STREQ(call->method, "HEAD"), on_body, &ctx, err);
+        if (r < 0)
+                goto out;
+        if (resp.status < 200 || resp.status >= 300) {
                 json_t *j =
                         json_loadb(resp.body.data ? resp.body.data : "", resp.body.len, 0, NULL);
                 const char *m = json_string_value(json_object_get(j, "message"));
@@ -141,8 +115,8 @@ int ross_client_call(RossClient *c, const RossApiCall *call, RossApiResponse *re
                         r = ross_errx(err, code, "the daemon answered HTTP %ld", resp.status);
                 json_decref(j);
         }
-        curl_slist_free_all(hdrs);
-        curl_easy_cleanup(curl);
+out:
+        ross_http_head_free(&head);
         ross_buf_free(&ctx.line);
         if (r < 0 || !ret)
                 ross_api_response_free(&resp);
