@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <dirent.h>
 #include <pthread.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -302,6 +303,21 @@ bool ross_is_mountpoint(const char *target)
 
 /* lowerdir lists the top layer first; its paths are relative to the snapshots directory
  * (the child below chdirs there) to stay within the one page mount options get. */
+typedef struct MountJob {
+        const char *dir, *target, *opts;
+        unsigned long flags;
+} MountJob;
+
+static int mount_child(void *ud)
+{
+        const MountJob *j = ud;
+        if (chdir(j->dir) < 0)
+                _exit(errno);
+        if (mount("overlay", j->target, "overlay", j->flags, j->opts) < 0)
+                _exit(errno);
+        _exit(0);
+}
+
 static int mount_overlay(RossSnapshots *s, json_t *ids, const char *upper, const char *work,
                          const char *target, RossError *err)
 {
@@ -324,18 +340,15 @@ static int mount_overlay(RossSnapshots *s, json_t *ids, const char *upper, const
         }
         unsigned long flags = upper ? 0 : MS_RDONLY | MS_NODEV | MS_NOSUID;
 
-        /* chdir is process-wide, so the mount happens in a child. */
-        pid_t pid = fork();
+        /* chdir is process-wide, so the mount happens in a child: a vfork-style one that
+         * shares our memory (cheap however big the daemon is) but not our cwd. */
+        MountJob job = {.dir = s->dir, .target = target, .flags = flags, .opts = opts.data};
+        const size_t stack_size = 64 * 1024;
+        _cleanup_free_ char *stack = xmalloc(stack_size);
+        pid_t pid = clone(mount_child, stack + stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, &job);
         if (pid < 0) {
                 ross_buf_free(&opts);
-                return ross_err(err, errno, "fork");
-        }
-        if (pid == 0) {
-                if (chdir(s->dir) < 0)
-                        _exit(errno);
-                if (mount("overlay", target, "overlay", flags, opts.data) < 0)
-                        _exit(errno);
-                _exit(0);
+                return ross_err(err, errno, "clone");
         }
         ross_buf_free(&opts);
         int status;
