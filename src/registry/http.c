@@ -6,13 +6,14 @@
 #include "config.h"
 
 #include "../basic/log.h"
+#include "curl-dl.h"
 #include "http.h"
 
 #define MAX_REDIRECTS 5
 
 void ross_http_global_init(void)
 {
-        curl_global_init(CURL_GLOBAL_ALL);
+        /* nothing: libcurl is loaded and set up by the first request (curl-dl.c) */
 }
 
 void ross_http_response_free(RossHttpResponse *r)
@@ -104,7 +105,9 @@ int ross_http_do(const RossHttpRequest *req, RossHttpResponse *resp, RossError *
         int r = 0;
 
         if (!curl)
-                return ross_errx(err, ENOMEM, "cannot create HTTP handle");
+                return ross_errx(err, ENOMEM, "cannot create an HTTP handle%s%s",
+                                 ross_curl_load_error() ? ": " : "",
+                                 ross_curl_load_error() ? ross_curl_load_error() : "");
 
         memset(resp, 0, sizeof(*resp));
         resp->content_length = -1;

@@ -682,6 +682,11 @@ int ross_unpack_layer(int fd, int rootfd, const RossUnpackOptions *opts, RossUnp
         u.producer_started = true;
 
         u.inner = archive_read_new();
+        if (!u.inner) {
+                /* libarchive is loaded on first use (archive-dl.c) */
+                r = ross_errx(err, ELIBACC, "%s", archive_error_string(NULL));
+                goto out;
+        }
         archive_read_support_format_tar(u.inner);
         /* names are bytes, not text in some charset */
         archive_read_set_options(u.inner, "hdrcharset=BINARY");

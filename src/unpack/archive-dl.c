@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * libarchive (Ross uses its tar reader), loaded when the first layer is unpacked rather
+ * than when the daemon starts: an idle daemon does not carry it and what it pulls in
+ * (libxml2, ICU, libstdc++ ...). These definitions stand in for the library's own (Ross does
+ * not link it); each forwards to the real function, resolved with dlopen once.
+ */
+#include <archive.h>
+#include <archive_entry.h>
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "../basic/log.h"
+
+#define FUNCS(X)                                                                                   \
+        X(mode_t, archive_entry_filetype, (struct archive_entry * e), (e), 0)                      \
+        X(la_int64_t, archive_entry_gid, (struct archive_entry * e), (e), 0)                       \
+        X(const char *, archive_entry_hardlink, (struct archive_entry * e), (e), NULL)             \
+        X(time_t, archive_entry_mtime, (struct archive_entry * e), (e), 0)                         \
+        X(int, archive_entry_mtime_is_set, (struct archive_entry * e), (e), 0)                     \
+        X(long, archive_entry_mtime_nsec, (struct archive_entry * e), (e), 0)                      \
+        X(const char *, archive_entry_pathname, (struct archive_entry * e), (e), NULL)             \
+        X(mode_t, archive_entry_perm, (struct archive_entry * e), (e), 0)                          \
+        X(dev_t, archive_entry_rdevmajor, (struct archive_entry * e), (e), 0)                      \
+        X(dev_t, archive_entry_rdevminor, (struct archive_entry * e), (e), 0)                      \
+        X(la_int64_t, archive_entry_size, (struct archive_entry * e), (e), 0)                      \
+        X(const char *, archive_entry_symlink, (struct archive_entry * e), (e), NULL)              \
+        X(la_int64_t, archive_entry_uid, (struct archive_entry * e), (e), 0)                       \
+        X(int, archive_entry_xattr_next,                                                           \
+          (struct archive_entry * e, const char **n, const void **v, size_t *s), (e, n, v, s),     \
+          ARCHIVE_WARN)                                                                            \
+        X(int, archive_entry_xattr_reset, (struct archive_entry * e), (e), 0)                      \
+        X(int, archive_errno, (struct archive * a), (a), EIO)                                      \
+        X(const char *, archive_error_string, (struct archive * a), (a), load_error)               \
+        X(int, archive_read_data_block,                                                            \
+          (struct archive * a, const void **b, size_t *s, la_int64_t *o), (a, b, s, o),            \
+          ARCHIVE_FATAL)                                                                           \
+        X(int, archive_read_free, (struct archive * a), (a), ARCHIVE_FATAL)                        \
+        X(struct archive *, archive_read_new, (void), (), NULL)                                    \
+        X(int, archive_read_next_header, (struct archive * a, struct archive_entry * *e), (a, e), \
+          ARCHIVE_FATAL)                                                                           \
+        X(int, archive_read_open,                                                                  \
+          (struct archive * a, void *d, archive_open_callback *o, archive_read_callback *r,       \
+           archive_close_callback *c),                                                             \
+          (a, d, o, r, c), ARCHIVE_FATAL)                                                          \
+        X(int, archive_read_set_options, (struct archive * a, const char *o), (a, o),             \
+          ARCHIVE_FATAL)                                                                           \
+        X(int, archive_read_support_format_tar, (struct archive * a), (a), ARCHIVE_FATAL)
+
+static char load_error[512] = "libarchive is not loaded";
+
+#define FIELD(ret, name, params, args, dflt) ret(*name) params;
+static struct {
+        FUNCS(FIELD) void (*archive_set_error)(struct archive *, int, const char *, ...);
+} fn;
+#undef FIELD
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static void load(void)
+{
+        void *h = dlopen("libarchive.so.13", RTLD_NOW | RTLD_LOCAL);
+        if (!h) {
+                snprintf(load_error, sizeof(load_error), "cannot load libarchive: %s", dlerror());
+                return;
+        }
+#define SYM(ret, name, params, args, dflt)                                                         \
+        if (!(*(void **)&fn.name = dlsym(h, #name))) {                                             \
+                snprintf(load_error, sizeof(load_error), "libarchive lacks %s", #name);            \
+                memset(&fn, 0, sizeof(fn));                                                        \
+                return;                                                                            \
+        }
+        FUNCS(SYM)
+        SYM(void, archive_set_error, (), (), 0)
+#undef SYM
+        log_debug("libarchive loaded");
+}
+
+static bool loaded(void)
+{
+        pthread_once(&once, load);
+        return fn.archive_read_new != NULL;
+}
+
+#define FORWARD(ret, name, params, args, dflt)                                                     \
+        ret name params                                                                            \
+        {                                                                                          \
+                return loaded() ? fn.name args : (dflt);                                           \
+        }
+FUNCS(FORWARD)
+#undef FORWARD
+
+void archive_set_error(struct archive *a, int err, const char *fmt, ...)
+{
+        char msg[1024];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        if (loaded())
+                fn.archive_set_error(a, err, "%s", msg);
+}
