@@ -43,6 +43,32 @@ void ross_chain_id(const char *parent_chain, const char *diff_id, char *out)
         ross_digest_buf(s, strlen(s), out);
 }
 
+/* The layer every container's overlay gets on top of its image (Docker's "init layer"):
+ * the directories and files the runtime mounts over, so that it creates none of them in
+ * each container's upper dir, and an image's /etc/hosts symlink is never followed. */
+static int make_init_layer(RossSnapshots *s, RossError *err)
+{
+        static const char *const dirs[] = {"proc", "sys", "dev", "etc"};
+        static const char *const files[] = {"etc/hosts", "etc/hostname", "etc/resolv.conf"};
+        _cleanup_free_ char *root = xasprintf("%s/init", s->dir);
+        int r = ross_mkdir_p(root, 0755, err);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+                _cleanup_free_ char *p = xasprintf("%s/%s", root, dirs[i]);
+                if (mkdir(p, 0755) < 0 && errno != EEXIST)
+                        return ross_err(err, errno, "mkdir '%s'", p);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+                _cleanup_free_ char *p = xasprintf("%s/%s", root, files[i]);
+                int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+                if (fd < 0)
+                        return ross_err(err, errno, "create '%s'", p);
+                close(fd);
+        }
+        return 0;
+}
+
 int ross_snapshots_open(const char *data_dir, RossDb *db, RossSnapshots **ret, RossError *err)
 {
         RossSnapshots *s = xcalloc(1, sizeof(*s));
@@ -52,6 +78,8 @@ int ross_snapshots_open(const char *data_dir, RossDb *db, RossSnapshots **ret, R
         s->held = json_object();
         _cleanup_free_ char *empty = xasprintf("%s/empty", s->dir);
         int r = ross_mkdir_p(empty, 0700, err);
+        if (r == 0)
+                r = make_init_layer(s, err);
         if (r < 0) {
                 ross_snapshots_free(s);
                 return r;
@@ -114,7 +142,8 @@ int ross_snapshots_recover(RossSnapshots *s, RossError *err)
         }
         while ((de = readdir(d))) {
                 if (STREQ(de->d_name, ".") || STREQ(de->d_name, "..") ||
-                    STREQ(de->d_name, "empty") || json_object_get(known, de->d_name))
+                    STREQ(de->d_name, "empty") || STREQ(de->d_name, "init") ||
+                    json_object_get(known, de->d_name))
                         continue;
                 /* .tmp-*: an unpack a crash interrupted */
                 log_debug("snapshots: removing stray directory %s", de->d_name);
@@ -327,6 +356,9 @@ static int mount_overlay(RossSnapshots *s, json_t *ids, const char *upper, const
         if (n == 0)
                 return ross_errx(err, EINVAL, "no snapshots to mount");
         ross_buf_append(&opts, "lowerdir=", 9);
+        /* a container's rootfs (with an upper dir) gets the init layer on top */
+        if (upper)
+                ross_buf_append(&opts, "init:", 5);
         for (size_t i = n; i > 0; i--)
                 ross_buf_printf(&opts, "%lld/fs:",
                                 (long long)json_integer_value(json_array_get(ids, i - 1)));

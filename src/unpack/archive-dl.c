@@ -39,13 +39,13 @@
           ARCHIVE_FATAL)                                                                           \
         X(int, archive_read_free, (struct archive * a), (a), ARCHIVE_FATAL)                        \
         X(struct archive *, archive_read_new, (void), (), NULL)                                    \
-        X(int, archive_read_next_header, (struct archive * a, struct archive_entry * *e), (a, e), \
+        X(int, archive_read_next_header, (struct archive * a, struct archive_entry * *e), (a, e),  \
           ARCHIVE_FATAL)                                                                           \
         X(int, archive_read_open,                                                                  \
-          (struct archive * a, void *d, archive_open_callback *o, archive_read_callback *r,       \
+          (struct archive * a, void *d, archive_open_callback *o, archive_read_callback *r,        \
            archive_close_callback *c),                                                             \
           (a, d, o, r, c), ARCHIVE_FATAL)                                                          \
-        X(int, archive_read_set_options, (struct archive * a, const char *o), (a, o),             \
+        X(int, archive_read_set_options, (struct archive * a, const char *o), (a, o),              \
           ARCHIVE_FATAL)                                                                           \
         X(int, archive_read_support_format_tar, (struct archive * a), (a), ARCHIVE_FATAL)
 

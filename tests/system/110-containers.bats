@@ -318,3 +318,12 @@ teardown() {
         run ross run --rm --init --read-only "$REG_PLAIN/busybox" true
         assert_status 0
 }
+
+@test "the init layer: the runtime's mount points come from it, the upper dir stays empty" {
+        id=$(ross run -d "$REG_PLAIN/busybox" sleep 60)
+        sleep 0.3
+        [ -z "$(ls -A "$DATA/containers/$id/upper")" ]
+        # the files bound over it are the container's own
+        run ross run --rm --hostname inithost "$REG_PLAIN/busybox" cat /etc/hostname
+        [ "$output" = inithost ]
+}
