@@ -394,15 +394,16 @@ static void wait_old_shim(RossContainers *c, const char *id)
         pid_t pid = read_pid(shimf);
         if (pid <= 0)
                 return;
-        _cleanup_free_ char *cmdf = xasprintf("/proc/%d/cmdline", (int)pid);
-        _cleanup_free_ char *cmd = NULL;
-        size_t len = 0;
-        if (ross_read_file(cmdf, 64 * 1024, &cmd, &len, NULL) < 0 ||
-            !memmem(cmd, len, id, strlen(id)))
-                return; /* gone, or the pid is someone else's now */
+        /* the pidfd first, then the check that the pid is still that shim's */
         _cleanup_close_ int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
         if (pfd < 0)
-                return;
+                return; /* gone */
+        _cleanup_free_ char *cmdf = xasprintf("/proc/%d/cmdline", (int)pid);
+        _cleanup_close_ int cfd = open(cmdf, O_RDONLY | O_CLOEXEC);
+        char cmd[4096];
+        ssize_t len = cfd >= 0 ? read(cfd, cmd, sizeof(cmd)) : -1;
+        if (len <= 0 || !memmem(cmd, (size_t)len, id, strlen(id)))
+                return; /* gone, or the pid is someone else's now */
         struct pollfd p = {.fd = pfd, .events = POLLIN};
         if (poll(&p, 1, 10000) == 0)
                 log_warn("the last shim of container %.12s (pid %d) is still there", id, (int)pid);
