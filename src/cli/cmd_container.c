@@ -704,6 +704,45 @@ int ross_cmd_container_logs(RossClient *c, int argc, char **argv)
         return stream_logs(c, ref, q) < 0 ? 1 : 0;
 }
 
+/* start -a / attach: one session with the container, which start_it starts first when it
+ * is not running (attach refuses a stopped one). Returns the verb's exit status. */
+static int attach_session(RossClient *c, const char *esc, bool want_in, bool sig_proxy,
+                          const char *keys, bool start_it)
+{
+        RossError err = {};
+        bool tty, open_stdin, running;
+        int fail = start_it ? 125 : 1;
+        if (container_io(c, esc, &tty, &open_stdin, &running) < 0)
+                return fail;
+        if (!start_it && !running) {
+                ross_cli_error("You cannot attach to a stopped container, start it first");
+                return 1;
+        }
+        RossAttach a = {.id = esc,
+                        .in = want_in && open_stdin,
+                        .out = true,
+                        .err = true,
+                        .tty = tty,
+                        .sig_proxy = sig_proxy,
+                        .detach_keys = keys,
+                        .fd = -EBADF};
+        if (tty && a.in && !isatty(STDIN_FILENO)) {
+                ross_cli_error("the input device is not a TTY");
+                return fail;
+        }
+        if (ross_attach_open(c, &a, &err) < 0) {
+                ross_cli_error("%s", err.msg);
+                return fail;
+        }
+        if (start_it && !running && start(c, esc, &err) < 0) {
+                ross_attach_restore_terminal();
+                ross_cli_error("%s", err.msg);
+                close(a.fd);
+                return start_failure_code(&err);
+        }
+        return finish_attached(c, esc, ross_attach_run(c, &a), false);
+}
+
 int ross_cmd_container_start(RossClient *c, int argc, char **argv)
 {
         static const struct option opts[] = {
@@ -747,30 +786,8 @@ int ross_cmd_container_start(RossClient *c, int argc, char **argv)
                 ross_cli_error("container start: attaching works with exactly one container");
                 return 125;
         }
-        RossError err = {};
         _cleanup_free_ char *esc = ross_client_escape(argv[optind]);
-        bool tty, open_stdin, running;
-        if (container_io(c, esc, &tty, &open_stdin, &running) < 0)
-                return 125;
-        RossAttach a = {.id = esc,
-                        .in = interactive && open_stdin,
-                        .out = true,
-                        .err = true,
-                        .tty = tty,
-                        .sig_proxy = true,
-                        .detach_keys = keys,
-                        .fd = -EBADF};
-        if (ross_attach_open(c, &a, &err) < 0) {
-                ross_cli_error("%s", err.msg);
-                return 125;
-        }
-        if (!running && start(c, esc, &err) < 0) {
-                ross_attach_restore_terminal();
-                ross_cli_error("%s", err.msg);
-                close(a.fd);
-                return start_failure_code(&err);
-        }
-        return finish_attached(c, esc, ross_attach_run(c, &a), false);
+        return attach_session(c, esc, interactive, true, keys, true);
 }
 
 int ross_cmd_container_attach(RossClient *c, int argc, char **argv)
@@ -819,30 +836,6 @@ int ross_cmd_container_attach(RossClient *c, int argc, char **argv)
                 ross_cli_error("container attach: exactly one container is required");
                 return 125;
         }
-        RossError err = {};
         _cleanup_free_ char *esc = ross_client_escape(argv[optind]);
-        bool tty, open_stdin, running;
-        if (container_io(c, esc, &tty, &open_stdin, &running) < 0)
-                return 1;
-        if (!running) {
-                ross_cli_error("You cannot attach to a stopped container, start it first");
-                return 1;
-        }
-        RossAttach a = {.id = esc,
-                        .in = open_stdin && !no_stdin,
-                        .out = true,
-                        .err = true,
-                        .tty = tty,
-                        .sig_proxy = sig_proxy,
-                        .detach_keys = keys,
-                        .fd = -EBADF};
-        if (tty && a.in && !isatty(STDIN_FILENO)) {
-                ross_cli_error("the input device is not a TTY");
-                return 1;
-        }
-        if (ross_attach_open(c, &a, &err) < 0) {
-                ross_cli_error("%s", err.msg);
-                return 1;
-        }
-        return finish_attached(c, esc, ross_attach_run(c, &a), false);
+        return attach_session(c, esc, !no_stdin, sig_proxy, keys, false);
 }
