@@ -218,3 +218,11 @@ int ross_attach_run(RossClient *c, RossAttach *a)
         }
         return 0;
 }
+
+void ross_attach_close(RossAttach *a)
+{
+        if (a->fd >= 0)
+                close(a->fd);
+        a->fd = -EBADF;
+        ross_buf_free(&a->early);
+}

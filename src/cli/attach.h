@@ -33,3 +33,5 @@ int ross_attach_open(RossClient *c, RossAttach *a, RossError *err);
 int ross_attach_run(RossClient *c, RossAttach *a);
 /* Put the terminal back as it was (ross_attach_open may have made it raw). */
 void ross_attach_restore_terminal(void);
+/* Give up an opened stream without running it. */
+void ross_attach_close(RossAttach *a);

@@ -605,8 +605,7 @@ int ross_cmd_container_run(RossClient *c, int argc, char **argv)
         if (start(c, id, &err) < 0) {
                 ross_attach_restore_terminal();
                 ross_cli_error("%s", err.msg);
-                if (a.fd >= 0)
-                        close(a.fd);
+                ross_attach_close(&a);
                 if (auto_remove)
                         (void)ross_client_json(c, "DELETE", rm_path, NULL, NULL, NULL);
                 return start_failure_code(&err);
@@ -737,7 +736,7 @@ static int attach_session(RossClient *c, const char *esc, bool want_in, bool sig
         if (start_it && !running && start(c, esc, &err) < 0) {
                 ross_attach_restore_terminal();
                 ross_cli_error("%s", err.msg);
-                close(a.fd);
+                ross_attach_close(&a);
                 return start_failure_code(&err);
         }
         return finish_attached(c, esc, ross_attach_run(c, &a), false);

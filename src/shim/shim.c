@@ -500,6 +500,8 @@ int ross_shim_main(int argc, char **argv)
                 run_and_wait(del);
                 unlink(attach_sock);
                 unlink(shim_pid);
+                shim_log_close(&s.log);
+                shim_attach_close_all(&s);
                 return 1;
         }
         log_debug("container %s runs as pid %d%s", s.id, (int)cpid, s.tty ? " on a pty" : "");

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <dirent.h>
 #include <pthread.h>
-#include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -332,19 +331,21 @@ bool ross_is_mountpoint(const char *target)
 
 /* lowerdir lists the top layer first; its paths are relative to the snapshots directory
  * (the child below chdirs there) to stay within the one page mount options get. */
-typedef struct MountJob {
-        const char *dir, *target, *opts;
-        unsigned long flags;
-} MountJob;
-
-static int mount_child(void *ud)
+/* chdir is process-wide, so the mount happens in a child: a vfork one, which shares our
+ * memory (cheap however big the daemon is) but not our cwd; it makes two syscalls and
+ * exits with 0 or the errno. */
+static __attribute__((noinline)) pid_t mount_in_child(const char *dir, const char *target,
+                                                      unsigned long flags, const char *opts)
 {
-        const MountJob *j = ud;
-        if (chdir(j->dir) < 0)
-                _exit(errno);
-        if (mount("overlay", j->target, "overlay", j->flags, j->opts) < 0)
-                _exit(errno);
-        _exit(0);
+        pid_t pid = vfork();
+        if (pid == 0) {
+                if (chdir(dir) < 0)
+                        _exit(errno);
+                if (mount("overlay", target, "overlay", flags, opts) < 0)
+                        _exit(errno);
+                _exit(0);
+        }
+        return pid;
 }
 
 static int mount_overlay(RossSnapshots *s, json_t *ids, const char *upper, const char *work,
@@ -372,15 +373,10 @@ static int mount_overlay(RossSnapshots *s, json_t *ids, const char *upper, const
         }
         unsigned long flags = upper ? 0 : MS_RDONLY | MS_NODEV | MS_NOSUID;
 
-        /* chdir is process-wide, so the mount happens in a child: a vfork-style one that
-         * shares our memory (cheap however big the daemon is) but not our cwd. */
-        MountJob job = {.dir = s->dir, .target = target, .flags = flags, .opts = opts.data};
-        const size_t stack_size = 64 * 1024;
-        _cleanup_free_ char *stack = xmalloc(stack_size);
-        pid_t pid = clone(mount_child, stack + stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, &job);
+        pid_t pid = mount_in_child(s->dir, target, flags, opts.data);
         if (pid < 0) {
                 ross_buf_free(&opts);
-                return ross_err(err, errno, "clone");
+                return ross_err(err, errno, "vfork");
         }
         ross_buf_free(&opts);
         int status;
