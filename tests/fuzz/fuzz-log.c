@@ -26,8 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t step = size ? (data[0] % 7) + 1 : 1;
         int stream = size && (data[0] & 0x80) ? 2 : 1;
         for (size_t i = 1; i < size; i += step)
-                shim_log_take(&l, stream, (const char *)data + i, i + step <= size ? step : size - i,
-                              data[0] & 0x40);
+                shim_log_take(&l, stream, (const char *)data + i,
+                              i + step <= size ? step : size - i, data[0] & 0x40);
         shim_log_close(&l);
 
         char *text = NULL;

@@ -101,12 +101,19 @@ static bool escapes_to(const char *in, size_t n, const char *want, size_t want_n
 
 static void test_log_escape(void)
 {
-        ok(escapes_to("hi \"x\" \\ \n\t\r", 12, "hi \"x\" \\ \n\t\r", 12), "quotes, backslash, controls");
+        ok(escapes_to("hi \"x\" \\ \n\t\r", 12, "hi \"x\" \\ \n\t\r", 12),
+           "quotes, backslash, controls");
         ok(escapes_to("a\0b\x1b[0m", 7, "a\0b\x1b[0m", 7), "NUL and escape sequences");
         ok(escapes_to("h\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xb3", 13,
                       "h\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xb3", 13),
            "UTF-8 passes as it is");
-        ok(escapes_to("a\xff" "b", 3, "a\xef\xbf\xbd" "b", 5), "a stray byte becomes U+FFFD");
+        ok(escapes_to("a\xff"
+                      "b",
+                      3,
+                      "a\xef\xbf\xbd"
+                      "b",
+                      5),
+           "a stray byte becomes U+FFFD");
         ok(escapes_to("\xe2\x82", 2, "\xef\xbf\xbd\xef\xbf\xbd", 6), "a cut sequence too");
         ok(escapes_to("\xc0\xaf", 2, "\xef\xbf\xbd\xef\xbf\xbd", 6), "an overlong form too");
         ok(escapes_to("\xed\xa0\x80", 3, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd", 9),

@@ -60,9 +60,10 @@ int main(void)
         ok(ross_process_merge(none, NULL, NULL, NULL, NULL, NULL, &p, &err) == -EINVAL &&
                    strstr(err.msg, "no command specified"),
            "no command: %s", err.msg);
-        ok(ross_process_merge(none, NULL, json_loads("[\"x\"]", 0, NULL), NULL, "rel", NULL, &p,
-                              &err) == -EINVAL,
+        json_t *cmd_x = json_loads("[\"x\"]", 0, NULL);
+        ok(ross_process_merge(none, NULL, cmd_x, NULL, "rel", NULL, &p, &err) == -EINVAL,
            "relative workdir refused");
+        json_decref(cmd_x);
         json_decref(none);
 
         char tmpl[] = "/tmp/ross-test-spec-XXXXXX";
