@@ -77,20 +77,6 @@ enum MHD_Result ross_api_container_start(RossRequest *req, const char *ref)
         return ross_reply_empty(req, MHD_HTTP_NO_CONTENT);
 }
 
-/* Has the container exited at or after t (its exit file is that new)? */
-static bool exited_since(RossContainers *c, const char *id, double t)
-{
-        _cleanup_free_ char *dir = ross_containers_log_path(c, id);
-        char *slash = strrchr(dir, '/');
-        if (slash)
-                *slash = '\0';
-        _cleanup_free_ char *exitf = xasprintf("%s/exit.json", dir);
-        struct stat st;
-        if (stat(exitf, &st) < 0)
-                return false;
-        return (double)st.st_mtim.tv_sec + (double)st.st_mtim.tv_nsec / 1e9 >= t - 0.001;
-}
-
 typedef struct WaitJob {
         RossContainers *c;
         char *id;
@@ -102,28 +88,17 @@ typedef struct WaitJob {
 static void *wait_thread(void *ud)
 {
         WaitJob *w = ud;
-        struct timespec tick = {0, 5 * 1000 * 1000};
         int code = 0;
         bool next = w->cond && (STREQ(w->cond, "next-exit") || STREQ(w->cond, "removed"));
         bool removed = w->cond && STREQ(w->cond, "removed");
-        _cleanup_free_ char *still = NULL;
 
         /* an exit that happens after the request (docker run asks before it starts) */
-        while (next && !exited_since(w->c, w->id, w->t)) {
-                if (ross_containers_resolve(w->c, w->id, &still, NULL) < 0)
-                        break;
-                free(still);
-                still = NULL;
-                nanosleep(&tick, NULL);
-        }
+        if (next)
+                ross_containers_wait_next_exit(w->c, w->id, w->t);
         if (ross_containers_wait(w->c, w->id, &code, NULL) < 0)
                 (void)ross_containers_removed_exit(w->id, &code);
-        for (int i = 0;
-             removed && i < 2000 && ross_containers_resolve(w->c, w->id, &still, NULL) == 0; i++) {
-                free(still);
-                still = NULL;
-                nanosleep(&tick, NULL);
-        }
+        if (removed)
+                ross_containers_wait_removed(w->c, w->id);
         char body[96];
         int n = snprintf(body, sizeof(body), "{\"StatusCode\":%d,\"Error\":null}\n", code);
         (void)ross_write_all(w->wfd, body, (size_t)n);

@@ -570,29 +570,77 @@ out:
         return r;
 }
 
-/* Wait for exit.json to appear in the container's directory. */
-static void wait_for_exit(RossContainers *c, const char *id)
+typedef bool (*WaitDone)(RossContainers *c, const char *id, void *ud);
+
+/* Block until done() holds, woken by changes in the container's directory (the exit file
+ * renamed into place, the directory removed), or every second to look again. */
+static void wait_dir_until(RossContainers *c, const char *id, WaitDone done, void *ud)
 {
         _cleanup_free_ char *dir = cdir(c, id, NULL);
-        int fd = inotify_init1(IN_CLOEXEC);
-        if (fd >= 0)
-                inotify_add_watch(fd, dir, IN_MOVED_TO | IN_CREATE | IN_DELETE_SELF);
-        while (ross_containers_running(c, id)) {
-                char buf[4096];
-                if (fd < 0) {
-                        usleep(50000);
+        _cleanup_close_ int fd = inotify_init1(IN_CLOEXEC);
+        bool watching = fd >= 0 &&
+                        inotify_add_watch(fd, dir, IN_MOVED_TO | IN_CREATE | IN_DELETE_SELF) >= 0;
+        while (!done(c, id, ud)) {
+                if (!watching) {
+                        /* no directory (any more) to watch: it is being removed */
+                        usleep(10000);
                         continue;
                 }
-                /* wake on any event in the directory, or every second to check the shim */
-                fd_set set;
-                FD_ZERO(&set);
-                FD_SET(fd, &set);
-                struct timeval tv = {1, 0};
-                if (select(fd + 1, &set, NULL, NULL, &tv) > 0)
-                        (void)!read(fd, buf, sizeof(buf));
+                struct pollfd p = {.fd = fd, .events = POLLIN};
+                if (poll(&p, 1, 1000) > 0) {
+                        char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+                        ssize_t n = read(fd, buf, sizeof(buf));
+                        for (char *q = buf; n > 0 && q < buf + n;) {
+                                struct inotify_event *ev = (struct inotify_event *)q;
+                                if (ev->mask & (IN_IGNORED | IN_DELETE_SELF))
+                                        watching = false;
+                                q += sizeof(*ev) + ev->len;
+                        }
+                }
         }
-        if (fd >= 0)
-                close(fd);
+}
+
+static bool not_running(RossContainers *c, const char *id, void *ud)
+{
+        return !ross_containers_running(c, id);
+}
+
+static void wait_for_exit(RossContainers *c, const char *id)
+{
+        wait_dir_until(c, id, not_running, NULL);
+}
+
+static bool gone(RossContainers *c, const char *id)
+{
+        _cleanup_free_ char *still = NULL;
+        return ross_containers_resolve(c, id, &still, NULL) < 0;
+}
+
+/* Its exit file is at least as new as *since (or it is gone). */
+static bool exited_after(RossContainers *c, const char *id, void *ud)
+{
+        const double *since = ud;
+        _cleanup_free_ char *exitf = cdir(c, id, "exit.json");
+        struct stat st;
+        if (stat(exitf, &st) == 0 &&
+            (double)st.st_mtim.tv_sec + (double)st.st_mtim.tv_nsec / 1e9 >= *since - 0.001)
+                return true;
+        return gone(c, id);
+}
+
+void ross_containers_wait_next_exit(RossContainers *c, const char *id, double since)
+{
+        wait_dir_until(c, id, exited_after, &since);
+}
+
+static bool removed(RossContainers *c, const char *id, void *ud)
+{
+        return gone(c, id);
+}
+
+void ross_containers_wait_removed(RossContainers *c, const char *id)
+{
+        wait_dir_until(c, id, removed, NULL);
 }
 
 static int exit_code_of(RossContainers *c, const char *id)

@@ -22,6 +22,11 @@ int ross_containers_create(RossContainers *c, json_t *body, const char *name, ch
                            RossError *err);
 /* Start; a command that cannot run gives its message and *ret_exec_status 126 or 127. */
 int ross_containers_start(RossContainers *c, const char *ref, int *ret_exec_status, RossError *err);
+/* Block until the container exits at or after since (Unix time), or is removed: for waits
+ * that come before the start (docker run asks for the next exit first). */
+void ross_containers_wait_next_exit(RossContainers *c, const char *id, double since);
+/* Block until the container is removed (--rm, or by someone else). */
+void ross_containers_wait_removed(RossContainers *c, const char *id);
 /* Block until the container is not running; its exit code. */
 int ross_containers_wait(RossContainers *c, const char *ref, int *ret_code, RossError *err);
 int ross_containers_kill(RossContainers *c, const char *ref, const char *signal, RossError *err);
