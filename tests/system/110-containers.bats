@@ -13,11 +13,7 @@ setup() {
 }
 
 teardown() {
-        local id
-        for id in $(ross ps -a -q 2>/dev/null); do ross rm -f "$id" >/dev/null 2>&1; done
-        stop_daemon
-        umount "$DATA"/containers/*/rootfs 2>/dev/null || true
-        umount "${RUN:-/nonexistent}"/image-mounts/* 2>/dev/null || true
+        teardown_containers
 }
 
 @test "the design note's example runs as written; stdout and stderr stay apart" {

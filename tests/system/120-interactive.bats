@@ -12,10 +12,7 @@ setup() {
 }
 
 teardown() {
-        local id
-        for id in $(ross ps -a -q 2>/dev/null); do ross rm -f "$id" >/dev/null 2>&1; done
-        stop_daemon
-        umount "$DATA"/containers/*/rootfs 2>/dev/null || true
+        teardown_containers
 }
 
 # pty [--rows R --cols C] COMMAND...: run on a terminal, the steps from stdin

@@ -50,6 +50,15 @@ start_daemon() {
         return 1
 }
 
+# After a container test: remove every container, stop the daemon, drop what is mounted.
+teardown_containers() {
+        local id
+        for id in $(ross ps -a -q 2>/dev/null); do ross rm -f "$id" >/dev/null 2>&1; done
+        stop_daemon
+        umount "$DATA"/containers/*/rootfs 2>/dev/null || true
+        umount "${RUN:-/nonexistent}"/image-mounts/* 2>/dev/null || true
+}
+
 stop_daemon() {
         if [ -n "${DAEMON_PID:-}" ]; then
                 kill "$DAEMON_PID" 2>/dev/null || true
