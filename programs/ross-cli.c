@@ -33,6 +33,7 @@ static const struct {
         {"rename", ross_cmd_container_rename},   {"pause", ross_cmd_container_each},
         {"unpause", ross_cmd_container_each},    {"restart", ross_cmd_container_each},
         {"inspect", ross_cmd_container_inspect}, {"attach", ross_cmd_container_attach},
+        {"exec", ross_cmd_container_exec},
 };
 
 static const struct {
@@ -50,6 +51,7 @@ static const struct {
         {"tag", ross_cmd_image_tag},          {"login", ross_cmd_login},
         {"logout", ross_cmd_logout},          {"inspect", ross_cmd_inspect},
         {"version", ross_cmd_version},        {"attach", ross_cmd_container_attach},
+        {"exec", ross_cmd_container_exec},
 };
 
 static void usage(FILE *f)
@@ -80,6 +82,7 @@ static void usage(FILE *f)
                 "  container create [OPTIONS] IMAGE [CMD...]\n"
                 "  container start [-a] [-i] CONTAINER...\n"
                 "  container attach [--no-stdin] [--detach-keys KEYS] CONTAINER\n"
+                "  container exec [-d] [-i] [-t] [-e K=V] [-u USER] [-w DIR] CONTAINER CMD...\n"
                 "  container logs [-f] [--tail N] [-t] [--since T] CONTAINER\n"
                 "  container stop [-t N] | kill [-s SIG] | wait | rm|delete [-f] CONTAINER...\n"
                 "  container list|ls|ps [-a] [-q] [--format json]\n"

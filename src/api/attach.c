@@ -21,6 +21,7 @@
 typedef struct AttachSession {
         RossContainers *c;
         char *id;
+        char *exec_id; /* an exec's stream rather than the container's */
         bool tty, want_in, want_out, want_err;
         RossDetachKeys keys;
         int efd; /* waiting for the start: readable once it was tried; -EBADF when running */
@@ -42,6 +43,7 @@ static void session_free(AttachSession *a)
                 MHD_upgrade_action(a->urh, MHD_UPGRADE_ACTION_CLOSE);
         ross_buf_free(&a->early);
         free(a->id);
+        free(a->exec_id);
         free(a);
 }
 
@@ -137,7 +139,8 @@ static void *attach_thread(void *ud)
         fcntl(a->sock, F_SETFL, fcntl(a->sock, F_GETFL) & ~O_NONBLOCK);
         if (a->efd >= 0 && !wait_for_start(a))
                 goto out;
-        a->shim = ross_containers_attach_connect(a->c, a->id, true, &err);
+        a->shim = a->exec_id ? ross_exec_attach_connect(a->c, a->exec_id, &err)
+                             : ross_containers_attach_connect(a->c, a->id, true, &err);
         if (a->shim < 0) {
                 log_debug("attach to %.12s: %s", a->id, err.msg);
                 goto out;
@@ -261,4 +264,93 @@ enum MHD_Result ross_api_container_resize(RossRequest *req, const char *ref)
         if (ross_containers_resize(svc(req), ref, (unsigned)rows, (unsigned)cols, &err) < 0)
                 return ross_reply_error(req, &err);
         return ross_reply_empty(req, MHD_HTTP_OK);
+}
+
+/* ---- exec: Docker's exec instances ---- */
+
+enum MHD_Result ross_api_exec_create(RossRequest *req, const char *ref)
+{
+        RossError err = {};
+        json_error_t jerr;
+        _cleanup_free_ char *id = NULL;
+        json_t *body = json_loadb(req->body.data ? req->body.data : "", req->body.len, 0, &jerr);
+        if (!json_is_object(body)) {
+                json_decref(body);
+                return ross_reply_errorf(req, MHD_HTTP_BAD_REQUEST, "invalid JSON: %s", jerr.text);
+        }
+        int r = ross_exec_create(svc(req), ref, body, &id, &err);
+        json_decref(body);
+        if (r < 0)
+                return ross_reply_error(req, &err);
+        return ross_reply_json(req, MHD_HTTP_CREATED, json_pack("{s:s}", "Id", id));
+}
+
+enum MHD_Result ross_api_exec_start(RossRequest *req, const char *eid)
+{
+        RossError err = {};
+        json_t *body = json_loadb(req->body.data ? req->body.data : "{}",
+                                  req->body.data ? req->body.len : 2, 0, NULL);
+        bool detach = json_is_true(json_object_get(body, "Detach"));
+        json_decref(body);
+        json_t *info = NULL;
+        if (ross_exec_inspect(svc(req), eid, &info, &err) < 0)
+                return ross_reply_error(req, &err);
+        bool tty = json_is_true(json_object_get(json_object_get(info, "ProcessConfig"), "tty"));
+        bool open_stdin = json_is_true(json_object_get(info, "OpenStdin"));
+        _cleanup_free_ char *cid =
+                xstrdup(json_string_value(json_object_get(info, "ContainerID")) ?: "");
+        json_decref(info);
+        int exec_status = 0;
+        if (ross_exec_start(svc(req), eid, !detach, &exec_status, &err) < 0) {
+                if (exec_status == 126 || exec_status == 127)
+                        return ross_reply_json(req, MHD_HTTP_BAD_REQUEST,
+                                               json_pack("{s:s}", "message", err.msg));
+                return ross_reply_error(req, &err);
+        }
+        if (detach)
+                return ross_reply_empty(req, MHD_HTTP_OK);
+
+        AttachSession *a = xcalloc(1, sizeof(*a));
+        a->c = svc(req);
+        a->id = xstrdup(cid);
+        a->exec_id = xstrdup(eid);
+        a->tty = tty;
+        a->want_in = open_stdin;
+        a->want_out = a->want_err = true;
+        (void)ross_detach_keys_parse(NULL, &a->keys, NULL);
+        if (!tty)
+                a->keys.n = 0;
+        a->shim = a->efd = -EBADF;
+        struct MHD_Response *resp = MHD_create_response_for_upgrade(on_upgrade, a);
+        MHD_add_response_header(resp, "Upgrade", "tcp");
+        MHD_add_response_header(resp, "Content-Type",
+                                tty ? "application/vnd.docker.raw-stream"
+                                    : "application/vnd.docker.multiplexed-stream");
+        ross_response_headers(resp);
+        enum MHD_Result r = MHD_queue_response(req->conn, MHD_HTTP_SWITCHING_PROTOCOLS, resp);
+        MHD_destroy_response(resp);
+        return r;
+}
+
+enum MHD_Result ross_api_exec_inspect(RossRequest *req, const char *eid)
+{
+        RossError err = {};
+        json_t *o = NULL;
+        if (ross_exec_inspect(svc(req), eid, &o, &err) < 0)
+                return ross_reply_error(req, &err);
+        return ross_reply_json(req, MHD_HTTP_OK, o);
+}
+
+enum MHD_Result ross_api_exec_resize(RossRequest *req, const char *eid)
+{
+        RossError err = {};
+        const char *h = ross_req_query(req, "h"), *w = ross_req_query(req, "w");
+        char *e1 = NULL, *e2 = NULL;
+        long rows = h ? strtol(h, &e1, 10) : -1, cols = w ? strtol(w, &e2, 10) : -1;
+        if (!h || !w || *e1 || *e2 || rows < 0 || cols < 0 || rows > 65535 || cols > 65535)
+                return ross_reply_errorf(req, MHD_HTTP_BAD_REQUEST,
+                                         "resize: h and w must be numbers from 0 to 65535");
+        if (ross_exec_resize(svc(req), eid, (unsigned)rows, (unsigned)cols, &err) < 0)
+                return ross_reply_error(req, &err);
+        return ross_reply_empty(req, MHD_HTTP_CREATED);
 }

@@ -39,3 +39,8 @@ enum MHD_Result ross_api_container_restart(RossRequest *req, const char *ref);
 /* attach.c: the hijacked stream joined to the container's shim; the tty's size */
 enum MHD_Result ross_api_container_attach(RossRequest *req, const char *ref);
 enum MHD_Result ross_api_container_resize(RossRequest *req, const char *ref);
+/* attach.c too: exec instances (POST /containers/{id}/exec, /exec/{id}/start|json|resize) */
+enum MHD_Result ross_api_exec_create(RossRequest *req, const char *ref);
+enum MHD_Result ross_api_exec_start(RossRequest *req, const char *exec_id);
+enum MHD_Result ross_api_exec_inspect(RossRequest *req, const char *exec_id);
+enum MHD_Result ross_api_exec_resize(RossRequest *req, const char *exec_id);

@@ -83,6 +83,8 @@ static enum MHD_Result containers(RossRequest *req)
                         return ross_api_container_attach(req, ref);
                 if (STREQ(verb, "resize") && is(req, "POST"))
                         return ross_api_container_resize(req, ref);
+                if (STREQ(verb, "exec") && is(req, "POST"))
+                        return ross_api_exec_create(req, ref);
                 if (STREQ(verb, "rename") && is(req, "POST"))
                         return ross_api_container_rename(req, ref);
                 if ((STREQ(verb, "pause") || STREQ(verb, "unpause")) && is(req, "POST"))
@@ -111,6 +113,15 @@ enum MHD_Result ross_api_dispatch(RossRequest *req)
                 return images(req);
         if (n >= 2 && STREQ(first, "containers"))
                 return containers(req);
+        if (n == 3 && STREQ(first, "exec")) {
+                const char *eid = req->segs[1], *verb = req->segs[2];
+                if (STREQ(verb, "start") && is(req, "POST"))
+                        return ross_api_exec_start(req, eid);
+                if (STREQ(verb, "json") && is(req, "GET"))
+                        return ross_api_exec_inspect(req, eid);
+                if (STREQ(verb, "resize") && is(req, "POST"))
+                        return ross_api_exec_resize(req, eid);
+        }
         return ross_reply_errorf(req, MHD_HTTP_NOT_FOUND, "page not found: %s %s", req->method,
                                  req->path);
 }

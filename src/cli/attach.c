@@ -53,10 +53,16 @@ int ross_attach_open(RossClient *c, RossAttach *a, RossError *err)
                 return fd;
         _cleanup_free_ char *keys =
                 ross_client_escape(a->detach_keys ? a->detach_keys : ROSS_DETACH_KEYS_DEFAULT);
-        _cleanup_free_ char *path = xasprintf(
-                "/containers/%s/attach?stream=1&stdin=%d&stdout=%d&stderr=%d&detachKeys=%s", a->id,
-                a->in, a->out, a->err, keys);
-        r = ross_http_send(fd, "POST", path, "Connection: Upgrade\r\nUpgrade: tcp\r\n", NULL, 0);
+        _cleanup_free_ char *path =
+                a->exec_id ? xasprintf("/exec/%s/start", a->exec_id)
+                           : xasprintf("/containers/%s/attach?stream=1&stdin=%d&stdout=%d&"
+                                       "stderr=%d&detachKeys=%s",
+                                       a->id, a->in, a->out, a->err, keys);
+        _cleanup_free_ char *req_body =
+                a->exec_id ? xasprintf("{\"Detach\":false,\"Tty\":%s}", a->tty ? "true" : "false")
+                           : NULL;
+        r = ross_http_send(fd, "POST", path, "Connection: Upgrade\r\nUpgrade: tcp\r\n", req_body,
+                           req_body ? strlen(req_body) : 0);
         if (r < 0)
                 return ross_err(err, -r, "attach: send");
         RossHttpHead head = {};
@@ -93,8 +99,11 @@ static void send_size(RossClient *c, const RossAttach *a)
         struct winsize ws;
         if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) < 0 && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) < 0)
                 return;
-        _cleanup_free_ char *path = xasprintf("/containers/%s/resize?h=%u&w=%u", a->id,
-                                              (unsigned)ws.ws_row, (unsigned)ws.ws_col);
+        _cleanup_free_ char *path = a->exec_id
+                                            ? xasprintf("/exec/%s/resize?h=%u&w=%u", a->exec_id,
+                                                        (unsigned)ws.ws_row, (unsigned)ws.ws_col)
+                                            : xasprintf("/containers/%s/resize?h=%u&w=%u", a->id,
+                                                        (unsigned)ws.ws_row, (unsigned)ws.ws_col);
         (void)ross_client_json(c, "POST", path, NULL, NULL, NULL);
 }
 

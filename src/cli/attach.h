@@ -15,9 +15,10 @@
  * running; without a tty, SIGINT, SIGTERM, SIGHUP and SIGQUIT go to the container.
  */
 typedef struct RossAttach {
-        const char *id;    /* container id or name, escaped for a path */
-        bool in, out, err; /* the streams to attach */
-        bool tty;          /* the container has a pty: one raw stream */
+        const char *id;      /* container id or name, escaped for a path */
+        const char *exec_id; /* an exec's stream instead (POST /exec/ID/start) */
+        bool in, out, err;   /* the streams to attach */
+        bool tty;            /* the container has a pty: one raw stream */
         bool sig_proxy;
         const char *detach_keys; /* NULL: the default */
         RossDetachKeys keys;

@@ -18,6 +18,7 @@ int ross_cmd_container_create(RossClient *c, int argc, char **argv);
 int ross_cmd_container_start(RossClient *c, int argc, char **argv);
 int ross_cmd_container_logs(RossClient *c, int argc, char **argv);
 int ross_cmd_container_attach(RossClient *c, int argc, char **argv);
+int ross_cmd_container_exec(RossClient *c, int argc, char **argv);
 /* stop, kill, rm, wait, pause, unpause, restart (argv[0] says which) */
 int ross_cmd_container_each(RossClient *c, int argc, char **argv);
 int ross_cmd_container_list(RossClient *c, int argc, char **argv);

@@ -56,6 +56,17 @@ int ross_containers_attach_connect(RossContainers *c, const char *id, bool want_
 /* Set the size of a running container's terminal. */
 int ross_containers_resize(RossContainers *c, const char *ref, unsigned rows, unsigned cols,
                            RossError *err);
+/* exec.c: another process in a running container (Docker's exec instances). body is
+ * Docker's ExecConfig (Cmd, Env, User, WorkingDir, Tty, AttachStdin...). */
+int ross_exec_create(RossContainers *c, const char *ref, json_t *body, char **ret_id,
+                     RossError *err);
+/* Start it; attached: its shim holds the output until one client has connected. */
+int ross_exec_start(RossContainers *c, const char *exec_id, bool attached, int *ret_exec_status,
+                    RossError *err);
+int ross_exec_inspect(RossContainers *c, const char *exec_id, json_t **ret, RossError *err);
+int ross_exec_attach_connect(RossContainers *c, const char *exec_id, RossError *err);
+int ross_exec_resize(RossContainers *c, const char *exec_id, unsigned rows, unsigned cols,
+                     RossError *err);
 /* The exit code of a container removed a moment ago (kept for the last 64). */
 bool ross_containers_removed_exit(const char *id, int *ret_code);
 /* Remove containers created with AutoRemove that have exited (at start, after a crash). */

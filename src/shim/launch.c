@@ -33,6 +33,10 @@ int ross_shim_start(const RossShimArgs *a, pid_t *ret_pid, int *ret_exec_status,
                 argv[na++] = "--stdin";
         if (a->stdin_once)
                 argv[na++] = "--stdin-once";
+        if (a->exec_process) {
+                argv[na++] = "--exec";
+                argv[na++] = a->exec_process;
+        }
         if (a->attach_wait) {
                 argv[na++] = "--attach-wait";
                 argv[na++] = waitbuf;

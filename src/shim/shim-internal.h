@@ -20,7 +20,8 @@ typedef struct ShimClient {
 typedef struct Shim {
         const char *id, *bundle, *runtime, *root, *dir;
         bool tty, open_stdin, stdin_once;
-        unsigned attach_wait; /* hold output until this many clients said HELLO */
+        unsigned attach_wait;     /* hold output until this many clients said HELLO */
+        const char *exec_process; /* exec mode: `runtime exec` this process.json */
         ShimLog log;
 
         int out_fd, err_fd; /* the container's stdout and stderr (a pty: out_fd only) */

@@ -138,14 +138,19 @@ static int run_runtime(Shim *s, const RuntimeRun *rr, int child_in, int child_ou
         args[n++] = rr->rootopt;
         args[n++] = rr->logopt;
         args[n++] = "--log-format=json";
-        args[n++] = "run";
+        args[n++] = s->exec_process ? "exec" : "run";
         args[n++] = "--detach";
         if (rr->console) {
                 args[n++] = "--console-socket";
                 args[n++] = rr->console;
         }
-        args[n++] = "--bundle";
-        args[n++] = s->bundle;
+        if (s->exec_process) {
+                args[n++] = "--process";
+                args[n++] = s->exec_process;
+        } else {
+                args[n++] = "--bundle";
+                args[n++] = s->bundle;
+        }
         args[n++] = "--pid-file";
         args[n++] = rr->pid_file;
         args[n++] = s->id;
@@ -307,6 +312,7 @@ static int parse_args(Shim *s, int argc, char **argv, int *ret_sync_fd)
                 {"attach-wait", required_argument, NULL, 'a'},
                 {"log-level", required_argument, NULL, 'l'},
                 {"detach", no_argument, NULL, 'D'},
+                {"exec", required_argument, NULL, 'x'},
                 {},
         };
         int c;
@@ -344,6 +350,9 @@ static int parse_args(Shim *s, int argc, char **argv, int *ret_sync_fd)
                         break;
                 case 'a':
                         s->attach_wait = (unsigned)strtoul(optarg, NULL, 10);
+                        break;
+                case 'x':
+                        s->exec_process = optarg;
                         break;
                 case 'D':
                         /* the first process exits, its child is the shim: nobody's child */
@@ -497,7 +506,8 @@ int ross_shim_main(int argc, char **argv)
                                                                                             : 1;
                 report(sync_fd, "err %d %s\n", code, m);
                 const char *del[] = {s.runtime, rootopt, "delete", "--force", s.id, NULL};
-                run_and_wait(del);
+                if (!s.exec_process)
+                        run_and_wait(del);
                 unlink(attach_sock);
                 unlink(shim_pid);
                 shim_log_close(&s.log);
@@ -517,8 +527,10 @@ int ross_shim_main(int argc, char **argv)
         log_debug("exit status %d written", exit_code);
         unlink(attach_sock);
         shim_attach_close_all(&s);
+        /* the container's state is the container's shim's to delete, not an exec's */
         const char *del[] = {s.runtime, rootopt, "delete", "--force", s.id, NULL};
-        run_and_wait(del);
+        if (!s.exec_process)
+                run_and_wait(del);
         close_stdin(&s);
         if (s.out_fd >= 0)
                 close(s.out_fd);

@@ -27,6 +27,7 @@ typedef struct RossShimArgs {
         bool open_stdin;          /* keep the container's stdin open for attach clients */
         bool stdin_once;          /* close it when an attached client's input ends */
         unsigned attach_wait;     /* hold the output until this many clients attached */
+        const char *exec_process; /* an exec: this process.json joins the running container */
 } RossShimArgs;
 
 /* Start a shim and wait until the container runs (or failed to). On success the

@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * exec: another process in a running container. Each exec instance has a directory in its
+ * container's (<container>/exec/<exec id>/: exec.json, the OCI process.json, and the files of
+ * the shim that runs it with `crun|runc exec --detach` and watches it as it watches a
+ * container: pipes or a pty, attach socket, exit status). Which container an exec id
+ * belongs to is kept in memory, as Docker does: exec ids do not outlive the daemon.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include "../basic/fileio.h"
+#include "../basic/log.h"
+#include "../basic/socket.h"
+#include "../shim/frame.h"
+#include "../shim/shim.h"
+#include "containers.h"
+#include "spec.h"
+
+static json_t *owners; /* exec id -> container id */
+static pthread_mutex_t owners_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static char *exec_dir(RossContainers *c, const char *cid, const char *eid, const char *file)
+{
+        return file ? xasprintf("%s/%s/exec/%s/%s", c->dir, cid, eid, file)
+                    : xasprintf("%s/%s/exec/%s", c->dir, cid, eid);
+}
+
+static json_t *read_json(const char *path)
+{
+        _cleanup_free_ char *text = NULL;
+        if (ross_read_file(path, 1024 * 1024, &text, NULL, NULL) < 0)
+                return NULL;
+        return json_loads(text, 0, NULL);
+}
+
+/* The container of an exec id (caller frees), or NULL. */
+static char *owner_of(const char *eid)
+{
+        pthread_mutex_lock(&owners_lock);
+        const char *cid = json_string_value(json_object_get(owners, eid));
+        char *r = cid ? xstrdup(cid) : NULL;
+        pthread_mutex_unlock(&owners_lock);
+        return r;
+}
+
+static bool valid_id(const char *eid)
+{
+        return strlen(eid) == 64 && strspn(eid, "0123456789abcdef") == 64;
+}
+
+int ross_exec_create(RossContainers *c, const char *ref, json_t *body, char **ret_id,
+                     RossError *err)
+{
+        _cleanup_free_ char *cid = NULL;
+        int r = ross_containers_resolve(c, ref, &cid, err);
+        if (r < 0)
+                return r;
+        if (!ross_containers_running(c, cid))
+                return ross_errx(err, EBUSY, "container %s is not running", ref);
+        json_t *cmd = json_object_get(body, "Cmd");
+        if (!json_is_array(cmd) || json_array_size(cmd) == 0)
+                return ross_errx(err, EINVAL, "exec: no command specified");
+        size_t i;
+        json_t *v;
+        json_array_foreach (cmd, i, v)
+                if (!json_is_string(v))
+                        return ross_errx(err, EINVAL, "exec: Cmd must be strings");
+        json_array_foreach (json_object_get(body, "Env"), i, v)
+                if (!json_is_string(v) || !strchr(json_string_value(v), '='))
+                        return ross_errx(err, EINVAL, "exec: invalid Env entry");
+        const char *wd = json_string_value(json_object_get(body, "WorkingDir"));
+        if (!STR_EMPTY(wd) && wd[0] != '/')
+                return ross_errx(err, EINVAL, "exec: the working directory '%s' is not absolute",
+                                 wd);
+
+        char eid[65];
+        ross_random_hex(eid, 32);
+        _cleanup_free_ char *dir = exec_dir(c, cid, eid, NULL);
+        r = ross_mkdir_p(dir, 0700, err);
+        if (r < 0)
+                return r;
+        json_t *rec = json_pack("{s:s, s:O}", "ContainerID", cid, "Config", body);
+        char *text = json_dumps(rec, JSON_COMPACT);
+        json_decref(rec);
+        _cleanup_free_ char *path = exec_dir(c, cid, eid, "exec.json");
+        r = ross_write_file_replace(path, text, strlen(text), 0600, err);
+        free(text);
+        if (r < 0) {
+                (void)ross_rm_rf(dir);
+                return r;
+        }
+        pthread_mutex_lock(&owners_lock);
+        if (!owners)
+                owners = json_object();
+        json_object_set_new(owners, eid, json_string(cid));
+        pthread_mutex_unlock(&owners_lock);
+        log_debug("exec %s created in container %.12s", eid, cid);
+        *ret_id = xstrdup(eid);
+        return 0;
+}
+
+/* The exec's process.json: the container's process with the exec's command, env, user,
+ * working directory and terminal. */
+static int write_process(RossContainers *c, const char *cid, const char *eid, json_t *cfg,
+                         char **ret_path, RossError *err)
+{
+        _cleanup_free_ char *config = xasprintf("%s/%s/config.json", c->dir, cid);
+        json_t *spec = read_json(config);
+        json_t *proc = json_deep_copy(json_object_get(spec, "process"));
+        json_decref(spec);
+        if (!json_is_object(proc))
+                return ross_errx(err, EIO, "exec: container %.12s has no process spec", cid);
+        int r = 0;
+        json_object_set(proc, "args", json_object_get(cfg, "Cmd"));
+        json_object_set_new(proc, "terminal", json_boolean(json_is_true(json_object_get(cfg, "Tty"))));
+        const char *wd = json_string_value(json_object_get(cfg, "WorkingDir"));
+        if (!STR_EMPTY(wd))
+                json_object_set_new(proc, "cwd", json_string(wd));
+        /* env: the container's, a key given again replaced */
+        json_t *env = json_object_get(proc, "env");
+        size_t i, j;
+        json_t *v, *w;
+        json_array_foreach (json_object_get(cfg, "Env"), i, v) {
+                const char *kv = json_string_value(v);
+                size_t klen = (size_t)(strchr(kv, '=') - kv) + 1;
+                bool replaced = false;
+                json_array_foreach (env, j, w)
+                        if (strncmp(json_string_value(w), kv, klen) == 0) {
+                                json_array_set(env, j, v);
+                                replaced = true;
+                                break;
+                        }
+                if (!replaced)
+                        json_array_append(env, v);
+        }
+        const char *user = json_string_value(json_object_get(cfg, "User"));
+        if (!STR_EMPTY(user)) {
+                _cleanup_free_ char *rootfs = xasprintf("%s/%s/rootfs", c->dir, cid);
+                _cleanup_close_ int rfd = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                RossIds ids = {};
+                if (rfd < 0)
+                        r = ross_err(err, errno, "open rootfs");
+                else
+                        r = ross_resolve_user(rfd, user, &ids, err);
+                if (r == 0) {
+                        json_t *groups = json_array();
+                        for (size_t k = 0; k < ids.n_groups; k++)
+                                json_array_append_new(groups, json_integer(ids.groups[k]));
+                        json_object_set_new(proc, "user",
+                                            json_pack("{s:I, s:I, s:o}", "uid", (json_int_t)ids.uid,
+                                                      "gid", (json_int_t)ids.gid,
+                                                      "additionalGids", groups));
+                }
+                free(ids.groups);
+        }
+        if (r == 0) {
+                char *text = json_dumps(proc, JSON_INDENT(2));
+                *ret_path = exec_dir(c, cid, eid, "process.json");
+                r = ross_write_file_replace(*ret_path, text, strlen(text), 0600, err);
+                free(text);
+                if (r < 0) {
+                        free(*ret_path);
+                        *ret_path = NULL;
+                }
+        }
+        json_decref(proc);
+        return r;
+}
+
+int ross_exec_start(RossContainers *c, const char *eid, bool attached, int *ret_exec_status,
+                    RossError *err)
+{
+        _cleanup_free_ char *cid = valid_id(eid) ? owner_of(eid) : NULL;
+        if (!cid)
+                return ross_errx(err, ENOENT, "No such exec instance: %s", eid);
+        _cleanup_free_ char *recf = exec_dir(c, cid, eid, "exec.json");
+        _cleanup_free_ char *shimf = exec_dir(c, cid, eid, "shim.pid");
+        _cleanup_free_ char *exitf = exec_dir(c, cid, eid, "exit.json");
+        struct stat st;
+        if (stat(shimf, &st) == 0 || stat(exitf, &st) == 0)
+                return ross_errx(err, EBUSY, "exec %s has already been started", eid);
+        if (!ross_containers_running(c, cid))
+                return ross_errx(err, EBUSY, "container %.12s is not running", cid);
+        json_t *rec = read_json(recf);
+        if (!rec)
+                return ross_errx(err, ENOENT, "No such exec instance: %s", eid);
+        json_t *cfg = json_object_get(rec, "Config");
+        _cleanup_free_ char *process = NULL;
+        int r = write_process(c, cid, eid, cfg, &process, err);
+        if (r < 0) {
+                json_decref(rec);
+                return r;
+        }
+        json_t *row = NULL;
+        const char *rt = NULL;
+        if (ross_db_container_get(c->db, cid, &row) == 0)
+                rt = json_string_value(
+                        json_object_get(json_object_get(json_object_get(row, "Config"),
+                                                        "HostConfig"),
+                                        "Runtime"));
+        if (STR_EMPTY(rt))
+                rt = c->default_runtime;
+        _cleanup_free_ char *rt_root = xasprintf("%s/%s", c->runtime_root, rt);
+        _cleanup_free_ char *dir = exec_dir(c, cid, eid, NULL);
+        _cleanup_free_ char *bundle = xasprintf("%s/%s", c->dir, cid);
+        RossShimArgs a = {
+                .shim_path = c->shim_path,
+                .id = cid,
+                .bundle = bundle,
+                .runtime = rt,
+                .runtime_root = rt_root,
+                .dir = dir,
+                .exec_process = process,
+                .tty = json_is_true(json_object_get(cfg, "Tty")),
+                .open_stdin = json_is_true(json_object_get(cfg, "AttachStdin")),
+                .stdin_once = true,
+                .attach_wait = attached ? 1 : 0,
+        };
+        pid_t pid = 0;
+        r = ross_shim_start(&a, &pid, ret_exec_status, err);
+        json_decref(row);
+        json_decref(rec);
+        if (r < 0) {
+                ross_err_prefix(err, "exec in container %.12s", cid);
+                return r;
+        }
+        log_debug("exec %s runs in container %.12s as pid %d", eid, cid, (int)pid);
+        return 0;
+}
+
+int ross_exec_inspect(RossContainers *c, const char *eid, json_t **ret, RossError *err)
+{
+        _cleanup_free_ char *cid = valid_id(eid) ? owner_of(eid) : NULL;
+        if (!cid)
+                return ross_errx(err, ENOENT, "No such exec instance: %s", eid);
+        _cleanup_free_ char *recf = exec_dir(c, cid, eid, "exec.json");
+        _cleanup_free_ char *shimf = exec_dir(c, cid, eid, "shim.pid");
+        _cleanup_free_ char *exitf = exec_dir(c, cid, eid, "exit.json");
+        _cleanup_free_ char *pidf = exec_dir(c, cid, eid, "container.pid");
+        json_t *rec = read_json(recf);
+        if (!rec)
+                return ross_errx(err, ENOENT, "No such exec instance: %s", eid);
+        json_t *cfg = json_object_get(rec, "Config");
+        json_t *ex = read_json(exitf);
+        _cleanup_free_ char *shim = NULL, *pidtext = NULL;
+        pid_t sp = ross_read_file(shimf, 64, &shim, NULL, NULL) == 0 ? atoi(shim) : 0;
+        bool running = !ex && sp > 0 && kill(sp, 0) == 0;
+        int pid = ross_read_file(pidf, 64, &pidtext, NULL, NULL) == 0 ? atoi(pidtext) : 0;
+        json_t *args = json_deep_copy(json_object_get(cfg, "Cmd"));
+        json_t *entry = json_incref(json_array_get(args, 0));
+        json_array_remove(args, 0);
+        *ret = json_pack("{s:s, s:b, s:o, s:s, s:i, s:b, s:b, s:b, s:b, s:{s:b, s:o, s:o, s:s, "
+                         "s:b}}",
+                         "ID", eid, "Running", running, "ExitCode",
+                         ex ? json_incref(json_object_get(ex, "ExitCode")) : json_null(),
+                         "ContainerID", cid, "Pid", running ? pid : 0, "OpenStdin",
+                         json_is_true(json_object_get(cfg, "AttachStdin")), "OpenStdout",
+                         json_is_true(json_object_get(cfg, "AttachStdout")), "OpenStderr",
+                         json_is_true(json_object_get(cfg, "AttachStderr")), "CanRemove", 0,
+                         "ProcessConfig", "tty", json_is_true(json_object_get(cfg, "Tty")),
+                         "entrypoint", entry ? entry : json_string(""), "arguments", args,
+                         "user", json_string_value(json_object_get(cfg, "User")) ?: "",
+                         "privileged", 0);
+        json_decref(ex);
+        json_decref(rec);
+        return 0;
+}
+
+int ross_exec_attach_connect(RossContainers *c, const char *eid, RossError *err)
+{
+        _cleanup_free_ char *cid = valid_id(eid) ? owner_of(eid) : NULL;
+        if (!cid)
+                return ross_errx(err, ENOENT, "No such exec instance: %s", eid);
+        _cleanup_free_ char *path = exec_dir(c, cid, eid, "attach.sock");
+        _cleanup_close_ int fd = ross_unix_connect(path);
+        if (fd < 0)
+                return ross_errx(err, ESRCH, "exec %s is not running", eid);
+        if (ross_frame_write(fd, ROSS_FRAME_HELLO, NULL, 0) < 0)
+                return ross_err(err, errno, "attach to exec %s", eid);
+        return TAKE_FD(fd);
+}
+
+int ross_exec_resize(RossContainers *c, const char *eid, unsigned rows, unsigned cols,
+                     RossError *err)
+{
+        _cleanup_free_ char *cid = valid_id(eid) ? owner_of(eid) : NULL;
+        if (!cid)
+                return ross_errx(err, ENOENT, "No such exec instance: %s", eid);
+        if (rows > 65535 || cols > 65535)
+                return ross_errx(err, EINVAL, "invalid terminal size %ux%u", rows, cols);
+        _cleanup_free_ char *path = exec_dir(c, cid, eid, "attach.sock");
+        _cleanup_close_ int fd = ross_unix_connect(path);
+        if (fd < 0)
+                return ross_errx(err, EBUSY, "exec %s is not running", eid);
+        unsigned char sz[4] = {(unsigned char)(rows >> 8), (unsigned char)rows,
+                               (unsigned char)(cols >> 8), (unsigned char)cols};
+        if (ross_frame_write(fd, ROSS_FRAME_RESIZE, sz, sizeof(sz)) < 0)
+                return ross_err(err, errno, "resize exec %s", eid);
+        return 0;
+}
