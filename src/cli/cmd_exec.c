@@ -115,10 +115,10 @@ int ross_cmd_container_exec(RossClient *c, int argc, char **argv)
         json_t *cmd = json_array();
         for (int i = optind + 1; i < argc; i++)
                 json_array_append_new(cmd, json_string(argv[i]));
-        json_t *body = json_pack("{s:o, s:O, s:b, s:b, s:b, s:b, s:s, s:s}", "Cmd", cmd, "Env",
-                                 env, "Tty", tty, "AttachStdin", interactive && !detach,
-                                 "AttachStdout", !detach, "AttachStderr", !detach, "User",
-                                 user ? user : "", "WorkingDir", workdir ? workdir : "");
+        json_t *body = json_pack("{s:o, s:O, s:b, s:b, s:b, s:b, s:s, s:s}", "Cmd", cmd, "Env", env,
+                                 "Tty", tty, "AttachStdin", interactive && !detach, "AttachStdout",
+                                 !detach, "AttachStderr", !detach, "User", user ? user : "",
+                                 "WorkingDir", workdir ? workdir : "");
         text = json_dumps(body, JSON_COMPACT);
         json_decref(body);
         ref = ross_client_escape(argv[optind]);
@@ -153,8 +153,8 @@ int ross_cmd_container_exec(RossClient *c, int argc, char **argv)
                 ross_cli_error("%s", err.msg);
                 /* Docker's codes for a command that is not there or cannot run */
                 rc = strstr(err.msg, "not found") || strstr(err.msg, "No such file") ? 127
-                     : strstr(err.msg, "ermission denied")                              ? 126
-                                                                                        : 125;
+                     : strstr(err.msg, "ermission denied")                           ? 126
+                                                                                     : 125;
                 goto out;
         }
         rc = ross_attach_run(c, &a) ? 0 : exec_exit_code(c, eid);

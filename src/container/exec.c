@@ -114,7 +114,8 @@ static int write_process(RossContainers *c, const char *cid, const char *eid, js
                 return ross_errx(err, EIO, "exec: container %.12s has no process spec", cid);
         int r = 0;
         json_object_set(proc, "args", json_object_get(cfg, "Cmd"));
-        json_object_set_new(proc, "terminal", json_boolean(json_is_true(json_object_get(cfg, "Tty"))));
+        json_object_set_new(proc, "terminal",
+                            json_boolean(json_is_true(json_object_get(cfg, "Tty"))));
         const char *wd = json_string_value(json_object_get(cfg, "WorkingDir"));
         if (!STR_EMPTY(wd))
                 json_object_set_new(proc, "cwd", json_string(wd));
@@ -150,8 +151,8 @@ static int write_process(RossContainers *c, const char *cid, const char *eid, js
                                 json_array_append_new(groups, json_integer(ids.groups[k]));
                         json_object_set_new(proc, "user",
                                             json_pack("{s:I, s:I, s:o}", "uid", (json_int_t)ids.uid,
-                                                      "gid", (json_int_t)ids.gid,
-                                                      "additionalGids", groups));
+                                                      "gid", (json_int_t)ids.gid, "additionalGids",
+                                                      groups));
                 }
                 free(ids.groups);
         }
@@ -196,10 +197,8 @@ int ross_exec_start(RossContainers *c, const char *eid, bool attached, int *ret_
         json_t *row = NULL;
         const char *rt = NULL;
         if (ross_db_container_get(c->db, cid, &row) == 0)
-                rt = json_string_value(
-                        json_object_get(json_object_get(json_object_get(row, "Config"),
-                                                        "HostConfig"),
-                                        "Runtime"));
+                rt = json_string_value(json_object_get(
+                        json_object_get(json_object_get(row, "Config"), "HostConfig"), "Runtime"));
         if (STR_EMPTY(rt))
                 rt = c->default_runtime;
         _cleanup_free_ char *rt_root = xasprintf("%s/%s", c->runtime_root, rt);
@@ -260,9 +259,8 @@ int ross_exec_inspect(RossContainers *c, const char *eid, json_t **ret, RossErro
                          json_is_true(json_object_get(cfg, "AttachStdout")), "OpenStderr",
                          json_is_true(json_object_get(cfg, "AttachStderr")), "CanRemove", 0,
                          "ProcessConfig", "tty", json_is_true(json_object_get(cfg, "Tty")),
-                         "entrypoint", entry ? entry : json_string(""), "arguments", args,
-                         "user", json_string_value(json_object_get(cfg, "User")) ?: "",
-                         "privileged", 0);
+                         "entrypoint", entry ? entry : json_string(""), "arguments", args, "user",
+                         json_string_value(json_object_get(cfg, "User")) ?: "", "privileged", 0);
         json_decref(ex);
         json_decref(rec);
         return 0;
