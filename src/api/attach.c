@@ -200,6 +200,37 @@ static void on_upgrade(void *cls, struct MHD_Connection *conn, void *con_cls, co
                 session_free(a);
 }
 
+/* 101 Switching Protocols: the session a takes the connection over. */
+static enum MHD_Result reply_upgrade(RossRequest *req, AttachSession *a)
+{
+        struct MHD_Response *resp = MHD_create_response_for_upgrade(on_upgrade, a);
+        MHD_add_response_header(resp, "Upgrade", "tcp");
+        MHD_add_response_header(resp, "Content-Type",
+                                a->tty ? "application/vnd.docker.raw-stream"
+                                       : "application/vnd.docker.multiplexed-stream");
+        ross_response_headers(resp);
+        enum MHD_Result r = MHD_queue_response(req->conn, MHD_HTTP_SWITCHING_PROTOCOLS, resp);
+        MHD_destroy_response(resp);
+        return r;
+}
+
+/* The h and w of a resize request; false (after the 400 reply) when they are not sizes. */
+static bool size_query(RossRequest *req, unsigned *ret_rows, unsigned *ret_cols,
+                       enum MHD_Result *ret_reply)
+{
+        const char *h = ross_req_query(req, "h"), *w = ross_req_query(req, "w");
+        char *e1 = NULL, *e2 = NULL;
+        long rows = h ? strtol(h, &e1, 10) : -1, cols = w ? strtol(w, &e2, 10) : -1;
+        if (!h || !w || *e1 || *e2 || rows < 0 || cols < 0 || rows > 65535 || cols > 65535) {
+                *ret_reply = ross_reply_errorf(req, MHD_HTTP_BAD_REQUEST,
+                                               "resize: h and w must be numbers from 0 to 65535");
+                return false;
+        }
+        *ret_rows = (unsigned)rows;
+        *ret_cols = (unsigned)cols;
+        return true;
+}
+
 static RossContainers *svc(RossRequest *req)
 {
         return &req->daemon->containers;
@@ -241,27 +272,17 @@ enum MHD_Result ross_api_container_attach(RossRequest *req, const char *ref)
                                                  "attach: eventfd: %m");
                 }
         }
-        struct MHD_Response *resp = MHD_create_response_for_upgrade(on_upgrade, a);
-        MHD_add_response_header(resp, "Upgrade", "tcp");
-        MHD_add_response_header(resp, "Content-Type",
-                                tty ? "application/vnd.docker.raw-stream"
-                                    : "application/vnd.docker.multiplexed-stream");
-        ross_response_headers(resp);
-        enum MHD_Result r = MHD_queue_response(req->conn, MHD_HTTP_SWITCHING_PROTOCOLS, resp);
-        MHD_destroy_response(resp);
-        return r;
+        return reply_upgrade(req, a);
 }
 
 enum MHD_Result ross_api_container_resize(RossRequest *req, const char *ref)
 {
         RossError err = {};
-        const char *h = ross_req_query(req, "h"), *w = ross_req_query(req, "w");
-        char *e1 = NULL, *e2 = NULL;
-        long rows = h ? strtol(h, &e1, 10) : -1, cols = w ? strtol(w, &e2, 10) : -1;
-        if (!h || !w || *e1 || *e2 || rows < 0 || cols < 0 || rows > 65535 || cols > 65535)
-                return ross_reply_errorf(req, MHD_HTTP_BAD_REQUEST,
-                                         "resize: h and w must be numbers from 0 to 65535");
-        if (ross_containers_resize(svc(req), ref, (unsigned)rows, (unsigned)cols, &err) < 0)
+        unsigned rows, cols;
+        enum MHD_Result bad;
+        if (!size_query(req, &rows, &cols, &bad))
+                return bad;
+        if (ross_containers_resize(svc(req), ref, rows, cols, &err) < 0)
                 return ross_reply_error(req, &err);
         return ross_reply_empty(req, MHD_HTTP_OK);
 }
@@ -321,15 +342,7 @@ enum MHD_Result ross_api_exec_start(RossRequest *req, const char *eid)
         if (!tty)
                 a->keys.n = 0;
         a->shim = a->efd = -EBADF;
-        struct MHD_Response *resp = MHD_create_response_for_upgrade(on_upgrade, a);
-        MHD_add_response_header(resp, "Upgrade", "tcp");
-        MHD_add_response_header(resp, "Content-Type",
-                                tty ? "application/vnd.docker.raw-stream"
-                                    : "application/vnd.docker.multiplexed-stream");
-        ross_response_headers(resp);
-        enum MHD_Result r = MHD_queue_response(req->conn, MHD_HTTP_SWITCHING_PROTOCOLS, resp);
-        MHD_destroy_response(resp);
-        return r;
+        return reply_upgrade(req, a);
 }
 
 enum MHD_Result ross_api_exec_inspect(RossRequest *req, const char *eid)
@@ -344,13 +357,11 @@ enum MHD_Result ross_api_exec_inspect(RossRequest *req, const char *eid)
 enum MHD_Result ross_api_exec_resize(RossRequest *req, const char *eid)
 {
         RossError err = {};
-        const char *h = ross_req_query(req, "h"), *w = ross_req_query(req, "w");
-        char *e1 = NULL, *e2 = NULL;
-        long rows = h ? strtol(h, &e1, 10) : -1, cols = w ? strtol(w, &e2, 10) : -1;
-        if (!h || !w || *e1 || *e2 || rows < 0 || cols < 0 || rows > 65535 || cols > 65535)
-                return ross_reply_errorf(req, MHD_HTTP_BAD_REQUEST,
-                                         "resize: h and w must be numbers from 0 to 65535");
-        if (ross_exec_resize(svc(req), eid, (unsigned)rows, (unsigned)cols, &err) < 0)
+        unsigned rows, cols;
+        enum MHD_Result bad;
+        if (!size_query(req, &rows, &cols, &bad))
+                return bad;
+        if (ross_exec_resize(svc(req), eid, rows, cols, &err) < 0)
                 return ross_reply_error(req, &err);
         return ross_reply_empty(req, MHD_HTTP_CREATED);
 }
