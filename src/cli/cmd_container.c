@@ -103,6 +103,17 @@ static void usage_run(FILE *f, const char *verb)
                 verb);
 }
 
+/* --sig-proxy true|false */
+static int parse_sig_proxy(const char *arg, bool *ret)
+{
+        if (!STREQ(arg, "true") && !STREQ(arg, "false")) {
+                ross_cli_error("invalid argument \"%s\" for --sig-proxy", arg);
+                return -EINVAL;
+        }
+        *ret = STREQ(arg, "true");
+        return 0;
+}
+
 /* What run does on the client's side. */
 typedef struct RunFlags {
         bool detach;
@@ -337,11 +348,8 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
                         json_object_set_new(hc, "Init", json_true());
                         break;
                 case O_SIGPROXY:
-                        if (!STREQ(optarg, "true") && !STREQ(optarg, "false")) {
-                                ross_cli_error("invalid argument \"%s\" for --sig-proxy", optarg);
+                        if (parse_sig_proxy(optarg, &flags.sig_proxy) < 0)
                                 goto bad;
-                        }
-                        flags.sig_proxy = STREQ(optarg, "true");
                         break;
                 case 'h':
                         usage_run(stdout, verb);
@@ -808,11 +816,8 @@ int ross_cmd_container_attach(RossClient *c, int argc, char **argv)
                         no_stdin = true;
                         break;
                 case 's':
-                        if (!STREQ(optarg, "true") && !STREQ(optarg, "false")) {
-                                ross_cli_error("invalid argument \"%s\" for --sig-proxy", optarg);
+                        if (parse_sig_proxy(optarg, &sig_proxy) < 0)
                                 return 125;
-                        }
-                        sig_proxy = STREQ(optarg, "true");
                         break;
                 case 'k':
                         keys = optarg;

@@ -16,8 +16,6 @@
 #include "../basic/fileio.h"
 #include "../basic/log.h"
 #include "../registry/manifest.h"
-#include "../basic/socket.h"
-#include "../shim/frame.h"
 #include "../shim/shim.h"
 #include "containers.h"
 #include "spec.h"
@@ -358,13 +356,12 @@ int ross_containers_attach_connect(RossContainers *c, const char *id, bool want_
                                    RossError *err)
 {
         _cleanup_free_ char *path = cdir(c, id, "attach.sock");
-        _cleanup_close_ int fd = ross_unix_connect(path);
+        int fd = ross_shim_attach(path, want_output);
+        if (fd == -ESRCH)
+                return ross_errx(err, ESRCH, "container %.12s is not running", id);
         if (fd < 0)
-                return ross_errx(err, fd == -ENOENT || fd == -ECONNREFUSED ? ESRCH : -fd,
-                                 "container %.12s is not running", id);
-        if (want_output && ross_frame_write(fd, ROSS_FRAME_HELLO, NULL, 0) < 0)
-                return ross_err(err, errno, "attach to container %.12s", id);
-        return TAKE_FD(fd);
+                return ross_errx(err, -fd, "attach to container %.12s: %s", id, strerror(-fd));
+        return fd;
 }
 
 int ross_containers_resize(RossContainers *c, const char *ref, unsigned rows, unsigned cols,
@@ -376,13 +373,12 @@ int ross_containers_resize(RossContainers *c, const char *ref, unsigned rows, un
                 return r;
         if (rows > 65535 || cols > 65535)
                 return ross_errx(err, EINVAL, "invalid terminal size %ux%u", rows, cols);
-        _cleanup_close_ int fd = ross_containers_attach_connect(c, id, false, err);
-        if (fd < 0)
+        _cleanup_free_ char *path = cdir(c, id, "attach.sock");
+        r = ross_shim_resize(path, rows, cols);
+        if (r == -ESRCH)
                 return ross_errx(err, EBUSY, "container %s is not running", ref);
-        unsigned char sz[4] = {(unsigned char)(rows >> 8), (unsigned char)rows,
-                               (unsigned char)(cols >> 8), (unsigned char)cols};
-        if (ross_frame_write(fd, ROSS_FRAME_RESIZE, sz, sizeof(sz)) < 0)
-                return ross_err(err, errno, "resize container %s", ref);
+        if (r < 0)
+                return ross_errx(err, -r, "resize container %s: %s", ref, strerror(-r));
         return 0;
 }
 

@@ -12,8 +12,6 @@
 
 #include "../basic/fileio.h"
 #include "../basic/log.h"
-#include "../basic/socket.h"
-#include "../shim/frame.h"
 #include "../shim/shim.h"
 #include "containers.h"
 #include "spec.h"
@@ -45,9 +43,15 @@ static char *owner_of(const char *eid)
         return r;
 }
 
-static bool valid_id(const char *eid)
+/* The container an exec id belongs to (caller frees *ret). */
+static int exec_owner(const char *eid, char **ret, RossError *err)
 {
-        return strlen(eid) == 64 && strspn(eid, "0123456789abcdef") == 64;
+        char *cid =
+                strlen(eid) == 64 && strspn(eid, "0123456789abcdef") == 64 ? owner_of(eid) : NULL;
+        if (!cid)
+                return ross_errx(err, ENOENT, "No such exec instance: %s", eid);
+        *ret = cid;
+        return 0;
 }
 
 int ross_exec_create(RossContainers *c, const char *ref, json_t *body, char **ret_id,
@@ -173,9 +177,9 @@ static int write_process(RossContainers *c, const char *cid, const char *eid, js
 int ross_exec_start(RossContainers *c, const char *eid, bool attached, int *ret_exec_status,
                     RossError *err)
 {
-        _cleanup_free_ char *cid = valid_id(eid) ? owner_of(eid) : NULL;
-        if (!cid)
-                return ross_errx(err, ENOENT, "No such exec instance: %s", eid);
+        _cleanup_free_ char *cid = NULL;
+        if (exec_owner(eid, &cid, err) < 0)
+                return -ENOENT;
         _cleanup_free_ char *recf = exec_dir(c, cid, eid, "exec.json");
         _cleanup_free_ char *shimf = exec_dir(c, cid, eid, "shim.pid");
         _cleanup_free_ char *exitf = exec_dir(c, cid, eid, "exit.json");
@@ -231,9 +235,9 @@ int ross_exec_start(RossContainers *c, const char *eid, bool attached, int *ret_
 
 int ross_exec_inspect(RossContainers *c, const char *eid, json_t **ret, RossError *err)
 {
-        _cleanup_free_ char *cid = valid_id(eid) ? owner_of(eid) : NULL;
-        if (!cid)
-                return ross_errx(err, ENOENT, "No such exec instance: %s", eid);
+        _cleanup_free_ char *cid = NULL;
+        if (exec_owner(eid, &cid, err) < 0)
+                return -ENOENT;
         _cleanup_free_ char *recf = exec_dir(c, cid, eid, "exec.json");
         _cleanup_free_ char *shimf = exec_dir(c, cid, eid, "shim.pid");
         _cleanup_free_ char *exitf = exec_dir(c, cid, eid, "exit.json");
@@ -268,33 +272,31 @@ int ross_exec_inspect(RossContainers *c, const char *eid, json_t **ret, RossErro
 
 int ross_exec_attach_connect(RossContainers *c, const char *eid, RossError *err)
 {
-        _cleanup_free_ char *cid = valid_id(eid) ? owner_of(eid) : NULL;
-        if (!cid)
-                return ross_errx(err, ENOENT, "No such exec instance: %s", eid);
+        _cleanup_free_ char *cid = NULL;
+        if (exec_owner(eid, &cid, err) < 0)
+                return -ENOENT;
         _cleanup_free_ char *path = exec_dir(c, cid, eid, "attach.sock");
-        _cleanup_close_ int fd = ross_unix_connect(path);
-        if (fd < 0)
+        int fd = ross_shim_attach(path, true);
+        if (fd == -ESRCH)
                 return ross_errx(err, ESRCH, "exec %s is not running", eid);
-        if (ross_frame_write(fd, ROSS_FRAME_HELLO, NULL, 0) < 0)
-                return ross_err(err, errno, "attach to exec %s", eid);
-        return TAKE_FD(fd);
+        if (fd < 0)
+                return ross_errx(err, -fd, "attach to exec %s: %s", eid, strerror(-fd));
+        return fd;
 }
 
 int ross_exec_resize(RossContainers *c, const char *eid, unsigned rows, unsigned cols,
                      RossError *err)
 {
-        _cleanup_free_ char *cid = valid_id(eid) ? owner_of(eid) : NULL;
-        if (!cid)
-                return ross_errx(err, ENOENT, "No such exec instance: %s", eid);
+        _cleanup_free_ char *cid = NULL;
+        if (exec_owner(eid, &cid, err) < 0)
+                return -ENOENT;
         if (rows > 65535 || cols > 65535)
                 return ross_errx(err, EINVAL, "invalid terminal size %ux%u", rows, cols);
         _cleanup_free_ char *path = exec_dir(c, cid, eid, "attach.sock");
-        _cleanup_close_ int fd = ross_unix_connect(path);
-        if (fd < 0)
+        int r = ross_shim_resize(path, rows, cols);
+        if (r == -ESRCH)
                 return ross_errx(err, EBUSY, "exec %s is not running", eid);
-        unsigned char sz[4] = {(unsigned char)(rows >> 8), (unsigned char)rows,
-                               (unsigned char)(cols >> 8), (unsigned char)cols};
-        if (ross_frame_write(fd, ROSS_FRAME_RESIZE, sz, sizeof(sz)) < 0)
-                return ross_err(err, errno, "resize exec %s", eid);
+        if (r < 0)
+                return ross_errx(err, -r, "resize exec %s: %s", eid, strerror(-r));
         return 0;
 }

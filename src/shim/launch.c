@@ -5,9 +5,9 @@
 #include "../basic/buf.h"
 #include "../basic/fileio.h"
 #include "../basic/log.h"
+#include "../basic/socket.h"
+#include "frame.h"
 #include "shim.h"
-
-#define DEFAULT_LOG_MAX (10 * 1024 * 1024)
 
 /* The daemon's side: start a shim, detached, and read its one-line answer. */
 int ross_shim_start(const RossShimArgs *a, pid_t *ret_pid, int *ret_exec_status, RossError *err)
@@ -20,7 +20,7 @@ int ross_shim_start(const RossShimArgs *a, pid_t *ret_pid, int *ret_exec_status,
         char waitbuf[16];
         snprintf(fdbuf, sizeof(fdbuf), "%d", 3);
         snprintf(maxbuf, sizeof(maxbuf), "%llu",
-                 (unsigned long long)(a->log_max ? a->log_max : DEFAULT_LOG_MAX));
+                 (unsigned long long)(a->log_max ? a->log_max : ROSS_SHIM_LOG_MAX_DEFAULT));
         snprintf(waitbuf, sizeof(waitbuf), "%u", a->attach_wait);
         const char *argv[24] = {a->shim_path,    "--id",      a->id,      "--bundle",
                                 a->bundle,       "--runtime", a->runtime, "--root",
@@ -106,4 +106,27 @@ int ross_shim_start(const RossShimArgs *a, pid_t *ret_pid, int *ret_exec_status,
                               b.len ? b.data : "no answer");
         ross_buf_free(&b);
         return r;
+}
+
+int ross_shim_attach(const char *sock_path, bool want_output)
+{
+        _cleanup_close_ int fd = ross_unix_connect(sock_path);
+        if (fd < 0)
+                return -ESRCH; /* no socket, or nobody behind it */
+        if (want_output) {
+                int r = ross_frame_write(fd, ROSS_FRAME_HELLO, NULL, 0);
+                if (r < 0)
+                        return r;
+        }
+        return TAKE_FD(fd);
+}
+
+int ross_shim_resize(const char *sock_path, unsigned rows, unsigned cols)
+{
+        _cleanup_close_ int fd = ross_shim_attach(sock_path, false);
+        if (fd < 0)
+                return fd;
+        unsigned char sz[4] = {(unsigned char)(rows >> 8), (unsigned char)rows,
+                               (unsigned char)(cols >> 8), (unsigned char)cols};
+        return ross_frame_write(fd, ROSS_FRAME_RESIZE, sz, sizeof(sz));
 }

@@ -387,11 +387,9 @@ int ross_shim_main(int argc, char **argv)
 {
         Shim s = {.out_fd = -EBADF, .err_fd = -EBADF, .in_fd = -EBADF, .listen_fd = -EBADF};
         int sync_fd = -1;
-        s.log.max = 10 * 1024 * 1024;
-        uint64_t log_max = 0;
+        s.log.max = ROSS_SHIM_LOG_MAX_DEFAULT;
         if (parse_args(&s, argc, argv, &sync_fd) < 0)
                 return 2;
-        log_max = s.log.max;
         if (sync_fd >= 0)
                 fcntl(sync_fd, F_SETFD, FD_CLOEXEC);
         ross_log_set_prefix("ross-shim");
@@ -428,7 +426,7 @@ int ross_shim_main(int argc, char **argv)
         unlink(rt_log);
         unlink(pid_file);
 
-        int r = shim_log_open(&s.log, log_path, log_max);
+        int r = shim_log_open(&s.log, log_path, s.log.max);
         if (r < 0) {
                 report(sync_fd, "err 1 open log '%s': %s\n", log_path, strerror(-r));
                 return 1;

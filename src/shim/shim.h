@@ -7,6 +7,8 @@
 
 #include "../basic/err.h"
 
+#define ROSS_SHIM_LOG_MAX_DEFAULT (10 * 1024 * 1024)
+
 /*
  * ross-shim: one small process per container, detached from the daemon (own session),
  * like conmon. It runs the OCI runtime, holds the container's stdio (pipes, or the pty
@@ -34,6 +36,12 @@ typedef struct RossShimArgs {
  * container's pid is *ret_pid. A runtime failure comes back with its message, and
  * 126/127 in *ret_exec_status when the command could not be run / was not found. */
 int ross_shim_start(const RossShimArgs *a, pid_t *ret_pid, int *ret_exec_status, RossError *err);
+
+/* The daemon's side of a shim's attach socket (path: <dir>/attach.sock). Connect, saying
+ * HELLO when the output is wanted: the fd, or -ESRCH when no shim can be reached there. */
+int ross_shim_attach(const char *sock_path, bool want_output);
+/* Set the size of the shim's pty; -ESRCH when no shim listens there. */
+int ross_shim_resize(const char *sock_path, unsigned rows, unsigned cols);
 
 /* The shim's main(), for programs/ross-shim.c. */
 int ross_shim_main(int argc, char **argv);
