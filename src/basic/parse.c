@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <ctype.h>
+#include <strings.h>
+
+#include "macros.h"
+#include "parse.h"
+
+/* The digits of s in base, with at most one trailing newline; 0 on success. */
+static int parse_digits(const char *s, unsigned base, uint64_t *ret)
+{
+        uint64_t v = 0;
+        const char *p = s;
+
+        if (!*p)
+                return -EINVAL;
+        for (; *p && *p != '\n'; p++) {
+                unsigned d;
+                if (*p >= '0' && *p <= '9')
+                        d = (unsigned)(*p - '0');
+                else if (base == 16 && *p >= 'a' && *p <= 'f')
+                        d = (unsigned)(*p - 'a' + 10);
+                else if (base == 16 && *p >= 'A' && *p <= 'F')
+                        d = (unsigned)(*p - 'A' + 10);
+                else
+                        return -EINVAL;
+                if (__builtin_mul_overflow(v, base, &v) || __builtin_add_overflow(v, d, &v))
+                        return -ERANGE;
+        }
+        if (p == s || (*p == '\n' && p[1] != '\0'))
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+int ross_parse_u64(const char *s, uint64_t max, uint64_t *ret)
+{
+        uint64_t v;
+        int r;
+
+        if (!s)
+                return -EINVAL;
+        r = parse_digits(s, 10, &v);
+        if (r < 0)
+                return r;
+        if (v > max)
+                return -ERANGE;
+        *ret = v;
+        return 0;
+}
+
+int ross_parse_u64_hex(const char *s, uint64_t max, uint64_t *ret)
+{
+        uint64_t v;
+        int r;
+
+        if (!s)
+                return -EINVAL;
+        r = parse_digits(s, 16, &v);
+        if (r < 0)
+                return r;
+        if (v > max)
+                return -ERANGE;
+        *ret = v;
+        return 0;
+}
+
+int ross_parse_i64(const char *s, int64_t min, int64_t max, int64_t *ret)
+{
+        bool neg = false;
+        uint64_t mag;
+        int64_t v;
+        int r;
+
+        if (!s)
+                return -EINVAL;
+        if (*s == '-') {
+                neg = true;
+                s++;
+        }
+        r = parse_digits(s, 10, &mag);
+        if (r < 0)
+                return r;
+        if (neg) {
+                if (mag > (uint64_t)INT64_MAX + 1)
+                        return -ERANGE;
+                v = mag == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)mag;
+        } else {
+                if (mag > (uint64_t)INT64_MAX)
+                        return -ERANGE;
+                v = (int64_t)mag;
+        }
+        if (v < min || v > max)
+                return -ERANGE;
+        *ret = v;
+        return 0;
+}
+
+int ross_parse_int(const char *s, int min, int max, int *ret)
+{
+        int64_t v;
+        int r = ross_parse_i64(s, min, max, &v);
+        if (r < 0)
+                return r;
+        *ret = (int)v;
+        return 0;
+}
+
+int ross_parse_bool(const char *s, bool *ret)
+{
+        if (!s)
+                return -EINVAL;
+        if (STREQ(s, "1") || strcasecmp(s, "true") == 0 || strcasecmp(s, "yes") == 0) {
+                *ret = true;
+                return 0;
+        }
+        if (STREQ(s, "0") || strcasecmp(s, "false") == 0 || strcasecmp(s, "no") == 0) {
+                *ret = false;
+                return 0;
+        }
+        return -EINVAL;
+}
