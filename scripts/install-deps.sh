@@ -14,6 +14,7 @@ PACKAGES=(
         bats docker-registry apache2-utils openssl busybox-static skopeo
         python3 python3-cryptography docker.io jq curl zstd gzip tar
         attr tmux util-linux sqlite3 umoci xfsprogs libcap2-bin
+        buildah python3-docker docker-compose
 )
 
 missing=()
