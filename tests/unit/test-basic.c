@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The libc-only base: the checked number parser and the bounded argv builder. */
 #include <limits.h>
+#include <signal.h>
 
 #include "basic/argv.h"
 #include "basic/parse.h"
+#include "basic/spawn.h"
 #include "tap.h"
 
 static void test_parse(void)
@@ -72,9 +74,53 @@ static void test_argv(void)
         ross_argv_free(&big);
 }
 
+static void test_spawn(void)
+{
+        RossError err = {};
+        int status = -1;
+
+        char *const t[] = {"true", NULL};
+        ok(ross_spawn_run(t, NULL, &status, &err) == 0 && status == 0, "true runs");
+
+        char *const f[] = {"sh", "-c", "echo first >&2; echo 'no such thing' >&2; exit 3", NULL};
+        ok(ross_spawn_run(f, NULL, &status, &err) == -EIO && status == 3, "exit code kept");
+        is_str(err.msg, "sh: exited with status 3: first no such thing",
+               "stderr captured into the error");
+
+        char *const k[] = {"sh", "-c", "kill -9 $$", NULL};
+        ok(ross_spawn_run(k, NULL, &status, &err) == -ECHILD && status == 137,
+           "killed by a signal: 128+9");
+
+        char *const m[] = {"/nonexistent/prog", NULL};
+        ok(ross_spawn_run(m, NULL, &status, &err) == -ENOENT &&
+                   strstr(err.msg, "start /nonexistent/prog") != NULL,
+           "missing program named: %s", err.msg);
+
+        /* stdout to a pipe: what the child prints arrives there, not in the error */
+        int p[2];
+        ok(pipe2(p, O_CLOEXEC) == 0, "pipe");
+        RossSpawnOptions o = ROSS_SPAWN_OPTIONS_INIT;
+        o.stdout_fd = p[1];
+        char *const e[] = {"sh", "-c", "echo out; echo err >&2", NULL};
+        ok(ross_spawn_run(e, &o, &status, &err) == 0, "with stdout");
+        close(p[1]);
+        char buf[64] = {0};
+        ssize_t n = read(p[0], buf, sizeof(buf) - 1);
+        close(p[0]);
+        ok(n > 0 && strncmp(buf, "out\n", 4) == 0, "stdout went to the pipe");
+
+        RossChild c = ROSS_CHILD_INIT;
+        char *const s[] = {"sleep", "100", NULL};
+        ok(ross_spawn(s, NULL, &c, &err) == 0 && c.pid > 0, "start without waiting");
+        pid_t pid = c.pid;
+        ross_child_done(&c);
+        ok(kill(pid, 0) < 0 && errno == ESRCH, "cleanup kills and reaps a running child");
+}
+
 int main(void)
 {
         test_parse();
         test_argv();
+        test_spawn();
         return tap_done();
 }
