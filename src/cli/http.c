@@ -3,6 +3,7 @@
 #include <strings.h>
 
 #include "../basic/fileio.h"
+#include "../basic/parse.h"
 #include "../basic/socket.h"
 #include "http.h"
 
@@ -75,8 +76,17 @@ int ross_http_read_head(int fd, RossHttpHead *ret, RossError *err)
                 return ross_errx(err, EBADMSG, "the daemon sent no HTTP answer");
         }
         const char *v = header(b.data, "Content-Length");
-        if (v)
-                h.content_length = strtoll(v, NULL, 10);
+        if (v) {
+                _cleanup_free_ char *num = xstrndup(v, strcspn(v, " \r\n"));
+                int64_t cl;
+                if (ross_parse_i64(num, 0, INT64_MAX, &cl) < 0) {
+                        ross_buf_free(&b);
+                        ross_buf_free(&h.rest);
+                        return ross_errx(err, EBADMSG, "the daemon sent a bad Content-Length '%s'",
+                                         num);
+                }
+                h.content_length = cl;
+        }
         v = header(b.data, "Transfer-Encoding");
         h.chunked = v && strncasecmp(v, "chunked", 7) == 0;
         ross_buf_free(&b);
@@ -122,12 +132,15 @@ int ross_http_read_body(int fd, RossHttpHead *h, bool no_body, RossHttpBodyFn fn
                         while (!(crlf = b->data ? memmem(b->data, b->len, "\r\n", 2) : NULL))
                                 if (b->len > 1024 || !fill(fd, b, b->len + 1))
                                         return ross_errx(err, EIO, "the daemon's answer broke off");
-                        unsigned long long size = strtoull(b->data, NULL, 16);
+                        /* the size, then maybe ";extension" */
+                        _cleanup_free_ char *num = xstrndup(b->data, strcspn(b->data, ";\r\n"));
+                        uint64_t size;
+                        if (ross_parse_u64_hex(num, 1ULL << 40, &size) < 0)
+                                return ross_errx(err, EBADMSG,
+                                                 "bad chunk size '%.32s' from the daemon", num);
                         drop_front(b, (size_t)(crlf - b->data) + 2);
                         if (size == 0)
                                 return 0;
-                        if (size > 1ULL << 40)
-                                return ross_errx(err, EBADMSG, "bad chunk from the daemon");
                         /* hand over the chunk as it arrives */
                         while (size > 0) {
                                 if (b->len == 0 && !fill(fd, b, 1))
