@@ -5,6 +5,7 @@
 
 #include "api/server.h"
 #include "basic/log.h"
+#include "basic/parse.h"
 #include "config.h"
 #include "daemon/daemon.h"
 #include "registry/http.h"
@@ -25,6 +26,10 @@ static void usage(FILE *f)
                 "  --max-concurrent-downloads N    parallel layer downloads per pull (default 3)\n"
                 "  --max-layer-size BYTES          refuse layers larger than this uncompressed\n"
                 "                                  (default 64 GiB; stops decompression bombs)\n"
+                "  --min-free-space SIZE|N%%        stop a pull or a flat rootfs merge before the\n"
+                "                                  data dir's filesystem has less than this free\n"
+                "                                  (SIZE in bytes, k/M/G/T binary suffixes; 0: no\n"
+                "                                  reserve; default the larger of 1G and 5%%)\n"
                 "  --default-runtime NAME          OCI runtime for containers: crun (default) or "
                 "runc\n"
                 "  --certs-dir DIR                 per-registry CAs as DIR/HOST[:PORT]/ca.crt\n"
@@ -65,6 +70,7 @@ int main(int argc, char **argv)
                 OPT_CERTS,
                 OPT_LOG,
                 OPT_MAXLAYER,
+                OPT_MINFREE,
                 OPT_RUNTIME,
                 OPT_VERSION
         };
@@ -76,6 +82,7 @@ int main(int argc, char **argv)
                 {"max-concurrent-downloads", required_argument, NULL, OPT_MAXDL},
                 {"certs-dir", required_argument, NULL, OPT_CERTS},
                 {"max-layer-size", required_argument, NULL, OPT_MAXLAYER},
+                {"min-free-space", required_argument, NULL, OPT_MINFREE},
                 {"default-runtime", required_argument, NULL, OPT_RUNTIME},
                 {"log-level", required_argument, NULL, OPT_LOG},
                 {"help", no_argument, NULL, 'h'},
@@ -110,6 +117,7 @@ int main(int argc, char **argv)
         d.cfg.run_dir = xstrdup(ROSS_DEFAULT_RUN_DIR);
         d.cfg.certs_dir = xstrdup("/etc/ross/certs.d");
         d.cfg.max_concurrent_downloads = 3;
+        d.cfg.min_free_space = ROSS_SPACE_RESERVE_DEFAULT;
         d.cfg.insecure_registries = xcalloc(1, sizeof(char *));
 
         while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -133,16 +141,15 @@ int main(int argc, char **argv)
                         d.cfg.insecure_registries[d.cfg.n_insecure] = NULL;
                         break;
                 case OPT_MAXDL: {
-                        char *end;
-                        long v = strtol(optarg, &end, 10);
-                        if (*end || v < 1 || v > 64) {
+                        int v;
+                        if (ross_parse_int(optarg, 1, 64, &v) < 0) {
                                 fprintf(stderr,
                                         "ross-daemon: --max-concurrent-downloads: '%s' is not a "
                                         "number from 1 to 64\n",
                                         optarg);
                                 return 2;
                         }
-                        d.cfg.max_concurrent_downloads = (int)v;
+                        d.cfg.max_concurrent_downloads = v;
                         break;
                 }
                 case OPT_RUNTIME:
@@ -156,10 +163,8 @@ int main(int argc, char **argv)
                         set_str(&d.cfg.default_runtime, optarg);
                         break;
                 case OPT_MAXLAYER: {
-                        char *end;
-                        errno = 0;
-                        unsigned long long v = strtoull(optarg, &end, 10);
-                        if (errno || *end || v == 0 || optarg[0] == '-') {
+                        uint64_t v;
+                        if (ross_parse_u64(optarg, UINT64_MAX, &v) < 0 || v == 0) {
                                 fprintf(stderr,
                                         "ross-daemon: --max-layer-size: '%s' is not a positive "
                                         "number of bytes\n",
@@ -169,6 +174,16 @@ int main(int argc, char **argv)
                         d.cfg.max_layer_size = v;
                         break;
                 }
+                case OPT_MINFREE:
+                        if (ross_space_parse(optarg, &d.cfg.min_free_space) < 0) {
+                                fprintf(stderr,
+                                        "ross-daemon: --min-free-space: '%s' is not a size in "
+                                        "bytes (with an optional k, M, G or T suffix) or a "
+                                        "share of the filesystem (N%%, 0-100)\n",
+                                        optarg);
+                                return 2;
+                        }
+                        break;
                 case OPT_LOG: {
                         RossLogLevel l;
                         if (ross_log_parse_level(optarg, &l) < 0) {
@@ -213,6 +228,18 @@ int main(int argc, char **argv)
         }
         log_info("serving the API on %s (data %s, run %s)", d.cfg.socket_path, d.cfg.data_dir,
                  d.cfg.run_dir);
+        {
+                char shown[64], bytes[32];
+                uint64_t reserve = 0;
+                _cleanup_close_ int dfd = open(d.cfg.data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                ross_space_format_reserve(&d.cfg.min_free_space, shown, sizeof(shown));
+                if (dfd >= 0 &&
+                    ross_space_reserve_bytes(&d.cfg.min_free_space, dfd, &reserve, NULL) == 0) {
+                        ross_space_format_bytes(reserve, bytes, sizeof(bytes));
+                        log_info("free-space reserve (--min-free-space): %s, here %s", shown,
+                                 bytes);
+                }
+        }
 
         struct sigaction sa = {.sa_handler = on_signal};
         sigaction(SIGINT, &sa, NULL);

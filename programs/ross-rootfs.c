@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "basic/log.h"
+#include "basic/parse.h"
 #include "config.h"
 #include "unpack/clone.h"
 #include "unpack/resolve.h"
@@ -29,6 +30,11 @@ static void usage(FILE *f)
                    "  --compression gzip|zstd|tar|auto   (default auto: from the first bytes)\n"
                    "  --diff-id DIGEST         extract: check the uncompressed digest\n"
                    "  --max-bytes N            cap on a layer's uncompressed size\n"
+                   "  --min-free-space SIZE|N%%\n"
+                   "                           extract, prepare: stop before the target's\n"
+                   "                           filesystem has less than this free (SIZE in\n"
+                   "                           bytes, k/M/G/T binary suffixes; default 0: no\n"
+                   "                           reserve, unlike ross-daemon)\n"
                    "  --busybox PATH           minimal: the static busybox to install\n"
                    "  --copy                   clone: never reflink\n"
                    "  --no-openat2             resolve paths with the O_NOFOLLOW walk only\n"
@@ -63,12 +69,23 @@ static double now(void)
 
 int main(int argc, char **argv)
 {
-        enum { OPT_MODE = 256, OPT_COMP, OPT_DIFF, OPT_MAX, OPT_BB, OPT_COPY, OPT_NOAT2, OPT_LOG };
+        enum {
+                OPT_MODE = 256,
+                OPT_COMP,
+                OPT_DIFF,
+                OPT_MAX,
+                OPT_FREE,
+                OPT_BB,
+                OPT_COPY,
+                OPT_NOAT2,
+                OPT_LOG
+        };
         static const struct option opts[] = {
                 {"mode", required_argument, NULL, OPT_MODE},
                 {"compression", required_argument, NULL, OPT_COMP},
                 {"diff-id", required_argument, NULL, OPT_DIFF},
                 {"max-bytes", required_argument, NULL, OPT_MAX},
+                {"min-free-space", required_argument, NULL, OPT_FREE},
                 {"busybox", required_argument, NULL, OPT_BB},
                 {"copy", no_argument, NULL, OPT_COPY},
                 {"no-openat2", no_argument, NULL, OPT_NOAT2},
@@ -79,6 +96,7 @@ int main(int argc, char **argv)
         RossWhiteoutMode mode = ROSS_WHITEOUT_OVERLAY;
         const char *comp = "auto", *diff_id = NULL, *busybox = NULL;
         uint64_t max_bytes = 0;
+        RossSpaceReserve reserve = {0};
         bool copy = false;
         RossError err = {};
         int c, r;
@@ -106,7 +124,22 @@ int main(int argc, char **argv)
                         diff_id = optarg;
                         break;
                 case OPT_MAX:
-                        max_bytes = strtoull(optarg, NULL, 10);
+                        if (ross_parse_u64(optarg, UINT64_MAX, &max_bytes) < 0) {
+                                fprintf(stderr,
+                                        "ross-rootfs: --max-bytes: '%s' is not a number of "
+                                        "bytes\n",
+                                        optarg);
+                                return 2;
+                        }
+                        break;
+                case OPT_FREE:
+                        if (ross_space_parse(optarg, &reserve) < 0) {
+                                fprintf(stderr,
+                                        "ross-rootfs: --min-free-space: '%s' is not a size "
+                                        "(bytes, k/M/G/T suffixes) or a share (N%%)\n",
+                                        optarg);
+                                return 2;
+                        }
                         break;
                 case OPT_BB:
                         busybox = optarg;
@@ -145,7 +178,11 @@ int main(int argc, char **argv)
 
         if (STREQ(cmd, "extract") && argc == 3) {
                 RossUnpackOptions o = {
-                        .whiteouts = mode, .max_bytes = max_bytes, .expected_diff_id = diff_id};
+                        .whiteouts = mode,
+                        .max_bytes = max_bytes,
+                        .expected_diff_id = diff_id,
+                        .reserve = reserve,
+                };
                 RossUnpackStats st = {};
                 if (compression_of(argv[1], comp, &o.compression) < 0)
                         return 1;
@@ -167,7 +204,7 @@ int main(int argc, char **argv)
                         if (compression_of(argv[2 + i], comp, &layers[i].compression) < 0)
                                 return 1;
                 }
-                r = ross_rootfs_prepare(argv[1], layers, n, max_bytes, &err);
+                r = ross_rootfs_prepare(argv[1], layers, n, max_bytes, &reserve, &err);
         } else if (STREQ(cmd, "minimal") && argc == 2) {
                 r = ross_rootfs_create_minimal(argv[1], busybox, &err);
         } else if (STREQ(cmd, "essential") && argc == 2) {

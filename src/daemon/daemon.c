@@ -31,6 +31,7 @@ int ross_daemon_open(RossDaemon *d, RossError *err)
         r = ross_content_open(d->cfg.data_dir, &d->content, err);
         if (r < 0)
                 return r;
+        ross_content_set_reserve(d->content, &d->cfg.min_free_space);
         r = ross_snapshots_open(d->cfg.data_dir, d->db, &d->snapshots, err);
         if (r < 0)
                 return r;
@@ -48,6 +49,7 @@ int ross_daemon_open(RossDaemon *d, RossError *err)
         d->images.max_concurrent_downloads = d->cfg.max_concurrent_downloads;
         d->images.snapshots = d->snapshots;
         d->images.max_layer_bytes = d->cfg.max_layer_size;
+        d->images.min_free_space = d->cfg.min_free_space;
         d->images.mounts_dir = xasprintf("%s/image-mounts", d->cfg.run_dir);
         ross_images_init(&d->images);
         d->started = time(NULL);

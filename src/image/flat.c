@@ -102,7 +102,8 @@ int ross_images_flat(RossImages *s, const char *name, char **ret_path, RossError
         tmp = xasprintf("%s/.tmp-%s", dir, rnd);
         r = ross_mkdir_p(dir, 0700, err);
         if (r == 0)
-                r = ross_rootfs_prepare(tmp, layers, n, s->max_layer_bytes, err);
+                r = ross_rootfs_prepare(tmp, layers, n, s->max_layer_bytes, &s->min_free_space,
+                                        err);
         if (r == 0) {
                 _cleanup_close_ int fd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 if (fd < 0 || syncfs(fd) < 0)

@@ -11,6 +11,7 @@
 #include "../snapshot/snapshots.h"
 #include "../store/content.h"
 #include "../store/db.h"
+#include "../store/space.h"
 
 /* The image service: what the daemon's image endpoints call. */
 typedef struct RossImages {
@@ -21,6 +22,8 @@ typedef struct RossImages {
         RossSnapshots *snapshots;
         char *mounts_dir;         /* image mounts: <run>/image-mounts/<id> */
         uint64_t max_layer_bytes; /* cap on a layer's uncompressed size; 0: default */
+        /* Free space pulls and flat merges leave on the data dir's filesystem; {0}: none */
+        RossSpaceReserve min_free_space;
 
         /* Blobs that pulls under way depend on: digest -> count. Removal (a failed pull's
          * undo, rmi) leaves them alone, so one pull cannot delete what another is about to

@@ -260,6 +260,7 @@ static int unpack_layer(Layer *l, RossError *err)
                 .whiteouts = ROSS_WHITEOUT_OVERLAY,
                 .compression = l->d->compression,
                 .max_bytes = p->s->max_layer_bytes,
+                .reserve = p->s->min_free_space,
                 .expected_diff_id = p->cfg.diff_ids[i],
                 .progress = on_extract,
                 .whiteout = on_whiteout,

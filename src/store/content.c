@@ -10,6 +10,7 @@
 struct RossContent {
         char *blobs_dir;  /* <data>/blobs/sha256 */
         char *ingest_dir; /* <data>/ingest */
+        RossSpaceReserve reserve;
 };
 
 struct RossIngest {
@@ -20,6 +21,7 @@ struct RossIngest {
         int64_t expected;
         uint64_t written;
         RossHash *hash;
+        RossSpaceGuard space;
 };
 
 int ross_content_open(const char *data_dir, RossContent **ret, RossError *err)
@@ -121,6 +123,11 @@ int ross_content_remove(RossContent *c, const char *digest)
         return 0;
 }
 
+void ross_content_set_reserve(RossContent *c, const RossSpaceReserve *reserve)
+{
+        c->reserve = *reserve;
+}
+
 void ross_content_clean_ingest(RossContent *c)
 {
         DIR *d = opendir(c->ingest_dir);
@@ -155,6 +162,14 @@ int ross_ingest_begin(RossContent *c, const char *digest, int64_t expected_size,
                 free(in);
                 return r;
         }
+        int r = ross_space_reserve_bytes(&c->reserve, in->fd, &in->space.reserve, err);
+        if (r < 0) {
+                close(in->fd);
+                unlink(in->tmp_path);
+                free(in->tmp_path);
+                free(in);
+                return r;
+        }
         memcpy(in->digest, digest, ROSS_DIGEST_LEN + 1);
         in->expected = expected_size;
         in->hash = ross_hash_new();
@@ -171,6 +186,11 @@ int ross_ingest_write(RossIngest *in, const void *p, size_t n, RossError *err)
             (in->expected >= 0 && next > (uint64_t)in->expected))
                 return ross_errx(err, EFBIG, "blob %s is larger than its declared %lld bytes",
                                  in->digest, (long long)in->expected);
+        r = ross_space_guard_write(&in->space, in->fd, n, err);
+        if (r < 0) {
+                ross_err_prefix(err, "blob %s", in->digest);
+                return r;
+        }
         r = ross_write_all(in->fd, p, n);
         if (r < 0)
                 return ross_err(err, r, "write blob %s", in->digest);

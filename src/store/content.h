@@ -6,6 +6,7 @@
 
 #include "../basic/err.h"
 #include "digest.h"
+#include "space.h"
 
 /*
  * The content store: blobs/sha256/<hex>, written through ingest/ so a blob in
@@ -31,6 +32,9 @@ int ross_content_put(RossContent *c, const char *digest, const void *data, size_
 int ross_content_remove(RossContent *c, const char *digest);
 /* Remove every leftover ingest file (called at daemon start). */
 void ross_content_clean_ingest(RossContent *c);
+/* Free space ingest writes leave on the store's filesystem (default: none). A write that
+ * would go under it fails with -ENOSPC; the caller aborts the ingest. */
+void ross_content_set_reserve(RossContent *c, const RossSpaceReserve *reserve);
 
 /* A blob being written: hashed as it arrives, renamed into place on commit. */
 typedef struct RossIngest RossIngest;

@@ -18,6 +18,7 @@
 #include "../basic/buf.h"
 #include "../basic/log.h"
 #include "../store/digest.h"
+#include "../store/space.h"
 #include "decompress.h"
 #include "extract.h"
 #include "resolve.h"
@@ -27,6 +28,12 @@
 #define WHITEOUT_PREFIX ".wh."
 #define OPAQUE_MARKER   ".wh..wh..opq"
 #define OVERLAY_OPAQUE  "trusted.overlay.opaque"
+/* Zero bytes in a file's data are not written (the file is new: they read back as zeros);
+ * data is looked at in pieces of HOLE_BLOCK, aligned in the file, as cp --sparse does. */
+#define HOLE_BLOCK 4096
+/* What an entry costs on disk besides its data (an inode, a directory block), about: it
+ * makes a layer of many small entries check the free space as often as one of big files. */
+#define ENTRY_COST 4096
 
 typedef struct Xattr {
         char *name;
@@ -81,6 +88,7 @@ typedef struct Unpack {
         char *cached_parent; /* parent dir of the last regular file, and its fd */
         int cached_fd;
         uint64_t entries;
+        RossSpaceGuard space; /* the free-space reserve of rootfd's filesystem */
 } Unpack;
 
 static void meta_free(Meta *m)
@@ -323,6 +331,60 @@ static void remember(Unpack *u, const char *path, const char *kind)
         json_object_set_new(u->layer, path, json_string(kind));
 }
 
+static bool all_zero(const char *p, size_t n)
+{
+        /* p[0] is 0 and every byte equals the next: all 0 (memcmp is the fast loop here) */
+        return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
+}
+
+/*
+ * Write a block of a new file's data at offset, leaving out every piece (HOLE_BLOCK-aligned
+ * in the file) that is all zeros: the file was just created, so what is not written reads
+ * back as zeros, and a file of zeros costs no disk. Only bytes written count against the
+ * free-space reserve.
+ */
+static int write_data(Unpack *u, int fd, const char *p, size_t size, uint64_t offset,
+                      RossError *err)
+{
+        while (size > 0) {
+                size_t piece = HOLE_BLOCK - (size_t)(offset % HOLE_BLOCK);
+                if (piece > size)
+                        piece = size;
+                if (all_zero(p, piece)) {
+                        p += piece;
+                        size -= piece;
+                        offset += piece;
+                        continue;
+                }
+                /* a run of data: the pieces up to the next one of zeros */
+                size_t run = piece;
+                while (run < size) {
+                        size_t next = size - run < HOLE_BLOCK ? size - run : HOLE_BLOCK;
+                        if (all_zero(p + run, next))
+                                break;
+                        run += next;
+                }
+                int r = ross_space_guard_write(&u->space, u->rootfd, run, err);
+                if (r < 0)
+                        return r;
+                while (run > 0) {
+                        if (offset > (uint64_t)INT64_MAX - run)
+                                return ross_errx(err, EFBIG, "data beyond the largest offset");
+                        ssize_t n = pwrite(fd, p, run, (off_t)offset);
+                        if (n < 0) {
+                                if (errno == EINTR)
+                                        continue;
+                                return ross_err(err, errno, "write");
+                        }
+                        p += n;
+                        size -= (size_t)n;
+                        run -= (size_t)n;
+                        offset += (uint64_t)n;
+                }
+        }
+        return 0;
+}
+
 static int do_file(Unpack *u, struct archive_entry *e, int pfd, const char *base, RossError *err)
 {
         char tmp[64];
@@ -348,26 +410,17 @@ static int do_file(Unpack *u, struct archive_entry *e, int pfd, const char *base
                 r = archive_read_data_block(u->inner, &block, &size, &offset);
                 if (r == ARCHIVE_EOF)
                         break;
-                if (r < ARCHIVE_WARN) {
+                if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
                         r = ross_errx(err,
                                       archive_errno(u->inner) > 0 ? archive_errno(u->inner) : EIO,
                                       "read data: %s", archive_error_string(u->inner));
                         goto fail;
                 }
-                /* Sparse files come as blocks at offsets; the gaps stay holes. */
-                const char *p = block;
-                while (size > 0) {
-                        ssize_t n = pwrite(fd, p, size, (off_t)offset);
-                        if (n < 0) {
-                                if (errno == EINTR)
-                                        continue;
-                                r = ross_err(err, errno, "write");
-                                goto fail;
-                        }
-                        p += n;
-                        size -= (size_t)n;
-                        offset += n;
-                }
+                /* Sparse entries come as blocks at offsets: the gaps stay holes, and so do
+                 * runs of zeros in the blocks. */
+                r = write_data(u, fd, block, size, (uint64_t)offset, err);
+                if (r < 0)
+                        goto fail;
         }
         if (ftruncate(fd, (off_t)archive_entry_size(e)) < 0) {
                 r = ross_err(err, errno, "set size");
@@ -572,6 +625,9 @@ static int handle_entry(Unpack *u, struct archive_entry *e, RossError *err)
 
         if (!raw)
                 return ross_errx(err, EINVAL, "entry without a name");
+        r = ross_space_guard_write(&u->space, u->rootfd, ENTRY_COST, err);
+        if (r < 0)
+                return r;
         r = ross_path_clean(raw, &clean, err);
         if (r < 0)
                 return r;
@@ -580,9 +636,13 @@ static int handle_entry(Unpack *u, struct archive_entry *e, RossError *err)
         if (strncmp(base, WHITEOUT_PREFIX, strlen(WHITEOUT_PREFIX)) == 0)
                 return do_whiteout(u, parent, base, err);
         if (!*clean) {
-                if (type != AE_IFDIR)
+                /* "/", ".", "./": the root itself. Its owner, mode, times and xattrs are not
+                 * the layer's to set (as containerd has it): the root is the snapshot's (or
+                 * the flat tree's) own directory. */
+                if (type != AE_IFDIR || archive_entry_hardlink(e))
                         return ross_errx(err, EINVAL, "the root is not a directory");
-                return do_dir(u, e, clean, u->rootfd, "", err);
+                log_debug("unpack: the root entry '%s' is ignored", raw);
+                return 0;
         }
         if (type == AE_IFSOCK)
                 return 0; /* sockets are not content; tar keeps them, images never need them */
@@ -672,6 +732,9 @@ int ross_unpack_layer(int fd, int rootfd, const RossUnpackOptions *opts, RossUnp
         p->o = opts;
         u.layer = json_object();
 
+        r = ross_space_reserve_bytes(&opts->reserve, rootfd, &u.space.reserve, err);
+        if (r < 0)
+                goto out;
         r = ross_decomp_open(fd, opts->compression, &p->d, err);
         if (r < 0)
                 goto out;
@@ -699,7 +762,8 @@ int ross_unpack_layer(int fd, int rootfd, const RossUnpackOptions *opts, RossUnp
                 r = archive_read_next_header(u.inner, &e);
                 if (r == ARCHIVE_EOF)
                         break;
-                if (r < ARCHIVE_WARN) {
+                /* ARCHIVE_RETRY is a damaged header libarchive would skip: not a layer */
+                if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
                         int code = archive_errno(u.inner) > 0 ? archive_errno(u.inner) : EBADMSG;
                         _cleanup_free_ char *shown = last ? printable(last) : NULL;
                         r = ross_errx(err, code, "%s%s%s%s", archive_error_string(u.inner),

@@ -6,6 +6,7 @@
 
 #include "../basic/err.h"
 #include "../registry/manifest.h"
+#include "../store/space.h"
 
 /* What to do with OCI whiteouts (.wh.NAME, .wh..wh..opq). */
 typedef enum RossWhiteoutMode {
@@ -25,6 +26,9 @@ typedef struct RossUnpackOptions {
         RossLayerCompression compression;
         uint64_t max_bytes;           /* cap on the uncompressed stream; 0: the default */
         const char *expected_diff_id; /* checked against the uncompressed stream, or NULL */
+        /* Free space to keep on rootfd's filesystem, checked as data is written (-ENOSPC
+         * naming the reserve); {0}: none. */
+        RossSpaceReserve reserve;
         /* Called now and then with the compressed bytes consumed so far. */
         void (*progress)(void *userdata, uint64_t consumed);
         /* OVERLAY: called with the path of every whiteout device made. */

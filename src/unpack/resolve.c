@@ -55,8 +55,9 @@ int ross_path_clean(const char *name, char **ret, RossError *err)
         const char *p = name;
         size_t depth = 0;
 
-        if (*p == '/')
-                return ross_errx(err, EINVAL, "absolute path");
+        /* A leading "/" (any number of them) is relative to the layer root, as GNU tar,
+         * Docker and containerd have it; the components are then taken lexically, as
+         * Go's filepath.Clean does for Docker: "a/../b" is "b". */
         while (*p) {
                 while (*p == '/')
                         p++;
@@ -69,8 +70,17 @@ int ross_path_clean(const char *name, char **ret, RossError *err)
                         continue;
                 }
                 if (n == 2 && p[0] == '.' && p[1] == '.') {
-                        ross_buf_free(&b);
-                        return ross_errx(err, EINVAL, "path contains '..'");
+                        if (depth == 0) {
+                                ross_buf_free(&b);
+                                return ross_errx(err, EINVAL,
+                                                 "path contains '..' that leaves the root");
+                        }
+                        char *slash = memrchr(b.data, '/', b.len);
+                        b.len = slash ? (size_t)(slash - b.data) : 0;
+                        b.data[b.len] = '\0';
+                        depth--;
+                        p += n;
+                        continue;
                 }
                 if (++depth > ROSS_PATH_MAX_DEPTH) {
                         ross_buf_free(&b);

@@ -9,9 +9,10 @@
 #define ROSS_PATH_MAX_DEPTH 256
 
 /*
- * Clean a path from an archive: strip "./" and empty components; refuse absolute paths,
- * ".." and more than ROSS_PATH_MAX_DEPTH components. "" is the root itself.
- * -EINVAL with a message naming the path.
+ * Clean a path from an archive: leading "/" (relative to the root, as tar has it), "./" and
+ * empty components go; "a/../b" is "b" (lexically, as Docker's filepath.Clean). Refused
+ * with -EINVAL and a message saying which rule: a ".." that would leave the root, more than
+ * ROSS_PATH_MAX_DEPTH components. "" is the root itself.
  */
 int ross_path_clean(const char *name, char **ret, RossError *err);
 

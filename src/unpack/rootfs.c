@@ -21,7 +21,7 @@ int ross_layer_detect_compression(int fd, RossLayerCompression *ret)
 }
 
 int ross_rootfs_extract_layer(int rootfd, const RossRootfsLayer *layer, uint64_t max_bytes,
-                              RossError *err)
+                              const RossSpaceReserve *reserve, RossError *err)
 {
         _cleanup_close_ int fd = open(layer->path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
@@ -31,6 +31,7 @@ int ross_rootfs_extract_layer(int rootfd, const RossRootfsLayer *layer, uint64_t
                 .compression = layer->compression,
                 .max_bytes = max_bytes,
                 .expected_diff_id = layer->diff_id,
+                .reserve = reserve ? *reserve : (RossSpaceReserve){0},
         };
         return ross_unpack_layer(fd, rootfd, &o, NULL, err);
 }
@@ -77,14 +78,14 @@ static int open_root(const char *dir, RossError *err)
 }
 
 int ross_rootfs_prepare(const char *dir, const RossRootfsLayer *layers, size_t n,
-                        uint64_t max_bytes, RossError *err)
+                        uint64_t max_bytes, const RossSpaceReserve *reserve, RossError *err)
 {
         int r;
         _cleanup_close_ int rootfd = open_root(dir, err);
         if (rootfd < 0)
                 return rootfd;
         for (size_t i = 0; i < n; i++) {
-                r = ross_rootfs_extract_layer(rootfd, &layers[i], max_bytes, err);
+                r = ross_rootfs_extract_layer(rootfd, &layers[i], max_bytes, reserve, err);
                 if (r < 0)
                         return ross_err_prefix(err, "layer %zu (%s)", i + 1,
                                                layers[i].diff_id ? layers[i].diff_id

@@ -20,13 +20,14 @@ typedef struct RossRootfsLayer {
 /* Guess a blob's compression from its first bytes (gzip, zstd, else plain tar). */
 int ross_layer_detect_compression(int fd, RossLayerCompression *ret);
 
-/* Extract one layer into the flat tree at rootfd, deleting what its whiteouts name. */
+/* Extract one layer into the flat tree at rootfd, deleting what its whiteouts name. The
+ * free-space reserve is kept on rootfd's filesystem (NULL: none). */
 int ross_rootfs_extract_layer(int rootfd, const RossRootfsLayer *layer, uint64_t max_bytes,
-                              RossError *err);
+                              const RossSpaceReserve *reserve, RossError *err);
 /* Merge layers (bottom first) into the empty directory dir, then ensure the essential
- * directories. */
+ * directories. On failure dir holds part of the tree; the caller removes it. */
 int ross_rootfs_prepare(const char *dir, const RossRootfsLayer *layers, size_t n,
-                        uint64_t max_bytes, RossError *err);
+                        uint64_t max_bytes, const RossSpaceReserve *reserve, RossError *err);
 /* A minimal tree for tests: the essential directories, /etc/passwd and /etc/group, and
  * /bin/sh when a static busybox is given (NULL: none). */
 int ross_rootfs_create_minimal(const char *dir, const char *busybox, RossError *err);

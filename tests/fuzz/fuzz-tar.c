@@ -57,7 +57,12 @@ static void check_canary(void)
 
 static void unpack_into(int memfd, const char *dir, RossWhiteoutMode mode)
 {
-        RossUnpackOptions o = {.whiteouts = mode, .max_bytes = 4 * 1024 * 1024};
+        /* a reserve no filesystem falls under: the free-space checks run on every input */
+        RossUnpackOptions o = {
+                .whiteouts = mode,
+                .max_bytes = 4 * 1024 * 1024,
+                .reserve = {.bytes = 1},
+        };
         _cleanup_close_ int root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (root < 0)
                 abort();
