@@ -1,30 +1,42 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <linux/sockios.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "../basic/fileio.h"
 #include "../basic/log.h"
 #include "../container/containers.h"
 #include "../container/detach.h"
+#include "../container/exec.h"
 #include "../daemon/daemon.h"
 #include "../shim/frame.h"
+#include "../shim/log.h"
+#include "../shim/shim.h"
 #include "handlers.h"
 
 /*
  * POST /containers/{id}/attach: Docker's hijacked connection (101, Upgrade: tcp), joined to
  * the container's shim. The client's bytes become the container's stdin (until the detach
- * keys); the shim's frames go back as Docker's multiplexed stream, or raw with a tty. A
- * container that is not running yet is waited for: its start holds the output until this
- * client is connected, so nothing printed at once is lost.
+ * keys); the shim's frames go back as Docker's multiplexed stream, or raw with a tty. With
+ * logs=1 the log so far comes first (from the shim while it runs, so that the seam with
+ * what follows is exact; from the file once it has exited); stream=0 stops there. With
+ * stream=1, a container that is not running is waited for: its next start holds the output
+ * until this client is connected, so nothing printed at once is lost.
  */
 typedef struct AttachSession {
         RossContainers *c;
         char *id;
         char *exec_id; /* an exec's stream rather than the container's */
-        bool tty, want_in, want_out, want_err;
+        bool raw;      /* no frames: the container's tty, or an exec start's Tty */
+        bool want_in, want_out, want_err;
+        bool logs, stream;   /* the container's log first; then the live output */
+        bool running;        /* the container ran when asked */
+        unsigned rows, cols; /* an exec's first terminal size (0: none given) */
         RossDetachKeys keys;
-        int efd; /* waiting for the start: readable once it was tried; -EBADF when running */
+        int efd; /* waiting for the start: readable once it was tried; -EBADF otherwise */
         int sock, shim;
         struct MHD_UpgradeResponseHandle *urh;
         RossBuf early; /* the client's input before the shim was there */
@@ -106,6 +118,12 @@ static bool wait_for_start(AttachSession *a)
         }
 }
 
+/* Output to the client: framed, or raw. */
+static int send_output(AttachSession *a, int type, const char *p, size_t n)
+{
+        return a->raw ? ross_write_all(a->sock, p, n) : ross_frame_write(a->sock, type, p, n);
+}
+
 /* Shim frames to the client: the streams it asked for, framed unless there is a tty. */
 static bool forward_output(AttachSession *a, RossBuf *from)
 {
@@ -117,15 +135,88 @@ static bool forward_output(AttachSession *a, RossBuf *from)
                 bool want = (type == ROSS_FRAME_STDOUT && a->want_out) ||
                             (type == ROSS_FRAME_STDERR && a->want_err);
                 int r = 0;
-                if (want && a->tty)
-                        r = ross_write_all(a->sock, p, n);
-                else if (want)
-                        r = ross_frame_write(a->sock, type, p, n);
+                if (want)
+                        r = send_output(a, type, p, n);
                 ross_frame_consume(from, n);
                 if (r < 0)
                         return false;
         }
         return !bad;
+}
+
+/* The container's log so far, from its file (the container does not run: nobody writes
+ * it). false when the client is gone. */
+static bool replay_file(AttachSession *a)
+{
+        _cleanup_free_ char *path = ross_containers_log_path(a->c, a->id);
+        ShimLogReader r;
+        int k = shim_log_reader_open(&r, path);
+        if (k < 0) {
+                log_debug("attach to %.12s: open the log '%s': %s", a->id, path, strerror(-k));
+                return true;
+        }
+        _cleanup_(ross_buf_free) RossBuf entry = {};
+        bool ok = true;
+        int stream;
+        while (ok && (entry.len = 0, k = shim_log_reader_next(&r, &stream, &entry)) > 0) {
+                bool want = stream == 2 ? a->want_err : a->want_out;
+                if (want && entry.len)
+                        ok = send_output(a, stream == 2 ? ROSS_FRAME_STDERR : ROSS_FRAME_STDOUT,
+                                         entry.data, entry.len) == 0;
+        }
+        if (k < 0)
+                log_debug("attach to %.12s: read the log: %s", a->id, strerror(-k));
+        shim_log_reader_close(&r);
+        return ok;
+}
+
+/* Some clients (docker-py: http.client's buffered reader, then the raw socket) lose what
+ * comes in the same read as the response's head. On our unix socket the kernel says how
+ * much we sent is still unread: wait (a little) until the head has been read, so that the
+ * stream's first bytes come in a read of their own. */
+static void wait_head_read(int sock)
+{
+        for (int i = 0; i < 2000; i++) {
+                int unread = 0;
+                if (ioctl(sock, SIOCOUTQ, &unread) < 0 || unread <= 0)
+                        return;
+                struct timespec ts = {0, 1000 * 1000};
+                nanosleep(&ts, NULL);
+        }
+}
+
+/* The exec's start, now that the client holds the stream (Docker's order: the command runs
+ * once the stream is there). A failure goes to the client as text, as Docker writes it; the
+ * exec's exit code (126/127) says the rest. false when it did not start. */
+static bool start_exec(AttachSession *a)
+{
+        RossError err = {};
+        int status = 0;
+        if (ross_exec_start_sized(a->c, a->exec_id, true, a->rows, a->cols, &status, &err) == 0)
+                return true;
+        log_debug("exec %s: %s", a->exec_id, err.msg);
+        _cleanup_free_ char *text = status > 0
+                                            ? xasprintf("OCI runtime exec failed: %s\r\n", err.msg)
+                                            : xasprintf("%s\r\n", err.msg);
+        (void)send_output(a, ROSS_FRAME_STDOUT, text, strlen(text));
+        return false;
+}
+
+/* Connect to the shim of a container that ran when asked; with logs and/or stream=0 the
+ * shim replays the log itself. Falls back to the file when the container has just gone. */
+static int connect_running(AttachSession *a, RossError *err)
+{
+        unsigned flags = (a->logs ? ROSS_HELLO_LOGS : 0) | (a->stream ? 0 : ROSS_HELLO_NO_STREAM);
+        if (!flags)
+                return ross_containers_attach_connect(a->c, a->id, true, err);
+        _cleanup_free_ char *sock = xasprintf("%s/%s/attach.sock", a->c->dir, a->id);
+        int fd = ross_shim_attach_hello(sock, flags);
+        if (fd < 0) {
+                if (a->logs)
+                        (void)replay_file(a);
+                return ross_errx(err, -fd, "container %.12s is not running", a->id);
+        }
+        return fd;
 }
 
 static void *attach_thread(void *ud)
@@ -137,10 +228,21 @@ static void *attach_thread(void *ud)
 
         /* blocking writes to the client; reads are driven by poll */
         fcntl(a->sock, F_SETFL, fcntl(a->sock, F_GETFL) & ~O_NONBLOCK);
-        if (a->efd >= 0 && !wait_for_start(a))
-                goto out;
-        a->shim = a->exec_id ? ross_exec_attach_connect(a->c, a->exec_id, &err)
-                             : ross_containers_attach_connect(a->c, a->id, true, &err);
+        wait_head_read(a->sock);
+        if (a->exec_id) {
+                if (!start_exec(a))
+                        goto out;
+                a->shim = ross_exec_attach_connect(a->c, a->exec_id, &err);
+        } else if (a->running)
+                a->shim = connect_running(a, &err);
+        else {
+                /* not running: the log as it is, then (stream=1) the next start's output */
+                if (a->logs && !replay_file(a))
+                        goto out;
+                if (a->efd < 0 || !wait_for_start(a))
+                        goto out;
+                a->shim = ross_containers_attach_connect(a->c, a->id, true, &err);
+        }
         if (a->shim < 0) {
                 log_debug("attach to %.12s: %s", a->id, err.msg);
                 goto out;
@@ -206,7 +308,7 @@ static enum MHD_Result reply_upgrade(RossRequest *req, AttachSession *a)
         struct MHD_Response *resp = MHD_create_response_for_upgrade(on_upgrade, a);
         MHD_add_response_header(resp, "Upgrade", "tcp");
         MHD_add_response_header(resp, "Content-Type",
-                                a->tty ? "application/vnd.docker.raw-stream"
+                                a->raw ? "application/vnd.docker.raw-stream"
                                        : "application/vnd.docker.multiplexed-stream");
         ross_response_headers(resp);
         enum MHD_Result r = MHD_queue_response(req->conn, MHD_HTTP_SWITCHING_PROTOCOLS, resp);
@@ -255,16 +357,19 @@ enum MHD_Result ross_api_container_attach(RossRequest *req, const char *ref)
         AttachSession *a = xcalloc(1, sizeof(*a));
         a->c = svc(req);
         a->id = xstrdup(id);
-        a->tty = tty;
+        a->raw = tty;
         a->want_in = ross_req_query_bool(req, "stdin") && open_stdin;
         a->want_out = ross_req_query_bool(req, "stdout");
         a->want_err = ross_req_query_bool(req, "stderr");
+        a->logs = ross_req_query_bool(req, "logs");
+        a->stream = ross_req_query_bool(req, "stream");
         a->keys = keys;
         if (!tty)
                 a->keys.n = 0; /* binary input must pass as it is: keys are a terminal thing */
         a->shim = a->efd = -EBADF;
-        /* not running: this client waits for the next start, which waits for it */
-        if (!ross_containers_running(svc(req), id)) {
+        a->running = ross_containers_running(svc(req), id);
+        /* not running: a streaming client waits for the next start, which waits for it */
+        if (!a->running && a->stream) {
                 a->efd = ross_containers_attach_expect(svc(req), id);
                 if (a->efd < 0) {
                         session_free(a);
@@ -309,36 +414,60 @@ enum MHD_Result ross_api_exec_create(RossRequest *req, const char *ref)
 enum MHD_Result ross_api_exec_start(RossRequest *req, const char *eid)
 {
         RossError err = {};
-        json_t *body = json_loadb(req->body.data ? req->body.data : "{}",
-                                  req->body.data ? req->body.len : 2, 0, NULL);
+        json_error_t jerr;
+        _cleanup_(json_decrefp) json_t *body =
+                req->body.len ? json_loadb(req->body.data, req->body.len, 0, &jerr) : json_object();
+        if (!json_is_object(body))
+                return ross_reply_errorf(req, MHD_HTTP_BAD_REQUEST, "invalid JSON: %s",
+                                         body ? "not an object" : jerr.text);
         bool detach = json_is_true(json_object_get(body, "Detach"));
-        json_decref(body);
-        json_t *info = NULL;
+        /* the start's Tty says how the stream is framed (Docker's, API 1.42 on); the
+         * create's, whether the command has a terminal */
+        bool raw = json_is_true(json_object_get(body, "Tty"));
+        unsigned rows = 0, cols = 0;
+        if (ross_exec_console_size(json_object_get(body, "ConsoleSize"), &rows, &cols, &err) < 0)
+                return ross_reply_error(req, &err);
+        _cleanup_(json_decrefp) json_t *info = NULL;
         if (ross_exec_inspect(svc(req), eid, &info, &err) < 0)
                 return ross_reply_error(req, &err);
-        bool tty = json_is_true(json_object_get(json_object_get(info, "ProcessConfig"), "tty"));
-        bool open_stdin = json_is_true(json_object_get(info, "OpenStdin"));
-        _cleanup_free_ char *cid =
-                xstrdup(json_string_value(json_object_get(info, "ContainerID")) ?: "");
-        json_decref(info);
-        int exec_status = 0;
-        if (ross_exec_start(svc(req), eid, !detach, &exec_status, &err) < 0) {
-                if (exec_status == 126 || exec_status == 127)
-                        return ross_reply_json(req, MHD_HTTP_BAD_REQUEST,
-                                               json_pack("{s:s}", "message", err.msg));
-                return ross_reply_error(req, &err);
-        }
-        if (detach)
+        json_t *pc = json_object_get(info, "ProcessConfig");
+        bool tty = json_is_true(json_object_get(pc, "tty"));
+        const char *cid = json_string_value(json_object_get(info, "ContainerID")) ?: "";
+        if (!raw)
+                rows = cols = 0; /* no console without a tty, as Docker */
+        if (json_is_true(json_object_get(info, "Running")) ||
+            !json_is_null(json_object_get(info, "ExitCode")))
+                return ross_reply_errorf(req, MHD_HTTP_CONFLICT, "exec %s has already been started",
+                                         eid);
+        if (!ross_containers_running(svc(req), cid))
+                return ross_reply_errorf(req, MHD_HTTP_CONFLICT, "container %.12s is not running",
+                                         cid);
+        if (detach) {
+                int exec_status = 0;
+                if (ross_exec_start_sized(svc(req), eid, false, rows, cols, &exec_status, &err) <
+                    0) {
+                        /* Docker's answer for a command that is not there or cannot run */
+                        if (exec_status == 126 || exec_status == 127)
+                                return ross_reply_json(req, MHD_HTTP_BAD_REQUEST,
+                                                       json_pack("{s:s}", "message", err.msg));
+                        return ross_reply_error(req, &err);
+                }
                 return ross_reply_empty(req, MHD_HTTP_OK);
+        }
 
         AttachSession *a = xcalloc(1, sizeof(*a));
         a->c = svc(req);
         a->id = xstrdup(cid);
         a->exec_id = xstrdup(eid);
-        a->tty = tty;
-        a->want_in = open_stdin;
-        a->want_out = a->want_err = true;
-        (void)ross_detach_keys_parse(NULL, &a->keys, NULL);
+        a->raw = raw;
+        a->rows = rows;
+        a->cols = cols;
+        a->want_in = json_is_true(json_object_get(info, "OpenStdin"));
+        a->want_out = json_is_true(json_object_get(info, "OpenStdout"));
+        a->want_err = json_is_true(json_object_get(info, "OpenStderr"));
+        /* the create's DetachKeys ("": the default), on a terminal only */
+        const char *keys = json_string_value(json_object_get(info, "DetachKeys"));
+        (void)ross_detach_keys_parse(STR_EMPTY(keys) ? NULL : keys, &a->keys, NULL);
         if (!tty)
                 a->keys.n = 0;
         a->shim = a->efd = -EBADF;

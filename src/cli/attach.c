@@ -58,9 +58,17 @@ int ross_attach_open(RossClient *c, RossAttach *a, RossError *err)
                            : xasprintf("/containers/%s/attach?stream=1&stdin=%d&stdout=%d&"
                                        "stderr=%d&detachKeys=%s",
                                        a->id, a->in, a->out, a->err, keys);
-        _cleanup_free_ char *req_body =
-                a->exec_id ? xasprintf("{\"Detach\":false,\"Tty\":%s}", a->tty ? "true" : "false")
-                           : NULL;
+        /* an exec's pty has the terminal's size from its first moment */
+        struct winsize ws = {};
+        bool sized = a->tty && (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 ||
+                                ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0);
+        _cleanup_free_ char *size = sized && ws.ws_row && ws.ws_col
+                                            ? xasprintf(",\"ConsoleSize\":[%u,%u]",
+                                                        (unsigned)ws.ws_row, (unsigned)ws.ws_col)
+                                            : xstrdup("");
+        _cleanup_free_ char *req_body = a->exec_id ? xasprintf("{\"Detach\":false,\"Tty\":%s%s}",
+                                                               a->tty ? "true" : "false", size)
+                                                   : NULL;
         r = ross_http_send(fd, "POST", path, "Connection: Upgrade\r\nUpgrade: tcp\r\n", req_body,
                            req_body ? strlen(req_body) : 0);
         if (r < 0)

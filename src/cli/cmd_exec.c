@@ -115,10 +115,12 @@ int ross_cmd_container_exec(RossClient *c, int argc, char **argv)
         json_t *cmd = json_array();
         for (int i = optind + 1; i < argc; i++)
                 json_array_append_new(cmd, json_string(argv[i]));
-        json_t *body = json_pack("{s:o, s:O, s:b, s:b, s:b, s:b, s:s, s:s}", "Cmd", cmd, "Env", env,
-                                 "Tty", tty, "AttachStdin", interactive && !detach, "AttachStdout",
-                                 !detach, "AttachStderr", !detach, "User", user ? user : "",
-                                 "WorkingDir", workdir ? workdir : "");
+        /* the detach keys go with the create, as Docker's: the daemon watches for them */
+        json_t *body =
+                json_pack("{s:o, s:O, s:b, s:b, s:b, s:b, s:s, s:s, s:s}", "Cmd", cmd, "Env", env,
+                          "Tty", tty, "AttachStdin", interactive && !detach, "AttachStdout",
+                          !detach, "AttachStderr", !detach, "User", user ? user : "", "WorkingDir",
+                          workdir ? workdir : "", "DetachKeys", keys ? keys : "");
         text = json_dumps(body, JSON_COMPACT);
         json_decref(body);
         ref = ross_client_escape(argv[optind]);

@@ -14,6 +14,8 @@
 #include "../basic/log.h"
 #include "../shim/shim.h"
 #include "containers.h"
+#include "detach.h"
+#include "exec.h"
 #include "spec.h"
 
 static json_t *owners; /* exec id -> container id */
@@ -78,6 +80,19 @@ int ross_exec_create(RossContainers *c, const char *ref, json_t *body, char **re
         if (!STR_EMPTY(wd) && wd[0] != '/')
                 return ross_errx(err, EINVAL, "exec: the working directory '%s' is not absolute",
                                  wd);
+        /* Docker's words; "" is the default keys */
+        json_t *keys = json_object_get(body, "DetachKeys");
+        RossDetachKeys dk;
+        if (keys && !json_is_null(keys) &&
+            (!json_is_string(keys) ||
+             (!STR_EMPTY(json_string_value(keys)) &&
+              ross_detach_keys_parse(json_string_value(keys), &dk, NULL) < 0)))
+                return ross_errx(err, EINVAL, "Invalid escape keys (%s) provided",
+                                 json_is_string(keys) ? json_string_value(keys) : "not a string");
+        unsigned rows, cols;
+        int r0 = ross_exec_console_size(json_object_get(body, "ConsoleSize"), &rows, &cols, err);
+        if (r0 < 0)
+                return r0;
 
         char eid[65];
         ross_random_hex(eid, 32);
@@ -108,7 +123,7 @@ int ross_exec_create(RossContainers *c, const char *ref, json_t *body, char **re
 /* The exec's process.json: the container's process with the exec's command, env, user,
  * working directory and terminal. */
 static int write_process(RossContainers *c, const char *cid, const char *eid, json_t *cfg,
-                         char **ret_path, RossError *err)
+                         unsigned rows, unsigned cols, char **ret_path, RossError *err)
 {
         _cleanup_free_ char *config = xasprintf("%s/%s/config.json", c->dir, cid);
         json_t *spec = read_json(config);
@@ -118,8 +133,18 @@ static int write_process(RossContainers *c, const char *cid, const char *eid, js
                 return ross_errx(err, EIO, "exec: container %.12s has no process spec", cid);
         int r = 0;
         json_object_set(proc, "args", json_object_get(cfg, "Cmd"));
-        json_object_set_new(proc, "terminal",
-                            json_boolean(json_is_true(json_object_get(cfg, "Tty"))));
+        bool tty = json_is_true(json_object_get(cfg, "Tty"));
+        json_object_set_new(proc, "terminal", json_boolean(tty));
+        /* the terminal's size from its first moment: the start's, else the create's */
+        if (tty && !(rows && cols))
+                (void)ross_exec_console_size(json_object_get(cfg, "ConsoleSize"), &rows, &cols,
+                                             NULL);
+        if (tty && rows && cols)
+                json_object_set_new(proc, "consoleSize",
+                                    json_pack("{s:I, s:I}", "height", (json_int_t)rows, "width",
+                                              (json_int_t)cols));
+        else
+                json_object_del(proc, "consoleSize");
         const char *wd = json_string_value(json_object_get(cfg, "WorkingDir"));
         if (!STR_EMPTY(wd))
                 json_object_set_new(proc, "cwd", json_string(wd));
@@ -174,8 +199,43 @@ static int write_process(RossContainers *c, const char *cid, const char *eid, js
         return r;
 }
 
+int ross_exec_console_size(json_t *v, unsigned *ret_rows, unsigned *ret_cols, RossError *err)
+{
+        *ret_rows = *ret_cols = 0;
+        if (!v || json_is_null(v))
+                return 0;
+        json_t *h = json_array_get(v, 0), *w = json_array_get(v, 1);
+        if (!json_is_array(v) || json_array_size(v) != 2 || !json_is_integer(h) ||
+            !json_is_integer(w) || json_integer_value(h) < 0 || json_integer_value(h) > 65535 ||
+            json_integer_value(w) < 0 || json_integer_value(w) > 65535)
+                return ross_errx(err, EINVAL,
+                                 "ConsoleSize must be [height, width], numbers from 0 to 65535");
+        *ret_rows = (unsigned)json_integer_value(h);
+        *ret_cols = (unsigned)json_integer_value(w);
+        return 0;
+}
+
+/* An exec that could not start has run: its code (126, or 127 for a command that is not
+ * there) is its exit status, as Docker records it. */
+static void record_failure(RossContainers *c, const char *cid, const char *eid, int code)
+{
+        _cleanup_free_ char *exitf = exec_dir(c, cid, eid, "exit.json");
+        struct stat st;
+        if (stat(exitf, &st) == 0)
+                return;
+        _cleanup_free_ char *text =
+                xasprintf("{\"ExitCode\":%d,\"Pid\":0}", code == 127 ? 127 : 126);
+        (void)ross_write_file_replace(exitf, text, strlen(text), 0600, NULL);
+}
+
 int ross_exec_start(RossContainers *c, const char *eid, bool attached, int *ret_exec_status,
                     RossError *err)
+{
+        return ross_exec_start_sized(c, eid, attached, 0, 0, ret_exec_status, err);
+}
+
+int ross_exec_start_sized(RossContainers *c, const char *eid, bool attached, unsigned rows,
+                          unsigned cols, int *ret_exec_status, RossError *err)
 {
         _cleanup_free_ char *cid = NULL;
         if (exec_owner(eid, &cid, err) < 0)
@@ -188,17 +248,18 @@ int ross_exec_start(RossContainers *c, const char *eid, bool attached, int *ret_
                 return ross_errx(err, EBUSY, "exec %s has already been started", eid);
         if (!ross_containers_running(c, cid))
                 return ross_errx(err, EBUSY, "container %.12s is not running", cid);
-        json_t *rec = read_json(recf);
+        _cleanup_(json_decrefp) json_t *rec = read_json(recf);
         if (!rec)
                 return ross_errx(err, ENOENT, "No such exec instance: %s", eid);
         json_t *cfg = json_object_get(rec, "Config");
         _cleanup_free_ char *process = NULL;
-        int r = write_process(c, cid, eid, cfg, &process, err);
+        int status = 0;
+        int r = write_process(c, cid, eid, cfg, rows, cols, &process, err);
         if (r < 0) {
-                json_decref(rec);
+                record_failure(c, cid, eid, 126);
                 return r;
         }
-        json_t *row = NULL;
+        _cleanup_(json_decrefp) json_t *row = NULL;
         const char *rt = NULL;
         if (ross_db_container_get(c->db, cid, &row) == 0)
                 rt = json_string_value(json_object_get(
@@ -222,10 +283,11 @@ int ross_exec_start(RossContainers *c, const char *eid, bool attached, int *ret_
                 .attach_wait = attached ? 1 : 0,
         };
         pid_t pid = 0;
-        r = ross_shim_start(&a, &pid, ret_exec_status, err);
-        json_decref(row);
-        json_decref(rec);
+        r = ross_shim_start(&a, &pid, &status, err);
         if (r < 0) {
+                record_failure(c, cid, eid, status);
+                if (ret_exec_status)
+                        *ret_exec_status = status;
                 ross_err_prefix(err, "exec in container %.12s", cid);
                 return r;
         }
@@ -265,6 +327,8 @@ int ross_exec_inspect(RossContainers *c, const char *eid, json_t **ret, RossErro
                          "ProcessConfig", "tty", json_is_true(json_object_get(cfg, "Tty")),
                          "entrypoint", entry ? entry : json_string(""), "arguments", args, "user",
                          json_string_value(json_object_get(cfg, "User")) ?: "", "privileged", 0);
+        const char *keys = json_string_value(json_object_get(cfg, "DetachKeys"));
+        json_object_set_new(*ret, "DetachKeys", json_string(keys ? keys : ""));
         json_decref(ex);
         json_decref(rec);
         return 0;

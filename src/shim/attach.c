@@ -29,7 +29,80 @@ static void drop(Shim *s, ShimClient *c)
         close(c->fd);
         ross_buf_free(&c->in);
         ross_buf_free(&c->out);
+        if (c->replay) {
+                shim_log_reader_close(c->replay);
+                free(c->replay);
+        }
+        ross_buf_free(&c->tail);
+        ross_buf_free(&c->held);
         free(c);
+}
+
+/* The replay's end: what was unfinished at the HELLO, then what came since. */
+static void replay_done(ShimClient *c)
+{
+        shim_log_reader_close(c->replay);
+        free(c->replay);
+        c->replay = NULL;
+        ross_buf_append(&c->out, c->tail.data, c->tail.len);
+        ross_buf_append(&c->out, c->held.data, c->held.len);
+        ross_buf_free(&c->tail);
+        ross_buf_free(&c->held);
+        if (!c->live)
+                c->done = true;
+}
+
+/* Queue the next part of the log for a client replaying it (a bounded amount at a time:
+ * the rest comes as the client reads). */
+static void pump_replay(ShimClient *c)
+{
+        _cleanup_(ross_buf_free) RossBuf entry = {};
+        while (c->replay && c->out.len < 256 * 1024) {
+                int stream = 0;
+                entry.len = 0;
+                int r = shim_log_reader_next(c->replay, &stream, &entry);
+                if (r <= 0) {
+                        if (r < 0)
+                                log_debug("attach client on fd %d: reading the log: %s", c->fd,
+                                          strerror(-r));
+                        replay_done(c);
+                        break;
+                }
+                if (entry.len == 0)
+                        continue;
+                ross_frame_header(&c->out, stream == 2 ? ROSS_FRAME_STDERR : ROSS_FRAME_STDOUT,
+                                  entry.len);
+                ross_buf_append(&c->out, entry.data, entry.len);
+        }
+}
+
+/* HELLO: the client wants output; with flags, the log first and/or nothing live. */
+static void hello(Shim *s, ShimClient *c, unsigned flags)
+{
+        if (c->hello)
+                return;
+        c->hello = true;
+        c->live = !(flags & ROSS_HELLO_NO_STREAM);
+        if (c->live)
+                s->hellos++;
+        if (!(flags & ROSS_HELLO_LOGS)) {
+                c->done = !c->live;
+                return;
+        }
+        c->replay = xcalloc(1, sizeof(*c->replay));
+        int r = s->log.path ? shim_log_reader_open(c->replay, s->log.path) : -ENOENT;
+        if (r < 0)
+                log_debug("attach client on fd %d: open the log: %s", c->fd, strerror(-r));
+        /* the lines not finished yet are not in the file: they come after it */
+        for (int i = 0; i < 2; i++) {
+                const RossBuf *pb = &s->log.partial[i];
+                if (!pb->len)
+                        continue;
+                ross_frame_header(&c->tail, i == 0 ? ROSS_FRAME_STDOUT : ROSS_FRAME_STDERR,
+                                  pb->len);
+                ross_buf_append(&c->tail, pb->data, pb->len);
+        }
+        pump_replay(c);
 }
 
 size_t shim_attach_pollfds(Shim *s, struct pollfd *p, size_t max)
@@ -40,7 +113,7 @@ size_t shim_attach_pollfds(Shim *s, struct pollfd *p, size_t max)
         for (ShimClient *c = s->clients; c && n < max; c = c->next) {
                 /* stop reading stdin while the container does not take it */
                 short ev = s->in_pending.len < 1024 * 1024 ? POLLIN : 0;
-                if (c->out.len)
+                if (c->out.len || c->replay || c->done)
                         ev |= POLLOUT;
                 p[n++] = (struct pollfd){.fd = c->fd, .events = ev};
         }
@@ -78,10 +151,7 @@ static bool take_frames(Shim *s, ShimClient *c)
         while (ross_frame_next(&c->in, &type, &p, &n, &bad)) {
                 switch (type) {
                 case ROSS_FRAME_HELLO:
-                        if (!c->hello) {
-                                c->hello = true;
-                                s->hellos++;
-                        }
+                        hello(s, c, n > 0 ? (unsigned char)p[0] : 0);
                         break;
                 case ROSS_FRAME_STDIN:
                         shim_on_stdin(s, p, n);
@@ -106,6 +176,8 @@ static bool take_frames(Shim *s, ShimClient *c)
 
 static bool flush_out(ShimClient *c)
 {
+        if (c->replay && c->out.len < 64 * 1024)
+                pump_replay(c);
         while (c->out.len) {
                 ssize_t k = send(c->fd, c->out.data, c->out.len, MSG_NOSIGNAL | MSG_DONTWAIT);
                 if (k < 0)
@@ -142,6 +214,18 @@ void shim_attach_handle(Shim *s, const struct pollfd *p, size_t n)
                         else if (k == 0 || (errno != EAGAIN && errno != EINTR))
                                 ok = false;
                 }
+                /* a replay goes on as the client reads; a client served in full is closed */
+                while (ok && (c->replay || c->out.len)) {
+                        size_t before = c->out.len;
+                        ok = flush_out(c);
+                        if (c->out.len >= before && c->out.len)
+                                break; /* the socket is full */
+                }
+                if (ok && c->done && !c->out.len && !c->replay) {
+                        log_debug("attach client on fd %d served", c->fd);
+                        drop(s, c);
+                        continue;
+                }
                 if (!ok) {
                         log_debug("attach client on fd %d gone", c->fd);
                         drop(s, c);
@@ -154,15 +238,17 @@ void shim_attach_broadcast(Shim *s, int type, const char *p, size_t n)
         ShimClient *next;
         for (ShimClient *c = s->clients; c; c = next) {
                 next = c->next;
-                if (!c->hello)
+                if (!c->hello || !c->live)
                         continue;
-                if (c->out.len + n + 8 > CLIENT_OUT_MAX) {
+                if (c->out.len + c->held.len + n + 8 > CLIENT_OUT_MAX) {
                         log_debug("attach client on fd %d reads too slowly: dropped", c->fd);
                         drop(s, c);
                         continue;
                 }
-                ross_frame_header(&c->out, type, n);
-                ross_buf_append(&c->out, p, n);
+                /* during a replay the live output waits behind the log */
+                RossBuf *to = c->replay ? &c->held : &c->out;
+                ross_frame_header(to, type, n);
+                ross_buf_append(to, p, n);
                 if (!flush_out(c))
                         drop(s, c);
         }
@@ -174,8 +260,8 @@ void shim_attach_close_all(Shim *s)
         clock_gettime(CLOCK_MONOTONIC, &start);
         while (s->clients) {
                 ShimClient *c = s->clients;
-                /* what is still queued gets up to two seconds in all */
-                while (c->out.len && flush_out(c)) {
+                /* what is still queued (a replay too) gets up to two seconds in all */
+                while ((c->out.len || c->replay) && flush_out(c)) {
                         struct timespec now;
                         clock_gettime(CLOCK_MONOTONIC, &now);
                         long ms = (now.tv_sec - start.tv_sec) * 1000 +

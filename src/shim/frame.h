@@ -14,7 +14,10 @@
  *
  * client -> shim: HELLO first (the client wants output; a client that never says it only
  *                 sends control frames, such as RESIZE), then STDIN data, STDIN_EOF,
- *                 RESIZE (rows and columns, 16 bits each, big-endian).
+ *                 RESIZE (rows and columns, 16 bits each, big-endian). HELLO may carry one
+ *                 byte of ROSS_HELLO_* flags: LOGS, the log so far first (the seam with
+ *                 the live output exact: the shim alone writes both); NO_STREAM, nothing
+ *                 live (with LOGS: the log, then the shim closes the connection).
  * shim -> client: STDOUT and STDERR data (a pty's output is STDOUT). The shim closes the
  *                 connection once the container has exited and its output is drained.
  */
@@ -25,6 +28,11 @@ enum {
         ROSS_FRAME_STDIN_EOF = 3,
         ROSS_FRAME_RESIZE = 4,
         ROSS_FRAME_HELLO = 5,
+};
+
+enum {
+        ROSS_HELLO_LOGS = 1 << 0,
+        ROSS_HELLO_NO_STREAM = 1 << 1,
 };
 
 #define ROSS_FRAME_MAX (1024 * 1024) /* a longer payload is a protocol error */

@@ -2,53 +2,111 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include "../basic/argv.h"
 #include "../basic/buf.h"
 #include "../basic/fileio.h"
 #include "../basic/log.h"
+#include "../basic/parse.h"
 #include "../basic/socket.h"
 #include "frame.h"
 #include "shim.h"
 
+/* The shim's command line; -E2BIG if it would not fit (it always does: a handful of flags). */
+static int shim_argv(const RossShimArgs *a, RossArgv *v)
+{
+        const char *const opts[][2] = {
+                {"--id", a->id},           {"--bundle", a->bundle},
+                {"--runtime", a->runtime}, {"--root", a->runtime_root},
+                {"--dir", a->dir},         {"--sync-fd", "3"},
+        };
+        ross_argv_add(v, a->shim_path);
+        for (size_t i = 0; i < ELEMENTSOF(opts); i++) {
+                ross_argv_add(v, opts[i][0]);
+                ross_argv_add(v, opts[i][1]);
+        }
+        ross_argv_add(v, "--detach");
+        ross_argv_addf(v, "--log-max=%llu",
+                       (unsigned long long)(a->log_max ? a->log_max : ROSS_SHIM_LOG_MAX_DEFAULT));
+        if (a->tty)
+                ross_argv_add(v, "--tty");
+        if (a->open_stdin)
+                ross_argv_add(v, "--stdin");
+        if (a->stdin_once)
+                ross_argv_add(v, "--stdin-once");
+        if (a->exec_process) {
+                ross_argv_add(v, "--exec");
+                ross_argv_add(v, a->exec_process);
+        }
+        if (a->attach_wait)
+                ross_argv_addf(v, "--attach-wait=%u", a->attach_wait);
+        if (ross_log_enabled(ROSS_LOG_DEBUG))
+                ross_argv_add(v, "--log-level=debug");
+        return ross_argv_ok(v);
+}
+
+/* Read fd to its end into b (bounded by b's cap). */
+static void read_to_end(int fd, RossBuf *b)
+{
+        char buf[4096];
+        ssize_t n;
+        while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+                if (n > 0)
+                        (void)ross_buf_append(b, buf, (size_t)n);
+}
+
+/* The shim's answer: "ok PID" or "err CODE MESSAGE" (one line). */
+static int parse_answer(const RossShimArgs *a, char *answer, const char *shim_stderr,
+                        pid_t *ret_pid, int *ret_exec_status, RossError *err)
+{
+        size_t l = strlen(answer);
+        while (l && (answer[l - 1] == '\n' || answer[l - 1] == ' '))
+                answer[--l] = '\0';
+        int v = 0;
+        if (strncmp(answer, "ok ", 3) == 0 && ross_parse_int(answer + 3, 1, INT32_MAX, &v) == 0) {
+                *ret_pid = (pid_t)v;
+                return 0;
+        }
+        char *sp = strncmp(answer, "err ", 4) == 0 ? strchr(answer + 4, ' ') : NULL;
+        if (sp) {
+                *sp = '\0';
+                if (ross_parse_int(answer + 4, 1, 255, &v) == 0) {
+                        if (ret_exec_status)
+                                *ret_exec_status = v;
+                        return ross_errx(err,
+                                         v == 127   ? ENOENT
+                                         : v == 126 ? EACCES
+                                                    : EIO,
+                                         "%s", sp + 1);
+                }
+                *sp = ' ';
+        }
+        /* no answer: the shim could not run, or died; what it said on stderr tells why */
+        return ross_errx(err, EIO, "the shim for %s did not start: %s", a->id,
+                         l              ? answer
+                         : *shim_stderr ? shim_stderr
+                                        : "it exited without an answer");
+}
+
 /* The daemon's side: start a shim, detached, and read its one-line answer. */
 int ross_shim_start(const RossShimArgs *a, pid_t *ret_pid, int *ret_exec_status, RossError *err)
 {
-        int sync[2];
-        char fdbuf[16], maxbuf[32];
+        _cleanup_(ross_argv_free) RossArgv argv = {};
+        if (shim_argv(a, &argv) < 0)
+                return ross_errx(err, E2BIG, "start the shim for %s: too many arguments", a->id);
 
-        if (pipe2(sync, O_CLOEXEC) < 0)
-                return ross_err(err, errno, "pipe");
-        char waitbuf[16];
-        snprintf(fdbuf, sizeof(fdbuf), "%d", 3);
-        snprintf(maxbuf, sizeof(maxbuf), "%llu",
-                 (unsigned long long)(a->log_max ? a->log_max : ROSS_SHIM_LOG_MAX_DEFAULT));
-        snprintf(waitbuf, sizeof(waitbuf), "%u", a->attach_wait);
-        const char *argv[24] = {a->shim_path,    "--id",      a->id,      "--bundle",
-                                a->bundle,       "--runtime", a->runtime, "--root",
-                                a->runtime_root, "--dir",     a->dir,     "--sync-fd",
-                                fdbuf,           "--log-max", maxbuf,     "--detach"};
-        size_t na = 16;
-        if (a->tty)
-                argv[na++] = "--tty";
-        if (a->open_stdin)
-                argv[na++] = "--stdin";
-        if (a->stdin_once)
-                argv[na++] = "--stdin-once";
-        if (a->exec_process) {
-                argv[na++] = "--exec";
-                argv[na++] = a->exec_process;
-        }
-        if (a->attach_wait) {
-                argv[na++] = "--attach-wait";
-                argv[na++] = waitbuf;
-        }
-        if (ross_log_enabled(ROSS_LOG_DEBUG)) {
-                argv[na++] = "--log-level";
-                argv[na++] = "debug";
-        }
-        argv[na] = NULL;
+        _cleanup_close_ int sync_r = -EBADF, sync_w = -EBADF, err_r = -EBADF, err_w = -EBADF;
+        int p[2];
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return ross_err(err, errno, "start the shim for %s: pipe", a->id);
+        sync_r = p[0], sync_w = p[1];
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return ross_err(err, errno, "start the shim for %s: pipe", a->id);
+        err_r = p[0], err_w = p[1];
+
         /* posix_spawn (a vfork underneath: cheap however big the daemon is) into a new
          * session; the shim forks once more and its first process exits at once, so the
-         * shim is nobody's child but init's (or a subreaper's). */
+         * shim is nobody's child but init's (or a subreaper's). Its stderr comes to us
+         * until it answers, so a shim that cannot even start says why. */
         posix_spawnattr_t attr;
         posix_spawn_file_actions_t fa;
         sigset_t none, all;
@@ -62,50 +120,34 @@ int ross_shim_start(const RossShimArgs *a, pid_t *ret_pid, int *ret_exec_status,
         posix_spawn_file_actions_init(&fa);
         posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDWR, 0);
         posix_spawn_file_actions_adddup2(&fa, 0, 1);
-        posix_spawn_file_actions_adddup2(&fa, 0, 2);
-        posix_spawn_file_actions_adddup2(&fa, sync[1], 3);
+        posix_spawn_file_actions_adddup2(&fa, err_w, 2);
+        posix_spawn_file_actions_adddup2(&fa, sync_w, 3);
         pid_t pid;
-        int r = posix_spawn(&pid, a->shim_path, &fa, &attr, (char *const *)argv, environ);
+        int r = posix_spawn(&pid, a->shim_path, &fa, &attr, ross_argv_get(&argv), environ);
         posix_spawn_file_actions_destroy(&fa);
         posix_spawnattr_destroy(&attr);
-        if (r != 0) {
-                close(sync[0]);
-                close(sync[1]);
-                return ross_err(err, r, "start %s", a->shim_path);
-        }
-        close(sync[1]);
+        if (r != 0)
+                return ross_err(err, r, "start the shim %s", a->shim_path);
+        close(TAKE_FD(sync_w));
+        close(TAKE_FD(err_w));
         int status;
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
                 ;
 
-        RossBuf b = {.cap = 64 * 1024};
-        char buf[4096];
-        ssize_t n;
-        while ((n = read(sync[0], buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
-                if (n > 0)
-                        ross_buf_append(&b, buf, (size_t)n);
-        close(sync[0]);
-
-        long v;
-        char *msg;
-        if (b.len > 3 && strncmp(b.data, "ok ", 3) == 0 && (v = strtol(b.data + 3, NULL, 10)) > 0) {
-                *ret_pid = (pid_t)v;
-                r = 0;
-        } else if (b.len > 4 && strncmp(b.data, "err ", 4) == 0 &&
-                   (v = strtol(b.data + 4, &msg, 10)) > 0) {
-                while (*msg == ' ')
-                        msg++;
-                size_t ml = strlen(msg);
-                while (ml && msg[ml - 1] == '\n')
-                        msg[--ml] = '\0';
-                if (ret_exec_status)
-                        *ret_exec_status = (int)v;
-                r = ross_errx(err, v == 127 ? ENOENT : v == 126 ? EACCES : EIO, "%s", msg);
-        } else
-                r = ross_errx(err, EIO, "the shim for %s did not start (%s)", a->id,
-                              b.len ? b.data : "no answer");
-        ross_buf_free(&b);
-        return r;
+        /* the answer ends when the shim closes the pipe: after "ok", or when it exits */
+        _cleanup_(ross_buf_free) RossBuf answer = {.cap = 64 * 1024};
+        read_to_end(sync_r, &answer);
+        _cleanup_(ross_buf_free) RossBuf shim_err = {.cap = 4096};
+        if (answer.len == 0) {
+                /* it is gone (nobody else holds its stderr): all it wrote is there */
+                fcntl(err_r, F_SETFL, O_NONBLOCK);
+                read_to_end(err_r, &shim_err);
+                while (shim_err.len && strchr("\n ", shim_err.data[shim_err.len - 1]))
+                        shim_err.data[--shim_err.len] = '\0';
+        }
+        char none_said[1] = "";
+        return parse_answer(a, answer.len ? answer.data : none_said,
+                            shim_err.len ? shim_err.data : "", ret_pid, ret_exec_status, err);
 }
 
 int ross_shim_attach(const char *sock_path, bool want_output)
@@ -118,6 +160,18 @@ int ross_shim_attach(const char *sock_path, bool want_output)
                 if (r < 0)
                         return r;
         }
+        return TAKE_FD(fd);
+}
+
+int ross_shim_attach_hello(const char *sock_path, unsigned flags)
+{
+        _cleanup_close_ int fd = ross_unix_connect(sock_path);
+        if (fd < 0)
+                return -ESRCH;
+        unsigned char f = (unsigned char)flags;
+        int r = ross_frame_write(fd, ROSS_FRAME_HELLO, &f, 1);
+        if (r < 0)
+                return r;
         return TAKE_FD(fd);
 }
 

@@ -31,3 +31,28 @@ void shim_log_close(ShimLog *l);
 void shim_json_escape(RossBuf *b, const char *p, size_t n);
 /* The current time as RFC 3339 UTC with nanoseconds. */
 void shim_now_rfc3339(char *buf, size_t n);
+
+/*
+ * Reading the log back (attach with logs=1, as Docker's json-file reader does): the entries
+ * of NAME.1 then NAME, as they stood when the reader was opened (what is written later,
+ * and a rotation meanwhile, do not change what it reads), each decoded to the bytes the
+ * container wrote. Lines that are not log entries are skipped.
+ */
+typedef struct ShimLogReader {
+        int fd[2];        /* NAME.1 and NAME; -EBADF when absent or done */
+        uint64_t left[2]; /* bytes still to read of each: their sizes at open */
+        int cur;          /* which is being read */
+        RossBuf buf;      /* read but not yet taken */
+        bool skipping;    /* inside a line too long to be an entry */
+} ShimLogReader;
+
+/* A missing log is an empty one; other errors are a negative errno. */
+int shim_log_reader_open(ShimLogReader *r, const char *path);
+/* 1 with the next entry's stream (1 stdout, 2 stderr) and its bytes appended to out; 0 at
+ * the end; a negative errno when reading fails. */
+int shim_log_reader_next(ShimLogReader *r, int *ret_stream, RossBuf *out);
+void shim_log_reader_close(ShimLogReader *r);
+
+/* One log line (without its newline): 0 with its stream and its "log" bytes appended to
+ * out, -EINVAL when it is not an entry (out is then left as it was). */
+int shim_log_decode(const char *line, size_t n, int *ret_stream, RossBuf *out);

@@ -12,8 +12,14 @@
 typedef struct ShimClient {
         int fd;
         bool hello;  /* wants output */
+        bool live;   /* wants the output from now on (not only the log) */
         RossBuf in;  /* bytes of a frame not complete yet */
         RossBuf out; /* frames not sent yet (the socket is non-blocking) */
+        /* HELLO with ROSS_HELLO_LOGS: the log so far goes first, then the unfinished lines
+         * as they were at the HELLO (tail), then what came since (held) */
+        ShimLogReader *replay;
+        RossBuf tail, held;
+        bool done; /* close once out is sent */
         struct ShimClient *next;
 } ShimClient;
 

@@ -14,7 +14,9 @@
 #include <time.h>
 
 #include "../basic/fileio.h"
+#include "../basic/argv.h"
 #include "../basic/log.h"
+#include "../basic/parse.h"
 #include "../basic/socket.h"
 #include "frame.h"
 #include "shim-internal.h"
@@ -39,14 +41,13 @@ static long now_ms(void)
 static void report(int fd, const char *fmt, ...) _printf_(2, 3);
 static void report(int fd, const char *fmt, ...)
 {
-        char buf[4096];
+        _cleanup_free_ char *text = NULL;
         va_list ap;
         va_start(ap, fmt);
-        int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+        int n = vasprintf(&text, fmt, ap);
         va_end(ap);
         if (fd >= 0 && n > 0)
-                (void)ross_write_all(fd, buf,
-                                     (size_t)(n < (int)sizeof(buf) ? n : (int)sizeof(buf) - 1));
+                (void)ross_write_all(fd, text, (size_t)n);
 }
 
 static void run_and_wait(const char *const *args)
@@ -132,29 +133,30 @@ typedef struct RuntimeRun {
  * while it runs. Returns the runtime's wait status. */
 static int run_runtime(Shim *s, const RuntimeRun *rr, int child_in, int child_out, int child_err)
 {
-        const char *args[16];
-        size_t n = 0;
-        args[n++] = s->runtime;
-        args[n++] = rr->rootopt;
-        args[n++] = rr->logopt;
-        args[n++] = "--log-format=json";
-        args[n++] = s->exec_process ? "exec" : "run";
-        args[n++] = "--detach";
+        _cleanup_(ross_argv_free) RossArgv args = {};
+        ross_argv_add(&args, s->runtime);
+        ross_argv_add(&args, rr->rootopt);
+        ross_argv_add(&args, rr->logopt);
+        ross_argv_add(&args, "--log-format=json");
+        ross_argv_add(&args, s->exec_process ? "exec" : "run");
+        ross_argv_add(&args, "--detach");
         if (rr->console) {
-                args[n++] = "--console-socket";
-                args[n++] = rr->console;
+                ross_argv_add(&args, "--console-socket");
+                ross_argv_add(&args, rr->console);
         }
         if (s->exec_process) {
-                args[n++] = "--process";
-                args[n++] = s->exec_process;
+                ross_argv_add(&args, "--process");
+                ross_argv_add(&args, s->exec_process);
         } else {
-                args[n++] = "--bundle";
-                args[n++] = s->bundle;
+                ross_argv_add(&args, "--bundle");
+                ross_argv_add(&args, s->bundle);
         }
-        args[n++] = "--pid-file";
-        args[n++] = rr->pid_file;
-        args[n++] = s->id;
-        args[n] = NULL;
+        ross_argv_add(&args, "--pid-file");
+        ross_argv_add(&args, rr->pid_file);
+        ross_argv_add(&args, s->id);
+        if (ross_argv_ok(&args) < 0)
+                return -E2BIG;
+        char *const *argv = ross_argv_get(&args);
 
         pid_t rt = fork();
         if (rt == 0) {
@@ -163,7 +165,7 @@ static int run_runtime(Shim *s, const RuntimeRun *rr, int child_in, int child_ou
                 sigprocmask(SIG_SETMASK, &none, NULL);
                 if (dup2(child_in, 0) < 0 || dup2(child_out, 1) < 0 || dup2(child_err, 2) < 0)
                         _exit(127);
-                execvp(args[0], (char *const *)args);
+                execvp(argv[0], argv);
                 _exit(127);
         }
         if (rt < 0)
@@ -296,6 +298,12 @@ static int monitor(Shim *s, pid_t cpid, int sigfd)
         return exit_code;
 }
 
+static int bad_number(const char *flag, const char *value)
+{
+        fprintf(stderr, "ross-shim: %s: '%s' is not a valid number\n", flag, value);
+        return -EINVAL;
+}
+
 static int parse_args(Shim *s, int argc, char **argv, int *ret_sync_fd)
 {
         static const struct option opts[] = {
@@ -334,10 +342,12 @@ static int parse_args(Shim *s, int argc, char **argv, int *ret_sync_fd)
                         s->dir = optarg;
                         break;
                 case 's':
-                        *ret_sync_fd = atoi(optarg);
+                        if (ross_parse_int(optarg, 0, INT32_MAX, ret_sync_fd) < 0)
+                                return bad_number("--sync-fd", optarg);
                         break;
                 case 'm':
-                        s->log.max = strtoull(optarg, NULL, 10);
+                        if (ross_parse_u64(optarg, UINT64_MAX, &s->log.max) < 0 || s->log.max == 0)
+                                return bad_number("--log-max", optarg);
                         break;
                 case 't':
                         s->tty = true;
@@ -348,9 +358,13 @@ static int parse_args(Shim *s, int argc, char **argv, int *ret_sync_fd)
                 case 'O':
                         s->stdin_once = true;
                         break;
-                case 'a':
-                        s->attach_wait = (unsigned)strtoul(optarg, NULL, 10);
+                case 'a': {
+                        int n;
+                        if (ross_parse_int(optarg, 0, 1024, &n) < 0)
+                                return bad_number("--attach-wait", optarg);
+                        s->attach_wait = (unsigned)n;
                         break;
+                }
                 case 'x':
                         s->exec_process = optarg;
                         break;
@@ -367,8 +381,12 @@ static int parse_args(Shim *s, int argc, char **argv, int *ret_sync_fd)
                         break;
                 case 'l': {
                         RossLogLevel l;
-                        if (ross_log_parse_level(optarg, &l) == 0)
-                                ross_log_set_level(l);
+                        if (ross_log_parse_level(optarg, &l) < 0) {
+                                fprintf(stderr, "ross-shim: --log-level: unknown level '%s'\n",
+                                        optarg);
+                                return -EINVAL;
+                        }
+                        ross_log_set_level(l);
                         break;
                 }
                 default:
@@ -516,6 +534,9 @@ int ross_shim_main(int argc, char **argv)
         report(sync_fd, "ok %d\n", (int)cpid);
         if (sync_fd >= 0)
                 close(sync_fd);
+        /* the daemon read our stderr until the answer; from here on nobody does */
+        if (!ross_log_enabled(ROSS_LOG_DEBUG) && nul >= 0)
+                dup2(nul, STDERR_FILENO);
 
         int exit_code = monitor(&s, cpid, sigfd);
         shim_log_close(&s.log);

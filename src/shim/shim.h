@@ -40,6 +40,9 @@ int ross_shim_start(const RossShimArgs *a, pid_t *ret_pid, int *ret_exec_status,
 /* The daemon's side of a shim's attach socket (path: <dir>/attach.sock). Connect, saying
  * HELLO when the output is wanted: the fd, or -ESRCH when no shim can be reached there. */
 int ross_shim_attach(const char *sock_path, bool want_output);
+/* The same with HELLO's ROSS_HELLO_* flags (frame.h): the log replayed first, or no live
+ * output. */
+int ross_shim_attach_hello(const char *sock_path, unsigned flags);
 /* Set the size of the shim's pty; -ESRCH when no shim listens there. */
 int ross_shim_resize(const char *sock_path, unsigned rows, unsigned cols);
 

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: the shim's container log. Whatever bytes a container writes, in whatever
  * pieces, every log line is one JSON object whose "log" is the input's bytes (invalid UTF-8
- * replaced), and the pieces add up to all of the input. */
+ * replaced), and the pieces add up to all of the input. Reading the log back (attach with
+ * logs=1) gives, entry by entry, exactly what jansson decodes; and the line decoder takes
+ * the raw input itself (any bytes) without harm. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +32,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                               i + step <= size ? step : size - i, data[0] & 0x40);
         shim_log_close(&l);
 
+        /* the raw input as a line: refused or decoded, never a crash */
+        RossBuf any = {};
+        int any_stream;
+        (void)shim_log_decode((const char *)data, size, &any_stream, &any);
+        ross_buf_free(&any);
+
+        ShimLogReader rd;
+        if (shim_log_reader_open(&rd, path) < 0)
+                abort();
+        RossBuf entry = {};
+
         char *text = NULL;
         size_t len = 0, lines = 0, total_ok = 0;
         if (ross_read_file(path, 1ULL << 30, &text, &len, NULL) < 0)
@@ -45,10 +58,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         abort();
                 if (strcmp(st, stream == 1 ? "stdout" : "stderr") != 0)
                         abort();
+                int rs = 0;
+                entry.len = 0;
+                if (shim_log_reader_next(&rd, &rs, &entry) != 1 || rs != stream ||
+                    entry.len != json_string_length(log) ||
+                    (entry.len && memcmp(entry.data, json_string_value(log), entry.len) != 0))
+                        abort(); /* the reader and jansson disagree */
                 total_ok += json_string_length(log);
                 lines++;
                 json_decref(j);
         }
+        entry.len = 0;
+        int rs = 0;
+        if (shim_log_reader_next(&rd, &rs, &entry) != 0)
+                abort(); /* the reader found an entry that is not there */
+        shim_log_reader_close(&rd);
+        ross_buf_free(&entry);
         /* replacement characters only ever make it longer */
         if (size > 1 && total_ok < size - 1)
                 abort();

@@ -195,3 +195,47 @@ send exit 9\r
 STEPS
         assert_output_contains "[exit 9]"
 }
+
+@test "with the daemon logging at debug: run -it, run -i, attach, exec -t/-i/-it (its argv once overflowed)" {
+        stop_daemon
+        start_daemon --log-level debug
+        run pty --rows 27 --cols 95 "$ROSS_CLI" run -it --name dbg "$REG_PLAIN/busybox" sh <<'STEPS'
+expect # 
+send stty size\r
+expect 27 95
+send \x10\x11
+STEPS
+        assert_output_contains "[exit 0]"
+        run ross run -i --rm "$REG_PLAIN/busybox" cat <<<"debug stdin"
+        assert_status 0
+        [ "$output" = "debug stdin" ]
+        run ross exec -t dbg sh -c 'tty; echo t-out'
+        assert_status 0
+        assert_output_contains /dev/pts/
+        assert_output_contains t-out
+        run ross exec -i dbg cat <<<"exec stdin"
+        assert_status 0
+        [ "$output" = "exec stdin" ]
+        run pty "$ROSS_CLI" exec -it dbg sh <<'STEPS'
+expect # 
+send echo $((5*5))x\r
+expect 25x
+send exit 3\r
+STEPS
+        assert_output_contains "[exit 3]"
+        run pty docker exec -it dbg sh <<'STEPS'
+expect # 
+send echo $((6*6))y\r
+expect 36y
+send exit 0\r
+STEPS
+        assert_output_contains "[exit 0]"
+        run pty "$ROSS_CLI" attach dbg <<'STEPS'
+send exit 7\r
+STEPS
+        assert_output_contains "[exit 7]"
+        # the shims logged at debug too (the flag reached them)
+        id=$(ross inspect dbg | jq -r '.[0].Id')
+        grep -q "runs as pid" "$DATA/containers/$id/shim.log"
+        ! grep -q "Bad address" "$DAEMON_LOG"
+}

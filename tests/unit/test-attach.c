@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Detach keys, the shim's attach frames and its JSON log lines. */
+/* Detach keys, the shim's attach frames, its JSON log lines and reading them back, and the
+ * daemon's start of a shim. */
 #include <jansson.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
+#include "basic/fileio.h"
+#include "basic/log.h"
 #include "container/detach.h"
 #include "shim/frame.h"
 #include "shim/log.h"
+#include "shim/shim.h"
 #include "tap.h"
 
 static void test_detach_parse(void)
@@ -120,11 +125,170 @@ static void test_log_escape(void)
            "a surrogate too");
 }
 
+static bool decodes_to(const char *line, int want_stream, const char *want, size_t want_n)
+{
+        RossBuf b = {};
+        int st = 0;
+        int r = shim_log_decode(line, strlen(line), &st, &b);
+        bool ok =
+                r == 0 && st == want_stream && b.len == want_n && memcmp(b.data, want, want_n) == 0;
+        if (!ok)
+                printf("#   decode %s: r=%d stream=%d len=%zu\n", line, r, st, b.len);
+        ross_buf_free(&b);
+        return ok;
+}
+
+static bool refused(const char *line)
+{
+        RossBuf b = {};
+        ross_buf_append(&b, "kept", 4);
+        int st = 0;
+        bool ok = shim_log_decode(line, strlen(line), &st, &b) == -EINVAL && b.len == 4;
+        ross_buf_free(&b);
+        return ok;
+}
+
+static void test_log_decode(void)
+{
+        ok(decodes_to("{\"log\":\"hi\\n\",\"stream\":\"stdout\",\"time\":\"2024-01-01T00:00:00Z\"}",
+                      1, "hi\n", 3),
+           "an entry gives its bytes and stream");
+        ok(decodes_to("{\"stream\":\"stderr\",\"log\":\"a\\u0000b\\t\\\"\\\\\\/\"}", 2,
+                      "a\0b\t\"\\/", 7),
+           "escapes, NUL, any key order");
+        ok(decodes_to(" { \"log\" : \"\\u00e9\\ud83d\\udc33\" , \"stream\" : \"stdout\" } ", 1,
+                      "\xc3\xa9\xf0\x9f\x90\xb3", 6),
+           "\\u escapes and surrogate pairs become UTF-8; spaces allowed");
+        ok(decodes_to("{\"log\":\"\\ud800x\",\"stream\":\"stdout\"}", 1, "\xef\xbf\xbdx", 4),
+           "a lone surrogate becomes U+FFFD");
+        ok(refused("{\"log\":\"x\"}"), "no stream: refused, the output left as it was");
+        ok(refused("{\"log\":\"x\",\"stream\":\"stdin\"}"), "an unknown stream is refused");
+        ok(refused("{\"log\":\"x\",\"stream\":\"stdout\""), "a cut line is refused");
+        ok(refused("{\"log\":\"x\",\"stream\":\"stdout\"} junk"), "trailing junk is refused");
+        ok(refused("{\"log\":1,\"stream\":\"stdout\"}"), "a log that is not a string is refused");
+        ok(refused("{\"log\":\"a\nb\",\"stream\":\"stdout\"}"), "a raw control byte is refused");
+        ok(refused("{\"log\":\"\\x\",\"stream\":\"stdout\"}"), "a bad escape is refused");
+        ok(refused(""), "an empty line is refused");
+}
+
+/* Everything the reader gives, as "stream:bytes|" */
+static char *read_all(const char *path)
+{
+        ShimLogReader r;
+        RossBuf all = {}, e = {};
+        int st;
+        if (shim_log_reader_open(&r, path) < 0)
+                return NULL;
+        while ((e.len = 0, shim_log_reader_next(&r, &st, &e)) > 0)
+                ross_buf_printf(&all, "%d:%.*s|", st, (int)e.len, e.data ? e.data : "");
+        shim_log_reader_close(&r);
+        ross_buf_free(&e);
+        return ross_buf_steal(&all);
+}
+
+static void test_log_reader(void)
+{
+        char dir[] = "/tmp/ross-test-log-XXXXXX";
+        if (!mkdtemp(dir))
+                abort();
+        _cleanup_free_ char *path = xasprintf("%s/container.log", dir);
+        _cleanup_free_ char *old = xasprintf("%s.1", path);
+        _cleanup_free_ char *none = read_all(path);
+        ok(none && STREQ(none, ""), "no log: nothing, no error");
+
+        ShimLog l = {};
+        shim_log_open(&l, path, 200); /* small: it rotates */
+        shim_log_take(&l, 1, "one\ntwo\n", 8, false);
+        shim_log_take(&l, 2, "err\n", 4, false);
+        shim_log_take(&l, 1, "three\nfou", 10, false);
+        struct stat st;
+        ok(stat(old, &st) == 0, "the log was rotated");
+        _cleanup_free_ char *a = read_all(path);
+        ok(a && STREQ(a, "1:one\n|1:two\n|2:err\n|1:three\n|"),
+           "NAME.1 then NAME, in order; an unfinished line is not in the file yet");
+
+        ShimLogReader r;
+        shim_log_reader_open(&r, path);
+        shim_log_take(&l, 1, "r\nfive\n", 7, false); /* after the open */
+        RossBuf e = {}, got = {};
+        int s1;
+        while ((e.len = 0, shim_log_reader_next(&r, &s1, &e)) > 0)
+                ross_buf_append(&got, e.data, e.len);
+        shim_log_reader_close(&r);
+        ok(got.data && STREQ(got.data, "one\ntwo\nerr\nthree\n"),
+           "what is written after the open is not read (even across a rotation)");
+        shim_log_close(&l);
+
+        /* junk lines are skipped; a last line without a newline still counts */
+        _cleanup_free_ char *junk =
+                xasprintf("not json\n%*s\n{\"log\":\"ok\",\"stream\":\"stdout\"}", 200000, "x");
+        unlink(old);
+        ross_write_file_replace(path, junk, strlen(junk), 0600, NULL);
+        _cleanup_free_ char *b = read_all(path);
+        ok(b && STREQ(b, "1:ok|"),
+           "junk and over-long lines skipped, an unterminated last line read");
+        ross_buf_free(&e);
+        ross_buf_free(&got);
+        ross_rm_rf(dir);
+}
+
+/* A stand-in for ross-shim: a script that answers (or not) as told. */
+static int fake_shim(const char *dir, const char *body, pid_t *pid, int *status, RossError *err)
+{
+        _cleanup_free_ char *path = xasprintf("%s/shim", dir);
+        _cleanup_free_ char *text = xasprintf("#!/bin/sh\n%s\n", body);
+        ross_write_file_replace(path, text, strlen(text), 0755, NULL);
+        RossShimArgs a = {.shim_path = path,
+                          .id = "c1",
+                          .bundle = dir,
+                          .runtime = "crun",
+                          .runtime_root = dir,
+                          .dir = dir,
+                          .tty = true,
+                          .open_stdin = true,
+                          .stdin_once = true,
+                          .attach_wait = 2,
+                          .exec_process = "/p.json"};
+        return ross_shim_start(&a, pid, status, err);
+}
+
+static void test_shim_start(void)
+{
+        char dir[] = "/tmp/ross-test-shim-XXXXXX";
+        if (!mkdtemp(dir))
+                abort();
+        RossError err = {};
+        pid_t pid = 0;
+        int status = 0;
+        ok(fake_shim(dir, "echo \"ok 4242\" >&3", &pid, &status, &err) == 0 && pid == 4242,
+           "ok PID: started");
+        int r = fake_shim(dir, "echo \"err 127 exec: no such thing\" >&3", &pid, &status, &err);
+        ok(r == -ENOENT && status == 127 && STREQ(err.msg, "exec: no such thing"),
+           "err 127: not found, with the message");
+        r = fake_shim(dir, "echo 'ross-shim: --bogus: unknown' >&2; exit 2", &pid, &status, &err);
+        ok(r == -EIO && strstr(err.msg, "ross-shim: --bogus: unknown") && strstr(err.msg, "c1"),
+           "no answer: what the shim wrote on stderr is the error");
+        err = (RossError){};
+        ross_log_set_level(ROSS_LOG_DEBUG);
+        r = fake_shim(dir,
+                      "[ $# -eq 21 ] && [ \"$2\" = c1 ] && [ \"${21}\" = --log-level=debug ] && "
+                      "echo \"ok $#\" >&3 || echo \"err 1 $# args: $*\" >&3",
+                      &pid, &status, &err);
+        ok(r == 0 && pid == 21,
+           "every flag gets through (all at once overflowed a fixed array once)");
+        if (r < 0)
+                printf("#   %s\n", err.msg);
+        ross_rm_rf(dir);
+}
+
 int main(void)
 {
         test_detach_parse();
         test_detach_feed();
         test_frames();
         test_log_escape();
+        test_log_decode();
+        test_log_reader();
+        test_shim_start();
         return tap_done();
 }

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "../basic/err.h"
+#include "containers.h"
+
+/*
+ * exec.c beyond what containers.h declares: the start with the terminal's first size, and
+ * Docker's ConsoleSize ([height, width]).
+ */
+
+/* ross_exec_start, the exec's pty made rows x cols (0: the size the create asked for, else
+ * the runtime's default). An exec that cannot start is recorded as run with 126, or 127
+ * when its command is not there (*ret_exec_status: the shim's code, 126/127 for those). */
+int ross_exec_start_sized(RossContainers *c, const char *exec_id, bool attached, unsigned rows,
+                          unsigned cols, int *ret_exec_status, RossError *err);
+
+/* v: null/absent (0, 0) or [height, width]; -EINVAL for anything else. */
+int ross_exec_console_size(json_t *v, unsigned *ret_rows, unsigned *ret_cols, RossError *err);
