@@ -7,8 +7,10 @@
 
 #include "../basic/fileio.h"
 #include "../basic/log.h"
+#include "../basic/parse.h"
 #include "../container/containers.h"
 #include "../daemon/daemon.h"
+#include "filters.h"
 #include "handlers.h"
 
 static RossContainers *svc(RossRequest *req)
@@ -53,6 +55,9 @@ enum MHD_Result ross_api_container_start(RossRequest *req, const char *ref)
         RossError err = {};
         int exec_status = 0;
         if (ross_containers_start(svc(req), ref, &exec_status, &err) < 0) {
+                /* Docker: starting a running container is 304 Not Modified */
+                if (err.code == EALREADY)
+                        return ross_reply_empty(req, MHD_HTTP_NOT_MODIFIED);
                 if (exec_status == 126 || exec_status == 127)
                         return ross_reply_json(req, MHD_HTTP_BAD_REQUEST,
                                                json_pack("{s:s}", "message", err.msg));
@@ -145,17 +150,34 @@ enum MHD_Result ross_api_container_wait(RossRequest *req, const char *ref)
 enum MHD_Result ross_api_container_kill(RossRequest *req, const char *ref)
 {
         RossError err = {};
-        const char *sig = ross_req_query(req, "signal");
-        if (ross_containers_kill(svc(req), ref, sig ? sig : "KILL", &err) < 0)
+        if (ross_containers_kill(svc(req), ref, ross_req_query(req, "signal"), &err) < 0) {
+                /* Docker's router wraps every kill error so */
+                ross_err_prefix(&err, "cannot kill container: %s", ref);
                 return ross_reply_error(req, &err);
+        }
         return ross_reply_empty(req, MHD_HTTP_NO_CONTENT);
+}
+
+/* ?t=N for stop and restart: seconds before SIGKILL; -1 (absent): the container's own. */
+static int stop_timeout(RossRequest *req, int *ret, RossError *err)
+{
+        const char *t = ross_req_query(req, "t");
+        *ret = -1;
+        if (!t)
+                return 0;
+        if (ross_parse_int(t, -1, 24 * 3600, ret) < 0)
+                return ross_errx(err, EINVAL,
+                                 "invalid value for t: '%s' is not a number of seconds (-1 to "
+                                 "86400)",
+                                 t);
+        return 0;
 }
 
 enum MHD_Result ross_api_container_stop(RossRequest *req, const char *ref)
 {
         RossError err = {};
-        const char *t = ross_req_query(req, "t");
-        if (ross_containers_stop(svc(req), ref, t ? atoi(t) : -1, &err) < 0)
+        int t;
+        if (stop_timeout(req, &t, &err) < 0 || ross_containers_stop(svc(req), ref, t, &err) < 0)
                 return ross_reply_error(req, &err);
         return ross_reply_empty(req, MHD_HTTP_NO_CONTENT);
 }
@@ -163,15 +185,48 @@ enum MHD_Result ross_api_container_stop(RossRequest *req, const char *ref)
 enum MHD_Result ross_api_container_delete(RossRequest *req, const char *ref)
 {
         RossError err = {};
-        if (ross_containers_remove(svc(req), ref, ross_req_query_bool(req, "force"), &err) < 0)
+        bool force, volumes;
+        if (ross_req_bool(req, "force", false, &force, &err) < 0 ||
+            ross_req_bool(req, "v", false, &volumes, &err) < 0 ||
+            ross_containers_remove(svc(req), ref, force, &err) < 0)
                 return ross_reply_error(req, &err);
         return ross_reply_empty(req, MHD_HTTP_NO_CONTENT);
 }
 
+static int resolve_container(void *ud, const char *ref, char **ret_id, RossError *err)
+{
+        return ross_containers_resolve(ud, ref, ret_id, err);
+}
+
+static int resolve_image(void *ud, const char *ref, char **ret_id, RossError *err)
+{
+        RossContainers *c = ud;
+        return ross_db_image_resolve(c->db, ref, ret_id, err);
+}
+
 enum MHD_Result ross_api_containers_list(RossRequest *req)
 {
-        return ross_reply_json(req, MHD_HTTP_OK,
-                               ross_containers_list(svc(req), ross_req_query_bool(req, "all")));
+        RossError err = {};
+        RossContainerFilter cf = {};
+        RossFilterResolvers res = {resolve_container, resolve_image, svc(req)};
+        bool all, size;
+        int limit = -1;
+        const char *lim = ross_req_query(req, "limit");
+        json_t *list = NULL;
+        if (ross_req_bool(req, "all", false, &all, &err) < 0 ||
+            ross_req_bool(req, "size", false, &size, &err) < 0)
+                return ross_reply_error(req, &err);
+        if (!STR_EMPTY(lim) && ross_parse_int(lim, INT32_MIN, INT32_MAX, &limit) < 0)
+                return ross_reply_errorf(req, MHD_HTTP_BAD_REQUEST,
+                                         "invalid value for limit: '%s' is not a number", lim);
+        if (ross_container_filter_init(&cf, ross_req_query(req, "filters"), all, limit, &res,
+                                       &err) < 0)
+                return ross_reply_error(req, &err);
+        int r = ross_containers_list(svc(req), ross_container_filter_pick, &cf, &list, &err);
+        ross_container_filter_done(&cf);
+        if (r < 0)
+                return ross_reply_error(req, &err);
+        return ross_reply_json(req, MHD_HTTP_OK, list);
 }
 
 enum MHD_Result ross_api_container_inspect(RossRequest *req, const char *ref)
@@ -314,6 +369,35 @@ static void *log_thread(void *ud)
         return NULL;
 }
 
+/* since=SECONDS[.NANOS], Unix time as Docker's clients send it. */
+static int parse_since(const char *s, double *ret)
+{
+        const char *dot = strchr(s, '.');
+        _cleanup_free_ char *secs = dot ? xstrndup(s, (size_t)(dot - s)) : xstrdup(s);
+        int64_t v;
+        if (ross_parse_i64(secs, 0, INT64_MAX / 2, &v) < 0)
+                return -EINVAL;
+        double frac = 0;
+        if (dot) {
+                if (!dot[1] || strspn(dot + 1, "0123456789") != strlen(dot + 1))
+                        return -EINVAL;
+                frac = strtod(dot, NULL);
+        }
+        *ret = (double)v + frac;
+        return 0;
+}
+
+static int log_options(RossRequest *req, LogStream *ls, RossError *err)
+{
+        int r;
+        if ((r = ross_req_bool(req, "stdout", false, &ls->out, err)) < 0 ||
+            (r = ross_req_bool(req, "stderr", false, &ls->err_, err)) < 0 ||
+            (r = ross_req_bool(req, "follow", false, &ls->follow, err)) < 0 ||
+            (r = ross_req_bool(req, "timestamps", false, &ls->timestamps, err)) < 0)
+                return r;
+        return 0;
+}
+
 enum MHD_Result ross_api_container_logs(RossRequest *req, const char *ref)
 {
         RossError err = {};
@@ -326,16 +410,26 @@ enum MHD_Result ross_api_container_logs(RossRequest *req, const char *ref)
         ls->c = svc(req);
         ls->id = xstrdup(id);
         ls->path = ross_containers_log_path(svc(req), id);
-        ls->out = ross_req_query_bool(req, "stdout");
-        ls->err_ = ross_req_query_bool(req, "stderr");
-        ls->follow = ross_req_query_bool(req, "follow");
-        ls->timestamps = ross_req_query_bool(req, "timestamps");
         ls->tty = json_is_true(json_object_get(json_object_get(info, "Config"), "Tty"));
         json_decref(info);
         const char *tail = ross_req_query(req, "tail");
-        ls->tail = (!tail || STREQ(tail, "all")) ? -1 : strtol(tail, NULL, 10);
         const char *since = ross_req_query(req, "since");
-        ls->since = since ? strtod(since, NULL) : 0;
+        int64_t t = -1;
+        int r = log_options(req, ls, &err);
+        /* Docker: "all", or a count of lines (a negative one is all) */
+        if (r == 0 && !STR_EMPTY(tail) && !STREQ(tail, "all") &&
+            ross_parse_i64(tail, INT64_MIN, INT64_MAX, &t) < 0)
+                r = ross_errx(&err, EINVAL, "invalid value for tail: '%s' is not a number", tail);
+        if (r == 0 && !STR_EMPTY(since) && parse_since(since, &ls->since) < 0)
+                r = ross_errx(&err, EINVAL, "invalid value for since: '%s' is not a Unix time",
+                              since);
+        if (r < 0) {
+                free(ls->id);
+                free(ls->path);
+                free(ls);
+                return ross_reply_error(req, &err);
+        }
+        ls->tail = t < 0 ? -1 : (long)t;
         if (!ls->out && !ls->err_)
                 ls->out = ls->err_ = true;
 
@@ -383,9 +477,8 @@ enum MHD_Result ross_api_container_pause(RossRequest *req, const char *ref, bool
 enum MHD_Result ross_api_container_restart(RossRequest *req, const char *ref)
 {
         RossError err = {};
-        const char *t = ross_req_query(req, "t");
-        int exec_status = 0;
-        if (ross_containers_stop(svc(req), ref, t ? atoi(t) : -1, &err) < 0 ||
+        int exec_status = 0, t;
+        if (stop_timeout(req, &t, &err) < 0 || ross_containers_stop(svc(req), ref, t, &err) < 0 ||
             ross_containers_start(svc(req), ref, &exec_status, &err) < 0)
                 return ross_reply_error(req, &err);
         return ross_reply_empty(req, MHD_HTTP_NO_CONTENT);

@@ -36,6 +36,9 @@ enum MHD_Result ross_api_container_rename(RossRequest *req, const char *ref);
 enum MHD_Result ross_api_container_pause(RossRequest *req, const char *ref, bool pause);
 enum MHD_Result ross_api_container_restart(RossRequest *req, const char *ref);
 
+/* swarm.c: /swarm, /nodes, /services, /tasks, /secrets, /configs (segs[0] says which) */
+enum MHD_Result ross_api_swarm(RossRequest *req);
+
 /* attach.c: the hijacked stream joined to the container's shim; the tty's size */
 enum MHD_Result ross_api_container_attach(RossRequest *req, const char *ref);
 enum MHD_Result ross_api_container_resize(RossRequest *req, const char *ref);

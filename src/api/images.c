@@ -7,6 +7,7 @@
 #include "../basic/log.h"
 #include "../daemon/daemon.h"
 #include "../registry/auth.h"
+#include "filters.h"
 #include "handlers.h"
 
 /* "[=====>      ]  1.23MB/4.56MB", as docker's JSONProgress renders it. */
@@ -154,9 +155,23 @@ enum MHD_Result ross_api_images_create(RossRequest *req)
         return ross_reply_stream(req, p[0], "application/json");
 }
 
+static int resolve_image(void *ud, const char *ref, char **ret_id, RossError *err)
+{
+        RossImages *s = ud;
+        return ross_db_image_resolve(s->db, ref, ret_id, err);
+}
+
 enum MHD_Result ross_api_images_list(RossRequest *req)
 {
-        return ross_reply_json(req, MHD_HTTP_OK, ross_images_list(&req->daemon->images));
+        RossError err = {};
+        RossFilterResolvers res = {.image = resolve_image, .ud = &req->daemon->images};
+        json_t *out = NULL;
+        bool all;
+        if (ross_req_bool(req, "all", false, &all, &err) < 0 ||
+            ross_filter_images(ross_req_query(req, "filters"),
+                               ross_images_list(&req->daemon->images), &res, &out, &err) < 0)
+                return ross_reply_error(req, &err);
+        return ross_reply_json(req, MHD_HTTP_OK, out);
 }
 
 enum MHD_Result ross_api_image_inspect(RossRequest *req, const char *name)

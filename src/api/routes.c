@@ -113,6 +113,9 @@ enum MHD_Result ross_api_dispatch(RossRequest *req)
                 return images(req);
         if (n >= 2 && STREQ(first, "containers"))
                 return containers(req);
+        if (STREQ(first, "swarm") || STREQ(first, "nodes") || STREQ(first, "services") ||
+            STREQ(first, "tasks") || STREQ(first, "secrets") || STREQ(first, "configs"))
+                return ross_api_swarm(req);
         if (n == 3 && STREQ(first, "exec")) {
                 const char *eid = req->segs[1], *verb = req->segs[2];
                 if (STREQ(verb, "start") && is(req, "POST"))

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <stdarg.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 
 #include "../basic/log.h"
+#include "../basic/parse.h"
 #include "config.h"
 #include "server.h"
 
@@ -23,6 +25,23 @@ bool ross_req_query_bool(RossRequest *req, const char *key)
 {
         const char *v = ross_req_query(req, key);
         return v && (STREQ(v, "1") || STREQ(v, "true") || STREQ(v, "True"));
+}
+
+int ross_req_bool(RossRequest *req, const char *key, bool def, bool *ret, RossError *err)
+{
+        const char *v = ross_req_query(req, key);
+        if (!v) {
+                *ret = def;
+                return 0;
+        }
+        if (!*v || strcasecmp(v, "none") == 0) {
+                *ret = false;
+                return 0;
+        }
+        if (ross_parse_bool(v, ret) < 0)
+                return ross_errx(err, EINVAL, "invalid value for %s: '%s' is not a boolean", key,
+                                 v);
+        return 0;
 }
 
 const char *ross_req_header(RossRequest *req, const char *key)

@@ -30,6 +30,10 @@ typedef enum MHD_Result (*RossHandler)(RossRequest *req);
 
 const char *ross_req_query(RossRequest *req, const char *key);
 bool ross_req_query_bool(RossRequest *req, const char *key);
+/* A boolean query parameter as Docker reads it ("", "0", "no", "false", "none" are false;
+ * "1", "yes", "true" true; any case): def when absent, -EINVAL naming the value for
+ * anything else. */
+int ross_req_bool(RossRequest *req, const char *key, bool def, bool *ret, RossError *err);
 const char *ross_req_header(RossRequest *req, const char *key);
 
 /* Reply helpers: each queues one response and returns MHD's result. */

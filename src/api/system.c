@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <linux/magic.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysinfo.h>
 #include <sys/utsname.h>
 
+#include "../basic/fileio.h"
+#include "../basic/log.h"
 #include "../daemon/daemon.h"
 #include "../registry/auth.h"
 #include "../registry/client.h"
@@ -47,16 +52,87 @@ enum MHD_Result ross_api_version(RossRequest *req)
         return ross_reply_json(req, MHD_HTTP_OK, o);
 }
 
+/* The absolute path of a program found in PATH, or its bare name. */
+static char *find_program(const char *name)
+{
+        const char *path = getenv("PATH");
+        _cleanup_free_ char *copy = xstrdup(path ? path : "/usr/local/bin:/usr/bin:/bin");
+        char *save = NULL;
+        for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+                char *p = xasprintf("%s/%s", d, name);
+                if (access(p, X_OK) == 0)
+                        return p;
+                free(p);
+        }
+        return xstrdup(name);
+}
+
+/* PRETTY_NAME of /etc/os-release, as Docker's OperatingSystem. */
+static char *os_name(void)
+{
+        _cleanup_free_ char *text = NULL;
+        if (ross_read_file("/etc/os-release", 64 * 1024, &text, NULL, NULL) < 0)
+                return xstrdup("Linux");
+        for (char *line = text; line && *line;) {
+                char *nl = strchr(line, '\n');
+                if (nl)
+                        *nl = '\0';
+                if (strncmp(line, "PRETTY_NAME=", 12) == 0) {
+                        char *v = line + 12;
+                        size_t n = strlen(v);
+                        if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0]) {
+                                v[n - 1] = '\0';
+                                v++;
+                        }
+                        return xstrdup(v);
+                }
+                line = nl ? nl + 1 : NULL;
+        }
+        return xstrdup("Linux");
+}
+
+/* Docker's name for the filesystem under the data dir ("extfs" for ext2/3/4). */
+static const char *backing_fs(const char *dir)
+{
+        struct statfs sf;
+        if (statfs(dir, &sf) < 0)
+                return "unknown";
+        switch ((unsigned long)sf.f_type) {
+        case EXT4_SUPER_MAGIC:
+                return "extfs";
+        case XFS_SUPER_MAGIC:
+                return "xfs";
+        case BTRFS_SUPER_MAGIC:
+                return "btrfs";
+        case TMPFS_MAGIC:
+                return "tmpfs";
+        case OVERLAYFS_SUPER_MAGIC:
+                return "overlayfs";
+        default:
+                return "unknown";
+        }
+}
+
 enum MHD_Result ross_api_info(RossRequest *req)
 {
         RossDaemon *d = req->daemon;
+        RossError err = {};
+        RossContainerCounts n = {};
         struct utsname u;
         struct sysinfo si;
-        char host[256] = "";
+        struct timespec now;
+        char host[256] = "", when[64];
         uname(&u);
         sysinfo(&si);
         gethostname(host, sizeof(host) - 1);
+        clock_gettime(CLOCK_REALTIME, &now);
+        struct tm tm;
+        gmtime_r(&now.tv_sec, &tm);
+        size_t k = strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+        snprintf(when + k, sizeof(when) - k, ".%09ldZ", now.tv_nsec);
 
+        if (ross_containers_count(&d->containers, &n, &err) < 0)
+                return ross_reply_error(req, &err);
         json_t *imgs = ross_db_image_list(d->db);
         /* Insecure registries are host:port names, not CIDRs: Docker lists those under
          * IndexConfigs with Secure false. */
@@ -65,19 +141,53 @@ enum MHD_Result ross_api_info(RossRequest *req)
                 json_object_set_new(index_configs, *i,
                                     json_pack("{s:s, s:[], s:b, s:b}", "Name", *i, "Mirrors",
                                               "Secure", 0, "Official", 0));
+        _cleanup_free_ char *crun = find_program("crun");
+        _cleanup_free_ char *runc = find_program("runc");
+        _cleanup_free_ char *os = os_name();
+        struct stat st;
+        /* a unified hierarchy at /sys/fs/cgroup is v2; v1 and hybrid hosts are "1" */
+        const char *cgv = stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0 ? "2" : "1";
+        bool mem = stat(STREQ(cgv, "2") ? "/sys/fs/cgroup/cgroup.controllers"
+                                        : "/sys/fs/cgroup/memory",
+                        &st) == 0;
+        bool pids = STREQ(cgv, "2") || stat("/sys/fs/cgroup/pids", &st) == 0;
 
         json_t *o = json_pack(
-                "{s:s, s:i, s:i, s:i, s:i, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:s, "
-                "s:s, s:s, s:{s:o, s:[], s:[]}, s:s, s:s, s:[]}",
-                "ID", d->id, "Containers", 0, "ContainersRunning", 0, "ContainersPaused", 0,
-                "ContainersStopped", 0, "Images", (int)json_array_size(imgs), "Driver", "overlay",
-                "DockerRootDir", d->cfg.data_dir, "OperatingSystem", "Linux", "OSType", "linux",
-                "Architecture", u.machine, "KernelVersion", u.release, "NCPU",
-                (int)sysconf(_SC_NPROCESSORS_ONLN), "MemTotal",
-                (json_int_t)si.totalram * si.mem_unit, "Name", host, "ServerVersion", ROSS_VERSION,
-                "IndexServerAddress", "https://index.docker.io/v1/", "RegistryConfig",
-                "IndexConfigs", index_configs, "InsecureRegistryCIDRs", "Mirrors", "CgroupDriver",
-                "cgroupfs", "LoggingDriver", "json-file", "SecurityOptions");
+                "{s:s, s:i, s:i, s:i, s:i, s:i, s:s, s:[[s,s],[s,s],[s,s],[s,s]], s:{s:[s], "
+                "s:[s,s], s:n, s:[s,s]}, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, "
+                "s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:s, s:s, s:s, "
+                "s:[], s:s, s:{s:{s:s}, s:{s:s}}, s:s, s:{s:s, s:s, s:s, s:b, s:s, s:n}, "
+                "s:s, s:s, s:[s,s], s:[]}",
+                "ID", d->id, "Containers", n.total, "ContainersRunning", n.running,
+                "ContainersPaused", n.paused, "ContainersStopped", n.stopped, "Images",
+                (int)json_array_size(imgs), "Driver", "overlayfs", "DriverStatus",
+                "Backing "
+                "Filesystem",
+                backing_fs(d->cfg.data_dir), "Supports d_type", "true", "Using metacopy", "false",
+                "Native Overlay Diff", "true", "Plugins", "Volume", "local", "Network", "host",
+                "null", "Authorization", "Log", "json-file", "none", "MemoryLimit", mem,
+                "SwapLimit", 0, "CpuCfsPeriod", 1, "CpuCfsQuota", 1, "CPUShares", 1, "CPUSet", 1,
+                "PidsLimit", pids, "IPv4Forwarding", 0, "Debug", ross_log_enabled(ROSS_LOG_DEBUG),
+                "OomKillDisable", 0, "ExperimentalBuild", 0, "LiveRestoreEnabled", 1, "SystemTime",
+                when, "LoggingDriver", "json-file", "CgroupDriver", "cgroupfs", "CgroupVersion",
+                cgv, "KernelVersion", u.release, "OperatingSystem", os, "OSVersion", "", "OSType",
+                "linux", "Architecture", u.machine, "IndexServerAddress",
+                "https://index.docker.io/v1/", "NCPU", (int)sysconf(_SC_NPROCESSORS_ONLN),
+                "MemTotal", (json_int_t)si.totalram * si.mem_unit, "DockerRootDir", d->cfg.data_dir,
+                "Name", host, "ServerVersion", ROSS_VERSION, "Labels", "DefaultRuntime",
+                d->cfg.default_runtime ? d->cfg.default_runtime : "crun", "Runtimes", "crun",
+                "path", crun, "runc", "path", runc, "Isolation", "", "Swarm", "NodeID", "",
+                "NodeAddr", "", "LocalNodeState", "inactive", "ControlAvailable", 0, "Error", "",
+                "RemoteManagers", "InitBinary", "ross-init", "HttpProxy", "", "SecurityOptions",
+                "name=no-new-privileges", "name=cgroupns", "Warnings");
+        json_object_set_new(o, "HttpsProxy", json_string(""));
+        json_object_set_new(o, "NoProxy", json_string(""));
+        json_object_set_new(o, "RegistryConfig",
+                            json_pack("{s:o, s:[], s:[]}", "IndexConfigs", index_configs,
+                                      "InsecureRegistryCIDRs", "Mirrors"));
+        json_object_set_new(o, "NFd", json_integer(0));
+        json_object_set_new(o, "NGoroutines", json_integer(0));
+        json_object_set_new(o, "NEventsListener", json_integer(0));
         json_decref(imgs);
         return ross_reply_json(req, MHD_HTTP_OK, o);
 }

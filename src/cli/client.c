@@ -97,11 +97,13 @@ int ross_client_call(RossClient *c, const RossApiCall *call, RossApiResponse *re
         if (r < 0)
                 goto out;
         resp.status = head.status;
+        /* 304 Not Modified (start of a running container) is no failure, as for Docker's
+         * client */
         ctx.stream = head.status >= 200 && head.status < 300;
         r = ross_http_read_body(fd, &head, STREQ(call->method, "HEAD"), on_body, &ctx, err);
         if (r < 0)
                 goto out;
-        if (resp.status < 200 || resp.status >= 300) {
+        if ((resp.status < 200 || resp.status >= 300) && resp.status != 304) {
                 json_t *j =
                         json_loadb(resp.body.data ? resp.body.data : "", resp.body.len, 0, NULL);
                 const char *m = json_string_value(json_object_get(j, "message"));

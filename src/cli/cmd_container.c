@@ -6,6 +6,7 @@
 
 #include "../basic/buf.h"
 #include "../basic/fileio.h"
+#include "../basic/parse.h"
 #include "../ref/reference.h"
 #include "attach.h"
 #include "commands.h"
@@ -99,6 +100,10 @@ static void usage_run(FILE *f, const char *verb)
                 "                               (attached, without -t; default true)\n"
                 "      --init                   run an init (ross-init) as PID 1 that reaps\n"
                 "                               zombies and forwards signals\n"
+                "      --group-add GROUP        another supplementary group (name in the\n"
+                "                               container's /etc/group, or number; repeatable)\n"
+                "      --log-driver NAME        json-file (default) or none\n"
+                "      --log-opt KEY=VALUE      an option of the log driver (repeatable)\n"
                 "  -h, --help                   show this help\n",
                 verb);
 }
@@ -142,7 +147,10 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
                 O_STIME,
                 O_DKEYS,
                 O_INIT,
-                O_SIGPROXY
+                O_SIGPROXY,
+                O_GROUPADD,
+                O_LOGDRIVER,
+                O_LOGOPT
         };
         static const struct option opts[] = {
                 {"detach", no_argument, NULL, 'd'},
@@ -169,6 +177,9 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
                 {"detach-keys", required_argument, NULL, O_DKEYS},
                 {"init", no_argument, NULL, O_INIT},
                 {"sig-proxy", required_argument, NULL, O_SIGPROXY},
+                {"group-add", required_argument, NULL, O_GROUPADD},
+                {"log-driver", required_argument, NULL, O_LOGDRIVER},
+                {"log-opt", required_argument, NULL, O_LOGOPT},
                 {"interactive", no_argument, NULL, 'i'},
                 {"tty", no_argument, NULL, 't'},
                 {"help", no_argument, NULL, 'h'},
@@ -177,6 +188,8 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
         json_t *body = json_object(), *hc = json_object(), *env = json_array();
         json_t *binds = json_array(), *mounts = json_array(), *tmpfs = json_object();
         json_t *labels = json_object();
+        json_t *groups = json_array();
+        json_t *log_config = json_pack("{s:s, s:{}}", "Type", "", "Config");
         RunFlags flags = {.sig_proxy = true};
         bool interactive = false, tty = false;
         RossError err = {};
@@ -296,13 +309,31 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
                         break;
                 }
                 case O_PIDS: {
-                        char *end;
-                        long v = strtol(optarg, &end, 10);
-                        if (*end || v == 0 || v < -1) {
+                        int64_t v;
+                        if (ross_parse_i64(optarg, -1, INT64_MAX, &v) < 0 || v == 0) {
                                 ross_cli_error("invalid argument \"%s\" for --pids-limit", optarg);
                                 goto bad;
                         }
                         json_object_set_new(hc, "PidsLimit", json_integer(v));
+                        break;
+                }
+                case O_GROUPADD:
+                        json_array_append_new(groups, json_string(optarg));
+                        break;
+                case O_LOGDRIVER:
+                        json_object_set_new(log_config, "Type", json_string(optarg));
+                        break;
+                case O_LOGOPT: {
+                        const char *eq = strchr(optarg, '=');
+                        if (!eq || eq == optarg) {
+                                ross_cli_error("invalid argument \"%s\" for --log-opt: "
+                                               "expected KEY=VALUE",
+                                               optarg);
+                                goto bad;
+                        }
+                        _cleanup_free_ char *k = xstrndup(optarg, (size_t)(eq - optarg));
+                        json_object_set_new(json_object_get(log_config, "Config"), k,
+                                            json_string(eq + 1));
                         break;
                 }
                 case O_NET:
@@ -319,9 +350,8 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
                         json_object_set_new(body, "StopSignal", json_string(optarg));
                         break;
                 case O_STIME: {
-                        char *end;
-                        long v = strtol(optarg, &end, 10);
-                        if (*end || v < 0) {
+                        int v;
+                        if (ross_parse_int(optarg, 0, 24 * 3600, &v) < 0) {
                                 ross_cli_error("invalid argument \"%s\" for --stop-timeout",
                                                optarg);
                                 goto bad;
@@ -359,6 +389,8 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
                         json_decref(mounts);
                         json_decref(tmpfs);
                         json_decref(labels);
+                        json_decref(groups);
+                        json_decref(log_config);
                         *ret_body = NULL;
                         return 1;
                 default:
@@ -395,6 +427,11 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
         json_object_set_new(hc, "Binds", binds);
         json_object_set_new(hc, "Mounts", mounts);
         json_object_set_new(hc, "Tmpfs", tmpfs);
+        if (json_array_size(groups))
+                json_object_set_new(hc, "GroupAdd", groups);
+        else
+                json_decref(groups);
+        json_object_set_new(hc, "LogConfig", log_config);
         *ret_body = body;
         *ret_flags = flags;
         *ret_optind = optind;
@@ -406,6 +443,8 @@ bad:
         json_decref(mounts);
         json_decref(tmpfs);
         json_decref(labels);
+        json_decref(groups);
+        json_decref(log_config);
         return -1;
 }
 
@@ -680,7 +719,8 @@ int ross_cmd_container_logs(RossClient *c, int argc, char **argv)
                 ross_cli_error("container logs: exactly one container is required");
                 return 125;
         }
-        if (tail && !STREQ(tail, "all") && strspn(tail, "0123456789") != strlen(tail)) {
+        int64_t lines;
+        if (tail && !STREQ(tail, "all") && ross_parse_i64(tail, 0, INT64_MAX, &lines) < 0) {
                 ross_cli_error("invalid argument \"%s\" for --tail", tail);
                 return 125;
         }

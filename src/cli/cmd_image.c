@@ -7,29 +7,19 @@
 
 #include "../ref/reference.h"
 #include "../basic/format.h"
+#include "../basic/human.h"
 #include "commands.h"
 
+/* Docker's CREATED column: "2 weeks ago", "N/A" for no date. */
 static void human_ago(int64_t when, char *buf, size_t n)
 {
-        int64_t d = (int64_t)time(NULL) - when;
+        char d[64];
         if (when <= 0) {
                 snprintf(buf, n, "N/A");
                 return;
         }
-        if (d < 60)
-                snprintf(buf, n, "Less than a minute ago");
-        else if (d < 3600)
-                snprintf(buf, n, "%lld minutes ago", (long long)(d / 60));
-        else if (d < 2 * 86400)
-                snprintf(buf, n, "%lld hours ago", (long long)(d / 3600));
-        else if (d < 14 * 86400)
-                snprintf(buf, n, "%lld days ago", (long long)(d / 86400));
-        else if (d < 60 * 86400)
-                snprintf(buf, n, "%lld weeks ago", (long long)(d / (7 * 86400)));
-        else if (d < 2 * 365 * 86400)
-                snprintf(buf, n, "%lld months ago", (long long)(d / (30 * 86400)));
-        else
-                snprintf(buf, n, "%lld years ago", (long long)(d / (365 * 86400)));
+        ross_human_duration((double)((int64_t)time(NULL) - when), d, sizeof(d));
+        snprintf(buf, n, "%s ago", d);
 }
 
 static int get_json(RossClient *c, const char *path, json_t **ret)
@@ -43,7 +33,7 @@ static int get_json(RossClient *c, const char *path, json_t **ret)
 
 static void list_usage(FILE *f)
 {
-        fprintf(f, "Usage: ross-cli image list [OPTIONS]\n"
+        fprintf(f, "Usage: ross-cli image list [OPTIONS] [REPOSITORY[:TAG]]\n"
                    "\n"
                    "List images (aliases: ross-cli image ls, ross-cli images).\n"
                    "\n"
@@ -52,6 +42,8 @@ static void list_usage(FILE *f)
                    "      --no-trunc       do not shorten image ids\n"
                    "      --digests        show the registry digest of each image\n"
                    "      --format FORMAT  'table' (default) or 'json'\n"
+                   "  -f, --filter K=V     Docker's filters: dangling=true|false, label=K[=V],\n"
+                   "                       reference=PATTERN, before=IMAGE, since=IMAGE, until=T\n"
                    "  -h, --help           show this help\n");
 }
 
@@ -67,10 +59,15 @@ static void split_tag(const char *rt, char **repo, char **tag)
 int ross_cmd_image_list(RossClient *c, int argc, char **argv)
 {
         static const struct option opts[] = {
-                {"quiet", no_argument, NULL, 'q'},   {"no-trunc", no_argument, NULL, 'N'},
-                {"digests", no_argument, NULL, 'D'}, {"format", required_argument, NULL, 'F'},
-                {"help", no_argument, NULL, 'h'},    {},
+                {"quiet", no_argument, NULL, 'q'},
+                {"no-trunc", no_argument, NULL, 'N'},
+                {"digests", no_argument, NULL, 'D'},
+                {"format", required_argument, NULL, 'F'},
+                {"filter", required_argument, NULL, 'f'},
+                {"help", no_argument, NULL, 'h'},
+                {},
         };
+        _cleanup_(json_decrefp) json_t *filters = json_object();
         bool quiet = false, no_trunc = false, digests = false;
         const char *format = "table";
         json_t *list, *img;
@@ -78,8 +75,12 @@ int ross_cmd_image_list(RossClient *c, int argc, char **argv)
         int ch;
 
         optind = 1;
-        while ((ch = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+        while ((ch = getopt_long(argc, argv, "qf:h", opts, NULL)) != -1) {
                 switch (ch) {
+                case 'f':
+                        if (ross_cli_filter_add(filters, optarg) < 0)
+                                return 125;
+                        break;
                 case 'q':
                         quiet = true;
                         break;
@@ -104,11 +105,18 @@ int ross_cmd_image_list(RossClient *c, int argc, char **argv)
                 ross_cli_error("image list: --format: '%s' is not 'table' or 'json'", format);
                 return 125;
         }
-        if (optind < argc) {
-                ross_cli_error("image list: unexpected argument '%s'", argv[optind]);
+        if (optind + 1 < argc) {
+                ross_cli_error("image list: unexpected argument '%s'", argv[optind + 1]);
                 return 125;
         }
-        if (get_json(c, "/images/json", &list) < 0)
+        if (optind < argc) {
+                _cleanup_free_ char *ref = xasprintf("reference=%s", argv[optind]);
+                (void)ross_cli_filter_add(filters, ref);
+        }
+        /* a positional REPOSITORY[:TAG] is Docker's reference filter */
+        _cleanup_free_ char *q = ross_cli_filter_query(filters);
+        _cleanup_free_ char *path = xasprintf("/images/json?all=0%s", q ? q : "");
+        if (get_json(c, path, &list) < 0)
                 return 1;
 
         if (STREQ(format, "json")) {

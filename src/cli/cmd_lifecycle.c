@@ -5,6 +5,8 @@
 
 #include "../basic/buf.h"
 #include "../basic/format.h"
+#include "../basic/human.h"
+#include "../basic/parse.h"
 #include "commands.h"
 
 static int call(RossClient *c, const char *method, const char *path, json_t **ret)
@@ -41,12 +43,14 @@ int ross_cmd_container_each(RossClient *c, int argc, char **argv)
                         force = true;
                         break;
                 case 't': {
-                        char *end;
-                        timeout = strtol(optarg, &end, 10);
-                        if (*end || timeout < 0) {
-                                ross_cli_error("invalid argument \"%s\" for -t", optarg);
+                        int v;
+                        if (ross_parse_int(optarg, 0, 24 * 3600, &v) < 0) {
+                                ross_cli_error("invalid argument \"%s\" for \"-t, --time\" flag: "
+                                               "not a number of seconds",
+                                               optarg);
                                 return 125;
                         }
+                        timeout = v;
                         break;
                 }
                 case 's':
@@ -108,32 +112,48 @@ int ross_cmd_container_each(RossClient *c, int argc, char **argv)
         return rc;
 }
 
+/* "5 seconds ago", "About a minute ago": Docker's CREATED column. */
 static void ago(int64_t when, char *buf, size_t n)
 {
-        int64_t d = (int64_t)time(NULL) - when;
-        if (d < 60)
-                snprintf(buf, n, "%lld seconds ago", (long long)(d < 1 ? 1 : d));
-        else if (d < 3600)
-                snprintf(buf, n, "%lld minutes ago", (long long)(d / 60));
-        else if (d < 2 * 86400)
-                snprintf(buf, n, "%lld hours ago", (long long)(d / 3600));
-        else
-                snprintf(buf, n, "%lld days ago", (long long)(d / 86400));
+        char d[64];
+        ross_human_duration((double)((int64_t)time(NULL) - when), d, sizeof(d));
+        snprintf(buf, n, "%s ago", d);
 }
 
 int ross_cmd_container_list(RossClient *c, int argc, char **argv)
 {
         static const struct option opts[] = {
-                {"all", no_argument, NULL, 'a'},          {"quiet", no_argument, NULL, 'q'},
-                {"format", required_argument, NULL, 'F'}, {"no-trunc", no_argument, NULL, 'N'},
-                {"help", no_argument, NULL, 'h'},         {},
+                {"all", no_argument, NULL, 'a'},
+                {"quiet", no_argument, NULL, 'q'},
+                {"format", required_argument, NULL, 'F'},
+                {"no-trunc", no_argument, NULL, 'N'},
+                {"filter", required_argument, NULL, 'f'},
+                {"last", required_argument, NULL, 'n'},
+                {"latest", no_argument, NULL, 'l'},
+                {"help", no_argument, NULL, 'h'},
+                {},
         };
         bool all = false, quiet = false, no_trunc = false;
         const char *format = "table";
-        int ch;
+        int ch, last = -1;
+        _cleanup_(json_decrefp) json_t *filters = json_object();
         optind = 1;
-        while ((ch = getopt_long(argc, argv, "aqh", opts, NULL)) != -1) {
+        while ((ch = getopt_long(argc, argv, "aqf:n:lh", opts, NULL)) != -1) {
                 switch (ch) {
+                case 'f':
+                        if (ross_cli_filter_add(filters, optarg) < 0)
+                                return 125;
+                        break;
+                case 'n':
+                        if (ross_parse_int(optarg, -1, INT32_MAX, &last) < 0) {
+                                ross_cli_error("invalid argument \"%s\" for \"-n, --last\" flag",
+                                               optarg);
+                                return 125;
+                        }
+                        break;
+                case 'l':
+                        last = 1;
+                        break;
                 case 'a':
                         all = true;
                         break;
@@ -147,8 +167,11 @@ int ross_cmd_container_list(RossClient *c, int argc, char **argv)
                         no_trunc = true;
                         break;
                 case 'h':
-                        printf("Usage: ross-cli container list [-a] [-q] [--no-trunc] [--format "
-                               "table|json]   (also: ps)\n");
+                        printf("Usage: ross-cli container list [-a] [-q] [--no-trunc] [-f|--filter "
+                               "KEY=VALUE]... [-n N] [-l] [--format table|json]   (also: ps)\n"
+                               "\n"
+                               "Filters (Docker's): id, name, label=KEY[=VALUE], status, "
+                               "ancestor, before, since, exited, health, volume, network\n");
                         return 0;
                 default:
                         return 125;
@@ -160,7 +183,10 @@ int ross_cmd_container_list(RossClient *c, int argc, char **argv)
         }
         json_t *list = NULL, *e;
         size_t i;
-        if (call(c, "GET", all ? "/containers/json?all=1" : "/containers/json", &list) < 0)
+        _cleanup_free_ char *q = ross_cli_filter_query(filters);
+        _cleanup_free_ char *path =
+                xasprintf("/containers/json?all=%d&limit=%d%s", all, last, q ? q : "");
+        if (call(c, "GET", path, &list) < 0)
                 return 1;
         if (STREQ(format, "json")) {
                 char *s = json_dumps(list, JSON_INDENT(2));
@@ -255,4 +281,30 @@ int ross_cmd_container_rename(RossClient *c, int argc, char **argv)
         _cleanup_free_ char *name = ross_client_escape(argv[2]);
         _cleanup_free_ char *path = xasprintf("/containers/%s/rename?name=%s", ref, name);
         return call(c, "POST", path, NULL) < 0 ? 1 : 0;
+}
+
+int ross_cli_filter_add(json_t *filters, const char *arg)
+{
+        const char *eq = strchr(arg, '=');
+        if (!eq || eq == arg) {
+                ross_cli_error("bad format of filter '%s' (expected name=value)", arg);
+                return -EINVAL;
+        }
+        _cleanup_free_ char *key = xstrndup(arg, (size_t)(eq - arg));
+        json_t *values = json_object_get(filters, key);
+        if (!values) {
+                values = json_array();
+                json_object_set_new(filters, key, values);
+        }
+        json_array_append_new(values, json_string(eq + 1));
+        return 0;
+}
+
+char *ross_cli_filter_query(json_t *filters)
+{
+        if (json_object_size(filters) == 0)
+                return NULL;
+        _cleanup_free_ char *text = json_dumps(filters, JSON_COMPACT);
+        _cleanup_free_ char *esc = ross_client_escape(text);
+        return xasprintf("&filters=%s", esc);
 }

@@ -38,5 +38,11 @@ int ross_cli_inspect(RossClient *c, int argc, char **argv, unsigned kinds);
 /* "/images/NAME" + suffix, NAME escaped but for its slashes. Caller frees. */
 char *ross_cli_image_path(const char *name, const char *suffix);
 
+/* --filter KEY=VALUE into filters ({"KEY": ["VALUE", ...]}); a usage error (printed) if
+ * there is no '='. */
+int ross_cli_filter_add(json_t *filters, const char *arg);
+/* "&filters=..." for a query string, or NULL when there are none. Caller frees. */
+char *ross_cli_filter_query(json_t *filters);
+
 /* Print "ross-cli: message" to stderr. */
 void ross_cli_error(const char *fmt, ...) _printf_(1, 2);

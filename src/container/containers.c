@@ -14,7 +14,9 @@
 
 #include "../basic/buf.h"
 #include "../basic/fileio.h"
+#include "../basic/human.h"
 #include "../basic/log.h"
+#include "../basic/parse.h"
 #include "../registry/manifest.h"
 #include "../shim/shim.h"
 #include "containers.h"
@@ -46,10 +48,11 @@ static json_t *read_json(const char *path)
 static pid_t read_pid(const char *path)
 {
         _cleanup_free_ char *text = NULL;
-        if (ross_read_file(path, 64, &text, NULL, NULL) < 0)
+        int v;
+        if (ross_read_file(path, 64, &text, NULL, NULL) < 0 ||
+            ross_parse_int(text, 1, INT32_MAX, &v) < 0)
                 return 0;
-        long v = strtol(text, NULL, 10);
-        return v > 0 ? (pid_t)v : 0;
+        return (pid_t)v;
 }
 
 bool ross_containers_running(RossContainers *c, const char *id)
@@ -61,6 +64,13 @@ bool ross_containers_running(RossContainers *c, const char *id)
                 return false;
         pid_t shim = read_pid(shimf);
         return shim > 0 && kill(shim, 0) == 0;
+}
+
+static bool is_paused(RossContainers *c, const char *id)
+{
+        _cleanup_free_ char *paused = cdir(c, id, "paused");
+        struct stat st;
+        return stat(paused, &st) == 0;
 }
 
 static bool valid_name(const char *n)
@@ -159,6 +169,79 @@ static int parse_binds(json_t *binds, json_t *mounts, json_t **ret, RossError *e
         return 0;
 }
 
+/* Docker's json-file options, and the ones every driver has. */
+static const char *const json_file_opts[] = {
+        "max-size",  "max-file", "compress", "labels",          "labels-regex", "env",
+        "env-regex", "tag",      "mode",     "max-buffer-size", NULL,
+};
+
+/* HostConfig.LogConfig: json-file (or "", the same) and none are what the shim writes. */
+static int check_log_config(json_t *hc, RossError *err)
+{
+        json_t *lc = json_object_get(hc, "LogConfig");
+        if (!lc || json_is_null(lc))
+                return 0;
+        json_t *t = json_object_get(lc, "Type"), *cfg = json_object_get(lc, "Config"), *v;
+        if (!json_is_object(lc) || (t && !json_is_string(t) && !json_is_null(t)) ||
+            (cfg && !json_is_object(cfg) && !json_is_null(cfg)))
+                return ross_errx(err, EINVAL,
+                                 "invalid LogConfig: Type must be a string and Config an object "
+                                 "of strings");
+        const char *type = json_string_value(t);
+        if (STR_EMPTY(type))
+                type = "json-file";
+        if (!STREQ(type, "json-file") && !STREQ(type, "none"))
+                return ross_errx(err, EINVAL,
+                                 "logger: no log driver named '%s' is registered (Ross has "
+                                 "json-file and none)",
+                                 type);
+        if (STREQ(type, "none"))
+                return 0;
+        const char *k;
+        json_object_foreach (cfg, k, v) {
+                bool known = false;
+                for (const char *const *o = json_file_opts; *o && !known; o++)
+                        known = STREQ(*o, k);
+                if (!known)
+                        return ross_errx(err, EINVAL,
+                                         "unknown log opt '%s' for json-file log driver", k);
+                if (!json_is_string(v))
+                        return ross_errx(err, EINVAL, "log opt '%s': the value must be a string",
+                                         k);
+        }
+        return 0;
+}
+
+static bool strings_or_null(json_t *a)
+{
+        json_t *v;
+        size_t i;
+        if (!a || json_is_null(a))
+                return true;
+        if (!json_is_array(a))
+                return false;
+        json_array_foreach (a, i, v)
+                if (!json_is_string(v))
+                        return false;
+        return true;
+}
+
+/* RFC 3339 with nanoseconds, trailing zeros dropped, as Go's time.RFC3339Nano. */
+static void rfc3339(const struct timespec *ts, char *buf, size_t n)
+{
+        struct tm tm;
+        gmtime_r(&ts->tv_sec, &tm);
+        size_t k = strftime(buf, n, "%Y-%m-%dT%H:%M:%S", &tm);
+        if (ts->tv_nsec > 0 && k + 12 < n) {
+                int m = snprintf(buf + k, n - k, ".%09ld", ts->tv_nsec);
+                size_t end = k + (size_t)m;
+                while (buf[end - 1] == '0')
+                        end--;
+                k = end;
+        }
+        snprintf(buf + k, n - k, "Z");
+}
+
 int ross_containers_create(RossContainers *c, json_t *body, const char *name, char **ret_id,
                            RossError *err)
 {
@@ -190,17 +273,26 @@ int ross_containers_create(RossContainers *c, json_t *body, const char *name, ch
             !STREQ(net, "default") && !STREQ(net, "bridge"))
                 return ross_errx(err, EINVAL, "network mode %s is not supported (none or host)",
                                  net);
+        r = check_log_config(hc, err);
+        if (r < 0)
+                return r;
+        if (!strings_or_null(json_object_get(hc, "GroupAdd")))
+                return ross_errx(err, EINVAL, "GroupAdd must be an array of strings");
+        const char *stop_sig = json_string_value(json_object_get(body, "StopSignal"));
+        int signo;
+        if (!STR_EMPTY(stop_sig) && ross_containers_parse_signal(stop_sig, &signo) < 0)
+                return ross_errx(err, EINVAL, "Invalid signal: %s", stop_sig);
         json_t *binds = NULL;
         r = parse_binds(json_object_get(hc, "Binds"), json_object_get(hc, "Mounts"), &binds, err);
         if (r < 0)
                 return r;
         json_decref(binds);
         /* a command must come from somewhere */
+        _cleanup_(json_decrefp) json_t *ic = NULL;
         {
                 _cleanup_free_ char *cfg = NULL;
                 size_t len;
                 RossProcessSpec p = {};
-                json_t *ic = NULL;
                 if (ross_content_read(c->images->content, image_id, ROSS_CONFIG_MAX, &cfg, &len,
                                       err) < 0)
                         return ross_err_prefix(err, "image %s", image);
@@ -209,7 +301,6 @@ int ross_containers_create(RossContainers *c, json_t *body, const char *name, ch
                                        json_object_get(body, "Cmd"), json_object_get(body, "Env"),
                                        json_string_value(json_object_get(body, "WorkingDir")),
                                        json_string_value(json_object_get(body, "User")), &p, err);
-                json_decref(ic);
                 ross_process_spec_free(&p);
                 if (r < 0)
                         return r;
@@ -218,7 +309,17 @@ int ross_containers_create(RossContainers *c, json_t *body, const char *name, ch
         ross_random_hex(id, 32);
         if (!name)
                 name = made = make_name();
-        char *text = json_dumps(body, JSON_COMPACT);
+        /* Kept with the request: the image's config as it was (inspect merges it, as Docker
+         * does at create, even after the image is gone) and the time with nanoseconds. */
+        _cleanup_(json_decrefp) json_t *stored = json_deep_copy(body);
+        json_t *img_cfg = json_object_get(ic, "config");
+        json_object_set(stored, "RossImageConfig", json_is_object(img_cfg) ? img_cfg : json_null());
+        struct timespec now;
+        char created[48];
+        clock_gettime(CLOCK_REALTIME, &now);
+        rfc3339(&now, created, sizeof(created));
+        json_object_set_new(stored, "RossCreated", json_string(created));
+        char *text = json_dumps(stored, JSON_COMPACT);
         r = ross_db_container_add(c->db, id, name, image_id, image, text, err);
         free(text);
         if (r < 0)
@@ -231,7 +332,7 @@ int ross_containers_create(RossContainers *c, json_t *body, const char *name, ch
         if ((r = ross_mkdir_p(upper, 0755, err)) < 0 || (r = ross_mkdir_p(work, 0700, err)) < 0 ||
             (r = ross_mkdir_p(rootfs, 0700, err)) < 0) {
                 ross_rm_rf(dir);
-                ross_db_container_delete(c->db, id);
+                (void)ross_db_container_delete(c->db, id, NULL);
                 return r;
         }
         log_debug("container %s (%s) created from %s", id, name, image_id);
@@ -418,12 +519,16 @@ int ross_containers_start(RossContainers *c, const char *ref, int *ret_exec_stat
         r = ross_containers_resolve(c, ref, &id, err);
         if (r < 0)
                 return r;
+        if (ross_containers_running(c, id) && is_paused(c, id))
+                return ross_errx(err, EBUSY,
+                                 "cannot start a paused container, try unpause instead");
+        /* Docker answers 304 Not Modified: the API turns EALREADY into that */
         if (ross_containers_running(c, id))
-                return ross_errx(err, EBUSY, "container %s is already running", ref);
+                return ross_errx(err, EALREADY, "container %s is already running", ref);
         wait_old_shim(c, id);
-        r = ross_db_container_get(c->db, id, &row);
+        r = ross_db_container_fetch(c->db, id, &row, err);
         if (r < 0)
-                return ross_errx(err, ENOENT, "No such container: %s", ref);
+                return r;
         json_t *body = json_object_get(row, "Config");
         json_t *hc = json_object_get(body, "HostConfig");
         const char *image_id = json_string_value(json_object_get(row, "ImageId"));
@@ -458,6 +563,10 @@ int ross_containers_start(RossContainers *c, const char *ref, int *ret_exec_stat
                         goto out;
                 }
                 r = ross_resolve_user(rfd, p.user, &ids, err);
+                if (r < 0)
+                        goto out;
+                /* --group-add: names from the container's /etc/group, numbers as they are */
+                r = ross_resolve_groups(rfd, json_object_get(hc, "GroupAdd"), &ids, err);
                 if (r < 0)
                         goto out;
         }
@@ -609,7 +718,8 @@ static void wait_for_exit(RossContainers *c, const char *id)
 static bool gone(RossContainers *c, const char *id)
 {
         _cleanup_free_ char *still = NULL;
-        return ross_containers_resolve(c, id, &still, NULL) < 0;
+        /* gone is "no such container", not a database that failed to answer */
+        return ross_containers_resolve(c, id, &still, NULL) == -ENOENT;
 }
 
 /* Its exit file is at least as new as *since (or it is gone). */
@@ -662,70 +772,144 @@ int ross_containers_wait(RossContainers *c, const char *ref, int *ret_code, Ross
         return 0;
 }
 
-static int parse_signal(const char *s)
+/* Docker's names for Linux signals (moby/sys/signal's SignalMap), without "SIG". */
+static const struct {
+        const char *name;
+        int sig;
+} signal_names[] = {
+        {"ABRT", SIGABRT}, {"ALRM", SIGALRM}, {"BUS", SIGBUS},       {"CHLD", SIGCHLD},
+        {"CLD", SIGCHLD},  {"CONT", SIGCONT}, {"FPE", SIGFPE},       {"HUP", SIGHUP},
+        {"ILL", SIGILL},   {"INT", SIGINT},   {"IO", SIGIO},         {"IOT", SIGIOT},
+        {"KILL", SIGKILL}, {"PIPE", SIGPIPE}, {"POLL", SIGPOLL},     {"PROF", SIGPROF},
+        {"PWR", SIGPWR},   {"QUIT", SIGQUIT}, {"SEGV", SIGSEGV},     {"STKFLT", SIGSTKFLT},
+        {"STOP", SIGSTOP}, {"SYS", SIGSYS},   {"TERM", SIGTERM},     {"TRAP", SIGTRAP},
+        {"TSTP", SIGTSTP}, {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU},     {"URG", SIGURG},
+        {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"VTALRM", SIGVTALRM}, {"WINCH", SIGWINCH},
+        {"XCPU", SIGXCPU}, {"XFSZ", SIGXFSZ},
+};
+
+int ross_containers_parse_signal(const char *s, int *ret)
 {
-        static const struct {
-                const char *name;
-                int sig;
-        } table[] = {{"HUP", SIGHUP},   {"INT", SIGINT},    {"QUIT", SIGQUIT}, {"KILL", SIGKILL},
-                     {"USR1", SIGUSR1}, {"USR2", SIGUSR2},  {"TERM", SIGTERM}, {"STOP", SIGSTOP},
-                     {"CONT", SIGCONT}, {"WINCH", SIGWINCH}};
+        int v;
         if (STR_EMPTY(s))
-                return SIGKILL;
-        if (isdigit((unsigned char)s[0])) {
-                long v = strtol(s, NULL, 10);
-                return v > 0 && v < 65 ? (int)v : -1;
+                return -EINVAL;
+        /* a number: any signal the kernel has */
+        if (s[0] >= '0' && s[0] <= '9') {
+                if (ross_parse_int(s, 1, SIGRTMAX, &v) < 0)
+                        return -EINVAL;
+                *ret = v;
+                return 0;
         }
         if (strncasecmp(s, "SIG", 3) == 0)
                 s += 3;
-        for (size_t i = 0; i < ELEMENTSOF(table); i++)
-                if (strcasecmp(s, table[i].name) == 0)
-                        return table[i].sig;
-        return -1;
+        for (size_t i = 0; i < ELEMENTSOF(signal_names); i++)
+                if (strcasecmp(s, signal_names[i].name) == 0) {
+                        *ret = signal_names[i].sig;
+                        return 0;
+                }
+        /* RTMIN, RTMIN+N, RTMAX, RTMAX-N */
+        bool min = strncasecmp(s, "RTMIN", 5) == 0, max = strncasecmp(s, "RTMAX", 5) == 0;
+        if (!min && !max)
+                return -EINVAL;
+        const char *off = s + 5;
+        int base = min ? SIGRTMIN : SIGRTMAX;
+        if (!*off)
+                v = 0;
+        else if ((min && *off == '+') || (max && *off == '-')) {
+                if (ross_parse_int(off + 1, 1, SIGRTMAX - SIGRTMIN, &v) < 0)
+                        return -EINVAL;
+        } else
+                return -EINVAL;
+        v = min ? base + v : base - v;
+        if (v < SIGRTMIN || v > SIGRTMAX)
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+/* The merged Config.StopSignal: the container's, else the image's, else SIGTERM. */
+static int stop_signal_of(json_t *row)
+{
+        json_t *body = json_object_get(row, "Config");
+        const char *s = json_string_value(json_object_get(body, "StopSignal"));
+        if (STR_EMPTY(s))
+                s = json_string_value(
+                        json_object_get(json_object_get(body, "RossImageConfig"), "StopSignal"));
+        int sig;
+        if (STR_EMPTY(s) || ross_containers_parse_signal(s, &sig) < 0)
+                return SIGTERM;
+        return sig;
+}
+
+static int send_signal(RossContainers *c, const char *id, const char *ref, int sig, RossError *err)
+{
+        if (!ross_containers_running(c, id))
+                return ross_errx(err, EBUSY, "container %s is not running", id);
+        _cleanup_free_ char *pidf = cdir(c, id, "container.pid");
+        pid_t pid = read_pid(pidf);
+        if (pid <= 0)
+                return ross_errx(err, ESRCH, "kill container %s: it has no process id", ref);
+        if (kill(pid, sig) < 0)
+                return ross_err(err, errno, "kill container %s", ref);
+        return 0;
 }
 
 int ross_containers_kill(RossContainers *c, const char *ref, const char *signal, RossError *err)
 {
         _cleanup_free_ char *id = NULL;
+        _cleanup_(json_decrefp) json_t *row = NULL;
+        int sig = SIGKILL;
+        /* the signal first, as Docker: a bad one is the request's fault whatever the
+         * container */
+        if (!STR_EMPTY(signal) && ross_containers_parse_signal(signal, &sig) < 0)
+                return ross_errx(err, EINVAL, "Invalid signal: %s", signal);
         int r = ross_containers_resolve(c, ref, &id, err);
         if (r < 0)
                 return r;
-        int sig = parse_signal(signal);
-        if (sig < 0)
-                return ross_errx(err, EINVAL, "invalid signal: %s", signal);
-        if (!ross_containers_running(c, id))
-                return ross_errx(err, EBUSY, "container %s is not running", ref);
-        _cleanup_free_ char *pidf = cdir(c, id, "container.pid");
-        pid_t pid = read_pid(pidf);
-        if (pid <= 0 || kill(pid, sig) < 0)
-                return ross_err(err, pid <= 0 ? ESRCH : errno, "kill container %s", ref);
+        r = ross_db_container_fetch(c->db, id, &row, err);
+        if (r < 0)
+                return r;
+        r = send_signal(c, id, ref, sig, err);
+        if (r < 0)
+                return r;
+        /* a frozen container gets the signal once thawed: Docker unpauses for the signals
+         * that end it */
+        if ((sig == SIGKILL || sig == stop_signal_of(row)) && is_paused(c, id))
+                (void)ross_containers_pause(c, id, false, NULL);
+        /* SIGKILL answers once the container is gone, as Docker's kill: a client sees it
+         * exited at once */
+        if (sig == SIGKILL)
+                wait_for_exit(c, id);
         return 0;
 }
 
 int ross_containers_stop(RossContainers *c, const char *ref, int timeout, RossError *err)
 {
         _cleanup_free_ char *id = NULL;
-        json_t *row = NULL;
+        _cleanup_(json_decrefp) json_t *row = NULL;
         int r = ross_containers_resolve(c, ref, &id, err);
         if (r < 0)
                 return r;
         if (!ross_containers_running(c, id))
                 return 0; /* Docker: stopping a stopped container is fine */
-        ross_db_container_get(c->db, id, &row);
+        r = ross_db_container_fetch(c->db, id, &row, err);
+        if (r < 0)
+                return r;
         json_t *body = json_object_get(row, "Config");
-        const char *sig = json_string_value(json_object_get(body, "StopSignal"));
+        int sig = stop_signal_of(row);
         if (timeout < 0)
                 timeout = json_is_integer(json_object_get(body, "StopTimeout"))
                                   ? (int)json_integer_value(json_object_get(body, "StopTimeout"))
                                   : 10;
-        r = ross_containers_kill(c, id, sig ? sig : "TERM", err);
-        json_decref(row);
+        r = send_signal(c, id, ref, sig, err);
         if (r < 0)
                 return ross_containers_running(c, id) ? r : 0;
+        if (is_paused(c, id))
+                (void)ross_containers_pause(c, id, false, NULL);
         for (int i = 0; i < timeout * 20 && ross_containers_running(c, id); i++)
                 usleep(50000);
         if (ross_containers_running(c, id)) {
-                r = ross_containers_kill(c, id, "KILL", err);
+                (void)send_signal(c, id, ref, SIGKILL, NULL);
                 wait_for_exit(c, id);
         }
         return 0;
@@ -775,11 +959,18 @@ int ross_containers_remove(RossContainers *c, const char *ref, bool force, RossE
         if (r < 0)
                 return r;
         if (ross_containers_running(c, id)) {
+                /* the words of Docker 17 to 24, which clients match */
+                if (!force && is_paused(c, id))
+                        return ross_errx(err, EBUSY,
+                                         "You cannot remove a paused container %s. Unpause and "
+                                         "then stop the container before attempting removal or "
+                                         "force remove",
+                                         id);
                 if (!force)
                         return ross_errx(err, EBUSY,
-                                         "cannot remove container \"%s\": container is running: "
-                                         "stop the container before removing or force remove",
-                                         ref);
+                                         "You cannot remove a running container %s. Stop the "
+                                         "container before attempting removal or force remove",
+                                         id);
                 (void)ross_containers_kill(c, id, "KILL", NULL);
                 wait_for_exit(c, id);
         }
@@ -791,127 +982,497 @@ int ross_containers_remove(RossContainers *c, const char *ref, bool force, RossE
         r = ross_rm_rf(dir);
         if (r < 0)
                 return ross_err(err, r, "remove container %s", ref);
-        ross_db_container_delete(c->db, id);
+        r = ross_db_container_delete(c->db, id, err);
+        if (r < 0)
+                return r;
         log_debug("container %s removed", id);
         return 0;
 }
 
-static const char *state_name(RossContainers *c, const char *id, int *ret_code)
+#define NEVER "0001-01-01T00:00:00Z" /* Go's zero time, Docker's "not yet" */
+
+/* Where a container is in its life, from its files. */
+typedef struct CState {
+        const char *status; /* created, running, paused, exited */
+        int exit_code;
+        bool started; /* ran at least once */
+        pid_t pid;
+        char started_at[48], finished_at[48];
+        double started_t, finished_t; /* Unix time, 0 when never */
+} CState;
+
+/* Go's time.RFC3339Nano as the shim writes it, to Unix time (0 if it is not one). */
+static double parse_rfc3339(const char *s)
 {
-        _cleanup_free_ char *started = cdir(c, id, "started");
-        struct stat st;
-        *ret_code = 0;
-        if (ross_containers_running(c, id)) {
-                _cleanup_free_ char *paused = cdir(c, id, "paused");
-                return stat(paused, &st) == 0 ? "paused" : "running";
-        }
-        if (stat(started, &st) < 0)
-                return "created";
-        *ret_code = exit_code_of(c, id);
-        return "exited";
+        struct tm tm = {};
+        const char *rest = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+        if (!rest)
+                return 0;
+        double frac = *rest == '.' ? strtod(rest, NULL) : 0;
+        return (double)timegm(&tm) + frac;
 }
 
-static json_t *args_of(json_t *body)
+static void cstate(RossContainers *c, const char *id, CState *ret)
+{
+        _cleanup_free_ char *startedf = cdir(c, id, "started");
+        _cleanup_free_ char *exitf = cdir(c, id, "exit.json");
+        _cleanup_free_ char *pidf = cdir(c, id, "container.pid");
+        CState s = {.status = "created"};
+        struct stat st;
+        snprintf(s.started_at, sizeof(s.started_at), NEVER);
+        snprintf(s.finished_at, sizeof(s.finished_at), NEVER);
+        if (stat(startedf, &st) == 0) {
+                s.started = true;
+                rfc3339(&st.st_mtim, s.started_at, sizeof(s.started_at));
+                s.started_t = (double)st.st_mtim.tv_sec + (double)st.st_mtim.tv_nsec / 1e9;
+        }
+        if (ross_containers_running(c, id)) {
+                s.status = is_paused(c, id) ? "paused" : "running";
+                s.pid = read_pid(pidf);
+        } else if (s.started) {
+                _cleanup_(json_decrefp) json_t *j = read_json(exitf);
+                const char *fin = json_string_value(json_object_get(j, "FinishedAt"));
+                s.status = "exited";
+                s.exit_code = j ? (int)json_integer_value(json_object_get(j, "ExitCode")) : 0;
+                if (fin && parse_rfc3339(fin) > 0) {
+                        snprintf(s.finished_at, sizeof(s.finished_at), "%s", fin);
+                        s.finished_t = parse_rfc3339(fin);
+                }
+        }
+        *ret = s;
+}
+
+/* Docker's State.String(): "Up 5 seconds", "Up 2 hours (Paused)", "Exited (0) 2 minutes
+ * ago", "Created". */
+static void status_text(const CState *s, char *buf, size_t n)
+{
+        struct timespec now;
+        char d[64];
+        clock_gettime(CLOCK_REALTIME, &now);
+        double t = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+        if (STREQ(s->status, "running") || STREQ(s->status, "paused")) {
+                ross_human_duration(t - s->started_t, d, sizeof(d));
+                snprintf(buf, n, "Up %s%s", d, STREQ(s->status, "paused") ? " (Paused)" : "");
+        } else if (STREQ(s->status, "created"))
+                snprintf(buf, n, "Created");
+        else if (s->finished_t <= 0)
+                snprintf(buf, n, "Exited (%d)", s->exit_code);
+        else {
+                ross_human_duration(t - s->finished_t, d, sizeof(d));
+                snprintf(buf, n, "Exited (%d) %s ago", s->exit_code, d);
+        }
+}
+
+/* The image's config section as it was at create (older containers: from the store). */
+static json_t *image_config_of(RossContainers *c, json_t *row)
+{
+        json_t *kept = json_object_get(json_object_get(row, "Config"), "RossImageConfig");
+        if (json_is_object(kept))
+                return json_incref(kept);
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        const char *image_id = json_string_value(json_object_get(row, "ImageId"));
+        if (!image_id ||
+            ross_content_read(c->images->content, image_id, ROSS_CONFIG_MAX, &text, &len, NULL) < 0)
+                return json_object();
+        _cleanup_(json_decrefp) json_t *full = json_loadb(text, len, 0, NULL);
+        json_t *cfg = json_object_get(full, "config");
+        return json_is_object(cfg) ? json_incref(cfg) : json_object();
+}
+
+/* Two objects in one: a's keys, then b's over them; NULL if both are empty. */
+static json_t *merged_object(json_t *a, json_t *b, bool null_if_empty)
+{
+        json_t *o = json_object();
+        if (json_is_object(a))
+                json_object_update(o, a);
+        if (json_is_object(b))
+                json_object_update(o, b);
+        if (null_if_empty && json_object_size(o) == 0) {
+                json_decref(o);
+                return NULL;
+        }
+        return o;
+}
+
+static const char *str_or(json_t *o, const char *k, const char *def)
+{
+        const char *v = json_string_value(json_object_get(o, k));
+        return STR_EMPTY(v) ? def : v;
+}
+
+/* Docker's Config as merged with the image at create (daemon's merge()): what the
+ * container runs and is. */
+static json_t *merged_config(RossContainers *c, const char *id, json_t *row, json_t *img)
+{
+        json_t *body = json_object_get(row, "Config");
+        json_t *cfg = json_object();
+        json_t *u_ep = json_object_get(body, "Entrypoint"), *u_cmd = json_object_get(body, "Cmd");
+        json_t *i_ep = json_object_get(img, "Entrypoint"), *i_cmd = json_object_get(img, "Cmd");
+        bool ep_given = u_ep && !json_is_null(u_ep);
+        bool cmd_given = u_cmd && !json_is_null(u_cmd) && json_array_size(u_cmd) > 0;
+        json_t *ep = ep_given ? u_ep : (json_is_array(i_ep) ? i_ep : NULL);
+        json_t *cmd = cmd_given ? u_cmd : (!ep_given && json_is_array(i_cmd) ? i_cmd : NULL);
+        char short_id[13];
+        snprintf(short_id, sizeof(short_id), "%.12s", id);
+
+        /* the environment as the container gets it */
+        _cleanup_(json_decrefp) json_t *wrapped = json_pack("{s:O}", "config", img);
+        RossProcessSpec p = {};
+        json_t *env = NULL;
+        if (ross_process_merge(wrapped, u_ep, u_cmd, json_object_get(body, "Env"), NULL, NULL, &p,
+                               NULL) == 0)
+                env = json_incref(p.env);
+        ross_process_spec_free(&p);
+
+        json_object_set_new(cfg, "Hostname", json_string(str_or(body, "Hostname", short_id)));
+        json_object_set_new(cfg, "Domainname", json_string(str_or(body, "Domainname", "")));
+        json_object_set_new(cfg, "User",
+                            json_string(str_or(body, "User", str_or(img, "User", ""))));
+        static const char *const flags[] = {"AttachStdin", "AttachStdout", "AttachStderr"};
+        for (size_t i = 0; i < ELEMENTSOF(flags); i++)
+                json_object_set_new(cfg, flags[i],
+                                    json_boolean(json_is_true(json_object_get(body, flags[i]))));
+        json_t *ports = merged_object(json_object_get(img, "ExposedPorts"),
+                                      json_object_get(body, "ExposedPorts"), true);
+        if (ports)
+                json_object_set_new(cfg, "ExposedPorts", ports);
+        static const char *const io[] = {"Tty", "OpenStdin", "StdinOnce"};
+        for (size_t i = 0; i < ELEMENTSOF(io); i++)
+                json_object_set_new(cfg, io[i],
+                                    json_boolean(json_is_true(json_object_get(body, io[i]))));
+        json_object_set_new(cfg, "Env", env ? env : json_array());
+        json_object_set(cfg, "Cmd", cmd ? cmd : json_null());
+        json_t *hc = json_object_get(img, "Healthcheck");
+        if (json_is_object(hc))
+                json_object_set(cfg, "Healthcheck", hc);
+        json_object_set_new(cfg, "Image",
+                            json_string(json_string_value(json_object_get(row, "Image")) ?: ""));
+        json_t *vols = merged_object(json_object_get(img, "Volumes"),
+                                     json_object_get(body, "Volumes"), true);
+        json_object_set_new(cfg, "Volumes", vols ? vols : json_null());
+        json_object_set_new(cfg, "WorkingDir",
+                            json_string(str_or(body, "WorkingDir", str_or(img, "WorkingDir", ""))));
+        json_object_set(cfg, "Entrypoint", ep ? ep : json_null());
+        json_object_set_new(cfg, "OnBuild", json_null());
+        json_object_set_new(cfg, "Labels",
+                            merged_object(json_object_get(img, "Labels"),
+                                          json_object_get(body, "Labels"), false));
+        const char *stop = str_or(body, "StopSignal", str_or(img, "StopSignal", ""));
+        if (*stop)
+                json_object_set_new(cfg, "StopSignal", json_string(stop));
+        if (json_is_integer(json_object_get(body, "StopTimeout")))
+                json_object_set(cfg, "StopTimeout", json_object_get(body, "StopTimeout"));
+        return cfg;
+}
+
+/* Docker's Mounts list from the request's Binds and Mounts (no stat: a bind whose source
+ * went away still shows). */
+static json_t *mounts_of(json_t *hc)
+{
+        json_t *out = json_array(), *b;
+        size_t i;
+        json_array_foreach (json_object_get(hc, "Binds"), i, b) {
+                const char *spec = json_string_value(b);
+                if (!spec)
+                        continue;
+                _cleanup_free_ char *copy = xstrdup(spec);
+                char *dst = strchr(copy, ':');
+                if (!dst)
+                        continue;
+                *dst++ = '\0';
+                char *mode = strchr(dst, ':');
+                if (mode)
+                        *mode++ = '\0';
+                json_array_append_new(
+                        out, json_pack("{s:s, s:s, s:s, s:s, s:b, s:s}", "Type", "bind", "Source",
+                                       copy, "Destination", dst, "Mode", mode ? mode : "", "RW",
+                                       !(mode && STREQ(mode, "ro")), "Propagation", "rprivate"));
+        }
+        json_array_foreach (json_object_get(hc, "Mounts"), i, b) {
+                const char *type = json_string_value(json_object_get(b, "Type"));
+                const char *dst = json_string_value(json_object_get(b, "Target"));
+                if (!type || !dst)
+                        continue;
+                bool bind = STREQ(type, "bind");
+                json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s, s:b, s:s}", "Type", type,
+                                                     "Source", bind ? str_or(b, "Source", "") : "",
+                                                     "Destination", dst, "Mode", "", "RW",
+                                                     !json_is_true(json_object_get(b, "ReadOnly")),
+                                                     "Propagation", bind ? "rprivate" : ""));
+        }
+        return out;
+}
+
+/* The network the container is in: Docker's none and host are networks of their own; the
+ * default is none in Ross until there are bridge networks. */
+static const char *network_of(json_t *hc)
+{
+        const char *net = json_string_value(json_object_get(hc, "NetworkMode"));
+        if (net && (STREQ(net, "none") || STREQ(net, "host")))
+                return net;
+        return NULL;
+}
+
+static json_t *networks_of(json_t *hc)
+{
+        json_t *nets = json_object();
+        const char *net = network_of(hc);
+        if (net)
+                json_object_set_new(
+                        nets, net,
+                        json_pack("{s:n, s:n, s:n, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:i, "
+                                  "s:n, s:n}",
+                                  "IPAMConfig", "Links", "Aliases", "MacAddress", "", "NetworkID",
+                                  "", "EndpointID", "", "Gateway", "", "IPAddress", "",
+                                  "IPPrefixLen", 0, "IPv6Gateway", "", "GlobalIPv6Address", "",
+                                  "GlobalIPv6PrefixLen", 0, "DriverOpts", "DNSNames"));
+        return nets;
+}
+
+/* Path and Args: what the container runs (its merged entrypoint and command). */
+static json_t *command_of(json_t *cfg)
 {
         json_t *a = json_array(), *v;
         size_t i;
-        json_array_foreach (json_object_get(body, "Entrypoint"), i, v)
+        json_array_foreach (json_object_get(cfg, "Entrypoint"), i, v)
                 json_array_append(a, v);
-        json_array_foreach (json_object_get(body, "Cmd"), i, v)
+        json_array_foreach (json_object_get(cfg, "Cmd"), i, v)
                 json_array_append(a, v);
         return a;
 }
 
-json_t *ross_containers_list(RossContainers *c, bool all)
+/* One list entry (Docker's ContainerSummary) and, for filters, what they look at. */
+static json_t *summary_of(RossContainers *c, json_t *row, const CState *s, json_t *cfg,
+                          json_t *mounts)
 {
-        json_t *rows = ross_db_container_list(c->db), *row, *out = json_array();
+        const char *id = json_string_value(json_object_get(row, "Id"));
+        json_t *hc = json_object_get(json_object_get(row, "Config"), "HostConfig");
+        _cleanup_(json_decrefp) json_t *args = command_of(cfg);
+        RossBuf cmd = {};
+        json_t *v;
+        size_t k;
+        json_array_foreach (args, k, v)
+                ross_buf_printf(&cmd, "%s%s", k ? " " : "", json_string_value(v));
+        char status[128];
+        status_text(s, status, sizeof(status));
+        _cleanup_free_ char *name =
+                xasprintf("/%s", json_string_value(json_object_get(row, "Name")));
+        const char *net = json_string_value(json_object_get(hc, "NetworkMode"));
+        json_t *o = json_pack(
+                "{s:s, s:[s], s:s, s:s, s:s, s:I, s:[], s:O, s:s, s:s, s:{s:s}, s:{s:o}, s:O}",
+                "Id", id, "Names", name, "Image",
+                json_string_value(json_object_get(row, "Image")) ?: "", "ImageID",
+                json_string_value(json_object_get(row, "ImageId")) ?: "", "Command",
+                cmd.data ? cmd.data : "", "Created",
+                json_integer_value(json_object_get(row, "Created")), "Ports", "Labels",
+                json_object_get(cfg, "Labels"), "State", s->status, "Status", status, "HostConfig",
+                "NetworkMode", STR_EMPTY(net) ? "default" : net, "NetworkSettings", "Networks",
+                networks_of(hc), "Mounts", mounts);
+        ross_buf_free(&cmd);
+        return o;
+}
+
+int ross_containers_list(RossContainers *c, RossContainerPick pick, void *ud, json_t **ret,
+                         RossError *err)
+{
+        _cleanup_(json_decrefp) json_t *rows = NULL;
+        json_t *row, *out = json_array();
         size_t i;
+        int r = ross_db_container_list(c->db, &rows, err);
+        if (r < 0) {
+                json_decref(out);
+                return r;
+        }
         json_array_foreach (rows, i, row) {
                 const char *id = json_string_value(json_object_get(row, "Id"));
-                int code;
-                const char *state = state_name(c, id, &code);
-                if (!all && !STREQ(state, "running") && !STREQ(state, "paused"))
-                        continue;
-                json_t *body = json_object_get(row, "Config");
-                json_t *args = args_of(body);
-                RossBuf cmd = {};
-                json_t *v;
-                size_t k;
-                json_array_foreach (args, k, v)
-                        ross_buf_printf(&cmd, "%s%s", k ? " " : "", json_string_value(v));
-                json_decref(args);
-                char status[64];
-                if (STREQ(state, "running"))
-                        snprintf(status, sizeof(status), "Up");
-                else if (STREQ(state, "paused"))
-                        snprintf(status, sizeof(status), "Up (Paused)");
-                else if (STREQ(state, "created"))
-                        snprintf(status, sizeof(status), "Created");
-                else
-                        snprintf(status, sizeof(status), "Exited (%d)", code);
-                _cleanup_free_ char *name =
-                        xasprintf("/%s", json_string_value(json_object_get(row, "Name")));
-                json_array_append_new(
-                        out,
-                        json_pack("{s:s, s:[s], s:s, s:s, s:s, s:I, s:s, s:s, s:O, s:{}, s:[]}",
-                                  "Id", id, "Names", name, "Image",
-                                  json_string_value(json_object_get(row, "Image")), "ImageID",
-                                  json_string_value(json_object_get(row, "ImageId")), "Command",
-                                  cmd.data ? cmd.data : "", "Created",
-                                  json_integer_value(json_object_get(row, "Created")), "State",
-                                  state, "Status", status, "Labels",
-                                  json_object_get(body, "Labels") ?: json_object(), "HostConfig",
-                                  "Mounts"));
-                ross_buf_free(&cmd);
+                json_t *hc = json_object_get(json_object_get(row, "Config"), "HostConfig");
+                CState s;
+                cstate(c, id, &s);
+                _cleanup_(json_decrefp) json_t *img = image_config_of(c, row);
+                _cleanup_(json_decrefp) json_t *cfg = merged_config(c, id, row, img);
+                _cleanup_(json_decrefp) json_t *mounts = mounts_of(hc);
+                RossContainerInfo ci = {
+                        .id = id,
+                        .name = json_string_value(json_object_get(row, "Name")),
+                        .image_id = json_string_value(json_object_get(row, "ImageId")),
+                        .labels = json_object_get(cfg, "Labels"),
+                        .state = s.status,
+                        .exit_code = s.exit_code,
+                        .started = s.started,
+                        .mounts = mounts,
+                        .network = network_of(hc),
+                };
+                bool stop = false;
+                if (!pick || pick(ud, &ci, &stop))
+                        json_array_append_new(out, summary_of(c, row, &s, cfg, mounts));
+                if (stop)
+                        break;
         }
-        json_decref(rows);
-        return out;
+        *ret = out;
+        return 0;
+}
+
+int ross_containers_count(RossContainers *c, RossContainerCounts *ret, RossError *err)
+{
+        _cleanup_(json_decrefp) json_t *rows = NULL;
+        RossContainerCounts n = {};
+        json_t *row;
+        size_t i;
+        int r = ross_db_container_list(c->db, &rows, err);
+        if (r < 0)
+                return r;
+        json_array_foreach (rows, i, row) {
+                CState s;
+                cstate(c, json_string_value(json_object_get(row, "Id")), &s);
+                n.total++;
+                if (STREQ(s.status, "running"))
+                        n.running++;
+                else if (STREQ(s.status, "paused"))
+                        n.paused++;
+                else
+                        n.stopped++;
+        }
+        *ret = n;
+        return 0;
+}
+
+/* HostConfig as Docker fills it: its defaults, then what the request gave. */
+static json_t *host_config_of(RossContainers *c, json_t *hc)
+{
+        json_t *o = json_pack(
+                "{s:n, s:s, s:{s:s, s:{}}, s:s, s:{}, s:{s:s, s:i}, s:b, s:s, s:n, s:[i,i], s:n, "
+                "s:n, s:s, s:[], s:[], s:[], s:n, s:n, s:s, s:s, s:n, s:i, s:s, s:b, s:b, s:b, "
+                "s:n, s:s, s:s, s:I, s:s, s:s, s:i, s:I, s:I, s:s, s:i, s:I, s:I, s:s, s:s, s:[], "
+                "s:n, s:n, s:I, s:I, s:n, s:n, s:n, s:n, s:n}",
+                "Binds", "ContainerIDFile", "", "LogConfig", "Type", "json-file", "Config",
+                "NetworkMode", "default", "PortBindings", "RestartPolicy", "Name", "no",
+                "MaximumRetryCount", 0, "AutoRemove", 0, "VolumeDriver", "", "VolumesFrom",
+                "ConsoleSize", 0, 0, "CapAdd", "CapDrop", "CgroupnsMode", "private", "Dns",
+                "DnsOptions", "DnsSearch", "ExtraHosts", "GroupAdd", "IpcMode", "private", "Cgroup",
+                "", "Links", "OomScoreAdj", 0, "PidMode", "", "Privileged", 0, "PublishAllPorts", 0,
+                "ReadonlyRootfs", 0, "SecurityOpt", "UTSMode", "", "UsernsMode", "", "ShmSize",
+                (json_int_t)64 * 1024 * 1024, "Runtime", c->default_runtime, "Isolation", "",
+                "CpuShares", 0, "Memory", (json_int_t)0, "NanoCpus", (json_int_t)0, "CgroupParent",
+                "", "BlkioWeight", 0, "CpuPeriod", (json_int_t)0, "CpuQuota", (json_int_t)0,
+                "CpusetCpus", "", "CpusetMems", "", "Devices", "DeviceCgroupRules",
+                "DeviceRequests", "MemoryReservation", (json_int_t)0, "MemorySwap", (json_int_t)0,
+                "MemorySwappiness", "OomKillDisable", "PidsLimit", "Ulimits", "Init");
+        if (json_is_object(hc))
+                json_object_update(o, hc);
+        /* what a client sends empty, Docker reports filled */
+        json_t *lc = json_object_get(o, "LogConfig");
+        if (!json_is_object(lc)) {
+                lc = json_object();
+                json_object_set_new(o, "LogConfig", lc);
+        }
+        if (STR_EMPTY(json_string_value(json_object_get(lc, "Type"))))
+                json_object_set_new(lc, "Type", json_string("json-file"));
+        if (!json_is_object(json_object_get(lc, "Config")))
+                json_object_set_new(lc, "Config", json_object());
+        json_t *rp = json_object_get(o, "RestartPolicy");
+        if (!json_is_object(rp)) {
+                rp = json_object();
+                json_object_set_new(o, "RestartPolicy", rp);
+        }
+        if (STR_EMPTY(json_string_value(json_object_get(rp, "Name"))))
+                json_object_set_new(rp, "Name", json_string("no"));
+        if (!json_is_integer(json_object_get(rp, "MaximumRetryCount")))
+                json_object_set_new(rp, "MaximumRetryCount", json_integer(0));
+        if (STR_EMPTY(json_string_value(json_object_get(o, "NetworkMode"))))
+                json_object_set_new(o, "NetworkMode", json_string("default"));
+        if (STR_EMPTY(json_string_value(json_object_get(o, "Runtime"))))
+                json_object_set_new(o, "Runtime", json_string(c->default_runtime));
+        /* Docker keeps 0 and -1 as "no limit", shown as null */
+        if (json_integer_value(json_object_get(o, "PidsLimit")) <= 0)
+                json_object_set_new(o, "PidsLimit", json_null());
+        static const char *const ints[] = {"Memory", "NanoCpus", "CpuShares", "MemorySwap"};
+        for (size_t i = 0; i < ELEMENTSOF(ints); i++)
+                if (!json_is_integer(json_object_get(o, ints[i])))
+                        json_object_set_new(o, ints[i], json_integer(0));
+        return o;
 }
 
 int ross_containers_inspect(RossContainers *c, const char *ref, json_t **ret, RossError *err)
 {
         _cleanup_free_ char *id = NULL;
-        json_t *row = NULL;
+        _cleanup_(json_decrefp) json_t *row = NULL;
         int r = ross_containers_resolve(c, ref, &id, err);
         if (r < 0)
                 return r;
-        if (ross_db_container_get(c->db, id, &row) < 0)
-                return ross_errx(err, ENOENT, "No such container: %s", ref);
-        int code;
-        const char *state = state_name(c, id, &code);
-        _cleanup_free_ char *pidf = cdir(c, id, "container.pid");
+        r = ross_db_container_fetch(c->db, id, &row, err);
+        if (r < 0)
+                return r;
+        json_t *body = json_object_get(row, "Config");
+        json_t *hc = json_object_get(body, "HostConfig");
+        CState s;
+        cstate(c, id, &s);
+        _cleanup_(json_decrefp) json_t *img = image_config_of(c, row);
+        json_t *cfg = merged_config(c, id, row, img);
+        json_t *args = command_of(cfg);
+        json_t *path =
+                json_array_size(args) ? json_incref(json_array_get(args, 0)) : json_string("");
+        if (json_array_size(args))
+                json_array_remove(args, 0);
+        const char *created = json_string_value(json_object_get(body, "RossCreated"));
+        char created_buf[48];
+        if (!created) {
+                struct timespec t = {.tv_sec = json_integer_value(json_object_get(row, "Created"))};
+                rfc3339(&t, created_buf, sizeof(created_buf));
+                created = created_buf;
+        }
         _cleanup_free_ char *name =
                 xasprintf("/%s", json_string_value(json_object_get(row, "Name")));
         _cleanup_free_ char *logp = ross_containers_log_path(c, id);
-        json_t *body = json_object_get(row, "Config");
+        _cleanup_free_ char *resolv = cdir(c, id, "resolv.conf");
+        _cleanup_free_ char *hostname = cdir(c, id, "hostname");
+        _cleanup_free_ char *hosts = cdir(c, id, "hosts");
+        _cleanup_free_ char *upper = cdir(c, id, "upper");
+        _cleanup_free_ char *work = cdir(c, id, "work");
+        _cleanup_free_ char *merged = cdir(c, id, "rootfs");
         json_t *o = json_pack(
-                "{s:s, s:s, s:{s:s, s:b, s:b, s:i, s:i}, s:s, s:s, s:O, s:O, s:s, s:o}", "Id", id,
-                "Name", name, "State", "Status", state, "Running",
-                STREQ(state, "running") || STREQ(state, "paused"), "Paused", STREQ(state, "paused"),
-                "Pid",
-                !STREQ(state, "exited") && !STREQ(state, "created") ? (int)read_pid(pidf) : 0,
-                "ExitCode", code < 0 ? 0 : code, "Image",
-                json_string_value(json_object_get(row, "ImageId")), "LogPath", logp, "Config", body,
-                "HostConfig", json_object_get(body, "HostConfig") ?: json_object(), "Driver",
-                "overlay", "Args", args_of(body));
-        json_decref(row);
+                "{s:s, s:s, s:o, s:o, s:{s:s, s:b, s:b, s:b, s:b, s:b, s:i, s:i, s:s, s:s, s:s}, "
+                "s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:n, s:o, "
+                "s:{s:s, s:{s:s, s:s, s:s}}, s:o, s:o}",
+                "Id", id, "Created", created, "Path", path, "Args", args, "State", "Status",
+                s.status, "Running", STREQ(s.status, "running") || STREQ(s.status, "paused"),
+                "Paused", STREQ(s.status, "paused"), "Restarting", 0, "OOMKilled", 0, "Dead", 0,
+                "Pid", (int)s.pid, "ExitCode", s.exit_code, "Error", "", "StartedAt", s.started_at,
+                "FinishedAt", s.finished_at, "Image",
+                json_string_value(json_object_get(row, "ImageId")) ?: "", "ResolvConfPath", resolv,
+                "HostnamePath", hostname, "HostsPath", hosts, "LogPath", logp, "Name", name,
+                "RestartCount", 0, "Driver", "overlay", "Platform", "linux", "MountLabel", "",
+                "ProcessLabel", "", "AppArmorProfile", "", "ExecIDs", "HostConfig",
+                host_config_of(c, hc), "GraphDriver", "Name", "overlay", "Data", "UpperDir", upper,
+                "WorkDir", work, "MergedDir", merged, "Mounts", mounts_of(hc), "Config", cfg);
+        json_t *ns = json_pack("{s:s, s:s, s:b, s:s, s:i, s:{}, s:s, s:n, s:n, s:s, s:s, s:s, "
+                               "s:i, s:s, s:i, s:s, s:s, s:o}",
+                               "Bridge", "", "SandboxID", "", "HairpinMode", 0,
+                               "LinkLocalIPv6Address", "", "LinkLocalIPv6PrefixLen", 0, "Ports",
+                               "SandboxKey", "", "SecondaryIPAddresses", "SecondaryIPv6Addresses",
+                               "EndpointID", "", "Gateway", "", "GlobalIPv6Address", "",
+                               "GlobalIPv6PrefixLen", 0, "IPAddress", "", "IPPrefixLen", 0,
+                               "IPv6Gateway", "", "MacAddress", "", "Networks", networks_of(hc));
+        json_object_set_new(o, "NetworkSettings", ns);
         *ret = o;
         return 0;
 }
 
 void ross_containers_reap_autoremove(RossContainers *c)
 {
-        json_t *rows = ross_db_container_list(c->db), *row;
+        _cleanup_(json_decrefp) json_t *rows = NULL;
+        json_t *row;
         size_t i;
+        if (ross_db_container_list(c->db, &rows, NULL) < 0)
+                return;
         json_array_foreach (rows, i, row) {
                 const char *id = json_string_value(json_object_get(row, "Id"));
                 json_t *hc = json_object_get(json_object_get(row, "Config"), "HostConfig");
-                int code;
-                if (json_is_true(json_object_get(hc, "AutoRemove")) &&
-                    STREQ(state_name(c, id, &code), "exited"))
+                CState s;
+                cstate(c, id, &s);
+                if (json_is_true(json_object_get(hc, "AutoRemove")) && STREQ(s.status, "exited"))
                         (void)ross_containers_remove(c, id, true, NULL);
         }
-        json_decref(rows);
 }
 
 int ross_containers_rename(RossContainers *c, const char *ref, const char *name, RossError *err)
@@ -922,11 +1483,20 @@ int ross_containers_rename(RossContainers *c, const char *ref, const char *name,
                 return r;
         if (name && *name == '/')
                 name++;
-        if (STR_EMPTY(name) || !valid_name(name))
+        if (STR_EMPTY(name))
+                return ross_errx(err, EINVAL, "Neither old nor new names may be empty");
+        if (!valid_name(name))
                 return ross_errx(err, EINVAL,
                                  "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] "
                                  "are allowed",
-                                 name ? name : "");
+                                 name);
+        _cleanup_(json_decrefp) json_t *row = NULL;
+        r = ross_db_container_fetch(c->db, id, &row, err);
+        if (r < 0)
+                return r;
+        if (STREQ(json_string_value(json_object_get(row, "Name")) ?: "", name))
+                return ross_errx(err, EINVAL,
+                                 "Renaming a container with the same name as its current name");
         return ross_db_container_rename(c->db, id, name, err);
 }
 
@@ -945,9 +1515,14 @@ int ross_containers_pause(RossContainers *c, const char *ref, bool pause, RossEr
         if (r < 0)
                 return r;
         if (!ross_containers_running(c, id))
-                return ross_errx(err, EBUSY, "container %s is not running", ref);
-        if (ross_db_container_get(c->db, id, &row) < 0)
-                return ross_errx(err, ENOENT, "No such container: %s", ref);
+                return ross_errx(err, EBUSY, "Container %s is not running", id);
+        if (pause && is_paused(c, id))
+                return ross_errx(err, EBUSY, "Container %s is already paused", id);
+        if (!pause && !is_paused(c, id))
+                return ross_errx(err, EBUSY, "Container %s is not paused", id);
+        r = ross_db_container_fetch(c->db, id, &row, err);
+        if (r < 0)
+                return r;
         const char *rt = runtime_of(c, row);
         root = xasprintf("--root=%s/%s", c->runtime_root, rt);
         paused = cdir(c, id, "paused");

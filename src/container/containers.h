@@ -29,15 +29,46 @@ void ross_containers_wait_next_exit(RossContainers *c, const char *id, double si
 void ross_containers_wait_removed(RossContainers *c, const char *id);
 /* Block until the container is not running; its exit code. */
 int ross_containers_wait(RossContainers *c, const char *ref, int *ret_code, RossError *err);
+/* Send a signal (a name as Docker takes it, "KILL", "SIGKILL", "RTMIN+3", or a number; NULL or
+ * "" is SIGKILL): -EINVAL "Invalid signal: X" before anything else, -EBUSY when the container
+ * is not running. SIGKILL returns once the container has exited, as Docker's kill does;
+ * other signals once delivered. */
 int ross_containers_kill(RossContainers *c, const char *ref, const char *signal, RossError *err);
+/* The signal number of a name or number as above; -EINVAL if it is none. */
+int ross_containers_parse_signal(const char *s, int *ret);
 /* The stop signal, then SIGKILL after timeout seconds (<0: the container's own or 10). */
 int ross_containers_stop(RossContainers *c, const char *ref, int timeout, RossError *err);
 int ross_containers_remove(RossContainers *c, const char *ref, bool force, RossError *err);
 int ross_containers_rename(RossContainers *c, const char *ref, const char *name, RossError *err);
 /* Freeze or thaw every process of a running container (the runtime's pause/resume). */
 int ross_containers_pause(RossContainers *c, const char *ref, bool pause, RossError *err);
-/* Docker's list entries; all: stopped ones too. */
-json_t *ross_containers_list(RossContainers *c, bool all);
+/* What a list filter looks at (borrowed for the call). */
+typedef struct RossContainerInfo {
+        const char *id;
+        const char *name; /* without the leading '/' */
+        const char *image_id;
+        json_t *labels;    /* the image's, then the container's own */
+        const char *state; /* created, running, paused, exited */
+        int exit_code;
+        bool started;        /* it ran at least once */
+        json_t *mounts;      /* Docker's Mounts list: Source, Destination, ... */
+        const char *network; /* "none" or "host": the one network it is in; NULL: none yet */
+} RossContainerInfo;
+
+/* Keep this container? Set *ret_stop to end the walk (the walk goes newest first). */
+typedef bool (*RossContainerPick)(void *ud, const RossContainerInfo *ci, bool *ret_stop);
+
+/* Docker's list entries (ContainerSummary), newest first, of the containers pick keeps
+ * (pick NULL: every container). */
+int ross_containers_list(RossContainers *c, RossContainerPick pick, void *ud, json_t **ret,
+                         RossError *err);
+/* For /info: how many containers there are in each state. */
+typedef struct RossContainerCounts {
+        int total, running, paused, stopped;
+} RossContainerCounts;
+int ross_containers_count(RossContainers *c, RossContainerCounts *ret, RossError *err);
+/* Docker's ContainerInspectResponse: State, Config as merged with the image, HostConfig with
+ * Docker's defaults filled in, Mounts, NetworkSettings. */
 int ross_containers_inspect(RossContainers *c, const char *ref, json_t **ret, RossError *err);
 int ross_containers_resolve(RossContainers *c, const char *ref, char **ret_id, RossError *err);
 /* <dir>/<id>/container.log */

@@ -4,6 +4,7 @@
 
 #include "../basic/buf.h"
 #include "../basic/fileio.h"
+#include "../basic/parse.h"
 #include "../unpack/resolve.h"
 #include "spec.h"
 
@@ -139,12 +140,8 @@ static char *read_in_root(int rootfd, const char *dir, const char *name)
 
 static bool parse_u32(const char *s, uint32_t *ret)
 {
-        char *end;
-        if (!*s)
-                return false;
-        errno = 0;
-        unsigned long v = strtoul(s, &end, 10);
-        if (errno || *end || v > UINT32_MAX)
+        uint64_t v;
+        if (ross_parse_u64(s, UINT32_MAX, &v) < 0)
                 return false;
         *ret = (uint32_t)v;
         return true;
@@ -258,6 +255,51 @@ int ross_resolve_user(int rootfd, const char *user, RossIds *ret, RossError *err
         }
         strv_free(f);
         *ret = ids;
+        return 0;
+}
+
+/* Supplementary groups are capped as Linux caps NGROUPS_MAX, well below. */
+#define GROUPS_MAX 1024
+
+static void add_group(RossIds *ids, uint32_t gid)
+{
+        for (size_t i = 0; i < ids->n_groups; i++)
+                if (ids->groups[i] == gid)
+                        return;
+        ids->groups = xrealloc(ids->groups, (ids->n_groups + 1) * sizeof(uint32_t));
+        ids->groups[ids->n_groups++] = gid;
+}
+
+int ross_resolve_groups(int rootfd, json_t *group_add, RossIds *ids, RossError *err)
+{
+        _cleanup_free_ char *group = NULL;
+        json_t *v;
+        size_t i;
+        if (json_array_size(group_add) + ids->n_groups > GROUPS_MAX)
+                return ross_errx(err, EINVAL, "too many supplementary groups (at most %d)",
+                                 GROUPS_MAX);
+        json_array_foreach (group_add, i, v) {
+                const char *g = json_string_value(v);
+                uint32_t gid;
+                if (STR_EMPTY(g))
+                        return ross_errx(err, EINVAL, "GroupAdd: an empty group name");
+                if (parse_u32(g, &gid)) {
+                        add_group(ids, gid);
+                        continue;
+                }
+                if (!group)
+                        group = read_in_root(rootfd, "etc", "group");
+                char **gf = NULL;
+                bool found =
+                        group && find_line(group, g, 0, &gf) && gf[2] && parse_u32(gf[2], &gid);
+                strv_free(gf);
+                if (!found)
+                        return ross_errx(err, ENOENT,
+                                         "Unable to find group %s: no matching entries in group "
+                                         "file",
+                                         g);
+                add_group(ids, gid);
+        }
         return 0;
 }
 

@@ -36,6 +36,10 @@ typedef struct RossIds {
 /* Resolve "name", "uid", "name:group" or "uid:gid" with the rootfs' /etc/passwd and
  * /etc/group (read inside rootfd). Unknown names are errors naming them. */
 int ross_resolve_user(int rootfd, const char *user, RossIds *ret, RossError *err);
+/* Add Docker's GroupAdd (an array of group names or numbers, may be NULL) to ids->groups:
+ * names from the rootfs' /etc/group, numbers as they are; an unknown name is -ENOENT naming
+ * it. */
+int ross_resolve_groups(int rootfd, json_t *group_add, RossIds *ids, RossError *err);
 
 typedef struct RossSpecOptions {
         const char *rootfs; /* absolute path */

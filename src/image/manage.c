@@ -91,7 +91,7 @@ json_t *ross_images_list(RossImages *s)
                         (json_int_t)parse_time(json_string_value(json_object_get(row, "Created"))),
                         "Size", size, "SharedSize", (json_int_t)-1, "VirtualSize", size, "Labels",
                         json_is_object(labels) ? json_incref(labels) : json_object(), "Containers",
-                        (json_int_t)-1);
+                        (json_int_t)ross_db_image_containers(s->db, id));
                 json_array_append_new(out, o);
                 json_decref(cfg);
         }

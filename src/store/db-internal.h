@@ -21,6 +21,13 @@ int ross_db_exec(RossDb *db, const char *sql, int n, const char *const *args);
 char *ross_db_query_str(RossDb *db, const char *sql, int n, const char *const *args);
 /* All values of the first column as a JSON array of strings. Caller holds the lock. */
 json_t *ross_db_query_strs(RossDb *db, const char *sql, int n, const char *const *args);
+/* The same, telling a database failure (-EIO; sqlite3_errmsg(db->h) says what, until the
+ * lock is let go) from no row (0, *ret NULL). Caller holds the lock. */
+int ross_db_query_str_checked(RossDb *db, const char *sql, int n, const char *const *args,
+                              char **ret);
+/* *ret is always set (what was read before a failure); -EIO on a failure. */
+int ross_db_query_strs_checked(RossDb *db, const char *sql, int n, const char *const *args,
+                               json_t **ret);
 
 #define ARGS(...)                                                                                  \
         (const char *const[])                                                                      \

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 #include <time.h>
 
+#include "../basic/cleanup-sqlite.h"
 #include "../basic/log.h"
 #include "../ref/reference.h"
 #include "db.h"
@@ -170,24 +171,52 @@ int ross_db_image_put(RossDb *db, const RossImageRecord *rec, RossError *err)
 
 char *ross_db_query_str(RossDb *db, const char *sql, int n, const char *const *args)
 {
-        sqlite3_stmt *st = ross_db_prep(db, sql, n, args);
         char *v = NULL;
-        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-                v = xstrdup((const char *)sqlite3_column_text(st, 0));
-        sqlite3_finalize(st);
+        (void)ross_db_query_str_checked(db, sql, n, args, &v);
         return v;
+}
+
+int ross_db_query_str_checked(RossDb *db, const char *sql, int n, const char *const *args,
+                              char **ret)
+{
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = ross_db_prep(db, sql, n, args);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+                const unsigned char *t = sqlite3_column_text(st, 0);
+                *ret = t ? xstrdup((const char *)t) : NULL;
+                return 0;
+        }
+        if (rc != SQLITE_DONE) {
+                log_debug("sql '%s': %s", sql, sqlite3_errmsg(db->h));
+                return -EIO;
+        }
+        *ret = NULL;
+        return 0;
 }
 
 json_t *ross_db_query_strs(RossDb *db, const char *sql, int n, const char *const *args)
 {
-        sqlite3_stmt *st = ross_db_prep(db, sql, n, args);
+        json_t *a = NULL;
+        (void)ross_db_query_strs_checked(db, sql, n, args, &a);
+        return a;
+}
+
+int ross_db_query_strs_checked(RossDb *db, const char *sql, int n, const char *const *args,
+                               json_t **ret)
+{
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = ross_db_prep(db, sql, n, args);
         json_t *a = json_array();
-        while (sqlite3_step(st) == SQLITE_ROW)
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW)
                 if (sqlite3_column_text(st, 0))
                         json_array_append_new(
                                 a, json_string((const char *)sqlite3_column_text(st, 0)));
-        sqlite3_finalize(st);
-        return a;
+        *ret = a; /* what was read, even after an error */
+        if (rc != SQLITE_DONE) {
+                log_debug("sql '%s': %s", sql, sqlite3_errmsg(db->h));
+                return -EIO;
+        }
+        return 0;
 }
 
 bool ross_db_image_exists(RossDb *db, const char *id)
@@ -230,20 +259,27 @@ int ross_db_image_resolve(RossDb *db, const char *term, char **ret_id, RossError
         /* A name first, as Docker does: "abc" can be both a repository and an id prefix. */
         if (ross_ref_parse(term, &ref, NULL) == 0) {
                 _cleanup_free_ char *name = ross_ref_name(&ref);
+                int r;
                 pthread_mutex_lock(&db->lock);
                 if (ref.digest)
-                        id = ross_db_query_str(
+                        r = ross_db_query_str_checked(
                                 db,
                                 "SELECT image_id FROM repo_digests WHERE name = ? AND "
                                 "digest = ?",
-                                2, ARGS(name, ref.digest));
+                                2, ARGS(name, ref.digest), &id);
                 else {
                         _cleanup_free_ char *nt = ross_ref_string(&ref);
-                        id = ross_db_query_str(db, "SELECT image_id FROM tags WHERE name = ?", 1,
-                                               ARGS(nt));
+                        r = ross_db_query_str_checked(
+                                db, "SELECT image_id FROM tags WHERE name = ?", 1, ARGS(nt), &id);
                 }
+                /* a database failure is no "No such image" */
+                if (r < 0)
+                        r = ross_errx(err, EIO, "look up image %s: database: %s", term,
+                                      sqlite3_errmsg(db->h));
                 pthread_mutex_unlock(&db->lock);
                 ross_ref_free(&ref);
+                if (r < 0)
+                        return r;
                 if (id) {
                         *ret_id = id;
                         return 0;
@@ -253,10 +289,19 @@ int ross_db_image_resolve(RossDb *db, const char *term, char **ret_id, RossError
         const char *hex = strncmp(term, "sha256:", 7) == 0 ? term + 7 : term;
         if (is_hex_prefix(hex)) {
                 _cleanup_free_ char *pattern = xasprintf("sha256:%s%%", hex);
+                json_t *ids = NULL;
                 pthread_mutex_lock(&db->lock);
-                json_t *ids = ross_db_query_strs(
-                        db, "SELECT id FROM images WHERE id LIKE ? LIMIT 2", 1, ARGS(pattern));
+                int r = ross_db_query_strs_checked(db,
+                                                   "SELECT id FROM images WHERE id LIKE ? LIMIT 2",
+                                                   1, ARGS(pattern), &ids);
+                if (r < 0)
+                        r = ross_errx(err, EIO, "look up image %s: database: %s", term,
+                                      sqlite3_errmsg(db->h));
                 pthread_mutex_unlock(&db->lock);
+                if (r < 0) {
+                        json_decref(ids);
+                        return r;
+                }
                 size_t n = json_array_size(ids);
                 if (n == 1)
                         id = xstrdup(json_string_value(json_array_get(ids, 0)));
@@ -370,10 +415,10 @@ int ross_db_tag_set(RossDb *db, const char *name_tag, const char *id, RossError 
 {
         pthread_mutex_lock(&db->lock);
         int r = EXEC(db, "INSERT OR REPLACE INTO tags(name, image_id) VALUES (?,?)", name_tag, id);
-        pthread_mutex_unlock(&db->lock);
         if (r < 0)
-                return ross_errx(err, EIO, "tag %s: database error", name_tag);
-        return 0;
+                r = ross_errx(err, EIO, "tag %s: database: %s", name_tag, sqlite3_errmsg(db->h));
+        pthread_mutex_unlock(&db->lock);
+        return r;
 }
 
 int ross_db_tag_remove(RossDb *db, const char *name_tag, RossError *err)
@@ -381,9 +426,11 @@ int ross_db_tag_remove(RossDb *db, const char *name_tag, RossError *err)
         pthread_mutex_lock(&db->lock);
         int r = EXEC(db, "DELETE FROM tags WHERE name = ?", name_tag);
         int changed = sqlite3_changes(db->h);
+        if (r < 0)
+                r = ross_errx(err, EIO, "untag %s: database: %s", name_tag, sqlite3_errmsg(db->h));
         pthread_mutex_unlock(&db->lock);
         if (r < 0)
-                return ross_errx(err, EIO, "untag %s: database error", name_tag);
+                return r;
         if (changed == 0)
                 return ross_errx(err, ENOENT, "No such image: %s", name_tag);
         return 0;
@@ -421,10 +468,11 @@ int ross_db_image_delete(RossDb *db, const char *id, json_t **ret_orphans, RossE
         if (r == 0 && sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
                 r = -EIO;
         if (r < 0) {
+                r = ross_errx(err, EIO, "delete image %s: database: %s", id, sqlite3_errmsg(db->h));
                 sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
                 json_decref(orphans);
                 pthread_mutex_unlock(&db->lock);
-                return ross_errx(err, EIO, "delete image %s: database error", id);
+                return r;
         }
         pthread_mutex_unlock(&db->lock);
         *ret_orphans = orphans;

@@ -86,12 +86,17 @@ json_t *ross_db_image_snapshot_ids(RossDb *db, const char *image_id);
 /* Containers: one row each; the request that created it is kept as JSON. */
 int ross_db_container_add(RossDb *db, const char *id, const char *name, const char *image_id,
                           const char *image_ref, const char *config_json, RossError *err);
-/* -ENOENT if there is none. ret: {"Id","Name","ImageId","Image","Created","Config"} */
+/* -ENOENT "No such container: ID" if there is none, -EIO with SQLite's words if the
+ * database fails. ret: {"Id","Name","ImageId","Image","Created","Config"} */
+int ross_db_container_fetch(RossDb *db, const char *id, json_t **ret, RossError *err);
+/* The same without the message. */
 int ross_db_container_get(RossDb *db, const char *id, json_t **ret);
-/* Id for a name, full id or unique id prefix. */
+/* Id for a name, full id or unique id prefix: -ENOENT "No such container: X", -EINVAL for
+ * an ambiguous prefix, -EIO for a database failure. */
 int ross_db_container_resolve(RossDb *db, const char *term, char **ret_id, RossError *err);
-json_t *ross_db_container_list(RossDb *db);
-int ross_db_container_delete(RossDb *db, const char *id);
+/* Every row, newest first. */
+int ross_db_container_list(RossDb *db, json_t **ret, RossError *err);
+int ross_db_container_delete(RossDb *db, const char *id, RossError *err);
 int ross_db_container_rename(RossDb *db, const char *id, const char *name, RossError *err);
-/* Number of containers using an image. */
+/* Number of containers using an image (1 if the database cannot tell). */
 int ross_db_image_containers(RossDb *db, const char *image_id);

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <time.h>
 
+#include "../basic/cleanup-sqlite.h"
 #include "db-internal.h"
 
 int ross_db_container_add(RossDb *db, const char *id, const char *name, const char *image_id,
                           const char *image_ref, const char *config_json, RossError *err)
 {
         char now[32];
+        int r = 0;
         snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
         pthread_mutex_lock(&db->lock);
         sqlite3_stmt *st =
@@ -16,15 +18,20 @@ int ross_db_container_add(RossDb *db, const char *id, const char *name, const ch
                              6, ARGS(id, name, image_id, image_ref, now, config_json));
         int rc = sqlite3_step(st);
         sqlite3_finalize(st);
+        if (rc == SQLITE_CONSTRAINT) {
+                /* Docker's words, with the container that has the name */
+                _cleanup_free_ char *owner = ross_db_query_str(
+                        db, "SELECT id FROM containers WHERE name = ?", 1, ARGS(name));
+                r = ross_errx(err, EEXIST,
+                              "Conflict. The container name \"/%s\" is already in use by "
+                              "container \"%s\". You have to remove (or rename) that container "
+                              "to be able to reuse that name.",
+                              name, owner ? owner : "");
+        } else if (rc != SQLITE_DONE)
+                r = ross_errx(err, EIO, "record container %s: database: %s", name,
+                              sqlite3_errmsg(db->h));
         pthread_mutex_unlock(&db->lock);
-        if (rc == SQLITE_CONSTRAINT)
-                return ross_errx(err, EEXIST,
-                                 "Conflict. The container name \"/%s\" is already in use by "
-                                 "another container",
-                                 name);
-        if (rc != SQLITE_DONE)
-                return ross_errx(err, EIO, "record container %s: database error", name);
-        return 0;
+        return r;
 }
 
 static json_t *row(sqlite3_stmt *st)
@@ -41,78 +48,119 @@ static json_t *row(sqlite3_stmt *st)
 
 #define COLS "SELECT id, name, image_id, image_ref, created, config FROM containers"
 
-int ross_db_container_get(RossDb *db, const char *id, json_t **ret)
+int ross_db_container_fetch(RossDb *db, const char *id, json_t **ret, RossError *err)
 {
-        int r = -ENOENT;
+        int r;
         pthread_mutex_lock(&db->lock);
-        sqlite3_stmt *st = ross_db_prep(db, COLS " WHERE id = ?", 1, ARGS(id));
-        if (sqlite3_step(st) == SQLITE_ROW) {
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st =
+                ross_db_prep(db, COLS " WHERE id = ?", 1, ARGS(id));
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
                 *ret = row(st);
                 r = 0;
-        }
-        sqlite3_finalize(st);
+        } else if (rc == SQLITE_DONE)
+                r = ross_errx(err, ENOENT, "No such container: %s", id);
+        else
+                r = ross_errx(err, EIO, "read container %s: database: %s", id,
+                              sqlite3_errmsg(db->h));
         pthread_mutex_unlock(&db->lock);
         return r;
+}
+
+int ross_db_container_get(RossDb *db, const char *id, json_t **ret)
+{
+        return ross_db_container_fetch(db, id, ret, NULL);
 }
 
 int ross_db_container_resolve(RossDb *db, const char *term, char **ret_id, RossError *err)
 {
         const char *name = term[0] == '/' ? term + 1 : term;
-        pthread_mutex_lock(&db->lock);
-        char *id = ross_db_query_str(db, "SELECT id FROM containers WHERE name = ? OR id = ?", 2,
-                                     ARGS(name, term));
+        char *id = NULL;
         json_t *ids = NULL;
-        if (!id && strlen(term) >= 1 && strspn(term, "0123456789abcdef") == strlen(term)) {
+        int r;
+        pthread_mutex_lock(&db->lock);
+        r = ross_db_query_str_checked(db, "SELECT id FROM containers WHERE name = ? OR id = ?", 2,
+                                      ARGS(name, term), &id);
+        if (r == 0 && !id && strlen(term) >= 1 &&
+            strspn(term, "0123456789abcdef") == strlen(term)) {
                 _cleanup_free_ char *pattern = xasprintf("%s%%", term);
-                ids = ross_db_query_strs(db, "SELECT id FROM containers WHERE id LIKE ? LIMIT 2", 1,
-                                         ARGS(pattern));
+                r = ross_db_query_strs_checked(db,
+                                               "SELECT id FROM containers WHERE id LIKE ? LIMIT 2",
+                                               1, ARGS(pattern), &ids);
         }
+        if (r < 0)
+                r = ross_errx(err, EIO, "look up container %s: database: %s", term,
+                              sqlite3_errmsg(db->h));
         pthread_mutex_unlock(&db->lock);
-        if (!id && json_array_size(ids) == 1)
-                id = xstrdup(json_string_value(json_array_get(ids, 0)));
         size_t n = json_array_size(ids);
+        if (r == 0 && !id && n == 1)
+                id = xstrdup(json_string_value(json_array_get(ids, 0)));
         json_decref(ids);
+        if (r < 0) {
+                free(id);
+                return r;
+        }
         if (id) {
                 *ret_id = id;
                 return 0;
         }
         if (n > 1)
-                return ross_errx(err, EINVAL, "multiple containers match the prefix %s", term);
+                return ross_errx(err, EINVAL, "multiple IDs found with provided prefix: %s", term);
         return ross_errx(err, ENOENT, "No such container: %s", term);
 }
 
-json_t *ross_db_container_list(RossDb *db)
+int ross_db_container_list(RossDb *db, json_t **ret, RossError *err)
 {
         json_t *a = json_array();
+        int rc, r = 0;
         pthread_mutex_lock(&db->lock);
-        sqlite3_stmt *st = ross_db_prep(db, COLS " ORDER BY created DESC, rowid DESC", 0, NULL);
-        while (sqlite3_step(st) == SQLITE_ROW)
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st =
+                ross_db_prep(db, COLS " ORDER BY created DESC, rowid DESC", 0, NULL);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW)
                 json_array_append_new(a, row(st));
-        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+                r = ross_errx(err, EIO, "list containers: database: %s", sqlite3_errmsg(db->h));
         pthread_mutex_unlock(&db->lock);
-        return a;
+        if (r < 0) {
+                json_decref(a);
+                return r;
+        }
+        *ret = a;
+        return 0;
 }
 
-int ross_db_container_delete(RossDb *db, const char *id)
+int ross_db_container_delete(RossDb *db, const char *id, RossError *err)
 {
         pthread_mutex_lock(&db->lock);
         int r = EXEC(db, "DELETE FROM containers WHERE id = ?", id);
+        if (r < 0)
+                r = ross_errx(err, EIO, "forget container %s: database: %s", id,
+                              sqlite3_errmsg(db->h));
         pthread_mutex_unlock(&db->lock);
         return r;
 }
 
 int ross_db_container_rename(RossDb *db, const char *id, const char *name, RossError *err)
 {
+        int r = 0;
         pthread_mutex_lock(&db->lock);
         sqlite3_stmt *st =
                 ross_db_prep(db, "UPDATE containers SET name = ? WHERE id = ?", 2, ARGS(name, id));
         int rc = sqlite3_step(st);
         sqlite3_finalize(st);
+        if (rc == SQLITE_CONSTRAINT) {
+                _cleanup_free_ char *owner = ross_db_query_str(
+                        db, "SELECT id FROM containers WHERE name = ?", 1, ARGS(name));
+                r = ross_errx(err, EEXIST,
+                              "Conflict. The container name \"/%s\" is already in use by "
+                              "container \"%s\". You have to remove (or rename) that container "
+                              "to be able to reuse that name.",
+                              name, owner ? owner : "");
+        } else if (rc != SQLITE_DONE)
+                r = ross_errx(err, EIO, "rename container %s: database: %s", id,
+                              sqlite3_errmsg(db->h));
         pthread_mutex_unlock(&db->lock);
-        if (rc == SQLITE_CONSTRAINT)
-                return ross_errx(err, EEXIST,
-                                 "Conflict. The container name \"/%s\" is already in use", name);
-        return rc == SQLITE_DONE ? 0 : ross_errx(err, EIO, "rename: database error");
+        return r;
 }
 
 int ross_db_image_containers(RossDb *db, const char *image_id)
@@ -120,7 +168,9 @@ int ross_db_image_containers(RossDb *db, const char *image_id)
         pthread_mutex_lock(&db->lock);
         sqlite3_stmt *st = ross_db_prep(db, "SELECT COUNT(*) FROM containers WHERE image_id = ?", 1,
                                         ARGS(image_id));
-        int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+        int rc = sqlite3_step(st);
+        /* a failure counts as "in use": never a reason to delete */
+        int n = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 1;
         sqlite3_finalize(st);
         pthread_mutex_unlock(&db->lock);
         return n;

@@ -17,11 +17,15 @@ int ross_db_snapshot_reserve(RossDb *db, const char *chain_id, const char *paren
         int rc = sqlite3_step(st);
         sqlite3_finalize(st);
         int64_t id = sqlite3_last_insert_rowid(db->h);
-        pthread_mutex_unlock(&db->lock);
+        int r = 0;
         if (rc == SQLITE_CONSTRAINT)
-                return -EEXIST;
-        if (rc != SQLITE_DONE)
-                return ross_errx(err, EIO, "reserve snapshot %s: database error", chain_id);
+                r = -EEXIST;
+        else if (rc != SQLITE_DONE)
+                r = ross_errx(err, EIO, "reserve snapshot %s: database: %s", chain_id,
+                              sqlite3_errmsg(db->h));
+        pthread_mutex_unlock(&db->lock);
+        if (r < 0)
+                return r;
         *ret_id = id;
         return 0;
 }
@@ -36,9 +40,11 @@ int ross_db_snapshot_commit(RossDb *db, int64_t id, int64_t size, RossError *err
                      "UPDATE snapshots SET state = 'committed', size = CAST(? AS INTEGER) "
                      "WHERE id = CAST(? AS INTEGER)",
                      ssize, sid);
+        if (r < 0)
+                r = ross_errx(err, EIO, "commit snapshot %lld: database: %s", (long long)id,
+                              sqlite3_errmsg(db->h));
         pthread_mutex_unlock(&db->lock);
-        return r < 0 ? ross_errx(err, EIO, "commit snapshot %lld: database error", (long long)id)
-                     : 0;
+        return r;
 }
 
 void ross_db_snapshot_delete(RossDb *db, int64_t id)

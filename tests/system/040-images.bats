@@ -128,3 +128,80 @@ setup() {
         run ross image inspect "$REG_PLAIN/busybox-full"
         assert_status 0
 }
+
+# Ids (first 12 hex digits) GET /images/json lists for a filters JSON, in a sorted line.
+img_list() {
+        local f
+        f=$(jq -rn --arg f "$1" '$f | @uri')
+        api GET "/images/json?filters=$f" | jq -r '[.[].Id[7:19]] | sort | join(" ")'
+}
+
+@test "image filters: label, reference (only matching tags shown), dangling, before/since; -f on the command line" {
+        ross pull -q "$REG_PLAIN/busybox" >/dev/null
+        local full bb
+        full=$(image_id busybox-full)
+        bb=$(image_id busybox)
+        [ "$(img_list '{"label":["ross.test=yes"]}')" = "${full:7:12}" ]
+        [ "$(img_list '{"label":["ross.test"]}')" = "${full:7:12}" ]
+        [ "$(img_list '{"label":{"ross.test=yes":true}}')" = "${full:7:12}" ]
+        [ "$(img_list '{"label":["ross.test=no"]}')" = "" ]
+        [ "$(img_list '{"label":["ross.test=yes","org.opencontainers.image.title=busybox-full"]}')" = "${full:7:12}" ]
+        [ "$(img_list "{\"reference\":[\"$REG_PLAIN/busybox-full\"]}")" = "${full:7:12}" ]
+        [ "$(img_list "{\"reference\":[\"$REG_PLAIN/busybox\"]}")" = "${bb:7:12}" ]
+        [ "$(img_list "{\"reference\":[\"$REG_PLAIN/busy*:latest\"]}" | wc -w)" = 2 ]
+        [ "$(img_list '{"reference":["nothing*"]}')" = "" ]
+        # a second tag: the reference filter shows only the tags that match
+        ross tag "$REG_PLAIN/busybox" mine/box:1 >/dev/null
+        run api GET "/images/json?filters=$(jq -rn '"{\"reference\":[\"mine/*\"]}" | @uri')"
+        [ "$(jq -c '[.[].RepoTags]' <<<"$output")" = '[["mine/box:1"]]' ]
+        run api GET "/images/json?filters=$(jq -rn '"{\"reference\":[\"docker.io/mine/box\"]}" | @uri')"
+        [ "$(jq -c '[.[].RepoTags]' <<<"$output")" = '[["mine/box:1"]]' ]
+        run ross images --format json mine/box
+        [ "$(jq -c '[.[].RepoTags]' <<<"$output")" = '[["mine/box:1"]]' ]
+        run ross images -q -f label=ross.test=yes
+        [ "$output" = "${full:7:12}" ]
+        run ross images -q -f reference="$REG_PLAIN/busybox"
+        [ "$output" = "${bb:7:12}" ]
+        # all built at the same time: nothing is before or after busybox
+        [ "$(img_list "{\"before\":[\"$REG_PLAIN/busybox\"]}")" = "" ]
+        [ "$(img_list "{\"since\":[\"$REG_PLAIN/busybox\"]}")" = "" ]
+        [ "$(img_list '{"until":["1999-12-31T00:00:00Z"]}')" = "" ]
+        [ "$(img_list '{"until":["2000-01-02"]}' | wc -w)" = 2 ]
+        [ "$(img_list '{"dangling":["false"]}' | wc -w)" = 2 ]
+        [ "$(img_list '{"dangling":["true"]}')" = "" ]
+}
+
+@test "image filters: an untagged image pulled by digest is dangling" {
+        ross pull -q "$REG_PLAIN/busybox@$(top_digest busybox)" >/dev/null
+        local bb full
+        bb=$(image_id busybox)
+        full=$(image_id busybox-full)
+        [ "$(img_list '{"dangling":["true"]}')" = "${bb:7:12}" ]
+        [ "$(img_list '{"dangling":["1"]}')" = "${bb:7:12}" ]
+        [ "$(img_list '{"dangling":["false"]}' | wc -w)" = 2 ]
+        run ross images -q -f dangling=true
+        [ "$output" = "${bb:7:12}" ]
+}
+
+@test "image filters: an unknown filter, a bad value or bad JSON is a 400 in Docker's words" {
+        run curl -s -w '\n%{http_code}' --unix-socket "$SOCK" "http://x/images/json?filters=$(jq -rn '"{\"foo\":[\"x\"]}" | @uri')"
+        [ "${lines[1]}" = 400 ]
+        [ "$(jq -r .message <<<"${lines[0]}")" = "invalid filter 'foo'" ]
+        run curl -s -w '\n%{http_code}' --unix-socket "$SOCK" "http://x/images/json?filters=$(jq -rn '"{\"dangling\":[\"maybe\"]}" | @uri')"
+        [ "${lines[1]}" = 400 ]
+        [ "$(jq -r .message <<<"${lines[0]}")" = "invalid filter 'dangling=[maybe]'" ]
+        run curl -s -w '\n%{http_code}' --unix-socket "$SOCK" "http://x/images/json?filters=$(jq -rn '"{\"before\":[\"nosuch:1\"]}" | @uri')"
+        [ "${lines[1]}" = 404 ]
+        assert_output_contains "No such image: nosuch:1"
+        local bad
+        for bad in '{"label":' '[]' '{"label":"x"}' '{"label":[true]}' 'null'; do
+                run curl -s -w '\n%{http_code}' --unix-socket "$SOCK" "http://x/images/json?filters=$(jq -rn --arg f "$bad" '$f | @uri')"
+                [ "${lines[1]}" = 400 ] || { echo "filters=$bad: $output" >&2; return 1; }
+                [ "$(jq -r .message <<<"${lines[0]}")" = "invalid filter" ]
+        done
+        run ross images -f foo=bar
+        assert_status 1
+        assert_output_contains "invalid filter 'foo'"
+        run ross images -f nokey
+        assert_status 125
+}

@@ -147,12 +147,18 @@ teardown() {
         run curl -s -o /dev/null -w '%{http_code}' --unix-socket "$SOCK" -X POST http://x/containers/nosuch/start
         [ "$output" = 404 ]
         ross run -d --name busy "$REG_PLAIN/busybox" sleep 60 >/dev/null
+        # Docker: starting a running container is 304 Not Modified, and no failure
+        run curl -s -o /dev/null -w '%{http_code}' --unix-socket "$SOCK" -X POST http://x/containers/busy/start
+        [ "$output" = 304 ]
         run ross start busy
-        assert_status 1
-        assert_output_contains "already running"
+        assert_status 0
+        [ "$output" = busy ]
+        busy_id=$(api GET /containers/busy/json | jq -r .Id)
         run ross rm busy
         assert_status 1
-        assert_output_contains "container is running"
+        assert_output_contains "You cannot remove a running container $busy_id. Stop the container before attempting removal or force remove"
+        run curl -s -o /dev/null -w '%{http_code}' --unix-socket "$SOCK" -X DELETE http://x/containers/busy
+        [ "$output" = 409 ]
         run ross rm -f busy
         assert_status 0
         run ross run --memory 12q "$REG_PLAIN/busybox" true
@@ -322,4 +328,304 @@ teardown() {
         # the files bound over it are the container's own
         run ross run --rm --hostname inithost "$REG_PLAIN/busybox" cat /etc/hostname
         [ "$output" = inithost ]
+}
+
+# ---- issue 8: filters, kill, inspect, status words, Docker's errors ----
+
+# Names of the containers GET /containers/json lists for a query string.
+listed() {
+        api GET "/containers/json?$1" | jq -r '[.[].Names[0][1:]] | sort | join(" ")'
+}
+
+# The filters JSON of a query, escaped for a URL.
+fq() { jq -rn --arg f "$1" '$f | @uri'; }
+
+@test "list filters: label with and without value, name, id, status, exited, ancestor, before, since" {
+        ross create --name fa -l com.docker.compose.project=a -l tier=web "$REG_PLAIN/busybox" true >/dev/null
+        ross run -d --name fb -l com.docker.compose.project=b "$REG_PLAIN/busybox" sleep 60 >/dev/null
+        ross run --name fc "$REG_PLAIN/busybox-full" -c 'exit 3' >/dev/null || true
+        ross run -d --name fd "$REG_PLAIN/busybox" sleep 60 >/dev/null
+        # one compose project's filter never sees the other's containers
+        [ "$(listed "all=1&filters=$(fq '{"label":["com.docker.compose.project=a"]}')")" = fa ]
+        [ "$(listed "all=1&filters=$(fq '{"label":["com.docker.compose.project=b"]}')")" = fb ]
+        [ "$(listed "all=1&filters=$(fq '{"label":["com.docker.compose.project"]}')")" = "fa fb" ]
+        # the old form of the filters JSON
+        [ "$(listed "all=1&filters=$(fq '{"label":{"com.docker.compose.project=a":true}}')")" = fa ]
+        [ "$(listed "all=1&filters=$(fq '{"label":["com.docker.compose.project=a","tier=web"]}')")" = fa ]
+        [ "$(listed "all=1&filters=$(fq '{"label":["com.docker.compose.project=a","tier=db"]}')")" = "" ]
+        # the image's labels are the container's too
+        [ "$(listed "all=1&filters=$(fq '{"label":["ross.test=yes"]}')")" = fc ]
+        [ "$(listed "all=1&filters=$(fq '{"name":["^f[ab]$"]}')")" = "fa fb" ]
+        id=$(api GET /containers/fd/json | jq -r .Id)
+        [ "$(listed "all=1&filters=$(fq "{\"id\":[\"${id:0:10}\"]}")")" = fd ]
+        [ "$(listed "filters=$(fq '{"status":["exited"]}')")" = fc ]
+        [ "$(listed "filters=$(fq '{"status":["created"]}')")" = fa ]
+        [ "$(listed "filters=$(fq '{"status":["running"]}')")" = "fb fd" ]
+        [ "$(listed "all=1&filters=$(fq '{"exited":["3"]}')")" = fc ]
+        [ "$(listed "all=1&filters=$(fq '{"exited":["0"]}')")" = "" ]
+        [ "$(listed "all=1&filters=$(fq "{\"ancestor\":[\"$REG_PLAIN/busybox-full\"]}")")" = fc ]
+        [ "$(listed "all=1&filters=$(fq '{"health":["none"]}')")" = "fa fb fc fd" ]
+        [ "$(listed "all=1&filters=$(fq '{"health":["healthy"]}')")" = "" ]
+        # newest first: before=fb is what was made before fb, since=fb what came after
+        [ "$(listed "all=1&filters=$(fq '{"before":["fb"]}')")" = fa ]
+        [ "$(listed "all=1&filters=$(fq '{"since":["fb"]}')")" = "fc fd" ]
+        [ "$(api GET '/containers/json?all=1&limit=1' | jq -r '.[0].Names[0]')" = /fd ]
+        # the command line: ps -f, repeatable, Docker's KEY=VALUE
+        run ross ps -a -f label=com.docker.compose.project=b --format json
+        assert_status 0
+        [ "$(jq -r '[.[].Names[0]] | join(" ")' <<<"$output")" = /fb ]
+        run ross ps -a -q -f status=exited -f status=created
+        [ "$(echo "$output" | wc -l)" = 2 ]
+        run ross ps -f nolabel
+        assert_status 125
+        assert_output_contains "bad format of filter 'nolabel' (expected name=value)"
+}
+
+@test "list filters: unknown filters, bad values and hostile JSON are a 400 in Docker's words" {
+        run curl -s -w '\n%{http_code}' --unix-socket "$SOCK" "http://x/containers/json?filters=$(fq '{"foo":["x"]}')"
+        [ "${lines[1]}" = 400 ]
+        [ "$(jq -r .message <<<"${lines[0]}")" = "invalid filter 'foo'" ]
+        run curl -s -w '\n%{http_code}' --unix-socket "$SOCK" "http://x/containers/json?filters=$(fq '{"status":["asleep"]}')"
+        [ "${lines[1]}" = 400 ]
+        assert_output_contains "invalid filter 'status=asleep': invalid value for state (asleep): must be one of created, running, paused, restarting, removing, exited, dead"
+        run curl -s -w '\n%{http_code}' --unix-socket "$SOCK" "http://x/containers/json?filters=$(fq '{"before":["nosuch"]}')"
+        [ "${lines[1]}" = 404 ]
+        assert_output_contains "No such container: nosuch"
+        local bad
+        for bad in '{' 'not json' '["label"]' '{"label":"a"}' '{"label":[1]}' '{"label":{"a":"yes"}}' '{"label":null}' \
+                "{\"label\":$(printf '[%.0s' $(seq 1 500))"; do
+                run curl -s -w '\n%{http_code}' --unix-socket "$SOCK" "http://x/containers/json?filters=$(fq "$bad")"
+                [ "${lines[1]}" = 400 ] || { echo "filters=${bad:0:40}: ${output:0:200}" >&2; return 1; }
+                [ "$(jq -r .message <<<"${lines[0]}")" = "invalid filter" ]
+        done
+        run curl -s -o /dev/null -w '%{http_code}' --unix-socket "$SOCK" "http://x/containers/json?all=maybe"
+        [ "$output" = 400 ]
+        run curl -s -w '\n%{http_code}' --unix-socket "$SOCK" "http://x/containers/json?limit=ten"
+        [ "${lines[1]}" = 400 ]
+        assert_output_contains "ten"
+        # the daemon is still there
+        api GET /_ping | grep -q OK
+}
+
+@test "kill: SIGKILL answers once the container has exited; names and numbers; a bad signal is 400" {
+        local i
+        for i in 1 2 3 4 5; do
+                ross run -d --name k$i "$REG_PLAIN/busybox" sleep 60 >/dev/null
+                run curl -s -o /dev/null -w '%{http_code}' --unix-socket "$SOCK" -X POST "http://x/containers/k$i/kill"
+                [ "$output" = 204 ]
+                # at once, as docker-py sees it: no wait, no retry
+                [ "$(api GET /containers/k$i/json | jq -r '.State.Status + " " + (.State.ExitCode|tostring)')" = "exited 137" ]
+        done
+        ross run -d --name trap "$REG_PLAIN/busybox" sh -c 'trap "echo got-usr1" USR1; trap "echo got-hup" HUP; trap "echo got-rt" 35; while :; do sleep 0.1; done' >/dev/null
+        sleep 0.3
+        run curl -s -o /dev/null -w '%{http_code}' --unix-socket "$SOCK" -X POST "http://x/containers/trap/kill?signal=SIGUSR1"
+        [ "$output" = 204 ]
+        # one at a time: a signal that is still pending takes no second one of its kind
+        sleep 0.4
+        api POST "/containers/trap/kill?signal=hup" >/dev/null
+        sleep 0.4
+        api POST "/containers/trap/kill?signal=RTMIN%2B1" >/dev/null
+        sleep 0.4
+        ross kill -s 10 trap >/dev/null
+        sleep 0.5
+        run ross logs trap
+        [ "$(grep -c got-usr1 <<<"$output")" = 2 ]
+        assert_output_contains got-hup
+        assert_output_contains got-rt
+        # other signals return after delivery: it still runs
+        [ "$(api GET /containers/trap/json | jq -r .State.Status)" = running ]
+        run curl -s -w '\n%{http_code}' --unix-socket "$SOCK" -X POST "http://x/containers/trap/kill?signal=FOO"
+        [ "${lines[1]}" = 400 ]
+        assert_output_contains "Invalid signal: FOO"
+        run curl -s -w '\n%{http_code}' --unix-socket "$SOCK" -X POST "http://x/containers/nosuch/kill?signal=0"
+        [ "${lines[1]}" = 400 ]
+        run ross kill -s NOPE trap
+        assert_status 1
+        assert_output_contains "Invalid signal: NOPE"
+        # a paused container is thawed for SIGKILL, as Docker does, and is gone when kill answers
+        ross run -d --name kp "$REG_PLAIN/busybox" sleep 60 >/dev/null
+        ross pause kp >/dev/null
+        run timeout 20 "$ROSS_CLI" kill kp
+        assert_status 0
+        [ "$(api GET /containers/kp/json | jq -r '.State.Status + " " + (.State.ExitCode|tostring)')" = "exited 137" ]
+        run curl -s -w '\n%{http_code}' --unix-socket "$SOCK" -X POST "http://x/containers/k1/kill"
+        [ "${lines[1]}" = 409 ]
+        assert_output_contains "is not running"
+        run curl -s -w '\n%{http_code}' --unix-socket "$SOCK" -X POST "http://x/containers/nosuch/kill"
+        [ "${lines[1]}" = 404 ]
+        assert_output_contains "No such container: nosuch"
+}
+
+@test "inspect carries what Docker's does: State, Path/Args, HostConfig defaults, Mounts, NetworkSettings, merged Config" {
+        ross create --name fresh "$REG_PLAIN/busybox" true >/dev/null
+        run api GET /containers/fresh/json
+        j=$output
+        [ "$(jq -r .State.Status <<<"$j")" = created ]
+        [ "$(jq -r .State.StartedAt <<<"$j")" = 0001-01-01T00:00:00Z ]
+        [ "$(jq -r .State.FinishedAt <<<"$j")" = 0001-01-01T00:00:00Z ]
+        [ "$(jq -c '[.State.Running, .State.Paused, .State.Restarting, .State.OOMKilled, .State.Dead, .State.Pid, .State.ExitCode, .State.Error]' <<<"$j")" = '[false,false,false,false,false,0,0,""]' ]
+        [[ "$(jq -r .Created <<<"$j")" =~ ^20[0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9:]{8}(\.[0-9]+)?Z$ ]]
+        [ "$(jq -c '[.Path, .Args]' <<<"$j")" = '["true",[]]' ]
+        [ "$(jq -c .HostConfig.LogConfig <<<"$j")" = '{"Type":"json-file","Config":{}}' ]
+        [ "$(jq -c .HostConfig.RestartPolicy <<<"$j")" = '{"Name":"no","MaximumRetryCount":0}' ]
+        [ "$(jq -r '.HostConfig.NetworkMode + " " + .HostConfig.Runtime' <<<"$j")" = "default crun" ]
+        [ "$(jq -c '[.HostConfig.Memory, .HostConfig.NanoCpus, .HostConfig.PidsLimit]' <<<"$j")" = '[0,0,null]' ]
+        [ "$(jq -c '[.NetworkSettings.Ports, .NetworkSettings.Networks, .Mounts]' <<<"$j")" = '[{},{},[]]' ]
+
+        mkdir -p "$BATS_TEST_TMPDIR/vol"
+        ross run -d --name full --network none -m 64m --cpus 0.5 --pids-limit 50 --runtime runc \
+                -v "$BATS_TEST_TMPDIR/vol:/data:ro" --mount type=tmpfs,target=/scratch \
+                -l mine=1 -e EXTRA=2 "$REG_PLAIN/busybox-full" -c 'sleep 60' >/dev/null
+        run api GET /containers/full/json
+        j=$output
+        [ "$(jq -r .State.Status <<<"$j")" = running ]
+        [ "$(jq -r '.State.Pid > 0' <<<"$j")" = true ]
+        [ "$(jq -r .State.FinishedAt <<<"$j")" = 0001-01-01T00:00:00Z ]
+        [[ "$(jq -r .State.StartedAt <<<"$j")" =~ ^20[0-9][0-9]-.*Z$ ]]
+        [ "$(jq -c '[.Path, .Args]' <<<"$j")" = '["/bin/sh",["-c","sleep 60"]]' ]
+        [ "$(jq -c '[.HostConfig.Memory, .HostConfig.NanoCpus, .HostConfig.PidsLimit, .HostConfig.Runtime, .HostConfig.NetworkMode]' <<<"$j")" = "[67108864,500000000,50,\"runc\",\"none\"]" ]
+        [ "$(jq -c .HostConfig.Binds <<<"$j")" = "[\"$BATS_TEST_TMPDIR/vol:/data:ro\"]" ]
+        [ "$(jq -c '.Mounts[0]' <<<"$j")" = "{\"Type\":\"bind\",\"Source\":\"$BATS_TEST_TMPDIR/vol\",\"Destination\":\"/data\",\"Mode\":\"ro\",\"RW\":false,\"Propagation\":\"rprivate\"}" ]
+        [ "$(jq -c '.Mounts[1] | [.Type, .Destination, .RW]' <<<"$j")" = '["tmpfs","/scratch",true]' ]
+        [ "$(jq -c '.NetworkSettings.Networks | keys' <<<"$j")" = '["none"]' ]
+        [ "$(jq -c .NetworkSettings.Ports <<<"$j")" = '{}' ]
+        # Config as merged with the image
+        [ "$(jq -c '[.Config.Entrypoint, .Config.Cmd, .Config.User, .Config.WorkingDir, .Config.StopSignal]' <<<"$j")" = '[["/bin/sh"],["-c","sleep 60"],"app","/home/app","SIGTERM"]' ]
+        [ "$(jq -r '.Config.Labels | "\(.mine) \(.["ross.test"])"' <<<"$j")" = "1 yes" ]
+        [ "$(jq -c '.Config.ExposedPorts | keys' <<<"$j")" = '["53/udp","8080/tcp"]' ]
+        [ "$(jq -r '.Config.Env | index("GREETING=hello from ross") != null and index("EXTRA=2") != null' <<<"$j")" = true ]
+        [ "$(jq -r '.Config.Image' <<<"$j")" = "$REG_PLAIN/busybox-full" ]
+        [ "$(jq -r '.Config.Hostname' <<<"$j")" = "$(jq -r '.Id[0:12]' <<<"$j")" ]
+        [ "$(jq -c '[.Config.Tty, .Config.OpenStdin, .Config.StdinOnce, .Config.AttachStdin]' <<<"$j")" = '[false,false,false,false]' ]
+        [ "$(jq -r .Image <<<"$j")" = "$(image_id busybox-full)" ]
+        ross run -d --name hostnet --network host "$REG_PLAIN/busybox" sleep 60 >/dev/null
+        [ "$(api GET /containers/hostnet/json | jq -c '.NetworkSettings.Networks | keys')" = '["host"]' ]
+        ross stop -t 0 full >/dev/null
+        run api GET /containers/full/json
+        [ "$(jq -r '.State.Status + " " + (.State.ExitCode|tostring) + " " + (.State.Pid|tostring)' <<<"$output")" = "exited 137 0" ]
+        [[ "$(jq -r .State.FinishedAt <<<"$output")" =~ ^20[0-9][0-9]-.*Z$ ]]
+}
+
+@test "LogConfig: json-file and none are taken, another driver or option is refused at create" {
+        run curl -s -w '\n%{http_code}' --unix-socket "$SOCK" -X POST -H 'Content-Type: application/json' \
+                -d "{\"Image\":\"$REG_PLAIN/busybox\",\"Cmd\":[\"true\"],\"HostConfig\":{\"LogConfig\":{\"Type\":\"syslog\",\"Config\":{}}}}" \
+                http://x/containers/create
+        [ "${lines[1]}" = 400 ]
+        assert_output_contains "logger: no log driver named 'syslog' is registered"
+        run curl -s -w '\n%{http_code}' --unix-socket "$SOCK" -X POST -H 'Content-Type: application/json' \
+                -d "{\"Image\":\"$REG_PLAIN/busybox\",\"Cmd\":[\"true\"],\"HostConfig\":{\"LogConfig\":{\"Type\":\"json-file\",\"Config\":{\"colour\":\"red\"}}}}" \
+                http://x/containers/create
+        [ "${lines[1]}" = 400 ]
+        assert_output_contains "unknown log opt 'colour' for json-file log driver"
+        run ross create --log-driver journald "$REG_PLAIN/busybox" true
+        assert_status 125
+        assert_output_contains "no log driver named 'journald'"
+        ross create --name lj --log-driver json-file --log-opt max-size=1m "$REG_PLAIN/busybox" true >/dev/null
+        [ "$(api GET /containers/lj/json | jq -c .HostConfig.LogConfig)" = '{"Type":"json-file","Config":{"max-size":"1m"}}' ]
+        ross create --name ln --log-driver none "$REG_PLAIN/busybox" true >/dev/null
+        [ "$(api GET /containers/ln/json | jq -r .HostConfig.LogConfig.Type)" = none ]
+        [ "$(ross ps -a -q | wc -l)" = 2 ]
+}
+
+@test "--group-add and GroupAdd: names from the container's /etc/group, numbers as they are" {
+        run ross run --group-add daemon --group-add 4242 "$REG_PLAIN/busybox-full" -c 'id -G'
+        assert_status 0
+        [ "$output" = "1000 1 2000 4242" ] || [ "$output" = "1000 2000 1 4242" ]
+        run ross run -u 0 --group-add extra "$REG_PLAIN/busybox" id -G
+        [ "$output" = "0 2000" ]
+        run ross run --group-add nosuchgroup "$REG_PLAIN/busybox" true
+        assert_status 125
+        assert_output_contains "Unable to find group nosuchgroup"
+        run curl -s -o /dev/null -w '%{http_code}' --unix-socket "$SOCK" -X POST -H 'Content-Type: application/json' \
+                -d "{\"Image\":\"$REG_PLAIN/busybox\",\"HostConfig\":{\"GroupAdd\":[7]}}" http://x/containers/create
+        [ "$output" = 400 ]
+}
+
+@test "ps says Up 5 seconds, Exited (0) N ago, Created, as Docker does" {
+        ross create --name st-created "$REG_PLAIN/busybox" true >/dev/null
+        ross run --name st-exited "$REG_PLAIN/busybox" true >/dev/null
+        ross run -d --name st-up "$REG_PLAIN/busybox" sleep 60 >/dev/null
+        sleep 2.2
+        run api GET '/containers/json?all=1'
+        [ "$(jq -r '.[] | select(.Names[0] == "/st-created") | .Status' <<<"$output")" = Created ]
+        [[ "$(jq -r '.[] | select(.Names[0] == "/st-up") | .Status' <<<"$output")" =~ ^Up\ [2-9]\ seconds$ ]]
+        [[ "$(jq -r '.[] | select(.Names[0] == "/st-exited") | .Status' <<<"$output")" =~ ^Exited\ \(0\)\ [2-9]\ seconds\ ago$ ]]
+        ross pause st-up >/dev/null
+        [[ "$(api GET '/containers/json' | jq -r '.[0].Status')" =~ ^Up\ [0-9]+\ seconds\ \(Paused\)$ ]]
+        ross unpause st-up >/dev/null
+        run ross ps -a
+        assert_status 0
+        [[ "$(grep st-up <<<"$output")" =~ \ [0-9]+\ seconds\ ago\ +Up\ [0-9]+\ seconds\ + ]]
+        [[ "$(grep st-exited <<<"$output")" =~ Exited\ \(0\)\ [0-9]+\ seconds\ ago ]]
+        [[ "$(grep st-created <<<"$output")" =~ \ Created\  ]]
+        # Docker's errors for pause and unpause
+        run ross unpause st-up
+        assert_status 1
+        assert_output_contains "is not paused"
+        run ross pause st-exited
+        assert_status 1
+        assert_output_contains "is not running"
+}
+
+@test "query parameters and flags are checked numbers: ?t=abc is a 400, stop -t abc a usage error" {
+        ross run -d --name q1 "$REG_PLAIN/busybox" sleep 60 >/dev/null
+        run curl -s -w '\n%{http_code}' --unix-socket "$SOCK" -X POST 'http://x/containers/q1/stop?t=abc'
+        [ "${lines[1]}" = 400 ]
+        assert_output_contains "'abc'"
+        [ "$(api GET /containers/q1/json | jq -r .State.Status)" = running ]
+        run curl -s -w '\n%{http_code}' --unix-socket "$SOCK" -X POST 'http://x/containers/q1/restart?t=1x'
+        [ "${lines[1]}" = 400 ]
+        run curl -s -w '\n%{http_code}' --unix-socket "$SOCK" 'http://x/containers/q1/logs?stdout=1&tail=ten'
+        [ "${lines[1]}" = 400 ]
+        assert_output_contains "'ten'"
+        run curl -s -w '\n%{http_code}' --unix-socket "$SOCK" 'http://x/containers/q1/logs?stdout=1&since=yesterday'
+        [ "${lines[1]}" = 400 ]
+        run curl -s -o /dev/null -w '%{http_code}' --unix-socket "$SOCK" -X DELETE 'http://x/containers/q1?force=perhaps'
+        [ "$output" = 400 ]
+        [ "$(api GET /containers/q1/json | jq -r .State.Status)" = running ]
+        run ross stop -t abc q1
+        assert_status 125
+        assert_output_contains '"abc"'
+        run ross run --stop-timeout 5s "$REG_PLAIN/busybox" true
+        assert_status 125
+        run ross run --pids-limit 10x "$REG_PLAIN/busybox" true
+        assert_status 125
+        run ross logs --tail x q1
+        assert_status 125
+        run ross stop -t 0 q1
+        assert_status 0
+}
+
+@test "swarm endpoints answer 503 as a Docker engine outside a swarm" {
+        run curl -s -w '\n%{http_code}' --unix-socket "$SOCK" -X POST -H 'Content-Type: application/json' -d '{}' 'http://x/v1.45/swarm/leave?force=1'
+        [ "${lines[1]}" = 503 ]
+        [ "$(jq -r .message <<<"${lines[0]}")" = "This node is not part of a swarm" ]
+        local ep
+        for ep in "GET /swarm" "GET /nodes" "GET /services" "GET /tasks" "GET /secrets" "GET /configs" \
+                "GET /swarm/unlockkey" "POST /swarm/update" "GET /services/x" "DELETE /nodes/x"; do
+                run curl -s -w '\n%{http_code}' --unix-socket "$SOCK" -X ${ep% *} "http://x${ep#* }"
+                [ "${lines[1]}" = 503 ] || { echo "$ep: $output" >&2; return 1; }
+                [ "$(jq -r .message <<<"${lines[0]}")" = 'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.' ]
+        done
+        run curl -s -w '\n%{http_code}' --unix-socket "$SOCK" -X POST -d '{}' http://x/swarm/init
+        [ "${lines[1]}" = 503 ]
+        assert_output_contains "swarm mode"
+}
+
+@test "/info has Docker's fields, with the containers counted" {
+        ross create --name i1 "$REG_PLAIN/busybox" true >/dev/null
+        ross run -d --name i2 "$REG_PLAIN/busybox" sleep 60 >/dev/null
+        run api GET /info
+        j=$output
+        [ "$(jq -c '[.Containers, .ContainersRunning, .ContainersPaused, .ContainersStopped, .Images]' <<<"$j")" = '[2,1,0,1,2]' ]
+        [ "$(jq -r '[.Debug, .ExperimentalBuild] | map(type) | join(" ")' <<<"$j")" = "boolean boolean" ]
+        [ "$(jq -r '.Runtimes | keys | join(" ")' <<<"$j")" = "crun runc" ]
+        [[ "$(jq -r .Runtimes.runc.path <<<"$j")" == */runc ]]
+        [ "$(jq -r '.DefaultRuntime + " " + .OSType + " " + .Swarm.LocalNodeState + " " + .LoggingDriver' <<<"$j")" = "crun linux inactive json-file" ]
+        [ "$(jq -r '.NCPU > 0 and .MemTotal > 0' <<<"$j")" = true ]
+        [ "$(jq -r .DockerRootDir <<<"$j")" = "$DATA" ]
+        [ "$(jq -r .OperatingSystem <<<"$j")" = "$(. /etc/os-release; echo "$PRETTY_NAME")" ]
+        [ "$(jq -r '[.ID, .Driver, .KernelVersion, .Name, .ServerVersion, .CgroupDriver, .CgroupVersion, .Architecture] | map(select(. != null and . != "")) | length' <<<"$j")" = 8 ]
+        [ "$(jq -r '[.DriverStatus, .SecurityOptions, .Labels, .Warnings] | map(type) | join(" ")' <<<"$j")" = "array array array array" ]
+        [ "$(jq -r '.Plugins | keys | join(" ")' <<<"$j")" = "Authorization Log Network Volume" ]
 }

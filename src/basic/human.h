@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <stddef.h>
+
+/* A duration as Docker's go-units HumanDuration writes it: "Less than a second",
+ * "1 second", "5 seconds", "About a minute", "3 minutes", "About an hour", "2 hours",
+ * "3 days", "2 weeks", "4 months", "2 years". Negative durations count as 0. */
+void ross_human_duration(double seconds, char *buf, size_t n);
