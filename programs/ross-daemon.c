@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* ross-daemon: serves the Docker-compatible API. Thin: flags here, work in libross. */
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 
 #include "api/server.h"
@@ -96,6 +97,9 @@ int main(int argc, char **argv)
 
         ross_log_set_prefix("ross-daemon");
         ross_log_from_env();
+        /* Pulls and merges run in ross-pull: the daemon's threads allocate little, and one
+         * malloc arena keeps an idle daemon from holding a heap per thread that ever ran. */
+        mallopt(M_ARENA_MAX, 1);
 
         if (argc >= 2 && (STREQ(argv[1], "--help") || STREQ(argv[1], "-h"))) {
                 usage(stdout);

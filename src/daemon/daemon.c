@@ -2,6 +2,7 @@
 #include "../api/server.h"
 #include "../basic/fileio.h"
 #include "../basic/log.h"
+#include "cgroups.h"
 #include "daemon.h"
 
 static void load_id(RossDaemon *d)
@@ -15,6 +16,36 @@ static void load_id(RossDaemon *d)
         }
         ross_random_hex(d->id, 32);
         (void)ross_write_file_atomic(path, d->id, 64, 0600, NULL);
+}
+
+/*
+ * crun and this host's cgroups: fix what can safely be fixed; when crun still cannot run,
+ * an implicit default falls back to runc with a warning, an explicit --default-runtime
+ * crun stops the daemon, and containers asking for crun get the message that says what
+ * to run.
+ */
+static int check_crun(RossDaemon *d, RossError *err)
+{
+        _cleanup_free_ char *moved = NULL;
+        RossError cg = {};
+
+        if (ross_cgroups_prepare_crun("/sys/fs/cgroup", &moved, &cg) == 0) {
+                if (moved)
+                        log_warn("moved the cgroup controller(s) %s to v1 hierarchies of their "
+                                 "own under /sys/fs/cgroup: crun refuses a hybrid layout while "
+                                 "the v2 side holds a controller",
+                                 moved);
+                return 0;
+        }
+        if (d->cfg.default_runtime && STREQ(d->cfg.default_runtime, "crun"))
+                return ross_errx(err, cg.code ? cg.code : EBUSY, "%s", cg.msg);
+        d->containers.crun_unusable = xstrdup(cg.msg);
+        if (STREQ(d->containers.default_runtime, "crun")) {
+                free(d->containers.default_runtime);
+                d->containers.default_runtime = xstrdup("runc");
+                log_warn("%s; using runc for containers", cg.msg);
+        }
+        return 0;
 }
 
 int ross_daemon_open(RossDaemon *d, RossError *err)
@@ -51,6 +82,7 @@ int ross_daemon_open(RossDaemon *d, RossError *err)
         d->images.max_layer_bytes = d->cfg.max_layer_size;
         d->images.min_free_space = d->cfg.min_free_space;
         d->images.mounts_dir = xasprintf("%s/image-mounts", d->cfg.run_dir);
+        d->images.data_dir = d->cfg.data_dir;
         ross_images_init(&d->images);
         d->started = time(NULL);
 
@@ -61,7 +93,7 @@ int ross_daemon_open(RossDaemon *d, RossError *err)
         d->containers.default_runtime =
                 xstrdup(d->cfg.default_runtime ? d->cfg.default_runtime : "crun");
         {
-                /* ross-shim sits next to ross-daemon */
+                /* ross-shim and ross-pull sit next to ross-daemon */
                 char self[4096];
                 ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
                 self[n > 0 ? n : 0] = '\0';
@@ -69,12 +101,19 @@ int ross_daemon_open(RossDaemon *d, RossError *err)
                 if (slash)
                         *slash = '\0';
                 d->containers.shim_path = xasprintf("%s/ross-shim", n > 0 ? self : "/usr/bin");
+                d->images.helper_path = xasprintf("%s/ross-pull", n > 0 ? self : "/usr/bin");
+                d->registry.helper = d->images.helper_path;
         }
         if ((r = ross_mkdir_p(d->containers.dir, 0700, err)) < 0)
                 return r;
+        r = check_crun(d, err);
+        if (r < 0)
+                return r;
         ross_containers_reap_autoremove(&d->containers);
 
-        /* A crash mid-pull leaves ingest files, blobs and snapshots no image took. */
+        /* A crash mid-pull leaves ingest files and stages, blobs and snapshots no image
+         * took. */
+        ross_content_clean_stages(d->content);
         int64_t freed = ross_images_gc(&d->images, true, err);
         if (freed < 0)
                 return (int)freed;
@@ -91,7 +130,11 @@ void ross_daemon_close(RossDaemon *d)
         free(d->containers.dir);
         free(d->containers.runtime_root);
         free(d->containers.default_runtime);
+        free(d->containers.crun_unusable);
         free(d->containers.shim_path);
+        free(d->images.helper_path);
+        d->images.helper_path = NULL;
+        d->registry.helper = NULL;
         memset(&d->containers, 0, sizeof(d->containers));
         d->images.mounts_dir = NULL;
         ross_snapshots_free(d->snapshots);

@@ -2,7 +2,9 @@
 /*
  * The flat rootfs a micro-VM needs: an image's layers merged once, whiteouts applied, and
  * cached per chain ID under <data>/flat/<top chain id>. Each container then gets its own
- * copy, cloned with reflinks where the filesystem can (see unpack/clone.c).
+ * copy, cloned with reflinks where the filesystem can (see unpack/clone.c). The merge reads
+ * layer tars, so it runs in the pull helper (ross-pull flat), which may write only the temp
+ * tree it is given; the daemon syncs it and renames it into place.
  */
 #include <dirent.h>
 #include <jansson.h>
@@ -10,9 +12,21 @@
 
 #include "../basic/fileio.h"
 #include "../basic/log.h"
+#include "../helper/client.h"
 #include "../registry/manifest.h"
-#include "../unpack/rootfs.h"
 #include "images.h"
+
+typedef struct FlatLayer {
+        char digest[ROSS_DIGEST_LEN + 1];
+        char *diff_id;
+} FlatLayer;
+
+static void flat_layers_free(FlatLayer *layers, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                free(layers[i].diff_id);
+        free(layers);
+}
 
 static char *flat_dir(RossImages *s)
 {
@@ -22,7 +36,7 @@ static char *flat_dir(RossImages *s)
         return xasprintf("%.*s/flat", (int)n, blobs);
 }
 
-static int image_layers(RossImages *s, const char *id, RossRootfsLayer **ret, size_t *ret_n,
+static int image_layers(RossImages *s, const char *id, FlatLayer **ret, size_t *ret_n,
                         char **ret_top_chain, RossError *err)
 {
         _cleanup_free_ char *cfg = NULL;
@@ -35,9 +49,10 @@ static int image_layers(RossImages *s, const char *id, RossRootfsLayer **ret, si
         if (r < 0)
                 return r;
 
-        json_t *blobs = ross_db_image_blobs(s->db, id), *b;
+        _cleanup_(json_decrefp) json_t *blobs = ross_db_image_blobs(s->db, id);
+        json_t *b;
         size_t i, n = 0;
-        RossRootfsLayer *layers = xcalloc(c.n_diff_ids + 1, sizeof(RossRootfsLayer));
+        FlatLayer *layers = xcalloc(c.n_diff_ids + 1, sizeof(FlatLayer));
         char chain[ROSS_DIGEST_LEN + 1] = "";
         json_array_foreach (blobs, i, b) {
                 if (!STREQ(json_string_value(json_object_get(b, "kind")), "layer"))
@@ -48,28 +63,22 @@ static int image_layers(RossImages *s, const char *id, RossRootfsLayer **ret, si
                         break;
                 }
                 const char *digest = json_string_value(json_object_get(b, "digest"));
-                RossRootfsLayer *l = &layers[n];
-                l->path = ross_content_path(s->content, digest);
+                FlatLayer *l = &layers[n];
+                snprintf(l->digest, sizeof(l->digest), "%s", digest ? digest : "");
                 l->diff_id = xstrdup(c.diff_ids[n]);
-                _cleanup_close_ int fd = open(l->path, O_RDONLY | O_CLOEXEC);
-                if (fd < 0 || ross_layer_detect_compression(fd, &l->compression) < 0) {
+                if (!ross_content_has(s->content, l->digest, -1)) {
                         n++;
-                        r = ross_err(err, errno, "open layer %s", digest);
+                        r = ross_err(err, ENOENT, "open layer %s", l->digest);
                         break;
                 }
                 ross_chain_id(n ? chain : NULL, c.diff_ids[n], chain);
                 n++;
         }
-        json_decref(blobs);
         if (r == 0 && n != c.n_diff_ids)
                 r = ross_errx(err, EBADMSG, "image %.12s is missing layers", id + 7);
         ross_config_free(&c);
         if (r < 0) {
-                for (i = 0; i < n; i++) {
-                        free((char *)layers[i].path);
-                        free((char *)layers[i].diff_id);
-                }
-                free(layers);
+                flat_layers_free(layers, n);
                 return r;
         }
         *ret = layers;
@@ -78,11 +87,47 @@ static int image_layers(RossImages *s, const char *id, RossRootfsLayer **ret, si
         return 0;
 }
 
+/* Merge the layers into <data>/<target> in a pull helper. */
+static int merge(RossImages *s, const char *target, const FlatLayer *layers, size_t n,
+                 RossError *err)
+{
+        _cleanup_(ross_argv_free) RossArgv argv = {};
+        _cleanup_(ross_helper_freep) RossHelper *h = NULL;
+        _cleanup_(json_decrefp) json_t *msg = NULL;
+
+        ross_helper_argv(&argv, s->helper_path, "flat", s->registry);
+        ross_argv_add(&argv, "--data-dir");
+        ross_argv_add(&argv, s->data_dir);
+        ross_argv_add(&argv, "--target");
+        ross_argv_add(&argv, target);
+        int r = ross_helper_start(&argv, &h, err);
+        if (r < 0)
+                return r;
+        json_t *list = json_array();
+        for (size_t i = 0; i < n; i++)
+                json_array_append_new(list, json_pack("{s:s, s:s}", "digest", layers[i].digest,
+                                                      "diff_id", layers[i].diff_id));
+        r = ross_helper_send(h,
+                             json_pack("{s:s, s:o, s:I, s:I, s:I}", "type", "flat", "layers", list,
+                                       "max_layer_bytes", (json_int_t)s->max_layer_bytes,
+                                       "reserve_bytes", (json_int_t)s->min_free_space.bytes,
+                                       "reserve_percent", (json_int_t)s->min_free_space.percent),
+                             err);
+        if (r == 0)
+                r = ross_helper_recv(h, &msg, err);
+        if (r == 0 && !STREQ(ross_channel_type(msg), "done"))
+                r = ross_errx(err, EPROTO, "the pull helper answered '%s' to a merge",
+                              ross_channel_type(msg));
+        if (r == 0)
+                r = ross_helper_finish(h, err);
+        return r;
+}
+
 int ross_images_flat(RossImages *s, const char *name, char **ret_path, RossError *err)
 {
         _cleanup_free_ char *id = NULL, *top = NULL, *tmp = NULL, *path = NULL;
         _cleanup_free_ char *dir = flat_dir(s);
-        RossRootfsLayer *layers = NULL;
+        FlatLayer *layers = NULL;
         size_t n = 0;
         int r;
 
@@ -101,9 +146,12 @@ int ross_images_flat(RossImages *s, const char *name, char **ret_path, RossError
         ross_random_hex(rnd, 8);
         tmp = xasprintf("%s/.tmp-%s", dir, rnd);
         r = ross_mkdir_p(dir, 0700, err);
-        if (r == 0)
-                r = ross_rootfs_prepare(tmp, layers, n, s->max_layer_bytes, &s->min_free_space,
-                                        err);
+        if (r == 0 && mkdir(tmp, 0755) < 0)
+                r = ross_err(err, errno, "create '%s'", tmp);
+        if (r == 0) {
+                _cleanup_free_ char *target = xasprintf("flat/.tmp-%s", rnd);
+                r = merge(s, target, layers, n, err);
+        }
         if (r == 0) {
                 _cleanup_close_ int fd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 if (fd < 0 || syncfs(fd) < 0)
@@ -122,11 +170,7 @@ done:
         *ret_path = TAKE_PTR(path);
         r = 0;
 out:
-        for (size_t i = 0; i < n; i++) {
-                free((char *)layers[i].path);
-                free((char *)layers[i].diff_id);
-        }
-        free(layers);
+        flat_layers_free(layers, n);
         return r;
 }
 
@@ -143,16 +187,12 @@ int64_t ross_images_flat_gc(RossImages *s, bool at_start)
         size_t i;
         json_array_foreach (list, i, img) {
                 const char *id = json_string_value(json_object_get(img, "Id"));
-                RossRootfsLayer *layers = NULL;
+                FlatLayer *layers = NULL;
                 size_t n = 0;
                 _cleanup_free_ char *top = NULL;
                 if (image_layers(s, id, &layers, &n, &top, NULL) == 0) {
                         json_object_set_new(keep, top + 7, json_true());
-                        for (size_t k = 0; k < n; k++) {
-                                free((char *)layers[k].path);
-                                free((char *)layers[k].diff_id);
-                        }
-                        free(layers);
+                        flat_layers_free(layers, n);
                 }
         }
         json_decref(list);

@@ -21,6 +21,8 @@ typedef struct RossImages {
         int max_concurrent_downloads;
         RossSnapshots *snapshots;
         char *mounts_dir;         /* image mounts: <run>/image-mounts/<id> */
+        const char *data_dir;     /* the daemon's data dir, for the pull helper */
+        char *helper_path;        /* ross-pull, next to ross-daemon (docs/pull-helper.md) */
         uint64_t max_layer_bytes; /* cap on a layer's uncompressed size; 0: default */
         /* Free space pulls and flat merges leave on the data dir's filesystem; {0}: none */
         RossSpaceReserve min_free_space;

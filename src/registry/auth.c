@@ -186,15 +186,10 @@ char *ross_token_cache_get(const char *realm, const char *service, const char *s
         return v;
 }
 
-void ross_token_cache_put(const char *realm, const char *service, const char *scope,
-                          const char *user, const char *token, long expires_in)
+/* Take key; replace what the cache has for it, drop expired entries. */
+static void cache_set(char *key, const char *token, time_t expires)
 {
-        char *key = token_key(realm, service, scope, user);
         time_t now = time(NULL);
-
-        /* The spec's minimum lifetime is 60 s; keep a margin for clock and transfer time. */
-        if (expires_in < 60)
-                expires_in = 60;
         pthread_mutex_lock(&tokens_lock);
         Token **pp = &tokens;
         while (*pp) {
@@ -210,8 +205,66 @@ void ross_token_cache_put(const char *realm, const char *service, const char *sc
         Token *t = xcalloc(1, sizeof(*t));
         t->key = key;
         t->token = xstrdup(token);
-        t->expires = now + expires_in - 10;
+        t->expires = expires;
         t->next = tokens;
         tokens = t;
         pthread_mutex_unlock(&tokens_lock);
+}
+
+void ross_token_cache_put(const char *realm, const char *service, const char *scope,
+                          const char *user, const char *token, long expires_in)
+{
+        /* The spec's minimum lifetime is 60 s; keep a margin for clock and transfer time. */
+        if (expires_in < 60)
+                expires_in = 60;
+        cache_set(token_key(realm, service, scope, user), token, time(NULL) + expires_in - 10);
+}
+
+/* The user part of a key: after its last newline. */
+static const char *key_user(const char *key)
+{
+        const char *nl = strrchr(key, '\n');
+        return nl ? nl + 1 : key;
+}
+
+json_t *ross_token_cache_export(const char *domain)
+{
+        json_t *list = json_array();
+        size_t dl = domain ? strlen(domain) : 0;
+        time_t now = time(NULL);
+
+        if (!domain)
+                return list;
+        pthread_mutex_lock(&tokens_lock);
+        for (Token *t = tokens; t; t = t->next) {
+                const char *user = key_user(t->key);
+                if (t->expires <= now || strncmp(user, domain, dl) != 0 || user[dl] != '|')
+                        continue;
+                json_array_append_new(list, json_pack("{s:s, s:s, s:I}", "key", t->key, "token",
+                                                      t->token, "expires", (json_int_t)t->expires));
+        }
+        pthread_mutex_unlock(&tokens_lock);
+        return list;
+}
+
+void ross_token_cache_import(json_t *list)
+{
+        time_t now = time(NULL);
+        json_t *e;
+        size_t i;
+
+        json_array_foreach (list, i, e) {
+                const char *key = json_string_value(json_object_get(e, "key"));
+                const char *token = json_string_value(json_object_get(e, "token"));
+                json_int_t expires = json_integer_value(json_object_get(e, "expires"));
+                size_t newlines = 0;
+                for (const char *c = key; c && *c; c++)
+                        newlines += *c == '\n';
+                /* what the other side sent is checked like any input */
+                if (!key || !token || newlines != 3 || strlen(key) > 16 * 1024 ||
+                    STR_EMPTY(token) || strlen(token) > 64 * 1024 || expires <= now ||
+                    expires > now + 24 * 3600 || i >= 256)
+                        continue;
+                cache_set(xstrdup(key), token, (time_t)expires);
+        }
 }

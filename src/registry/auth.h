@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
+#include <jansson.h>
 #include <stdbool.h>
 
 #include "../basic/err.h"
@@ -34,3 +35,8 @@ char *ross_token_cache_get(const char *realm, const char *service, const char *s
                            const char *user);
 void ross_token_cache_put(const char *realm, const char *service, const char *scope,
                           const char *user, const char *token, long expires_in);
+/* The live cached tokens for the registry domain (entries whose user is "DOMAIN|..."), as
+ * JSON, to hand to a pull helper; and what a helper got back into the cache. Tokens live in
+ * the daemon across pulls, each helper's cache lives as long as the helper. */
+json_t *ross_token_cache_export(const char *domain);
+void ross_token_cache_import(json_t *tokens);

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "../basic/log.h"
+#include "../helper/client.h"
 #include "../ref/reference.h"
 #include "client.h"
 #include "http.h"
@@ -15,6 +16,7 @@
 #define MANIFEST_ATTEMPTS 3
 
 struct RossRegistry {
+        const RossRegistryConfig *cfg;
         char *domain;
         char *base; /* "https://host:port" */
         char *cainfo;
@@ -54,6 +56,7 @@ int ross_registry_new(const RossRegistryConfig *cfg, const char *domain, const R
         RossRef tmp = {.domain = (char *)domain};
         struct stat st;
 
+        reg->cfg = cfg;
         reg->domain = xstrdup(domain);
         reg->base = xasprintf("%s://%s", is_insecure(cfg, domain) ? "http" : "https",
                               ross_ref_registry_host(&tmp));
@@ -124,13 +127,15 @@ static int fetch_token(RossRegistry *reg, const char *realm, const char *service
 {
         /* Tokens are cached per credential, not per user name: a wrong password must never
          * be answered from a token a right one earned. */
-        char who[ROSS_DIGEST_LEN + 1] = "";
+        char digest[ROSS_DIGEST_LEN + 1] = "";
         if (creds_present(reg)) {
                 _cleanup_free_ char *up = xasprintf("%s:%s", reg->creds.username,
                                                     reg->creds.password ? reg->creds.password : "");
-                ross_digest_buf(up, strlen(up), who);
+                ross_digest_buf(up, strlen(up), digest);
                 explicit_bzero(up, strlen(up));
         }
+        /* "DOMAIN|digest": the daemon hands a pull helper only its registry's tokens */
+        _cleanup_free_ char *who = xasprintf("%s|%s", reg->domain, digest);
         _cleanup_free_ char *cached =
                 use_cache ? ross_token_cache_get(realm, service, scope, who) : NULL;
         if (cached) {
@@ -266,8 +271,39 @@ static int registry_do(RossRegistry *reg, const char *scope, RossHttpRequest *re
         }
 }
 
+/* The login in a pull helper: the daemon sends the credentials over its socket. */
+static int login_in_helper(RossRegistry *reg, RossError *err)
+{
+        _cleanup_(ross_argv_free) RossArgv argv = {};
+        _cleanup_(ross_helper_freep) RossHelper *h = NULL;
+        json_t *msg = NULL;
+
+        ross_helper_argv(&argv, reg->cfg->helper, "login", reg->cfg);
+        int r = ross_helper_start(&argv, &h, err);
+        if (r == 0)
+                r = ross_helper_send(h,
+                                     json_pack("{s:s, s:s, s:s?, s:s?}", "type", "login", "domain",
+                                               reg->domain, "username", reg->creds.username,
+                                               "password", reg->creds.password),
+                                     err);
+        if (r == 0)
+                r = ross_helper_recv(h, &msg, err);
+        if (r == 0 && !STREQ(ross_channel_type(msg), "done"))
+                r = ross_errx(err, EPROTO, "the pull helper answered '%s' to a login",
+                              ross_channel_type(msg));
+        json_decref(msg);
+        if (r == 0)
+                r = ross_helper_finish(h, err);
+        if (r < 0 && h && !h->remote_error)
+                ross_err_prefix(err, "login to %s", reg->domain);
+        return r;
+}
+
 int ross_registry_login(RossRegistry *reg, RossError *err)
 {
+        if (reg->cfg && reg->cfg->helper)
+                return login_in_helper(reg, err);
+
         _cleanup_free_ char *url = xasprintf("%s/v2/", reg->base);
         RossHttpRequest req = {.url = url, .timeout_s = 60};
         RossHttpResponse resp;

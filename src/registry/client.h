@@ -13,6 +13,10 @@
 typedef struct RossRegistryConfig {
         char **insecure;       /* NULL-terminated list of "host[:port]" allowed over HTTP */
         const char *certs_dir; /* per-registry CAs: <certs_dir>/<host[:port]>/ca.crt */
+        /* The daemon's: the pull helper (ross-pull) that makes its registry requests, so
+         * that libcurl never runs in the daemon. NULL: requests are made in this process
+         * (the helper's own setting). */
+        const char *helper;
 } RossRegistryConfig;
 
 /* A connection context for one registry and one set of credentials. Thread-safe. */
@@ -23,7 +27,8 @@ int ross_registry_new(const RossRegistryConfig *cfg, const char *domain, const R
                       RossRegistry **ret, RossError *err);
 void ross_registry_free(RossRegistry *reg);
 
-/* Check that the registry answers and that the credentials are accepted (GET /v2/). */
+/* Check that the registry answers and that the credentials are accepted (GET /v2/); with
+ * cfg->helper set, in a pull helper. */
 int ross_registry_login(RossRegistry *reg, RossError *err);
 
 typedef struct RossFetched {

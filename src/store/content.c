@@ -9,7 +9,8 @@
 
 struct RossContent {
         char *blobs_dir;  /* <data>/blobs/sha256 */
-        char *ingest_dir; /* <data>/ingest */
+        char *ingest_dir; /* <data>/ingest, or a stage */
+        char *stage_dir;  /* staged (a pull helper's store): commits land here, not in blobs/ */
         RossSpaceReserve reserve;
 };
 
@@ -46,6 +47,7 @@ void ross_content_free(RossContent *c)
                 return;
         free(c->blobs_dir);
         free(c->ingest_dir);
+        free(c->stage_dir);
         free(c);
 }
 
@@ -56,6 +58,13 @@ const char *ross_content_blobs_dir(RossContent *c)
 
 char *ross_content_path(RossContent *c, const char *digest)
 {
+        if (c->stage_dir) {
+                /* a staged store sees what it committed first */
+                char *p = xasprintf("%s/%s", c->stage_dir, digest + 7);
+                if (access(p, F_OK) == 0)
+                        return p;
+                free(p);
+        }
         return xasprintf("%s/%s", c->blobs_dir, digest + 7);
 }
 
@@ -242,15 +251,136 @@ int ross_ingest_commit(RossIngest *in, RossError *err)
                 r = ross_err(err, errno, "sync blob %s", in->digest);
                 goto fail;
         }
-        dst = ross_content_path(in->store, in->digest);
+        const char *dir = in->store->stage_dir ? in->store->stage_dir : in->store->blobs_dir;
+        dst = xasprintf("%s/%s", dir, in->digest + 7);
         if (rename(in->tmp_path, dst) < 0) {
                 r = ross_err(err, errno, "store blob %s", in->digest);
                 goto fail;
         }
-        (void)ross_fsync_dir(in->store->blobs_dir);
+        (void)ross_fsync_dir(dir);
         ingest_free(in, false);
         return 0;
 fail:
         ingest_free(in, true);
         return r;
+}
+
+static bool stage_name_valid(const char *stage)
+{
+        if (!stage || strncmp(stage, ".stage-", 7) != 0 || strlen(stage) != 7 + 16)
+                return false;
+        for (const char *p = stage + 7; *p; p++)
+                if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+                        return false;
+        return true;
+}
+
+int ross_content_open_staged(const char *data_dir, const char *stage, RossContent **ret,
+                             RossError *err)
+{
+        struct stat st;
+        if (!stage_name_valid(stage))
+                return ross_errx(err, EINVAL, "invalid stage name '%s'", stage ? stage : "");
+        RossContent *c = xcalloc(1, sizeof(*c));
+        c->blobs_dir = xasprintf("%s/blobs/sha256", data_dir);
+        c->ingest_dir = xasprintf("%s/ingest/%s", data_dir, stage);
+        c->stage_dir = xstrdup(c->ingest_dir);
+        if (stat(c->stage_dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+                int r = ross_err(err, errno ? errno : ENOTDIR, "stage '%s'", c->stage_dir);
+                ross_content_free(c);
+                return r;
+        }
+        *ret = c;
+        return 0;
+}
+
+static char *stage_dir(RossContent *c, const char *stage)
+{
+        return xasprintf("%s/%s", c->ingest_dir, stage);
+}
+
+int ross_content_stage_new(RossContent *c, char **ret_stage, RossError *err)
+{
+        char rnd[17];
+        ross_random_hex(rnd, 8);
+        _cleanup_free_ char *name = xasprintf(".stage-%s", rnd);
+        _cleanup_free_ char *dir = stage_dir(c, name);
+        if (mkdir(dir, 0700) < 0)
+                return ross_err(err, errno, "create stage '%s'", dir);
+        *ret_stage = TAKE_PTR(name);
+        return 0;
+}
+
+int ross_content_stage_read(RossContent *c, const char *stage, const char *digest, size_t max,
+                            char **ret, size_t *ret_len, RossError *err)
+{
+        _cleanup_free_ char *data = NULL;
+        char got[ROSS_DIGEST_LEN + 1];
+        size_t len;
+        struct stat st;
+
+        if (!stage_name_valid(stage) || !ross_digest_valid(digest))
+                return ross_errx(err, EINVAL, "invalid stage '%s' or digest '%s'",
+                                 stage ? stage : "", digest ? digest : "");
+        _cleanup_free_ char *p = xasprintf("%s/%s/%s", c->ingest_dir, stage, digest + 7);
+        if (lstat(p, &st) < 0)
+                return ross_content_read(c, digest, max, ret, ret_len, err);
+        if (!S_ISREG(st.st_mode))
+                return ross_errx(err, EINVAL, "staged blob %s is not a file", digest);
+        int r = ross_read_file(p, max, &data, &len, err);
+        if (r < 0)
+                return r;
+        ross_digest_buf(data, len, got);
+        if (!STREQ(got, digest))
+                return ross_errx(err, EILSEQ, "staged blob %s does not match its digest (got %s)",
+                                 digest, got);
+        *ret = TAKE_PTR(data);
+        if (ret_len)
+                *ret_len = len;
+        return 0;
+}
+
+int ross_content_stage_adopt(RossContent *c, const char *stage, const char *digest, int64_t size,
+                             RossError *err)
+{
+        struct stat st;
+        if (!stage_name_valid(stage) || !ross_digest_valid(digest))
+                return ross_errx(err, EINVAL, "invalid stage '%s' or digest '%s'",
+                                 stage ? stage : "", digest ? digest : "");
+        _cleanup_free_ char *src = xasprintf("%s/%s/%s", c->ingest_dir, stage, digest + 7);
+        if (lstat(src, &st) < 0)
+                return ross_err(err, errno, "staged blob %s", digest);
+        if (!S_ISREG(st.st_mode) || (size >= 0 && st.st_size != size))
+                return ross_errx(err, EPROTO, "staged blob %s has %lld bytes, not %lld", digest,
+                                 (long long)st.st_size, (long long)size);
+        _cleanup_free_ char *dst = ross_content_path(c, digest);
+        if (rename(src, dst) < 0)
+                return ross_err(err, errno, "store blob %s", digest);
+        (void)ross_fsync_dir(c->blobs_dir);
+        return 0;
+}
+
+void ross_content_stage_remove(RossContent *c, const char *stage)
+{
+        if (!stage_name_valid(stage))
+                return;
+        _cleanup_free_ char *dir = stage_dir(c, stage);
+        int r = ross_rm_rf(dir);
+        if (r < 0 && r != -ENOENT)
+                log_debug("remove stage %s: %s", dir, strerror(-r));
+}
+
+void ross_content_clean_stages(RossContent *c)
+{
+        DIR *d = opendir(c->ingest_dir);
+        struct dirent *de;
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                if (!stage_name_valid(de->d_name))
+                        continue;
+                log_debug("removing leftover stage %s", de->d_name);
+                ross_rm_rf_at(dirfd(d), de->d_name);
+        }
+        closedir(d);
 }

@@ -36,6 +36,29 @@ void ross_content_clean_ingest(RossContent *c);
  * would go under it fails with -ENOSPC; the caller aborts the ingest. */
 void ross_content_set_reserve(RossContent *c, const RossSpaceReserve *reserve);
 
+/*
+ * Stages: DATA/ingest/.stage-<16 hex>/, one per pull, the only part of the store a pull
+ * helper may write (docs/pull-helper.md). A staged store (the helper's) ingests there and
+ * commits each verified blob under its hex digest in the same directory; the daemon then
+ * moves the blobs into blobs/ with ross_content_stage_adopt and removes the stage.
+ */
+/* The helper's view: reads fall back to blobs/, ingest and commits go to the stage. */
+int ross_content_open_staged(const char *data_dir, const char *stage, RossContent **ret,
+                             RossError *err);
+/* Make a new empty stage; *ret_stage is its name (".stage-<hex>"), the caller's. */
+int ross_content_stage_new(RossContent *c, char **ret_stage, RossError *err);
+/* Read a blob of at most max bytes from the stage, else from the store; digest checked. */
+int ross_content_stage_read(RossContent *c, const char *stage, const char *digest, size_t max,
+                            char **ret, size_t *ret_len, RossError *err);
+/* Move a staged blob into the store. Its size must be size (< 0: any); its digest was
+ * checked by the stage's writer when it committed it there. */
+int ross_content_stage_adopt(RossContent *c, const char *stage, const char *digest, int64_t size,
+                             RossError *err);
+/* Remove a stage and everything in it. */
+void ross_content_stage_remove(RossContent *c, const char *stage);
+/* Remove every stage (at daemon start: pulls a crash interrupted). */
+void ross_content_clean_stages(RossContent *c);
+
 /* A blob being written: hashed as it arrives, renamed into place on commit. */
 typedef struct RossIngest RossIngest;
 

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include <jansson.h>
+
+#include "../basic/argv.h"
+#include "../basic/buf.h"
+#include "../basic/spawn.h"
+#include "../registry/client.h"
+#include "channel.h"
+
+/*
+ * The daemon's side of the pull helper (programs/ross-pull.c, docs/pull-helper.md): one
+ * helper process per pull, flat rootfs merge or login, started with ross_spawn and spoken
+ * to over a socketpair (the helper's fd 3). The helper's stderr is relayed to the daemon's
+ * log (when it logs at debug) and its last lines go into the error when it dies.
+ */
+typedef struct RossHelper {
+        RossChild child;
+        RossChannel ch;
+        int fd;      /* our end of the socketpair */
+        RossBuf err; /* the helper's last stderr bytes */
+        RossBuf line;
+        bool stderr_eof;
+        bool closed;       /* the helper closed the channel (it exited or is exiting) */
+        bool remote_error; /* the last error is the helper's own answer, not its death */
+} RossHelper;
+
+/* Silence that counts as a hang: the helper is killed and the operation fails. */
+#define ROSS_HELPER_STALL_SECONDS 600
+
+/* argv[0] ross-pull path, argv[1] the subcommand, then the options every subcommand takes
+ * (registry settings, log level). The caller adds its own and starts it. */
+void ross_helper_argv(RossArgv *a, const char *path, const char *cmd,
+                      const RossRegistryConfig *cfg);
+
+int ross_helper_start(RossArgv *argv, RossHelper **ret, RossError *err);
+/* Send msg (consumed). */
+int ross_helper_send(RossHelper *h, json_t *msg, RossError *err);
+/*
+ * The next message from the helper. A message of type "error" is returned as that error;
+ * a helper that closed the channel or died gives an error saying how ("the pull helper was
+ * killed by signal 9 (Killed)"), with its last words.
+ */
+int ross_helper_recv(RossHelper *h, json_t **ret, RossError *err);
+/* Close the channel and wait for the helper to exit (it is killed if it does not). 0 when
+ * it exited 0. */
+int ross_helper_finish(RossHelper *h, RossError *err);
+/* Kill (if running), reap and free. NULL is fine. */
+void ross_helper_free(RossHelper *h);
+static inline void ross_helper_freep(RossHelper **h)
+{
+        ross_helper_free(*h);
+}

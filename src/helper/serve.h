@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+#include "../registry/client.h"
+#include "channel.h"
+
+/*
+ * The pull helper's side (programs/ross-pull.c is the program): each subcommand enters its
+ * sandbox first, then reads its request from the channel, does the work that touches
+ * untrusted bytes (registry, decompression, tar), and answers. See docs/pull-helper.md.
+ */
+typedef struct RossHelperOptions {
+        const char *data_dir;
+        const char *stage;  /* pull: the ingest stage it writes blobs to (".stage-<hex>") */
+        const char *target; /* flat: the temp tree it merges into ("flat/.tmp-<hex>") */
+        RossRegistryConfig registry;
+} RossHelperOptions;
+
+/* Subcommands: "pull", "flat", "login", and "probe" (a debug aid: enters the pull sandbox
+ * and reports on stdout what it can and cannot do). */
+int ross_helper_sandbox(const char *cmd, const RossHelperOptions *o, RossError *err);
+
+int ross_helper_serve_pull(const RossHelperOptions *o, RossChannel *ch, RossError *err);
+int ross_helper_serve_flat(const RossHelperOptions *o, RossChannel *ch, RossError *err);
+int ross_helper_serve_login(const RossHelperOptions *o, RossChannel *ch, RossError *err);
+int ross_helper_probe(const RossHelperOptions *o);
+
+/* Name checks for what the daemon passes: ".stage-" or ".tmp-" and 16 hex digits. */
+bool ross_helper_name_valid(const char *name, const char *prefix);
+
+/* Snapshot trees the daemon names: "<id>/fs" or ".tmp-<16 hex>/fs" under snapshots/. */
+bool ross_helper_tree_valid(const char *rel);

@@ -1,0 +1,181 @@
+#!/usr/bin/env bats
+# Hostile input is parsed outside the daemon: pulls, flat rootfs merges and logins run in
+# ross-pull, a helper process per operation, in a sandbox (docs/pull-helper.md). A helper
+# that dies fails its operation with a clear message and leaves nothing behind.
+
+load helpers
+
+PULL_HELPER=$BUILD/programs/ross-pull
+
+setup() {
+        SLOW_PORT=$((${ROSS_TEST_PORT_BASE:-15000} + 20))
+        SLOW=127.0.0.1:$SLOW_PORT
+}
+
+teardown() {
+        stop_daemon
+        [ -n "${SLOW_PID:-}" ] && kill "$SLOW_PID" 2>/dev/null
+        for m in "${RUN:-/nonexistent}"/image-mounts/*; do
+                [ -d "$m" ] && umount "$m" 2>/dev/null
+        done
+        true
+}
+
+start_slow_registry() {
+        /usr/bin/python3 "$ROOT/tests/world/slow-registry.py" "$SLOW_PORT" "$REG_PLAIN" \
+                >"$BATS_TEST_TMPDIR/slow.log" 2>&1 &
+        SLOW_PID=$!
+        local i
+        for i in $(seq 1 100); do
+                curl -s -o /dev/null "http://$SLOW/v2/" && return 0
+                sleep 0.05
+        done
+        echo "the slow registry did not start" >&2
+        return 1
+}
+
+# The libraries that parse what registries send, none of which the daemon may map.
+assert_no_parser_libs() { # pid
+        local bad
+        bad=$(grep -oE '/[^ ]*(libcurl|libssl|libarchive|libisal|libzstd)[^ ]*' "/proc/$1/maps" | sort -u)
+        [ -z "$bad" ] || { echo "the daemon maps: $bad" >&2; return 1; }
+}
+
+@test "pulls, logins and flat rootfs merges run in ross-pull; the daemon maps no libcurl, libssl or libarchive" {
+        start_daemon --log-level debug
+        run ross pull "$REG_PLAIN/layers"
+        assert_status 0
+        grep -q 'pull helper [0-9]*: started (pull)' "$DAEMON_LOG"
+        # the helper's own log lines reach the daemon's log
+        grep -q 'ross-pull\[[0-9]*\] debug: registry ' "$DAEMON_LOG"
+        run ross pull "$REG_TLS/busybox"
+        assert_status 0
+        run ross login -u "$REG_USER" -p "$REG_PASS" "$REG_BASIC"
+        assert_status 0
+        assert_output_contains "Login Succeeded"
+        grep -q 'pull helper [0-9]*: started (login)' "$DAEMON_LOG"
+        run ross image rootfs "$REG_PLAIN/layers"
+        assert_status 0
+        [ -f "$output/bin/busybox" ]
+        grep -q 'pull helper [0-9]*: started (flat)' "$DAEMON_LOG"
+        if command -v crun >/dev/null; then
+                run ross run --rm "$REG_PLAIN/layers" echo hello
+                assert_status 0
+                [ "$output" = hello ]
+        fi
+        assert_no_parser_libs "$DAEMON_PID"
+        # no helper outlives its operation
+        [ -z "$(pgrep -P "$DAEMON_PID" ross-pull)" ]
+        assert_store_clean
+        [ -z "$(ls -A "$DATA/ingest")" ]
+}
+
+@test "a helper killed mid-pull fails that pull with a clear message; the daemon goes on, the store stays clean" {
+        start_slow_registry
+        start_daemon --insecure-registry "$SLOW"
+        ross pull "$SLOW/slow-busybox-full" >"$BATS_TEST_TMPDIR/pull.out" 2>&1 &
+        local pull=$! helper= i
+        # wait until the layer is being downloaded (slowly), then kill the helper
+        for i in $(seq 1 200); do
+                helper=$(pgrep -P "$DAEMON_PID" ross-pull || true)
+                [ -n "$helper" ] && grep -q 'GET /v2/slow-busybox-full/blobs/' "$BATS_TEST_TMPDIR/slow.log" &&
+                        [ -n "$(find "$DATA/ingest" -type f)" ] && break
+                sleep 0.05
+        done
+        [ -n "$helper" ]
+        [ -n "$(find "$DATA/ingest" -type f)" ] # a partial blob is there to be cleaned up
+        kill -9 "$helper"
+        local st=0
+        wait "$pull" || st=$?
+        [ "$st" -eq 1 ]
+        run cat "$BATS_TEST_TMPDIR/pull.out"
+        assert_output_contains "pull $SLOW/slow-busybox-full:latest: the pull helper was killed by signal 9"
+        # the daemon answers, and nothing of that pull is left
+        kill -0 "$DAEMON_PID"
+        run ross images -q
+        assert_status 0
+        [ -z "$output" ]
+        assert_store_clean
+        [ -z "$(ls -A "$DATA/ingest")" ]
+        [ -z "$(find "$DATA/snapshots" -maxdepth 1 -name '.tmp-*')" ]
+        [ "$(sqlite3 "$DATA/ross.db" 'SELECT COUNT(*) FROM snapshots')" = 0 ]
+        [ "$(sqlite3 "$DATA/ross.db" 'SELECT COUNT(*) FROM images')" = 0 ]
+        # and the same pull then works
+        run ross pull "$SLOW/slow-busybox-full"
+        assert_status 0
+        run ross image inspect "$SLOW/slow-busybox-full"
+        [ "$(echo "$output" | jq -r '.[0].Id')" = "$(image_id busybox-full)" ]
+        assert_store_clean
+}
+
+@test "a helper killed during a flat rootfs merge fails it and leaves no temp tree" {
+        start_daemon
+        ross pull "$REG_PLAIN/layers" >/dev/null
+        # the merge is quick: stop the helper as soon as it exists
+        ross image rootfs "$REG_PLAIN/layers" >"$BATS_TEST_TMPDIR/flat.out" 2>&1 &
+        local job=$! helper= i
+        for i in $(seq 1 400); do
+                helper=$(pgrep -P "$DAEMON_PID" ross-pull || true)
+                [ -n "$helper" ] && break
+                sleep 0.005
+        done
+        [ -n "$helper" ] || skip "the merge finished before the helper could be seen"
+        kill -9 "$helper" 2>/dev/null || skip "the merge finished before the helper was killed"
+        local st=0
+        wait "$job" || st=$?
+        if [ "$st" -ne 0 ]; then
+                run cat "$BATS_TEST_TMPDIR/flat.out"
+                assert_output_contains "the pull helper was killed by signal 9"
+        fi
+        [ -z "$(find "$DATA/flat" -maxdepth 1 -name '.tmp-*')" ]
+        run ross image rootfs "$REG_PLAIN/layers"
+        assert_status 0
+        [ -f "$output/bin/busybox" ]
+}
+
+@test "the helper's sandbox: only its stage and the snapshot area are writable, no mount, unpack caps only" {
+        start_daemon
+        local stage=.stage-0123456789abcdef
+        mkdir -p "$DATA/ingest/$stage"
+        run "$PULL_HELPER" probe --data-dir "$DATA" --stage "$stage"
+        assert_status 0
+        assert_output_contains "write stage: ok"
+        assert_output_contains "write snapshots: ok"
+        assert_output_contains "write blobs: Read-only file system"
+        assert_output_contains "write data dir: Read-only file system"
+        assert_output_contains "write /etc: Read-only file system"
+        assert_output_contains "write /tmp: Read-only file system"
+        assert_output_contains "mount: Operation not permitted"
+        assert_output_contains "unshare: Operation not permitted"
+        assert_output_contains "no-new-privs: 1"
+        local caps want
+        caps=$(echo "$output" | awk '/^capabilities:/ { print $2 }')
+        want=$(echo "$output" | awk '/^unpack capabilities:/ { print $3 }')
+        [ -n "$caps" ] && [ "$caps" = "$want" ]
+        # CAP_CHOWN|DAC_OVERRIDE|FOWNER|FSETID|MKNOD|SETFCAP|SYS_ADMIN
+        [ "$caps" = 0x8820001b ]
+        # nothing it tried is left, and the host's view is untouched
+        [ ! -e /etc/ross-probe ] && [ ! -e "$DATA/probe" ]
+        touch "$DATA/probe" && rm "$DATA/probe"
+        rmdir "$DATA/ingest/$stage"
+}
+
+@test "ross-pull refuses to run without the daemon's socket" {
+        run "$PULL_HELPER" pull --data-dir "$BATS_TEST_TMPDIR" --stage .stage-0123456789abcdef 3>&-
+        assert_status 2
+        assert_output_contains "ross-daemon starts this program"
+}
+
+@test "a missing helper fails the pull with a message naming it" {
+        # a daemon copied away from its ross-pull
+        mkdir -p "$BATS_TEST_TMPDIR/bin"
+        cp "$ROSS_DAEMON" "$BATS_TEST_TMPDIR/bin/ross-daemon"
+        ROSS_DAEMON=$BATS_TEST_TMPDIR/bin/ross-daemon start_daemon
+        run ross pull "$REG_PLAIN/busybox"
+        assert_status 1
+        assert_output_contains "pull $REG_PLAIN/busybox:latest: pull helper: start $BATS_TEST_TMPDIR/bin/ross-pull"
+        run ross images -q
+        [ -z "$output" ]
+        assert_store_clean
+        [ -z "$(ls -A "$DATA/ingest")" ]
+}
