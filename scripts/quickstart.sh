@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Ross quick start on a fresh Debian 12 machine, as root:
 #   install dependencies, build, start a local registry with a test image on 127.0.0.1,
-#   start ross-daemon with its default directories, pull the image and list it.
+#   start ross-daemon with its default directories, pull the image, list it and run a
+#   container from it.
 # The daemon and registry are left running; their PIDs and logs are under /run/ross-quickstart.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,6 +45,7 @@ fi
 cli=$root/build/programs/ross-cli
 "$cli" image pull "$reg/busybox-full"
 "$cli" image list
+"$cli" run --rm "$reg/busybox-full" echo "hello from a Ross container"
 echo
 echo "ross-daemon is running (pid $(cat "$qs/daemon.pid" 2>/dev/null || echo '?'), log $qs/daemon.log)."
 echo "Try: $cli image inspect $reg/busybox-full"

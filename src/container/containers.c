@@ -268,6 +268,8 @@ int ross_containers_create(RossContainers *c, json_t *body, const char *name, ch
         const char *rt = json_string_value(json_object_get(hc, "Runtime"));
         if (!STR_EMPTY(rt) && !known_runtime(rt))
                 return ross_errx(err, EINVAL, "unknown or invalid runtime name: %s", rt);
+        if (c->crun_unusable && STREQ(STR_EMPTY(rt) ? c->default_runtime : rt, "crun"))
+                return ross_errx(err, EINVAL, "%s", c->crun_unusable);
         const char *net = json_string_value(json_object_get(hc, "NetworkMode"));
         if (!STR_EMPTY(net) && !STREQ(net, "none") && !STREQ(net, "host") &&
             !STREQ(net, "default") && !STREQ(net, "bridge"))
@@ -637,6 +639,10 @@ int ross_containers_start(RossContainers *c, const char *ref, int *ret_exec_stat
         const char *rt = json_string_value(json_object_get(hc, "Runtime"));
         if (STR_EMPTY(rt))
                 rt = c->default_runtime;
+        if (c->crun_unusable && STREQ(rt, "crun")) {
+                r = ross_errx(err, EINVAL, "%s", c->crun_unusable);
+                goto out;
+        }
         rt_root = xasprintf("%s/%s", c->runtime_root, rt);
         dir = cdir(c, id, NULL);
         started = cdir(c, id, "started");

@@ -15,6 +15,8 @@ typedef struct RossContainers {
         char *runtime_root; /* <run>/runtime/<name>: the OCI runtimes' state */
         char *shim_path;
         char *default_runtime; /* "crun" */
+        /* Why crun cannot run containers on this host (src/daemon/cgroups.h), or NULL */
+        char *crun_unusable;
 } RossContainers;
 
 /* Create from Docker's ContainerCreate body; name may be NULL (one is made up). */
