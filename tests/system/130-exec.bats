@@ -197,8 +197,9 @@ PY
         id=$(exec_create '{"Cmd":["sh","-c","echo a; echo b >&2"],"AttachStdout":false,"AttachStderr":true}')
         run rawapi POST "/exec/$id/start" '{"Detach":false,"Tty":false}' upgrade
         [ "${lines[2]}" = "b'\\x02\\x00\\x00\\x00\\x00\\x00\\x00\\x02b\\n'" ]
-        # ConsoleSize sizes the pty from the start
-        id=$(exec_create '{"Cmd":["sh","-c","stty size"],"Tty":true,"AttachStdout":true}')
+        # ConsoleSize sizes the pty (process.consoleSize, and the shim's resize once it holds
+        # the pty: crun may hand the pty over before it applies the size, so give it a moment)
+        id=$(exec_create '{"Cmd":["sh","-c","sleep 0.5; stty size"],"Tty":true,"AttachStdout":true}')
         run rawapi POST "/exec/$id/start" '{"Detach":false,"Tty":true,"ConsoleSize":[33,111]}' upgrade
         [ "${lines[2]}" = "b'33 111\\r\\n'" ]
         run rawapi POST "/exec/$id/start" '{"Detach":false,"Tty":true}' upgrade
