@@ -45,7 +45,7 @@ fi
 cli=$root/build/programs/ross-cli
 "$cli" image pull "$reg/busybox-full"
 "$cli" image list
-"$cli" run --rm "$reg/busybox-full" echo "hello from a Ross container"
+"$cli" run --rm "$reg/busybox" echo "hello from a Ross container"
 echo
 echo "ross-daemon is running (pid $(cat "$qs/daemon.pid" 2>/dev/null || echo '?'), log $qs/daemon.log)."
 echo "Try: $cli image inspect $reg/busybox-full"
