@@ -14,6 +14,7 @@
 #include "basic/log.h"
 #include "config.h"
 #include "helper/serve.h"
+#include "store/digest.h"
 
 #define CHANNEL_FD 3
 
@@ -55,6 +56,8 @@ int main(int argc, char **argv)
         int c;
 
         ross_log_set_prefix("ross-pull");
+        /* whole layers are hashed here: OpenSSL's SHA instructions, not the daemon's code */
+        ross_digest_use_openssl();
         if (argc < 2 || STREQ(argv[1], "--help") || STREQ(argv[1], "-h")) {
                 usage(argc < 2 ? stderr : stdout);
                 return argc < 2 ? 2 : 0;

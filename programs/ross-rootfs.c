@@ -8,6 +8,7 @@
 
 #include "basic/log.h"
 #include "basic/parse.h"
+#include "store/digest.h"
 #include "config.h"
 #include "unpack/clone.h"
 #include "unpack/resolve.h"
@@ -102,6 +103,8 @@ int main(int argc, char **argv)
         int c, r;
 
         ross_log_set_prefix("ross-rootfs");
+        /* layers are hashed here as in ross-pull: the fast backend */
+        ross_digest_use_openssl();
         ross_log_from_env();
         while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
                 switch (c) {

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <ctype.h>
 #include <jansson.h>
-#include <openssl/evp.h>
 #include <pthread.h>
 #include <time.h>
 
+#include "../basic/base64.h"
 #include "auth.h"
 
 void ross_creds_free(RossCreds *c)
@@ -20,44 +20,9 @@ void ross_creds_free(RossCreds *c)
         memset(c, 0, sizeof(*c));
 }
 
-/* Decode standard or URL-safe base64, with or without padding. */
-static int b64_decode(const char *in, char **ret, size_t *ret_len)
-{
-        size_t n = strlen(in);
-        if (n > 64 * 1024)
-                return -EFBIG;
-        _cleanup_free_ char *s = xmalloc(n + 4);
-        size_t k = 0;
-        for (size_t i = 0; i < n; i++) {
-                char ch = in[i];
-                if (ch == '-')
-                        ch = '+';
-                else if (ch == '_')
-                        ch = '/';
-                else if (ch == '=' || isspace((unsigned char)ch))
-                        continue;
-                s[k++] = ch;
-        }
-        while (k % 4)
-                s[k++] = '=';
-        s[k] = '\0';
-        _cleanup_free_ unsigned char *out = xmalloc(k / 4 * 3 + 1);
-        int len = EVP_DecodeBlock(out, (unsigned char *)s, (int)k);
-        if (len < 0)
-                return -EINVAL;
-        size_t pad = 0;
-        for (size_t i = k; i > 0 && s[i - 1] == '='; i--)
-                pad++;
-        len -= (int)pad;
-        out[len] = '\0';
-        *ret = (char *)TAKE_PTR(out);
-        *ret_len = (size_t)len;
-        return 0;
-}
-
 int ross_creds_from_header(const char *value, RossCreds *ret, RossError *err)
 {
-        _cleanup_free_ char *raw = NULL;
+        _cleanup_free_ unsigned char *raw = NULL;
         size_t len;
         json_error_t jerr;
         const char *u = NULL, *p = NULL, *t = NULL;
@@ -65,9 +30,13 @@ int ross_creds_from_header(const char *value, RossCreds *ret, RossError *err)
         memset(ret, 0, sizeof(*ret));
         if (STR_EMPTY(value))
                 return 0;
-        if (b64_decode(value, &raw, &len) < 0)
+        size_t n = strlen(value);
+        if (n > 64 * 1024)
+                return ross_errx(err, EINVAL, "X-Registry-Auth header is longer than 64 KiB");
+        if (ross_base64_decode(value, n, &raw, &len) < 0)
                 return ross_errx(err, EINVAL, "X-Registry-Auth header is not valid base64");
-        json_t *j = json_loadb(raw, len, 0, &jerr);
+        json_t *j = json_loadb((const char *)raw, len, 0, &jerr);
+        explicit_bzero(raw, len); /* it holds the password */
         if (!j || !json_is_object(j)) {
                 json_decref(j);
                 return ross_errx(err, EINVAL, "X-Registry-Auth header is not a JSON object");
