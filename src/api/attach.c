@@ -8,6 +8,7 @@
 
 #include "../basic/fileio.h"
 #include "../basic/log.h"
+#include "../basic/parse.h"
 #include "../container/containers.h"
 #include "../container/detach.h"
 #include "../container/exec.h"
@@ -219,36 +220,51 @@ static int connect_running(AttachSession *a, RossError *err)
         return fd;
 }
 
-static void *attach_thread(void *ud)
+/* Connect the session to its shim (after an exec's start, the log's replay or the wait
+ * for a start, as asked); false when there is nothing to copy. */
+static bool session_connect(AttachSession *a)
 {
-        AttachSession *a = ud;
         RossError err = {};
-        RossBuf from = {.cap = ROSS_FRAME_MAX + 8};
-        char buf[65536];
-
-        /* blocking writes to the client; reads are driven by poll */
-        fcntl(a->sock, F_SETFL, fcntl(a->sock, F_GETFL) & ~O_NONBLOCK);
-        wait_head_read(a->sock);
         if (a->exec_id) {
                 if (!start_exec(a))
-                        goto out;
+                        return false;
                 a->shim = ross_exec_attach_connect(a->c, a->exec_id, &err);
         } else if (a->running)
                 a->shim = connect_running(a, &err);
         else {
                 /* not running: the log as it is, then (stream=1) the next start's output */
                 if (a->logs && !replay_file(a))
-                        goto out;
+                        return false;
                 if (a->efd < 0 || !wait_for_start(a))
-                        goto out;
+                        return false;
                 a->shim = ross_containers_attach_connect(a->c, a->id, true, &err);
         }
         if (a->shim < 0) {
                 log_debug("attach to %.12s: %s", a->id, err.msg);
-                goto out;
+                return false;
         }
+        return true;
+}
+
+static void session_freep(AttachSession **a)
+{
+        if (*a)
+                session_free(*a);
+}
+
+static void *attach_thread(void *ud)
+{
+        _cleanup_(session_freep) AttachSession *a = ud;
+        _cleanup_(ross_buf_free) RossBuf from = {.cap = ROSS_FRAME_MAX + 8};
+        char buf[65536];
+
+        /* blocking writes to the client; reads are driven by poll */
+        fcntl(a->sock, F_SETFL, fcntl(a->sock, F_GETFL) & ~O_NONBLOCK);
+        wait_head_read(a->sock);
+        if (!session_connect(a))
+                return NULL;
         if (a->early.len && !forward_input(a, a->early.data, a->early.len))
-                goto out;
+                return NULL;
         if (a->in_eof && a->want_in)
                 (void)ross_frame_write(a->shim, ROSS_FRAME_STDIN_EOF, NULL, 0);
         for (;;) {
@@ -281,9 +297,6 @@ static void *attach_thread(void *ud)
                                 break; /* the container is gone and its output sent */
                 }
         }
-out:
-        ross_buf_free(&from);
-        session_free(a);
         return NULL;
 }
 
@@ -321,11 +334,18 @@ static bool size_query(RossRequest *req, unsigned *ret_rows, unsigned *ret_cols,
                        enum MHD_Result *ret_reply)
 {
         const char *h = ross_req_query(req, "h"), *w = ross_req_query(req, "w");
-        char *e1 = NULL, *e2 = NULL;
-        long rows = h ? strtol(h, &e1, 10) : -1, cols = w ? strtol(w, &e2, 10) : -1;
-        if (!h || !w || *e1 || *e2 || rows < 0 || cols < 0 || rows > 65535 || cols > 65535) {
+        int rows, cols;
+        if (!h || !w) {
                 *ret_reply = ross_reply_errorf(req, MHD_HTTP_BAD_REQUEST,
                                                "resize: h and w must be numbers from 0 to 65535");
+                return false;
+        }
+        bool bad_h = ross_parse_int(h, 0, 65535, &rows) < 0;
+        if (bad_h || ross_parse_int(w, 0, 65535, &cols) < 0) {
+                *ret_reply = ross_reply_errorf(
+                        req, MHD_HTTP_BAD_REQUEST,
+                        "resize: h and w must be numbers from 0 to 65535, not %s '%s'",
+                        bad_h ? "h" : "w", bad_h ? h : w);
                 return false;
         }
         *ret_rows = (unsigned)rows;
@@ -342,7 +362,7 @@ enum MHD_Result ross_api_container_attach(RossRequest *req, const char *ref)
 {
         RossError err = {};
         _cleanup_free_ char *id = NULL;
-        json_t *info = NULL;
+        _cleanup_(json_decrefp) json_t *info = NULL;
         RossDetachKeys keys;
         if (ross_containers_resolve(svc(req), ref, &id, &err) < 0 ||
             ross_containers_inspect(svc(req), id, &info, &err) < 0)
@@ -350,7 +370,6 @@ enum MHD_Result ross_api_container_attach(RossRequest *req, const char *ref)
         json_t *cfg = json_object_get(info, "Config");
         bool tty = json_is_true(json_object_get(cfg, "Tty"));
         bool open_stdin = json_is_true(json_object_get(cfg, "OpenStdin"));
-        json_decref(info);
         if (ross_detach_keys_parse(ross_req_query(req, "detachKeys"), &keys, &err) < 0)
                 return ross_reply_error(req, &err);
 
@@ -399,13 +418,12 @@ enum MHD_Result ross_api_exec_create(RossRequest *req, const char *ref)
         RossError err = {};
         json_error_t jerr;
         _cleanup_free_ char *id = NULL;
-        json_t *body = json_loadb(req->body.data ? req->body.data : "", req->body.len, 0, &jerr);
-        if (!json_is_object(body)) {
-                json_decref(body);
-                return ross_reply_errorf(req, MHD_HTTP_BAD_REQUEST, "invalid JSON: %s", jerr.text);
-        }
+        _cleanup_(json_decrefp) json_t *body =
+                json_loadb(req->body.data ? req->body.data : "", req->body.len, 0, &jerr);
+        if (!json_is_object(body))
+                return ross_reply_errorf(req, MHD_HTTP_BAD_REQUEST, "invalid JSON: %s",
+                                         body ? "not an object" : jerr.text);
         int r = ross_exec_create(svc(req), ref, body, &id, &err);
-        json_decref(body);
         if (r < 0)
                 return ross_reply_error(req, &err);
         return ross_reply_json(req, MHD_HTTP_CREATED, json_pack("{s:s}", "Id", id));

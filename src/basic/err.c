@@ -45,14 +45,20 @@ int ross_err_prefix(RossError *err, const char *fmt, ...)
         if (!err)
                 return -EIO;
 
-        char prefix[512], old[sizeof(err->msg)];
+        /* the context, whatever its length; the whole is cut only at the message's size */
+        _cleanup_free_ char *prefix = NULL;
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(prefix, sizeof(prefix), fmt, ap);
+        int n = vasprintf(&prefix, fmt, ap);
         va_end(ap);
+        if (n < 0)
+                prefix = NULL; /* out of memory: the message stays as it was */
 
-        memcpy(old, err->msg, sizeof(old));
-        snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old);
+        if (prefix) {
+                char old[sizeof(err->msg)];
+                memcpy(old, err->msg, sizeof(old));
+                snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old);
+        }
         if (err->code == 0)
                 err->code = EIO;
         return -err->code;

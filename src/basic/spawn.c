@@ -144,6 +144,11 @@ int ross_child_wait(RossChild *c, int *ret_status, RossError *err)
                          out.len ? ": " : "", out.len ? out.data : "");
 }
 
+int ross_child_take_stderr(RossChild *c)
+{
+        return TAKE_FD(c->stderr_fd);
+}
+
 int ross_spawn_run(char *const argv[], const RossSpawnOptions *o, int *ret_status, RossError *err)
 {
         _cleanup_(ross_child_done) RossChild c = ROSS_CHILD_INIT;

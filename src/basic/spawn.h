@@ -46,6 +46,13 @@ int ross_spawn(char *const argv[], const RossSpawnOptions *o, RossChild *ret, Ro
  * 0, -EIO when it exited with another code, -ECHILD when a signal killed it.
  */
 int ross_child_wait(RossChild *c, int *ret_status, RossError *err);
+/*
+ * Hand the read end of the captured stderr to the caller (who reads and closes it): for a
+ * child whose stderr must be read while it runs, or that leaves a grandchild holding it (a
+ * daemonizing program). -EBADF when it is not captured. ross_child_wait then only reaps,
+ * and its message carries no stderr.
+ */
+int ross_child_take_stderr(RossChild *c);
 /* Start, wait; 0 when it exited 0. */
 int ross_spawn_run(char *const argv[], const RossSpawnOptions *o, int *ret_status, RossError *err);
 /* Scope cleanup: a child still running is killed (SIGKILL) and reaped. */

@@ -72,29 +72,27 @@ int ross_attach_open(RossClient *c, RossAttach *a, RossError *err)
         r = ross_http_send(fd, "POST", path, "Connection: Upgrade\r\nUpgrade: tcp\r\n", req_body,
                            req_body ? strlen(req_body) : 0);
         if (r < 0)
-                return ross_err(err, -r, "attach: send");
-        RossHttpHead head = {};
+                return ross_err(err, -r, "attach: send POST %s", path);
+        _cleanup_(ross_http_head_free) RossHttpHead head = {};
         r = ross_http_read_head(fd, &head, err);
         if (r < 0)
                 return r;
         if (head.status != 101) {
                 /* an error: {"message": "..."} in the body */
-                RossBuf body = {.cap = 64 * 1024};
+                _cleanup_(ross_buf_free) RossBuf body = {.cap = 64 * 1024};
                 (void)ross_http_read_body(fd, &head, false, append_body, &body, NULL);
-                json_t *j = json_loadb(body.data ? body.data : "", body.len, 0, NULL);
+                _cleanup_(json_decrefp) json_t *j =
+                        json_loadb(body.data ? body.data : "", body.len, 0, NULL);
                 const char *m = json_string_value(json_object_get(j, "message"));
-                r = ross_errx(err,
-                              head.status == 404   ? ENOENT
-                              : head.status == 409 ? EBUSY
-                                                   : EIO,
-                              "%s", m ? m : "attach failed");
-                json_decref(j);
-                ross_buf_free(&body);
-                ross_http_head_free(&head);
-                return r;
+                return ross_errx(err,
+                                 head.status == 404   ? ENOENT
+                                 : head.status == 409 ? EBUSY
+                                                      : EIO,
+                                 "%s", m ? m : "attach failed");
         }
         /* what came with the head is the stream's start */
         a->early = head.rest;
+        head.rest = (RossBuf){};
         a->fd = TAKE_FD(fd);
         /* raw from here on: what the user types ahead goes to the container as typed */
         if (a->in && a->tty && isatty(STDIN_FILENO))
@@ -163,7 +161,7 @@ int ross_attach_run(RossClient *c, RossAttach *a)
         if (a->tty && isatty(STDOUT_FILENO))
                 send_size(c, a);
 
-        RossBuf frames = {.cap = 2 * 1024 * 1024};
+        _cleanup_(ross_buf_free) RossBuf frames = {.cap = 2 * 1024 * 1024};
         char buf[65536], out[65536 + ROSS_DETACH_KEYS_MAX];
         bool in_open = a->in, detached = false;
         if (a->early.len)
@@ -222,7 +220,6 @@ int ross_attach_run(RossClient *c, RossAttach *a)
                 }
         }
         ross_attach_restore_terminal();
-        ross_buf_free(&frames);
         close(a->fd);
         a->fd = -EBADF;
         if (sfd >= 0)

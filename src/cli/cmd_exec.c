@@ -29,7 +29,7 @@ static int exec_exit_code(RossClient *c, const char *eid)
         _cleanup_free_ char *path = xasprintf("/exec/%s/json", eid);
         for (int i = 0; i < 200; i++) {
                 RossError err = {};
-                json_t *info = NULL;
+                _cleanup_(json_decrefp) json_t *info = NULL;
                 if (ross_client_json(c, "GET", path, NULL, &info, &err) < 0) {
                         ross_cli_error("%s", err.msg);
                         return 125;
@@ -37,7 +37,6 @@ static int exec_exit_code(RossClient *c, const char *eid)
                 bool running = json_is_true(json_object_get(info, "Running"));
                 json_t *code = json_object_get(info, "ExitCode");
                 int r = json_is_integer(code) ? (int)json_integer_value(code) : -1;
-                json_decref(info);
                 if (!running && r >= 0)
                         return r;
                 struct timespec ts = {0, 10 * 1000 * 1000};
@@ -62,10 +61,9 @@ int ross_cmd_container_exec(RossClient *c, int argc, char **argv)
         };
         bool detach = false, interactive = false, tty = false;
         const char *user = NULL, *workdir = NULL, *keys = NULL;
-        json_t *env = json_array();
-        _cleanup_free_ char *text = NULL, *ref = NULL, *path = NULL, *eid = NULL, *start = NULL;
+        _cleanup_(json_decrefp) json_t *env = json_array();
         RossError err = {};
-        int ch, rc = 125;
+        int ch;
         optind = 1;
         while ((ch = getopt_long(argc, argv, "+dite:u:w:h", opts, NULL)) != -1) {
                 switch (ch) {
@@ -91,57 +89,51 @@ int ross_cmd_container_exec(RossClient *c, int argc, char **argv)
                         RossDetachKeys k;
                         if (ross_detach_keys_parse(optarg, &k, &err) < 0) {
                                 ross_cli_error("%s", err.msg);
-                                goto out;
+                                return 125;
                         }
                         keys = optarg;
                         break;
                 }
                 case 'h':
                         usage(stdout);
-                        rc = 0;
-                        goto out;
+                        return 0;
                 default:
-                        goto out;
+                        return 125;
                 }
         }
         if (optind + 2 > argc) {
                 ross_cli_error("container exec: a container and a command are required");
-                goto out;
+                return 125;
         }
         if (interactive && tty && !detach && !isatty(STDIN_FILENO)) {
                 ross_cli_error("the input device is not a TTY");
-                goto out;
+                return 125;
         }
         json_t *cmd = json_array();
         for (int i = optind + 1; i < argc; i++)
                 json_array_append_new(cmd, json_string(argv[i]));
         /* the detach keys go with the create, as Docker's: the daemon watches for them */
-        json_t *body =
+        _cleanup_(json_decrefp) json_t *body =
                 json_pack("{s:o, s:O, s:b, s:b, s:b, s:b, s:s, s:s, s:s}", "Cmd", cmd, "Env", env,
                           "Tty", tty, "AttachStdin", interactive && !detach, "AttachStdout",
                           !detach, "AttachStderr", !detach, "User", user ? user : "", "WorkingDir",
                           workdir ? workdir : "", "DetachKeys", keys ? keys : "");
-        text = json_dumps(body, JSON_COMPACT);
-        json_decref(body);
-        ref = ross_client_escape(argv[optind]);
-        path = xasprintf("/containers/%s/exec", ref);
-        json_t *resp = NULL;
+        _cleanup_free_ char *text = json_dumps(body, JSON_COMPACT);
+        _cleanup_free_ char *ref = ross_client_escape(argv[optind]);
+        _cleanup_free_ char *path = xasprintf("/containers/%s/exec", ref);
+        _cleanup_(json_decrefp) json_t *resp = NULL;
         if (ross_client_json(c, "POST", path, text, &resp, &err) < 0) {
                 ross_cli_error("%s", err.msg);
-                rc = err.code == ENOENT || err.code == EBUSY ? 1 : 125;
-                goto out;
+                return err.code == ENOENT || err.code == EBUSY ? 1 : 125;
         }
-        eid = xstrdup(json_string_value(json_object_get(resp, "Id")) ?: "");
-        json_decref(resp);
+        _cleanup_free_ char *eid = xstrdup(json_string_value(json_object_get(resp, "Id")) ?: "");
         if (detach) {
-                start = xasprintf("/exec/%s/start", eid);
+                _cleanup_free_ char *start = xasprintf("/exec/%s/start", eid);
                 if (ross_client_json(c, "POST", start, "{\"Detach\":true}", NULL, &err) < 0) {
                         ross_cli_error("%s", err.msg);
-                        rc = strstr(err.msg, "not found") ? 127 : 126;
-                        goto out;
+                        return strstr(err.msg, "not found") ? 127 : 126;
                 }
-                rc = 0;
-                goto out;
+                return 0;
         }
         RossAttach a = {.id = ref,
                         .exec_id = eid,
@@ -154,13 +146,9 @@ int ross_cmd_container_exec(RossClient *c, int argc, char **argv)
         if (ross_attach_open(c, &a, &err) < 0) {
                 ross_cli_error("%s", err.msg);
                 /* Docker's codes for a command that is not there or cannot run */
-                rc = strstr(err.msg, "not found") || strstr(err.msg, "No such file") ? 127
-                     : strstr(err.msg, "ermission denied")                           ? 126
-                                                                                     : 125;
-                goto out;
+                return strstr(err.msg, "not found") || strstr(err.msg, "No such file") ? 127
+                       : strstr(err.msg, "ermission denied")                           ? 126
+                                                                                       : 125;
         }
-        rc = ross_attach_run(c, &a) ? 0 : exec_exit_code(c, eid);
-out:
-        json_decref(env);
-        return rc;
+        return ross_attach_run(c, &a) ? 0 : exec_exit_code(c, eid);
 }

@@ -11,7 +11,7 @@ static int post_image(RossClient *c, const char *verb, const char *name, const c
         _cleanup_free_ char *suffix = xasprintf("/%s", verb);
         _cleanup_free_ char *path = ross_cli_image_path(name, suffix);
         RossError err = {};
-        json_t *j = NULL;
+        _cleanup_(json_decrefp) json_t *j = NULL;
         if (ross_client_json(c, "POST", path, NULL, &j, &err) < 0) {
                 ross_cli_error("%s", err.msg);
                 return 1;
@@ -19,7 +19,6 @@ static int post_image(RossClient *c, const char *verb, const char *name, const c
         const char *v = json_string_value(json_object_get(j, field));
         if (v)
                 printf("%s\n", v);
-        json_decref(j);
         return v ? 0 : 1;
 }
 
@@ -105,8 +104,9 @@ int ross_cmd_image_prune(RossClient *c, int argc, char **argv)
                         "Are you sure you want to continue? [y/N] ",
                         all ? "images without at least one container associated to them"
                             : "dangling images");
-                char line[16] = "";
-                if (!fgets(line, sizeof(line), stdin) || (line[0] != 'y' && line[0] != 'Y')) {
+                _cleanup_free_ char *line = NULL;
+                size_t n = 0;
+                if (getline(&line, &n, stdin) < 0 || (line[0] != 'y' && line[0] != 'Y')) {
                         fprintf(stderr, "\n");
                         return 0;
                 }
@@ -114,7 +114,7 @@ int ross_cmd_image_prune(RossClient *c, int argc, char **argv)
         const char *path = all ? "/images/prune?filters=%7B%22dangling%22%3A%5B%22false%22%5D%7D"
                                : "/images/prune";
         RossError err = {};
-        json_t *j = NULL;
+        _cleanup_(json_decrefp) json_t *j = NULL;
         if (ross_client_json(c, "POST", path, NULL, &j, &err) < 0) {
                 ross_cli_error("%s", err.msg);
                 return 1;
@@ -135,6 +135,5 @@ int ross_cmd_image_prune(RossClient *c, int argc, char **argv)
         ross_format_size((double)json_integer_value(json_object_get(j, "SpaceReclaimed")), size,
                          sizeof(size));
         printf("Total reclaimed space: %s\n", size);
-        json_decref(j);
         return 0;
 }

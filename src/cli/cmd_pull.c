@@ -40,7 +40,7 @@ int ross_cmd_image_pull(RossClient *c, int argc, char **argv)
         const char *platform = NULL;
         bool quiet = false;
         RossError err = {};
-        RossRef ref = {};
+        _cleanup_(ross_ref_freep) RossRef ref = {};
         int ch;
 
         optind = 1;
@@ -77,9 +77,8 @@ int ross_cmd_image_pull(RossClient *c, int argc, char **argv)
         _cleanup_free_ char *plat = platform ? ross_client_escape(platform) : NULL;
         _cleanup_free_ char *path = xasprintf("/images/create?fromImage=%s%s%s", from,
                                               plat ? "&platform=" : "", plat ? plat : "");
-        ross_ref_free(&ref);
 
-        RossProgress pr;
+        _cleanup_(ross_progress_done) RossProgress pr = {};
         ross_progress_init(&pr, stdout, quiet);
         RossApiCall call = {
                 .method = "POST",
@@ -91,20 +90,16 @@ int ross_cmd_image_pull(RossClient *c, int argc, char **argv)
         int r = ross_client_call(c, &call, NULL, &err);
         if (r < 0) {
                 ross_cli_error("%s", err.msg);
-                ross_progress_done(&pr);
                 return 1;
         }
         if (pr.error.code) {
                 ross_cli_error("%s", pr.error.msg);
-                ross_progress_done(&pr);
                 return 1;
         }
         if (!pr.digest) {
                 ross_cli_error("pull %s: the daemon's stream ended without a result", familiar);
-                ross_progress_done(&pr);
                 return 1;
         }
         printf("%s\n", familiar);
-        ross_progress_done(&pr);
         return 0;
 }

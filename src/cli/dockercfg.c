@@ -49,13 +49,11 @@ static json_t *load(void)
 
 char *ross_registry_auth_header(const char *user, const char *password, const char *server)
 {
-        json_t *j = json_pack("{s:s, s:s, s:s}", "username", user, "password", password,
-                              "serveraddress", server);
-        char *s = json_dumps(j, JSON_COMPACT);
-        json_decref(j);
+        _cleanup_(json_decrefp) json_t *j = json_pack(
+                "{s:s, s:s, s:s}", "username", user, "password", password, "serveraddress", server);
+        _cleanup_free_ char *s = json_dumps(j, JSON_COMPACT);
         char *e = b64(s, strlen(s));
         explicit_bzero(s, strlen(s));
-        free(s);
         /* base64url, as Docker sends it */
         for (char *c = e; *c; c++)
                 if (*c == '+')
@@ -68,7 +66,7 @@ char *ross_registry_auth_header(const char *user, const char *password, const ch
 char *ross_dockercfg_registry_auth(const char *domain)
 {
         _cleanup_free_ char *key = ross_dockercfg_key(domain);
-        json_t *j = load();
+        _cleanup_(json_decrefp) json_t *j = load();
         json_t *auths = json_object_get(j, "auths");
         json_t *entry = json_object_get(auths, key);
         if (!entry) {
@@ -93,7 +91,6 @@ char *ross_dockercfg_registry_auth(const char *domain)
                         explicit_bzero(raw, (size_t)len);
                 }
         }
-        json_decref(j);
         return ret;
 }
 
@@ -104,10 +101,8 @@ static int save(json_t *j, RossError *err)
         int r = ross_mkdir_p(dir, 0700, err);
         if (r < 0)
                 return r;
-        char *s = json_dumps(j, JSON_INDENT(8));
-        r = ross_write_file_atomic(path, s, strlen(s), 0600, err);
-        free(s);
-        return r;
+        _cleanup_free_ char *s = json_dumps(j, JSON_INDENT(8));
+        return ross_write_file_atomic(path, s, strlen(s), 0600, err);
 }
 
 int ross_dockercfg_store(const char *domain, const char *user, const char *password, RossError *err)
@@ -115,30 +110,23 @@ int ross_dockercfg_store(const char *domain, const char *user, const char *passw
         _cleanup_free_ char *key = ross_dockercfg_key(domain);
         _cleanup_free_ char *up = xasprintf("%s:%s", user, password);
         _cleanup_free_ char *enc = b64(up, strlen(up));
-        json_t *j = load();
+        _cleanup_(json_decrefp) json_t *j = load();
         json_t *auths = json_object_get(j, "auths");
         if (!json_is_object(auths)) {
                 auths = json_object();
                 json_object_set_new(j, "auths", auths);
         }
         json_object_set_new(auths, key, json_pack("{s:s}", "auth", enc));
-        int r = save(j, err);
-        json_decref(j);
         explicit_bzero(up, strlen(up));
-        return r;
+        return save(j, err);
 }
 
 int ross_dockercfg_remove(const char *domain, RossError *err)
 {
         _cleanup_free_ char *key = ross_dockercfg_key(domain);
-        json_t *j = load();
+        _cleanup_(json_decrefp) json_t *j = load();
         json_t *auths = json_object_get(j, "auths");
-        int r;
-        if (json_object_del(auths, key) < 0) {
-                json_decref(j);
+        if (json_object_del(auths, key) < 0)
                 return ross_errx(err, ENOENT, "not logged in to %s", key);
-        }
-        r = save(j, err);
-        json_decref(j);
-        return r;
+        return save(j, err);
 }

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <ctype.h>
 #include <stdio.h>
 #include <strings.h>
 
@@ -26,7 +27,7 @@ int ross_http_connect(const char *socket_path, RossError *err)
 int ross_http_send(int fd, const char *method, const char *path, const char *extra_headers,
                    const char *body, size_t body_len)
 {
-        RossBuf b = {};
+        _cleanup_(ross_buf_free) RossBuf b = {};
         ross_buf_printf(&b,
                         "%s %s HTTP/1.1\r\nHost: ross\r\nUser-Agent: ross-cli\r\n%s"
                         "Content-Length: %zu\r\n%s\r\n",
@@ -34,9 +35,7 @@ int ross_http_send(int fd, const char *method, const char *path, const char *ext
                         body ? "Content-Type: application/json\r\n" : "");
         if (body_len)
                 ross_buf_append(&b, body, body_len);
-        int r = ross_write_all(fd, b.data, b.len);
-        ross_buf_free(&b);
-        return r;
+        return ross_write_all(fd, b.data, b.len);
 }
 
 static const char *header(const char *head, const char *name)
@@ -52,45 +51,50 @@ static const char *header(const char *head, const char *name)
         return NULL;
 }
 
+/* "HTTP/1.x NNN ...": the status code, or -EBADMSG. */
+static int status_code(const char *line, int *ret)
+{
+        if (strncmp(line, "HTTP/1.", 7) != 0 || !isdigit((unsigned char)line[7]) || line[8] != ' ')
+                return -EBADMSG;
+        _cleanup_free_ char *num = xstrndup(line + 9, strcspn(line + 9, " \r\n"));
+        return ross_parse_int(num, 100, 999, ret) < 0 ? -EBADMSG : 0;
+}
+
 int ross_http_read_head(int fd, RossHttpHead *ret, RossError *err)
 {
-        RossBuf b = {.cap = HEAD_MAX};
+        _cleanup_(ross_buf_free) RossBuf b = {.cap = HEAD_MAX};
         char buf[16384];
         char *end = NULL;
         while (!(end = b.data ? strstr(b.data, "\r\n\r\n") : NULL)) {
                 ssize_t k = read(fd, buf, sizeof(buf));
                 if (k < 0 && errno == EINTR)
                         continue;
-                if (k <= 0 || ross_buf_append(&b, buf, (size_t)k) < 0) {
-                        ross_buf_free(&b);
-                        return ross_errx(err, EIO, "the daemon closed the connection");
-                }
+                if (k <= 0 || ross_buf_append(&b, buf, (size_t)k) < 0)
+                        return ross_errx(err, EIO, "the daemon closed the connection%s",
+                                         b.overflowed ? " after a head over 64 KiB" : "");
         }
-        RossHttpHead h = {.content_length = -1};
+        _cleanup_(ross_http_head_free) RossHttpHead h = {.content_length = -1};
         size_t head_len = (size_t)(end - b.data) + 4;
         ross_buf_append(&h.rest, b.data + head_len, b.len - head_len);
         b.data[head_len - 2] = '\0'; /* keep one \r\n for the header search */
-        if (sscanf(b.data, "HTTP/1.%*d %d", &h.status) != 1) {
-                ross_buf_free(&b);
-                ross_buf_free(&h.rest);
-                return ross_errx(err, EBADMSG, "the daemon sent no HTTP answer");
+        if (status_code(b.data, &h.status) < 0) {
+                size_t n = strcspn(b.data, "\r\n");
+                return ross_errx(err, EBADMSG, "the daemon sent no HTTP answer: '%.*s'",
+                                 (int)(n < 64 ? n : 64), b.data);
         }
         const char *v = header(b.data, "Content-Length");
         if (v) {
                 _cleanup_free_ char *num = xstrndup(v, strcspn(v, " \r\n"));
                 int64_t cl;
-                if (ross_parse_i64(num, 0, INT64_MAX, &cl) < 0) {
-                        ross_buf_free(&b);
-                        ross_buf_free(&h.rest);
+                if (ross_parse_i64(num, 0, INT64_MAX, &cl) < 0)
                         return ross_errx(err, EBADMSG, "the daemon sent a bad Content-Length '%s'",
                                          num);
-                }
                 h.content_length = cl;
         }
         v = header(b.data, "Transfer-Encoding");
         h.chunked = v && strncasecmp(v, "chunked", 7) == 0;
-        ross_buf_free(&b);
         *ret = h;
+        h.rest = (RossBuf){}; /* now *ret's */
         return 0;
 }
 

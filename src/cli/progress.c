@@ -21,6 +21,9 @@ void ross_progress_done(RossProgress *p)
         free(p->ids);
         free(p->last);
         free(p->digest);
+        p->ids = p->last = NULL;
+        p->digest = NULL;
+        p->n_ids = 0;
 }
 
 static size_t id_index(RossProgress *p, const char *id, bool *is_new)
@@ -49,7 +52,7 @@ static void clean(char *s)
 int ross_progress_line(void *userdata, const char *line, size_t len)
 {
         RossProgress *p = userdata;
-        json_t *j = json_loadb(line, len, 0, NULL);
+        _cleanup_(json_decrefp) json_t *j = json_loadb(line, len, 0, NULL);
         if (!j)
                 return 0;
 
@@ -57,7 +60,6 @@ int ross_progress_line(void *userdata, const char *line, size_t len)
         if (error) {
                 if (!p->error.code)
                         ross_errx(&p->error, EIO, "%s", error);
-                json_decref(j);
                 return 0;
         }
         const char *id_raw = json_string_value(json_object_get(j, "id"));
@@ -66,7 +68,6 @@ int ross_progress_line(void *userdata, const char *line, size_t len)
         _cleanup_free_ char *id = id_raw ? xstrdup(id_raw) : NULL;
         _cleanup_free_ char *status = xstrdup(status_raw ? status_raw : "");
         _cleanup_free_ char *bar = bar_raw ? xstrdup(bar_raw) : NULL;
-        json_decref(j);
         if (id)
                 clean(id);
         clean(status);

@@ -12,6 +12,7 @@
 
 #include "../basic/fileio.h"
 #include "../basic/log.h"
+#include "../basic/parse.h"
 #include "../shim/shim.h"
 #include "containers.h"
 #include "detach.h"
@@ -33,6 +34,23 @@ static json_t *read_json(const char *path)
         if (ross_read_file(path, 1024 * 1024, &text, NULL, NULL) < 0)
                 return NULL;
         return json_loads(text, 0, NULL);
+}
+
+/* A pid file of the exec's shim or process: 0 when it is not there, or still empty (the
+ * runtime writes its own in place); an error naming it when it holds something else. */
+static int read_pid_file(const char *path, pid_t *ret, RossError *err)
+{
+        _cleanup_free_ char *text = NULL;
+        int v = 0;
+        if (ross_read_file(path, 64, &text, NULL, NULL) < 0 || !*text) {
+                *ret = 0;
+                return 0;
+        }
+        if (ross_parse_int(text, 1, INT32_MAX, &v) < 0)
+                return ross_errx(err, EIO, "the pid file '%s' holds '%.32s', not a pid", path,
+                                 text);
+        *ret = (pid_t)v;
+        return 0;
 }
 
 /* The container of an exec id (caller frees), or NULL. */
@@ -100,12 +118,11 @@ int ross_exec_create(RossContainers *c, const char *ref, json_t *body, char **re
         r = ross_mkdir_p(dir, 0700, err);
         if (r < 0)
                 return r;
-        json_t *rec = json_pack("{s:s, s:O}", "ContainerID", cid, "Config", body);
-        char *text = json_dumps(rec, JSON_COMPACT);
-        json_decref(rec);
+        _cleanup_(json_decrefp) json_t *rec =
+                json_pack("{s:s, s:O}", "ContainerID", cid, "Config", body);
+        _cleanup_free_ char *text = json_dumps(rec, JSON_COMPACT);
         _cleanup_free_ char *path = exec_dir(c, cid, eid, "exec.json");
         r = ross_write_file_replace(path, text, strlen(text), 0600, err);
-        free(text);
         if (r < 0) {
                 (void)ross_rm_rf(dir);
                 return r;
@@ -126,12 +143,11 @@ static int write_process(RossContainers *c, const char *cid, const char *eid, js
                          unsigned rows, unsigned cols, char **ret_path, RossError *err)
 {
         _cleanup_free_ char *config = xasprintf("%s/%s/config.json", c->dir, cid);
-        json_t *spec = read_json(config);
-        json_t *proc = json_deep_copy(json_object_get(spec, "process"));
-        json_decref(spec);
+        _cleanup_(json_decrefp) json_t *spec = read_json(config);
+        _cleanup_(json_decrefp) json_t *proc = json_deep_copy(json_object_get(spec, "process"));
         if (!json_is_object(proc))
-                return ross_errx(err, EIO, "exec: container %.12s has no process spec", cid);
-        int r = 0;
+                return ross_errx(err, EIO, "exec: container %.12s has no process spec in '%s'", cid,
+                                 config);
         json_object_set(proc, "args", json_object_get(cfg, "Cmd"));
         bool tty = json_is_true(json_object_get(cfg, "Tty"));
         json_object_set_new(proc, "terminal", json_boolean(tty));
@@ -169,34 +185,27 @@ static int write_process(RossContainers *c, const char *cid, const char *eid, js
         if (!STR_EMPTY(user)) {
                 _cleanup_free_ char *rootfs = xasprintf("%s/%s/rootfs", c->dir, cid);
                 _cleanup_close_ int rfd = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                RossIds ids = {};
                 if (rfd < 0)
-                        r = ross_err(err, errno, "open rootfs");
-                else
-                        r = ross_resolve_user(rfd, user, &ids, err);
-                if (r == 0) {
-                        json_t *groups = json_array();
-                        for (size_t k = 0; k < ids.n_groups; k++)
-                                json_array_append_new(groups, json_integer(ids.groups[k]));
-                        json_object_set_new(proc, "user",
-                                            json_pack("{s:I, s:I, s:o}", "uid", (json_int_t)ids.uid,
-                                                      "gid", (json_int_t)ids.gid, "additionalGids",
-                                                      groups));
-                }
+                        return ross_err(err, errno, "open the rootfs '%s'", rootfs);
+                RossIds ids = {};
+                int r = ross_resolve_user(rfd, user, &ids, err);
+                if (r < 0)
+                        return r;
+                json_t *groups = json_array();
+                for (size_t k = 0; k < ids.n_groups; k++)
+                        json_array_append_new(groups, json_integer(ids.groups[k]));
                 free(ids.groups);
+                json_object_set_new(proc, "user",
+                                    json_pack("{s:I, s:I, s:o}", "uid", (json_int_t)ids.uid, "gid",
+                                              (json_int_t)ids.gid, "additionalGids", groups));
         }
-        if (r == 0) {
-                char *text = json_dumps(proc, JSON_INDENT(2));
-                *ret_path = exec_dir(c, cid, eid, "process.json");
-                r = ross_write_file_replace(*ret_path, text, strlen(text), 0600, err);
-                free(text);
-                if (r < 0) {
-                        free(*ret_path);
-                        *ret_path = NULL;
-                }
-        }
-        json_decref(proc);
-        return r;
+        _cleanup_free_ char *text = json_dumps(proc, JSON_INDENT(2));
+        _cleanup_free_ char *path = exec_dir(c, cid, eid, "process.json");
+        int r = ross_write_file_replace(path, text, strlen(text), 0600, err);
+        if (r < 0)
+                return r;
+        *ret_path = TAKE_PTR(path);
+        return 0;
 }
 
 int ross_exec_console_size(json_t *v, unsigned *ret_rows, unsigned *ret_cols, RossError *err)
@@ -304,15 +313,18 @@ int ross_exec_inspect(RossContainers *c, const char *eid, json_t **ret, RossErro
         _cleanup_free_ char *shimf = exec_dir(c, cid, eid, "shim.pid");
         _cleanup_free_ char *exitf = exec_dir(c, cid, eid, "exit.json");
         _cleanup_free_ char *pidf = exec_dir(c, cid, eid, "container.pid");
-        json_t *rec = read_json(recf);
+        _cleanup_(json_decrefp) json_t *rec = read_json(recf);
         if (!rec)
                 return ross_errx(err, ENOENT, "No such exec instance: %s", eid);
         json_t *cfg = json_object_get(rec, "Config");
-        json_t *ex = read_json(exitf);
-        _cleanup_free_ char *shim = NULL, *pidtext = NULL;
-        pid_t sp = ross_read_file(shimf, 64, &shim, NULL, NULL) == 0 ? atoi(shim) : 0;
+        _cleanup_(json_decrefp) json_t *ex = read_json(exitf);
+        pid_t sp = 0, pid = 0;
+        int r = read_pid_file(shimf, &sp, err);
+        if (r < 0)
+                return r;
         bool running = !ex && sp > 0 && kill(sp, 0) == 0;
-        int pid = ross_read_file(pidf, 64, &pidtext, NULL, NULL) == 0 ? atoi(pidtext) : 0;
+        if (running && (r = read_pid_file(pidf, &pid, err)) < 0)
+                return r;
         json_t *args = json_deep_copy(json_object_get(cfg, "Cmd"));
         json_t *entry = json_incref(json_array_get(args, 0));
         json_array_remove(args, 0);
@@ -329,8 +341,6 @@ int ross_exec_inspect(RossContainers *c, const char *eid, json_t **ret, RossErro
                          json_string_value(json_object_get(cfg, "User")) ?: "", "privileged", 0);
         const char *keys = json_string_value(json_object_get(cfg, "DetachKeys"));
         json_object_set_new(*ret, "DetachKeys", json_string(keys ? keys : ""));
-        json_decref(ex);
-        json_decref(rec);
         return 0;
 }
 

@@ -62,6 +62,10 @@ int ross_init_main(int argc, char **argv)
         sigfillset(&all);
         sigprocmask(SIG_BLOCK, &all, &old);
 
+        /* fork and exec by hand, not ross_spawn: this is PID 1's own job. The child needs
+         * its own process group and the terminal's foreground before it execs, its stderr
+         * is the user's (not an error message of ours), and ross-init is libc alone,
+         * statically linked, without even libross-basic */
         pid_t child = fork();
         if (child < 0) {
                 fprintf(stderr, "ross-init: fork: %s\n", strerror(errno));

@@ -11,7 +11,6 @@
 
 /* A client that lets this much output pile up unread is dropped, not waited for. */
 #define CLIENT_OUT_MAX (8 * 1024 * 1024)
-#define CLIENTS_MAX    64
 
 int shim_attach_listen(Shim *s, const char *path)
 {
@@ -129,7 +128,7 @@ static void accept_clients(Shim *s)
                 unsigned count = 0;
                 for (ShimClient *c = s->clients; c; c = c->next)
                         count++;
-                if (count >= CLIENTS_MAX) {
+                if (count >= SHIM_CLIENTS_MAX) {
                         close(fd);
                         continue;
                 }

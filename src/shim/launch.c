@@ -1,13 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include <spawn.h>
-#include <sys/wait.h>
-
 #include "../basic/argv.h"
 #include "../basic/buf.h"
 #include "../basic/fileio.h"
 #include "../basic/log.h"
 #include "../basic/parse.h"
 #include "../basic/socket.h"
+#include "../basic/spawn.h"
 #include "frame.h"
 #include "shim.h"
 
@@ -94,45 +92,27 @@ int ross_shim_start(const RossShimArgs *a, pid_t *ret_pid, int *ret_exec_status,
         if (shim_argv(a, &argv) < 0)
                 return ross_errx(err, E2BIG, "start the shim for %s: too many arguments", a->id);
 
-        _cleanup_close_ int sync_r = -EBADF, sync_w = -EBADF, err_r = -EBADF, err_w = -EBADF;
+        _cleanup_close_ int sync_r = -EBADF, sync_w = -EBADF, err_r = -EBADF;
         int p[2];
         if (pipe2(p, O_CLOEXEC) < 0)
                 return ross_err(err, errno, "start the shim for %s: pipe", a->id);
         sync_r = p[0], sync_w = p[1];
-        if (pipe2(p, O_CLOEXEC) < 0)
-                return ross_err(err, errno, "start the shim for %s: pipe", a->id);
-        err_r = p[0], err_w = p[1];
 
-        /* posix_spawn (a vfork underneath: cheap however big the daemon is) into a new
-         * session; the shim forks once more and its first process exits at once, so the
-         * shim is nobody's child but init's (or a subreaper's). Its stderr comes to us
-         * until it answers, so a shim that cannot even start says why. */
-        posix_spawnattr_t attr;
-        posix_spawn_file_actions_t fa;
-        sigset_t none, all;
-        sigemptyset(&none);
-        sigfillset(&all);
-        posix_spawnattr_init(&attr);
-        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
-                                                POSIX_SPAWN_SETSIGDEF);
-        posix_spawnattr_setsigmask(&attr, &none);
-        posix_spawnattr_setsigdefault(&attr, &all);
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDWR, 0);
-        posix_spawn_file_actions_adddup2(&fa, 0, 1);
-        posix_spawn_file_actions_adddup2(&fa, err_w, 2);
-        posix_spawn_file_actions_adddup2(&fa, sync_w, 3);
-        pid_t pid;
-        int r = posix_spawn(&pid, a->shim_path, &fa, &attr, ross_argv_get(&argv), environ);
-        posix_spawn_file_actions_destroy(&fa);
-        posix_spawnattr_destroy(&attr);
-        if (r != 0)
-                return ross_err(err, r, "start the shim %s", a->shim_path);
+        /* A new session; the shim forks once more and its first process exits at once, so
+         * the shim is nobody's child but init's (or a subreaper's). Its stderr comes to us
+         * until it answers, so a shim that cannot even start says why; it is read here, not
+         * by ross_child_wait: the shim keeps it open while it runs at debug. */
+        RossSpawnOptions o = ROSS_SPAWN_OPTIONS_INIT;
+        o.extra_fd = sync_w;
+        o.setsid = true;
+        _cleanup_(ross_child_done) RossChild child = ROSS_CHILD_INIT;
+        int r = ross_spawn(ross_argv_get(&argv), &o, &child, err);
+        if (r < 0)
+                return ross_err_prefix(err, "start the shim for %s", a->id);
         close(TAKE_FD(sync_w));
-        close(TAKE_FD(err_w));
-        int status;
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-                ;
+        err_r = ross_child_take_stderr(&child);
+        /* the first process only forks: its status says nothing the answer does not */
+        (void)ross_child_wait(&child, NULL, NULL);
 
         /* the answer ends when the shim closes the pipe: after "ok", or when it exits */
         _cleanup_(ross_buf_free) RossBuf answer = {.cap = 64 * 1024};

@@ -110,7 +110,7 @@ static void write_entry(ShimLog *l, int stream, const char *p, size_t n)
 {
         char when[64];
         shim_now_rfc3339(when, sizeof(when));
-        RossBuf b = {};
+        _cleanup_(ross_buf_free) RossBuf b = {};
         ross_buf_append(&b, "{\"log\":\"", 8);
         shim_json_escape(&b, p, n);
         ross_buf_printf(&b, "\",\"stream\":\"%s\",\"time\":\"%s\"}\n",
@@ -119,7 +119,6 @@ static void write_entry(ShimLog *l, int stream, const char *p, size_t n)
                 rotate(l);
         if (l->fd >= 0 && ross_write_all(l->fd, b.data, b.len) == 0)
                 l->size += b.len;
-        ross_buf_free(&b);
 }
 
 void shim_log_take(ShimLog *l, int stream, const char *p, size_t n, bool flush_now)
@@ -227,7 +226,7 @@ static int json_string(const char **p, const char *end, RossBuf *out)
         if (s >= end || *s != '"')
                 return -EINVAL;
         s++;
-        RossBuf scratch = {};
+        _cleanup_(ross_buf_free) RossBuf scratch = {};
         RossBuf *b = out ? out : &scratch;
         int r = -EINVAL;
         while (s < end) {
@@ -264,7 +263,6 @@ static int json_string(const char **p, const char *end, RossBuf *out)
                         cp = 0xfffd;
                 put_utf8(b, cp);
         }
-        ross_buf_free(&scratch);
         return r;
 }
 
@@ -281,29 +279,25 @@ int shim_log_decode(const char *line, size_t n, int *ret_stream, RossBuf *out)
         if (p < end && *p == '}')
                 return -EINVAL; /* an empty object is no entry */
         for (;;) {
-                RossBuf key = {.cap = 64};
+                _cleanup_(ross_buf_free) RossBuf key = {.cap = 64};
                 skip_ws(&p, end);
                 int r = json_string(&p, end, &key);
                 skip_ws(&p, end);
-                if (r < 0 || p >= end || *p++ != ':') {
-                        ross_buf_free(&key);
+                if (r < 0 || p >= end || *p++ != ':')
                         goto bad;
-                }
                 skip_ws(&p, end);
                 if (STREQ(key.data ? key.data : "", "log") && !have_log) {
                         r = json_string(&p, end, out);
                         have_log = r == 0;
                 } else if (STREQ(key.data ? key.data : "", "stream")) {
-                        RossBuf v = {.cap = 16};
+                        _cleanup_(ross_buf_free) RossBuf v = {.cap = 16};
                         r = json_string(&p, end, &v);
                         stream = r < 0 || !v.data          ? 0
                                  : STREQ(v.data, "stdout") ? 1
                                  : STREQ(v.data, "stderr") ? 2
                                                            : 0;
-                        ross_buf_free(&v);
                 } else
                         r = json_string(&p, end, NULL); /* time, attrs: strings too */
-                ross_buf_free(&key);
                 if (r < 0)
                         goto bad;
                 skip_ws(&p, end);

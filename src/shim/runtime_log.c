@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <ctype.h>
 #include <stdio.h>
 
 #include "../basic/fileio.h"
+#include "../basic/parse.h"
 #include "shim-internal.h"
 
 /* The string value of key in one flat JSON object (the runtimes' log lines), unescaped;
@@ -17,7 +19,7 @@ static char *json_field(const char *line, const char *key)
                 p++;
         if (*p++ != '"')
                 return NULL;
-        RossBuf b = {};
+        _cleanup_(ross_buf_free) RossBuf b = {};
         while (*p && *p != '"') {
                 if (*p != '\\') {
                         ross_buf_append(&b, p++, 1);
@@ -26,8 +28,10 @@ static char *json_field(const char *line, const char *key)
                 p++;
                 char ch = *p == 'n' ? '\n' : *p == 't' ? '\t' : *p == 'r' ? '\r' : *p;
                 if (*p == 'u') {
-                        unsigned v = 0;
-                        if (sscanf(p + 1, "%4x", &v) == 1 && v < 0x80 && v >= 0x20)
+                        _cleanup_free_ char *hex = xstrndup(p + 1, 4);
+                        uint64_t v = 0;
+                        if (strlen(hex) == 4 && isxdigit((unsigned char)hex[3]) &&
+                            ross_parse_u64_hex(hex, 0xffff, &v) == 0 && v < 0x80 && v >= 0x20)
                                 ch = (char)v;
                         else
                                 ch = '?';

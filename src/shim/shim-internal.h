@@ -8,6 +8,9 @@
 #include "../basic/buf.h"
 #include "log.h"
 
+/* Attach clients at once; more are refused (and the shim's poll set is sized by it). */
+#define SHIM_CLIENTS_MAX 64
+
 /* One connection on the attach socket. */
 typedef struct ShimClient {
         int fd;

@@ -18,6 +18,7 @@
 #include "../basic/log.h"
 #include "../basic/parse.h"
 #include "../basic/socket.h"
+#include "../basic/spawn.h"
 #include "frame.h"
 #include "shim-internal.h"
 #include "shim.h"
@@ -50,18 +51,15 @@ static void report(int fd, const char *fmt, ...)
                 (void)ross_write_all(fd, text, (size_t)n);
 }
 
-static void run_and_wait(const char *const *args)
+/* `runtime delete --force`: what the runtime says when it fails goes to our log (the
+ * daemon's pipe before the answer, shim.log at debug, else nowhere). */
+static void delete_container(Shim *s, const char *rootopt)
 {
-        pid_t p = fork();
-        if (p == 0) {
-                execvp(args[0], (char *const *)args);
-                _exit(127);
-        }
-        if (p > 0) {
-                int st;
-                while (waitpid(p, &st, 0) < 0 && errno == EINTR)
-                        ;
-        }
+        char *const argv[] = {(char *)s->runtime, (char *)rootopt, "delete",
+                              "--force",          (char *)s->id,   NULL};
+        RossError err = {};
+        if (ross_spawn_run(argv, NULL, NULL, &err) < 0)
+                log_warn("delete container %s: %s", s->id, err.msg);
 }
 
 /* ---- stdin and the terminal, as the attach clients ask ---- */
@@ -130,8 +128,10 @@ typedef struct RuntimeRun {
 } RuntimeRun;
 
 /* `runtime run --detach`; with a terminal, the pty's master arrives on the console socket
- * while it runs. Returns the runtime's wait status. */
-static int run_runtime(Shim *s, const RuntimeRun *rr, int child_in, int child_out, int child_err)
+ * while it runs. Returns the runtime's wait status, or a negative errno (err filled) when it
+ * could not be started. */
+static int run_runtime(Shim *s, const RuntimeRun *rr, int child_in, int child_out, int child_err,
+                       RossError *err)
 {
         _cleanup_(ross_argv_free) RossArgv args = {};
         ross_argv_add(&args, s->runtime);
@@ -155,28 +155,28 @@ static int run_runtime(Shim *s, const RuntimeRun *rr, int child_in, int child_ou
         ross_argv_add(&args, rr->pid_file);
         ross_argv_add(&args, s->id);
         if (ross_argv_ok(&args) < 0)
-                return -E2BIG;
+                return ross_errx(err, E2BIG, "run the OCI runtime: too many arguments");
         char *const *argv = ross_argv_get(&args);
 
-        pid_t rt = fork();
-        if (rt == 0) {
-                sigset_t none;
-                sigemptyset(&none);
-                sigprocmask(SIG_SETMASK, &none, NULL);
-                if (dup2(child_in, 0) < 0 || dup2(child_out, 1) < 0 || dup2(child_err, 2) < 0)
-                        _exit(127);
-                execvp(argv[0], argv);
-                _exit(127);
-        }
-        if (rt < 0)
-                return -1;
+        /* the runtime's stdio is the container's (--detach hands it over); it logs to
+         * runtime.log */
+        RossSpawnOptions o = ROSS_SPAWN_OPTIONS_INIT;
+        o.stdin_fd = child_in;
+        o.stdout_fd = child_out;
+        o.stderr_fd = child_err;
+        _cleanup_(ross_child_done) RossChild rt = ROSS_CHILD_INIT;
+        int r = ross_spawn(argv, &o, &rt, err);
+        if (r < 0)
+                return r;
         int status = 0;
         for (;;) {
                 struct pollfd p[2] = {
                         {.fd = rr->sigfd, .events = POLLIN},
                         {.fd = s->out_fd < 0 ? rr->console_listen : -1, .events = POLLIN}};
-                if (waitpid(rt, &status, WNOHANG) == rt)
+                if (waitpid(rt.pid, &status, WNOHANG) == rt.pid) {
+                        rt.pid = 0; /* reaped */
                         break;
+                }
                 if (poll(p, 2, 1000) <= 0)
                         continue;
                 if (p[0].revents) {
@@ -263,7 +263,8 @@ static int monitor(Shim *s, pid_t cpid, int sigfd)
                 if (exit_code >= 0 && released && ((s->out_fd < 0 && s->err_fd < 0) || k == 0))
                         break;
 
-                struct pollfd p[4 + 66];
+                /* ours, the listening socket, its clients */
+                struct pollfd p[4 + 1 + SHIM_CLIENTS_MAX];
                 size_t n = 0;
                 p[n++] = (struct pollfd){.fd = sigfd, .events = POLLIN};
                 p[n++] = (struct pollfd){.fd = released ? s->out_fd : -1, .events = POLLIN};
@@ -486,8 +487,9 @@ int ross_shim_main(int argc, char **argv)
                          .console = console_path,
                          .console_listen = console_listen,
                          .sigfd = sigfd};
+        RossError err = {};
         int status = run_runtime(&s, &rr, in[0] >= 0 ? in[0] : nul, out[1] >= 0 ? out[1] : nul,
-                                 errp[1] >= 0 ? errp[1] : nul);
+                                 errp[1] >= 0 ? errp[1] : nul, &err);
         if (in[0] >= 0)
                 close(in[0]);
         if (out[1] >= 0)
@@ -505,25 +507,40 @@ int ross_shim_main(int argc, char **argv)
         if (s.in_fd >= 0)
                 fcntl(s.in_fd, F_SETFL, fcntl(s.in_fd, F_GETFL) | O_NONBLOCK);
 
-        _cleanup_free_ char *pidtext = NULL;
+        _cleanup_free_ char *pidtext = NULL, *failure = NULL;
         pid_t cpid = 0;
-        if (status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
-            ross_read_file(pid_file, 64, &pidtext, NULL, NULL) == 0)
-                cpid = (pid_t)strtol(pidtext, NULL, 10);
-        if (cpid > 0 && s.tty && s.out_fd < 0) {
-                report(sync_fd, "err 1 the OCI runtime sent no terminal\n");
-                cpid = 0;
+        if (status < 0)
+                failure = xstrdup(err.msg); /* the runtime could not be started */
+        else if (WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+                 ross_read_file(pid_file, 64, &pidtext, NULL, NULL) == 0) {
+                int v;
+                if (ross_parse_int(pidtext, 1, INT32_MAX, &v) < 0) {
+                        /* the answer is one line */
+                        for (char *c = pidtext; *c; c++)
+                                if ((unsigned char)*c < ' ')
+                                        *c = '?';
+                        failure = xasprintf("the OCI runtime's pid file '%s' holds '%s', not a pid",
+                                            pid_file, pidtext);
+                } else if (s.tty && s.out_fd < 0)
+                        failure = xstrdup("the OCI runtime sent no terminal");
+                else
+                        cpid = (pid_t)v;
         }
         if (cpid <= 0) {
-                _cleanup_free_ char *m = shim_runtime_error(rt_log);
-                /* Docker's codes: 127 the command was not found, 126 it could not run */
-                int code = (strstr(m, "not found") || strstr(m, "No such file"))            ? 127
-                           : (strstr(m, "ermission denied") || strstr(m, "not executable")) ? 126
-                                                                                            : 1;
-                report(sync_fd, "err %d %s\n", code, m);
-                const char *del[] = {s.runtime, rootopt, "delete", "--force", s.id, NULL};
+                int code = 1;
+                if (!failure) {
+                        failure = shim_runtime_error(rt_log);
+                        /* Docker's codes: 127 the command was not found, 126 it could not
+                         * run */
+                        const char *m = failure;
+                        code = (strstr(m, "not found") || strstr(m, "No such file")) ? 127
+                               : (strstr(m, "ermission denied") || strstr(m, "not executable"))
+                                       ? 126
+                                       : 1;
+                }
+                report(sync_fd, "err %d %s\n", code, failure);
                 if (!s.exec_process)
-                        run_and_wait(del);
+                        delete_container(&s, rootopt);
                 unlink(attach_sock);
                 unlink(shim_pid);
                 shim_log_close(&s.log);
@@ -547,9 +564,8 @@ int ross_shim_main(int argc, char **argv)
         unlink(attach_sock);
         shim_attach_close_all(&s);
         /* the container's state is the container's shim's to delete, not an exec's */
-        const char *del[] = {s.runtime, rootopt, "delete", "--force", s.id, NULL};
         if (!s.exec_process)
-                run_and_wait(del);
+                delete_container(&s, rootopt);
         close_stdin(&s);
         if (s.out_fd >= 0)
                 close(s.out_fd);

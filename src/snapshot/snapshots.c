@@ -112,8 +112,9 @@ static void remove_dir(RossSnapshots *s, int64_t id)
 
 int ross_snapshots_recover(RossSnapshots *s, RossError *err)
 {
-        json_t *all = ross_db_snapshot_list(s->db), *row;
-        json_t *known = json_object();
+        _cleanup_(json_decrefp) json_t *all = ross_db_snapshot_list(s->db);
+        _cleanup_(json_decrefp) json_t *known = json_object();
+        json_t *row;
         size_t i;
 
         json_array_foreach (all, i, row) {
@@ -131,14 +132,11 @@ int ross_snapshots_recover(RossSnapshots *s, RossError *err)
                 }
                 json_object_set_new(known, key, json_true());
         }
-        json_decref(all);
 
         DIR *d = opendir(s->dir);
         struct dirent *de;
-        if (!d) {
-                json_decref(known);
+        if (!d)
                 return ross_err(err, errno, "open '%s'", s->dir);
-        }
         while ((de = readdir(d))) {
                 if (STREQ(de->d_name, ".") || STREQ(de->d_name, "..") ||
                     STREQ(de->d_name, "empty") || STREQ(de->d_name, "init") ||
@@ -149,7 +147,6 @@ int ross_snapshots_recover(RossSnapshots *s, RossError *err)
                 ross_rm_rf_at(dirfd(d), de->d_name);
         }
         closedir(d);
-        json_decref(known);
         return 0;
 }
 
@@ -301,7 +298,8 @@ int64_t ross_snapshots_gc(RossSnapshots *s)
 {
         int64_t freed = 0;
         pthread_mutex_lock(&s->lock);
-        json_t *unused = ross_db_snapshot_unused(s->db), *row;
+        _cleanup_(json_decrefp) json_t *unused = ross_db_snapshot_unused(s->db);
+        json_t *row;
         size_t i;
         json_array_foreach (unused, i, row) {
                 const char *chain = json_string_value(json_object_get(row, "chain_id"));
@@ -315,7 +313,6 @@ int64_t ross_snapshots_gc(RossSnapshots *s)
                 ross_db_snapshot_delete(s->db, id);
                 remove_dir(s, id);
         }
-        json_decref(unused);
         pthread_mutex_unlock(&s->lock);
         return freed;
 }
@@ -333,7 +330,8 @@ bool ross_is_mountpoint(const char *target)
  * (the child below chdirs there) to stay within the one page mount options get. */
 /* chdir is process-wide, so the mount happens in a child: a vfork one, which shares our
  * memory (cheap however big the daemon is) but not our cwd; it makes two syscalls and
- * exits with 0 or the errno. */
+ * exits with 0 or the errno. Not ross_spawn: it execs no program, so there is no stderr to
+ * capture, and a helper binary would only add a process image to load. */
 static __attribute__((noinline)) pid_t mount_in_child(const char *dir, const char *target,
                                                       unsigned long flags, const char *opts)
 {
@@ -351,11 +349,12 @@ static __attribute__((noinline)) pid_t mount_in_child(const char *dir, const cha
 static int mount_overlay(RossSnapshots *s, json_t *ids, const char *upper, const char *work,
                          const char *target, RossError *err)
 {
-        RossBuf opts = {};
+        _cleanup_(ross_buf_free) RossBuf opts = {};
         size_t n = json_array_size(ids);
 
         if (n == 0)
-                return ross_errx(err, EINVAL, "no snapshots to mount");
+                return ross_errx(err, EINVAL, "mount overlay at '%s': no snapshots to mount",
+                                 target);
         ross_buf_append(&opts, "lowerdir=", 9);
         /* a container's rootfs (with an upper dir) gets the init layer on top */
         if (upper)
@@ -367,22 +366,19 @@ static int mount_overlay(RossSnapshots *s, json_t *ids, const char *upper, const
         ross_buf_append(&opts, "empty", 5);
         if (upper)
                 ross_buf_printf(&opts, ",upperdir=%s,workdir=%s", upper, work);
-        if (opts.len > MOUNT_OPTS_MAX) {
-                ross_buf_free(&opts);
-                return ross_errx(err, E2BIG, "too many layers to mount (%zu)", n);
-        }
+        if (opts.len > MOUNT_OPTS_MAX)
+                return ross_errx(err, E2BIG, "mount overlay at '%s': too many layers (%zu)", target,
+                                 n);
         unsigned long flags = upper ? 0 : MS_RDONLY | MS_NODEV | MS_NOSUID;
 
         pid_t pid = mount_in_child(s->dir, target, flags, opts.data);
-        if (pid < 0) {
-                ross_buf_free(&opts);
-                return ross_err(err, errno, "vfork");
-        }
-        ross_buf_free(&opts);
+        if (pid < 0)
+                return ross_err(err, errno, "mount overlay at '%s': vfork", target);
         int status;
         while (waitpid(pid, &status, 0) < 0)
                 if (errno != EINTR)
-                        return ross_err(err, errno, "wait for mount helper");
+                        return ross_err(err, errno, "mount overlay at '%s': wait for the child",
+                                        target);
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
                 return ross_err(err, WIFEXITED(status) ? WEXITSTATUS(status) : EIO,
                                 "mount overlay at '%s'", target);

@@ -4,6 +4,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "basic/fileio.h"
 #include "basic/log.h"
@@ -278,6 +279,26 @@ static void test_shim_start(void)
            "every flag gets through (all at once overflowed a fixed array once)");
         if (r < 0)
                 printf("#   %s\n", err.msg);
+        ross_log_set_level(ROSS_LOG_INFO);
+
+        /* the shim answers and runs on with its stderr open (at debug it logs there): the
+         * answer is enough, nobody waits for that stderr to end */
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        r = fake_shim(dir, "sleep 3 3>&- & echo \"ok 77\" >&3", &pid, &status, &err);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        ok(r == 0 && pid == 77 && t1.tv_sec - t0.tv_sec < 2,
+           "an answer is taken while the shim still holds its stderr");
+
+        RossShimArgs missing = {.shim_path = "/nonexistent/ross-shim",
+                                .id = "c2",
+                                .bundle = dir,
+                                .runtime = "crun",
+                                .runtime_root = dir,
+                                .dir = dir};
+        r = ross_shim_start(&missing, &pid, &status, &err);
+        ok(r == -ENOENT && strstr(err.msg, "c2") && strstr(err.msg, "/nonexistent/ross-shim"),
+           "a shim that is not there: named, with the container (%s)", err.msg);
         ross_rm_rf(dir);
 }
 

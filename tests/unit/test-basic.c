@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The libc-only base: the checked number parser and the bounded argv builder. */
+/* The libc-only base: the checked number parser, the bounded argv builder, starting
+ * children and error messages. */
 #include <limits.h>
 #include <signal.h>
+#include <time.h>
 
 #include "basic/argv.h"
+#include "basic/err.h"
 #include "basic/parse.h"
 #include "basic/spawn.h"
 #include "tap.h"
@@ -117,10 +120,99 @@ static void test_spawn(void)
         ok(kill(pid, 0) < 0 && errno == ESRCH, "cleanup kills and reaps a running child");
 }
 
+/* Read fd to its end (or to what is there, non-blocking) into buf. */
+static size_t read_all(int fd, char *buf, size_t n)
+{
+        size_t got = 0;
+        ssize_t k;
+        while (got + 1 < n && (k = read(fd, buf + got, n - 1 - got)) > 0)
+                got += (size_t)k;
+        buf[got] = '\0';
+        return got;
+}
+
+static void test_spawn_fds(void)
+{
+        RossError err = {};
+        int status = -1;
+        char buf[256];
+
+        /* fd 3 and a session of its own, as the shim is started */
+        int p[2];
+        ok(pipe2(p, O_CLOEXEC) == 0, "pipe");
+        RossSpawnOptions o = ROSS_SPAWN_OPTIONS_INIT;
+        o.extra_fd = p[1];
+        o.setsid = true;
+        char *const e[] = {"sh", "-c",
+                           "echo fd3 >&3; [ \"$(cut -d' ' -f6 /proc/$$/stat)\" = $$ ] || exit 9",
+                           NULL};
+        ok(ross_spawn_run(e, &o, &status, &err) == 0 && status == 0,
+           "setsid: the child leads its session (status %d: %s)", status, err.msg);
+        close(p[1]);
+        read_all(p[0], buf, sizeof(buf));
+        close(p[0]);
+        is_str(buf, "fd3\n", "extra_fd is the child's fd 3");
+
+        /* the stderr taken: the caller reads it, the wait only reaps */
+        RossChild c = ROSS_CHILD_INIT;
+        char *const f[] = {"sh", "-c", "echo oops >&2; exit 4", NULL};
+        ok(ross_spawn(f, NULL, &c, &err) == 0, "start");
+        int fd = ross_child_take_stderr(&c);
+        ok(fd >= 0 && c.stderr_fd < 0, "stderr taken");
+        ok(ross_child_take_stderr(&c) == -EBADF, "taken once");
+        read_all(fd, buf, sizeof(buf));
+        close(fd);
+        is_str(buf, "oops\n", "the caller reads what it wrote");
+        ok(ross_child_wait(&c, &status, &err) == -EIO && status == 4, "wait after the take");
+        is_str(err.msg, "sh: exited with status 4", "no stderr in the message once taken");
+        ross_child_done(&c);
+
+        /* a daemonizing child: a grandchild keeps stderr open, the wait does not wait for it */
+        RossChild d = ROSS_CHILD_INIT;
+        char *const g[] = {"sh", "-c", "sleep 3 & echo started >&2", NULL};
+        ok(ross_spawn(g, NULL, &d, &err) == 0, "start a daemonizing child");
+        fd = ross_child_take_stderr(&d);
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        ok(ross_child_wait(&d, &status, &err) == 0 && status == 0, "it exits 0");
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        ok(t1.tv_sec - t0.tv_sec < 2, "reaped without waiting for the grandchild");
+        fcntl(fd, F_SETFL, O_NONBLOCK);
+        read_all(fd, buf, sizeof(buf));
+        close(fd);
+        is_str(buf, "started\n", "its stderr read without blocking");
+        ross_child_done(&d);
+}
+
+static void test_err(void)
+{
+        RossError err = {};
+        ross_errx(&err, ENOENT, "open 'x'");
+        ok(ross_err_prefix(&err, "pull %s", "alpine") == -ENOENT, "prefix keeps the code");
+        is_str(err.msg, "pull alpine: open 'x'", "prefix");
+
+        /* a context longer than 512 bytes is kept whole (it was cut at 511) */
+        char long_ctx[1500];
+        memset(long_ctx, 'a', sizeof(long_ctx) - 1);
+        long_ctx[sizeof(long_ctx) - 1] = '\0';
+        ross_errx(&err, EIO, "inner");
+        ross_err_prefix(&err, "%s", long_ctx);
+        ok(strlen(err.msg) == 1499 + 2 + 5 && strncmp(err.msg, long_ctx, 1499) == 0 &&
+                   STREQ(err.msg + 1501, "inner"),
+           "a long context and the message behind it both kept (%zu bytes)", strlen(err.msg));
+
+        /* past the message's own size the end is cut, never overrun */
+        ross_err_prefix(&err, "%s", long_ctx);
+        ok(strlen(err.msg) == sizeof(err.msg) - 1, "cut at the RossError's size");
+        ok(ross_err_prefix(NULL, "x") == -EIO, "NULL err");
+}
+
 int main(void)
 {
         test_parse();
         test_argv();
         test_spawn();
+        test_spawn_fds();
+        test_err();
         return tap_done();
 }
