@@ -188,18 +188,12 @@ int main(int argc, char **argv)
                                 return 2;
                         }
                         break;
-                case OPT_LOG: {
-                        RossLogLevel l;
-                        if (ross_log_parse_level(optarg, &l) < 0) {
-                                fprintf(stderr,
-                                        "ross-daemon: --log-level: '%s' is not one of debug, "
-                                        "info, warn, error\n",
-                                        optarg);
+                case OPT_LOG:
+                        if (ross_log_set_level_arg(optarg, &err) < 0) {
+                                fprintf(stderr, "ross-daemon: %s\n", err.msg);
                                 return 2;
                         }
-                        ross_log_set_level(l);
                         break;
-                }
                 case 'h':
                         usage(stdout);
                         return 0;

@@ -86,16 +86,12 @@ int main(int argc, char **argv)
                 case OPT_CERTS:
                         o.registry.certs_dir = optarg;
                         break;
-                case OPT_LOG: {
-                        RossLogLevel l;
-                        if (ross_log_parse_level(optarg, &l) < 0) {
-                                fprintf(stderr, "ross-pull: --log-level: '%s' is not a level\n",
-                                        optarg);
+                case OPT_LOG:
+                        if (ross_log_set_level_arg(optarg, &err) < 0) {
+                                fprintf(stderr, "ross-pull: %s\n", err.msg);
                                 return 2;
                         }
-                        ross_log_set_level(l);
                         break;
-                }
                 case 'h':
                         usage(stdout);
                         return 0;

@@ -153,16 +153,12 @@ int main(int argc, char **argv)
                 case OPT_NOAT2:
                         ross_resolve_disable_openat2(true);
                         break;
-                case OPT_LOG: {
-                        RossLogLevel l;
-                        if (ross_log_parse_level(optarg, &l) < 0) {
-                                fprintf(stderr, "ross-rootfs: --log-level: '%s' is not valid\n",
-                                        optarg);
+                case OPT_LOG:
+                        if (ross_log_set_level_arg(optarg, &err) < 0) {
+                                fprintf(stderr, "ross-rootfs: %s\n", err.msg);
                                 return 2;
                         }
-                        ross_log_set_level(l);
                         break;
-                }
                 case 'h':
                         usage(stdout);
                         return 0;

@@ -270,17 +270,6 @@ static void emit_frame(LogStream *ls, int stream, const char *text, size_t n, co
         ross_buf_free(&b);
 }
 
-/* RFC 3339 with nanoseconds to Unix seconds with a fraction. */
-static double parse_time(const char *s)
-{
-        struct tm tm = {};
-        const char *rest = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
-        if (!rest)
-                return 0;
-        double frac = *rest == '.' ? strtod(rest, NULL) : 0;
-        return (double)timegm(&tm) + frac;
-}
-
 /* Handle one JSON line; returns false when the writer is gone. */
 static void handle_line(LogStream *ls, const char *line)
 {
@@ -288,7 +277,7 @@ static void handle_line(LogStream *ls, const char *line)
         const char *log = json_string_value(json_object_get(j, "log"));
         const char *stream = json_string_value(json_object_get(j, "stream"));
         const char *when = json_string_value(json_object_get(j, "time"));
-        if (log && stream && (!ls->since || parse_time(when) >= ls->since)) {
+        if (log && stream && (!ls->since || ross_parse_rfc3339(when) >= ls->since)) {
                 bool is_out = STREQ(stream, "stdout");
                 if ((is_out && ls->out) || (!is_out && ls->err_))
                         emit_frame(ls, is_out ? 1 : 2, log,
@@ -369,24 +358,6 @@ static void *log_thread(void *ud)
         return NULL;
 }
 
-/* since=SECONDS[.NANOS], Unix time as Docker's clients send it. */
-static int parse_since(const char *s, double *ret)
-{
-        const char *dot = strchr(s, '.');
-        _cleanup_free_ char *secs = dot ? xstrndup(s, (size_t)(dot - s)) : xstrdup(s);
-        int64_t v;
-        if (ross_parse_i64(secs, 0, INT64_MAX / 2, &v) < 0)
-                return -EINVAL;
-        double frac = 0;
-        if (dot) {
-                if (!dot[1] || strspn(dot + 1, "0123456789") != strlen(dot + 1))
-                        return -EINVAL;
-                frac = strtod(dot, NULL);
-        }
-        *ret = (double)v + frac;
-        return 0;
-}
-
 static int log_options(RossRequest *req, LogStream *ls, RossError *err)
 {
         int r;
@@ -420,7 +391,8 @@ enum MHD_Result ross_api_container_logs(RossRequest *req, const char *ref)
         if (r == 0 && !STR_EMPTY(tail) && !STREQ(tail, "all") &&
             ross_parse_i64(tail, INT64_MIN, INT64_MAX, &t) < 0)
                 r = ross_errx(&err, EINVAL, "invalid value for tail: '%s' is not a number", tail);
-        if (r == 0 && !STR_EMPTY(since) && parse_since(since, &ls->since) < 0)
+        if (r == 0 && !STR_EMPTY(since) &&
+            ross_parse_unix_seconds(since, 0, INT64_MAX / 2, &ls->since) < 0)
                 r = ross_errx(&err, EINVAL, "invalid value for since: '%s' is not a Unix time",
                               since);
         if (r < 0) {

@@ -461,19 +461,7 @@ static int parse_until(const char *s, double now, double *ret)
                 }
                 return -EINVAL;
         }
-        const char *dot = strchr(s, '.');
-        _cleanup_free_ char *secs = dot ? xstrndup(s, (size_t)(dot - s)) : xstrdup(s);
-        int64_t v;
-        if (ross_parse_i64(secs, INT64_MIN / 2, INT64_MAX / 2, &v) < 0)
-                return -EINVAL;
-        double frac = 0;
-        if (dot) {
-                if (!dot[1] || strspn(dot + 1, "0123456789") != strlen(dot + 1))
-                        return -EINVAL;
-                frac = strtod(dot, NULL);
-        }
-        *ret = (double)v + frac;
-        return 0;
+        return ross_parse_unix_seconds(s, INT64_MIN / 2, INT64_MAX / 2, ret);
 }
 
 static json_t *find_image(json_t *list, const char *id)

@@ -73,3 +73,13 @@ void ross_log(RossLogLevel level, const char *fmt, ...)
         va_end(ap);
         errno = saved;
 }
+
+int ross_log_set_level_arg(const char *s, RossError *err)
+{
+        RossLogLevel l;
+        if (ross_log_parse_level(s, &l) < 0)
+                return ross_errx(err, EINVAL,
+                                 "--log-level: '%s' is not one of debug, info, warn, error", s);
+        ross_log_set_level(l);
+        return 0;
+}

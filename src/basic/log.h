@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 
+#include "err.h"
 #include "macros.h"
 
 typedef enum RossLogLevel {
@@ -15,6 +16,8 @@ typedef enum RossLogLevel {
 /* Parse "debug", "info", "warn"/"warning", "error"; -EINVAL otherwise. */
 int ross_log_parse_level(const char *s, RossLogLevel *ret);
 void ross_log_set_level(RossLogLevel level);
+/* A --log-level flag's value: set the level, or -EINVAL with a message naming the value. */
+int ross_log_set_level_arg(const char *s, RossError *err);
 /* Read ROSS_LOG; silently keeps the current level when unset or invalid. */
 void ross_log_from_env(void);
 void ross_log_set_prefix(const char *prefix);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <ctype.h>
 #include <strings.h>
+#include <time.h>
 
 #include "macros.h"
 #include "parse.h"
@@ -118,4 +119,33 @@ int ross_parse_bool(const char *s, bool *ret)
                 return 0;
         }
         return -EINVAL;
+}
+
+int ross_parse_unix_seconds(const char *s, int64_t min, int64_t max, double *ret)
+{
+        if (!s)
+                return -EINVAL;
+        const char *dot = strchr(s, '.');
+        _cleanup_free_ char *secs = dot ? xstrndup(s, (size_t)(dot - s)) : xstrdup(s);
+        int64_t v;
+        if (ross_parse_i64(secs, min, max, &v) < 0)
+                return -EINVAL;
+        double frac = 0;
+        if (dot) {
+                if (!dot[1] || strspn(dot + 1, "0123456789") != strlen(dot + 1))
+                        return -EINVAL;
+                frac = strtod(dot, NULL);
+        }
+        *ret = (double)v + frac;
+        return 0;
+}
+
+double ross_parse_rfc3339(const char *s)
+{
+        struct tm tm = {};
+        const char *rest = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+        if (!rest)
+                return 0;
+        double frac = *rest == '.' ? strtod(rest, NULL) : 0;
+        return (double)timegm(&tm) + frac;
 }

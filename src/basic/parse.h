@@ -18,3 +18,11 @@ int ross_parse_int(const char *s, int min, int max, int *ret);
 int ross_parse_u64_hex(const char *s, uint64_t max, uint64_t *ret);
 /* "1", "true", "0", "false" (Docker's query booleans; also "yes"/"no"). -EINVAL otherwise. */
 int ross_parse_bool(const char *s, bool *ret);
+/*
+ * Unix seconds with an optional decimal fraction ("1700000000", "1700000000.5"), as Docker's
+ * clients send since/until; the whole seconds within [min, max]. -EINVAL otherwise.
+ */
+int ross_parse_unix_seconds(const char *s, int64_t min, int64_t max, double *ret);
+/* Go's time.RFC3339Nano ("2026-12-01T09:24:48.123456789Z") to Unix seconds with a fraction;
+ * 0 when s is NULL or not one. */
+double ross_parse_rfc3339(const char *s);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <jansson.h>
-#include <openssl/evp.h>
 
+#include "../basic/base64.h"
 #include "../basic/fileio.h"
 #include "dockercfg.h"
 
@@ -29,13 +29,6 @@ char *ross_dockercfg_key(const char *domain)
         return xstrdup(domain);
 }
 
-static char *b64(const void *p, size_t n)
-{
-        char *out = xmalloc(4 * ((n + 2) / 3) + 1);
-        EVP_EncodeBlock((unsigned char *)out, p, (int)n);
-        return out;
-}
-
 static json_t *load(void)
 {
         _cleanup_free_ char *path = config_path();
@@ -52,14 +45,9 @@ char *ross_registry_auth_header(const char *user, const char *password, const ch
         _cleanup_(json_decrefp) json_t *j = json_pack(
                 "{s:s, s:s, s:s}", "username", user, "password", password, "serveraddress", server);
         _cleanup_free_ char *s = json_dumps(j, JSON_COMPACT);
-        char *e = b64(s, strlen(s));
-        explicit_bzero(s, strlen(s));
         /* base64url, as Docker sends it */
-        for (char *c = e; *c; c++)
-                if (*c == '+')
-                        *c = '-';
-                else if (*c == '/')
-                        *c = '_';
+        char *e = ross_base64_encode(s, strlen(s), ROSS_BASE64_URL);
+        explicit_bzero(s, strlen(s));
         return e;
 }
 
@@ -76,19 +64,15 @@ char *ross_dockercfg_registry_auth(const char *domain)
         const char *a = json_string_value(json_object_get(entry, "auth"));
         char *ret = NULL;
         if (!STR_EMPTY(a) && strlen(a) < 16384) {
-                size_t n = strlen(a);
-                _cleanup_free_ unsigned char *raw = xmalloc(n + 1);
-                int len = EVP_DecodeBlock(raw, (const unsigned char *)a, (int)n);
-                if (len > 0) {
-                        while (len > 0 && raw[len - 1] == '\0')
-                                len--;
-                        raw[len] = '\0';
+                _cleanup_free_ unsigned char *raw = NULL;
+                size_t len = 0;
+                if (ross_base64_decode(a, strlen(a), &raw, &len) == 0 && len > 0) {
                         char *colon = strchr((char *)raw, ':');
                         if (colon) {
                                 *colon = '\0';
                                 ret = ross_registry_auth_header((char *)raw, colon + 1, key);
                         }
-                        explicit_bzero(raw, (size_t)len);
+                        explicit_bzero(raw, len);
                 }
         }
         return ret;
@@ -109,7 +93,7 @@ int ross_dockercfg_store(const char *domain, const char *user, const char *passw
 {
         _cleanup_free_ char *key = ross_dockercfg_key(domain);
         _cleanup_free_ char *up = xasprintf("%s:%s", user, password);
-        _cleanup_free_ char *enc = b64(up, strlen(up));
+        _cleanup_free_ char *enc = ross_base64_encode(up, strlen(up), 0);
         _cleanup_(json_decrefp) json_t *j = load();
         json_t *auths = json_object_get(j, "auths");
         if (!json_is_object(auths)) {

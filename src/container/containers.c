@@ -1007,17 +1007,6 @@ typedef struct CState {
         double started_t, finished_t; /* Unix time, 0 when never */
 } CState;
 
-/* Go's time.RFC3339Nano as the shim writes it, to Unix time (0 if it is not one). */
-static double parse_rfc3339(const char *s)
-{
-        struct tm tm = {};
-        const char *rest = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
-        if (!rest)
-                return 0;
-        double frac = *rest == '.' ? strtod(rest, NULL) : 0;
-        return (double)timegm(&tm) + frac;
-}
-
 static void cstate(RossContainers *c, const char *id, CState *ret)
 {
         _cleanup_free_ char *startedf = cdir(c, id, "started");
@@ -1040,9 +1029,9 @@ static void cstate(RossContainers *c, const char *id, CState *ret)
                 const char *fin = json_string_value(json_object_get(j, "FinishedAt"));
                 s.status = "exited";
                 s.exit_code = j ? (int)json_integer_value(json_object_get(j, "ExitCode")) : 0;
-                if (fin && parse_rfc3339(fin) > 0) {
+                if (fin && ross_parse_rfc3339(fin) > 0) {
                         snprintf(s.finished_at, sizeof(s.finished_at), "%s", fin);
-                        s.finished_t = parse_rfc3339(fin);
+                        s.finished_t = ross_parse_rfc3339(fin);
                 }
         }
         *ret = s;

@@ -198,18 +198,7 @@ static char *committed_tree(RossPull *p, size_t i)
 /* The temp tree of a transaction ("snapshots/.tmp-X/fs"), relative to snapshots/. */
 static char *tx_tree(RossSnapshotTx *tx)
 {
-        char proc[64], path[4096];
-        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", ross_snapshot_tx_fd(tx));
-        ssize_t n = readlink(proc, path, sizeof(path) - 1);
-        if (n <= 0)
-                return NULL;
-        path[n] = '\0';
-        char *fs = strrchr(path, '/');
-        if (!fs || !STREQ(fs, "/fs"))
-                return NULL;
-        *fs = '\0';
-        char *tmp = strrchr(path, '/');
-        return tmp ? xasprintf("%s/fs", tmp + 1) : NULL;
+        return xasprintf("%s/fs", ross_snapshot_tx_name(tx));
 }
 
 /* Commit the unpacked layers bottom up; after a failure (or with r < 0 to start with),
@@ -348,15 +337,7 @@ static int plan(RossPull *p, Layer *layers, size_t n, json_t *req, RossError *er
                         if (r > 0)
                                 l->need_unpack = false; /* committed meanwhile by another pull */
                 }
-                if (l->tx) {
-                        l->tree = tx_tree(l->tx);
-                        if (!l->tree)
-                                return ross_errx(err, EIO,
-                                                 "layer %s: cannot name its snapshot "
-                                                 "tree",
-                                                 l->d->digest);
-                } else
-                        l->tree = committed_tree(p, i);
+                l->tree = l->tx ? tx_tree(l->tx) : committed_tree(p, i);
                 /* The same blob twice in one image: the second copy waits for the first. */
                 l->parallel = !dup && (l->need_fetch || l->need_unpack);
                 if (!l->need_fetch && !l->need_unpack)

@@ -196,6 +196,12 @@ int ross_snapshot_tx_fd(RossSnapshotTx *tx)
         return tx->fd;
 }
 
+const char *ross_snapshot_tx_name(RossSnapshotTx *tx)
+{
+        const char *slash = strrchr(tx->tmp, '/');
+        return slash ? slash + 1 : tx->tmp;
+}
+
 static void tx_free(RossSnapshotTx *tx)
 {
         if (tx->fd >= 0)

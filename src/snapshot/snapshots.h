@@ -35,6 +35,8 @@ int ross_snapshots_begin(RossSnapshots *s, const char *chain_id, const char *par
                          const char *diff_id, RossSnapshotTx **ret, RossError *err);
 /* The directory to unpack into (an fd the transaction owns). */
 int ross_snapshot_tx_fd(RossSnapshotTx *tx);
+/* Its directory's name in the snapshot area (".tmp-XXXX"; the tree is its fs/). Owned by tx. */
+const char *ross_snapshot_tx_name(RossSnapshotTx *tx);
 /* Sync, give it its place and a committed row. Frees tx. */
 int ross_snapshots_commit(RossSnapshotTx *tx, int64_t size, RossError *err);
 /* Remove what was unpacked. Frees tx. */

@@ -4,6 +4,18 @@
 #include "../basic/cleanup-sqlite.h"
 #include "db-internal.h"
 
+/* Docker's words for a name another container has, naming that container. */
+static int name_conflict(RossDb *db, const char *name, RossError *err)
+{
+        _cleanup_free_ char *owner =
+                ross_db_query_str(db, "SELECT id FROM containers WHERE name = ?", 1, ARGS(name));
+        return ross_errx(err, EEXIST,
+                         "Conflict. The container name \"/%s\" is already in use by container "
+                         "\"%s\". You have to remove (or rename) that container to be able to "
+                         "reuse that name.",
+                         name, owner ? owner : "");
+}
+
 int ross_db_container_add(RossDb *db, const char *id, const char *name, const char *image_id,
                           const char *image_ref, const char *config_json, RossError *err)
 {
@@ -19,14 +31,7 @@ int ross_db_container_add(RossDb *db, const char *id, const char *name, const ch
         int rc = sqlite3_step(st);
         sqlite3_finalize(st);
         if (rc == SQLITE_CONSTRAINT) {
-                /* Docker's words, with the container that has the name */
-                _cleanup_free_ char *owner = ross_db_query_str(
-                        db, "SELECT id FROM containers WHERE name = ?", 1, ARGS(name));
-                r = ross_errx(err, EEXIST,
-                              "Conflict. The container name \"/%s\" is already in use by "
-                              "container \"%s\". You have to remove (or rename) that container "
-                              "to be able to reuse that name.",
-                              name, owner ? owner : "");
+                r = name_conflict(db, name, err);
         } else if (rc != SQLITE_DONE)
                 r = ross_errx(err, EIO, "record container %s: database: %s", name,
                               sqlite3_errmsg(db->h));
@@ -149,13 +154,7 @@ int ross_db_container_rename(RossDb *db, const char *id, const char *name, RossE
         int rc = sqlite3_step(st);
         sqlite3_finalize(st);
         if (rc == SQLITE_CONSTRAINT) {
-                _cleanup_free_ char *owner = ross_db_query_str(
-                        db, "SELECT id FROM containers WHERE name = ?", 1, ARGS(name));
-                r = ross_errx(err, EEXIST,
-                              "Conflict. The container name \"/%s\" is already in use by "
-                              "container \"%s\". You have to remove (or rename) that container "
-                              "to be able to reuse that name.",
-                              name, owner ? owner : "");
+                r = name_conflict(db, name, err);
         } else if (rc != SQLITE_DONE)
                 r = ross_errx(err, EIO, "rename container %s: database: %s", id,
                               sqlite3_errmsg(db->h));

@@ -48,6 +48,21 @@ static void test_parse(void)
         ok(ross_parse_bool("false", &b) == 0 && !b, "bool false");
         ok(ross_parse_bool("TRUE", &b) == 0 && b, "bool TRUE");
         ok(ross_parse_bool("2", &b) == -EINVAL, "bool junk");
+
+        double t = -1;
+        ok(ross_parse_unix_seconds("1700000000", 0, INT64_MAX, &t) == 0 && t == 1700000000.0,
+           "unix seconds");
+        ok(ross_parse_unix_seconds("10.5", 0, INT64_MAX, &t) == 0 && t == 10.5,
+           "unix seconds with a fraction");
+        t = -1;
+        ok(ross_parse_unix_seconds("10.", 0, INT64_MAX, &t) == -EINVAL && t == -1,
+           "a dot without digits is refused");
+        ok(ross_parse_unix_seconds("10.5x", 0, INT64_MAX, &t) == -EINVAL, "junk in the fraction");
+        ok(ross_parse_unix_seconds("-5", 0, INT64_MAX, &t) == -EINVAL, "below min");
+        ok(ross_parse_unix_seconds("-5", -10, 10, &t) == 0 && t == -5.0, "negative inside range");
+        ok(ross_parse_rfc3339("1970-01-01T00:01:40.25Z") == 100.25, "RFC 3339 with a fraction");
+        ok(ross_parse_rfc3339("2026-12-01T09:24:48Z") == 1796117088.0, "RFC 3339");
+        ok(ross_parse_rfc3339("yesterday") == 0 && ross_parse_rfc3339(NULL) == 0, "not a time: 0");
 }
 
 static void test_argv(void)
