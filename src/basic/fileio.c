@@ -124,11 +124,22 @@ int ross_read_file(const char *path, size_t max, char **ret, size_t *ret_len, Ro
         if ((uint64_t)st.st_size > max)
                 return ross_errx(err, EFBIG, "'%s' is larger than %zu bytes", path, max);
 
-        size_t size = (size_t)st.st_size;
-        _cleanup_free_ char *data = xmalloc(size + 1);
+        /* Read to the end, whatever the size said: files of /proc and /sys say 0 (and a
+         * file may grow while it is read); the size is only where the buffer starts. */
+        size_t alloc = (size_t)st.st_size + 1 > 4096 ? (size_t)st.st_size + 1 : 4096;
+        if (alloc > max + 1)
+                alloc = max + 1;
+        _cleanup_free_ char *data = xmalloc(alloc + 1);
         size_t got = 0;
-        while (got < size) {
-                ssize_t n = read(fd, data + got, size - got);
+        for (;;) {
+                if (got == alloc) {
+                        if (alloc > max)
+                                return ross_errx(err, EFBIG, "'%s' is larger than %zu bytes", path,
+                                                 max);
+                        alloc = alloc > max / 2 ? max + 1 : alloc * 2;
+                        data = xrealloc(data, alloc + 1);
+                }
+                ssize_t n = read(fd, data + got, alloc - got);
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
@@ -138,6 +149,8 @@ int ross_read_file(const char *path, size_t max, char **ret, size_t *ret_len, Ro
                         break;
                 got += (size_t)n;
         }
+        if (got > max)
+                return ross_errx(err, EFBIG, "'%s' is larger than %zu bytes", path, max);
         data[got] = '\0';
         if (ret_len)
                 *ret_len = got;

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "basic/argv.h"
+#include "basic/fileio.h"
 #include "basic/err.h"
 #include "basic/parse.h"
 #include "basic/spawn.h"
@@ -222,11 +223,28 @@ static void test_err(void)
         ok(ross_err_prefix(NULL, "x") == -EIO, "NULL err");
 }
 
+static void test_read_file(void)
+{
+        _cleanup_free_ char *s = NULL;
+        size_t n = 0;
+        RossError err = {};
+
+        /* files of /proc say their size is 0: read to the end anyway */
+        ok(ross_read_file("/proc/self/status", 1 << 20, &s, &n, &err) == 0 && n > 0 &&
+                   strstr(s, "Pid:") != NULL,
+           "a /proc file is read whole though its size says 0");
+        free(s);
+        s = NULL;
+        ok(ross_read_file("/proc/self/status", 16, &s, &n, &err) == -EFBIG && s == NULL,
+           "over max while reading: -EFBIG, nothing returned");
+}
+
 int main(void)
 {
         test_parse();
         test_argv();
         test_spawn();
+        test_read_file();
         test_spawn_fds();
         test_err();
         return tap_done();
