@@ -217,6 +217,7 @@ int main(int argc, char **argv)
 
         if (ross_daemon_open(&d, &err) < 0) {
                 fprintf(stderr, "ross-daemon: %s\n", err.msg);
+                ross_daemon_close(&d); /* what it opened before the failure */
                 return 1;
         }
         if (ross_server_start(&d, d.cfg.socket_path, &server, &err) < 0) {
