@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include "api/server.h"
+#include "backend/backend.h"
 #include "basic/log.h"
 #include "basic/parse.h"
 #include "config.h"
@@ -157,11 +158,12 @@ int main(int argc, char **argv)
                         break;
                 }
                 case OPT_RUNTIME:
-                        if (!STREQ(optarg, "crun") && !STREQ(optarg, "runc")) {
+                        if (!ross_backend_find(optarg)) {
+                                _cleanup_free_ char *names = ross_backend_names();
                                 fprintf(stderr,
-                                        "ross-daemon: --default-runtime: '%s' is not crun or "
-                                        "runc\n",
-                                        optarg);
+                                        "ross-daemon: --default-runtime: '%s' is not a runtime "
+                                        "(%s)\n",
+                                        optarg, names);
                                 return 2;
                         }
                         set_str(&d.cfg.default_runtime, optarg);

@@ -34,6 +34,17 @@ static inline void closep(int *fd)
         }
 }
 
+/* Close fd if it is open; always -EBADF, to assign back: fd = safe_close(fd). */
+static inline int safe_close(int fd)
+{
+        if (fd >= 0) {
+                int e = errno;
+                close(fd);
+                errno = e;
+        }
+        return -EBADF;
+}
+
 static inline void fclosep(FILE **f)
 {
         if (*f)

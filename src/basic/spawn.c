@@ -174,3 +174,21 @@ void ross_child_done(RossChild *c)
         free(c->name);
         c->name = NULL;
 }
+
+char *ross_find_program(const char *name)
+{
+        if (strchr(name, '/'))
+                return access(name, X_OK) == 0 ? xstrdup(name) : NULL;
+        const char *path = getenv("PATH");
+        _cleanup_free_ char *copy = xstrdup(
+                !STR_EMPTY(path) ? path
+                                 : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        char *save = NULL;
+        for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+                char *p = xasprintf("%s/%s", d, name);
+                if (access(p, X_OK) == 0)
+                        return p;
+                free(p);
+        }
+        return NULL;
+}

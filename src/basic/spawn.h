@@ -57,3 +57,7 @@ int ross_child_take_stderr(RossChild *c);
 int ross_spawn_run(char *const argv[], const RossSpawnOptions *o, int *ret_status, RossError *err);
 /* Scope cleanup: a child still running is killed (SIGKILL) and reaped. */
 void ross_child_done(RossChild *c);
+
+/* The path of a program in PATH (or the default PATH), or NULL when there is none
+ * (caller frees). A name with a '/' is itself, if it is executable. */
+char *ross_find_program(const char *name);

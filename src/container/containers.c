@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "../backend/backend.h"
 #include "../basic/buf.h"
 #include "../basic/fileio.h"
 #include "../basic/human.h"
@@ -19,6 +20,7 @@
 #include "../basic/parse.h"
 #include "../registry/manifest.h"
 #include "../shim/shim.h"
+#include "config.h"
 #include "containers.h"
 #include "spec.h"
 
@@ -58,12 +60,41 @@ static pid_t read_pid(const char *path)
 bool ross_containers_running(RossContainers *c, const char *id)
 {
         _cleanup_free_ char *exitf = cdir(c, id, "exit.json");
-        _cleanup_free_ char *shimf = cdir(c, id, "shim.pid");
+        _cleanup_free_ char *dir = cdir(c, id, NULL);
         struct stat st;
-        if (stat(exitf, &st) == 0)
-                return false;
-        pid_t shim = read_pid(shimf);
-        return shim > 0 && kill(shim, 0) == 0;
+        /* the exit file is written first; the shim may clean up a little longer */
+        return stat(exitf, &st) < 0 && ross_shim_alive(dir);
+}
+
+char *ross_containers_helper(RossContainers *c, const char *name)
+{
+        _cleanup_free_ char *dir = xstrdup(c->shim_path);
+        char *slash = strrchr(dir, '/');
+        if (slash)
+                *slash = '\0';
+        return xasprintf("%s/%s", slash ? dir : ".", name);
+}
+
+/* Why a runtime cannot run containers here, or NULL. */
+static const char *unusable(RossContainers *c, const char *runtime)
+{
+        return json_string_value(json_object_get(c->unusable, runtime));
+}
+
+static bool known_runtime(const char *name)
+{
+        return ross_backend_find(name) != NULL;
+}
+
+/* The stored typed config of a container row. */
+static int config_of(json_t *row, RossContainerConfig *ret, RossError *err)
+{
+        int r = ross_container_config_from_json(
+                json_object_get(json_object_get(row, "Config"), "RossConfig"), ret, err);
+        if (r < 0)
+                return ross_err_prefix(err, "container %.12s",
+                                       json_string_value(json_object_get(row, "Id")) ?: "?");
+        return 0;
 }
 
 static bool is_paused(RossContainers *c, const char *id)
@@ -71,6 +102,13 @@ static bool is_paused(RossContainers *c, const char *id)
         _cleanup_free_ char *paused = cdir(c, id, "paused");
         struct stat st;
         return stat(paused, &st) == 0;
+}
+
+/* A new run is not paused, whatever the last one was when it ended. */
+static void unlink_paused(RossContainers *c, const char *id)
+{
+        _cleanup_free_ char *paused = cdir(c, id, "paused");
+        (void)unlink(paused);
 }
 
 static bool valid_name(const char *n)
@@ -90,140 +128,11 @@ static char *make_name(void)
         static const char *const noun[] = {"ross",   "otter",  "heron",  "lynx",  "falcon",
                                            "badger", "marten", "osprey", "stoat", "wren"};
         char rnd[9];
+        uint64_t r = 0;
         ross_random_hex(rnd, 4);
-        unsigned v = (unsigned)strtoul(rnd, NULL, 16);
+        (void)ross_parse_u64_hex(rnd, UINT32_MAX, &r);
+        unsigned v = (unsigned)r;
         return xasprintf("%s_%s_%04x", adj[v % 10], noun[(v / 10) % 10], (v >> 8) & 0xffff);
-}
-
-static const char *known_runtime(const char *name)
-{
-        if (STREQ(name, "crun") || STREQ(name, "runc"))
-                return name;
-        return NULL;
-}
-
-/* "host:ctr[:ro|rw]" into {"source","destination","readonly"}; the source must exist. */
-static int parse_binds(json_t *binds, json_t *mounts, json_t **ret, RossError *err)
-{
-        json_t *out = json_array(), *b;
-        size_t i;
-        json_array_foreach (binds, i, b) {
-                const char *spec = json_string_value(b);
-                if (!spec) {
-                        json_decref(out);
-                        return ross_errx(err, EINVAL, "invalid bind: not a string");
-                }
-                _cleanup_free_ char *copy = xstrdup(spec);
-                char *dst = strchr(copy, ':');
-                char *mode = dst ? strchr(dst + 1, ':') : NULL;
-                if (!dst || dst == copy || !dst[1]) {
-                        json_decref(out);
-                        return ross_errx(err, EINVAL, "invalid volume specification: '%s'", spec);
-                }
-                *dst++ = '\0';
-                if (mode)
-                        *mode++ = '\0';
-                if (mode && !STREQ(mode, "ro") && !STREQ(mode, "rw")) {
-                        json_decref(out);
-                        return ross_errx(err, EINVAL, "invalid mode '%s' in volume '%s'", mode,
-                                         spec);
-                }
-                if (copy[0] != '/' || dst[0] != '/') {
-                        json_decref(out);
-                        return ross_errx(err, EINVAL,
-                                         "invalid volume specification '%s': paths must be "
-                                         "absolute (named volumes are not supported yet)",
-                                         spec);
-                }
-                struct stat st;
-                if (stat(copy, &st) < 0) {
-                        json_decref(out);
-                        return ross_err(err, errno, "bind source path does not exist: %s", copy);
-                }
-                json_array_append_new(out,
-                                      json_pack("{s:s, s:s, s:b}", "source", copy, "destination",
-                                                dst, "readonly", mode && STREQ(mode, "ro")));
-        }
-        json_array_foreach (mounts, i, b) {
-                const char *type = json_string_value(json_object_get(b, "Type"));
-                const char *src = json_string_value(json_object_get(b, "Source"));
-                const char *dst = json_string_value(json_object_get(b, "Target"));
-                if (!type || !STREQ(type, "bind"))
-                        continue; /* tmpfs mounts are turned into Tmpfs by the caller */
-                struct stat st;
-                if (!src || !dst || src[0] != '/' || dst[0] != '/') {
-                        json_decref(out);
-                        return ross_errx(err, EINVAL,
-                                         "invalid mount: absolute Source and Target "
-                                         "are needed");
-                }
-                if (stat(src, &st) < 0) {
-                        json_decref(out);
-                        return ross_err(err, errno, "bind source path does not exist: %s", src);
-                }
-                json_array_append_new(out, json_pack("{s:s, s:s, s:b}", "source", src,
-                                                     "destination", dst, "readonly",
-                                                     json_is_true(json_object_get(b, "ReadOnly"))));
-        }
-        *ret = out;
-        return 0;
-}
-
-/* Docker's json-file options, and the ones every driver has. */
-static const char *const json_file_opts[] = {
-        "max-size",  "max-file", "compress", "labels",          "labels-regex", "env",
-        "env-regex", "tag",      "mode",     "max-buffer-size", NULL,
-};
-
-/* HostConfig.LogConfig: json-file (or "", the same) and none are what the shim writes. */
-static int check_log_config(json_t *hc, RossError *err)
-{
-        json_t *lc = json_object_get(hc, "LogConfig");
-        if (!lc || json_is_null(lc))
-                return 0;
-        json_t *t = json_object_get(lc, "Type"), *cfg = json_object_get(lc, "Config"), *v;
-        if (!json_is_object(lc) || (t && !json_is_string(t) && !json_is_null(t)) ||
-            (cfg && !json_is_object(cfg) && !json_is_null(cfg)))
-                return ross_errx(err, EINVAL,
-                                 "invalid LogConfig: Type must be a string and Config an object "
-                                 "of strings");
-        const char *type = json_string_value(t);
-        if (STR_EMPTY(type))
-                type = "json-file";
-        if (!STREQ(type, "json-file") && !STREQ(type, "none"))
-                return ross_errx(err, EINVAL,
-                                 "logger: no log driver named '%s' is registered (Ross has "
-                                 "json-file and none)",
-                                 type);
-        if (STREQ(type, "none"))
-                return 0;
-        const char *k;
-        json_object_foreach (cfg, k, v) {
-                bool known = false;
-                for (const char *const *o = json_file_opts; *o && !known; o++)
-                        known = STREQ(*o, k);
-                if (!known)
-                        return ross_errx(err, EINVAL,
-                                         "unknown log opt '%s' for json-file log driver", k);
-                if (!json_is_string(v))
-                        return ross_errx(err, EINVAL, "log opt '%s': the value must be a string",
-                                         k);
-        }
-        return 0;
-}
-
-static bool strings_or_null(json_t *a)
-{
-        json_t *v;
-        size_t i;
-        if (!a || json_is_null(a))
-                return true;
-        if (!json_is_array(a))
-                return false;
-        json_array_foreach (a, i, v)
-                if (!json_is_string(v))
-                        return false;
-        return true;
 }
 
 /* RFC 3339 with nanoseconds, trailing zeros dropped, as Go's time.RFC3339Nano. */
@@ -246,7 +155,6 @@ int ross_containers_create(RossContainers *c, json_t *body, const char *name, ch
                            RossError *err)
 {
         const char *image = json_string_value(json_object_get(body, "Image"));
-        json_t *hc = json_object_get(body, "HostConfig");
         _cleanup_free_ char *image_id = NULL, *made = NULL;
         char id[65];
         int r;
@@ -265,54 +173,34 @@ int ross_containers_create(RossContainers *c, json_t *body, const char *name, ch
         r = ross_db_image_resolve(c->db, image, &image_id, err);
         if (r < 0)
                 return r;
-        const char *rt = json_string_value(json_object_get(hc, "Runtime"));
-        if (!STR_EMPTY(rt) && !known_runtime(rt))
-                return ross_errx(err, EINVAL, "unknown or invalid runtime name: %s", rt);
-        if (c->crun_unusable && STREQ(STR_EMPTY(rt) ? c->default_runtime : rt, "crun"))
-                return ross_errx(err, EINVAL, "%s", c->crun_unusable);
-        const char *net = json_string_value(json_object_get(hc, "NetworkMode"));
-        if (!STR_EMPTY(net) && !STREQ(net, "none") && !STREQ(net, "host") &&
-            !STREQ(net, "default") && !STREQ(net, "bridge"))
-                return ross_errx(err, EINVAL, "network mode %s is not supported (none or host)",
-                                 net);
-        r = check_log_config(hc, err);
-        if (r < 0)
-                return r;
-        if (!strings_or_null(json_object_get(hc, "GroupAdd")))
-                return ross_errx(err, EINVAL, "GroupAdd must be an array of strings");
-        const char *stop_sig = json_string_value(json_object_get(body, "StopSignal"));
-        int signo;
-        if (!STR_EMPTY(stop_sig) && ross_containers_parse_signal(stop_sig, &signo) < 0)
-                return ross_errx(err, EINVAL, "Invalid signal: %s", stop_sig);
-        json_t *binds = NULL;
-        r = parse_binds(json_object_get(hc, "Binds"), json_object_get(hc, "Mounts"), &binds, err);
-        if (r < 0)
-                return r;
-        json_decref(binds);
-        /* a command must come from somewhere */
         _cleanup_(json_decrefp) json_t *ic = NULL;
         {
-                _cleanup_free_ char *cfg = NULL;
+                _cleanup_free_ char *text = NULL;
                 size_t len;
-                RossProcessSpec p = {};
-                if (ross_content_read(c->images->content, image_id, ROSS_CONFIG_MAX, &cfg, &len,
+                if (ross_content_read(c->images->content, image_id, ROSS_CONFIG_MAX, &text, &len,
                                       err) < 0)
                         return ross_err_prefix(err, "image %s", image);
-                ic = json_loadb(cfg, len, 0, NULL);
-                r = ross_process_merge(ic, json_object_get(body, "Entrypoint"),
-                                       json_object_get(body, "Cmd"), json_object_get(body, "Env"),
-                                       json_string_value(json_object_get(body, "WorkingDir")),
-                                       json_string_value(json_object_get(body, "User")), &p, err);
-                ross_process_spec_free(&p);
-                if (r < 0)
-                        return r;
+                json_error_t je;
+                ic = json_loadb(text, len, 0, &je);
+                if (!json_is_object(ic))
+                        return ross_errx(err, EINVAL, "image %s: its config is not JSON: %s", image,
+                                         je.text);
         }
+        /* checked once, here; a start reads it back */
+        _cleanup_(ross_container_config_free) RossContainerConfig cfg = {};
+        r = ross_container_config_parse(body, ic, c->default_runtime, known_runtime, &cfg, err);
+        if (r < 0)
+                return r;
+        cfg.image_id = xstrdup(image_id);
+        if (unusable(c, cfg.runtime))
+                return ross_errx(err, EINVAL, "%s", unusable(c, cfg.runtime));
 
         ross_random_hex(id, 32);
         if (!name)
                 name = made = make_name();
         /* Kept with the request: the image's config as it was (inspect merges it, as Docker
-         * does at create, even after the image is gone) and the time with nanoseconds. */
+         * does at create, even after the image is gone), the time with nanoseconds, and the
+         * typed config. */
         _cleanup_(json_decrefp) json_t *stored = json_deep_copy(body);
         json_t *img_cfg = json_object_get(ic, "config");
         json_object_set(stored, "RossImageConfig", json_is_object(img_cfg) ? img_cfg : json_null());
@@ -321,28 +209,25 @@ int ross_containers_create(RossContainers *c, json_t *body, const char *name, ch
         clock_gettime(CLOCK_REALTIME, &now);
         rfc3339(&now, created, sizeof(created));
         json_object_set_new(stored, "RossCreated", json_string(created));
-        char *text = json_dumps(stored, JSON_COMPACT);
+        json_object_set_new(stored, "RossConfig", ross_container_config_to_json(&cfg));
+        _cleanup_free_ char *text = json_dumps(stored, JSON_COMPACT);
         r = ross_db_container_add(c->db, id, name, image_id, image, text, err);
-        free(text);
         if (r < 0)
                 return r;
         _cleanup_free_ char *dir = cdir(c, id, NULL);
-        _cleanup_free_ char *upper = cdir(c, id, "upper");
-        _cleanup_free_ char *work = cdir(c, id, "work");
-        _cleanup_free_ char *rootfs = cdir(c, id, "rootfs");
-        /* the upper dir is the root directory the container sees: 0755 like a real / */
-        if ((r = ross_mkdir_p(upper, 0755, err)) < 0 || (r = ross_mkdir_p(work, 0700, err)) < 0 ||
-            (r = ross_mkdir_p(rootfs, 0700, err)) < 0) {
+        if ((r = ross_mkdir_p(dir, 0755, err)) < 0) {
                 ross_rm_rf(dir);
                 (void)ross_db_container_delete(c->db, id, NULL);
                 return r;
         }
-        log_debug("container %s (%s) created from %s", id, name, image_id);
+        log_debug("container %s (%s) created from %s to run with %s", id, name, image_id,
+                  cfg.runtime);
         *ret_id = xstrdup(id);
         return 0;
 }
 
-static int write_etc(RossContainers *c, const char *id, const char *hostname, RossError *err)
+int ross_containers_write_etc(RossContainers *c, const char *id, const char *hostname,
+                              RossError *err)
 {
         _cleanup_free_ char *hosts = cdir(c, id, "hosts");
         _cleanup_free_ char *hn = cdir(c, id, "hostname");
@@ -359,30 +244,6 @@ static int write_etc(RossContainers *c, const char *id, const char *hostname, Ro
         if (ross_read_file("/etc/resolv.conf", 64 * 1024, &host_resolv, NULL, NULL) < 0)
                 host_resolv = xstrdup("");
         return ross_write_file_replace(resolv, host_resolv, strlen(host_resolv), 0644, err);
-}
-
-static int64_t json_int(json_t *o, const char *k)
-{
-        return json_integer_value(json_object_get(o, k));
-}
-
-/* --init: ross-init (beside ross-shim) bind-mounted read-only as PID 1 of the command. */
-#define INIT_IN_CONTAINER "/sbin/ross-init"
-
-static int add_init(RossContainers *c, RossProcessSpec *p, json_t *binds, RossError *err)
-{
-        _cleanup_free_ char *dir = xstrdup(c->shim_path);
-        char *slash = strrchr(dir, '/');
-        if (slash)
-                *slash = '\0';
-        _cleanup_free_ char *init = xasprintf("%s/ross-init", slash ? dir : ".");
-        if (access(init, X_OK) < 0)
-                return ross_err(err, errno, "--init: %s", init);
-        json_array_append_new(binds, json_pack("{s:s, s:s, s:b}", "source", init, "destination",
-                                               INIT_IN_CONTAINER, "readonly", 1));
-        json_array_insert_new(p->args, 0, json_string("--"));
-        json_array_insert_new(p->args, 0, json_string(INIT_IN_CONTAINER));
-        return 0;
 }
 
 /* ---- attach clients waiting for a container to start ---- */
@@ -486,37 +347,20 @@ int ross_containers_resize(RossContainers *c, const char *ref, unsigned rows, un
 }
 
 /* The shim of the container's last run may still be cleaning up after writing the exit
- * status (the runtime's delete): the next run starts once it is gone. */
+ * status (the backend's cleanup): the next run starts once it is gone. */
 static void wait_old_shim(RossContainers *c, const char *id)
 {
-        _cleanup_free_ char *shimf = cdir(c, id, "shim.pid");
-        pid_t pid = read_pid(shimf);
-        if (pid <= 0)
-                return;
-        /* the pidfd first, then the check that the pid is still that shim's */
-        _cleanup_close_ int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
-        if (pfd < 0)
-                return; /* gone */
-        _cleanup_free_ char *cmdf = xasprintf("/proc/%d/cmdline", (int)pid);
-        _cleanup_close_ int cfd = open(cmdf, O_RDONLY | O_CLOEXEC);
-        char cmd[4096];
-        ssize_t len = cfd >= 0 ? read(cfd, cmd, sizeof(cmd)) : -1;
-        if (len <= 0 || !memmem(cmd, (size_t)len, id, strlen(id)))
-                return; /* gone, or the pid is someone else's now */
-        struct pollfd p = {.fd = pfd, .events = POLLIN};
-        if (poll(&p, 1, 10000) == 0)
-                log_warn("the last shim of container %.12s (pid %d) is still there", id, (int)pid);
+        _cleanup_free_ char *dir = cdir(c, id, NULL);
+        if (!ross_shim_wait_gone(dir, 10000))
+                log_warn("the last shim of container %.12s is still there", id);
 }
 
 int ross_containers_start(RossContainers *c, const char *ref, int *ret_exec_status, RossError *err)
 {
-        json_t *row = NULL, *ic = NULL, *binds = NULL, *tmpfs = NULL, *spec = NULL;
-        RossProcessSpec p = {};
-        RossIds ids = {};
+        _cleanup_(json_decrefp) json_t *row = NULL;
+        _cleanup_(ross_container_config_free) RossContainerConfig cfg = {};
+        _cleanup_free_ char *id = NULL;
         int r;
-        _cleanup_free_ char *id = NULL, *rootfs = NULL, *upper = NULL, *work = NULL, *cfg = NULL,
-                            *hosts = NULL, *hn = NULL, *resolv = NULL, *cgroup = NULL,
-                            *config = NULL, *rt_root = NULL, *dir = NULL, *started = NULL;
 
         r = ross_containers_resolve(c, ref, &id, err);
         if (r < 0)
@@ -528,157 +372,47 @@ int ross_containers_start(RossContainers *c, const char *ref, int *ret_exec_stat
         if (ross_containers_running(c, id))
                 return ross_errx(err, EALREADY, "container %s is already running", ref);
         wait_old_shim(c, id);
-        r = ross_db_container_fetch(c->db, id, &row, err);
-        if (r < 0)
+        if ((r = ross_db_container_fetch(c->db, id, &row, err)) < 0 ||
+            (r = config_of(row, &cfg, err)) < 0)
                 return r;
-        json_t *body = json_object_get(row, "Config");
-        json_t *hc = json_object_get(body, "HostConfig");
-        const char *image_id = json_string_value(json_object_get(row, "ImageId"));
+        const RossBackend *be = ross_backend_find(cfg.runtime);
+        if (!be)
+                return ross_errx(err, EINVAL, "unknown or invalid runtime name: %s", cfg.runtime);
+        if (unusable(c, cfg.runtime))
+                return ross_errx(err, EINVAL, "%s", unusable(c, cfg.runtime));
 
-        rootfs = cdir(c, id, "rootfs");
-        upper = cdir(c, id, "upper");
-        work = cdir(c, id, "work");
-        if (!ross_is_mountpoint(rootfs)) {
-                json_t *snaps = ross_db_image_snapshot_ids(c->db, image_id);
-                r = ross_snapshots_mount_rw(c->images->snapshots, snaps, upper, work, rootfs, err);
-                json_decref(snaps);
-                if (r < 0)
-                        goto out;
-        }
-        cfg = NULL;
-        size_t len;
-        r = ross_content_read(c->images->content, image_id, ROSS_CONFIG_MAX, &cfg, &len, err);
+        _cleanup_free_ char *dir = cdir(c, id, NULL);
+        r = be->prepare(be, c, id, dir, &cfg, err);
         if (r < 0)
-                goto out;
-        ic = json_loadb(cfg, len, 0, NULL);
-        r = ross_process_merge(ic, json_object_get(body, "Entrypoint"),
-                               json_object_get(body, "Cmd"), json_object_get(body, "Env"),
-                               json_string_value(json_object_get(body, "WorkingDir")),
-                               json_string_value(json_object_get(body, "User")), &p, err);
-        if (r < 0)
-                goto out;
-        p.terminal = json_is_true(json_object_get(body, "Tty"));
-        {
-                _cleanup_close_ int rfd = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (rfd < 0) {
-                        r = ross_err(err, errno, "open rootfs");
-                        goto out;
-                }
-                r = ross_resolve_user(rfd, p.user, &ids, err);
-                if (r < 0)
-                        goto out;
-                /* --group-add: names from the container's /etc/group, numbers as they are */
-                r = ross_resolve_groups(rfd, json_object_get(hc, "GroupAdd"), &ids, err);
-                if (r < 0)
-                        goto out;
-        }
-        const char *hostname = json_string_value(json_object_get(body, "Hostname"));
-        char short_id[13];
-        snprintf(short_id, sizeof(short_id), "%.12s", id);
-        if (STR_EMPTY(hostname))
-                hostname = short_id;
-        r = write_etc(c, id, hostname, err);
-        if (r < 0)
-                goto out;
-        r = parse_binds(json_object_get(hc, "Binds"), json_object_get(hc, "Mounts"), &binds, err);
-        if (r < 0)
-                goto out;
-        if (json_is_true(json_object_get(hc, "Init"))) {
-                r = add_init(c, &p, binds, err);
-                if (r < 0)
-                        goto out;
-        }
-        tmpfs = json_array();
-        const char *k;
-        json_t *v;
-        json_object_foreach (json_object_get(hc, "Tmpfs"), k, v) {
-                if (STR_EMPTY(json_string_value(v))) {
-                        json_array_append_new(tmpfs, json_string(k));
-                        continue;
-                }
-                _cleanup_free_ char *t = xasprintf("%s:%s", k, json_string_value(v));
-                json_array_append_new(tmpfs, json_string(t));
-        }
-        size_t i;
-        json_array_foreach (json_object_get(hc, "Mounts"), i, v) {
-                const char *type = json_string_value(json_object_get(v, "Type"));
-                const char *dst = json_string_value(json_object_get(v, "Target"));
-                if (type && STREQ(type, "tmpfs") && dst)
-                        json_array_append_new(tmpfs, json_string(dst));
-        }
-        hosts = cdir(c, id, "hosts");
-        hn = cdir(c, id, "hostname");
-        resolv = cdir(c, id, "resolv.conf");
-        cgroup = xasprintf("/ross/%s", id);
-        const char *net = json_string_value(json_object_get(hc, "NetworkMode"));
-        RossSpecOptions o = {
-                .rootfs = rootfs,
-                .hostname = hostname,
-                .process = &p,
-                .ids = &ids,
-                .readonly_rootfs = json_is_true(json_object_get(hc, "ReadonlyRootfs")),
-                .binds = binds,
-                .tmpfs = tmpfs,
-                .memory = json_int(hc, "Memory"),
-                .nano_cpus = json_int(hc, "NanoCpus"),
-                .pids_limit = json_int(hc, "PidsLimit"),
-                .host_network = net && STREQ(net, "host"),
-                .etc_hosts = hosts,
-                .etc_hostname = hn,
-                .etc_resolv = resolv,
-                .cgroup_path = cgroup,
-        };
-        spec = ross_spec_build(&o);
-        char *text = json_dumps(spec, JSON_INDENT(2));
-        config = cdir(c, id, "config.json");
-        r = ross_write_file_replace(config, text, strlen(text), 0600, err);
-        free(text);
-        if (r < 0)
-                goto out;
+                return ross_err_prefix(err, "start container %.12s (%s)", id, cfg.runtime);
 
-        const char *rt = json_string_value(json_object_get(hc, "Runtime"));
-        if (STR_EMPTY(rt))
-                rt = c->default_runtime;
-        if (c->crun_unusable && STREQ(rt, "crun")) {
-                r = ross_errx(err, EINVAL, "%s", c->crun_unusable);
-                goto out;
-        }
-        rt_root = xasprintf("%s/%s", c->runtime_root, rt);
-        dir = cdir(c, id, NULL);
-        started = cdir(c, id, "started");
+        _cleanup_free_ char *rt_root = xasprintf("%s/%s", c->runtime_root, cfg.runtime);
+        _cleanup_free_ char *started = cdir(c, id, "started");
         RossShimArgs a = {
                 .shim_path = c->shim_path,
                 .id = id,
                 .bundle = dir,
-                .runtime = rt,
+                .runtime = cfg.runtime,
                 .runtime_root = rt_root,
                 .dir = dir,
+                .tty = cfg.process.terminal,
+                .open_stdin = cfg.open_stdin,
+                .stdin_once = cfg.stdin_once,
+                .attach_wait = attach_waiting(id),
         };
         char now[32];
         snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
         (void)ross_write_file_replace(started, now, strlen(now), 0600, NULL);
-        a.tty = p.terminal;
-        a.open_stdin = json_is_true(json_object_get(body, "OpenStdin"));
-        a.stdin_once = json_is_true(json_object_get(body, "StdinOnce"));
-        a.attach_wait = attach_waiting(id);
+        unlink_paused(c, id);
         pid_t pid = 0;
         r = ross_shim_start(&a, &pid, ret_exec_status, err);
         attach_wake(id);
         if (r < 0) {
                 unlink(started); /* never ran: still "created" */
-                ross_err_prefix(err, "start container %.12s (%s)", id, rt);
-                goto out;
+                return ross_err_prefix(err, "start container %.12s (%s)", id, cfg.runtime);
         }
-        log_debug("container %s started with %s, pid %d", id, rt, (int)pid);
-out:
-        json_decref(row);
-        json_decref(ic);
-        json_decref(binds);
-        json_decref(tmpfs);
-        json_decref(spec);
-        ross_process_spec_free(&p);
-        free(ids.groups);
-        return r;
+        log_debug("container %s started with %s, pid %d", id, cfg.runtime, (int)pid);
+        return 0;
 }
 
 typedef bool (*WaitDone)(RossContainers *c, const char *id, void *ud);
@@ -833,30 +567,16 @@ int ross_containers_parse_signal(const char *s, int *ret)
         return 0;
 }
 
-/* The merged Config.StopSignal: the container's, else the image's, else SIGTERM. */
-static int stop_signal_of(json_t *row)
-{
-        json_t *body = json_object_get(row, "Config");
-        const char *s = json_string_value(json_object_get(body, "StopSignal"));
-        if (STR_EMPTY(s))
-                s = json_string_value(
-                        json_object_get(json_object_get(body, "RossImageConfig"), "StopSignal"));
-        int sig;
-        if (STR_EMPTY(s) || ross_containers_parse_signal(s, &sig) < 0)
-                return SIGTERM;
-        return sig;
-}
-
 static int send_signal(RossContainers *c, const char *id, const char *ref, int sig, RossError *err)
 {
+        _cleanup_free_ char *sock = cdir(c, id, "attach.sock");
         if (!ross_containers_running(c, id))
                 return ross_errx(err, EBUSY, "container %s is not running", id);
-        _cleanup_free_ char *pidf = cdir(c, id, "container.pid");
-        pid_t pid = read_pid(pidf);
-        if (pid <= 0)
-                return ross_errx(err, ESRCH, "kill container %s: it has no process id", ref);
-        if (kill(pid, sig) < 0)
-                return ross_err(err, errno, "kill container %s", ref);
+        int r = ross_shim_signal(sock, sig, err);
+        if (r == -ESRCH)
+                return ross_errx(err, EBUSY, "container %s is not running", id);
+        if (r < 0)
+                return ross_err_prefix(err, "kill container %s", ref);
         return 0;
 }
 
@@ -869,18 +589,19 @@ int ross_containers_kill(RossContainers *c, const char *ref, const char *signal,
          * container */
         if (!STR_EMPTY(signal) && ross_containers_parse_signal(signal, &sig) < 0)
                 return ross_errx(err, EINVAL, "Invalid signal: %s", signal);
+        _cleanup_(ross_container_config_free) RossContainerConfig cfg = {};
         int r = ross_containers_resolve(c, ref, &id, err);
         if (r < 0)
                 return r;
-        r = ross_db_container_fetch(c->db, id, &row, err);
-        if (r < 0)
+        if ((r = ross_db_container_fetch(c->db, id, &row, err)) < 0 ||
+            (r = config_of(row, &cfg, err)) < 0)
                 return r;
         r = send_signal(c, id, ref, sig, err);
         if (r < 0)
                 return r;
         /* a frozen container gets the signal once thawed: Docker unpauses for the signals
          * that end it */
-        if ((sig == SIGKILL || sig == stop_signal_of(row)) && is_paused(c, id))
+        if ((sig == SIGKILL || sig == cfg.stop_signal) && is_paused(c, id))
                 (void)ross_containers_pause(c, id, false, NULL);
         /* SIGKILL answers once the container is gone, as Docker's kill: a client sees it
          * exited at once */
@@ -893,20 +614,18 @@ int ross_containers_stop(RossContainers *c, const char *ref, int timeout, RossEr
 {
         _cleanup_free_ char *id = NULL;
         _cleanup_(json_decrefp) json_t *row = NULL;
+        _cleanup_(ross_container_config_free) RossContainerConfig cfg = {};
         int r = ross_containers_resolve(c, ref, &id, err);
         if (r < 0)
                 return r;
         if (!ross_containers_running(c, id))
                 return 0; /* Docker: stopping a stopped container is fine */
-        r = ross_db_container_fetch(c->db, id, &row, err);
-        if (r < 0)
+        if ((r = ross_db_container_fetch(c->db, id, &row, err)) < 0 ||
+            (r = config_of(row, &cfg, err)) < 0)
                 return r;
-        json_t *body = json_object_get(row, "Config");
-        int sig = stop_signal_of(row);
+        int sig = cfg.stop_signal;
         if (timeout < 0)
-                timeout = json_is_integer(json_object_get(body, "StopTimeout"))
-                                  ? (int)json_integer_value(json_object_get(body, "StopTimeout"))
-                                  : 10;
+                timeout = cfg.stop_timeout >= 0 ? cfg.stop_timeout : 10;
         r = send_signal(c, id, ref, sig, err);
         if (r < 0)
                 return ross_containers_running(c, id) ? r : 0;
@@ -952,10 +671,22 @@ bool ross_containers_removed_exit(const char *id, int *ret_code)
         return found;
 }
 
-static void unmount_rootfs(RossContainers *c, const char *id)
+/* Undo what the backend prepared (its root mounted). A config that cannot be read: every
+ * kind of backend's undo, each harmless where it did nothing. */
+static void release(RossContainers *c, const char *id)
 {
-        _cleanup_free_ char *rootfs = cdir(c, id, "rootfs");
-        (void)ross_snapshots_unmount(rootfs, NULL);
+        _cleanup_free_ char *dir = cdir(c, id, NULL);
+        _cleanup_(json_decrefp) json_t *row = NULL;
+        _cleanup_(ross_container_config_free) RossContainerConfig cfg = {};
+        const RossBackend *be = NULL;
+        if (ross_db_container_get(c->db, id, &row) == 0 && config_of(row, &cfg, NULL) == 0)
+                be = ross_backend_find(cfg.runtime);
+        if (be) {
+                be->release(be, c, id, dir);
+                return;
+        }
+        for (const RossBackend *const *b = ross_backends(); *b; b++)
+                (*b)->release(*b, c, id, dir);
 }
 
 int ross_containers_remove(RossContainers *c, const char *ref, bool force, RossError *err)
@@ -983,7 +714,7 @@ int ross_containers_remove(RossContainers *c, const char *ref, bool force, RossE
         int code = exit_code_of(c, id);
         if (code >= 0)
                 remember_exit(id, code);
-        unmount_rootfs(c, id);
+        release(c, id);
         _cleanup_free_ char *dir = cdir(c, id, NULL);
         r = ross_rm_rf(dir);
         if (r < 0)
@@ -1495,17 +1226,9 @@ int ross_containers_rename(RossContainers *c, const char *ref, const char *name,
         return ross_db_container_rename(c->db, id, name, err);
 }
 
-static const char *runtime_of(RossContainers *c, json_t *row)
-{
-        const char *rt = json_string_value(json_object_get(
-                json_object_get(json_object_get(row, "Config"), "HostConfig"), "Runtime"));
-        return STR_EMPTY(rt) ? c->default_runtime : rt;
-}
-
 int ross_containers_pause(RossContainers *c, const char *ref, bool pause, RossError *err)
 {
-        _cleanup_free_ char *id = NULL, *root = NULL, *paused = NULL;
-        json_t *row = NULL;
+        _cleanup_free_ char *id = NULL;
         int r = ross_containers_resolve(c, ref, &id, err);
         if (r < 0)
                 return r;
@@ -1515,27 +1238,13 @@ int ross_containers_pause(RossContainers *c, const char *ref, bool pause, RossEr
                 return ross_errx(err, EBUSY, "Container %s is already paused", id);
         if (!pause && !is_paused(c, id))
                 return ross_errx(err, EBUSY, "Container %s is not paused", id);
-        r = ross_db_container_fetch(c->db, id, &row, err);
+        _cleanup_free_ char *sock = cdir(c, id, "attach.sock");
+        _cleanup_free_ char *paused = cdir(c, id, "paused");
+        r = ross_shim_pause(sock, pause, err);
+        if (r == -ESRCH)
+                return ross_errx(err, EBUSY, "Container %s is not running", id);
         if (r < 0)
-                return r;
-        const char *rt = runtime_of(c, row);
-        root = xasprintf("--root=%s/%s", c->runtime_root, rt);
-        paused = cdir(c, id, "paused");
-        const char *argv[] = {rt, root, pause ? "pause" : "resume", id, NULL};
-        pid_t pid = fork();
-        if (pid == 0) {
-                int nul = open("/dev/null", O_RDWR);
-                dup2(nul, 1);
-                dup2(nul, 2);
-                execvp(argv[0], (char *const *)argv);
-                _exit(127);
-        }
-        int st = 0;
-        while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
-                ;
-        json_decref(row);
-        if (pid < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
-                return ross_errx(err, EIO, "%s %s failed", rt, pause ? "pause" : "resume");
+                return ross_err_prefix(err, "%s container %.12s", pause ? "pause" : "unpause", id);
         if (pause)
                 (void)ross_write_file_replace(paused, "1", 1, 0600, NULL);
         else

@@ -15,9 +15,15 @@ typedef struct RossContainers {
         char *runtime_root; /* <run>/runtime/<name>: the OCI runtimes' state */
         char *shim_path;
         char *default_runtime; /* "crun" */
-        /* Why crun cannot run containers on this host (src/daemon/cgroups.h), or NULL */
-        char *crun_unusable;
+        /* runtime name -> why it cannot run containers on this host (its backend's probe) */
+        json_t *unusable;
 } RossContainers;
+
+/* A program that sits beside ross-shim (ross-init), by name (caller frees). */
+char *ross_containers_helper(RossContainers *c, const char *name);
+/* The container's /etc/hosts, /etc/hostname and /etc/resolv.conf, in its directory. */
+int ross_containers_write_etc(RossContainers *c, const char *id, const char *hostname,
+                              RossError *err);
 
 /* Create from Docker's ContainerCreate body; name may be NULL (one is made up). */
 int ross_containers_create(RossContainers *c, json_t *body, const char *name, char **ret_id,

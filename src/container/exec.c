@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include "../backend/backend.h"
 #include "../basic/fileio.h"
 #include "../basic/log.h"
 #include "../basic/parse.h"
@@ -137,77 +138,6 @@ int ross_exec_create(RossContainers *c, const char *ref, json_t *body, char **re
         return 0;
 }
 
-/* The exec's process.json: the container's process with the exec's command, env, user,
- * working directory and terminal. */
-static int write_process(RossContainers *c, const char *cid, const char *eid, json_t *cfg,
-                         unsigned rows, unsigned cols, char **ret_path, RossError *err)
-{
-        _cleanup_free_ char *config = xasprintf("%s/%s/config.json", c->dir, cid);
-        _cleanup_(json_decrefp) json_t *spec = read_json(config);
-        _cleanup_(json_decrefp) json_t *proc = json_deep_copy(json_object_get(spec, "process"));
-        if (!json_is_object(proc))
-                return ross_errx(err, EIO, "exec: container %.12s has no process spec in '%s'", cid,
-                                 config);
-        json_object_set(proc, "args", json_object_get(cfg, "Cmd"));
-        bool tty = json_is_true(json_object_get(cfg, "Tty"));
-        json_object_set_new(proc, "terminal", json_boolean(tty));
-        /* the terminal's size from its first moment: the start's, else the create's */
-        if (tty && !(rows && cols))
-                (void)ross_exec_console_size(json_object_get(cfg, "ConsoleSize"), &rows, &cols,
-                                             NULL);
-        if (tty && rows && cols)
-                json_object_set_new(proc, "consoleSize",
-                                    json_pack("{s:I, s:I}", "height", (json_int_t)rows, "width",
-                                              (json_int_t)cols));
-        else
-                json_object_del(proc, "consoleSize");
-        const char *wd = json_string_value(json_object_get(cfg, "WorkingDir"));
-        if (!STR_EMPTY(wd))
-                json_object_set_new(proc, "cwd", json_string(wd));
-        /* env: the container's, a key given again replaced */
-        json_t *env = json_object_get(proc, "env");
-        size_t i, j;
-        json_t *v, *w;
-        json_array_foreach (json_object_get(cfg, "Env"), i, v) {
-                const char *kv = json_string_value(v);
-                size_t klen = (size_t)(strchr(kv, '=') - kv) + 1;
-                bool replaced = false;
-                json_array_foreach (env, j, w)
-                        if (strncmp(json_string_value(w), kv, klen) == 0) {
-                                json_array_set(env, j, v);
-                                replaced = true;
-                                break;
-                        }
-                if (!replaced)
-                        json_array_append(env, v);
-        }
-        const char *user = json_string_value(json_object_get(cfg, "User"));
-        if (!STR_EMPTY(user)) {
-                _cleanup_free_ char *rootfs = xasprintf("%s/%s/rootfs", c->dir, cid);
-                _cleanup_close_ int rfd = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (rfd < 0)
-                        return ross_err(err, errno, "open the rootfs '%s'", rootfs);
-                RossIds ids = {};
-                int r = ross_resolve_user(rfd, user, &ids, err);
-                if (r < 0)
-                        return r;
-                json_t *groups = json_array();
-                for (size_t k = 0; k < ids.n_groups; k++)
-                        json_array_append_new(groups, json_integer(ids.groups[k]));
-                free(ids.groups);
-                json_object_set_new(proc, "user",
-                                    json_pack("{s:I, s:I, s:o}", "uid", (json_int_t)ids.uid, "gid",
-                                              (json_int_t)ids.gid, "additionalGids", groups));
-        }
-        _cleanup_free_ char *text = json_dumps(proc, JSON_INDENT(2));
-        _cleanup_free_ char *path = exec_dir(c, cid, eid, "process.json");
-        int r = ross_write_file_replace(path, text, strlen(text), 0600, err);
-        if (r < 0)
-                return r;
-        *ret_path = TAKE_PTR(path);
-        return 0;
-}
-
 int ross_exec_console_size(json_t *v, unsigned *ret_rows, unsigned *ret_cols, RossError *err)
 {
         *ret_rows = *ret_cols = 0;
@@ -263,20 +193,28 @@ int ross_exec_start_sized(RossContainers *c, const char *eid, bool attached, uns
         json_t *cfg = json_object_get(rec, "Config");
         _cleanup_free_ char *process = NULL;
         int status = 0;
-        int r = write_process(c, cid, eid, cfg, rows, cols, &process, err);
+        _cleanup_(json_decrefp) json_t *row = NULL;
+        int r = ross_db_container_fetch(c->db, cid, &row, err);
+        if (r < 0)
+                return r;
+        const char *rt = json_string_value(json_object_get(
+                json_object_get(json_object_get(row, "Config"), "RossConfig"), "runtime"));
+        const RossBackend *be = ross_backend_find(rt);
+        if (!be)
+                return ross_errx(err, EINVAL, "container %.12s: unknown runtime %s", cid,
+                                 rt ?: "(none)");
+        /* the terminal's size from its first moment: the start's, else the create's */
+        bool tty = json_is_true(json_object_get(cfg, "Tty"));
+        if (tty && !(rows && cols))
+                (void)ross_exec_console_size(json_object_get(cfg, "ConsoleSize"), &rows, &cols,
+                                             NULL);
+        _cleanup_free_ char *dir = exec_dir(c, cid, eid, NULL);
+        r = be->prepare_exec(be, c, cid, dir, cfg, tty ? rows : 0, tty ? cols : 0, &process, err);
         if (r < 0) {
                 record_failure(c, cid, eid, 126);
                 return r;
         }
-        _cleanup_(json_decrefp) json_t *row = NULL;
-        const char *rt = NULL;
-        if (ross_db_container_get(c->db, cid, &row) == 0)
-                rt = json_string_value(json_object_get(
-                        json_object_get(json_object_get(row, "Config"), "HostConfig"), "Runtime"));
-        if (STR_EMPTY(rt))
-                rt = c->default_runtime;
         _cleanup_free_ char *rt_root = xasprintf("%s/%s", c->runtime_root, rt);
-        _cleanup_free_ char *dir = exec_dir(c, cid, eid, NULL);
         _cleanup_free_ char *bundle = xasprintf("%s/%s", c->dir, cid);
         RossShimArgs a = {
                 .shim_path = c->shim_path,
@@ -322,7 +260,8 @@ int ross_exec_inspect(RossContainers *c, const char *eid, json_t **ret, RossErro
         int r = read_pid_file(shimf, &sp, err);
         if (r < 0)
                 return r;
-        bool running = !ex && sp > 0 && kill(sp, 0) == 0;
+        _cleanup_free_ char *dir = exec_dir(c, cid, eid, NULL);
+        bool running = !ex && sp > 0 && ross_shim_alive(dir);
         if (running && (r = read_pid_file(pidf, &pid, err)) < 0)
                 return r;
         json_t *args = json_deep_copy(json_object_get(cfg, "Cmd"));

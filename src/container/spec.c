@@ -19,7 +19,13 @@ void ross_process_spec_free(RossProcessSpec *p)
         memset(p, 0, sizeof(*p));
 }
 
-static bool strings_array(json_t *a)
+void ross_ids_free(RossIds *ids)
+{
+        free(ids->groups);
+        *ids = (RossIds){};
+}
+
+bool ross_json_strings(json_t *a)
 {
         json_t *v;
         size_t i;
@@ -64,16 +70,16 @@ int ross_process_merge(json_t *image_config, json_t *user_entrypoint, json_t *us
         size_t i;
 
         if ((user_entrypoint && !json_is_null(user_entrypoint) &&
-             !strings_array(user_entrypoint)) ||
-            (user_cmd && !json_is_null(user_cmd) && !strings_array(user_cmd)) ||
-            (user_env && !json_is_null(user_env) && !strings_array(user_env)))
+             !ross_json_strings(user_entrypoint)) ||
+            (user_cmd && !json_is_null(user_cmd) && !ross_json_strings(user_cmd)) ||
+            (user_env && !json_is_null(user_env) && !ross_json_strings(user_env)))
                 return ross_errx(err, EINVAL, "Entrypoint, Cmd and Env must be arrays of strings");
 
         bool ep_given = user_entrypoint && !json_is_null(user_entrypoint);
         bool cmd_given = user_cmd && !json_is_null(user_cmd) && json_array_size(user_cmd) > 0;
-        ep = ep_given ? user_entrypoint : (strings_array(img_ep) ? img_ep : NULL);
+        ep = ep_given ? user_entrypoint : (ross_json_strings(img_ep) ? img_ep : NULL);
         /* --entrypoint clears the image's Cmd */
-        cmd = cmd_given ? user_cmd : (!ep_given && strings_array(img_cmd) ? img_cmd : NULL);
+        cmd = cmd_given ? user_cmd : (!ep_given && ross_json_strings(img_cmd) ? img_cmd : NULL);
 
         json_t *args = json_array();
         json_array_foreach (ep, i, v)
@@ -86,7 +92,7 @@ int ross_process_merge(json_t *image_config, json_t *user_entrypoint, json_t *us
         }
 
         json_t *env = json_array();
-        json_array_foreach (strings_array(img_env) ? img_env : NULL, i, v)
+        json_array_foreach (ross_json_strings(img_env) ? img_env : NULL, i, v)
                 env_set(env, json_string_value(v));
         json_array_foreach (user_env, i, v) {
                 const char *kv = json_string_value(v);

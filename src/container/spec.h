@@ -18,6 +18,9 @@ typedef struct RossProcessSpec {
 
 void ross_process_spec_free(RossProcessSpec *p);
 
+/* An array whose every item is a string. */
+bool ross_json_strings(json_t *a);
+
 /*
  * Merge: a user Cmd replaces the image's Cmd; a user Entrypoint replaces the image's and
  * clears its Cmd; env keys override, never duplicate; WorkingDir and User from the image
@@ -32,6 +35,8 @@ typedef struct RossIds {
         uint32_t *groups; /* supplementary */
         size_t n_groups;
 } RossIds;
+
+void ross_ids_free(RossIds *ids);
 
 /* Resolve "name", "uid", "name:group" or "uid:gid" with the rootfs' /etc/passwd and
  * /etc/group (read inside rootfd). Unknown names are errors naming them. */

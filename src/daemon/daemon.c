@@ -2,7 +2,7 @@
 #include "../api/server.h"
 #include "../basic/fileio.h"
 #include "../basic/log.h"
-#include "cgroups.h"
+#include "../backend/backend.h"
 #include "daemon.h"
 
 static void load_id(RossDaemon *d)
@@ -19,32 +19,35 @@ static void load_id(RossDaemon *d)
 }
 
 /*
- * crun and this host's cgroups: fix what can safely be fixed; when crun still cannot run,
- * an implicit default falls back to runc with a warning, an explicit --default-runtime
- * crun stops the daemon, and containers asking for crun get the message that says what
- * to run.
+ * Ask each backend whether it can run containers here (crun may first fix this host's
+ * cgroup layout). A default runtime that cannot run: named by --default-runtime, the
+ * daemon does not start; the implicit default falls back (crun to runc) with a warning.
+ * Containers asking for a runtime that cannot run get the message that says what to do.
  */
-static int check_crun(RossDaemon *d, RossError *err)
+static int probe_backends(RossDaemon *d, RossError *err)
 {
-        _cleanup_free_ char *moved = NULL;
-        RossError cg = {};
-
-        if (ross_cgroups_prepare_crun("/sys/fs/cgroup", &moved, &cg) == 0) {
-                if (moved)
-                        log_warn("moved the cgroup controller(s) %s to v1 hierarchies of their "
-                                 "own under /sys/fs/cgroup: crun refuses a hybrid layout while "
-                                 "the v2 side holds a controller",
-                                 moved);
+        RossContainers *c = &d->containers;
+        c->unusable = json_object();
+        for (const RossBackend *const *b = ross_backends(); *b; b++) {
+                _cleanup_free_ char *why = (*b)->probe ? (*b)->probe(*b) : NULL;
+                if (!why)
+                        continue;
+                log_debug("runtime %s cannot run containers here: %s", (*b)->name, why);
+                json_object_set_new(c->unusable, (*b)->name, json_string(why));
+        }
+        const char *def = c->default_runtime;
+        const char *why = json_string_value(json_object_get(c->unusable, def));
+        if (!why)
                 return 0;
-        }
-        if (d->cfg.default_runtime && STREQ(d->cfg.default_runtime, "crun"))
-                return ross_errx(err, cg.code ? cg.code : EBUSY, "%s", cg.msg);
-        d->containers.crun_unusable = xstrdup(cg.msg);
-        if (STREQ(d->containers.default_runtime, "crun")) {
-                free(d->containers.default_runtime);
-                d->containers.default_runtime = xstrdup("runc");
-                log_warn("%s; using runc for containers", cg.msg);
-        }
+        if (d->cfg.default_runtime)
+                return ross_errx(err, EBUSY, "%s", why);
+        const RossBackend *be = ross_backend_find(def);
+        const char *fb = be ? be->fallback : NULL;
+        if (!fb || json_object_get(c->unusable, fb))
+                return 0; /* each container says why */
+        log_warn("%s; using %s for containers", why, fb);
+        free(c->default_runtime);
+        c->default_runtime = xstrdup(fb);
         return 0;
 }
 
@@ -106,7 +109,7 @@ int ross_daemon_open(RossDaemon *d, RossError *err)
         }
         if ((r = ross_mkdir_p(d->containers.dir, 0700, err)) < 0)
                 return r;
-        r = check_crun(d, err);
+        r = probe_backends(d, err);
         if (r < 0)
                 return r;
         ross_containers_reap_autoremove(&d->containers);
@@ -130,7 +133,7 @@ void ross_daemon_close(RossDaemon *d)
         free(d->containers.dir);
         free(d->containers.runtime_root);
         free(d->containers.default_runtime);
-        free(d->containers.crun_unusable);
+        json_decref(d->containers.unusable);
         free(d->containers.shim_path);
         free(d->images.helper_path);
         d->images.helper_path = NULL;

@@ -165,6 +165,10 @@ static bool take_frames(Shim *s, ShimClient *c)
                                                (unsigned)(u[2] << 8 | u[3]));
                         }
                         break;
+                case ROSS_FRAME_SIGNAL:
+                case ROSS_FRAME_PAUSE:
+                        shim_on_control(s, c, type, p, n);
+                        break;
                 default:
                         return false;
                 }

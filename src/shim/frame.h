@@ -18,8 +18,12 @@
  *                 byte of ROSS_HELLO_* flags: LOGS, the log so far first (the seam with
  *                 the live output exact: the shim alone writes both); NO_STREAM, nothing
  *                 live (with LOGS: the log, then the shim closes the connection).
+ *                 Control requests, each answered by one REPLY: SIGNAL (the signal
+ *                 number, 32 bits big-endian) for the workload, PAUSE (one byte: 1 pause,
+ *                 0 resume).
  * shim -> client: STDOUT and STDERR data (a pty's output is STDOUT). The shim closes the
  *                 connection once the container has exited and its output is drained.
+ *                 REPLY: an errno (32 bits big-endian, 0 for success), then a message.
  */
 enum {
         ROSS_FRAME_STDIN = 0,
@@ -28,6 +32,9 @@ enum {
         ROSS_FRAME_STDIN_EOF = 3,
         ROSS_FRAME_RESIZE = 4,
         ROSS_FRAME_HELLO = 5,
+        ROSS_FRAME_SIGNAL = 6,
+        ROSS_FRAME_PAUSE = 7,
+        ROSS_FRAME_REPLY = 8,
 };
 
 enum {

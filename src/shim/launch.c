@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <poll.h>
+#include <sys/file.h>
+
 #include "../basic/argv.h"
 #include "../basic/buf.h"
 #include "../basic/fileio.h"
@@ -163,4 +166,78 @@ int ross_shim_resize(const char *sock_path, unsigned rows, unsigned cols)
         unsigned char sz[4] = {(unsigned char)(rows >> 8), (unsigned char)rows,
                                (unsigned char)(cols >> 8), (unsigned char)cols};
         return ross_frame_write(fd, ROSS_FRAME_RESIZE, sz, sizeof(sz));
+}
+
+/* One control request, one REPLY. */
+static int control(const char *sock_path, int type, const void *p, size_t n, RossError *err)
+{
+        _cleanup_close_ int fd = ross_shim_attach(sock_path, false);
+        if (fd < 0)
+                return fd == -ESRCH ? -ESRCH
+                                    : ross_errx(err, -fd, "connect to the shim: %s", strerror(-fd));
+        int r = ross_frame_write(fd, type, p, n);
+        if (r < 0)
+                return ross_errx(err, -r, "talk to the shim: %s", strerror(-r));
+        _cleanup_(ross_buf_free) RossBuf in = {.cap = 64 * 1024};
+        struct pollfd pf = {.fd = fd, .events = POLLIN};
+        for (;;) {
+                int t;
+                const char *q;
+                size_t len;
+                bool bad = false;
+                if (ross_frame_next(&in, &t, &q, &len, &bad) && t == ROSS_FRAME_REPLY && len >= 4) {
+                        const unsigned char *u = (const unsigned char *)q;
+                        int e = (int)((uint32_t)u[0] << 24 | (uint32_t)u[1] << 16 |
+                                      (uint32_t)u[2] << 8 | u[3]);
+                        if (e == 0)
+                                return 0;
+                        return ross_errx(err, e > 0 && e < 4096 ? e : EIO, "%.*s", (int)(len - 4),
+                                         q + 4);
+                }
+                if (bad)
+                        return ross_errx(err, EPROTO, "the shim answered something else");
+                /* a pause runs the runtime: seconds at worst */
+                if (poll(&pf, 1, 30000) <= 0)
+                        return ross_errx(err, ETIMEDOUT, "the shim did not answer");
+                char buf[4096];
+                ssize_t k = read(fd, buf, sizeof(buf));
+                if (k <= 0)
+                        return -ESRCH; /* it went away: the workload is gone */
+                if (ross_buf_append(&in, buf, (size_t)k) < 0)
+                        return ross_errx(err, EPROTO, "the shim's answer is too long");
+        }
+}
+
+int ross_shim_signal(const char *sock_path, int sig, RossError *err)
+{
+        unsigned char b[4] = {(unsigned char)(sig >> 24), (unsigned char)(sig >> 16),
+                              (unsigned char)(sig >> 8), (unsigned char)sig};
+        return control(sock_path, ROSS_FRAME_SIGNAL, b, sizeof(b), err);
+}
+
+int ross_shim_pause(const char *sock_path, bool pause, RossError *err)
+{
+        unsigned char b = pause ? 1 : 0;
+        return control(sock_path, ROSS_FRAME_PAUSE, &b, 1, err);
+}
+
+bool ross_shim_alive(const char *dir)
+{
+        _cleanup_free_ char *path = xasprintf("%s/shim.lock", dir);
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return false; /* never a shim here */
+        if (flock(fd, LOCK_SH | LOCK_NB) < 0)
+                return errno == EWOULDBLOCK;
+        return false; /* the lock closes with fd */
+}
+
+bool ross_shim_wait_gone(const char *dir, int timeout_ms)
+{
+        for (int waited = 0; ross_shim_alive(dir); waited += 10) {
+                if (waited >= timeout_ms)
+                        return false;
+                usleep(10000);
+        }
+        return true;
 }

@@ -28,6 +28,11 @@ typedef struct ShimClient {
 
 typedef struct Shim {
         const char *id, *bundle, *runtime, *root, *dir;
+        const struct RossShimBackend *be;
+        int sigfd; /* SIGCHLD */
+        int pidfd; /* the workload's, once it runs */
+        pid_t pid; /* the workload's */
+        bool paused;
         bool tty, open_stdin, stdin_once;
         unsigned attach_wait;     /* hold output until this many clients said HELLO */
         const char *exec_process; /* exec mode: `runtime exec` this process.json */
@@ -57,6 +62,8 @@ void shim_attach_close_all(Shim *s);
 void shim_on_stdin(Shim *s, const char *p, size_t n);
 void shim_on_stdin_eof(Shim *s);
 void shim_on_resize(Shim *s, unsigned rows, unsigned cols);
+/* A control request (SIGNAL, PAUSE) from client c: act, and queue its REPLY. */
+void shim_on_control(Shim *s, ShimClient *c, int type, const char *p, size_t n);
 
 /* runtime_log.c: the last error the OCI runtime logged (JSON lines), never NULL */
 char *shim_runtime_error(const char *path);

@@ -8,11 +8,14 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
 
+#include "../backend/backend.h"
 #include "../basic/fileio.h"
 #include "../basic/argv.h"
 #include "../basic/log.h"
@@ -25,12 +28,6 @@
 
 /* How long output is held for clients announced with --attach-wait. */
 #define ATTACH_WAIT_MS 10000
-
-static bool is_crun(const char *runtime)
-{
-        const char *b = strrchr(runtime, '/');
-        return strstr(b ? b + 1 : runtime, "crun") != NULL;
-}
 
 static long now_ms(void)
 {
@@ -49,17 +46,6 @@ static void report(int fd, const char *fmt, ...)
         va_end(ap);
         if (fd >= 0 && n > 0)
                 (void)ross_write_all(fd, text, (size_t)n);
-}
-
-/* `runtime delete --force`: what the runtime says when it fails goes to our log (the
- * daemon's pipe before the answer, shim.log at debug, else nowhere). */
-static void delete_container(Shim *s, const char *rootopt)
-{
-        char *const argv[] = {(char *)s->runtime, (char *)rootopt, "delete",
-                              "--force",          (char *)s->id,   NULL};
-        RossError err = {};
-        if (ross_spawn_run(argv, NULL, NULL, &err) < 0)
-                log_warn("delete container %s: %s", s->id, err.msg);
 }
 
 /* ---- stdin and the terminal, as the attach clients ask ---- */
@@ -119,87 +105,59 @@ void shim_on_resize(Shim *s, unsigned rows, unsigned cols)
                 log_debug("resize to %ux%u: %m", rows, cols);
 }
 
-/* ---- running the OCI runtime ---- */
-
-typedef struct RuntimeRun {
-        const char *rootopt, *logopt, *pid_file, *console; /* console: NULL without a tty */
-        int console_listen;
-        int sigfd;
-} RuntimeRun;
-
-/* `runtime run --detach`; with a terminal, the pty's master arrives on the console socket
- * while it runs. Returns the runtime's wait status, or a negative errno (err filled) when it
- * could not be started. */
-static int run_runtime(Shim *s, const RuntimeRun *rr, int child_in, int child_out, int child_err,
-                       RossError *err)
+int ross_shim_lock(const char *dir)
 {
-        _cleanup_(ross_argv_free) RossArgv args = {};
-        ross_argv_add(&args, s->runtime);
-        ross_argv_add(&args, rr->rootopt);
-        ross_argv_add(&args, rr->logopt);
-        ross_argv_add(&args, "--log-format=json");
-        ross_argv_add(&args, s->exec_process ? "exec" : "run");
-        ross_argv_add(&args, "--detach");
-        if (rr->console) {
-                ross_argv_add(&args, "--console-socket");
-                ross_argv_add(&args, rr->console);
+        _cleanup_free_ char *path = xasprintf("%s/shim.lock", dir);
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return -errno;
+        /* a daemon that looks holds it shared for a moment: try for a while */
+        for (int i = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; i++) {
+                int e = errno;
+                if (e != EWOULDBLOCK || i >= 200) {
+                        close(fd);
+                        return e == EWOULDBLOCK ? -EBUSY : -e;
+                }
+                usleep(10000);
         }
-        if (s->exec_process) {
-                ross_argv_add(&args, "--process");
-                ross_argv_add(&args, s->exec_process);
-        } else {
-                ross_argv_add(&args, "--bundle");
-                ross_argv_add(&args, s->bundle);
-        }
-        ross_argv_add(&args, "--pid-file");
-        ross_argv_add(&args, rr->pid_file);
-        ross_argv_add(&args, s->id);
-        if (ross_argv_ok(&args) < 0)
-                return ross_errx(err, E2BIG, "run the OCI runtime: too many arguments");
-        char *const *argv = ross_argv_get(&args);
+        return fd; /* held until the shim exits */
+}
 
-        /* the runtime's stdio is the container's (--detach hands it over); it logs to
-         * runtime.log */
-        RossSpawnOptions o = ROSS_SPAWN_OPTIONS_INIT;
-        o.stdin_fd = child_in;
-        o.stdout_fd = child_out;
-        o.stderr_fd = child_err;
-        _cleanup_(ross_child_done) RossChild rt = ROSS_CHILD_INIT;
-        int r = ross_spawn(argv, &o, &rt, err);
-        if (r < 0)
-                return r;
-        int status = 0;
-        for (;;) {
-                struct pollfd p[2] = {
-                        {.fd = rr->sigfd, .events = POLLIN},
-                        {.fd = s->out_fd < 0 ? rr->console_listen : -1, .events = POLLIN}};
-                if (waitpid(rt.pid, &status, WNOHANG) == rt.pid) {
-                        rt.pid = 0; /* reaped */
-                        break;
-                }
-                if (poll(p, 2, 1000) <= 0)
-                        continue;
-                if (p[0].revents) {
-                        struct signalfd_siginfo si;
-                        while (read(rr->sigfd, &si, sizeof(si)) == sizeof(si))
-                                ;
-                }
-                if (p[1].revents) {
-                        _cleanup_close_ int c =
-                                accept4(rr->console_listen, NULL, NULL, SOCK_CLOEXEC);
-                        if (c >= 0)
-                                s->out_fd = ross_recv_fd(c);
-                }
-        }
-        if (rr->console && s->out_fd < 0) {
-                /* the runtime exited before we saw its connection */
-                _cleanup_close_ int c = accept4(rr->console_listen, NULL, NULL, SOCK_CLOEXEC);
-                if (c >= 0) {
-                        fcntl(c, F_SETFL, 0);
-                        s->out_fd = ross_recv_fd(c);
-                }
-        }
-        return status;
+/* ---- control requests ---- */
+
+static void reply(ShimClient *c, int e, const char *msg)
+{
+        size_t n = msg ? strlen(msg) : 0;
+        unsigned char h[4] = {(unsigned char)(e >> 24), (unsigned char)(e >> 16),
+                              (unsigned char)(e >> 8), (unsigned char)e};
+        ross_frame_header(&c->out, ROSS_FRAME_REPLY, 4 + n);
+        ross_buf_append(&c->out, h, sizeof(h));
+        ross_buf_append(&c->out, msg, n);
+}
+
+void shim_on_control(Shim *s, ShimClient *c, int type, const char *p, size_t n)
+{
+        RossError err = {};
+        int r;
+        if (type == ROSS_FRAME_SIGNAL && n == 4) {
+                const unsigned char *u = (const unsigned char *)p;
+                int sig = (int)((uint32_t)u[0] << 24 | (uint32_t)u[1] << 16 | (uint32_t)u[2] << 8 |
+                                u[3]);
+                if (sig < 1 || sig > SIGRTMAX)
+                        r = ross_errx(&err, EINVAL, "Invalid signal: %d", sig);
+                else
+                        r = s->be->signal(s, sig, &err);
+                log_debug("signal %d: %s", sig, r < 0 ? err.msg : "delivered");
+        } else if (type == ROSS_FRAME_PAUSE && n == 1) {
+                bool pause = p[0] != 0;
+                if (pause == s->paused)
+                        r = 0;
+                else if ((r = s->be->pause(s, pause, &err)) == 0)
+                        s->paused = pause;
+                log_debug("%s: %s", pause ? "pause" : "resume", r < 0 ? err.msg : "done");
+        } else
+                r = ross_errx(&err, EINVAL, "bad control request %d", type);
+        reply(c, r < 0 ? -r : 0, r < 0 ? err.msg : NULL);
 }
 
 /* ---- the shim's main loop ---- */
@@ -248,7 +206,7 @@ static int monitor(Shim *s, pid_t cpid, int sigfd)
                 pid_t w;
                 while ((w = waitpid(-1, &ws, WNOHANG)) > 0)
                         if (w == cpid) {
-                                exit_code = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+                                exit_code = s->be->exit_code(s, ws);
                                 log_debug("container process %d exited: %d", (int)cpid, exit_code);
                         }
                 if (w < 0 && errno == ECHILD && exit_code < 0)
@@ -404,7 +362,12 @@ static int parse_args(Shim *s, int argc, char **argv, int *ret_sync_fd)
 
 int ross_shim_main(int argc, char **argv)
 {
-        Shim s = {.out_fd = -EBADF, .err_fd = -EBADF, .in_fd = -EBADF, .listen_fd = -EBADF};
+        Shim s = {.out_fd = -EBADF,
+                  .err_fd = -EBADF,
+                  .in_fd = -EBADF,
+                  .listen_fd = -EBADF,
+                  .sigfd = -EBADF,
+                  .pidfd = -EBADF};
         int sync_fd = -1;
         s.log.max = ROSS_SHIM_LOG_MAX_DEFAULT;
         if (parse_args(&s, argc, argv, &sync_fd) < 0)
@@ -412,6 +375,11 @@ int ross_shim_main(int argc, char **argv)
         if (sync_fd >= 0)
                 fcntl(sync_fd, F_SETFD, FD_CLOEXEC);
         ross_log_set_prefix("ross-shim");
+        s.be = ross_shim_backend_find(s.runtime);
+        if (!s.be) {
+                report(sync_fd, "err 1 no backend for the runtime '%s'\n", s.runtime);
+                return 1;
+        }
         _cleanup_free_ char *shim_log = xasprintf("%s/shim.log", s.dir);
         if (ross_log_enabled(ROSS_LOG_DEBUG)) {
                 int fd = open(shim_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -419,6 +387,13 @@ int ross_shim_main(int argc, char **argv)
                         dup2(fd, 2);
                         close(fd);
                 }
+        }
+        /* held for our whole life: this is how the daemon knows we run */
+        _cleanup_close_ int lock = ross_shim_lock(s.dir);
+        if (lock < 0) {
+                report(sync_fd, "err 1 lock '%s/shim.lock': %s\n", s.dir,
+                       lock == -EBUSY ? "another shim runs this container" : strerror(-lock));
+                return 1;
         }
 
         /* The container's process is the runtime's child; as a subreaper we inherit it
@@ -429,21 +404,16 @@ int ross_shim_main(int argc, char **argv)
         sigemptyset(&mask);
         sigaddset(&mask, SIGCHLD);
         sigprocmask(SIG_BLOCK, &mask, NULL);
-        int sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+        s.sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 
         _cleanup_free_ char *log_path = xasprintf("%s/container.log", s.dir);
-        _cleanup_free_ char *pid_file = xasprintf("%s/container.pid", s.dir);
-        _cleanup_free_ char *rt_log = xasprintf("%s/runtime.log", s.dir);
         _cleanup_free_ char *exit_file = xasprintf("%s/exit.json", s.dir);
         _cleanup_free_ char *shim_pid = xasprintf("%s/shim.pid", s.dir);
         _cleanup_free_ char *attach_sock = xasprintf("%s/attach.sock", s.dir);
-        _cleanup_free_ char *console_sock = xasprintf("%s/console.sock", s.dir);
         char pidbuf[32];
         snprintf(pidbuf, sizeof(pidbuf), "%d\n", (int)getpid());
         (void)ross_write_file_replace(shim_pid, pidbuf, strlen(pidbuf), 0600, NULL);
         unlink(exit_file);
-        unlink(rt_log);
-        unlink(pid_file);
 
         int r = shim_log_open(&s.log, log_path, s.log.max);
         if (r < 0) {
@@ -456,121 +426,55 @@ int ross_shim_main(int argc, char **argv)
                 return 1;
         }
 
-        /* the container's stdio: a pty from the runtime, or pipes */
-        _cleanup_close_ int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
-        _cleanup_close_ int console_listen = -EBADF, dirfd = -EBADF;
-        _cleanup_free_ char *console_path = NULL;
-        int in[2] = {-EBADF, -EBADF}, out[2] = {-EBADF, -EBADF}, errp[2] = {-EBADF, -EBADF};
-        if (s.tty) {
-                console_listen = ross_unix_listen(console_sock, 1);
-                if (console_listen < 0) {
-                        report(sync_fd, "err 1 console socket '%s': %s\n", console_sock,
-                               strerror(-console_listen));
-                        return 1;
-                }
-                /* the runtime may not reach a long path: give it one through our fd */
-                dirfd = open(s.dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-                console_path = strlen(console_sock) < 100 ? xstrdup(console_sock)
-                                                          : xasprintf("/proc/%d/fd/%d/console.sock",
-                                                                      (int)getpid(), dirfd);
-        } else if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
-                   (s.open_stdin && pipe2(in, O_CLOEXEC) < 0)) {
-                report(sync_fd, "err 1 pipe: %s\n", strerror(errno));
-                return 1;
-        }
-        _cleanup_free_ char *logopt = is_crun(s.runtime) ? xasprintf("--log=file:%s", rt_log)
-                                                         : xasprintf("--log=%s", rt_log);
-        _cleanup_free_ char *rootopt = xasprintf("--root=%s", s.root);
-        RuntimeRun rr = {.rootopt = rootopt,
-                         .logopt = logopt,
-                         .pid_file = pid_file,
-                         .console = console_path,
-                         .console_listen = console_listen,
-                         .sigfd = sigfd};
         RossError err = {};
-        int status = run_runtime(&s, &rr, in[0] >= 0 ? in[0] : nul, out[1] >= 0 ? out[1] : nul,
-                                 errp[1] >= 0 ? errp[1] : nul, &err);
-        if (in[0] >= 0)
-                close(in[0]);
-        if (out[1] >= 0)
-                close(out[1]);
-        if (errp[1] >= 0)
-                close(errp[1]);
-        if (s.tty) {
-                unlink(console_sock);
-                s.in_fd = s.open_stdin ? s.out_fd : -EBADF;
-        } else {
-                s.out_fd = out[0];
-                s.err_fd = errp[0];
-                s.in_fd = in[1];
-        }
-        if (s.in_fd >= 0)
-                fcntl(s.in_fd, F_SETFL, fcntl(s.in_fd, F_GETFL) | O_NONBLOCK);
-
-        _cleanup_free_ char *pidtext = NULL, *failure = NULL;
+        int code = 1;
         pid_t cpid = 0;
-        if (status < 0)
-                failure = xstrdup(err.msg); /* the runtime could not be started */
-        else if (WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
-                 ross_read_file(pid_file, 64, &pidtext, NULL, NULL) == 0) {
-                int v;
-                if (ross_parse_int(pidtext, 1, INT32_MAX, &v) < 0) {
-                        /* the answer is one line */
-                        for (char *c = pidtext; *c; c++)
-                                if ((unsigned char)*c < ' ')
-                                        *c = '?';
-                        failure = xasprintf("the OCI runtime's pid file '%s' holds '%s', not a pid",
-                                            pid_file, pidtext);
-                } else if (s.tty && s.out_fd < 0)
-                        failure = xstrdup("the OCI runtime sent no terminal");
-                else
-                        cpid = (pid_t)v;
+        r = s.be->start(&s, &cpid, &code, &err);
+        if (r == 0) {
+                /* the workload is our child or inherited by us: its pid is not reused
+                 * before we reap it, so the pidfd is the workload's */
+                s.pid = cpid;
+                s.pidfd = (int)syscall(SYS_pidfd_open, cpid, 0);
+                if (s.pidfd < 0)
+                        r = ross_err(&err, errno, "pidfd of the workload (pid %d)", (int)cpid);
         }
-        if (cpid <= 0) {
-                int code = 1;
-                if (!failure) {
-                        failure = shim_runtime_error(rt_log);
-                        /* Docker's codes: 127 the command was not found, 126 it could not
-                         * run */
-                        const char *m = failure;
-                        code = (strstr(m, "not found") || strstr(m, "No such file")) ? 127
-                               : (strstr(m, "ermission denied") || strstr(m, "not executable"))
-                                       ? 126
-                                       : 1;
-                }
-                report(sync_fd, "err %d %s\n", code, failure);
-                if (!s.exec_process)
-                        delete_container(&s, rootopt);
+        if (r < 0) {
+                report(sync_fd, "err %d %s\n", code, err.msg);
+                s.be->cleanup(&s);
                 unlink(attach_sock);
                 unlink(shim_pid);
                 shim_log_close(&s.log);
                 shim_attach_close_all(&s);
                 return 1;
         }
+        if (s.in_fd >= 0)
+                fcntl(s.in_fd, F_SETFL, fcntl(s.in_fd, F_GETFL) | O_NONBLOCK);
         log_debug("container %s runs as pid %d%s", s.id, (int)cpid, s.tty ? " on a pty" : "");
         report(sync_fd, "ok %d\n", (int)cpid);
         if (sync_fd >= 0)
                 close(sync_fd);
         /* the daemon read our stderr until the answer; from here on nobody does */
-        if (!ross_log_enabled(ROSS_LOG_DEBUG) && nul >= 0)
-                dup2(nul, STDERR_FILENO);
+        if (!ross_log_enabled(ROSS_LOG_DEBUG)) {
+                int nul = open("/dev/null", O_WRONLY | O_CLOEXEC);
+                if (nul >= 0) {
+                        dup2(nul, STDERR_FILENO);
+                        close(nul);
+                }
+        }
 
-        int exit_code = monitor(&s, cpid, sigfd);
+        int exit_code = monitor(&s, cpid, s.sigfd);
         shim_log_close(&s.log);
-        /* the status first: waiters are answered at once; the runtime's state goes after
+        /* the status first: waiters are answered at once; the backend's cleanup goes after
          * (a new start of this container waits for this shim to be gone) */
         write_exit(exit_file, exit_code, cpid);
         log_debug("exit status %d written", exit_code);
         unlink(attach_sock);
         shim_attach_close_all(&s);
-        /* the container's state is the container's shim's to delete, not an exec's */
-        if (!s.exec_process)
-                delete_container(&s, rootopt);
+        s.pidfd = safe_close(s.pidfd);
+        s.be->cleanup(&s);
         close_stdin(&s);
-        if (s.out_fd >= 0)
-                close(s.out_fd);
-        if (s.err_fd >= 0)
-                close(s.err_fd);
+        s.out_fd = safe_close(s.out_fd);
+        s.err_fd = safe_close(s.err_fd);
         ross_buf_free(&s.in_pending);
         unlink(shim_pid);
         return 0;

@@ -21,7 +21,7 @@ typedef struct RossShimArgs {
         const char *shim_path; /* the ross-shim binary */
         const char *id;
         const char *bundle;       /* holds config.json */
-        const char *runtime;      /* "crun", "runc" or a path */
+        const char *runtime;      /* the runtime name (src/backend), or an OCI runtime's path */
         const char *runtime_root; /* --root for the runtime's state */
         const char *dir;          /* container dir: log, exit file, pid files */
         uint64_t log_max;         /* rotate the log past this many bytes (0: 10 MiB) */
@@ -45,6 +45,19 @@ int ross_shim_attach(const char *sock_path, bool want_output);
 int ross_shim_attach_hello(const char *sock_path, unsigned flags);
 /* Set the size of the shim's pty; -ESRCH when no shim listens there. */
 int ross_shim_resize(const char *sock_path, unsigned rows, unsigned cols);
+/* Ask the shim to signal its workload, or to pause or resume it, the backend's way; the
+ * shim's answer: 0, -ESRCH when no shim listens there, else its error and message. */
+int ross_shim_signal(const char *sock_path, int sig, RossError *err);
+int ross_shim_pause(const char *sock_path, bool pause, RossError *err);
+
+/* Does a shim run in dir? It holds <dir>/shim.lock while it lives (a pid may be reused; a
+ * lock dies with its holder). */
+bool ross_shim_alive(const char *dir);
+/* Wait up to timeout_ms for the shim of dir to be gone; false when it is still there. */
+bool ross_shim_wait_gone(const char *dir, int timeout_ms);
+/* The shim's side: take the lock (fd kept open for its life); a negative errno when
+ * another shim holds it. */
+int ross_shim_lock(const char *dir);
 
 /* The shim's main(), for programs/ross-shim.c. */
 int ross_shim_main(int argc, char **argv);

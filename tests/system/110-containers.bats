@@ -630,3 +630,60 @@ fq() { jq -rn --arg f "$1" '$f | @uri'; }
         [ "$(jq -r '[.DriverStatus, .SecurityOptions, .Labels, .Warnings] | map(type) | join(" ")' <<<"$j")" = "array array array array" ]
         [ "$(jq -r '.Plugins | keys | join(" ")' <<<"$j")" = "Authorization Log Network Volume" ]
 }
+
+@test "the config is checked once at create and read back at start: bad values are a 400 at create, a bind gone since is the start's error" {
+        local b
+        for b in '{"Image":"'"$REG_PLAIN"'/busybox","Cmd":["true"],"StopTimeout":"ten"}' \
+                '{"Image":"'"$REG_PLAIN"'/busybox","Cmd":["true"],"HostConfig":{"Memory":-5}}' \
+                '{"Image":"'"$REG_PLAIN"'/busybox","Cmd":["true"],"HostConfig":{"Tmpfs":{"rel/path":""}}}' \
+                '{"Image":"'"$REG_PLAIN"'/busybox","Cmd":["true"],"HostConfig":"none"}'; do
+                run curl -s -w '\n%{http_code}' --unix-socket "$SOCK" -X POST -H 'Content-Type: application/json' \
+                        -d "$b" 'http://x/containers/create'
+                [ "${lines[-1]}" = 400 ] || { echo "$b -> $output"; return 1; }
+        done
+        [ "$(api GET '/containers/json?all=1' | jq length)" = 0 ]
+        local src=$BATS_TEST_TMPDIR/vol
+        mkdir -p "$src"
+        echo kept >"$src/f"
+        ross create --name late -v "$src:/v:ro" "$REG_PLAIN/busybox" cat /v/f >/dev/null
+        # what a start runs comes from the stored config, not the request parsed again
+        [ "$(api GET /containers/late/json | jq -r '.HostConfig.Binds[0]')" = "$src:/v:ro" ]
+        run ross start -a late
+        assert_status 0
+        [ "$output" = kept ]
+        rm -rf "$src"
+        run ross start -a late
+        [ "$status" -ne 0 ]
+        assert_output_contains "bind source path does not exist: $src"
+}
+
+@test "liveness is the shim's lock, not a pid: a shim killed with -9 whose pid is reused is not running" {
+        ross run -d --name live "$REG_PLAIN/busybox" sleep 60 >/dev/null
+        local id
+        id=$(api GET /containers/live/json | jq -r .Id)
+        local dir=$DATA/containers/$id
+        [ "$(api GET /containers/live/json | jq -r .State.Status)" = running ]
+        # signals and pause go through the shim's control socket
+        run ross pause live
+        assert_status 0
+        [ "$(api GET /containers/live/json | jq -r .State.Status)" = paused ]
+        # the runtime really froze it (cgroup v1 freezer, or v2's cgroup.freeze)
+        local fz
+        # (a hybrid host has both; the v1 freezer is the one the runtime uses there)
+        find /sys/fs/cgroup -path "*$id*" \( -name freezer.state -o -name cgroup.freeze \) \
+                -exec grep -H . {} + >"$BATS_TEST_TMPDIR/fz"
+        grep -q 'freezer.state:FROZEN$\|^/sys/fs/cgroup/ross/.*cgroup.freeze:1$' "$BATS_TEST_TMPDIR/fz"
+        ross unpause live >/dev/null
+        local shim cpid
+        shim=$(cat "$dir/shim.pid")
+        cpid=$(api GET /containers/live/json | jq -r .State.Pid)
+        kill -9 "$shim"
+        # the pid file now names a live process that is not a shim
+        sleep 0.2
+        echo $$ >"$dir/shim.pid"
+        [ "$(api GET /containers/live/json | jq -r .State.Status)" = exited ]
+        run ross kill live
+        [ "$status" -ne 0 ]
+        assert_output_contains "is not running"
+        kill -9 "$cpid" # the container's process, which lost its shim
+}

@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <signal.h>
+#include <sys/stat.h>
+
+#include "../basic/macros.h"
+#include "config.h"
+#include "containers.h"
+
+void ross_container_config_free(RossContainerConfig *c)
+{
+        free(c->image_id);
+        free(c->runtime);
+        ross_process_spec_free(&c->process);
+        free(c->hostname);
+        json_decref(c->binds);
+        json_decref(c->tmpfs);
+        json_decref(c->group_add);
+        free(c->network);
+        *c = (RossContainerConfig){};
+}
+
+static json_t *bind_entry(const char *src, const char *dst, bool ro)
+{
+        return json_pack("{s:s, s:s, s:b}", "source", src, "destination", dst, "readonly", ro);
+}
+
+/* "host:ctr[:ro|rw]" */
+static int parse_bind(const char *spec, json_t *out, RossError *err)
+{
+        _cleanup_free_ char *copy = xstrdup(spec);
+        char *dst = strchr(copy, ':');
+        char *mode = dst ? strchr(dst + 1, ':') : NULL;
+        if (!dst || dst == copy || !dst[1])
+                return ross_errx(err, EINVAL, "invalid volume specification: '%s'", spec);
+        *dst++ = '\0';
+        if (mode)
+                *mode++ = '\0';
+        if (mode && !STREQ(mode, "ro") && !STREQ(mode, "rw"))
+                return ross_errx(err, EINVAL, "invalid mode '%s' in volume '%s'", mode, spec);
+        if (copy[0] != '/' || dst[0] != '/')
+                return ross_errx(err, EINVAL,
+                                 "invalid volume specification '%s': paths must be absolute "
+                                 "(named volumes are not supported yet)",
+                                 spec);
+        struct stat st;
+        if (stat(copy, &st) < 0)
+                return ross_err(err, errno, "bind source path does not exist: %s", copy);
+        json_array_append_new(out, bind_entry(copy, dst, mode && STREQ(mode, "ro")));
+        return 0;
+}
+
+int ross_container_parse_binds(json_t *binds, json_t *mounts, json_t **ret, RossError *err)
+{
+        _cleanup_(json_decrefp) json_t *out = json_array();
+        json_t *b;
+        size_t i;
+        int r;
+        json_array_foreach (binds, i, b) {
+                if (!json_is_string(b))
+                        return ross_errx(err, EINVAL, "invalid bind: not a string");
+                if ((r = parse_bind(json_string_value(b), out, err)) < 0)
+                        return r;
+        }
+        json_array_foreach (mounts, i, b) {
+                const char *type = json_string_value(json_object_get(b, "Type"));
+                const char *src = json_string_value(json_object_get(b, "Source"));
+                const char *dst = json_string_value(json_object_get(b, "Target"));
+                if (!type || !STREQ(type, "bind"))
+                        continue; /* tmpfs mounts are taken into the tmpfs list */
+                if (!src || !dst || src[0] != '/' || dst[0] != '/')
+                        return ross_errx(err, EINVAL,
+                                         "invalid mount: absolute Source and Target are needed");
+                struct stat st;
+                if (stat(src, &st) < 0)
+                        return ross_err(err, errno, "bind source path does not exist: %s", src);
+                json_array_append_new(
+                        out, bind_entry(src, dst, json_is_true(json_object_get(b, "ReadOnly"))));
+        }
+        *ret = TAKE_PTR(out);
+        return 0;
+}
+
+/* Docker's json-file options, and the ones every driver has. */
+static const char *const json_file_opts[] = {
+        "max-size",  "max-file", "compress", "labels",          "labels-regex", "env",
+        "env-regex", "tag",      "mode",     "max-buffer-size", NULL,
+};
+
+/* HostConfig.LogConfig: json-file (or "", the same) and none are what the shim writes. */
+static int check_log_config(json_t *hc, RossError *err)
+{
+        json_t *lc = json_object_get(hc, "LogConfig");
+        if (!lc || json_is_null(lc))
+                return 0;
+        json_t *t = json_object_get(lc, "Type"), *cfg = json_object_get(lc, "Config"), *v;
+        if (!json_is_object(lc) || (t && !json_is_string(t) && !json_is_null(t)) ||
+            (cfg && !json_is_object(cfg) && !json_is_null(cfg)))
+                return ross_errx(err, EINVAL,
+                                 "invalid LogConfig: Type must be a string and Config an object "
+                                 "of strings");
+        const char *type = json_string_value(t);
+        if (STR_EMPTY(type))
+                type = "json-file";
+        if (!STREQ(type, "json-file") && !STREQ(type, "none"))
+                return ross_errx(err, EINVAL,
+                                 "logger: no log driver named '%s' is registered (Ross has "
+                                 "json-file and none)",
+                                 type);
+        if (STREQ(type, "none"))
+                return 0;
+        const char *k;
+        json_object_foreach (cfg, k, v) {
+                bool known = false;
+                for (const char *const *o = json_file_opts; *o && !known; o++)
+                        known = STREQ(*o, k);
+                if (!known)
+                        return ross_errx(err, EINVAL,
+                                         "unknown log opt '%s' for json-file log driver", k);
+                if (!json_is_string(v))
+                        return ross_errx(err, EINVAL, "log opt '%s': the value must be a string",
+                                         k);
+        }
+        return 0;
+}
+
+/* A resource limit: absent or null is 0; else an integer from 0 up. */
+static int limit_of(json_t *hc, const char *key, int64_t *ret, RossError *err)
+{
+        json_t *v = json_object_get(hc, key);
+        *ret = 0;
+        if (!v || json_is_null(v))
+                return 0;
+        if (!json_is_integer(v) || json_integer_value(v) < 0) {
+                /* Docker's PidsLimit -1 is "unlimited" */
+                if (STREQ(key, "PidsLimit") && json_is_integer(v) && json_integer_value(v) == -1)
+                        return 0;
+                return ross_errx(err, EINVAL, "invalid %s: a number from 0 up is needed", key);
+        }
+        *ret = json_integer_value(v);
+        return 0;
+}
+
+/* HostConfig.Tmpfs ({path: options}) and tmpfs Mounts as "path[:options]". */
+static int tmpfs_of(json_t *hc, json_t **ret, RossError *err)
+{
+        _cleanup_(json_decrefp) json_t *out = json_array();
+        const char *k;
+        json_t *v;
+        json_object_foreach (json_object_get(hc, "Tmpfs"), k, v) {
+                if (k[0] != '/')
+                        return ross_errx(err, EINVAL,
+                                         "invalid tmpfs '%s': the path must be "
+                                         "absolute",
+                                         k);
+                if (v && !json_is_string(v) && !json_is_null(v))
+                        return ross_errx(err, EINVAL,
+                                         "invalid tmpfs '%s': options must be a "
+                                         "string",
+                                         k);
+                if (STR_EMPTY(json_string_value(v)))
+                        json_array_append_new(out, json_string(k));
+                else {
+                        _cleanup_free_ char *t = xasprintf("%s:%s", k, json_string_value(v));
+                        json_array_append_new(out, json_string(t));
+                }
+        }
+        size_t i;
+        json_array_foreach (json_object_get(hc, "Mounts"), i, v) {
+                const char *type = json_string_value(json_object_get(v, "Type"));
+                const char *dst = json_string_value(json_object_get(v, "Target"));
+                if (!type || !STREQ(type, "tmpfs"))
+                        continue;
+                if (!dst || dst[0] != '/')
+                        return ross_errx(err, EINVAL,
+                                         "invalid mount: a tmpfs needs an absolute Target");
+                json_array_append_new(out, json_string(dst));
+        }
+        *ret = TAKE_PTR(out);
+        return 0;
+}
+
+int ross_container_config_parse(json_t *body, json_t *image_config, const char *runtime,
+                                bool (*known_runtime)(const char *name), RossContainerConfig *ret,
+                                RossError *err)
+{
+        _cleanup_(ross_container_config_free) RossContainerConfig c = {.stop_timeout = -1};
+        json_t *hc = json_object_get(body, "HostConfig");
+        int r;
+
+        if (hc && !json_is_object(hc) && !json_is_null(hc))
+                return ross_errx(err, EINVAL, "HostConfig must be an object");
+        const char *rt = json_string_value(json_object_get(hc, "Runtime"));
+        if (!STR_EMPTY(rt) && !known_runtime(rt))
+                return ross_errx(err, EINVAL, "unknown or invalid runtime name: %s", rt);
+        c.runtime = xstrdup(STR_EMPTY(rt) ? runtime : rt);
+
+        const char *net = json_string_value(json_object_get(hc, "NetworkMode"));
+        if (!STR_EMPTY(net) && !STREQ(net, "none") && !STREQ(net, "host") &&
+            !STREQ(net, "default") && !STREQ(net, "bridge"))
+                return ross_errx(err, EINVAL, "network mode %s is not supported (none or host)",
+                                 net);
+        c.network = xstrdup(net && STREQ(net, "host") ? "host" : "none");
+
+        if ((r = check_log_config(hc, err)) < 0)
+                return r;
+        json_t *ga = json_object_get(hc, "GroupAdd");
+        if (ga && !json_is_null(ga) && !ross_json_strings(ga))
+                return ross_errx(err, EINVAL, "GroupAdd must be an array of strings");
+        c.group_add = json_is_array(ga) ? json_deep_copy(ga) : json_array();
+
+        /* the stop signal: the container's, else the image's */
+        json_t *icfg = json_object_get(image_config, "config");
+        const char *stop_sig = json_string_value(json_object_get(body, "StopSignal"));
+        c.stop_signal = SIGTERM;
+        if (!STR_EMPTY(stop_sig) && ross_containers_parse_signal(stop_sig, &c.stop_signal) < 0)
+                return ross_errx(err, EINVAL, "Invalid signal: %s", stop_sig);
+        const char *img_sig = json_string_value(json_object_get(icfg, "StopSignal"));
+        if (STR_EMPTY(stop_sig) && !STR_EMPTY(img_sig) &&
+            ross_containers_parse_signal(img_sig, &c.stop_signal) < 0)
+                c.stop_signal = SIGTERM; /* the image's own mistake: Docker's default */
+        json_t *st = json_object_get(body, "StopTimeout");
+        if (st && !json_is_null(st)) {
+                if (!json_is_integer(st) || json_integer_value(st) < -1 ||
+                    json_integer_value(st) > 1000000)
+                        return ross_errx(err, EINVAL,
+                                         "invalid StopTimeout: a number of seconds "
+                                         "is needed");
+                c.stop_timeout = (int)json_integer_value(st);
+        }
+
+        if ((r = ross_container_parse_binds(json_object_get(hc, "Binds"),
+                                            json_object_get(hc, "Mounts"), &c.binds, err)) < 0 ||
+            (r = tmpfs_of(hc, &c.tmpfs, err)) < 0)
+                return r;
+        if ((r = limit_of(hc, "Memory", &c.memory, err)) < 0 ||
+            (r = limit_of(hc, "NanoCpus", &c.nano_cpus, err)) < 0 ||
+            (r = limit_of(hc, "PidsLimit", &c.pids_limit, err)) < 0)
+                return r;
+        c.init = json_is_true(json_object_get(hc, "Init"));
+        c.readonly_rootfs = json_is_true(json_object_get(hc, "ReadonlyRootfs"));
+
+        /* what it runs: a command must come from somewhere */
+        r = ross_process_merge(image_config, json_object_get(body, "Entrypoint"),
+                               json_object_get(body, "Cmd"), json_object_get(body, "Env"),
+                               json_string_value(json_object_get(body, "WorkingDir")),
+                               json_string_value(json_object_get(body, "User")), &c.process, err);
+        if (r < 0)
+                return r;
+        c.process.terminal = json_is_true(json_object_get(body, "Tty"));
+        c.open_stdin = json_is_true(json_object_get(body, "OpenStdin"));
+        c.stdin_once = json_is_true(json_object_get(body, "StdinOnce"));
+        const char *hostname = json_string_value(json_object_get(body, "Hostname"));
+        if (hostname && strlen(hostname) > 63)
+                return ross_errx(err, EINVAL, "invalid hostname '%s': longer than 63 characters",
+                                 hostname);
+        c.hostname = STR_EMPTY(hostname) ? NULL : xstrdup(hostname);
+        *ret = c;
+        c = (RossContainerConfig){};
+        return 0;
+}
+
+json_t *ross_container_config_to_json(const RossContainerConfig *c)
+{
+        json_t *o = json_pack(
+                "{s:s, s:s, s:O, s:O, s:s, s:s, s:b, s:b, s:b, s:O, s:O, s:O, s:b, s:b, s:I, s:I, "
+                "s:I, s:s, s:i, s:i}",
+                "image_id", c->image_id ?: "", "runtime", c->runtime, "args", c->process.args,
+                "env", c->process.env, "cwd", c->process.cwd ?: "/", "user", c->process.user ?: "",
+                "terminal", c->process.terminal, "open_stdin", c->open_stdin, "stdin_once",
+                c->stdin_once, "binds", c->binds, "tmpfs", c->tmpfs, "group_add", c->group_add,
+                "init", c->init, "readonly_rootfs", c->readonly_rootfs, "memory",
+                (json_int_t)c->memory, "nano_cpus", (json_int_t)c->nano_cpus, "pids_limit",
+                (json_int_t)c->pids_limit, "network", c->network, "stop_signal", c->stop_signal,
+                "stop_timeout", c->stop_timeout);
+        if (c->hostname)
+                json_object_set_new(o, "hostname", json_string(c->hostname));
+        return o;
+}
+
+static int bad_field(const char *k, RossError *err)
+{
+        return ross_errx(err, EINVAL, "the stored container config has no valid '%s'", k);
+}
+
+static int str_field(json_t *j, const char *k, bool optional, char **ret, RossError *err)
+{
+        json_t *v = json_object_get(j, k);
+        if (!v && optional)
+                return 0;
+        if (!json_is_string(v))
+                return bad_field(k, err);
+        *ret = xstrdup(json_string_value(v));
+        return 0;
+}
+
+int ross_container_config_from_json(json_t *j, RossContainerConfig *ret, RossError *err)
+{
+        _cleanup_(ross_container_config_free) RossContainerConfig c = {};
+        int r;
+        if (!json_is_object(j))
+                return ross_errx(err, EINVAL,
+                                 "the container has no stored config (made by an "
+                                 "older Ross: create it again)");
+        if ((r = str_field(j, "image_id", false, &c.image_id, err)) < 0 ||
+            (r = str_field(j, "runtime", false, &c.runtime, err)) < 0 ||
+            (r = str_field(j, "cwd", false, &c.process.cwd, err)) < 0 ||
+            (r = str_field(j, "user", false, &c.process.user, err)) < 0 ||
+            (r = str_field(j, "network", false, &c.network, err)) < 0 ||
+            (r = str_field(j, "hostname", true, &c.hostname, err)) < 0)
+                return r;
+        static const char *const lists[] = {"args", "env", "tmpfs", "group_add"};
+        json_t **dst[] = {&c.process.args, &c.process.env, &c.tmpfs, &c.group_add};
+        for (size_t i = 0; i < ELEMENTSOF(lists); i++) {
+                json_t *v = json_object_get(j, lists[i]);
+                if (!ross_json_strings(v))
+                        return bad_field(lists[i], err);
+                *dst[i] = json_incref(v);
+        }
+        if (json_array_size(c.process.args) == 0)
+                return bad_field("args", err);
+        json_t *binds = json_object_get(j, "binds"), *b;
+        size_t i;
+        if (!json_is_array(binds))
+                return bad_field("binds", err);
+        json_array_foreach (binds, i, b)
+                if (!json_is_string(json_object_get(b, "source")) ||
+                    !json_is_string(json_object_get(b, "destination")))
+                        return bad_field("binds", err);
+        c.binds = json_incref(binds);
+        c.process.terminal = json_is_true(json_object_get(j, "terminal"));
+        c.open_stdin = json_is_true(json_object_get(j, "open_stdin"));
+        c.stdin_once = json_is_true(json_object_get(j, "stdin_once"));
+        c.init = json_is_true(json_object_get(j, "init"));
+        c.readonly_rootfs = json_is_true(json_object_get(j, "readonly_rootfs"));
+        c.memory = json_integer_value(json_object_get(j, "memory"));
+        c.nano_cpus = json_integer_value(json_object_get(j, "nano_cpus"));
+        c.pids_limit = json_integer_value(json_object_get(j, "pids_limit"));
+        json_t *sig = json_object_get(j, "stop_signal"), *to = json_object_get(j, "stop_timeout");
+        if (!json_is_integer(sig) || json_integer_value(sig) < 1 || json_integer_value(sig) > 64)
+                return bad_field("stop_signal", err);
+        if (!json_is_integer(to))
+                return bad_field("stop_timeout", err);
+        c.stop_signal = (int)json_integer_value(sig);
+        c.stop_timeout = (int)json_integer_value(to);
+        if (c.memory < 0 || c.nano_cpus < 0 || c.pids_limit < 0)
+                return bad_field("memory", err);
+        *ret = c;
+        c = (RossContainerConfig){};
+        return 0;
+}
