@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "../basic/base64.h"
+#include "../basic/buf.h"
 #include "auth.h"
 
 void ross_creds_free(RossCreds *c)
@@ -35,12 +36,10 @@ int ross_creds_from_header(const char *value, RossCreds *ret, RossError *err)
                 return ross_errx(err, EINVAL, "X-Registry-Auth header is longer than 64 KiB");
         if (ross_base64_decode(value, n, &raw, &len) < 0)
                 return ross_errx(err, EINVAL, "X-Registry-Auth header is not valid base64");
-        json_t *j = json_loadb((const char *)raw, len, 0, &jerr);
+        _cleanup_(json_decrefp) json_t *j = json_loadb((const char *)raw, len, 0, &jerr);
         explicit_bzero(raw, len); /* it holds the password */
-        if (!j || !json_is_object(j)) {
-                json_decref(j);
+        if (!j || !json_is_object(j))
                 return ross_errx(err, EINVAL, "X-Registry-Auth header is not a JSON object");
-        }
         json_unpack(j, "{s?s, s?s, s?s}", "username", &u, "password", &p, "identitytoken", &t);
         if (!STR_EMPTY(u))
                 ret->username = xstrdup(u);
@@ -48,7 +47,6 @@ int ross_creds_from_header(const char *value, RossCreds *ret, RossError *err)
                 ret->password = xstrdup(p);
         if (!STR_EMPTY(t))
                 ret->identity_token = xstrdup(t);
-        json_decref(j);
         return 0;
 }
 
@@ -60,19 +58,27 @@ void ross_challenge_free(RossChallenge *c)
         memset(c, 0, sizeof(*c));
 }
 
+/* Longer values are cut: no realm, service or scope a registry needs comes near it. */
+#define CHALLENGE_VALUE_MAX 4095
+
 /* Parse: Scheme key="value", key=value, ... */
 int ross_challenge_parse(const char *header, RossChallenge *ret)
 {
         const char *p = header;
-        size_t i = 0;
 
         memset(ret, 0, sizeof(*ret));
         while (isspace((unsigned char)*p))
                 p++;
-        while (*p && !isspace((unsigned char)*p) && i < sizeof(ret->scheme) - 1)
-                ret->scheme[i++] = (char)tolower((unsigned char)*p++);
-        ret->scheme[i] = '\0';
-        if (!STREQ(ret->scheme, "bearer") && !STREQ(ret->scheme, "basic"))
+        /* The scheme is matched where it stands; ret->scheme only ever gets one we know. */
+        const char *scheme = p;
+        while (*p && !isspace((unsigned char)*p))
+                p++;
+        size_t sl = (size_t)(p - scheme);
+        if (sl == 6 && strncasecmp(scheme, "bearer", 6) == 0)
+                strcpy(ret->scheme, "bearer");
+        else if (sl == 5 && strncasecmp(scheme, "basic", 5) == 0)
+                strcpy(ret->scheme, "basic");
+        else
                 return -EINVAL;
 
         while (*p) {
@@ -85,27 +91,24 @@ int ross_challenge_parse(const char *header, RossChallenge *ret)
                         break;
                 size_t kl = (size_t)(p - k);
                 p++;
-                char val[4096];
-                size_t vl = 0;
+                /* an append past the cap is refused: a longer value is cut there */
+                _cleanup_(ross_buf_free) RossBuf val = {.cap = CHALLENGE_VALUE_MAX};
                 if (*p == '"') {
                         p++;
                         while (*p && *p != '"') {
                                 if (*p == '\\' && p[1])
                                         p++;
-                                if (vl < sizeof(val) - 1)
-                                        val[vl++] = *p;
+                                ross_buf_append(&val, p, 1);
                                 p++;
                         }
                         if (*p == '"')
                                 p++;
                 } else {
                         while (*p && *p != ',' && !isspace((unsigned char)*p)) {
-                                if (vl < sizeof(val) - 1)
-                                        val[vl++] = *p;
+                                ross_buf_append(&val, p, 1);
                                 p++;
                         }
                 }
-                val[vl] = '\0';
                 char **slot = NULL;
                 if (kl == 5 && strncasecmp(k, "realm", 5) == 0)
                         slot = &ret->realm;
@@ -115,7 +118,7 @@ int ross_challenge_parse(const char *header, RossChallenge *ret)
                         slot = &ret->scope;
                 if (slot) {
                         free(*slot);
-                        *slot = xstrdup(val);
+                        *slot = ross_buf_steal(&val);
                 }
         }
         return 0;

@@ -97,7 +97,8 @@ void ross_registry_free(RossRegistry *reg)
 /* The registry's own error text: {"errors":[{"code":"...","message":"..."}]}. */
 static char *registry_error_text(const RossHttpResponse *resp)
 {
-        json_t *j = resp->body.len ? json_loadb(resp->body.data, resp->body.len, 0, NULL) : NULL;
+        _cleanup_(json_decrefp) json_t *j =
+                resp->body.len ? json_loadb(resp->body.data, resp->body.len, 0, NULL) : NULL;
         json_t *e = json_array_get(json_object_get(j, "errors"), 0);
         const char *code = json_string_value(json_object_get(e, "code"));
         const char *msg = json_string_value(json_object_get(e, "message"));
@@ -112,7 +113,6 @@ static char *registry_error_text(const RossHttpResponse *resp)
                         s[200] = '\0';
         } else if (code)
                 s = xstrdup(code);
-        json_decref(j);
         return s;
 }
 
@@ -161,58 +161,45 @@ static int fetch_token(RossRegistry *reg, const char *realm, const char *service
                 .body_cap = TOKEN_MAX,
                 .timeout_s = 60,
         };
-        RossHttpResponse resp;
+        _cleanup_(ross_http_response_free) RossHttpResponse resp = {};
         int r = ross_http_do(&req, &resp, err);
         if (r < 0) {
                 ross_err_prefix(err, "get auth token");
-                goto out;
+                return r;
         }
-        if (resp.status == 401 || resp.status == 403) {
-                r = ross_errx(err, EACCES,
-                              creds_present(reg) ? "unauthorized: incorrect username or password"
-                                                 : "unauthorized: authentication required");
-                goto out;
-        }
-        if (resp.status != 200) {
-                r = ross_errx(err, EIO, "get auth token from %s: HTTP status %ld", realm,
-                              resp.status);
-                goto out;
-        }
-        json_t *j = json_loadb(resp.body.data, resp.body.len, 0, NULL);
+        if (resp.status == 401 || resp.status == 403)
+                return ross_errx(err, EACCES,
+                                 creds_present(reg) ? "unauthorized: incorrect username or password"
+                                                    : "unauthorized: authentication required");
+        if (resp.status != 200)
+                return ross_errx(err, EIO, "get auth token from %s: HTTP status %ld", realm,
+                                 resp.status);
+        _cleanup_(json_decrefp) json_t *j = json_loadb(resp.body.data, resp.body.len, 0, NULL);
         const char *tok = json_string_value(json_object_get(j, "token"));
         if (STR_EMPTY(tok))
                 tok = json_string_value(json_object_get(j, "access_token"));
         json_int_t exp = json_integer_value(json_object_get(j, "expires_in"));
-        if (STR_EMPTY(tok) || strlen(tok) > 64 * 1024) {
-                json_decref(j);
-                r = ross_errx(err, EBADMSG, "auth server %s sent no usable token", realm);
-                goto out;
-        }
+        if (STR_EMPTY(tok) || strlen(tok) > 64 * 1024)
+                return ross_errx(err, EBADMSG, "auth server %s sent no usable token", realm);
         log_debug("registry %s: got token for scope %s, expires in %lld s", reg->domain,
                   scope ? scope : "(none)", (long long)exp);
         ross_token_cache_put(realm, service, scope, who, tok, (long)exp);
         *ret = xstrdup(tok);
-        json_decref(j);
-        r = 0;
-out:
-        ross_http_response_free(&resp);
-        return r;
+        return 0;
 }
 
 /* Remember what the registry asked for in its 401. */
 static int learn_challenge(RossRegistry *reg, const char *header, RossError *err)
 {
-        RossChallenge ch;
+        _cleanup_(ross_challenge_free) RossChallenge ch = {};
         if (!header || ross_challenge_parse(header, &ch) < 0)
                 return ross_errx(err, EACCES,
                                  "registry %s refused access and offers no "
                                  "supported authentication",
                                  reg->domain);
-        if (STREQ(ch.scheme, "bearer") && STR_EMPTY(ch.realm)) {
-                ross_challenge_free(&ch);
+        if (STREQ(ch.scheme, "bearer") && STR_EMPTY(ch.realm))
                 return ross_errx(err, EPROTO, "registry %s sent a Bearer challenge without realm",
                                  reg->domain);
-        }
         pthread_mutex_lock(&reg->lock);
         snprintf(reg->scheme, sizeof(reg->scheme), "%s", ch.scheme);
         free(reg->realm);
@@ -220,7 +207,6 @@ static int learn_challenge(RossRegistry *reg, const char *header, RossError *err
         reg->realm = ch.realm ? xstrdup(ch.realm) : NULL;
         reg->service = ch.service ? xstrdup(ch.service) : NULL;
         pthread_mutex_unlock(&reg->lock);
-        ross_challenge_free(&ch);
         return 0;
 }
 
@@ -276,7 +262,7 @@ static int login_in_helper(RossRegistry *reg, RossError *err)
 {
         _cleanup_(ross_argv_free) RossArgv argv = {};
         _cleanup_(ross_helper_freep) RossHelper *h = NULL;
-        json_t *msg = NULL;
+        _cleanup_(json_decrefp) json_t *msg = NULL;
 
         ross_helper_argv(&argv, reg->cfg->helper, "login", reg->cfg);
         int r = ross_helper_start(&argv, &h, err);
@@ -291,7 +277,6 @@ static int login_in_helper(RossRegistry *reg, RossError *err)
         if (r == 0 && !STREQ(ross_channel_type(msg), "done"))
                 r = ross_errx(err, EPROTO, "the pull helper answered '%s' to a login",
                               ross_channel_type(msg));
-        json_decref(msg);
         if (r == 0)
                 r = ross_helper_finish(h, err);
         if (r < 0 && h && !h->remote_error)
@@ -306,7 +291,7 @@ int ross_registry_login(RossRegistry *reg, RossError *err)
 
         _cleanup_free_ char *url = xasprintf("%s/v2/", reg->base);
         RossHttpRequest req = {.url = url, .timeout_s = 60};
-        RossHttpResponse resp;
+        _cleanup_(ross_http_response_free) RossHttpResponse resp = {};
         int r;
 
         r = ross_http_do(&req, &resp, err);
@@ -314,7 +299,7 @@ int ross_registry_login(RossRegistry *reg, RossError *err)
                 return ross_err_prefix(err, "login to %s", reg->domain);
         if (resp.status == 401) {
                 r = learn_challenge(reg, resp.www_authenticate, err);
-                ross_http_response_free(&resp);
+                ross_http_response_free(&resp); /* the request is made again into it */
                 if (r < 0)
                         return r;
                 if (!creds_present(reg))
@@ -331,15 +316,13 @@ int ross_registry_login(RossRegistry *reg, RossError *err)
                 if (r < 0)
                         return ross_err_prefix(err, "login to %s", reg->domain);
         }
-        long status = resp.status;
-        ross_http_response_free(&resp);
-        if (status == 401)
+        if (resp.status == 401)
                 return ross_errx(err, EACCES,
                                  "login to %s: unauthorized: incorrect username or password",
                                  reg->domain);
-        if (status != 200)
+        if (resp.status != 200)
                 return ross_errx(err, EIO, "login to %s: registry answered HTTP %ld", reg->domain,
-                                 status);
+                                 resp.status);
         return 0;
 }
 
@@ -430,7 +413,7 @@ int ross_registry_get_manifest(RossRegistry *reg, const char *repo, const char *
         _cleanup_free_ char *url = xasprintf("%s/v2/%s/manifests/%s", reg->base, repo, reference);
         _cleanup_free_ char *what = xasprintf("manifest for %s/%s%s%s", reg->domain, repo,
                                               ross_digest_valid(reference) ? "@" : ":", reference);
-        RossHttpResponse resp;
+        _cleanup_(ross_http_response_free) RossHttpResponse resp = {};
         RossFetched f = {};
         int r;
 
@@ -439,19 +422,14 @@ int ross_registry_get_manifest(RossRegistry *reg, const char *repo, const char *
                 return r;
         ross_digest_buf(resp.body.data, resp.body.len, f.digest);
         if (ross_digest_valid(reference) && !STREQ(reference, f.digest))
-                r = ross_errx(err, EILSEQ, "%s: content has digest %s", what, f.digest);
-        else if (resp.docker_content_digest && ross_digest_valid(resp.docker_content_digest) &&
-                 !STREQ(resp.docker_content_digest, f.digest))
-                r = ross_errx(err, EILSEQ, "%s: content has digest %s, registry says %s", what,
-                              f.digest, resp.docker_content_digest);
-        if (r < 0) {
-                ross_http_response_free(&resp);
-                return r;
-        }
+                return ross_errx(err, EILSEQ, "%s: content has digest %s", what, f.digest);
+        if (resp.docker_content_digest && ross_digest_valid(resp.docker_content_digest) &&
+            !STREQ(resp.docker_content_digest, f.digest))
+                return ross_errx(err, EILSEQ, "%s: content has digest %s, registry says %s", what,
+                                 f.digest, resp.docker_content_digest);
         f.len = resp.body.len;
         f.body = ross_buf_steal(&resp.body);
         f.content_type = resp.content_type ? xstrdup(resp.content_type) : NULL;
-        ross_http_response_free(&resp);
         *ret = f;
         return 0;
 }
@@ -461,7 +439,7 @@ int ross_registry_get_blob(RossRegistry *reg, const char *repo, const RossDescri
 {
         _cleanup_free_ char *url = xasprintf("%s/v2/%s/blobs/%s", reg->base, repo, d->digest);
         _cleanup_free_ char *what = xasprintf("blob %s", d->digest);
-        RossHttpResponse resp;
+        _cleanup_(ross_http_response_free) RossHttpResponse resp = {};
         RossFetched f = {};
         int r;
 
@@ -472,17 +450,13 @@ int ross_registry_get_blob(RossRegistry *reg, const char *repo, const RossDescri
                 return r;
         ross_digest_buf(resp.body.data, resp.body.len, f.digest);
         if (resp.body.len != (size_t)d->size)
-                r = ross_errx(err, EPROTO, "%s is truncated: got %zu of %lld bytes", what,
-                              resp.body.len, (long long)d->size);
-        else if (!STREQ(f.digest, d->digest))
-                r = ross_errx(err, EILSEQ, "%s does not match its digest (got %s)", what, f.digest);
-        if (r < 0) {
-                ross_http_response_free(&resp);
-                return r;
-        }
+                return ross_errx(err, EPROTO, "%s is truncated: got %zu of %lld bytes", what,
+                                 resp.body.len, (long long)d->size);
+        if (!STREQ(f.digest, d->digest))
+                return ross_errx(err, EILSEQ, "%s does not match its digest (got %s)", what,
+                                 f.digest);
         f.len = resp.body.len;
         f.body = ross_buf_steal(&resp.body);
-        ross_http_response_free(&resp);
         *ret = f;
         return 0;
 }
@@ -523,7 +497,7 @@ int ross_registry_fetch_blob(RossRegistry *reg, const char *repo, const RossDesc
                 return r;
 
         for (int attempt = 0;; attempt++) {
-                RossHttpResponse resp;
+                _cleanup_(ross_http_response_free) RossHttpResponse resp = {};
                 RossHttpRequest req = {
                         .url = url,
                         .resume_from = ross_ingest_offset(sink.in),
@@ -551,21 +525,16 @@ int ross_registry_fetch_blob(RossRegistry *reg, const char *repo, const RossDesc
                                 break;
                         continue;
                 }
-                if (r == 0 && (resp.status == 200 || resp.status == 206)) {
-                        /* The transfer ended cleanly, so the server sent all it has: a short
-                         * blob is the registry's, and commit reports it as truncated. */
-                        ross_http_response_free(&resp);
+                /* The transfer ended cleanly, so the server sent all it has: a short blob is
+                 * the registry's, and commit reports it as truncated. */
+                if (r == 0 && (resp.status == 200 || resp.status == 206))
                         return ross_ingest_commit(sink.in, err);
-                }
                 long status = r == 0 ? resp.status : 0;
                 if (r == 0 && !retryable(0, status)) {
                         _cleanup_free_ char *what = xasprintf("blob %s", d->digest);
                         r = status_error(reg, what, repo, &resp, err);
-                        ross_http_response_free(&resp);
                         break;
                 }
-                if (r == 0)
-                        ross_http_response_free(&resp);
                 if (!retryable(r, status) || attempt + 1 >= BLOB_ATTEMPTS) {
                         if (r == 0)
                                 r = ross_errx(err, EIO, "blob %s: registry %s answered HTTP %ld",

@@ -31,18 +31,17 @@ static RossManifestKind kind_of(const char *mt)
 static json_t *load(const char *body, size_t len, const char *what, RossError *err)
 {
         json_error_t jerr;
-        json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+        _cleanup_(json_decrefp) json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
         if (!j) {
                 ross_errx(err, EBADMSG, "%s is not valid JSON: %s (line %d)", what, jerr.text,
                           jerr.line);
                 return NULL;
         }
         if (!json_is_object(j)) {
-                json_decref(j);
                 ross_errx(err, EBADMSG, "%s is not a JSON object", what);
                 return NULL;
         }
-        return j;
+        return TAKE_PTR(j);
 }
 
 int ross_manifest_kind(const char *content_type, const char *body, size_t len,
@@ -51,7 +50,7 @@ int ross_manifest_kind(const char *content_type, const char *body, size_t len,
         _cleanup_free_ char *ct = content_type ? mt_base(content_type) : NULL;
         RossManifestKind k = kind_of(ct);
 
-        json_t *j = load(body, len, "manifest", err);
+        _cleanup_(json_decrefp) json_t *j = load(body, len, "manifest", err);
         if (!j)
                 return -EBADMSG;
 
@@ -71,24 +70,17 @@ int ross_manifest_kind(const char *content_type, const char *body, size_t len,
                 mt = ROSS_MT_OCI_MANIFEST;
         }
 
-        if (k == ROSS_KIND_UNKNOWN) {
-                int r = ross_errx(err, EPROTONOSUPPORT, "unsupported manifest media type '%s'",
-                                  doc_mt ? doc_mt : (ct ? ct : "(none)"));
-                json_decref(j);
-                return r;
-        }
+        if (k == ROSS_KIND_UNKNOWN)
+                return ross_errx(err, EPROTONOSUPPORT, "unsupported manifest media type '%s'",
+                                 doc_mt ? doc_mt : (ct ? ct : "(none)"));
         /* A document that names another type than the header is a confused or hostile one. */
-        if (doc_mt && kind_of(doc_mt) != k) {
-                int r = ross_errx(err, EBADMSG,
-                                  "manifest media type '%s' does not match Content-Type '%s'",
-                                  doc_mt, ct ? ct : "");
-                json_decref(j);
-                return r;
-        }
+        if (doc_mt && kind_of(doc_mt) != k)
+                return ross_errx(err, EBADMSG,
+                                 "manifest media type '%s' does not match Content-Type '%s'",
+                                 doc_mt, ct ? ct : "");
         *ret = k;
         if (ret_media_type)
                 *ret_media_type = xstrdup(mt);
-        json_decref(j);
         return 0;
 }
 
@@ -154,75 +146,57 @@ void ross_manifest_free(RossManifest *m)
 
 int ross_manifest_parse(const char *body, size_t len, RossManifest *ret, RossError *err)
 {
-        RossManifest m = {};
+        _cleanup_(ross_manifest_free) RossManifest m = {};
         json_t *config, *layers, *l;
         json_int_t version = 0;
         json_error_t jerr;
         size_t i;
         int r;
 
-        json_t *j = load(body, len, "manifest", err);
+        _cleanup_(json_decrefp) json_t *j = load(body, len, "manifest", err);
         if (!j)
                 return -EBADMSG;
         if (json_unpack_ex(j, &jerr, 0, "{s:I, s:o, s:o}", "schemaVersion", &version, "config",
-                           &config, "layers", &layers) < 0) {
-                r = ross_errx(err, EBADMSG, "invalid image manifest: %s", jerr.text);
-                goto out;
-        }
-        if (version != 2) {
-                r = ross_errx(err, EPROTONOSUPPORT, "unsupported manifest schemaVersion %lld",
-                              (long long)version);
-                goto out;
-        }
-        if (!json_is_array(layers)) {
-                r = ross_errx(err, EBADMSG, "invalid image manifest: layers is not an array");
-                goto out;
-        }
-        if (json_array_size(layers) > ROSS_LAYERS_MAX) {
-                r = ross_errx(err, EBADMSG, "image manifest has %zu layers, more than %d",
-                              json_array_size(layers), ROSS_LAYERS_MAX);
-                goto out;
-        }
+                           &config, "layers", &layers) < 0)
+                return ross_errx(err, EBADMSG, "invalid image manifest: %s", jerr.text);
+        if (version != 2)
+                return ross_errx(err, EPROTONOSUPPORT, "unsupported manifest schemaVersion %lld",
+                                 (long long)version);
+        if (!json_is_array(layers))
+                return ross_errx(err, EBADMSG, "invalid image manifest: layers is not an array");
+        if (json_array_size(layers) > ROSS_LAYERS_MAX)
+                return ross_errx(err, EBADMSG, "image manifest has %zu layers, more than %d",
+                                 json_array_size(layers), ROSS_LAYERS_MAX);
         const char *mt = json_string_value(json_object_get(j, "mediaType"));
         m.media_type = xstrdup(mt ? mt : ROSS_MT_OCI_MANIFEST);
         r = parse_descriptor(config, "manifest config", &m.config, err);
         if (r < 0)
-                goto out;
+                return r;
         if (m.config.media_type && !mt_is(m.config.media_type, ROSS_MT_DOCKER_CONFIG) &&
-            !mt_is(m.config.media_type, ROSS_MT_OCI_CONFIG)) {
-                r = ross_errx(err, EPROTONOSUPPORT,
-                              "unsupported image config media type '%s' (not a container "
-                              "image?)",
-                              m.config.media_type);
-                goto out;
-        }
-        if (m.config.size > (int64_t)ROSS_CONFIG_MAX) {
-                r = ross_errx(err, EFBIG, "image config is %lld bytes, more than %u",
-                              (long long)m.config.size, ROSS_CONFIG_MAX);
-                goto out;
-        }
+            !mt_is(m.config.media_type, ROSS_MT_OCI_CONFIG))
+                return ross_errx(err, EPROTONOSUPPORT,
+                                 "unsupported image config media type '%s' (not a container "
+                                 "image?)",
+                                 m.config.media_type);
+        if (m.config.size > (int64_t)ROSS_CONFIG_MAX)
+                return ross_errx(err, EFBIG, "image config is %lld bytes, more than %u",
+                                 (long long)m.config.size, ROSS_CONFIG_MAX);
         m.layers = xcalloc(json_array_size(layers), sizeof(RossDescriptor));
         json_array_foreach (layers, i, l) {
                 char what[64];
                 snprintf(what, sizeof(what), "layer %zu", i + 1);
                 r = parse_descriptor(l, what, &m.layers[i], err);
                 if (r < 0)
-                        goto out;
+                        return r;
                 m.n_layers++;
-                if (layer_compression(m.layers[i].media_type, &m.layers[i].compression) < 0) {
-                        r = ross_errx(err, EPROTONOSUPPORT, "unknown layer media type '%s' (%s)",
-                                      m.layers[i].media_type ? m.layers[i].media_type : "(none)",
-                                      m.layers[i].digest);
-                        goto out;
-                }
+                if (layer_compression(m.layers[i].media_type, &m.layers[i].compression) < 0)
+                        return ross_errx(err, EPROTONOSUPPORT, "unknown layer media type '%s' (%s)",
+                                         m.layers[i].media_type ? m.layers[i].media_type : "(none)",
+                                         m.layers[i].digest);
         }
         *ret = m;
-        memset(&m, 0, sizeof(m));
-        r = 0;
-out:
-        ross_manifest_free(&m);
-        json_decref(j);
-        return r;
+        m = (RossManifest){}; /* the caller's now */
+        return 0;
 }
 
 void ross_platform_host(RossPlatform *ret)
@@ -303,21 +277,17 @@ int ross_index_select(const char *body, size_t len, const RossPlatform *want, Ro
         json_t *manifests, *e;
         json_error_t jerr;
         size_t i;
-        int r = 0, best = -1;
+        int best = -1;
         char pbuf[96];
 
-        json_t *j = load(body, len, "manifest list", err);
+        _cleanup_(json_decrefp) json_t *j = load(body, len, "manifest list", err);
         if (!j)
                 return -EBADMSG;
         if (json_unpack_ex(j, &jerr, 0, "{s:o}", "manifests", &manifests) < 0 ||
-            !json_is_array(manifests)) {
-                r = ross_errx(err, EBADMSG, "invalid manifest list: no manifests array");
-                goto out;
-        }
-        if (json_array_size(manifests) > 1000) {
-                r = ross_errx(err, EBADMSG, "manifest list has too many entries");
-                goto out;
-        }
+            !json_is_array(manifests))
+                return ross_errx(err, EBADMSG, "invalid manifest list: no manifests array");
+        if (json_array_size(manifests) > 1000)
+                return ross_errx(err, EBADMSG, "manifest list has too many entries");
         json_array_foreach (manifests, i, e) {
                 const char *os = NULL, *arch = NULL, *variant = NULL, *rtype = NULL;
                 json_t *plat = json_object_get(e, "platform");
@@ -344,17 +314,12 @@ int ross_index_select(const char *body, size_t len, const RossPlatform *want, Ro
                 best = (int)i;
                 break;
         }
-        if (best < 0) {
-                r = ross_errx(err, ENOENT,
-                              "no matching manifest for %s in the manifest list entries",
-                              ross_platform_format(want, pbuf, sizeof(pbuf)));
-                goto out;
-        }
-        r = parse_descriptor(json_array_get(manifests, (size_t)best), "manifest list entry", ret,
-                             err);
-out:
-        json_decref(j);
-        return r;
+        if (best < 0)
+                return ross_errx(err, ENOENT,
+                                 "no matching manifest for %s in the manifest list entries",
+                                 ross_platform_format(want, pbuf, sizeof(pbuf)));
+        return parse_descriptor(json_array_get(manifests, (size_t)best), "manifest list entry", ret,
+                                err);
 }
 
 void ross_config_free(RossImageConfig *c)
@@ -371,39 +336,32 @@ void ross_config_free(RossImageConfig *c)
 
 int ross_config_parse(const char *body, size_t len, RossImageConfig *ret, RossError *err)
 {
-        RossImageConfig c = {};
+        _cleanup_(ross_config_free) RossImageConfig c = {};
         const char *os = NULL, *arch = NULL, *variant = NULL, *created = NULL, *type = NULL;
         json_t *rootfs = NULL, *diff_ids = NULL, *d;
         json_error_t jerr;
         size_t i;
-        int r;
 
-        json_t *j = load(body, len, "image config", err);
+        _cleanup_(json_decrefp) json_t *j = load(body, len, "image config", err);
         if (!j)
                 return -EBADMSG;
         if (json_unpack_ex(j, &jerr, 0, "{s?s, s?s, s?s, s?s, s:o}", "os", &os, "architecture",
                            &arch, "variant", &variant, "created", &created, "rootfs",
                            &rootfs) < 0 ||
             json_unpack_ex(rootfs, &jerr, 0, "{s:s, s:o}", "type", &type, "diff_ids", &diff_ids) <
-                    0) {
-                r = ross_errx(err, EBADMSG, "invalid image config: %s", jerr.text);
-                goto out;
-        }
-        if (!STREQ(type, "layers") || !json_is_array(diff_ids)) {
-                r = ross_errx(err, EBADMSG, "invalid image config: rootfs is not of type layers");
-                goto out;
-        }
-        if (json_array_size(diff_ids) > ROSS_LAYERS_MAX) {
-                r = ross_errx(err, EBADMSG, "invalid image config: too many diff_ids");
-                goto out;
-        }
+                    0)
+                return ross_errx(err, EBADMSG, "invalid image config: %s", jerr.text);
+        if (!STREQ(type, "layers") || !json_is_array(diff_ids))
+                return ross_errx(err, EBADMSG,
+                                 "invalid image config: rootfs is not of type layers");
+        if (json_array_size(diff_ids) > ROSS_LAYERS_MAX)
+                return ross_errx(err, EBADMSG, "invalid image config: too many diff_ids");
         c.diff_ids = xcalloc(json_array_size(diff_ids), sizeof(char *));
         json_array_foreach (diff_ids, i, d) {
                 const char *s = json_string_value(d);
-                if (!ross_digest_valid(s)) {
-                        r = ross_errx(err, EBADMSG, "invalid image config: bad diff_id %zu", i + 1);
-                        goto out;
-                }
+                if (!ross_digest_valid(s))
+                        return ross_errx(err, EBADMSG, "invalid image config: bad diff_id %zu",
+                                         i + 1);
                 c.diff_ids[c.n_diff_ids++] = xstrdup(s);
         }
         c.os = xstrdup(os ? os : "linux");
@@ -411,10 +369,6 @@ int ross_config_parse(const char *body, size_t len, RossImageConfig *ret, RossEr
         c.variant = variant ? xstrdup(variant) : NULL;
         c.created = created ? xstrdup(created) : NULL;
         *ret = c;
-        memset(&c, 0, sizeof(c));
-        r = 0;
-out:
-        ross_config_free(&c);
-        json_decref(j);
-        return r;
+        c = (RossImageConfig){}; /* the caller's now */
+        return 0;
 }

@@ -92,13 +92,21 @@ static bool loaded(void)
 FUNCS(FORWARD)
 #undef FORWARD
 
+/* The one variadic function: formatted here, handed on as "%s" (a va_list cannot be). */
 void archive_set_error(struct archive *a, int err, const char *fmt, ...)
 {
-        char msg[1024];
+        _cleanup_free_ char *msg = NULL;
         va_list ap;
+
+        if (!loaded())
+                return;
+        if (!fmt) {
+                fn.archive_set_error(a, err, NULL); /* libarchive's way to clear the message */
+                return;
+        }
         va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
+        if (vasprintf(&msg, fmt, ap) < 0)
+                msg = NULL;
         va_end(ap);
-        if (loaded())
-                fn.archive_set_error(a, err, "%s", msg);
+        fn.archive_set_error(a, err, "%s", msg ? msg : "out of memory");
 }

@@ -278,7 +278,7 @@ static int apply_meta(int fd, int pfd, const char *name, const Meta *m, bool is_
                         continue;
                 }
                 if (r < 0)
-                        return ross_err(err, errno, "set xattr %s", x->name);
+                        return ross_err(err, errno, "set xattr '%s'", x->name);
         }
         struct timespec ts[2] = {m->mtime, m->mtime};
         r = fd >= 0 ? futimens(fd, ts) : utimensat(pfd, name, ts, AT_SYMLINK_NOFOLLOW);
@@ -369,12 +369,16 @@ static int write_data(Unpack *u, int fd, const char *p, size_t size, uint64_t of
                         return r;
                 while (run > 0) {
                         if (offset > (uint64_t)INT64_MAX - run)
-                                return ross_errx(err, EFBIG, "data beyond the largest offset");
+                                return ross_errx(err, EFBIG,
+                                                 "data at offset %llu is beyond the largest "
+                                                 "offset",
+                                                 (unsigned long long)offset);
                         ssize_t n = pwrite(fd, p, run, (off_t)offset);
                         if (n < 0) {
                                 if (errno == EINTR)
                                         continue;
-                                return ross_err(err, errno, "write");
+                                return ross_err(err, errno, "write data at offset %llu",
+                                                (unsigned long long)offset);
                         }
                         p += n;
                         size -= (size_t)n;
@@ -405,7 +409,8 @@ static int do_file(Unpack *u, struct archive_entry *e, int pfd, const char *base
                 fd = openat(pfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         }
         if (fd < 0)
-                return ross_err(err, errno, "create file");
+                return at == base ? ross_err(err, errno, "create file")
+                                  : ross_err(err, errno, "create temporary file '%s'", tmp);
         for (;;) {
                 r = archive_read_data_block(u->inner, &block, &size, &offset);
                 if (r == ARCHIVE_EOF)
@@ -423,7 +428,8 @@ static int do_file(Unpack *u, struct archive_entry *e, int pfd, const char *base
                         goto fail;
         }
         if (ftruncate(fd, (off_t)archive_entry_size(e)) < 0) {
-                r = ross_err(err, errno, "set size");
+                r = ross_err(err, errno, "set size to %lld bytes",
+                             (long long)archive_entry_size(e));
                 goto fail;
         }
         read_meta(e, &m);
@@ -461,8 +467,13 @@ static int do_node(Unpack *u, struct archive_entry *e, int pfd, const char *base
                 tmp_name(tmp, sizeof(tmp)); /* something is there: go through a new name */
                 at = tmp;
         }
+        if (r < 0 && is_symlink) {
+                int e2 = errno;
+                _cleanup_free_ char *shown = printable(target);
+                return ross_err(err, e2, "create symlink to '%s'", shown);
+        }
         if (r < 0)
-                return ross_err(err, errno, is_symlink ? "create symlink" : "create device node");
+                return ross_err(err, errno, "create device node");
         read_meta(e, &m);
         r = apply_meta(-EBADF, pfd, at, &m, is_symlink, err);
         meta_free(&m);
@@ -482,7 +493,7 @@ static int do_dir(Unpack *u, struct archive_entry *e, const char *clean, int pfd
                         if (errno != EEXIST)
                                 return ross_err(err, errno, "create directory");
                         if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                                return ross_err(err, errno, "stat");
+                                return ross_err(err, errno, "stat what is there");
                         if (!S_ISDIR(st.st_mode)) {
                                 /* a file or symlink is replaced by the directory */
                                 if (unlinkat(pfd, base, 0) < 0 || mkdirat(pfd, base, 0700) < 0)
@@ -519,8 +530,10 @@ static int do_hardlink(Unpack *u, struct archive_entry *e, int pfd, const char *
                                  target);
         ross_path_split(target, &tparent, &tbase);
         _cleanup_close_ int tfd = ross_resolve_dir(u->rootfd, tparent, 0, err);
-        if (tfd < 0)
+        if (tfd < 0) {
+                ross_err_prefix(err, "hard link target '%s'", target);
                 return tfd;
+        }
         if (fstatat(tfd, tbase, &st, AT_SYMLINK_NOFOLLOW) < 0)
                 return ross_err(err, errno, "hard link target '%s'", target);
         if (S_ISLNK(st.st_mode) || S_ISDIR(st.st_mode))
@@ -538,7 +551,11 @@ static int apply_whiteout(Unpack *u, int pfd, const char *parent, const char *na
         if (json_object_get(u->layer, path))
                 return 0;
         int r = ross_rm_rf_at(pfd, name);
-        return r < 0 ? ross_err(err, r, "remove '%s'", name) : 0;
+        if (r < 0) {
+                _cleanup_free_ char *shown = printable(path);
+                return ross_err(err, r, "remove '%s'", shown);
+        }
+        return 0;
 }
 
 static int apply_opaque(Unpack *u, int pfd, const char *parent, RossError *err)
@@ -549,9 +566,11 @@ static int apply_opaque(Unpack *u, int pfd, const char *parent, RossError *err)
         int r = 0;
 
         if (!d) {
+                int e = errno;
+                _cleanup_free_ char *shown = printable(*parent ? parent : ".");
                 if (dfd >= 0)
                         close(dfd);
-                return ross_err(err, errno, "open directory");
+                return ross_err(err, e, "open directory '%s'", shown);
         }
         while ((de = readdir(d))) {
                 if (STREQ(de->d_name, ".") || STREQ(de->d_name, ".."))
@@ -598,17 +617,22 @@ static int do_whiteout(Unpack *u, const char *parent, const char *base, RossErro
                               : apply_whiteout(u, pfd, parent, name, err);
 
         if (opaque) {
-                if (fsetxattr(pfd, OVERLAY_OPAQUE, "y", 1, 0) < 0)
-                        return ross_err(err, errno, "mark directory opaque");
+                if (fsetxattr(pfd, OVERLAY_OPAQUE, "y", 1, 0) < 0) {
+                        int e = errno;
+                        _cleanup_free_ char *shown = printable(*parent ? parent : ".");
+                        return ross_err(err, e, "mark directory '%s' opaque", shown);
+                }
                 return 0;
         }
+        _cleanup_free_ char *path = *parent ? xasprintf("%s/%s", parent, name) : xstrdup(name);
         tmp_name(tmp, sizeof(tmp));
-        if (mknodat(pfd, tmp, S_IFCHR | 0, makedev(0, 0)) < 0)
-                return ross_err(err, errno, "create whiteout device");
+        if (mknodat(pfd, tmp, S_IFCHR | 0, makedev(0, 0)) < 0) {
+                int e = errno;
+                _cleanup_free_ char *shown = printable(path);
+                return ross_err(err, e, "create whiteout device for '%s'", shown);
+        }
         r = place(pfd, tmp, name, err);
         if (r == 0) {
-                _cleanup_free_ char *path =
-                        *parent ? xasprintf("%s/%s", parent, name) : xstrdup(name);
                 remember(u, path, "w");
                 if (u->o->whiteout)
                         u->o->whiteout(u->o->userdata, path);
@@ -710,10 +734,33 @@ static int apply_dirs(Unpack *u, RossError *err)
         return 0;
 }
 
+/* Stops the producer first: it uses the decompressor, the hash and the slots. */
+static void unpack_done(Unpack *u)
+{
+        Pipe *p = &u->pipe;
+
+        pipe_stop(u);
+        cache_drop(u);
+        for (size_t i = 0; i < u->n_dirs; i++) {
+                free(u->dirs[i].path);
+                meta_free(&u->dirs[i].meta);
+        }
+        free(u->dirs);
+        json_decref(u->layer);
+        if (u->inner)
+                archive_read_free(u->inner);
+        ross_decomp_free(p->d);
+        ross_hash_free(p->hash);
+        for (size_t i = 0; i < SLOTS; i++)
+                free(p->buf[i]);
+        pthread_cond_destroy(&p->changed);
+        pthread_mutex_destroy(&p->lock);
+}
+
 int ross_unpack_layer(int fd, int rootfd, const RossUnpackOptions *opts, RossUnpackStats *stats,
                       RossError *err)
 {
-        Unpack u = {
+        _cleanup_(unpack_done) Unpack u = {
                 .rootfd = rootfd,
                 .o = opts,
                 .cached_fd = -EBADF,
@@ -734,30 +781,24 @@ int ross_unpack_layer(int fd, int rootfd, const RossUnpackOptions *opts, RossUnp
 
         r = ross_space_reserve_bytes(&opts->reserve, rootfd, &u.space.reserve, err);
         if (r < 0)
-                goto out;
+                return r;
         r = ross_decomp_open(fd, opts->compression, &p->d, err);
         if (r < 0)
-                goto out;
-        if (pthread_create(&u.producer, NULL, produce, p) != 0) {
-                r = ross_errx(err, EAGAIN, "cannot start the decompression thread");
-                goto out;
-        }
+                return r;
+        if (pthread_create(&u.producer, NULL, produce, p) != 0)
+                return ross_errx(err, EAGAIN, "cannot start the decompression thread");
         u.producer_started = true;
 
         u.inner = archive_read_new();
-        if (!u.inner) {
-                /* libarchive is loaded on first use (archive-dl.c) */
-                r = ross_errx(err, ELIBACC, "%s", archive_error_string(NULL));
-                goto out;
-        }
+        /* libarchive is loaded on first use (archive-dl.c): this is where that fails */
+        if (!u.inner)
+                return ross_errx(err, ELIBACC, "%s", archive_error_string(NULL));
         archive_read_support_format_tar(u.inner);
         /* names are bytes, not text in some charset */
         archive_read_set_options(u.inner, "hdrcharset=BINARY");
-        if (archive_read_open(u.inner, p, NULL, read_cb, NULL) != ARCHIVE_OK) {
-                r = ross_errx(err, archive_errno(u.inner) > 0 ? archive_errno(u.inner) : EBADMSG,
-                              "not a tar archive: %s", archive_error_string(u.inner));
-                goto out;
-        }
+        if (archive_read_open(u.inner, p, NULL, read_cb, NULL) != ARCHIVE_OK)
+                return ross_errx(err, archive_errno(u.inner) > 0 ? archive_errno(u.inner) : EBADMSG,
+                                 "not a tar archive: %s", archive_error_string(u.inner));
         for (;;) {
                 r = archive_read_next_header(u.inner, &e);
                 if (r == ARCHIVE_EOF)
@@ -766,18 +807,16 @@ int ross_unpack_layer(int fd, int rootfd, const RossUnpackOptions *opts, RossUnp
                 if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
                         int code = archive_errno(u.inner) > 0 ? archive_errno(u.inner) : EBADMSG;
                         _cleanup_free_ char *shown = last ? printable(last) : NULL;
-                        r = ross_errx(err, code, "%s%s%s%s", archive_error_string(u.inner),
-                                      shown ? " (after entry '" : "", shown ? shown : "",
-                                      shown ? "')" : "");
-                        goto out;
+                        return ross_errx(err, code, "%s%s%s%s", archive_error_string(u.inner),
+                                         shown ? " (after entry '" : "", shown ? shown : "",
+                                         shown ? "')" : "");
                 }
-                if (++u.entries > ROSS_UNPACK_MAX_ENTRIES) {
-                        r = ross_errx(err, EFBIG, "layer has more than %u entries",
-                                      ROSS_UNPACK_MAX_ENTRIES);
-                        goto out;
-                }
+                if (++u.entries > ROSS_UNPACK_MAX_ENTRIES)
+                        return ross_errx(err, EFBIG, "layer has more than %u entries",
+                                         ROSS_UNPACK_MAX_ENTRIES);
                 free(last);
                 last = xstrdup(archive_entry_pathname(e) ?: "");
+                /* Every message of an entry's handling gets the entry's name here. */
                 r = handle_entry(&u, e, err);
                 if (r < 0) {
                         pthread_mutex_lock(&p->lock);
@@ -786,7 +825,7 @@ int ross_unpack_layer(int fd, int rootfd, const RossUnpackOptions *opts, RossUnp
                         pthread_mutex_unlock(&p->lock);
                         _cleanup_free_ char *shown = printable(last);
                         ross_err_prefix(err, "entry '%s'", shown);
-                        goto out;
+                        return r;
                 }
         }
         cache_drop(&u);
@@ -796,46 +835,24 @@ int ross_unpack_layer(int fd, int rootfd, const RossUnpackOptions *opts, RossUnp
                 la_ssize_t n = read_cb(u.inner, p, &b);
                 if (n == 0)
                         break;
-                if (n < 0) {
-                        r = ross_errx(err, p->err.code ? p->err.code : EBADMSG, "%s",
-                                      p->err.code ? p->err.msg : "read layer");
-                        goto out;
-                }
+                if (n < 0)
+                        return ross_errx(err, p->err.code ? p->err.code : EBADMSG, "%s",
+                                         p->err.code ? p->err.msg : "read layer");
         }
         pipe_stop(&u);
         r = apply_dirs(&u, err);
         if (r < 0)
-                goto out;
+                return r;
         char got[ROSS_DIGEST_LEN + 1];
         ross_hash_final(p->hash, got);
-        if (opts->expected_diff_id && !STREQ(got, opts->expected_diff_id)) {
-                r = ross_errx(err, EILSEQ,
-                              "uncompressed layer has digest %s, the image config says %s", got,
-                              opts->expected_diff_id);
-                goto out;
-        }
+        if (opts->expected_diff_id && !STREQ(got, opts->expected_diff_id))
+                return ross_errx(err, EILSEQ,
+                                 "uncompressed layer has digest %s, the image config says %s", got,
+                                 opts->expected_diff_id);
         if (stats) {
                 stats->bytes = p->bytes;
                 stats->entries = u.entries;
                 memcpy(stats->diff_id, got, sizeof(got));
         }
-        r = 0;
-out:
-        pipe_stop(&u);
-        cache_drop(&u);
-        for (size_t i = 0; i < u.n_dirs; i++) {
-                free(u.dirs[i].path);
-                meta_free(&u.dirs[i].meta);
-        }
-        free(u.dirs);
-        json_decref(u.layer);
-        if (u.inner)
-                archive_read_free(u.inner);
-        ross_decomp_free(p->d);
-        ross_hash_free(p->hash);
-        for (size_t i = 0; i < SLOTS; i++)
-                free(p->buf[i]);
-        pthread_cond_destroy(&p->changed);
-        pthread_mutex_destroy(&p->lock);
-        return r;
+        return 0;
 }

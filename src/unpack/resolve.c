@@ -51,7 +51,7 @@ bool ross_resolve_have_openat2(void)
 
 int ross_path_clean(const char *name, char **ret, RossError *err)
 {
-        RossBuf b = {};
+        _cleanup_(ross_buf_free) RossBuf b = {};
         const char *p = name;
         size_t depth = 0;
 
@@ -70,11 +70,9 @@ int ross_path_clean(const char *name, char **ret, RossError *err)
                         continue;
                 }
                 if (n == 2 && p[0] == '.' && p[1] == '.') {
-                        if (depth == 0) {
-                                ross_buf_free(&b);
+                        if (depth == 0)
                                 return ross_errx(err, EINVAL,
                                                  "path contains '..' that leaves the root");
-                        }
                         char *slash = memrchr(b.data, '/', b.len);
                         b.len = slash ? (size_t)(slash - b.data) : 0;
                         b.data[b.len] = '\0';
@@ -82,11 +80,9 @@ int ross_path_clean(const char *name, char **ret, RossError *err)
                         p += n;
                         continue;
                 }
-                if (++depth > ROSS_PATH_MAX_DEPTH) {
-                        ross_buf_free(&b);
+                if (++depth > ROSS_PATH_MAX_DEPTH)
                         return ross_errx(err, EINVAL, "path is nested deeper than %d directories",
                                          ROSS_PATH_MAX_DEPTH);
-                }
                 if (b.len)
                         ross_buf_append(&b, "/", 1);
                 ross_buf_append(&b, p, n);
@@ -113,37 +109,59 @@ void ross_path_split(const char *clean, char **ret_parent, const char **ret_base
 typedef struct Walk {
         int *fds;
         size_t n, alloc;
+        RossBuf where; /* the path of fds[n - 1] from the root, for messages */
 } Walk;
 
-static void walk_push(Walk *w, int fd)
+static void walk_push(Walk *w, int fd, const char *name)
 {
         if (w->n == w->alloc) {
                 w->alloc = w->alloc ? w->alloc * 2 : 16;
                 w->fds = xrealloc(w->fds, w->alloc * sizeof(int));
         }
         w->fds[w->n++] = fd;
+        if (!name)
+                return;
+        if (w->where.len)
+                ross_buf_append(&w->where, "/", 1);
+        ross_buf_append(&w->where, name, strlen(name));
+}
+
+static void walk_pop(Walk *w)
+{
+        if (w->n <= 1)
+                return;
+        close(w->fds[--w->n]);
+        char *slash = memrchr(w->where.data, '/', w->where.len);
+        w->where.len = slash ? (size_t)(slash - w->where.data) : 0;
+        w->where.data[w->where.len] = '\0';
 }
 
 static void walk_to_root(Walk *w)
 {
         while (w->n > 1)
-                close(w->fds[--w->n]);
+                walk_pop(w);
 }
 
 static void walk_free(Walk *w)
 {
-        while (w->n > 1)
-                close(w->fds[--w->n]);
+        walk_to_root(w);
         free(w->fds);
+        ross_buf_free(&w->where);
+}
+
+/* "dir/name" of name in the directory the walk is at. */
+static char *walk_path(const Walk *w, const char *name)
+{
+        return w->where.len ? xasprintf("%s/%s", w->where.data, name) : xstrdup(name);
 }
 
 static int resolve_walk(int rootfd, const char *path, unsigned flags, RossError *err)
 {
-        Walk w = {};
+        _cleanup_(walk_free) Walk w = {};
         _cleanup_free_ char *todo = xstrdup(path);
-        int symlinks = 0, r;
+        int symlinks = 0;
 
-        walk_push(&w, rootfd); /* not ours: never closed */
+        walk_push(&w, rootfd, NULL); /* not ours: never closed */
         char *p = todo;
         for (;;) {
                 while (*p == '/')
@@ -158,53 +176,44 @@ static int resolve_walk(int rootfd, const char *path, unsigned flags, RossError 
                 if (STREQ(comp, "."))
                         continue;
                 if (STREQ(comp, "..")) {
-                        if (w.n > 1)
-                                close(w.fds[--w.n]);
+                        walk_pop(&w);
                         continue;
                 }
-                if (w.n > ROSS_PATH_MAX_DEPTH * 2) {
-                        r = ross_errx(err, ELOOP, "'%s': too deep", path);
-                        goto fail;
-                }
+                if (w.n > ROSS_PATH_MAX_DEPTH * 2)
+                        return ross_errx(err, ELOOP, "'%s': too deep", path);
                 int cur = w.fds[w.n - 1];
                 int fd = openat(cur, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (fd >= 0) {
-                        walk_push(&w, fd);
+                        walk_push(&w, fd, comp);
                         continue;
                 }
                 int e1 = errno;
                 struct stat st;
                 if (e1 == ENOENT && (flags & ROSS_RESOLVE_MKDIR)) {
                         if (mkdirat(cur, comp, 0755) < 0 && errno != EEXIST) {
-                                r = ross_err(err, errno, "create directory '%s'", comp);
-                                goto fail;
+                                _cleanup_free_ char *at = walk_path(&w, comp);
+                                return ross_err(err, errno, "create directory '%s'", at);
                         }
                         fd = openat(cur, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                         if (fd < 0) {
-                                r = ross_err(err, errno, "open directory '%s'", comp);
-                                goto fail;
+                                _cleanup_free_ char *at = walk_path(&w, comp);
+                                return ross_err(err, errno, "open directory '%s'", at);
                         }
-                        walk_push(&w, fd);
+                        walk_push(&w, fd, comp);
                         continue;
                 }
-                if (fstatat(cur, comp, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISLNK(st.st_mode)) {
-                        r = ross_err(err, e1 == ELOOP ? ENOTDIR : e1, "'%s'", comp);
-                        goto fail;
-                }
-                if (flags & ROSS_RESOLVE_NO_SYMLINKS) {
-                        r = ross_errx(err, ELOOP, "'%s' is a symlink", comp);
-                        goto fail;
-                }
-                if (++symlinks > MAX_SYMLINKS) {
-                        r = ross_errx(err, ELOOP, "too many levels of symbolic links");
-                        goto fail;
-                }
-                char target[4096];
+                _cleanup_free_ char *at = walk_path(&w, comp);
+                if (fstatat(cur, comp, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISLNK(st.st_mode))
+                        return ross_err(err, e1 == ELOOP ? ENOTDIR : e1, "'%s'", at);
+                if (flags & ROSS_RESOLVE_NO_SYMLINKS)
+                        return ross_errx(err, ELOOP, "'%s' is a symlink", at);
+                if (++symlinks > MAX_SYMLINKS)
+                        return ross_errx(err, ELOOP, "'%s': too many levels of symbolic links",
+                                         path);
+                char target[4096]; /* the kernel's limit for a symlink (PATH_MAX) */
                 ssize_t tl = readlinkat(cur, comp, target, sizeof(target) - 1);
-                if (tl < 0) {
-                        r = ross_err(err, errno, "read symlink '%s'", comp);
-                        goto fail;
-                }
+                if (tl < 0)
+                        return ross_err(err, errno, "read symlink '%s'", at);
                 target[tl] = '\0';
                 if (target[0] == '/')
                         walk_to_root(&w);
@@ -214,19 +223,17 @@ static int resolve_walk(int rootfd, const char *path, unsigned flags, RossError 
                 todo = rest;
                 p = todo;
         }
-        r = w.n > 1 ? w.fds[--w.n] : fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
-        if (r < 0)
-                r = ross_err(err, errno, "duplicate root fd");
-fail:
-        walk_free(&w);
-        return r;
+        if (w.n > 1)
+                return w.fds[--w.n]; /* the caller's now: walk_free does not close it */
+        int fd = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+        return fd < 0 ? ross_err(err, errno, "duplicate the fd of the root directory") : fd;
 }
 
 int ross_resolve_dir(int rootfd, const char *path, unsigned flags, RossError *err)
 {
         if (!*path) {
                 int fd = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
-                return fd < 0 ? ross_err(err, errno, "duplicate root fd") : fd;
+                return fd < 0 ? ross_err(err, errno, "duplicate the fd of the root directory") : fd;
         }
         if (ross_resolve_have_openat2() && strlen(path) < 4096) {
                 struct open_how how = {
