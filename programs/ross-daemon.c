@@ -32,8 +32,13 @@ static void usage(FILE *f)
                 "                                  data dir's filesystem has less than this free\n"
                 "                                  (SIZE in bytes, k/M/G/T binary suffixes; 0: no\n"
                 "                                  reserve; default the larger of 1G and 5%%)\n"
-                "  --default-runtime NAME          OCI runtime for containers: crun (default) or "
-                "runc\n"
+                "  --default-runtime NAME          runtime for containers: crun (default), runc, "
+                "or\n"
+                "                                  qemu (each container in a QEMU micro-VM)\n"
+                "  --vm-kernel PATH                the micro-VMs' kernel (default the newest\n"
+                "                                  /boot/vmlinuz-*, Debian's linux-image-amd64)\n"
+                "  --vm-accel auto|kvm|tcg         KVM or QEMU's software emulation for micro-VMs\n"
+                "                                  (default auto: KVM where it really works)\n"
                 "  --certs-dir DIR                 per-registry CAs as DIR/HOST[:PORT]/ca.crt\n"
                 "                                  (default /etc/ross/certs.d)\n"
                 "  --log-level LEVEL               debug, info, warn or error (default info;\n"
@@ -74,6 +79,8 @@ int main(int argc, char **argv)
                 OPT_MAXLAYER,
                 OPT_MINFREE,
                 OPT_RUNTIME,
+                OPT_VM_KERNEL,
+                OPT_VM_ACCEL,
                 OPT_VERSION
         };
         static const struct option opts[] = {
@@ -86,6 +93,8 @@ int main(int argc, char **argv)
                 {"max-layer-size", required_argument, NULL, OPT_MAXLAYER},
                 {"min-free-space", required_argument, NULL, OPT_MINFREE},
                 {"default-runtime", required_argument, NULL, OPT_RUNTIME},
+                {"vm-kernel", required_argument, NULL, OPT_VM_KERNEL},
+                {"vm-accel", required_argument, NULL, OPT_VM_ACCEL},
                 {"log-level", required_argument, NULL, OPT_LOG},
                 {"help", no_argument, NULL, 'h'},
                 {"version", no_argument, NULL, OPT_VERSION},
@@ -167,6 +176,24 @@ int main(int argc, char **argv)
                                 return 2;
                         }
                         set_str(&d.cfg.default_runtime, optarg);
+                        break;
+                case OPT_VM_KERNEL:
+                        if (access(optarg, R_OK) < 0) {
+                                fprintf(stderr, "ross-daemon: --vm-kernel: '%s': %s\n", optarg,
+                                        strerror(errno));
+                                return 2;
+                        }
+                        set_str(&d.cfg.vm_kernel, optarg);
+                        break;
+                case OPT_VM_ACCEL:
+                        if (!STREQ(optarg, "auto") && !STREQ(optarg, "kvm") &&
+                            !STREQ(optarg, "tcg")) {
+                                fprintf(stderr,
+                                        "ross-daemon: --vm-accel: '%s' is not auto, kvm or tcg\n",
+                                        optarg);
+                                return 2;
+                        }
+                        set_str(&d.cfg.vm_accel, optarg);
                         break;
                 case OPT_MAXLAYER: {
                         uint64_t v;

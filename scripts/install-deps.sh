@@ -10,6 +10,8 @@ PACKAGES=(
         libssl-dev libsqlite3-dev libzstd-dev zlib1g-dev libisal-dev libseccomp-dev libcap-dev
         # run
         crun runc ca-certificates
+        # the qemu runtime: QEMU's microvm and Debian's generic kernel (docs/vm.md)
+        qemu-system-x86 linux-image-amd64
         # tests
         bats docker-registry apache2-utils openssl busybox-static skopeo
         python3 python3-cryptography docker.io jq curl zstd gzip tar

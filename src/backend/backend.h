@@ -26,6 +26,8 @@ struct RossContainers;
 struct json_t;
 struct RossContainerConfig;
 struct Shim;
+struct ShimClient;
+struct pollfd;
 
 typedef struct RossBackend {
         const char *name;     /* the runtime name: "crun", "runc", "qemu" */
@@ -34,7 +36,10 @@ typedef struct RossBackend {
                                * runtime instead (with a warning), or NULL */
         /* At daemon start: NULL when it can run containers on this host, else why not and
          * what to do (caller frees). May fix what it safely can first. */
-        char *(*probe)(const struct RossBackend *b);
+        char *(*probe)(const struct RossBackend *b, struct RossContainers *c);
+        /* At create (may be NULL): what this backend cannot do with this config. */
+        int (*check)(const struct RossBackend *b, struct RossContainers *c,
+                     const struct RossContainerConfig *cfg, RossError *err);
         /* The program it runs, for /info (caller frees; NULL: not found). */
         char *(*program)(const struct RossBackend *b);
         /* Before the shim starts: the container's root and config in dir. */
@@ -69,10 +74,24 @@ typedef struct RossShimBackend {
         /* Deliver a signal to the workload (the shim holds a pidfd for it). */
         int (*signal)(struct Shim *s, int sig, RossError *err);
         int (*pause)(struct Shim *s, bool pause, RossError *err);
+        /* May be NULL (the shim sets the size of its pty): the workload's terminal size. */
+        void (*resize)(struct Shim *s, unsigned rows, unsigned cols);
         /* The exit code of the workload from its wait status. */
         int (*exit_code)(struct Shim *s, int wait_status);
         /* After the workload is gone and its status written (or it never started). */
         void (*cleanup)(struct Shim *s);
+        /* May be NULL: more fds for the shim's poll while it runs (returns how many), and
+         * what to do when they are ready (called at least every 250 ms, n may be 0). */
+        size_t (*pollfds)(struct Shim *s, struct pollfd *p, size_t max);
+        void (*handle)(struct Shim *s, const struct pollfd *p, size_t n);
+        /* May be NULL (execs are the runtime's own): an EXEC request from an exec's shim
+         * (client c; cfg: the exec's config, src/vm/proto.h). On success c is that exec's
+         * session; its input comes to session_input, and session_gone when c goes. */
+        int (*exec)(struct Shim *s, struct ShimClient *c, const char *cfg, size_t n,
+                    RossError *err);
+        void (*session_input)(struct Shim *s, struct ShimClient *c, int type, const char *p,
+                              size_t n);
+        void (*session_gone)(struct Shim *s, struct ShimClient *c);
 } RossShimBackend;
 
 /* The shim's half of a runtime name (a path is the OCI runtime at that path), or NULL. */

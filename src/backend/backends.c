@@ -3,11 +3,12 @@
 #include "../basic/macros.h"
 #include "backend.h"
 
-extern const RossBackend ross_backend_crun, ross_backend_runc;
+extern const RossBackend ross_backend_crun, ross_backend_runc, ross_backend_qemu;
 
 static const RossBackend *const table[] = {
         &ross_backend_crun,
         &ross_backend_runc,
+        &ross_backend_qemu,
         NULL,
 };
 

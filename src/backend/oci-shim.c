@@ -237,10 +237,14 @@ static const RossShimBackend oci_shim = {
         .cleanup = oci_cleanup,
 };
 
+extern const RossShimBackend ross_shim_backend_qemu;
+
 const RossShimBackend *ross_shim_backend_find(const char *name)
 {
         /* crun, runc, or an OCI runtime's path */
         if (STREQ(name, "crun") || STREQ(name, "runc") || strchr(name, '/'))
                 return &oci_shim;
+        if (STREQ(name, "qemu"))
+                return &ross_shim_backend_qemu;
         return NULL;
 }

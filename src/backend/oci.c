@@ -24,7 +24,7 @@ static json_t *read_json(const char *path)
 }
 
 /* crun and this host's cgroups: fix what can safely be fixed (src/daemon/cgroups.h). */
-static char *crun_probe(const RossBackend *b)
+static char *crun_probe(const RossBackend *b, RossContainers *c)
 {
         _cleanup_free_ char *path = ross_find_program("crun");
         if (!path)
@@ -41,7 +41,7 @@ static char *crun_probe(const RossBackend *b)
         return NULL;
 }
 
-static char *runc_probe(const RossBackend *b)
+static char *runc_probe(const RossBackend *b, RossContainers *c)
 {
         _cleanup_free_ char *path = ross_find_program("runc");
         return path ? NULL : xstrdup("runc is not installed (apt-get install runc)");

@@ -194,6 +194,9 @@ int ross_containers_create(RossContainers *c, json_t *body, const char *name, ch
         cfg.image_id = xstrdup(image_id);
         if (unusable(c, cfg.runtime))
                 return ross_errx(err, EINVAL, "%s", unusable(c, cfg.runtime));
+        const RossBackend *be = ross_backend_find(cfg.runtime);
+        if (be->check && (r = be->check(be, c, &cfg, err)) < 0)
+                return r;
 
         ross_random_hex(id, 32);
         if (!name)

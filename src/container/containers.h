@@ -17,6 +17,12 @@ typedef struct RossContainers {
         char *default_runtime; /* "crun" */
         /* runtime name -> why it cannot run containers on this host (its backend's probe) */
         json_t *unusable;
+        /* the micro-VM backends */
+        struct {
+                char *kernel;    /* --vm-kernel, or NULL: the newest /boot/vmlinuz-* */
+                char *accel;     /* --vm-accel: "auto", "kvm" or "tcg" */
+                char *cache_dir; /* <data>/vm: initramfs builds */
+        } vm;
 } RossContainers;
 
 /* A program that sits beside ross-shim (ross-init), by name (caller frees). */

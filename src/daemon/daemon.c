@@ -29,7 +29,7 @@ static int probe_backends(RossDaemon *d, RossError *err)
         RossContainers *c = &d->containers;
         c->unusable = json_object();
         for (const RossBackend *const *b = ross_backends(); *b; b++) {
-                _cleanup_free_ char *why = (*b)->probe ? (*b)->probe(*b) : NULL;
+                _cleanup_free_ char *why = (*b)->probe ? (*b)->probe(*b, c) : NULL;
                 if (!why)
                         continue;
                 log_debug("runtime %s cannot run containers here: %s", (*b)->name, why);
@@ -95,6 +95,9 @@ int ross_daemon_open(RossDaemon *d, RossError *err)
         d->containers.runtime_root = xasprintf("%s/runtime", d->cfg.run_dir);
         d->containers.default_runtime =
                 xstrdup(d->cfg.default_runtime ? d->cfg.default_runtime : "crun");
+        d->containers.vm.kernel = d->cfg.vm_kernel ? xstrdup(d->cfg.vm_kernel) : NULL;
+        d->containers.vm.accel = xstrdup(d->cfg.vm_accel ? d->cfg.vm_accel : "auto");
+        d->containers.vm.cache_dir = xasprintf("%s/vm", d->cfg.data_dir);
         {
                 /* ross-shim and ross-pull sit next to ross-daemon */
                 char self[4096];
@@ -134,6 +137,9 @@ void ross_daemon_close(RossDaemon *d)
         free(d->containers.runtime_root);
         free(d->containers.default_runtime);
         json_decref(d->containers.unusable);
+        free(d->containers.vm.kernel);
+        free(d->containers.vm.accel);
+        free(d->containers.vm.cache_dir);
         free(d->containers.shim_path);
         free(d->images.helper_path);
         d->images.helper_path = NULL;
@@ -155,6 +161,8 @@ void ross_daemon_config_free(RossDaemonConfig *cfg)
         free(cfg->socket_path);
         free(cfg->certs_dir);
         free(cfg->default_runtime);
+        free(cfg->vm_kernel);
+        free(cfg->vm_accel);
         for (size_t i = 0; i < cfg->n_insecure; i++)
                 free(cfg->insecure_registries[i]);
         free(cfg->insecure_registries);

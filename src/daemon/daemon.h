@@ -19,6 +19,8 @@ typedef struct RossDaemonConfig {
         RossSpaceReserve min_free_space; /* --min-free-space; {0}: no reserve */
         char *certs_dir;
         char *default_runtime;
+        char *vm_kernel; /* --vm-kernel, or NULL */
+        char *vm_accel;  /* --vm-accel, or NULL: auto */
 } RossDaemonConfig;
 
 typedef struct RossDaemon RossDaemon;

@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "../backend/backend.h"
 #include "../basic/fileio.h"
 #include "../basic/log.h"
 #include "../basic/socket.h"
@@ -25,6 +26,8 @@ static void drop(Shim *s, ShimClient *c)
                         *pp = c->next;
                         break;
                 }
+        if (c->session && s->be->session_gone)
+                s->be->session_gone(s, c);
         close(c->fd);
         ross_buf_free(&c->in);
         ross_buf_free(&c->out);
@@ -148,6 +151,14 @@ static bool take_frames(Shim *s, ShimClient *c)
         size_t n;
         bool bad;
         while (ross_frame_next(&c->in, &type, &p, &n, &bad)) {
+                /* an exec session's input is the exec's */
+                if (c->session && s->be->session_input &&
+                    (type == ROSS_FRAME_STDIN || type == ROSS_FRAME_STDIN_EOF ||
+                     type == ROSS_FRAME_RESIZE)) {
+                        s->be->session_input(s, c, type, p, n);
+                        ross_frame_consume(&c->in, n);
+                        continue;
+                }
                 switch (type) {
                 case ROSS_FRAME_HELLO:
                         hello(s, c, n > 0 ? (unsigned char)p[0] : 0);
@@ -167,6 +178,7 @@ static bool take_frames(Shim *s, ShimClient *c)
                         break;
                 case ROSS_FRAME_SIGNAL:
                 case ROSS_FRAME_PAUSE:
+                case ROSS_FRAME_EXEC:
                         shim_on_control(s, c, type, p, n);
                         break;
                 default:

@@ -42,7 +42,7 @@ bool ross_frame_next(const RossBuf *b, int *ret_type, const char **ret_p, size_t
                 return false;
         const unsigned char *h = (const unsigned char *)b->data;
         size_t n = ((size_t)h[4] << 24) | ((size_t)h[5] << 16) | ((size_t)h[6] << 8) | h[7];
-        if (h[1] || h[2] || h[3] || h[0] > ROSS_FRAME_REPLY || n > ROSS_FRAME_MAX) {
+        if (h[1] || h[2] || h[3] || h[0] > ROSS_FRAME_EXEC || n > ROSS_FRAME_MAX) {
                 *ret_bad = true;
                 return false;
         }

@@ -20,7 +20,10 @@
  *                 live (with LOGS: the log, then the shim closes the connection).
  *                 Control requests, each answered by one REPLY: SIGNAL (the signal
  *                 number, 32 bits big-endian) for the workload, PAUSE (one byte: 1 pause,
- *                 0 resume).
+ *                 0 resume). EXEC (a micro-VM's exec shim: the exec's config, as
+ *                 src/vm/proto.h writes it): the connection becomes that exec's session;
+ *                 the guest's frames for it (src/vm/proto.h) come back on it, and its
+ *                 STDIN, STDIN_EOF and RESIZE go to the exec. An error is a REPLY.
  * shim -> client: STDOUT and STDERR data (a pty's output is STDOUT). The shim closes the
  *                 connection once the container has exited and its output is drained.
  *                 REPLY: an errno (32 bits big-endian, 0 for success), then a message.
@@ -35,6 +38,7 @@ enum {
         ROSS_FRAME_SIGNAL = 6,
         ROSS_FRAME_PAUSE = 7,
         ROSS_FRAME_REPLY = 8,
+        ROSS_FRAME_EXEC = 9,
 };
 
 enum {

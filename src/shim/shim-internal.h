@@ -22,7 +22,8 @@ typedef struct ShimClient {
          * as they were at the HELLO (tail), then what came since (held) */
         ShimLogReader *replay;
         RossBuf tail, held;
-        bool done; /* close once out is sent */
+        bool done;        /* close once out is sent */
+        uint32_t session; /* an exec session of a VM (EXEC), or 0 */
         struct ShimClient *next;
 } ShimClient;
 
@@ -33,6 +34,11 @@ typedef struct Shim {
         int pidfd; /* the workload's, once it runs */
         pid_t pid; /* the workload's */
         bool paused;
+        void *be_data; /* the backend's own state */
+        /* The workload is not a host process of ours (a VM's exec): the backend says when
+         * it ended, in be_status (-1 until then); the pid is only for the record. */
+        bool be_managed;
+        int be_status;
         bool tty, open_stdin, stdin_once;
         unsigned attach_wait;     /* hold output until this many clients said HELLO */
         const char *exec_process; /* exec mode: `runtime exec` this process.json */
@@ -62,8 +68,10 @@ void shim_attach_close_all(Shim *s);
 void shim_on_stdin(Shim *s, const char *p, size_t n);
 void shim_on_stdin_eof(Shim *s);
 void shim_on_resize(Shim *s, unsigned rows, unsigned cols);
-/* A control request (SIGNAL, PAUSE) from client c: act, and queue its REPLY. */
+/* A control request (SIGNAL, PAUSE, EXEC) from client c: act, and queue its REPLY. */
 void shim_on_control(Shim *s, ShimClient *c, int type, const char *p, size_t n);
+/* Queue a REPLY frame for c: an errno (0 for success) and a message. */
+void shim_reply(ShimClient *c, int e, const char *msg);
 
 /* runtime_log.c: the last error the OCI runtime logged (JSON lines), never NULL */
 char *shim_runtime_error(const char *path);

@@ -100,6 +100,10 @@ void shim_on_resize(Shim *s, unsigned rows, unsigned cols)
 {
         if (!s->tty || s->out_fd < 0)
                 return;
+        if (s->be->resize) {
+                s->be->resize(s, rows, cols);
+                return;
+        }
         struct winsize ws = {.ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols};
         if (ioctl(s->out_fd, TIOCSWINSZ, &ws) < 0)
                 log_debug("resize to %ux%u: %m", rows, cols);
@@ -125,7 +129,7 @@ int ross_shim_lock(const char *dir)
 
 /* ---- control requests ---- */
 
-static void reply(ShimClient *c, int e, const char *msg)
+void shim_reply(ShimClient *c, int e, const char *msg)
 {
         size_t n = msg ? strlen(msg) : 0;
         unsigned char h[4] = {(unsigned char)(e >> 24), (unsigned char)(e >> 16),
@@ -155,9 +159,15 @@ void shim_on_control(Shim *s, ShimClient *c, int type, const char *p, size_t n)
                 else if ((r = s->be->pause(s, pause, &err)) == 0)
                         s->paused = pause;
                 log_debug("%s: %s", pause ? "pause" : "resume", r < 0 ? err.msg : "done");
+        } else if (type == ROSS_FRAME_EXEC) {
+                if (!s->be->exec)
+                        r = ross_errx(&err, ENOTSUP, "this runtime runs its execs itself");
+                else if ((r = s->be->exec(s, c, p, n, &err)) == 0)
+                        return; /* the guest answers, on this connection */
+                log_debug("exec: %s", err.msg);
         } else
                 r = ross_errx(&err, EINVAL, "bad control request %d", type);
-        reply(c, r < 0 ? -r : 0, r < 0 ? err.msg : NULL);
+        shim_reply(c, r < 0 ? -r : 0, r < 0 ? err.msg : NULL);
 }
 
 /* ---- the shim's main loop ---- */
@@ -209,8 +219,12 @@ static int monitor(Shim *s, pid_t cpid, int sigfd)
                                 exit_code = s->be->exit_code(s, ws);
                                 log_debug("container process %d exited: %d", (int)cpid, exit_code);
                         }
-                if (w < 0 && errno == ECHILD && exit_code < 0)
+                if (!s->be_managed && w < 0 && errno == ECHILD && exit_code < 0)
                         exit_code = 255; /* not ours to reap: should not happen */
+                if (s->be_managed && exit_code < 0 && s->be_status >= 0) {
+                        exit_code = s->be_status;
+                        log_debug("the workload ended: %d", exit_code);
+                }
                 if (!released && (s->hellos >= s->attach_wait || now_ms() >= deadline)) {
                         log_debug("output released (%u of %u clients attached)", s->hellos,
                                   s->attach_wait);
@@ -222,23 +236,28 @@ static int monitor(Shim *s, pid_t cpid, int sigfd)
                         break;
 
                 /* ours, the listening socket, its clients */
-                struct pollfd p[4 + 1 + SHIM_CLIENTS_MAX];
+                struct pollfd p[4 + 1 + SHIM_CLIENTS_MAX + 4];
                 size_t n = 0;
                 p[n++] = (struct pollfd){.fd = sigfd, .events = POLLIN};
                 p[n++] = (struct pollfd){.fd = released ? s->out_fd : -1, .events = POLLIN};
                 p[n++] = (struct pollfd){.fd = released ? s->err_fd : -1, .events = POLLIN};
                 p[n++] =
                         (struct pollfd){.fd = s->in_pending.len ? s->in_fd : -1, .events = POLLOUT};
-                size_t na = shim_attach_pollfds(s, p + n, ELEMENTSOF(p) - n);
+                size_t na = shim_attach_pollfds(s, p + n, ELEMENTSOF(p) - n - 4);
+                size_t nb = s->be->pollfds ? s->be->pollfds(s, p + n + na, 4) : 0;
                 int timeout = !released ? (int)(deadline - now_ms()) : exit_code >= 0 ? 50 : -1;
                 if (!released && timeout < 0)
                         timeout = 0;
-                k = poll(p, n + na, timeout);
+                if (s->be->handle && (timeout < 0 || timeout > 250))
+                        timeout = 250;
+                k = poll(p, n + na + nb, timeout);
                 if (k < 0) {
                         if (errno == EINTR)
                                 continue;
                         break;
                 }
+                if (s->be->handle)
+                        s->be->handle(s, p + n + na, nb);
                 if (k == 0)
                         continue;
                 if (p[0].revents) {
@@ -367,7 +386,8 @@ int ross_shim_main(int argc, char **argv)
                   .in_fd = -EBADF,
                   .listen_fd = -EBADF,
                   .sigfd = -EBADF,
-                  .pidfd = -EBADF};
+                  .pidfd = -EBADF,
+                  .be_status = -1};
         int sync_fd = -1;
         s.log.max = ROSS_SHIM_LOG_MAX_DEFAULT;
         if (parse_args(&s, argc, argv, &sync_fd) < 0)
@@ -430,7 +450,7 @@ int ross_shim_main(int argc, char **argv)
         int code = 1;
         pid_t cpid = 0;
         r = s.be->start(&s, &cpid, &code, &err);
-        if (r == 0) {
+        if (r == 0 && !s.be_managed) {
                 /* the workload is our child or inherited by us: its pid is not reused
                  * before we reap it, so the pidfd is the workload's */
                 s.pid = cpid;

@@ -77,7 +77,7 @@ static void test_frames(void)
         ross_buf_append(&b, "abc", 3);
         ok(!ross_frame_next(&b, &type, &p, &n, &bad) && !bad, "a partial payload waits");
         b.len = 0;
-        ross_buf_append(&b, "\x09\0\0\0\0\0\0\1x", 9);
+        ross_buf_append(&b, "\x0a\0\0\0\0\0\0\1x", 9);
         ok(!ross_frame_next(&b, &type, &p, &n, &bad) && bad, "an unknown type is bad");
         b.len = 0;
         ross_buf_append(&b, "\x01\0\0\0\x7f\0\0\0", 8);

@@ -1,0 +1,511 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The QEMU backend, the daemon's half (runtime "qemu"): each container in a QEMU microvm.
+ * Its root is its own clone of the image's flat rootfs (<dir>/rootfs), shared over
+ * virtio-9p; ross-init, in an initramfs Ross builds, is the guest's PID 1 and reads the
+ * container's config from a read-only share (<dir>/vm/cfg). The daemon writes QEMU's whole
+ * command line (<dir>/vm/qemu.argv); the shim runs it and speaks to ross-init over the
+ * sockets QEMU connects to (<run>/runtime/qemu/<id16>/, short: unix socket paths are).
+ */
+#include <dirent.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+
+#include "../basic/argv.h"
+#include "../basic/buf.h"
+#include "../basic/fileio.h"
+#include "../basic/log.h"
+#include "../basic/spawn.h"
+#include "../container/config.h"
+#include "../container/containers.h"
+#include "../container/spec.h"
+#include "../image/images.h"
+#include "../unpack/clone.h"
+#include "../vm/accel.h"
+#include "../vm/initramfs.h"
+#include "../vm/proto.h"
+#include "backend.h"
+
+#define VM_CPUS_DEFAULT   2
+#define VM_MEMORY_DEFAULT (512LL * 1024 * 1024)
+#define VM_MEMORY_MIN     (64LL * 1024 * 1024)
+#define VM_CPUS_MAX       64
+
+static char *qemu_binary(void)
+{
+        struct utsname u;
+        uname(&u);
+        const char *arch = STREQ(u.machine, "arm64") ? "aarch64" : u.machine;
+        _cleanup_free_ char *name = xasprintf("qemu-system-%s", arch);
+        return ross_find_program(name);
+}
+
+/* The newest /boot/vmlinuz-* (versions compared as Debian's are: by strverscmp). */
+static char *default_kernel(void)
+{
+        DIR *d = opendir("/boot");
+        struct dirent *e;
+        char *best = NULL;
+        while (d && (e = readdir(d)))
+                if (strncmp(e->d_name, "vmlinuz-", 8) == 0 &&
+                    (!best || strverscmp(e->d_name, best) > 0)) {
+                        free(best);
+                        best = xstrdup(e->d_name);
+                }
+        if (d)
+                closedir(d);
+        if (!best)
+                return NULL;
+        char *p = xasprintf("/boot/%s", best);
+        free(best);
+        return p;
+}
+
+static char *kernel_of(RossContainers *c)
+{
+        return c->vm.kernel ? xstrdup(c->vm.kernel) : default_kernel();
+}
+
+static char *qemu_probe(const RossBackend *b, RossContainers *c)
+{
+        _cleanup_free_ char *qemu = qemu_binary();
+        if (!qemu)
+                return xstrdup("qemu is not installed: the qemu runtime needs qemu-system-x86_64 "
+                               "(apt-get install qemu-system-x86)");
+        _cleanup_free_ char *kernel = kernel_of(c);
+        if (!kernel)
+                return xstrdup("no guest kernel: the qemu runtime boots Debian's kernel "
+                               "(apt-get install linux-image-amd64), or the one "
+                               "--vm-kernel names");
+        if (access(kernel, R_OK) < 0)
+                return xasprintf("the guest kernel '%s' cannot be read: %s", kernel,
+                                 strerror(errno));
+        return NULL;
+}
+
+static char *qemu_program(const RossBackend *b)
+{
+        return qemu_binary();
+}
+
+static int vm_cpus(const RossContainerConfig *cfg)
+{
+        if (cfg->nano_cpus <= 0)
+                return VM_CPUS_DEFAULT;
+        /* whole vCPUs, rounded up */
+        return (int)((cfg->nano_cpus + 999999999) / 1000000000);
+}
+
+static int64_t vm_memory(const RossContainerConfig *cfg)
+{
+        return cfg->memory > 0 ? cfg->memory : VM_MEMORY_DEFAULT;
+}
+
+static int qemu_check(const RossBackend *b, RossContainers *c, const RossContainerConfig *cfg,
+                      RossError *err)
+{
+        if (STREQ(cfg->network, "host"))
+                return ross_errx(err, EINVAL,
+                                 "network mode host is not supported by the qemu runtime: a VM "
+                                 "has its own kernel (use --network none)");
+        if (cfg->memory > 0 && cfg->memory < VM_MEMORY_MIN)
+                return ross_errx(err, EINVAL,
+                                 "--memory: a VM needs at least 64 MiB (the qemu runtime's "
+                                 "default is 512 MiB)");
+        if (vm_cpus(cfg) > VM_CPUS_MAX)
+                return ross_errx(err, EINVAL, "--cpus: at most %d vCPUs for a VM", VM_CPUS_MAX);
+        json_t *v;
+        size_t i;
+        json_array_foreach (cfg->binds, i, v) {
+                const char *src = json_string_value(json_object_get(v, "source"));
+                struct stat st;
+                if (stat(src, &st) == 0 && !S_ISDIR(st.st_mode))
+                        return ross_errx(err, EINVAL,
+                                         "volume '%s': the qemu runtime shares directories, not "
+                                         "files",
+                                         src);
+        }
+        return 0;
+}
+
+/* KVM when it really works (cached: the probe is the same for every container). */
+static pthread_mutex_t accel_lock = PTHREAD_MUTEX_INITIALIZER;
+static int accel_cached = -1; /* -1 not probed, 0 tcg, 1 kvm */
+static const char *accel_why;
+
+static int choose_accel(RossContainers *c, bool *ret_kvm, RossError *err)
+{
+        const char *want = c->vm.accel ? c->vm.accel : "auto";
+        pthread_mutex_lock(&accel_lock);
+        if (accel_cached < 0) {
+                accel_cached = ross_vm_kvm_usable(&accel_why) ? 1 : 0;
+                log_info("micro-VMs: %s (%s)", accel_cached ? "KVM" : "TCG, software emulation",
+                         accel_why);
+        }
+        bool kvm = accel_cached == 1;
+        const char *why = accel_why;
+        pthread_mutex_unlock(&accel_lock);
+        if (STREQ(want, "kvm") && !kvm)
+                return ross_errx(err, ENODEV, "--vm-accel kvm: KVM cannot run the guest here: %s",
+                                 why);
+        *ret_kvm = STREQ(want, "tcg") ? false : kvm;
+        return 0;
+}
+
+/* The container's own root: a clone of the image's flat rootfs, made once (it keeps what
+ * the container writes, as an overlay's upper dir does). */
+static int clone_root(RossContainers *c, const char *dir, const RossContainerConfig *cfg,
+                      RossError *err)
+{
+        _cleanup_free_ char *root = xasprintf("%s/rootfs", dir);
+        _cleanup_free_ char *tmp = xasprintf("%s/rootfs.tmp", dir);
+        struct stat st;
+        if (stat(root, &st) == 0)
+                return 0;
+        _cleanup_free_ char *flat = NULL;
+        int r = ross_images_flat(c->images, cfg->image_id, &flat, err);
+        if (r < 0)
+                return r;
+        (void)ross_rm_rf(tmp);
+        RossCloneStats stats = {};
+        r = ross_tree_clone(flat, tmp, true, &stats, err);
+        if (r < 0) {
+                (void)ross_rm_rf(tmp);
+                return ross_err_prefix(err, "clone the rootfs");
+        }
+        if (rename(tmp, root) < 0) {
+                r = ross_err(err, errno, "rename '%s' to '%s'", tmp, root);
+                (void)ross_rm_rf(tmp);
+                return r;
+        }
+        log_debug("root of the VM: %s (%llu files, %llu reflinked)", root,
+                  (unsigned long long)stats.files, (unsigned long long)stats.reflinked);
+        return 0;
+}
+
+static void cfg_num(RossBuf *b, const char *k, long long v)
+{
+        char s[32];
+        snprintf(s, sizeof(s), "%lld", v);
+        ross_vm_cfg_add(b, k, s);
+}
+
+/* ross-init's config (src/vm/proto.h) */
+static void guest_config(RossBuf *b, const RossContainerConfig *cfg, const RossIds *ids,
+                         const char *hostname)
+{
+        json_t *v;
+        size_t i;
+        json_array_foreach (cfg->process.args, i, v)
+                ross_vm_cfg_add(b, "arg", json_string_value(v));
+        json_array_foreach (cfg->process.env, i, v)
+                ross_vm_cfg_add(b, "env", json_string_value(v));
+        ross_vm_cfg_add(b, "cwd", cfg->process.cwd ? cfg->process.cwd : "/");
+        cfg_num(b, "uid", ids->uid);
+        cfg_num(b, "gid", ids->gid);
+        _cleanup_(ross_buf_free) RossBuf groups = {};
+        for (size_t k = 0; k < ids->n_groups; k++)
+                ross_buf_printf(&groups, "%s%u", k ? "," : "", ids->groups[k]);
+        ross_vm_cfg_add(b, "groups", groups.data ? groups.data : "");
+        ross_vm_cfg_add(b, "hostname", hostname);
+        cfg_num(b, "tty", cfg->process.terminal);
+        cfg_num(b, "stdin", cfg->open_stdin);
+        cfg_num(b, "readonly_root", cfg->readonly_rootfs);
+        json_array_foreach (cfg->binds, i, v) {
+                _cleanup_free_ char *vol =
+                        xasprintf("ross.vol%zu %s %s", i,
+                                  json_is_true(json_object_get(v, "readonly")) ? "ro" : "rw",
+                                  json_string_value(json_object_get(v, "destination")));
+                ross_vm_cfg_add(b, "volume", vol);
+        }
+        json_array_foreach (cfg->tmpfs, i, v)
+                ross_vm_cfg_add(b, "tmpfs", json_string_value(v));
+}
+
+static int copy_file(const char *from, const char *to, RossError *err)
+{
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        int r = ross_read_file(from, 1024 * 1024, &text, &len, err);
+        return r < 0 ? r : ross_write_file_replace(to, text, len, 0644, err);
+}
+
+/* A path QEMU's options take as it is: a ',' would split the option. */
+static int qemu_path(const char *what, const char *p, RossError *err)
+{
+        if (strchr(p, ','))
+                return ross_errx(err, EINVAL, "%s '%s': QEMU cannot take a path with a ','", what,
+                                 p);
+        return 0;
+}
+
+static int write_argv(RossContainers *c, const char *id, const char *dir,
+                      const RossContainerConfig *cfg, const char *kernel, const char *initrd,
+                      bool kvm, RossError *err)
+{
+        _cleanup_free_ char *qemu = qemu_binary();
+        if (!qemu)
+                return ross_errx(err, ENOENT,
+                                 "qemu is not installed (apt-get install "
+                                 "qemu-system-x86)");
+        _cleanup_free_ char *sockdir = xasprintf("%s/qemu/%.16s", c->runtime_root, id);
+        int r = ross_mkdir_p(sockdir, 0700, err);
+        if (r < 0)
+                return r;
+        _cleanup_(ross_argv_free) RossArgv a = {};
+        ross_argv_add(&a, qemu);
+        ross_argv_addf(&a, "-name");
+        ross_argv_addf(&a, "ross-%.12s", id);
+        ross_argv_add(&a, "-M");
+        ross_argv_add(&a, "microvm");
+        ross_argv_add(&a, "-accel");
+        ross_argv_add(&a, kvm ? "kvm" : "tcg");
+        ross_argv_add(&a, "-cpu");
+        ross_argv_add(&a, kvm ? "host" : "max");
+        ross_argv_add(&a, "-m");
+        ross_argv_addf(&a, "%lldM", (long long)(vm_memory(cfg) / (1024 * 1024)));
+        ross_argv_add(&a, "-smp");
+        ross_argv_addf(&a, "%d", vm_cpus(cfg));
+        ross_argv_add(&a, "-nodefaults");
+        ross_argv_add(&a, "-no-user-config");
+        ross_argv_add(&a, "-nographic");
+        ross_argv_add(&a, "-no-reboot");
+        ross_argv_add(&a, "-kernel");
+        ross_argv_add(&a, kernel);
+        ross_argv_add(&a, "-initrd");
+        ross_argv_add(&a, initrd);
+        ross_argv_add(&a, "-append");
+        ross_argv_add(&a, "console=ttyS0 quiet panic=-1 reboot=t");
+        ross_argv_add(&a, "-serial");
+        ross_argv_addf(&a, "file:%s/vm/console.log", dir);
+        ross_argv_add(&a, "-device");
+        ross_argv_add(&a, "virtio-serial-device,max_ports=8");
+        struct {
+                const char *id, *port;
+                bool want;
+        } ports[] = {
+                {"ctl", ROSS_VM_PORT_CTL, true},
+                {"out", ROSS_VM_PORT_STDOUT, !cfg->process.terminal},
+                {"err", ROSS_VM_PORT_STDERR, !cfg->process.terminal},
+                {"in", ROSS_VM_PORT_STDIN, !cfg->process.terminal && cfg->open_stdin},
+        };
+        for (size_t i = 0; i < ELEMENTSOF(ports); i++) {
+                if (!ports[i].want)
+                        continue;
+                ross_argv_add(&a, "-chardev");
+                ross_argv_addf(&a, "socket,id=%s,path=%s/%s.sock", ports[i].id, sockdir,
+                               ports[i].id);
+                ross_argv_add(&a, "-device");
+                ross_argv_addf(&a, "virtserialport,chardev=%s,name=%s", ports[i].id, ports[i].port);
+        }
+        if (cfg->process.terminal) {
+                ross_argv_add(&a, "-chardev");
+                ross_argv_addf(&a, "socket,id=con,path=%s/con.sock", sockdir);
+                ross_argv_add(&a, "-device");
+                ross_argv_add(&a, "virtconsole,chardev=con");
+        }
+        /* the shares: root, config, then each volume (:ro is QEMU's readonly, on the host) */
+        ross_argv_add(&a, "-fsdev");
+        ross_argv_addf(&a, "local,id=root,path=%s/rootfs,security_model=passthrough%s", dir,
+                       cfg->readonly_rootfs ? ",readonly=on" : "");
+        ross_argv_add(&a, "-device");
+        ross_argv_add(&a, "virtio-9p-device,fsdev=root,mount_tag=" ROSS_VM_TAG_ROOT);
+        ross_argv_add(&a, "-fsdev");
+        ross_argv_addf(&a, "local,id=cfg,path=%s/vm/cfg,security_model=none,readonly=on", dir);
+        ross_argv_add(&a, "-device");
+        ross_argv_add(&a, "virtio-9p-device,fsdev=cfg,mount_tag=" ROSS_VM_TAG_CONFIG);
+        json_t *v;
+        size_t i;
+        json_array_foreach (cfg->binds, i, v) {
+                const char *src = json_string_value(json_object_get(v, "source"));
+                if ((r = qemu_path("volume", src, err)) < 0)
+                        return r;
+                ross_argv_add(&a, "-fsdev");
+                ross_argv_addf(&a, "local,id=vol%zu,path=%s,security_model=passthrough%s", i, src,
+                               json_is_true(json_object_get(v, "readonly")) ? ",readonly=on" : "");
+                ross_argv_add(&a, "-device");
+                ross_argv_addf(&a, "virtio-9p-device,fsdev=vol%zu,mount_tag=ross.vol%zu", i, i);
+        }
+        ross_argv_add(&a, "-qmp");
+        ross_argv_addf(&a, "unix:%s/qmp.sock,server=on,wait=off", sockdir);
+        if ((r = ross_argv_ok(&a)) < 0)
+                return ross_errx(err, E2BIG, "the QEMU command line is too long");
+        /* NUL-separated, as /proc/PID/cmdline */
+        _cleanup_(ross_buf_free) RossBuf out = {};
+        for (char *const *p = ross_argv_get(&a); *p; p++)
+                ross_buf_append(&out, *p, strlen(*p) + 1);
+        _cleanup_free_ char *path = xasprintf("%s/vm/qemu.argv", dir);
+        return ross_write_file_replace(path, out.data, out.len, 0600, err);
+}
+
+static char *modules_dir_of(const char *kernel)
+{
+        const char *base = strrchr(kernel, '/');
+        base = base ? base + 1 : kernel;
+        if (strncmp(base, "vmlinuz-", 8) != 0)
+                return NULL;
+        char *dir = xasprintf("/lib/modules/%s", base + 8);
+        struct stat st;
+        if (stat(dir, &st) < 0) {
+                free(dir);
+                return NULL;
+        }
+        return dir;
+}
+
+static int qemu_prepare(const RossBackend *b, RossContainers *c, const char *id, const char *dir,
+                        const RossContainerConfig *cfg, RossError *err)
+{
+        int r;
+        if ((r = qemu_check(b, c, cfg, err)) < 0 || (r = clone_root(c, dir, cfg, err)) < 0)
+                return r;
+        _cleanup_free_ char *root = xasprintf("%s/rootfs", dir);
+        _cleanup_(ross_ids_free) RossIds ids = {};
+        {
+                _cleanup_close_ int rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (rfd < 0)
+                        return ross_err(err, errno, "open the rootfs '%s'", root);
+                if ((r = ross_resolve_user(rfd, cfg->process.user, &ids, err)) < 0 ||
+                    (r = ross_resolve_groups(rfd, cfg->group_add, &ids, err)) < 0)
+                        return r;
+        }
+        json_t *v;
+        size_t i;
+        json_array_foreach (cfg->binds, i, v) {
+                const char *src = json_string_value(json_object_get(v, "source"));
+                struct stat st;
+                if (stat(src, &st) < 0)
+                        return ross_err(err, errno, "bind source path does not exist: %s", src);
+        }
+        char short_id[13];
+        snprintf(short_id, sizeof(short_id), "%.12s", id);
+        const char *hostname = cfg->hostname ? cfg->hostname : short_id;
+        if ((r = ross_containers_write_etc(c, id, hostname, err)) < 0)
+                return r;
+
+        /* the config share: ross-init's config and the files for /etc */
+        _cleanup_free_ char *cfgdir = xasprintf("%s/vm/cfg", dir);
+        if ((r = ross_mkdir_p(cfgdir, 0755, err)) < 0)
+                return r;
+        static const char *const etc[] = {"hosts", "hostname", "resolv.conf"};
+        for (size_t k = 0; k < ELEMENTSOF(etc); k++) {
+                _cleanup_free_ char *from = xasprintf("%s/%s", dir, etc[k]);
+                _cleanup_free_ char *to = xasprintf("%s/%s", cfgdir, etc[k]);
+                if ((r = copy_file(from, to, err)) < 0)
+                        return r;
+        }
+        _cleanup_(ross_buf_free) RossBuf gc = {};
+        guest_config(&gc, cfg, &ids, hostname);
+        _cleanup_free_ char *gcp = xasprintf("%s/config", cfgdir);
+        if ((r = ross_write_file_replace(gcp, gc.data, gc.len, 0644, err)) < 0)
+                return r;
+
+        /* kernel, initramfs, accelerator */
+        _cleanup_free_ char *kernel = kernel_of(c);
+        if (!kernel)
+                return ross_errx(err, ENOENT,
+                                 "no guest kernel (apt-get install "
+                                 "linux-image-amd64, or --vm-kernel PATH)");
+        if ((r = qemu_path("the guest kernel", kernel, err)) < 0)
+                return r;
+        _cleanup_free_ char *init = ross_containers_helper(c, "ross-init");
+        _cleanup_free_ char *mods = modules_dir_of(kernel);
+        _cleanup_free_ char *initrd = NULL;
+        RossInitramfsSpec spec = {
+                .init_path = init, .modules_dir = mods, .cache_dir = c->vm.cache_dir};
+        if ((r = ross_initramfs_get(&spec, &initrd, err)) < 0)
+                return r;
+        bool kvm = false;
+        if ((r = choose_accel(c, &kvm, err)) < 0)
+                return r;
+        return write_argv(c, id, dir, cfg, kernel, initrd, kvm, err);
+}
+
+/* An exec's config for ross-init: the container's process with the exec's command, env,
+ * user, working directory and terminal (the keys of proto.h's EXEC). */
+static int qemu_prepare_exec(const RossBackend *b, RossContainers *c, const char *cid,
+                             const char *exec_dir, json_t *e, unsigned rows, unsigned cols,
+                             char **ret_path, RossError *err)
+{
+        _cleanup_(json_decrefp) json_t *row = NULL;
+        _cleanup_(ross_container_config_free) RossContainerConfig cfg = {};
+        int r = ross_db_container_fetch(c->db, cid, &row, err);
+        if (r < 0 ||
+            (r = ross_container_config_from_json(
+                     json_object_get(json_object_get(row, "Config"), "RossConfig"), &cfg, err)) < 0)
+                return r;
+        const char *user = json_string_value(json_object_get(e, "User"));
+        if (STR_EMPTY(user))
+                user = cfg.process.user;
+        _cleanup_free_ char *root = xasprintf("%s/%s/rootfs", c->dir, cid);
+        _cleanup_(ross_ids_free) RossIds ids = {};
+        {
+                _cleanup_close_ int rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (rfd < 0)
+                        return ross_err(err, errno, "open the rootfs '%s'", root);
+                if ((r = ross_resolve_user(rfd, user, &ids, err)) < 0)
+                        return r;
+        }
+        _cleanup_(ross_buf_free) RossBuf out = {};
+        json_t *v;
+        size_t i;
+        json_array_foreach (json_object_get(e, "Cmd"), i, v)
+                ross_vm_cfg_add(&out, "arg", json_string_value(v));
+        /* env: the container's, a key the exec gives again replaced */
+        _cleanup_(json_decrefp) json_t *env = json_deep_copy(cfg.process.env);
+        json_array_foreach (json_object_get(e, "Env"), i, v) {
+                const char *kv = json_string_value(v);
+                size_t klen = (size_t)(strchr(kv, '=') - kv) + 1;
+                size_t j;
+                json_t *w;
+                bool replaced = false;
+                json_array_foreach (env, j, w)
+                        if (strncmp(json_string_value(w), kv, klen) == 0) {
+                                json_array_set(env, j, v);
+                                replaced = true;
+                                break;
+                        }
+                if (!replaced)
+                        json_array_append(env, v);
+        }
+        json_array_foreach (env, i, v)
+                ross_vm_cfg_add(&out, "env", json_string_value(v));
+        const char *wd = json_string_value(json_object_get(e, "WorkingDir"));
+        ross_vm_cfg_add(&out, "cwd", !STR_EMPTY(wd) ? wd : cfg.process.cwd);
+        cfg_num(&out, "uid", ids.uid);
+        cfg_num(&out, "gid", ids.gid);
+        _cleanup_(ross_buf_free) RossBuf groups = {};
+        for (size_t k = 0; k < ids.n_groups; k++)
+                ross_buf_printf(&groups, "%s%u", k ? "," : "", ids.groups[k]);
+        ross_vm_cfg_add(&out, "groups", groups.data ? groups.data : "");
+        bool tty = json_is_true(json_object_get(e, "Tty"));
+        cfg_num(&out, "tty", tty);
+        cfg_num(&out, "stdin", json_is_true(json_object_get(e, "AttachStdin")));
+        if (tty && rows && cols) {
+                cfg_num(&out, "rows", rows);
+                cfg_num(&out, "cols", cols);
+        }
+        _cleanup_free_ char *path = xasprintf("%s/exec.cfg", exec_dir);
+        if ((r = ross_write_file_replace(path, out.data, out.len, 0600, err)) < 0)
+                return r;
+        *ret_path = TAKE_PTR(path);
+        return 0;
+}
+
+static void qemu_release(const RossBackend *b, RossContainers *c, const char *id, const char *dir)
+{
+        _cleanup_free_ char *sockdir = xasprintf("%s/qemu/%.16s", c->runtime_root, id);
+        (void)ross_rm_rf(sockdir);
+}
+
+const RossBackend ross_backend_qemu = {
+        .name = "qemu",
+        .kind = "qemu",
+        .probe = qemu_probe,
+        .check = qemu_check,
+        .program = qemu_program,
+        .prepare = qemu_prepare,
+        .prepare_exec = qemu_prepare_exec,
+        .release = qemu_release,
+};
