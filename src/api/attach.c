@@ -362,26 +362,32 @@ enum MHD_Result ross_api_container_attach(RossRequest *req, const char *ref)
 {
         RossError err = {};
         _cleanup_free_ char *id = NULL;
-        _cleanup_(json_decrefp) json_t *info = NULL;
+        json_auto_t *info = NULL;
         RossDetachKeys keys;
+        bool want_in, want_out, want_err, logs, stream;
         if (ross_containers_resolve(svc(req), ref, &id, &err) < 0 ||
             ross_containers_inspect(svc(req), id, &info, &err) < 0)
                 return ross_reply_error(req, &err);
         json_t *cfg = json_object_get(info, "Config");
         bool tty = json_is_true(json_object_get(cfg, "Tty"));
         bool open_stdin = json_is_true(json_object_get(cfg, "OpenStdin"));
-        if (ross_detach_keys_parse(ross_req_query(req, "detachKeys"), &keys, &err) < 0)
+        if (ross_detach_keys_parse(ross_req_query(req, "detachKeys"), &keys, &err) < 0 ||
+            ross_req_bool(req, "stdin", false, &want_in, &err) < 0 ||
+            ross_req_bool(req, "stdout", false, &want_out, &err) < 0 ||
+            ross_req_bool(req, "stderr", false, &want_err, &err) < 0 ||
+            ross_req_bool(req, "logs", false, &logs, &err) < 0 ||
+            ross_req_bool(req, "stream", false, &stream, &err) < 0)
                 return ross_reply_error(req, &err);
 
         AttachSession *a = xcalloc(1, sizeof(*a));
         a->c = svc(req);
         a->id = xstrdup(id);
         a->raw = tty;
-        a->want_in = ross_req_query_bool(req, "stdin") && open_stdin;
-        a->want_out = ross_req_query_bool(req, "stdout");
-        a->want_err = ross_req_query_bool(req, "stderr");
-        a->logs = ross_req_query_bool(req, "logs");
-        a->stream = ross_req_query_bool(req, "stream");
+        a->want_in = want_in && open_stdin;
+        a->want_out = want_out;
+        a->want_err = want_err;
+        a->logs = logs;
+        a->stream = stream;
         a->keys = keys;
         if (!tty)
                 a->keys.n = 0; /* binary input must pass as it is: keys are a terminal thing */
@@ -418,7 +424,7 @@ enum MHD_Result ross_api_exec_create(RossRequest *req, const char *ref)
         RossError err = {};
         json_error_t jerr;
         _cleanup_free_ char *id = NULL;
-        _cleanup_(json_decrefp) json_t *body =
+        json_auto_t *body =
                 json_loadb(req->body.data ? req->body.data : "", req->body.len, 0, &jerr);
         if (!json_is_object(body))
                 return ross_reply_errorf(req, MHD_HTTP_BAD_REQUEST, "invalid JSON: %s",
@@ -433,7 +439,7 @@ enum MHD_Result ross_api_exec_start(RossRequest *req, const char *eid)
 {
         RossError err = {};
         json_error_t jerr;
-        _cleanup_(json_decrefp) json_t *body =
+        json_auto_t *body =
                 req->body.len ? json_loadb(req->body.data, req->body.len, 0, &jerr) : json_object();
         if (!json_is_object(body))
                 return ross_reply_errorf(req, MHD_HTTP_BAD_REQUEST, "invalid JSON: %s",
@@ -445,7 +451,7 @@ enum MHD_Result ross_api_exec_start(RossRequest *req, const char *eid)
         unsigned rows = 0, cols = 0;
         if (ross_exec_console_size(json_object_get(body, "ConsoleSize"), &rows, &cols, &err) < 0)
                 return ross_reply_error(req, &err);
-        _cleanup_(json_decrefp) json_t *info = NULL;
+        json_auto_t *info = NULL;
         if (ross_exec_inspect(svc(req), eid, &info, &err) < 0)
                 return ross_reply_error(req, &err);
         json_t *pc = json_object_get(info, "ProcessConfig");

@@ -11,48 +11,54 @@
 /* A filters value is a query parameter: a few KiB at most in practice. */
 #define FILTERS_MAX (64 * 1024)
 
+/* The values of one key, in either shape, as a set; NULL for anything else. */
+static json_t *value_set(json_t *v)
+{
+        json_auto_t *set = json_object();
+        json_t *e;
+        if (json_is_array(v)) {
+                /* {"label": ["a=b"]}: what clients send today */
+                size_t i;
+                json_array_foreach (v, i, e) {
+                        if (!json_is_string(e))
+                                return NULL;
+                        json_object_set_new(set, json_string_value(e), json_true());
+                }
+        } else if (json_is_object(v)) {
+                /* {"label": {"a=b": true}}: the older form, still accepted */
+                const char *val;
+                json_object_foreach (v, val, e) {
+                        if (!json_is_boolean(e))
+                                return NULL;
+                        if (json_is_true(e))
+                                json_object_set_new(set, val, json_true());
+                }
+        } else
+                return NULL;
+        return TAKE_PTR(set);
+}
+
 int ross_filters_parse(const char *text, RossFilters *ret, RossError *err)
 {
-        json_t *fields = json_object();
-        if (STR_EMPTY(text)) {
-                ret->fields = fields;
-                return 0;
-        }
-        _cleanup_(json_decrefp) json_t *j = NULL;
-        if (strlen(text) <= FILTERS_MAX)
-                j = json_loads(text, 0, NULL);
+        json_auto_t *fields = json_object(), *j = NULL;
         const char *key;
         json_t *v;
-        if (!json_is_object(j))
-                goto bad;
-        json_object_foreach (j, key, v) {
-                json_t *set = json_object(), *e;
-                json_object_set_new(fields, key, set);
-                if (json_is_array(v)) {
-                        /* {"label": ["a=b"]}: what clients send today */
-                        size_t i;
-                        json_array_foreach (v, i, e) {
-                                if (!json_is_string(e))
-                                        goto bad;
-                                json_object_set_new(set, json_string_value(e), json_true());
-                        }
-                } else if (json_is_object(v)) {
-                        /* {"label": {"a=b": true}}: the older form, still accepted */
-                        const char *val;
-                        json_object_foreach (v, val, e) {
-                                if (!json_is_boolean(e))
-                                        goto bad;
-                                if (json_is_true(e))
-                                        json_object_set_new(set, val, json_true());
-                        }
-                } else
-                        goto bad;
+
+        if (!STR_EMPTY(text)) {
+                if (strlen(text) <= FILTERS_MAX)
+                        j = json_loads(text, 0, NULL);
+                /* Docker's words for the shape being wrong, whichever part it is */
+                if (!json_is_object(j))
+                        return ross_errx(err, EINVAL, "invalid filter");
+                json_object_foreach (j, key, v) {
+                        json_t *set = value_set(v);
+                        if (!set)
+                                return ross_errx(err, EINVAL, "invalid filter");
+                        json_object_set_new(fields, key, set);
+                }
         }
-        ret->fields = fields;
+        ret->fields = TAKE_PTR(fields);
         return 0;
-bad:
-        json_decref(fields);
-        return ross_errx(err, EINVAL, "invalid filter");
 }
 
 void ross_filters_done(RossFilters *f)
@@ -136,7 +142,7 @@ bool ross_filters_match_kv(const RossFilters *f, const char *key, json_t *labels
 /* "[a b]", as Go prints a []string. */
 static char *values_text(json_t *set)
 {
-        RossBuf b = {};
+        _cleanup_(ross_buf_free) RossBuf b = {};
         const char *v;
         json_t *x;
         ross_buf_printf(&b, "[");
@@ -189,7 +195,7 @@ static bool one_of(const char *s, const char *const *set)
 
 static char *joined(const char *const *set)
 {
-        RossBuf b = {};
+        _cleanup_(ross_buf_free) RossBuf b = {};
         for (const char *const *p = set; *p; p++)
                 ross_buf_printf(&b, "%s%s", p == set ? "" : ", ", *p);
         return ross_buf_steal(&b);
@@ -229,66 +235,69 @@ static int resolve_container(const RossFilters *f, const char *key, const RossFi
         return 0;
 }
 
+/* publish=X, expose=X: a port, without the host part */
+static int check_port(const RossFilters *f, const char *key, RossError *err)
+{
+        const char *v;
+        json_t *x;
+        json_object_foreach (ross_filters_values(f, key), v, x)
+                if (strchr(v, ':'))
+                        return ross_errx(err, EINVAL, "filter for '%s' should not contain ':': %s",
+                                         key, v);
+        return 0;
+}
+
 int ross_container_filter_init(RossContainerFilter *cf, const char *filters, bool all, int limit,
                                const RossFilterResolvers *res, RossError *err)
 {
-        RossContainerFilter c = {.all = all, .limit = limit};
+        _cleanup_(ross_container_filter_done) RossContainerFilter c = {.all = all, .limit = limit};
         const char *v;
         json_t *x;
         bool b;
-        int r = ross_filters_parse(filters, &c.f, err);
-        if (r < 0)
-                return r;
-        if ((r = ross_filters_validate(&c.f, container_keys, err)) < 0 ||
+        int r;
+        if ((r = ross_filters_parse(filters, &c.f, err)) < 0 ||
+            (r = ross_filters_validate(&c.f, container_keys, err)) < 0 ||
             (r = check_values(&c.f, "status", "state", states, err)) < 0 ||
             (r = check_values(&c.f, "health", "health", healths, err)) < 0 ||
             (r = ross_filters_bool(&c.f, "is-task", false, &b, err)) < 0)
-                goto fail;
+                return r;
         json_object_foreach (ross_filters_values(&c.f, "exited"), v, x) {
                 int code;
-                if (ross_parse_int(v, INT32_MIN, INT32_MAX, &code) < 0) {
-                        r = ross_errx(err, EINVAL, "invalid filter 'exited=%s': not an integer", v);
-                        goto fail;
-                }
+                if (ross_parse_int(v, INT32_MIN, INT32_MAX, &code) < 0)
+                        return ross_errx(err, EINVAL, "invalid filter 'exited=%s': not an integer",
+                                         v);
                 if (!c.exited)
                         c.exited = json_object();
                 char k[16];
                 snprintf(k, sizeof(k), "%d", code);
                 json_object_set_new(c.exited, k, json_true());
         }
-        json_object_foreach (ross_filters_values(&c.f, "publish"), v, x)
-                if (strchr(v, ':')) {
-                        r = ross_errx(err, EINVAL,
-                                      "filter for 'publish' should not contain ':': %s", v);
-                        goto fail;
-                }
-        json_object_foreach (ross_filters_values(&c.f, "expose"), v, x)
-                if (strchr(v, ':')) {
-                        r = ross_errx(err, EINVAL, "filter for 'expose' should not contain ':': %s",
-                                      v);
-                        goto fail;
-                }
+        if ((r = check_port(&c.f, "publish", err)) < 0 || (r = check_port(&c.f, "expose", err)) < 0)
+                return r;
         /* asking for a status means stopped ones too */
         if (ross_filters_contains(&c.f, "status"))
                 c.all = true;
         if ((r = resolve_container(&c.f, "before", res, &c.before_id, err)) < 0 ||
             (r = resolve_container(&c.f, "since", res, &c.since_id, err)) < 0)
-                goto fail;
+                return r;
         if (ross_filters_contains(&c.f, "ancestor")) {
-                /* an image that is not there matches nothing (Docker only warns) */
+                /* an image that is not there matches nothing (Docker only warns); a database
+                 * that cannot tell is an error */
                 c.ancestor = true;
                 c.ancestor_ids = json_object();
                 json_object_foreach (ross_filters_values(&c.f, "ancestor"), v, x) {
                         _cleanup_free_ char *id = NULL;
-                        if (res->image(res->ud, v, &id, NULL) == 0)
+                        RossError rerr = {};
+                        r = res->image(res->ud, v, &id, &rerr);
+                        if (r == 0)
                                 json_object_set_new(c.ancestor_ids, id, json_true());
+                        else if (r != -ENOENT && r != -EINVAL)
+                                return ross_errx(err, -r, "filter 'ancestor=%s': %s", v, rerr.msg);
                 }
         }
         *cf = c;
+        c = (RossContainerFilter){};
         return 0;
-fail:
-        ross_container_filter_done(&c);
-        return r;
 }
 
 void ross_container_filter_done(RossContainerFilter *cf)
@@ -538,31 +547,28 @@ static int image_bound(const RossFilters *f, const char *key, json_t *list,
 int ross_filter_images(const char *filters, json_t *list, const RossFilterResolvers *res,
                        json_t **ret, RossError *err)
 {
-        RossFilters f = {};
-        _cleanup_(json_decrefp) json_t *all = list;
+        _cleanup_(ross_filters_done) RossFilters f = {};
+        json_auto_t *all = list;
         bool dangling_only = false;
         double before = -1, since = -1;
-        int r = ross_filters_parse(filters, &f, err);
-        if (r < 0)
-                return r;
-        if ((r = ross_filters_validate(&f, image_keys, err)) < 0 ||
+        int r;
+        if ((r = ross_filters_parse(filters, &f, err)) < 0 ||
+            (r = ross_filters_validate(&f, image_keys, err)) < 0 ||
             (r = ross_filters_bool(&f, "dangling", false, &dangling_only, err)) < 0 ||
             (r = image_bound(&f, "before", all, res, true, &before, err)) < 0 ||
             (r = image_bound(&f, "since", all, res, false, &since, err)) < 0)
-                goto out;
+                return r;
         const char *v;
         json_t *x;
         struct timespec now;
         clock_gettime(CLOCK_REALTIME, &now);
         json_object_foreach (ross_filters_values(&f, "until"), v, x) {
                 double t;
-                if (parse_until(v, (double)now.tv_sec + (double)now.tv_nsec / 1e9, &t) < 0) {
-                        r = ross_errx(err, EINVAL,
-                                      "invalid value for 'until' filter: cannot parse '%s' as a "
-                                      "timestamp or a duration",
-                                      v);
-                        goto out;
-                }
+                if (parse_until(v, (double)now.tv_sec + (double)now.tv_nsec / 1e9, &t) < 0)
+                        return ross_errx(err, EINVAL,
+                                         "invalid value for 'until' filter: cannot parse '%s' as "
+                                         "a timestamp or a duration",
+                                         v);
                 if (before < 0 || t < before)
                         before = t;
         }
@@ -580,7 +586,7 @@ int ross_filter_images(const char *filters, json_t *list, const RossFilterResolv
                 if (ross_filters_contains(&f, "label") &&
                     !ross_filters_match_kv(&f, "label", labels))
                         continue;
-                _cleanup_(json_decrefp) json_t *tags = NULL, *digests = NULL;
+                json_auto_t *tags = NULL, *digests = NULL;
                 if (patterns) {
                         tags = matching_refs(img, "RepoTags", patterns);
                         digests = matching_refs(img, "RepoDigests", patterns);
@@ -604,8 +610,5 @@ int ross_filter_images(const char *filters, json_t *list, const RossFilterResolv
                 json_array_append_new(out, copy);
         }
         *ret = out;
-        r = 0;
-out:
-        ross_filters_done(&f);
-        return r;
+        return 0;
 }

@@ -61,9 +61,8 @@ static void on_event(void *ud, const char *id, const char *status, int64_t cur, 
                 if (cur >= 0 && total > 0) {
                         json_object_set_new(detail, "current", json_integer(cur));
                         json_object_set_new(detail, "total", json_integer(total));
-                        char *bar = progress_bar(cur, total);
+                        _cleanup_free_ char *bar = progress_bar(cur, total);
                         json_object_set_new(o, "progress", json_string(bar));
-                        free(bar);
                 }
                 json_object_set_new(o, "progressDetail", detail);
         }
@@ -121,12 +120,11 @@ enum MHD_Result ross_api_images_create(RossRequest *req)
                 .creds = &creds,
                 .event = on_event,
         };
-        PullStream *ps = xcalloc(1, sizeof(*ps));
+        _cleanup_free_ PullStream *ps = xcalloc(1, sizeof(*ps));
         o.userdata = ps;
         r = ross_pull_prepare(&d->images, &o, &pull, &err);
         ross_creds_free(&creds);
         if (r < 0) {
-                free(ps);
                 log_debug("%s", err.msg);
                 return ross_reply_error(req, &err);
         }
@@ -134,7 +132,6 @@ enum MHD_Result ross_api_images_create(RossRequest *req)
         int p[2];
         if (pipe2(p, O_CLOEXEC) < 0) {
                 ross_pull_free(pull);
-                free(ps);
                 return ross_reply_errorf(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "pipe: %m");
         }
         ps->pull = pull;
@@ -146,11 +143,11 @@ enum MHD_Result ross_api_images_create(RossRequest *req)
                 close(p[0]);
                 close(p[1]);
                 ross_pull_free(pull);
-                free(ps);
                 return ross_reply_errorf(req, MHD_HTTP_INTERNAL_SERVER_ERROR,
                                          "cannot start pull thread");
         }
         pthread_detach(th);
+        ps = NULL; /* the thread's now */
 
         return ross_reply_stream(req, p[0], "application/json");
 }
@@ -165,11 +162,11 @@ enum MHD_Result ross_api_images_list(RossRequest *req)
 {
         RossError err = {};
         RossFilterResolvers res = {.image = resolve_image, .ud = &req->daemon->images};
-        json_t *out = NULL;
+        json_t *list = NULL, *out = NULL;
         bool all;
         if (ross_req_bool(req, "all", false, &all, &err) < 0 ||
-            ross_filter_images(ross_req_query(req, "filters"),
-                               ross_images_list(&req->daemon->images), &res, &out, &err) < 0)
+            ross_images_list(&req->daemon->images, &list, &err) < 0 ||
+            ross_filter_images(ross_req_query(req, "filters"), list, &res, &out, &err) < 0)
                 return ross_reply_error(req, &err);
         return ross_reply_json(req, MHD_HTTP_OK, out);
 }
@@ -187,8 +184,9 @@ enum MHD_Result ross_api_image_delete(RossRequest *req, const char *name)
 {
         RossError err = {};
         json_t *rep = NULL;
-        if (ross_images_remove(&req->daemon->images, name, ross_req_query_bool(req, "force"), &rep,
-                               &err) < 0)
+        bool force;
+        if (ross_req_bool(req, "force", false, &force, &err) < 0 ||
+            ross_images_remove(&req->daemon->images, name, force, &rep, &err) < 0)
                 return ross_reply_error(req, &err);
         return ross_reply_json(req, MHD_HTTP_OK, rep);
 }
@@ -208,15 +206,13 @@ enum MHD_Result ross_api_image_tag(RossRequest *req, const char *name)
 static bool prune_all(RossRequest *req)
 {
         const char *f = ross_req_query(req, "filters");
-        json_t *j = f ? json_loads(f, 0, NULL) : NULL;
+        json_auto_t *j = f ? json_loads(f, 0, NULL) : NULL;
         json_t *d = json_object_get(j, "dangling");
-        bool all = false;
         if (json_is_array(d))
-                all = STREQ(json_string_value(json_array_get(d, 0)) ?: "", "false");
-        else if (json_is_object(d))
-                all = json_is_true(json_object_get(d, "false"));
-        json_decref(j);
-        return all;
+                return STREQ(json_string_value(json_array_get(d, 0)) ?: "", "false");
+        if (json_is_object(d))
+                return json_is_true(json_object_get(d, "false"));
+        return false;
 }
 
 enum MHD_Result ross_api_images_prune(RossRequest *req)

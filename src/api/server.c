@@ -125,11 +125,13 @@ enum MHD_Result ross_reply_error(RossRequest *req, const RossError *err)
 
 enum MHD_Result ross_reply_errorf(RossRequest *req, unsigned status, const char *fmt, ...)
 {
-        char msg[1024];
+        _cleanup_free_ char *msg = NULL;
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
+        int n = vasprintf(&msg, fmt, ap);
         va_end(ap);
+        if (n < 0)
+                abort(); /* out of memory, as xasprintf */
         log_debug("api: %s %s failed: %s", req->method, req->path, msg);
         return ross_reply_json(req, status, json_pack("{s:s}", "message", msg));
 }
@@ -222,30 +224,22 @@ static int listen_unix(const char *path, RossError *err)
                 return ross_errx(err, ENAMETOOLONG, "socket path '%s' is too long", path);
         strcpy(sa.sun_path, path);
 
-        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0)
-                return ross_err(err, errno, "create socket");
+                return ross_err(err, errno, "create socket '%s'", path);
         /* A socket file left by a daemon that died is stale; a live one answers connect. */
-        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-                close(fd);
+        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
                 return ross_errx(err, EADDRINUSE, "another daemon is already serving on '%s'",
                                  path);
-        }
         unlink(path);
         mode_t old = umask(0117);
         int r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
         umask(old);
-        if (r < 0) {
-                r = ross_err(err, errno, "bind '%s'", path);
-                close(fd);
-                return r;
-        }
-        if (chmod(path, 0660) < 0 || listen(fd, 128) < 0) {
-                r = ross_err(err, errno, "listen on '%s'", path);
-                close(fd);
-                return r;
-        }
-        return fd;
+        if (r < 0)
+                return ross_err(err, errno, "bind '%s'", path);
+        if (chmod(path, 0660) < 0 || listen(fd, 128) < 0)
+                return ross_err(err, errno, "listen on '%s'", path);
+        return TAKE_FD(fd);
 }
 
 int ross_server_start(RossDaemon *d, const char *socket_path, RossServer **ret, RossError *err)

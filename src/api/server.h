@@ -29,6 +29,8 @@ typedef struct RossRequest {
 typedef enum MHD_Result (*RossHandler)(RossRequest *req);
 
 const char *ross_req_query(RossRequest *req, const char *key);
+/* Unchecked: true for "1", "true", "True", false for anything else. A client's parameter
+ * goes through ross_req_bool, which answers a bad value with a 400. */
 bool ross_req_query_bool(RossRequest *req, const char *key);
 /* A boolean query parameter as Docker reads it ("", "0", "no", "false", "none" are false;
  * "1", "yes", "true" true; any case): def when absent, -EINVAL naming the value for

@@ -59,10 +59,9 @@ static char *find_program(const char *name)
         _cleanup_free_ char *copy = xstrdup(path ? path : "/usr/local/bin:/usr/bin:/bin");
         char *save = NULL;
         for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-                char *p = xasprintf("%s/%s", d, name);
+                _cleanup_free_ char *p = xasprintf("%s/%s", d, name);
                 if (access(p, X_OK) == 0)
-                        return p;
-                free(p);
+                        return TAKE_PTR(p);
         }
         return xstrdup(name);
 }
@@ -131,9 +130,10 @@ enum MHD_Result ross_api_info(RossRequest *req)
         size_t k = strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
         snprintf(when + k, sizeof(when) - k, ".%09ldZ", now.tv_nsec);
 
-        if (ross_containers_count(&d->containers, &n, &err) < 0)
+        json_auto_t *imgs = NULL;
+        if (ross_containers_count(&d->containers, &n, &err) < 0 ||
+            ross_db_image_list(d->db, &imgs, &err) < 0)
                 return ross_reply_error(req, &err);
-        json_t *imgs = ross_db_image_list(d->db);
         /* Insecure registries are host:port names, not CIDRs: Docker lists those under
          * IndexConfigs with Secure false. */
         json_t *index_configs = json_object();
@@ -188,7 +188,6 @@ enum MHD_Result ross_api_info(RossRequest *req)
         json_object_set_new(o, "NFd", json_integer(0));
         json_object_set_new(o, "NGoroutines", json_integer(0));
         json_object_set_new(o, "NEventsListener", json_integer(0));
-        json_decref(imgs);
         return ross_reply_json(req, MHD_HTTP_OK, o);
 }
 
@@ -216,13 +215,11 @@ enum MHD_Result ross_api_auth(RossRequest *req)
         RossError err = {};
         json_error_t jerr;
 
-        json_t *j = json_loadb(req->body.data ? req->body.data : "", req->body.len, 0, &jerr);
+        json_auto_t *j = json_loadb(req->body.data ? req->body.data : "", req->body.len, 0, &jerr);
         if (!j || json_unpack_ex(j, &jerr, 0, "{s?s, s?s, s?s}", "username", &user, "password",
-                                 &pass, "serveraddress", &addr) < 0) {
-                json_decref(j);
+                                 &pass, "serveraddress", &addr) < 0)
                 return ross_reply_errorf(req, MHD_HTTP_BAD_REQUEST, "invalid auth request: %s",
                                          jerr.text);
-        }
         _cleanup_free_ char *domain = registry_domain(addr ? addr : "");
         RossCreds creds = {.username = (char *)user, .password = (char *)pass};
         RossRegistry *reg = NULL;
@@ -230,7 +227,6 @@ enum MHD_Result ross_api_auth(RossRequest *req)
         if (r == 0)
                 r = ross_registry_login(reg, &err);
         ross_registry_free(reg);
-        json_decref(j);
         if (r < 0) {
                 unsigned status =
                         err.code == EACCES ? MHD_HTTP_UNAUTHORIZED : ross_http_status_for(err.code);

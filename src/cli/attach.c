@@ -81,8 +81,7 @@ int ross_attach_open(RossClient *c, RossAttach *a, RossError *err)
                 /* an error: {"message": "..."} in the body */
                 _cleanup_(ross_buf_free) RossBuf body = {.cap = 64 * 1024};
                 (void)ross_http_read_body(fd, &head, false, append_body, &body, NULL);
-                _cleanup_(json_decrefp) json_t *j =
-                        json_loadb(body.data ? body.data : "", body.len, 0, NULL);
+                json_auto_t *j = json_loadb(body.data ? body.data : "", body.len, 0, NULL);
                 const char *m = json_string_value(json_object_get(j, "message"));
                 return ross_errx(err,
                                  head.status == 404   ? ENOENT

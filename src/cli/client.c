@@ -74,11 +74,18 @@ static int on_body(void *ud, const char *p, size_t n)
         return 0;
 }
 
+static void ctx_done(Ctx *c)
+{
+        ross_buf_free(&c->line);
+}
+
 int ross_client_call(RossClient *c, const RossApiCall *call, RossApiResponse *ret, RossError *err)
 {
-        RossApiResponse resp = {.body = {.cap = 256 * 1024 * 1024}};
-        Ctx ctx = {.call = call, .resp = &resp, .line = {.cap = 16 * 1024 * 1024}};
-        RossHttpHead head = {};
+        _cleanup_(ross_api_response_free)
+                RossApiResponse resp = {.body = {.cap = 256 * 1024 * 1024}};
+        _cleanup_(ctx_done)
+                Ctx ctx = {.call = call, .resp = &resp, .line = {.cap = 16 * 1024 * 1024}};
+        _cleanup_(ross_http_head_free) RossHttpHead head = {};
         _cleanup_free_ char *extra = NULL;
         int r;
 
@@ -89,22 +96,20 @@ int ross_client_call(RossClient *c, const RossApiCall *call, RossApiResponse *re
                 extra = xasprintf("X-Registry-Auth: %s\r\n", call->registry_auth);
         r = ross_http_send(fd, call->method, call->path, extra, call->body,
                            call->body ? strlen(call->body) : 0);
-        if (r < 0) {
-                r = ross_err(err, -r, "talking to the Ross daemon at unix://%s", c->socket_path);
-                goto out;
-        }
+        if (r < 0)
+                return ross_err(err, -r, "talking to the Ross daemon at unix://%s", c->socket_path);
         r = ross_http_read_head(fd, &head, err);
         if (r < 0)
-                goto out;
+                return r;
         resp.status = head.status;
         /* 304 Not Modified (start of a running container) is no failure, as for Docker's
          * client */
         ctx.stream = head.status >= 200 && head.status < 300;
         r = ross_http_read_body(fd, &head, STREQ(call->method, "HEAD"), on_body, &ctx, err);
         if (r < 0)
-                goto out;
+                return r;
         if ((resp.status < 200 || resp.status >= 300) && resp.status != 304) {
-                json_t *j =
+                json_auto_t *j =
                         json_loadb(resp.body.data ? resp.body.data : "", resp.body.len, 0, NULL);
                 const char *m = json_string_value(json_object_get(j, "message"));
                 int code = resp.status == 404                           ? ENOENT
@@ -112,42 +117,34 @@ int ross_client_call(RossClient *c, const RossApiCall *call, RossApiResponse *re
                            : resp.status == 400                         ? EINVAL
                            : (resp.status == 401 || resp.status == 403) ? EACCES
                                                                         : EIO;
-                r = ross_errx(err, code, "%s", m ? m : (resp.body.len ? resp.body.data : "error"));
                 if (!m && !resp.body.len)
-                        r = ross_errx(err, code, "the daemon answered HTTP %ld", resp.status);
-                json_decref(j);
+                        return ross_errx(err, code, "the daemon answered HTTP %ld", resp.status);
+                return ross_errx(err, code, "%s", m ? m : resp.body.data);
         }
-out:
-        ross_http_head_free(&head);
-        ross_buf_free(&ctx.line);
-        if (r < 0 || !ret)
-                ross_api_response_free(&resp);
-        else
+        if (ret) {
                 *ret = resp;
-        return r;
+                resp = (RossApiResponse){};
+        }
+        return 0;
 }
 
 int ross_client_json(RossClient *c, const char *method, const char *path, const char *body,
                      json_t **ret, RossError *err)
 {
-        RossApiResponse resp;
+        _cleanup_(ross_api_response_free) RossApiResponse resp = {};
         RossApiCall call = {.method = method, .path = path, .body = body};
+        json_auto_t *j = NULL;
         json_error_t jerr;
         int r = ross_client_call(c, &call, &resp, err);
         if (r < 0)
                 return r;
-        json_t *j = NULL;
         if (resp.body.len > 0) {
                 j = json_loadb(resp.body.data, resp.body.len, 0, &jerr);
                 if (!j)
-                        r = ross_errx(err, EBADMSG, "the daemon sent invalid JSON: %s", jerr.text);
+                        return ross_errx(err, EBADMSG, "the daemon sent invalid JSON: %s",
+                                         jerr.text);
         }
-        ross_api_response_free(&resp);
-        if (r < 0)
-                return r;
         if (ret)
-                *ret = j;
-        else
-                json_decref(j);
+                *ret = TAKE_PTR(j);
         return 0;
 }

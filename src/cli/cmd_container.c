@@ -185,11 +185,12 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
                 {"help", no_argument, NULL, 'h'},
                 {},
         };
-        json_t *body = json_object(), *hc = json_object(), *env = json_array();
-        json_t *binds = json_array(), *mounts = json_array(), *tmpfs = json_object();
-        json_t *labels = json_object();
-        json_t *groups = json_array();
-        json_t *log_config = json_pack("{s:s, s:{}}", "Type", "", "Config");
+        json_auto_t *body = json_object(), *env = json_array();
+        json_auto_t *binds = json_array(), *mounts = json_array(), *tmpfs = json_object();
+        json_auto_t *labels = json_object();
+        json_auto_t *groups = json_array();
+        json_auto_t *log_config = json_pack("{s:s, s:{}}", "Type", "", "Config");
+        json_t *hc = json_object(); /* body's */
         RunFlags flags = {.sig_proxy = true};
         bool interactive = false, tty = false;
         RossError err = {};
@@ -210,13 +211,12 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
                         json_array_append_new(env, json_string(optarg));
                         break;
                 case O_ENVFILE: {
-                        json_t *a = env_file(optarg, &err);
+                        json_auto_t *a = env_file(optarg, &err);
                         if (!a) {
                                 ross_cli_error("--env-file: %s", err.msg);
-                                goto bad;
+                                return -1;
                         }
                         json_array_extend(env, a);
-                        json_decref(a);
                         break;
                 }
                 case 'w':
@@ -239,7 +239,7 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
                         json_array_append_new(binds, json_string(optarg));
                         break;
                 case O_MOUNT: {
-                        json_t *m = json_object();
+                        json_auto_t *m = json_object();
                         _cleanup_free_ char *copy = xstrdup(optarg);
                         char *save = NULL;
                         for (char *kv = strtok_r(copy, ",", &save); kv;
@@ -260,17 +260,15 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
                                                                          STREQ(eq, "1")));
                                 else {
                                         ross_cli_error("--mount: unknown field '%s'", kv);
-                                        json_decref(m);
-                                        goto bad;
+                                        return -1;
                                 }
                         }
                         const char *type = json_string_value(json_object_get(m, "Type"));
                         if (!type || (!STREQ(type, "bind") && !STREQ(type, "tmpfs"))) {
                                 ross_cli_error("--mount: type must be bind or tmpfs");
-                                json_decref(m);
-                                goto bad;
+                                return -1;
                         }
-                        json_array_append_new(mounts, m);
+                        json_array_append_new(mounts, TAKE_PTR(m));
                         break;
                 }
                 case O_TMPFS: {
@@ -292,7 +290,7 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
                         if (v <= 0) {
                                 ross_cli_error("invalid argument \"%s\" for --memory: invalid size",
                                                optarg);
-                                goto bad;
+                                return -1;
                         }
                         json_object_set_new(hc, "Memory", json_integer(v));
                         break;
@@ -302,7 +300,7 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
                         double v = strtod(optarg, &end);
                         if (*end || !(v > 0) || v > 1024) {
                                 ross_cli_error("invalid argument \"%s\" for --cpus", optarg);
-                                goto bad;
+                                return -1;
                         }
                         json_object_set_new(hc, "NanoCpus",
                                             json_integer((json_int_t)(v * 1e9 + 0.5)));
@@ -312,7 +310,7 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
                         int64_t v;
                         if (ross_parse_i64(optarg, -1, INT64_MAX, &v) < 0 || v == 0) {
                                 ross_cli_error("invalid argument \"%s\" for --pids-limit", optarg);
-                                goto bad;
+                                return -1;
                         }
                         json_object_set_new(hc, "PidsLimit", json_integer(v));
                         break;
@@ -329,7 +327,7 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
                                 ross_cli_error("invalid argument \"%s\" for --log-opt: "
                                                "expected KEY=VALUE",
                                                optarg);
-                                goto bad;
+                                return -1;
                         }
                         _cleanup_free_ char *k = xstrndup(optarg, (size_t)(eq - optarg));
                         json_object_set_new(json_object_get(log_config, "Config"), k,
@@ -354,7 +352,7 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
                         if (ross_parse_int(optarg, 0, 24 * 3600, &v) < 0) {
                                 ross_cli_error("invalid argument \"%s\" for --stop-timeout",
                                                optarg);
-                                goto bad;
+                                return -1;
                         }
                         json_object_set_new(body, "StopTimeout", json_integer(v));
                         break;
@@ -369,7 +367,7 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
                         RossDetachKeys k;
                         if (ross_detach_keys_parse(optarg, &k, &err) < 0) {
                                 ross_cli_error("%s", err.msg);
-                                goto bad;
+                                return -1;
                         }
                         flags.detach_keys = optarg;
                         break;
@@ -379,27 +377,19 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
                         break;
                 case O_SIGPROXY:
                         if (parse_sig_proxy(optarg, &flags.sig_proxy) < 0)
-                                goto bad;
+                                return -1;
                         break;
                 case 'h':
                         usage_run(stdout, verb);
-                        json_decref(body);
-                        json_decref(env);
-                        json_decref(binds);
-                        json_decref(mounts);
-                        json_decref(tmpfs);
-                        json_decref(labels);
-                        json_decref(groups);
-                        json_decref(log_config);
                         *ret_body = NULL;
                         return 1;
                 default:
-                        goto bad;
+                        return -1;
                 }
         }
         if (optind >= argc) {
                 ross_cli_error("container %s: an image is required", verb);
-                goto bad;
+                return -1;
         }
         json_object_set_new(body, "Image", json_string(argv[optind]));
         if (optind + 1 < argc) {
@@ -411,7 +401,7 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
         bool attached = STREQ(verb, "run") && !flags.detach;
         if (interactive && tty && attached && !isatty(STDIN_FILENO)) {
                 ross_cli_error("the input device is not a TTY");
-                goto bad;
+                return -1;
         }
         json_object_set_new(body, "Tty", json_boolean(tty));
         json_object_set_new(body, "OpenStdin", json_boolean(interactive));
@@ -422,30 +412,18 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
         json_object_set_new(body, "AttachStdin", json_boolean(interactive && attached));
         json_object_set_new(body, "AttachStdout", json_boolean(attached));
         json_object_set_new(body, "AttachStderr", json_boolean(attached));
-        json_object_set_new(body, "Env", env);
-        json_object_set_new(body, "Labels", labels);
-        json_object_set_new(hc, "Binds", binds);
-        json_object_set_new(hc, "Mounts", mounts);
-        json_object_set_new(hc, "Tmpfs", tmpfs);
+        json_object_set_new(body, "Env", TAKE_PTR(env));
+        json_object_set_new(body, "Labels", TAKE_PTR(labels));
+        json_object_set_new(hc, "Binds", TAKE_PTR(binds));
+        json_object_set_new(hc, "Mounts", TAKE_PTR(mounts));
+        json_object_set_new(hc, "Tmpfs", TAKE_PTR(tmpfs));
         if (json_array_size(groups))
-                json_object_set_new(hc, "GroupAdd", groups);
-        else
-                json_decref(groups);
-        json_object_set_new(hc, "LogConfig", log_config);
-        *ret_body = body;
+                json_object_set_new(hc, "GroupAdd", TAKE_PTR(groups));
+        json_object_set_new(hc, "LogConfig", TAKE_PTR(log_config));
+        *ret_body = TAKE_PTR(body);
         *ret_flags = flags;
         *ret_optind = optind;
         return 0;
-bad:
-        json_decref(body);
-        json_decref(env);
-        json_decref(binds);
-        json_decref(mounts);
-        json_decref(tmpfs);
-        json_decref(labels);
-        json_decref(groups);
-        json_decref(log_config);
-        return -1;
 }
 
 static int pull_image(RossClient *c, const char *image)
@@ -484,7 +462,7 @@ static int create(RossClient *c, json_t *body, const char *name, char **ret_id)
         _cleanup_free_ char *path =
                 xasprintf("/containers/create%s%s", qn ? "?name=" : "", qn ? qn : "");
         RossError err = {};
-        json_t *resp = NULL;
+        json_auto_t *resp = NULL;
         int r = ross_client_json(c, "POST", path, text, &resp, &err);
         if (r == -ENOENT && strstr(err.msg, "No such image")) {
                 const char *image = json_string_value(json_object_get(body, "Image"));
@@ -498,7 +476,6 @@ static int create(RossClient *c, json_t *body, const char *name, char **ret_id)
                 return -1;
         }
         *ret_id = xstrdup(json_string_value(json_object_get(resp, "Id")) ?: "");
-        json_decref(resp);
         return 0;
 }
 
@@ -522,6 +499,11 @@ typedef struct Demux {
         RossBuf buf;
         bool raw;
 } Demux;
+
+static void demux_done(Demux *d)
+{
+        ross_buf_free(&d->buf);
+}
 
 /* Split Docker's multiplexed stream into our stdout and stderr. */
 static int on_frames(void *ud, const char *p, size_t n)
@@ -556,7 +538,7 @@ static int container_io(RossClient *c, const char *ref, bool *ret_tty, bool *ret
 {
         _cleanup_free_ char *path = xasprintf("/containers/%s/json", ref);
         RossError err = {};
-        json_t *info = NULL;
+        json_auto_t *info = NULL;
         if (ross_client_json(c, "GET", path, NULL, &info, &err) < 0) {
                 ross_cli_error("%s", err.msg);
                 return -1;
@@ -565,7 +547,6 @@ static int container_io(RossClient *c, const char *ref, bool *ret_tty, bool *ret
         *ret_tty = json_is_true(json_object_get(cfg, "Tty"));
         *ret_stdin = json_is_true(json_object_get(cfg, "OpenStdin"));
         *ret_running = json_is_true(json_object_get(json_object_get(info, "State"), "Running"));
-        json_decref(info);
         return 0;
 }
 
@@ -576,11 +557,10 @@ static int stream_logs(RossClient *c, const char *id, const char *query)
         if (container_io(c, id, &tty, &open_stdin, &running) < 0)
                 return -1;
         /* a tty's log is one stream, sent raw */
-        Demux d = {.raw = tty};
+        _cleanup_(demux_done) Demux d = {.raw = tty};
         RossApiCall call = {.method = "GET", .path = path, .on_raw = on_frames, .userdata = &d};
         RossError err = {};
         int r = ross_client_call(c, &call, NULL, &err);
-        ross_buf_free(&d.buf);
         if (r < 0)
                 ross_cli_error("%s", err.msg);
         return r;
@@ -590,13 +570,12 @@ static int wait_exit(RossClient *c, const char *id, int *ret_code)
 {
         _cleanup_free_ char *path = xasprintf("/containers/%s/wait", id);
         RossError err = {};
-        json_t *resp = NULL;
+        json_auto_t *resp = NULL;
         if (ross_client_json(c, "POST", path, NULL, &resp, &err) < 0) {
                 ross_cli_error("%s", err.msg);
                 return -1;
         }
         *ret_code = (int)json_integer_value(json_object_get(resp, "StatusCode"));
-        json_decref(resp);
         return 0;
 }
 
@@ -616,7 +595,7 @@ static int finish_attached(RossClient *c, const char *id, int detached, bool rem
 
 int ross_cmd_container_run(RossClient *c, int argc, char **argv)
 {
-        json_t *body = NULL;
+        json_auto_t *body = NULL;
         _cleanup_free_ char *name = NULL, *id = NULL;
         RunFlags flags = {};
         int ind;
@@ -638,7 +617,6 @@ int ross_cmd_container_run(RossClient *c, int argc, char **argv)
                         .detach_keys = flags.detach_keys,
                         .fd = -EBADF};
         r = create(c, body, name, &id);
-        json_decref(body);
         if (r < 0)
                 return 125;
         _cleanup_free_ char *rm_path = xasprintf("/containers/%s?force=1", id);
@@ -667,7 +645,7 @@ int ross_cmd_container_run(RossClient *c, int argc, char **argv)
 
 int ross_cmd_container_create(RossClient *c, int argc, char **argv)
 {
-        json_t *body = NULL;
+        json_auto_t *body = NULL;
         _cleanup_free_ char *name = NULL, *id = NULL;
         RunFlags flags;
         int ind;
@@ -675,7 +653,6 @@ int ross_cmd_container_create(RossClient *c, int argc, char **argv)
         if (r != 0)
                 return r > 0 ? 0 : 125;
         r = create(c, body, name, &id);
-        json_decref(body);
         if (r < 0)
                 return 125;
         printf("%s\n", id);

@@ -29,7 +29,7 @@ static int exec_exit_code(RossClient *c, const char *eid)
         _cleanup_free_ char *path = xasprintf("/exec/%s/json", eid);
         for (int i = 0; i < 200; i++) {
                 RossError err = {};
-                _cleanup_(json_decrefp) json_t *info = NULL;
+                json_auto_t *info = NULL;
                 if (ross_client_json(c, "GET", path, NULL, &info, &err) < 0) {
                         ross_cli_error("%s", err.msg);
                         return 125;
@@ -61,7 +61,7 @@ int ross_cmd_container_exec(RossClient *c, int argc, char **argv)
         };
         bool detach = false, interactive = false, tty = false;
         const char *user = NULL, *workdir = NULL, *keys = NULL;
-        _cleanup_(json_decrefp) json_t *env = json_array();
+        json_auto_t *env = json_array();
         RossError err = {};
         int ch;
         optind = 1;
@@ -113,7 +113,7 @@ int ross_cmd_container_exec(RossClient *c, int argc, char **argv)
         for (int i = optind + 1; i < argc; i++)
                 json_array_append_new(cmd, json_string(argv[i]));
         /* the detach keys go with the create, as Docker's: the daemon watches for them */
-        _cleanup_(json_decrefp) json_t *body =
+        json_auto_t *body =
                 json_pack("{s:o, s:O, s:b, s:b, s:b, s:b, s:s, s:s, s:s}", "Cmd", cmd, "Env", env,
                           "Tty", tty, "AttachStdin", interactive && !detach, "AttachStdout",
                           !detach, "AttachStderr", !detach, "User", user ? user : "", "WorkingDir",
@@ -121,7 +121,7 @@ int ross_cmd_container_exec(RossClient *c, int argc, char **argv)
         _cleanup_free_ char *text = json_dumps(body, JSON_COMPACT);
         _cleanup_free_ char *ref = ross_client_escape(argv[optind]);
         _cleanup_free_ char *path = xasprintf("/containers/%s/exec", ref);
-        _cleanup_(json_decrefp) json_t *resp = NULL;
+        json_auto_t *resp = NULL;
         if (ross_client_json(c, "POST", path, text, &resp, &err) < 0) {
                 ross_cli_error("%s", err.msg);
                 return err.code == ENOENT || err.code == EBUSY ? 1 : 125;

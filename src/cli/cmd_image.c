@@ -47,6 +47,17 @@ static void list_usage(FILE *f)
                    "  -h, --help           show this help\n");
 }
 
+/* IMAGE ID as Docker shows it: the hex without "sha256:", cut to 12 unless no_trunc. */
+static char *shown_id(const char *id, bool no_trunc)
+{
+        if (!id)
+                return xstrdup("");
+        if (no_trunc)
+                return xstrdup(id);
+        const char *colon = strchr(id, ':');
+        return xstrndup(colon ? colon + 1 : id, 12);
+}
+
 /* "127.0.0.1:5000/x:tag" -> repo "127.0.0.1:5000/x", tag "tag" */
 static void split_tag(const char *rt, char **repo, char **tag)
 {
@@ -67,10 +78,11 @@ int ross_cmd_image_list(RossClient *c, int argc, char **argv)
                 {"help", no_argument, NULL, 'h'},
                 {},
         };
-        _cleanup_(json_decrefp) json_t *filters = json_object();
+        json_auto_t *filters = json_object();
         bool quiet = false, no_trunc = false, digests = false;
         const char *format = "table";
-        json_t *list, *img;
+        json_auto_t *list = NULL;
+        json_t *img;
         size_t i;
         int ch;
 
@@ -120,10 +132,8 @@ int ross_cmd_image_list(RossClient *c, int argc, char **argv)
                 return 1;
 
         if (STREQ(format, "json")) {
-                char *s = json_dumps(list, JSON_INDENT(2));
+                _cleanup_free_ char *s = json_dumps(list, JSON_INDENT(2));
                 printf("%s\n", s);
-                free(s);
-                json_decref(list);
                 return 0;
         }
         if (!quiet) {
@@ -138,10 +148,8 @@ int ross_cmd_image_list(RossClient *c, int argc, char **argv)
                 const char *id = json_string_value(json_object_get(img, "Id"));
                 json_t *tags = json_object_get(img, "RepoTags");
                 json_t *rds = json_object_get(img, "RepoDigests");
-                char shown[80], size[32], ago[64];
-                snprintf(shown, sizeof(shown), "%s", no_trunc ? id : id + 7);
-                if (!no_trunc)
-                        shown[12] = '\0';
+                char size[32], ago[64];
+                _cleanup_free_ char *shown = shown_id(id, no_trunc);
                 if (quiet) {
                         printf("%s\n", shown);
                         continue;
@@ -168,7 +176,6 @@ int ross_cmd_image_list(RossClient *c, int argc, char **argv)
                                 printf("%-40s %-12s %-14s %-22s %s\n", repo, tag, shown, ago, size);
                 }
         }
-        json_decref(list);
         return 0;
 }
 
@@ -237,7 +244,7 @@ int ross_cmd_image_rm(RossClient *c, int argc, char **argv)
                 _cleanup_free_ char *base = ross_cli_image_path(argv[i], "");
                 _cleanup_free_ char *path = xasprintf("%s?force=%d", base, force);
                 RossError err = {};
-                json_t *rep = NULL;
+                json_auto_t *rep = NULL;
                 if (ross_client_json(c, "DELETE", path, NULL, &rep, &err) < 0) {
                         ross_cli_error("%s", err.msg);
                         rc = 1;
@@ -251,7 +258,6 @@ int ross_cmd_image_rm(RossClient *c, int argc, char **argv)
                         json_object_foreach (e, key, v)
                                 printf("%s: %s\n", key, json_string_value(v));
                 }
-                json_decref(rep);
         }
         return rc;
 }
@@ -259,7 +265,7 @@ int ross_cmd_image_rm(RossClient *c, int argc, char **argv)
 int ross_cmd_image_tag(RossClient *c, int argc, char **argv)
 {
         RossError err = {};
-        RossRef ref = {};
+        _cleanup_(ross_ref_freep) RossRef ref = {};
         if (argc == 2 && (STREQ(argv[1], "-h") || STREQ(argv[1], "--help"))) {
                 printf("Usage: ross-cli image tag SOURCE TARGET[:TAG]\n"
                        "\n"
@@ -275,7 +281,6 @@ int ross_cmd_image_tag(RossClient *c, int argc, char **argv)
                 return 125;
         }
         if (ref.digest) {
-                ross_ref_free(&ref);
                 ross_cli_error("image tag: refusing to create a tag with a digest reference");
                 return 125;
         }
@@ -284,7 +289,6 @@ int ross_cmd_image_tag(RossClient *c, int argc, char **argv)
         _cleanup_free_ char *tag = ross_client_escape(ref.tag);
         _cleanup_free_ char *base = ross_cli_image_path(argv[1], "/tag");
         _cleanup_free_ char *path = xasprintf("%s?repo=%s&tag=%s", base, repo, tag);
-        ross_ref_free(&ref);
         RossApiCall call = {.method = "POST", .path = path};
         if (ross_client_call(c, &call, NULL, &err) < 0) {
                 ross_cli_error("%s", err.msg);
@@ -295,13 +299,12 @@ int ross_cmd_image_tag(RossClient *c, int argc, char **argv)
 
 int ross_cmd_version(RossClient *c, int argc, char **argv)
 {
-        json_t *v;
+        json_auto_t *v = NULL;
         printf("Client: ross-cli %s\n", ROSS_VERSION);
         if (get_json(c, "/version", &v) < 0)
                 return 1;
         printf("Server: ross-daemon %s (API %s)\n",
                json_string_value(json_object_get(v, "Version")) ?: "?",
                json_string_value(json_object_get(v, "ApiVersion")) ?: "?");
-        json_decref(v);
         return 0;
 }

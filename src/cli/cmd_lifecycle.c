@@ -97,7 +97,7 @@ int ross_cmd_container_each(RossClient *c, int argc, char **argv)
                                        : xasprintf("/containers/%s/restart", ref);
                 else
                         path = xasprintf("/containers/%s/start", ref);
-                json_t *resp = NULL;
+                json_auto_t *resp = NULL;
                 if (call(c, method, path, &resp) < 0) {
                         rc = 1;
                         continue;
@@ -107,7 +107,6 @@ int ross_cmd_container_each(RossClient *c, int argc, char **argv)
                                (long long)json_integer_value(json_object_get(resp, "StatusCode")));
                 else
                         printf("%s\n", argv[i]);
-                json_decref(resp);
         }
         return rc;
 }
@@ -136,7 +135,7 @@ int ross_cmd_container_list(RossClient *c, int argc, char **argv)
         bool all = false, quiet = false, no_trunc = false;
         const char *format = "table";
         int ch, last = -1;
-        _cleanup_(json_decrefp) json_t *filters = json_object();
+        json_auto_t *filters = json_object();
         optind = 1;
         while ((ch = getopt_long(argc, argv, "aqf:n:lh", opts, NULL)) != -1) {
                 switch (ch) {
@@ -181,7 +180,8 @@ int ross_cmd_container_list(RossClient *c, int argc, char **argv)
                 ross_cli_error("--format: '%s' is not 'table' or 'json'", format);
                 return 125;
         }
-        json_t *list = NULL, *e;
+        json_auto_t *list = NULL;
+        json_t *e;
         size_t i;
         _cleanup_free_ char *q = ross_cli_filter_query(filters);
         _cleanup_free_ char *path =
@@ -189,10 +189,8 @@ int ross_cmd_container_list(RossClient *c, int argc, char **argv)
         if (call(c, "GET", path, &list) < 0)
                 return 1;
         if (STREQ(format, "json")) {
-                char *s = json_dumps(list, JSON_INDENT(2));
+                _cleanup_free_ char *s = json_dumps(list, JSON_INDENT(2));
                 printf("%s\n", s);
-                free(s);
-                json_decref(list);
                 return 0;
         }
         if (!quiet)
@@ -216,14 +214,13 @@ int ross_cmd_container_list(RossClient *c, int argc, char **argv)
                        json_string_value(json_object_get(e, "Status")) ?: "",
                        name && name[0] == '/' ? name + 1 : (name ?: ""));
         }
-        json_decref(list);
         return 0;
 }
 
 int ross_cli_inspect(RossClient *c, int argc, char **argv, unsigned kinds)
 {
         int rc = 0;
-        json_t *all = json_array();
+        json_auto_t *all = json_array();
         for (int i = 1; i < argc; i++) {
                 _cleanup_free_ char *ref = ross_client_escape(argv[i]);
                 _cleanup_free_ char *cpath = xasprintf("/containers/%s/json", ref);
@@ -245,10 +242,8 @@ int ross_cli_inspect(RossClient *c, int argc, char **argv, unsigned kinds)
                 if (o)
                         json_array_append_new(all, o);
         }
-        char *s = json_dumps(all, JSON_INDENT(4));
+        _cleanup_free_ char *s = json_dumps(all, JSON_INDENT(4));
         printf("%s\n", s);
-        free(s);
-        json_decref(all);
         return rc;
 }
 

@@ -134,8 +134,8 @@ int ross_cmd_login(RossClient *c, int argc, char **argv)
         }
 
         _cleanup_free_ char *key = ross_dockercfg_key(domain);
-        _cleanup_(json_decrefp) json_t *body = json_pack("{s:s, s:s, s:s}", "username", user,
-                                                         "password", pass, "serveraddress", key);
+        json_auto_t *body = json_pack("{s:s, s:s, s:s}", "username", user, "password", pass,
+                                      "serveraddress", key);
         _cleanup_free_ char *s = json_dumps(body, JSON_COMPACT);
         RossApiCall call = {.method = "POST", .path = "/auth", .body = s};
         if (ross_client_call(c, &call, NULL, &err) < 0) {

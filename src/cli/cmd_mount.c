@@ -11,7 +11,7 @@ static int post_image(RossClient *c, const char *verb, const char *name, const c
         _cleanup_free_ char *suffix = xasprintf("/%s", verb);
         _cleanup_free_ char *path = ross_cli_image_path(name, suffix);
         RossError err = {};
-        _cleanup_(json_decrefp) json_t *j = NULL;
+        json_auto_t *j = NULL;
         if (ross_client_json(c, "POST", path, NULL, &j, &err) < 0) {
                 ross_cli_error("%s", err.msg);
                 return 1;
@@ -114,7 +114,7 @@ int ross_cmd_image_prune(RossClient *c, int argc, char **argv)
         const char *path = all ? "/images/prune?filters=%7B%22dangling%22%3A%5B%22false%22%5D%7D"
                                : "/images/prune";
         RossError err = {};
-        _cleanup_(json_decrefp) json_t *j = NULL;
+        json_auto_t *j = NULL;
         if (ross_client_json(c, "POST", path, NULL, &j, &err) < 0) {
                 ross_cli_error("%s", err.msg);
                 return 1;

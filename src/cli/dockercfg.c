@@ -42,8 +42,8 @@ static json_t *load(void)
 
 char *ross_registry_auth_header(const char *user, const char *password, const char *server)
 {
-        _cleanup_(json_decrefp) json_t *j = json_pack(
-                "{s:s, s:s, s:s}", "username", user, "password", password, "serveraddress", server);
+        json_auto_t *j = json_pack("{s:s, s:s, s:s}", "username", user, "password", password,
+                                   "serveraddress", server);
         _cleanup_free_ char *s = json_dumps(j, JSON_COMPACT);
         /* base64url, as Docker sends it */
         char *e = ross_base64_encode(s, strlen(s), ROSS_BASE64_URL);
@@ -54,7 +54,7 @@ char *ross_registry_auth_header(const char *user, const char *password, const ch
 char *ross_dockercfg_registry_auth(const char *domain)
 {
         _cleanup_free_ char *key = ross_dockercfg_key(domain);
-        _cleanup_(json_decrefp) json_t *j = load();
+        json_auto_t *j = load();
         json_t *auths = json_object_get(j, "auths");
         json_t *entry = json_object_get(auths, key);
         if (!entry) {
@@ -94,7 +94,7 @@ int ross_dockercfg_store(const char *domain, const char *user, const char *passw
         _cleanup_free_ char *key = ross_dockercfg_key(domain);
         _cleanup_free_ char *up = xasprintf("%s:%s", user, password);
         _cleanup_free_ char *enc = ross_base64_encode(up, strlen(up), 0);
-        _cleanup_(json_decrefp) json_t *j = load();
+        json_auto_t *j = load();
         json_t *auths = json_object_get(j, "auths");
         if (!json_is_object(auths)) {
                 auths = json_object();
@@ -108,7 +108,7 @@ int ross_dockercfg_store(const char *domain, const char *user, const char *passw
 int ross_dockercfg_remove(const char *domain, RossError *err)
 {
         _cleanup_free_ char *key = ross_dockercfg_key(domain);
-        _cleanup_(json_decrefp) json_t *j = load();
+        json_auto_t *j = load();
         json_t *auths = json_object_get(j, "auths");
         if (json_object_del(auths, key) < 0)
                 return ross_errx(err, ENOENT, "not logged in to %s", key);

@@ -52,7 +52,7 @@ static void clean(char *s)
 int ross_progress_line(void *userdata, const char *line, size_t len)
 {
         RossProgress *p = userdata;
-        _cleanup_(json_decrefp) json_t *j = json_loadb(line, len, 0, NULL);
+        json_auto_t *j = json_loadb(line, len, 0, NULL);
         if (!j)
                 return 0;
 

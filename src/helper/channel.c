@@ -54,16 +54,14 @@ int ross_channel_next(RossChannel *c, json_t **ret, RossError *err)
         }
         size_t n = (size_t)(nl - c->in.data);
         json_error_t je;
-        json_t *j = json_loadb(c->in.data, n, JSON_REJECT_DUPLICATES, &je);
+        json_auto_t *j = json_loadb(c->in.data, n, JSON_REJECT_DUPLICATES, &je);
         memmove(c->in.data, nl + 1, c->in.len - n - 1);
         c->in.len -= n + 1;
         c->in.data[c->in.len] = '\0';
-        if (!json_is_object(j)) {
-                json_decref(j);
+        if (!json_is_object(j))
                 return ross_errx(err, EBADMSG, "channel: a message that is not a JSON object%s%s",
                                  j ? "" : ": ", j ? "" : je.text);
-        }
-        *ret = j;
+        *ret = TAKE_PTR(j);
         return 1;
 }
 

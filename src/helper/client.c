@@ -182,7 +182,7 @@ int ross_helper_recv(RossHelper *h, json_t **ret, RossError *err)
 {
         time_t last = time(NULL);
         for (;;) {
-                json_t *msg = NULL;
+                json_auto_t *msg = NULL;
                 int r = ross_channel_next(&h->ch, &msg, err);
                 if (r < 0) {
                         /* a helper that speaks garbage is not trusted to go on */
@@ -192,11 +192,9 @@ int ross_helper_recv(RossHelper *h, json_t **ret, RossError *err)
                 if (r > 0) {
                         if (STREQ(ross_channel_type(msg), "error")) {
                                 h->remote_error = true;
-                                r = ross_channel_error_from(msg, err);
-                                json_decref(msg);
-                                return r;
+                                return ross_channel_error_from(msg, err);
                         }
-                        *ret = msg;
+                        *ret = TAKE_PTR(msg);
                         return 0;
                 }
                 if (h->closed) {

@@ -398,7 +398,7 @@ static int run(HelperPull *p, json_t *req, RossError *err)
                                 r = prune_whiteouts(p, layers, i, err);
         }
 
-        json_t *done = json_array();
+        json_auto_t *done = json_array();
         for (size_t i = 0; i < n; i++) {
                 json_array_append_new(done,
                                       json_pack("{s:b, s:I}", "fetched", layers[i].fetched, "bytes",
@@ -408,19 +408,26 @@ static int run(HelperPull *p, json_t *req, RossError *err)
                 if (layers[i].rootfd >= 0)
                         close(layers[i].rootfd);
         }
-        if (r < 0) {
-                json_decref(done);
+        if (r < 0)
                 return r;
-        }
-        json_t *m = json_pack("{s:s, s:o, s:o}", "type", "done", "layers", done, "tokens",
+        json_t *m = json_pack("{s:s, s:o, s:o}", "type", "done", "layers", TAKE_PTR(done), "tokens",
                               ross_token_cache_export(p->ref.domain));
         return ross_channel_send_new(p->ch, m, err);
 }
 
+static void helper_pull_done(HelperPull *p)
+{
+        ross_pull_resolved_free(&p->res);
+        ross_registry_free(p->reg);
+        ross_ref_free(&p->ref);
+        ross_content_free(p->store);
+        free(p->snapshots_dir);
+}
+
 int ross_helper_serve_pull(const RossHelperOptions *o, RossChannel *ch, RossError *err)
 {
-        HelperPull p = {.o = o, .ch = ch};
-        json_t *req = NULL;
+        _cleanup_(helper_pull_done) HelperPull p = {.o = o, .ch = ch};
+        json_auto_t *req = NULL;
         int r;
 
         p.snapshots_dir = xasprintf("%s/snapshots", o->data_dir);
@@ -432,8 +439,7 @@ int ross_helper_serve_pull(const RossHelperOptions *o, RossChannel *ch, RossErro
                               ross_channel_type(req));
         if (r == 0)
                 r = resolve(&p, req, err);
-        json_decref(req);
-        req = NULL;
+        json_decref(TAKE_PTR(req));
         /* then "run", or "quit" when the daemon has everything already */
         if (r == 0) {
                 r = ross_channel_recv(ch, &req, err);
@@ -445,11 +451,5 @@ int ross_helper_serve_pull(const RossHelperOptions *o, RossChannel *ch, RossErro
         }
         if (r == 0)
                 r = run(&p, req, err);
-        json_decref(req);
-        ross_pull_resolved_free(&p.res);
-        ross_registry_free(p.reg);
-        ross_ref_free(&p.ref);
-        ross_content_free(p.store);
-        free(p.snapshots_dir);
         return r < 0 ? r : 0;
 }

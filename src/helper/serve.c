@@ -68,7 +68,7 @@ int ross_helper_sandbox(const char *cmd, const RossHelperOptions *o, RossError *
 
 int ross_helper_serve_login(const RossHelperOptions *o, RossChannel *ch, RossError *err)
 {
-        _cleanup_(json_decrefp) json_t *req = NULL;
+        json_auto_t *req = NULL;
         RossRegistry *reg = NULL;
         int r = ross_channel_recv(ch, &req, err);
         if (r < 0)
@@ -100,7 +100,7 @@ static void free_layers(RossRootfsLayer *layers, size_t n)
 
 int ross_helper_serve_flat(const RossHelperOptions *o, RossChannel *ch, RossError *err)
 {
-        _cleanup_(json_decrefp) json_t *req = NULL;
+        json_auto_t *req = NULL;
         int r = ross_channel_recv(ch, &req, err);
         if (r < 0)
                 return r;

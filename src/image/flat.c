@@ -17,15 +17,24 @@
 #include "images.h"
 
 typedef struct FlatLayer {
-        char digest[ROSS_DIGEST_LEN + 1];
+        char *digest;
         char *diff_id;
 } FlatLayer;
 
-static void flat_layers_free(FlatLayer *layers, size_t n)
+/* An image's layers, bottom first. */
+typedef struct FlatLayers {
+        FlatLayer *v;
+        size_t n;
+} FlatLayers;
+
+static void flat_layers_done(FlatLayers *l)
 {
-        for (size_t i = 0; i < n; i++)
-                free(layers[i].diff_id);
-        free(layers);
+        for (size_t i = 0; i < l->n; i++) {
+                free(l->v[i].digest);
+                free(l->v[i].diff_id);
+        }
+        free(l->v);
+        *l = (FlatLayers){};
 }
 
 static char *flat_dir(RossImages *s)
@@ -36,64 +45,56 @@ static char *flat_dir(RossImages *s)
         return xasprintf("%.*s/flat", (int)n, blobs);
 }
 
-static int image_layers(RossImages *s, const char *id, FlatLayer **ret, size_t *ret_n,
-                        char **ret_top_chain, RossError *err)
+static int image_layers(RossImages *s, const char *id, FlatLayers *ret, char **ret_top_chain,
+                        RossError *err)
 {
         _cleanup_free_ char *cfg = NULL;
+        _cleanup_(ross_config_free) RossImageConfig c = {};
+        _cleanup_(flat_layers_done) FlatLayers layers = {};
+        json_auto_t *blobs = NULL;
         size_t len;
-        RossImageConfig c = {};
         int r = ross_content_read(s->content, id, ROSS_CONFIG_MAX, &cfg, &len, err);
         if (r < 0)
                 return r;
         r = ross_config_parse(cfg, len, &c, err);
         if (r < 0)
                 return r;
+        r = ross_db_image_blobs(s->db, id, &blobs, err);
+        if (r < 0)
+                return r;
 
-        _cleanup_(json_decrefp) json_t *blobs = ross_db_image_blobs(s->db, id);
         json_t *b;
-        size_t i, n = 0;
-        FlatLayer *layers = xcalloc(c.n_diff_ids + 1, sizeof(FlatLayer));
+        size_t i;
         char chain[ROSS_DIGEST_LEN + 1] = "";
+        layers.v = xcalloc(c.n_diff_ids + 1, sizeof(FlatLayer));
         json_array_foreach (blobs, i, b) {
                 if (!STREQ(json_string_value(json_object_get(b, "kind")), "layer"))
                         continue;
-                if (n >= c.n_diff_ids) {
-                        r = ross_errx(err, EBADMSG, "image %.12s has more layers than diff ids",
-                                      id + 7);
-                        break;
-                }
+                if (layers.n >= c.n_diff_ids)
+                        return ross_errx(err, EBADMSG, "image %.12s has more layers than diff ids",
+                                         id + 7);
                 const char *digest = json_string_value(json_object_get(b, "digest"));
-                FlatLayer *l = &layers[n];
-                snprintf(l->digest, sizeof(l->digest), "%s", digest ? digest : "");
-                l->diff_id = xstrdup(c.diff_ids[n]);
-                if (!ross_content_has(s->content, l->digest, -1)) {
-                        n++;
-                        r = ross_err(err, ENOENT, "open layer %s", l->digest);
-                        break;
-                }
-                ross_chain_id(n ? chain : NULL, c.diff_ids[n], chain);
-                n++;
+                FlatLayer *l = &layers.v[layers.n++];
+                l->digest = xstrdup(digest ? digest : "");
+                l->diff_id = xstrdup(c.diff_ids[layers.n - 1]);
+                if (!ross_content_has(s->content, l->digest, -1))
+                        return ross_err(err, ENOENT, "open layer %s", l->digest);
+                ross_chain_id(layers.n > 1 ? chain : NULL, l->diff_id, chain);
         }
-        if (r == 0 && n != c.n_diff_ids)
-                r = ross_errx(err, EBADMSG, "image %.12s is missing layers", id + 7);
-        ross_config_free(&c);
-        if (r < 0) {
-                flat_layers_free(layers, n);
-                return r;
-        }
+        if (layers.n != c.n_diff_ids)
+                return ross_errx(err, EBADMSG, "image %.12s is missing layers", id + 7);
         *ret = layers;
-        *ret_n = n;
+        layers = (FlatLayers){};
         *ret_top_chain = xstrdup(chain);
         return 0;
 }
 
 /* Merge the layers into <data>/<target> in a pull helper. */
-static int merge(RossImages *s, const char *target, const FlatLayer *layers, size_t n,
-                 RossError *err)
+static int merge(RossImages *s, const char *target, const FlatLayers *layers, RossError *err)
 {
         _cleanup_(ross_argv_free) RossArgv argv = {};
         _cleanup_(ross_helper_freep) RossHelper *h = NULL;
-        _cleanup_(json_decrefp) json_t *msg = NULL;
+        json_auto_t *msg = NULL;
 
         ross_helper_argv(&argv, s->helper_path, "flat", s->registry);
         ross_argv_add(&argv, "--data-dir");
@@ -104,9 +105,9 @@ static int merge(RossImages *s, const char *target, const FlatLayer *layers, siz
         if (r < 0)
                 return r;
         json_t *list = json_array();
-        for (size_t i = 0; i < n; i++)
-                json_array_append_new(list, json_pack("{s:s, s:s}", "digest", layers[i].digest,
-                                                      "diff_id", layers[i].diff_id));
+        for (size_t i = 0; i < layers->n; i++)
+                json_array_append_new(list, json_pack("{s:s, s:s}", "digest", layers->v[i].digest,
+                                                      "diff_id", layers->v[i].diff_id));
         r = ross_helper_send(h,
                              json_pack("{s:s, s:o, s:I, s:I, s:I}", "type", "flat", "layers", list,
                                        "max_layer_bytes", (json_int_t)s->max_layer_bytes,
@@ -127,20 +128,21 @@ int ross_images_flat(RossImages *s, const char *name, char **ret_path, RossError
 {
         _cleanup_free_ char *id = NULL, *top = NULL, *tmp = NULL, *path = NULL;
         _cleanup_free_ char *dir = flat_dir(s);
-        FlatLayer *layers = NULL;
-        size_t n = 0;
+        _cleanup_(flat_layers_done) FlatLayers layers = {};
         int r;
 
         r = ross_db_image_resolve(s->db, name, &id, err);
         if (r < 0)
                 return r;
-        r = image_layers(s, id, &layers, &n, &top, err);
+        r = image_layers(s, id, &layers, &top, err);
         if (r < 0)
                 return r;
         path = xasprintf("%s/%s", dir, top + 7);
         struct stat st;
-        if (stat(path, &st) == 0)
-                goto done; /* merged once already */
+        if (stat(path, &st) == 0) {
+                *ret_path = TAKE_PTR(path); /* merged once already */
+                return 0;
+        }
 
         char rnd[17];
         ross_random_hex(rnd, 8);
@@ -150,7 +152,7 @@ int ross_images_flat(RossImages *s, const char *name, char **ret_path, RossError
                 r = ross_err(err, errno, "create '%s'", tmp);
         if (r == 0) {
                 _cleanup_free_ char *target = xasprintf("flat/.tmp-%s", rnd);
-                r = merge(s, target, layers, n, err);
+                r = merge(s, target, &layers, err);
         }
         if (r == 0) {
                 _cleanup_close_ int fd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -161,41 +163,46 @@ int ross_images_flat(RossImages *s, const char *name, char **ret_path, RossError
         if (r == 0 && rename(tmp, path) < 0 && errno != ENOTEMPTY && errno != EEXIST)
                 r = ross_err(err, errno, "store flat rootfs '%s'", path);
         ross_rm_rf(tmp);
-        if (r < 0) {
-                ross_err_prefix(err, "flat rootfs of image %.12s", id + 7);
-                goto out;
-        }
+        if (r < 0)
+                return ross_err_prefix(err, "flat rootfs of image %.12s", id + 7);
         log_debug("flat rootfs of %s at %s", id, path);
-done:
         *ret_path = TAKE_PTR(path);
-        r = 0;
-out:
-        flat_layers_free(layers, n);
-        return r;
+        return 0;
 }
 
 int64_t ross_images_flat_gc(RossImages *s, bool at_start)
 {
         _cleanup_free_ char *dir = flat_dir(s);
-        DIR *d = opendir(dir);
+        json_auto_t *keep = json_object(), *list = NULL;
+        json_t *img;
         struct dirent *de;
         int64_t removed = 0;
+        size_t i;
+        RossError err = {};
+
+        DIR *d = opendir(dir);
         if (!d)
                 return 0;
-        /* The top chain ids of the images we have. */
-        json_t *keep = json_object(), *list = ross_db_image_list(s->db), *img;
-        size_t i;
+        /* The top chain ids of the images we have: none known, none removed. */
+        if (ross_db_image_list(s->db, &list, &err) < 0) {
+                log_debug("gc of flat rootfs trees: %s", err.msg);
+                closedir(d);
+                return 0;
+        }
         json_array_foreach (list, i, img) {
                 const char *id = json_string_value(json_object_get(img, "Id"));
-                FlatLayer *layers = NULL;
-                size_t n = 0;
+                _cleanup_(flat_layers_done) FlatLayers layers = {};
                 _cleanup_free_ char *top = NULL;
-                if (image_layers(s, id, &layers, &n, &top, NULL) == 0) {
-                        json_object_set_new(keep, top + 7, json_true());
-                        flat_layers_free(layers, n);
+                int r = image_layers(s, id, &layers, &top, &err);
+                if (r == -EIO) {
+                        /* cannot tell which tree is this image's: remove none */
+                        log_debug("gc of flat rootfs trees: %s", err.msg);
+                        closedir(d);
+                        return 0;
                 }
+                if (r == 0)
+                        json_object_set_new(keep, top + 7, json_true());
         }
-        json_decref(list);
         while ((de = readdir(d))) {
                 if (STREQ(de->d_name, ".") || STREQ(de->d_name, "..") ||
                     json_object_get(keep, de->d_name))
@@ -208,6 +215,5 @@ int64_t ross_images_flat_gc(RossImages *s, bool at_start)
                         removed++;
         }
         closedir(d);
-        json_decref(keep);
         return removed;
 }

@@ -40,7 +40,8 @@ void ross_images_done(RossImages *s);
 /* Mark or unmark a blob as needed by a pull under way. */
 void ross_images_hold(RossImages *s, const char *digest);
 void ross_images_release(RossImages *s, const char *digest);
-/* Remove a blob unless an image references it or a pull holds it. */
+/* Remove a blob unless an image references it or a pull holds it (or the database cannot
+ * tell). */
 void ross_images_drop_blob(RossImages *s, const char *digest);
 
 /* Progress as Docker's pull stream has it: id is a short layer id or a tag, or NULL. */
@@ -67,8 +68,8 @@ int ross_pull_run(RossPull *p, RossError *err);
 const char *ross_pull_image_id(RossPull *p);
 void ross_pull_free(RossPull *p);
 
-/* Docker's ImageSummary list, newest first. */
-json_t *ross_images_list(RossImages *s);
+/* Docker's ImageSummary list, newest first (the caller owns *ret). */
+int ross_images_list(RossImages *s, json_t **ret, RossError *err);
 /* Docker's ImageInspect for name, id or id prefix. */
 int ross_images_inspect(RossImages *s, const char *name, json_t **ret, RossError *err);
 /* Untag and/or delete as `docker rmi` does; the report is [{"Untagged"|"Deleted": ...}]. */
@@ -78,7 +79,8 @@ int ross_images_remove(RossImages *s, const char *name, bool force, json_t **ret
 int ross_images_tag(RossImages *s, const char *name, const char *repo, const char *tag,
                     RossError *err);
 /* Remove blobs and snapshots no image references, and leftover ingest files. Returns the
- * bytes freed. */
+ * bytes freed, or a negative errno (no blob removed when the database cannot say what images
+ * use). */
 int64_t ross_images_gc(RossImages *s, bool at_start, RossError *err);
 /* Remove dangling images (all unused ones with all), then collect garbage. The report is
  * Docker's {"ImagesDeleted": [...], "SpaceReclaimed": N}. */

@@ -44,15 +44,19 @@ void ross_images_release(RossImages *s, const char *digest)
 
 void ross_images_drop_blob(RossImages *s, const char *digest)
 {
+        RossError err = {};
+        json_auto_t *refs = NULL;
+
         /* Checked and removed under the lock: a pull cannot take hold in between. */
         pthread_mutex_lock(&s->busy_lock);
-        bool held = json_object_get(s->busy, digest) != NULL;
-        json_t *refs = held ? NULL : ross_db_referenced_blobs(s->db);
-        if (!held && !json_object_get(refs, digest)) {
+        if (json_object_get(s->busy, digest))
+                ; /* a pull needs it */
+        else if (ross_db_referenced_blobs(s->db, &refs, &err) < 0)
+                log_debug("keeping blob %s: %s", digest, err.msg); /* nobody can tell */
+        else if (!json_object_get(refs, digest)) {
                 log_debug("removing blob %s", digest);
                 ross_content_remove(s->content, digest);
         }
-        json_decref(refs);
         pthread_mutex_unlock(&s->busy_lock);
 }
 
@@ -74,14 +78,21 @@ static json_t *load_config(RossImages *s, const char *id)
         return json_loadb(body, len, 0, NULL);
 }
 
-json_t *ross_images_list(RossImages *s)
+int ross_images_list(RossImages *s, json_t **ret, RossError *err)
 {
-        json_t *rows = ross_db_image_list(s->db), *row, *out = json_array();
+        json_auto_t *rows = NULL, *out = json_array();
+        json_t *row;
         size_t i;
+        int r = ross_db_image_list(s->db, &rows, err);
+        if (r < 0)
+                return r;
 
         json_array_foreach (rows, i, row) {
                 const char *id = json_string_value(json_object_get(row, "Id"));
-                json_t *cfg = load_config(s, id);
+                int users = ross_db_image_containers(s->db, id, err);
+                if (users < 0)
+                        return users;
+                json_auto_t *cfg = load_config(s, id);
                 json_t *labels = json_object_get(json_object_get(cfg, "config"), "Labels");
                 json_int_t size = json_integer_value(json_object_get(row, "Size"));
                 json_t *o = json_pack(
@@ -91,24 +102,29 @@ json_t *ross_images_list(RossImages *s)
                         (json_int_t)parse_time(json_string_value(json_object_get(row, "Created"))),
                         "Size", size, "SharedSize", (json_int_t)-1, "VirtualSize", size, "Labels",
                         json_is_object(labels) ? json_incref(labels) : json_object(), "Containers",
-                        (json_int_t)ross_db_image_containers(s->db, id));
+                        (json_int_t)users);
                 json_array_append_new(out, o);
-                json_decref(cfg);
         }
-        json_decref(rows);
-        return out;
+        *ret = TAKE_PTR(out);
+        return 0;
 }
 
 int ross_images_inspect(RossImages *s, const char *name, json_t **ret, RossError *err)
 {
         _cleanup_free_ char *id = NULL;
+        json_auto_t *row = NULL, *ids = NULL, *cfg = NULL;
         int r = ross_db_image_resolve(s->db, name, &id, err);
         if (r < 0)
                 return r;
-        json_t *row = ross_db_image_get(s->db, id);
-        if (!row)
+        r = ross_db_image_get(s->db, id, &row, err);
+        if (r == -ENOENT)
                 return ross_errx(err, ENOENT, "No such image: %s", name);
-        json_t *cfg = load_config(s, id);
+        if (r < 0)
+                return r;
+        r = ross_db_image_snapshot_ids_checked(s->db, id, &ids, err);
+        if (r < 0)
+                return r;
+        cfg = load_config(s, id);
         json_t *rootfs = json_object_get(cfg, "rootfs");
         json_t *c = json_object_get(cfg, "config");
         const char *created = json_string_value(json_object_get(row, "Created"));
@@ -132,29 +148,20 @@ int ross_images_inspect(RossImages *s, const char *name, json_t **ret, RossError
                         ? json_incref(json_object_get(rootfs, "diff_ids"))
                         : json_array(),
                 "Metadata", "LastTagTime", "0001-01-01T00:00:00Z");
-        if (json_object_get(row, "Variant"))
-                json_object_set(o, "Variant", json_object_get(row, "Variant"));
-        if (o) {
-                /* The snapshot directories, top layer first, as Docker's overlay2 shows them. */
-                json_t *ids = ross_db_image_snapshot_ids(s->db, id), *v;
-                RossBuf lower = {};
-                size_t k;
-                for (k = json_array_size(ids); k > 0; k--) {
-                        v = json_array_get(ids, k - 1);
-                        _cleanup_free_ char *p =
-                                ross_snapshots_path(s->snapshots, json_integer_value(v));
-                        ross_buf_printf(&lower, "%s%s", lower.len ? ":" : "", p);
-                }
-                json_object_set_new(o, "GraphDriver",
-                                    json_pack("{s:s, s:{s:s}}", "Name", "overlay", "Data",
-                                              "LowerDir", lower.data ? lower.data : ""));
-                ross_buf_free(&lower);
-                json_decref(ids);
-        }
-        json_decref(cfg);
-        json_decref(row);
         if (!o)
                 return ross_errx(err, EIO, "inspect %s: cannot build response", name);
+        if (json_object_get(row, "Variant"))
+                json_object_set(o, "Variant", json_object_get(row, "Variant"));
+        /* The snapshot directories, top layer first, as Docker's overlay2 shows them. */
+        _cleanup_(ross_buf_free) RossBuf lower = {};
+        for (size_t k = json_array_size(ids); k > 0; k--) {
+                _cleanup_free_ char *p = ross_snapshots_path(
+                        s->snapshots, json_integer_value(json_array_get(ids, k - 1)));
+                ross_buf_printf(&lower, "%s%s", lower.len ? ":" : "", p);
+        }
+        json_object_set_new(o, "GraphDriver",
+                            json_pack("{s:s, s:{s:s}}", "Name", "overlay", "Data", "LowerDir",
+                                      lower.data ? lower.data : ""));
         *ret = o;
         return 0;
 }
@@ -177,17 +184,36 @@ static void report(json_t *rep, const char *key, const char *value)
 
 static int delete_image(RossImages *s, const char *id, json_t *rep, RossError *err)
 {
-        json_t *orphans = NULL, *v;
+        json_auto_t *orphans = NULL;
+        json_t *v;
         size_t i;
         int r = ross_db_image_delete(s->db, id, &orphans, err);
         if (r < 0)
                 return r;
         json_array_foreach (orphans, i, v)
                 ross_images_drop_blob(s, json_string_value(v));
-        json_decref(orphans);
         ross_snapshots_gc(s->snapshots);
         ross_images_flat_gc(s, false);
         report(rep, "Deleted", id);
+        return 0;
+}
+
+/* rmi -f of an image containers use: untag it, keep it for them (as Docker does). */
+static int untag_all(RossImages *s, json_t *tags, json_t *rep, RossError *err)
+{
+        json_t *t;
+        size_t k;
+        json_array_foreach (tags, k, t) {
+                _cleanup_(ross_ref_freep) RossRef tr = {};
+                if (ross_ref_parse(json_string_value(t), &tr, NULL) < 0)
+                        continue;
+                _cleanup_free_ char *full = ross_ref_string(&tr);
+                int r = ross_db_tag_remove(s->db, full, err);
+                if (r == 0)
+                        report(rep, "Untagged", json_string_value(t));
+                else if (r != -ENOENT)
+                        return r; /* gone meanwhile: fine; the database failing: not */
+        }
         return 0;
 }
 
@@ -195,15 +221,18 @@ int ross_images_remove(RossImages *s, const char *name, bool force, json_t **ret
                        RossError *err)
 {
         _cleanup_free_ char *id = NULL, *nt = NULL;
-        json_t *rep = json_array();
-        RossRef ref = {};
+        _cleanup_(ross_ref_freep) RossRef ref = {};
+        json_auto_t *rep = json_array(), *row = NULL;
         int r;
 
         r = ross_db_image_resolve(s->db, name, &id, err);
         if (r < 0)
-                goto out;
-
-        json_t *row = ross_db_image_get(s->db, id);
+                return r;
+        r = ross_db_image_get(s->db, id, &row, err);
+        if (r == -ENOENT)
+                return ross_errx(err, ENOENT, "No such image: %s", name);
+        if (r < 0)
+                return r;
         json_t *tags = json_object_get(row, "RepoTags");
         size_t ntags = json_array_size(tags);
 
@@ -212,76 +241,59 @@ int ross_images_remove(RossImages *s, const char *name, bool force, json_t **ret
         if (ross_ref_parse(name, &ref, NULL) == 0 && !ref.digest) {
                 _cleanup_free_ char *tid = NULL;
                 nt = ross_ref_string(&ref);
-                by_tag = ross_db_tag_get(s->db, nt, &tid) == 0 && STREQ(tid, id);
+                r = ross_db_tag_get(s->db, nt, &tid, err);
+                if (r < 0 && r != -ENOENT)
+                        return r;
+                by_tag = r == 0 && STREQ(tid, id);
         }
-        if (!by_tag && ntags > 1 && !force) {
-                char short_id[13];
-                snprintf(short_id, sizeof(short_id), "%.12s", id + 7);
-                r = ross_errx(err, EBUSY,
-                              "conflict: unable to delete %s (must be forced) - image is "
-                              "referenced in multiple repositories",
-                              short_id);
-                json_decref(row);
-                goto out;
-        }
+        if (!by_tag && ntags > 1 && !force)
+                return ross_errx(err, EBUSY,
+                                 "conflict: unable to delete %.12s (must be forced) - image is "
+                                 "referenced in multiple repositories",
+                                 id + 7);
         bool deletes = !(by_tag && ntags > 1);
         /* A container's rootfs stands on the image's snapshots: never delete those. */
-        int users = deletes ? ross_db_image_containers(s->db, id) : 0;
-        if (users > 0 && !force) {
-                r = ross_errx(err, EBUSY,
-                              "conflict: unable to remove image %.12s (must force) - %d "
-                              "container%s use%s it",
-                              id + 7, users, users == 1 ? "" : "s", users == 1 ? "s" : "");
-                json_decref(row);
-                goto out;
-        }
+        int users = deletes ? ross_db_image_containers(s->db, id, err) : 0;
+        if (users < 0)
+                return users;
+        if (users > 0 && !force)
+                return ross_errx(err, EBUSY,
+                                 "conflict: unable to remove image %.12s (must force) - %d "
+                                 "container%s use%s it",
+                                 id + 7, users, users == 1 ? "" : "s", users == 1 ? "s" : "");
         if (users > 0) {
-                /* -f: untag, keep the image for its containers (as Docker does) */
-                json_t *t;
-                size_t k;
-                json_array_foreach (tags, k, t) {
-                        RossRef tr = {};
-                        if (ross_ref_parse(json_string_value(t), &tr, NULL) == 0) {
-                                _cleanup_free_ char *full = ross_ref_string(&tr);
-                                if (ross_db_tag_remove(s->db, full, NULL) == 0)
-                                        report(rep, "Untagged", json_string_value(t));
-                        }
-                        ross_ref_free(&tr);
-                }
-                json_decref(row);
-                goto done;
+                r = untag_all(s, tags, rep, err);
+                if (r < 0)
+                        return r;
+                *ret_report = TAKE_PTR(rep);
+                return 0;
         }
         /* Decide about a mount before changing anything. */
         if (deletes && image_mounted(s, id)) {
                 _cleanup_free_ char *path = mount_path(s, id);
-                if (!force) {
-                        r = ross_errx(err, EBUSY,
-                                      "image %.12s is mounted at %s: unmount it first (or -f)",
-                                      id + 7, path);
-                        json_decref(row);
-                        goto out;
-                }
+                if (!force)
+                        return ross_errx(err, EBUSY,
+                                         "image %.12s is mounted at %s: unmount it first (or -f)",
+                                         id + 7, path);
                 r = ross_snapshots_unmount(path, err);
-                if (r < 0) {
-                        json_decref(row);
-                        goto out;
-                }
+                if (r < 0)
+                        return r;
                 rmdir(path);
         }
         if (by_tag) {
                 r = ross_db_tag_remove(s->db, nt, err);
-                if (r < 0) {
-                        json_decref(row);
-                        goto out;
-                }
+                if (r < 0)
+                        return r;
                 _cleanup_free_ char *fam = ross_ref_familiar(nt);
                 report(rep, "Untagged", fam);
                 if (!deletes) {
-                        json_decref(row);
-                        goto done; /* other tags keep it */
+                        *ret_report = TAKE_PTR(rep);
+                        return 0; /* other tags keep it */
                 }
-                json_decref(row);
-                row = ross_db_image_get(s->db, id);
+                json_decref(TAKE_PTR(row));
+                r = ross_db_image_get(s->db, id, &row, err);
+                if (r < 0)
+                        return r;
                 tags = json_object_get(row, "RepoTags");
         }
         json_t *t, *dg;
@@ -290,25 +302,18 @@ int ross_images_remove(RossImages *s, const char *name, bool force, json_t **ret
                 report(rep, "Untagged", json_string_value(t));
         json_array_foreach (json_object_get(row, "RepoDigests"), i, dg)
                 report(rep, "Untagged", json_string_value(dg));
-        json_decref(row);
         r = delete_image(s, id, rep, err);
         if (r < 0)
-                goto out;
-done:
-        *ret_report = rep;
-        rep = NULL;
-        r = 0;
-out:
-        ross_ref_free(&ref);
-        json_decref(rep);
-        return r;
+                return r;
+        *ret_report = TAKE_PTR(rep);
+        return 0;
 }
 
 int ross_images_tag(RossImages *s, const char *name, const char *repo, const char *tag,
                     RossError *err)
 {
         _cleanup_free_ char *id = NULL, *target = NULL, *nt = NULL;
-        RossRef ref = {};
+        _cleanup_(ross_ref_freep) RossRef ref = {};
         int r;
 
         r = ross_db_image_resolve(s->db, name, &id, err);
@@ -318,31 +323,29 @@ int ross_images_tag(RossImages *s, const char *name, const char *repo, const cha
         r = ross_ref_parse(target, &ref, err);
         if (r < 0)
                 return r;
-        if (ref.digest) {
-                ross_ref_free(&ref);
+        if (ref.digest)
                 return ross_errx(err, EINVAL, "refusing to create a tag with a digest reference");
-        }
         nt = ross_ref_string(&ref);
-        ross_ref_free(&ref);
         return ross_db_tag_set(s->db, nt, id, err);
 }
 
 int64_t ross_images_gc(RossImages *s, bool at_start, RossError *err)
 {
         const char *dir = ross_content_blobs_dir(s->content);
-        DIR *d = opendir(dir);
+        json_auto_t *refs = NULL;
         struct dirent *de;
         int64_t freed = 0;
 
         ross_content_clean_ingest(s->content);
+        DIR *d = opendir(dir);
         if (!d)
                 return ross_err(err, errno, "open blob directory '%s'", dir);
         pthread_mutex_lock(&s->busy_lock);
-        json_t *refs = ross_db_referenced_blobs(s->db);
-        while ((de = readdir(d))) {
-                char digest[ROSS_DIGEST_LEN + 8];
+        /* a failure to tell what images use removes nothing */
+        int r = ross_db_referenced_blobs(s->db, &refs, err);
+        while (r == 0 && (de = readdir(d))) {
+                _cleanup_free_ char *digest = xasprintf("sha256:%s", de->d_name);
                 struct stat st;
-                snprintf(digest, sizeof(digest), "sha256:%s", de->d_name);
                 if (!ross_digest_valid(digest) || json_object_get(refs, digest) ||
                     json_object_get(s->busy, digest))
                         continue;
@@ -351,25 +354,33 @@ int64_t ross_images_gc(RossImages *s, bool at_start, RossError *err)
                 log_debug("gc: removing unreferenced blob %s", digest);
                 ross_content_remove(s->content, digest);
         }
-        json_decref(refs);
         pthread_mutex_unlock(&s->busy_lock);
         closedir(d);
+        if (r < 0)
+                return r;
         ross_images_flat_gc(s, at_start);
         return freed + ross_snapshots_gc(s->snapshots);
 }
 
 int ross_images_prune(RossImages *s, bool all, json_t **ret_report, RossError *err)
 {
-        json_t *list = ross_db_image_list(s->db), *img;
-        json_t *deleted = json_array();
+        json_auto_t *list = NULL, *deleted = json_array();
+        json_t *img;
         size_t i;
-        int r = 0;
+        int r = ross_db_image_list(s->db, &list, err);
+        if (r < 0)
+                return r;
 
         json_array_foreach (list, i, img) {
                 const char *id = json_string_value(json_object_get(img, "Id"));
                 if (!all && json_array_size(json_object_get(img, "RepoTags")) > 0)
                         continue;
-                if (image_mounted(s, id) || ross_db_image_containers(s->db, id) > 0)
+                if (image_mounted(s, id))
+                        continue; /* in use */
+                int users = ross_db_image_containers(s->db, id, err);
+                if (users < 0)
+                        return users;
+                if (users > 0)
                         continue; /* in use */
                 json_t *t;
                 size_t k;
@@ -377,19 +388,12 @@ int ross_images_prune(RossImages *s, bool all, json_t **ret_report, RossError *e
                         report(deleted, "Untagged", json_string_value(t));
                 r = delete_image(s, id, deleted, err);
                 if (r < 0)
-                        break;
-        }
-        json_decref(list);
-        if (r < 0) {
-                json_decref(deleted);
-                return r;
+                        return r;
         }
         int64_t freed = ross_images_gc(s, false, err);
-        if (freed < 0) {
-                json_decref(deleted);
+        if (freed < 0)
                 return (int)freed;
-        }
-        *ret_report = json_pack("{s:o, s:I}", "ImagesDeleted", deleted, "SpaceReclaimed",
+        *ret_report = json_pack("{s:o, s:I}", "ImagesDeleted", TAKE_PTR(deleted), "SpaceReclaimed",
                                 (json_int_t)freed);
         return 0;
 }

@@ -5,15 +5,19 @@
 #include "../basic/log.h"
 #include "images.h"
 
-static int layer_count(RossImages *s, const char *id)
+/* How many layers the image has: its layer blobs. */
+static int layer_count(RossImages *s, const char *id, RossError *err)
 {
-        json_t *blobs = ross_db_image_blobs(s->db, id), *b;
+        json_auto_t *blobs = NULL;
+        json_t *b;
         size_t i;
         int n = 0;
+        int r = ross_db_image_blobs(s->db, id, &blobs, err);
+        if (r < 0)
+                return r;
         json_array_foreach (blobs, i, b)
                 if (STREQ(json_string_value(json_object_get(b, "kind")), "layer"))
                         n++;
-        json_decref(blobs);
         return n;
 }
 
@@ -21,22 +25,24 @@ int ross_images_mount(RossImages *s, const char *name, char **ret_path, char **r
                       RossError *err)
 {
         _cleanup_free_ char *id = NULL;
+        json_auto_t *ids = NULL;
         int r = ross_db_image_resolve(s->db, name, &id, err);
         if (r < 0)
                 return r;
-        json_t *ids = ross_db_image_snapshot_ids(s->db, id);
-        int layers = layer_count(s, id);
-        if (layers == 0 || json_array_size(ids) != (size_t)layers) {
-                json_decref(ids);
+        r = ross_db_image_snapshot_ids_checked(s->db, id, &ids, err);
+        if (r < 0)
+                return r;
+        int layers = layer_count(s, id, err);
+        if (layers < 0)
+                return layers;
+        if (layers == 0 || json_array_size(ids) != (size_t)layers)
                 return ross_errx(err, ENOENT,
                                  "image %.12s has %d layers but %zu unpacked: pull it again",
                                  id + 7, layers, json_array_size(ids));
-        }
         _cleanup_free_ char *path = xasprintf("%s/%s", s->mounts_dir, id + 7);
         r = ross_mkdir_p(path, 0700, err);
         if (r == 0 && !ross_is_mountpoint(path))
                 r = ross_snapshots_mount(s->snapshots, ids, path, err);
-        json_decref(ids);
         if (r < 0)
                 return ross_err_prefix(err, "mount image %.12s", id + 7);
         log_debug("image %s mounted at %s", id, path);

@@ -124,7 +124,7 @@ static int prepare(RossPull *p, RossError *err)
 {
         RossImages *s = p->s;
         _cleanup_(ross_argv_free) RossArgv argv = {};
-        _cleanup_(json_decrefp) json_t *msg = NULL;
+        json_auto_t *msg = NULL;
         int r;
 
         r = ross_content_stage_new(s->content, &p->stage, err);
@@ -366,7 +366,7 @@ static int plan(RossPull *p, Layer *layers, size_t n, json_t *req, RossError *er
 static int follow(RossPull *p, Layer *layers, size_t n, RossError *err)
 {
         for (;;) {
-                _cleanup_(json_decrefp) json_t *msg = NULL;
+                json_auto_t *msg = NULL;
                 int r = ross_helper_recv(p->h, &msg, err);
                 if (r < 0)
                         return r;
@@ -412,17 +412,17 @@ static int run(RossPull *p, RossError *err)
         _cleanup_free_ char *status = NULL;
         const char *tag_or_digest = p->ref.tag ? p->ref.tag : p->ref.digest;
         RossManifest *m = &p->res.m;
-        char pulling[512];
+        _cleanup_free_ char *pulling = xasprintf("Pulling from %s", p->ref.path);
         int r;
 
-        snprintf(pulling, sizeof(pulling), "Pulling from %s", p->ref.path);
         emit(p, tag_or_digest, pulling, -1, -1);
 
         if (all_present(p)) {
                 _cleanup_free_ char *old = NULL;
                 _cleanup_free_ char *name = ross_ref_name(&p->ref);
                 _cleanup_free_ char *nt = p->ref.tag ? xasprintf("%s:%s", name, p->ref.tag) : NULL;
-                bool moved = nt && (ross_db_tag_get(p->s->db, nt, &old) < 0 ||
+                /* the status line only: a failure to tell counts as moved */
+                bool moved = nt && (ross_db_tag_get(p->s->db, nt, &old, NULL) < 0 ||
                                     !STREQ(old, m->config.digest));
                 (void)ross_helper_send(p->h, json_pack("{s:s}", "type", "quit"), NULL);
                 r = record(p, err);
@@ -439,12 +439,10 @@ static int run(RossPull *p, RossError *err)
 
         size_t n = m->n_layers;
         _cleanup_free_ Layer *layers = xcalloc(n ? n : 1, sizeof(Layer));
-        json_t *req = json_pack("{s:s}", "type", "run");
+        json_auto_t *req = json_pack("{s:s}", "type", "run");
         r = plan(p, layers, n, req, err);
         if (r == 0)
-                r = ross_helper_send(p->h, req, err);
-        else
-                json_decref(req);
+                r = ross_helper_send(p->h, TAKE_PTR(req), err);
         if (r == 0)
                 r = follow(p, layers, n, err);
         /* Commit (or, after a failure, abort) what was unpacked. */

@@ -12,6 +12,23 @@ struct RossDb {
         pthread_mutex_t lock;
 };
 
+/* Take db->lock for the rest of the scope: DB_LOCKED(db); before the scope's statements, so
+ * that they are finalized (and SQLite's error message read) before the lock goes
+ * (cleanups run in the reverse order of declaration). */
+static inline RossDb *ross_db_lock(RossDb *db)
+{
+        pthread_mutex_lock(&db->lock);
+        return db;
+}
+
+static inline void ross_db_unlockp(RossDb **db)
+{
+        if (*db)
+                pthread_mutex_unlock(&(*db)->lock);
+}
+
+#define DB_LOCKED(db) _cleanup_(ross_db_unlockp) _unused_ RossDb *_db_locked_ = ross_db_lock(db)
+
 /* Prepare, bind text arguments (NULL allowed), and return the statement. A bad statement is
  * a bug in Ross, not a runtime condition: it aborts. */
 sqlite3_stmt *ross_db_prep(RossDb *db, const char *sql, int n, const char *const *args);

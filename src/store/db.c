@@ -96,14 +96,28 @@ sqlite3_stmt *ross_db_prep(RossDb *db, const char *sql, int n, const char *const
 
 int ross_db_exec(RossDb *db, const char *sql, int n, const char *const *args)
 {
-        sqlite3_stmt *st = ross_db_prep(db, sql, n, args);
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = ross_db_prep(db, sql, n, args);
         int rc = sqlite3_step(st);
-        sqlite3_finalize(st);
         if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
                 log_debug("sql '%s': %s", sql, sqlite3_errmsg(db->h));
                 return -EIO;
         }
         return 0;
+}
+
+/* One INSERT of image_put: -EIO on a failure. */
+static int insert_blob(RossDb *db, const RossImageRecord *rec, size_t i)
+{
+        const RossImageBlob *b = &rec->blobs[i];
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st =
+                ross_db_prep(db,
+                             "INSERT OR IGNORE INTO image_blobs(image_id, digest, kind, idx, size, "
+                             "media_type) VALUES (?,?,?,?,?,?)",
+                             3, ARGS(rec->id, b->digest, b->kind));
+        sqlite3_bind_int64(st, 4, (sqlite3_int64)i);
+        sqlite3_bind_int64(st, 5, b->size);
+        sqlite3_bind_text(st, 6, b->media_type, -1, SQLITE_TRANSIENT);
+        return sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
 }
 
 int ross_db_image_put(RossDb *db, const RossImageRecord *rec, RossError *err)
@@ -114,33 +128,16 @@ int ross_db_image_put(RossDb *db, const RossImageRecord *rec, RossError *err)
         snprintf(added, sizeof(added), "%lld", (long long)time(NULL));
         snprintf(size, sizeof(size), "%lld", (long long)rec->size);
 
-        pthread_mutex_lock(&db->lock);
-        sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-
-        sqlite3_stmt *st = ross_db_prep(
-                db,
-                "INSERT OR IGNORE INTO images(id, created, size, os, arch, "
-                "variant, added) VALUES (?,?,CAST(? AS INTEGER),?,?,?,"
-                "CAST(? AS INTEGER))",
-                7, ARGS(rec->id, rec->created, size, rec->os, rec->arch, rec->variant, added));
-        if (sqlite3_step(st) != SQLITE_DONE)
-                r = -EIO;
-        sqlite3_finalize(st);
-
-        for (size_t i = 0; r == 0 && i < rec->n_blobs; i++) {
-                const RossImageBlob *b = &rec->blobs[i];
-                sqlite3_stmt *s2 =
-                        ross_db_prep(db,
-                                     "INSERT OR IGNORE INTO image_blobs(image_id, digest, "
-                                     "kind, idx, size, media_type) VALUES (?,?,?,?,?,?)",
-                                     3, ARGS(rec->id, b->digest, b->kind));
-                sqlite3_bind_int64(s2, 4, (sqlite3_int64)i);
-                sqlite3_bind_int64(s2, 5, b->size);
-                sqlite3_bind_text(s2, 6, b->media_type, -1, SQLITE_TRANSIENT);
-                if (sqlite3_step(s2) != SQLITE_DONE)
-                        r = -EIO;
-                sqlite3_finalize(s2);
-        }
+        DB_LOCKED(db);
+        if (sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+                return ross_errx(err, EIO, "record image %s: database: %s", rec->id,
+                                 sqlite3_errmsg(db->h));
+        r = EXEC(db,
+                 "INSERT OR IGNORE INTO images(id, created, size, os, arch, variant, added) "
+                 "VALUES (?,?,CAST(? AS INTEGER),?,?,?,CAST(? AS INTEGER))",
+                 rec->id, rec->created, size, rec->os, rec->arch, rec->variant, added);
+        for (size_t i = 0; r == 0 && i < rec->n_blobs; i++)
+                r = insert_blob(db, rec, i);
         for (size_t i = 0; r == 0 && i < rec->n_chain_ids; i++) {
                 char idx[32];
                 snprintf(idx, sizeof(idx), "%zu", i);
@@ -162,10 +159,10 @@ int ross_db_image_put(RossDb *db, const RossImageRecord *rec, RossError *err)
         if (r == 0 && sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
                 r = -EIO;
         if (r < 0) {
-                r = ross_errx(err, EIO, "record image %s: %s", rec->id, sqlite3_errmsg(db->h));
+                r = ross_errx(err, EIO, "record image %s: database: %s", rec->id,
+                              sqlite3_errmsg(db->h));
                 sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
         }
-        pthread_mutex_unlock(&db->lock);
         return r;
 }
 
@@ -221,19 +218,20 @@ int ross_db_query_strs_checked(RossDb *db, const char *sql, int n, const char *c
 
 bool ross_db_image_exists(RossDb *db, const char *id)
 {
-        pthread_mutex_lock(&db->lock);
+        DB_LOCKED(db);
         _cleanup_free_ char *v =
                 ross_db_query_str(db, "SELECT id FROM images WHERE id = ?", 1, ARGS(id));
-        pthread_mutex_unlock(&db->lock);
         return v != NULL;
 }
 
-int ross_db_tag_get(RossDb *db, const char *name_tag, char **ret_id)
+int ross_db_tag_get(RossDb *db, const char *name_tag, char **ret_id, RossError *err)
 {
-        pthread_mutex_lock(&db->lock);
-        char *v = ross_db_query_str(db, "SELECT image_id FROM tags WHERE name = ?", 1,
-                                    ARGS(name_tag));
-        pthread_mutex_unlock(&db->lock);
+        char *v = NULL;
+        DB_LOCKED(db);
+        if (ross_db_query_str_checked(db, "SELECT image_id FROM tags WHERE name = ?", 1,
+                                      ARGS(name_tag), &v) < 0)
+                return ross_errx(err, EIO, "look up tag %s: database: %s", name_tag,
+                                 sqlite3_errmsg(db->h));
         if (!v)
                 return -ENOENT;
         *ret_id = v;
@@ -251,93 +249,108 @@ static bool is_hex_prefix(const char *s)
         return true;
 }
 
+/* The image a name[:tag] or name@digest points at: 0 with *ret_id NULL if none, -EIO. */
+static int resolve_name(RossDb *db, const RossRef *ref, const char *term, char **ret_id,
+                        RossError *err)
+{
+        _cleanup_free_ char *name = ross_ref_name(ref);
+        _cleanup_free_ char *nt = ref->digest ? NULL : ross_ref_string(ref);
+        DB_LOCKED(db);
+        int r = ref->digest
+                        ? ross_db_query_str_checked(db,
+                                                    "SELECT image_id FROM repo_digests WHERE "
+                                                    "name = ? AND digest = ?",
+                                                    2, ARGS(name, ref->digest), ret_id)
+                        : ross_db_query_str_checked(db, "SELECT image_id FROM tags WHERE name = ?",
+                                                    1, ARGS(nt), ret_id);
+        /* a database failure is no "No such image" */
+        if (r < 0)
+                return ross_errx(err, EIO, "look up image %s: database: %s", term,
+                                 sqlite3_errmsg(db->h));
+        return 0;
+}
+
+/* The ids that start with a hex prefix (two at most: one more says it is ambiguous). */
+static int resolve_prefix(RossDb *db, const char *hex, const char *term, json_t **ret,
+                          RossError *err)
+{
+        _cleanup_free_ char *pattern = xasprintf("sha256:%s%%", hex);
+        json_auto_t *ids = NULL;
+        DB_LOCKED(db);
+        if (ross_db_query_strs_checked(db, "SELECT id FROM images WHERE id LIKE ? LIMIT 2", 1,
+                                       ARGS(pattern), &ids) < 0)
+                return ross_errx(err, EIO, "look up image %s: database: %s", term,
+                                 sqlite3_errmsg(db->h));
+        *ret = TAKE_PTR(ids);
+        return 0;
+}
+
 int ross_db_image_resolve(RossDb *db, const char *term, char **ret_id, RossError *err)
 {
-        RossRef ref = {};
-        char *id = NULL;
+        _cleanup_(ross_ref_freep) RossRef ref = {};
+        _cleanup_free_ char *id = NULL;
+        int r;
 
         /* A name first, as Docker does: "abc" can be both a repository and an id prefix. */
         if (ross_ref_parse(term, &ref, NULL) == 0) {
-                _cleanup_free_ char *name = ross_ref_name(&ref);
-                int r;
-                pthread_mutex_lock(&db->lock);
-                if (ref.digest)
-                        r = ross_db_query_str_checked(
-                                db,
-                                "SELECT image_id FROM repo_digests WHERE name = ? AND "
-                                "digest = ?",
-                                2, ARGS(name, ref.digest), &id);
-                else {
-                        _cleanup_free_ char *nt = ross_ref_string(&ref);
-                        r = ross_db_query_str_checked(
-                                db, "SELECT image_id FROM tags WHERE name = ?", 1, ARGS(nt), &id);
-                }
-                /* a database failure is no "No such image" */
-                if (r < 0)
-                        r = ross_errx(err, EIO, "look up image %s: database: %s", term,
-                                      sqlite3_errmsg(db->h));
-                pthread_mutex_unlock(&db->lock);
-                ross_ref_free(&ref);
+                r = resolve_name(db, &ref, term, &id, err);
                 if (r < 0)
                         return r;
                 if (id) {
-                        *ret_id = id;
+                        *ret_id = TAKE_PTR(id);
                         return 0;
                 }
         }
 
         const char *hex = strncmp(term, "sha256:", 7) == 0 ? term + 7 : term;
         if (is_hex_prefix(hex)) {
-                _cleanup_free_ char *pattern = xasprintf("sha256:%s%%", hex);
-                json_t *ids = NULL;
-                pthread_mutex_lock(&db->lock);
-                int r = ross_db_query_strs_checked(db,
-                                                   "SELECT id FROM images WHERE id LIKE ? LIMIT 2",
-                                                   1, ARGS(pattern), &ids);
+                json_auto_t *ids = NULL;
+                r = resolve_prefix(db, hex, term, &ids, err);
                 if (r < 0)
-                        r = ross_errx(err, EIO, "look up image %s: database: %s", term,
-                                      sqlite3_errmsg(db->h));
-                pthread_mutex_unlock(&db->lock);
-                if (r < 0) {
-                        json_decref(ids);
                         return r;
-                }
                 size_t n = json_array_size(ids);
-                if (n == 1)
-                        id = xstrdup(json_string_value(json_array_get(ids, 0)));
-                json_decref(ids);
                 if (n > 1)
                         return ross_errx(err, EINVAL,
                                          "image id prefix '%s' is ambiguous: it matches more "
                                          "than one image",
                                          term);
-                if (id) {
-                        *ret_id = id;
+                if (n == 1) {
+                        *ret_id = xstrdup(json_string_value(json_array_get(ids, 0)));
                         return 0;
                 }
         }
         return ross_errx(err, ENOENT, "No such image: %s", term);
 }
 
+/* Familiar forms of a list of full references ("docker.io/library/alpine:3" -> "alpine:3"). */
 static json_t *familiar_list(json_t *full)
 {
         json_t *out = json_array(), *v;
         size_t i;
         json_array_foreach (full, i, v) {
-                char *f = ross_ref_familiar(json_string_value(v));
+                _cleanup_free_ char *f = ross_ref_familiar(json_string_value(v));
                 json_array_append_new(out, json_string(f));
-                free(f);
         }
-        json_decref(full);
         return out;
 }
 
-static json_t *image_row(RossDb *db, sqlite3_stmt *st)
+/* The summary of the row st is on. Caller holds the lock. */
+static int image_row(RossDb *db, sqlite3_stmt *st, json_t **ret, RossError *err)
 {
         const char *id = (const char *)sqlite3_column_text(st, 0);
         const char *created = (const char *)sqlite3_column_text(st, 1);
-        json_t *o = json_object();
+        json_auto_t *tags = NULL, *digests = NULL;
 
+        if (ross_db_query_strs_checked(db, "SELECT name FROM tags WHERE image_id = ? ORDER BY name",
+                                       1, ARGS(id), &tags) < 0 ||
+            ross_db_query_strs_checked(db,
+                                       "SELECT name || '@' || digest FROM repo_digests WHERE "
+                                       "image_id = ? ORDER BY 1",
+                                       1, ARGS(id), &digests) < 0)
+                return ross_errx(err, EIO, "read image %s: database: %s", id,
+                                 sqlite3_errmsg(db->h));
+
+        json_t *o = json_object();
         json_object_set_new(o, "Id", json_string(id));
         json_object_set_new(o, "Created", json_string(created ? created : ""));
         json_object_set_new(o, "Size", json_integer(sqlite3_column_int64(st, 2)));
@@ -348,57 +361,58 @@ static json_t *image_row(RossDb *db, sqlite3_stmt *st)
                 json_object_set_new(o, "Variant",
                                     json_string((const char *)sqlite3_column_text(st, 5)));
         json_object_set_new(o, "Added", json_integer(sqlite3_column_int64(st, 6)));
-        json_object_set_new(
-                o, "RepoTags",
-                familiar_list(ross_db_query_strs(db,
-                                                 "SELECT name FROM tags WHERE image_id = ? "
-                                                 "ORDER BY name",
-                                                 1, ARGS(id))));
-        json_object_set_new(
-                o, "RepoDigests",
-                familiar_list(ross_db_query_strs(db,
-                                                 "SELECT name || '@' || digest FROM "
-                                                 "repo_digests WHERE image_id = ? ORDER BY 1",
-                                                 1, ARGS(id))));
-        return o;
+        json_object_set_new(o, "RepoTags", familiar_list(tags));
+        json_object_set_new(o, "RepoDigests", familiar_list(digests));
+        *ret = o;
+        return 0;
 }
 
 #define IMAGE_COLS "SELECT id, created, size, os, arch, variant, added FROM images"
 
-json_t *ross_db_image_get(RossDb *db, const char *id)
+int ross_db_image_get(RossDb *db, const char *id, json_t **ret, RossError *err)
 {
-        json_t *o = NULL;
-        pthread_mutex_lock(&db->lock);
-        sqlite3_stmt *st = ross_db_prep(db, IMAGE_COLS " WHERE id = ?", 1, ARGS(id));
-        if (sqlite3_step(st) == SQLITE_ROW)
-                o = image_row(db, st);
-        sqlite3_finalize(st);
-        pthread_mutex_unlock(&db->lock);
-        return o;
+        DB_LOCKED(db);
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st =
+                ross_db_prep(db, IMAGE_COLS " WHERE id = ?", 1, ARGS(id));
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+                return image_row(db, st, ret, err);
+        if (rc == SQLITE_DONE)
+                return ross_errx(err, ENOENT, "No such image: %s", id);
+        return ross_errx(err, EIO, "read image %s: database: %s", id, sqlite3_errmsg(db->h));
 }
 
-json_t *ross_db_image_list(RossDb *db)
+int ross_db_image_list(RossDb *db, json_t **ret, RossError *err)
 {
-        json_t *a = json_array();
-        pthread_mutex_lock(&db->lock);
-        sqlite3_stmt *st = ross_db_prep(db, IMAGE_COLS " ORDER BY added DESC, id", 0, NULL);
-        while (sqlite3_step(st) == SQLITE_ROW)
-                json_array_append_new(a, image_row(db, st));
-        sqlite3_finalize(st);
-        pthread_mutex_unlock(&db->lock);
-        return a;
+        json_auto_t *a = json_array();
+        int rc;
+        DB_LOCKED(db);
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st =
+                ross_db_prep(db, IMAGE_COLS " ORDER BY added DESC, id", 0, NULL);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                json_t *o = NULL;
+                int r = image_row(db, st, &o, err);
+                if (r < 0)
+                        return r;
+                json_array_append_new(a, o);
+        }
+        if (rc != SQLITE_DONE)
+                return ross_errx(err, EIO, "list images: database: %s", sqlite3_errmsg(db->h));
+        *ret = TAKE_PTR(a);
+        return 0;
 }
 
-json_t *ross_db_image_blobs(RossDb *db, const char *id)
+int ross_db_image_blobs(RossDb *db, const char *id, json_t **ret, RossError *err)
 {
-        json_t *a = json_array();
-        pthread_mutex_lock(&db->lock);
-        sqlite3_stmt *st =
+        json_auto_t *a = json_array();
+        int rc;
+        DB_LOCKED(db);
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st =
                 ross_db_prep(db,
                              "SELECT digest, kind, size, media_type FROM image_blobs WHERE "
                              "image_id = ? ORDER BY idx",
                              1, ARGS(id));
-        while (sqlite3_step(st) == SQLITE_ROW) {
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
                 const char *mt = (const char *)sqlite3_column_text(st, 3);
                 json_array_append_new(a, json_pack("{s:s, s:s, s:I, s:s?}", "digest",
                                                    (const char *)sqlite3_column_text(st, 0), "kind",
@@ -406,88 +420,105 @@ json_t *ross_db_image_blobs(RossDb *db, const char *id)
                                                    (json_int_t)sqlite3_column_int64(st, 2),
                                                    "mediaType", mt));
         }
-        sqlite3_finalize(st);
-        pthread_mutex_unlock(&db->lock);
-        return a;
+        if (rc != SQLITE_DONE)
+                return ross_errx(err, EIO, "read the blobs of image %s: database: %s", id,
+                                 sqlite3_errmsg(db->h));
+        *ret = TAKE_PTR(a);
+        return 0;
 }
 
 int ross_db_tag_set(RossDb *db, const char *name_tag, const char *id, RossError *err)
 {
-        pthread_mutex_lock(&db->lock);
-        int r = EXEC(db, "INSERT OR REPLACE INTO tags(name, image_id) VALUES (?,?)", name_tag, id);
-        if (r < 0)
-                r = ross_errx(err, EIO, "tag %s: database: %s", name_tag, sqlite3_errmsg(db->h));
-        pthread_mutex_unlock(&db->lock);
-        return r;
+        DB_LOCKED(db);
+        if (EXEC(db, "INSERT OR REPLACE INTO tags(name, image_id) VALUES (?,?)", name_tag, id) < 0)
+                return ross_errx(err, EIO, "tag %s: database: %s", name_tag, sqlite3_errmsg(db->h));
+        return 0;
 }
 
 int ross_db_tag_remove(RossDb *db, const char *name_tag, RossError *err)
 {
-        pthread_mutex_lock(&db->lock);
-        int r = EXEC(db, "DELETE FROM tags WHERE name = ?", name_tag);
-        int changed = sqlite3_changes(db->h);
-        if (r < 0)
-                r = ross_errx(err, EIO, "untag %s: database: %s", name_tag, sqlite3_errmsg(db->h));
-        pthread_mutex_unlock(&db->lock);
-        if (r < 0)
-                return r;
-        if (changed == 0)
+        DB_LOCKED(db);
+        if (EXEC(db, "DELETE FROM tags WHERE name = ?", name_tag) < 0)
+                return ross_errx(err, EIO, "untag %s: database: %s", name_tag,
+                                 sqlite3_errmsg(db->h));
+        if (sqlite3_changes(db->h) == 0)
                 return ross_errx(err, ENOENT, "No such image: %s", name_tag);
         return 0;
 }
 
 int ross_db_image_tag_count(RossDb *db, const char *id)
 {
-        pthread_mutex_lock(&db->lock);
-        sqlite3_stmt *st =
+        DB_LOCKED(db);
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st =
                 ross_db_prep(db, "SELECT COUNT(*) FROM tags WHERE image_id = ?", 1, ARGS(id));
-        int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-        sqlite3_finalize(st);
-        pthread_mutex_unlock(&db->lock);
-        return n;
+        if (sqlite3_step(st) != SQLITE_ROW) {
+                log_debug("count the tags of %s: %s", id, sqlite3_errmsg(db->h));
+                return 0;
+        }
+        return sqlite3_column_int(st, 0);
+}
+
+/* The digests of mine that no image_blobs row has any more. Caller holds the lock. */
+static int orphans_of(RossDb *db, json_t *mine, json_t **ret)
+{
+        json_auto_t *orphans = json_array();
+        json_t *v;
+        size_t i;
+        json_array_foreach (mine, i, v) {
+                _cleanup_free_ char *still = NULL;
+                if (ross_db_query_str_checked(db,
+                                              "SELECT digest FROM image_blobs WHERE digest = ? "
+                                              "LIMIT 1",
+                                              1, ARGS(json_string_value(v)), &still) < 0)
+                        return -EIO;
+                if (!still)
+                        json_array_append(orphans, v);
+        }
+        *ret = TAKE_PTR(orphans);
+        return 0;
 }
 
 int ross_db_image_delete(RossDb *db, const char *id, json_t **ret_orphans, RossError *err)
 {
-        int r = 0;
-        pthread_mutex_lock(&db->lock);
-        sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-        json_t *mine = ross_db_query_strs(
-                db, "SELECT DISTINCT digest FROM image_blobs WHERE image_id = ?", 1, ARGS(id));
-        r = EXEC(db, "DELETE FROM images WHERE id = ?", id);
-        json_t *orphans = json_array(), *v;
-        size_t i;
-        json_array_foreach (mine, i, v) {
-                _cleanup_free_ char *still = ross_db_query_str(
-                        db, "SELECT digest FROM image_blobs WHERE digest = ? LIMIT 1", 1,
-                        ARGS(json_string_value(v)));
-                if (!still)
-                        json_array_append(orphans, v);
-        }
-        json_decref(mine);
+        json_auto_t *mine = NULL, *orphans = NULL;
+        DB_LOCKED(db);
+        if (sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+                return ross_errx(err, EIO, "delete image %s: database: %s", id,
+                                 sqlite3_errmsg(db->h));
+        /* a blob that a failed read left out would stay; one it wrongly put in would go:
+         * every read here must succeed */
+        int r = ross_db_query_strs_checked(
+                db, "SELECT DISTINCT digest FROM image_blobs WHERE image_id = ?", 1, ARGS(id),
+                &mine);
+        if (r == 0)
+                r = EXEC(db, "DELETE FROM images WHERE id = ?", id);
+        if (r == 0)
+                r = orphans_of(db, mine, &orphans);
         if (r == 0 && sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
                 r = -EIO;
         if (r < 0) {
                 r = ross_errx(err, EIO, "delete image %s: database: %s", id, sqlite3_errmsg(db->h));
                 sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
-                json_decref(orphans);
-                pthread_mutex_unlock(&db->lock);
                 return r;
         }
-        pthread_mutex_unlock(&db->lock);
-        *ret_orphans = orphans;
+        *ret_orphans = TAKE_PTR(orphans);
         return 0;
 }
 
-json_t *ross_db_referenced_blobs(RossDb *db)
+int ross_db_referenced_blobs(RossDb *db, json_t **ret, RossError *err)
 {
+        json_auto_t *a = NULL;
+        {
+                DB_LOCKED(db);
+                if (ross_db_query_strs_checked(db, "SELECT DISTINCT digest FROM image_blobs", 0,
+                                               NULL, &a) < 0)
+                        return ross_errx(err, EIO, "list the blobs images use: database: %s",
+                                         sqlite3_errmsg(db->h));
+        }
         json_t *set = json_object(), *v;
         size_t i;
-        pthread_mutex_lock(&db->lock);
-        json_t *a = ross_db_query_strs(db, "SELECT DISTINCT digest FROM image_blobs", 0, NULL);
-        pthread_mutex_unlock(&db->lock);
         json_array_foreach (a, i, v)
                 json_object_set_new(set, json_string_value(v), json_true());
-        json_decref(a);
-        return set;
+        *ret = set;
+        return 0;
 }

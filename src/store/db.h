@@ -38,29 +38,38 @@ typedef struct RossImageRecord {
         size_t n_chain_ids;
 } RossImageRecord;
 
+/*
+ * A database failure is -EIO with SQLite's words in err ("... : database: ..."), never a
+ * "No such image": callers answer it with a 500, not a 404.
+ */
+
 /* Record an image and point name:tag at it, in one transaction. */
 int ross_db_image_put(RossDb *db, const RossImageRecord *rec, RossError *err);
+/* false when there is no such image, or the database cannot tell. */
 bool ross_db_image_exists(RossDb *db, const char *id);
-/* Which image does name:tag point at? -ENOENT if none. */
-int ross_db_tag_get(RossDb *db, const char *name_tag, char **ret_id);
-/* Resolve what a user typed: name[:tag], name@digest, full id or unique id prefix. */
+/* Which image does name:tag point at? -ENOENT if none (no message), -EIO. */
+int ross_db_tag_get(RossDb *db, const char *name_tag, char **ret_id, RossError *err);
+/* Resolve what a user typed: name[:tag], name@digest, full id or unique id prefix. -ENOENT
+ * "No such image: X", -EINVAL for an ambiguous prefix, -EIO. */
 int ross_db_image_resolve(RossDb *db, const char *term, char **ret_id, RossError *err);
-/* Docker-shaped summaries: {Id, RepoTags, RepoDigests, Created, Size, Os, Architecture, ...}. */
-json_t *ross_db_image_get(RossDb *db, const char *id);
-json_t *ross_db_image_list(RossDb *db);
-/* The config/layer/manifest digests of an image, in order (layers by index). */
-json_t *ross_db_image_blobs(RossDb *db, const char *id);
+/* Docker-shaped summaries: {Id, RepoTags, RepoDigests, Created, Size, Os, Architecture, ...}.
+ * get: -ENOENT "No such image: ID", -EIO. The caller owns *ret. */
+int ross_db_image_get(RossDb *db, const char *id, json_t **ret, RossError *err);
+int ross_db_image_list(RossDb *db, json_t **ret, RossError *err);
+/* The config/layer/manifest digests of an image, in order (layers by index): [{"digest",
+ * "kind", "size", "mediaType"}]; empty for an image there is not. */
+int ross_db_image_blobs(RossDb *db, const char *id, json_t **ret, RossError *err);
 
 int ross_db_tag_set(RossDb *db, const char *name_tag, const char *id, RossError *err);
 /* -ENOENT if the tag does not exist. */
 int ross_db_tag_remove(RossDb *db, const char *name_tag, RossError *err);
-/* Number of tags pointing at an image. */
+/* Number of tags pointing at an image (0 if the database cannot tell). */
 int ross_db_image_tag_count(RossDb *db, const char *id);
 /* Remove the image and its tags and repo digests; return digests of blobs no image references
  * any more (a JSON array of strings, caller owns). */
 int ross_db_image_delete(RossDb *db, const char *id, json_t **ret_orphans, RossError *err);
-/* Every blob digest any image references (JSON object used as a set). */
-json_t *ross_db_referenced_blobs(RossDb *db);
+/* Every blob digest any image references (JSON object used as a set; caller owns). */
+int ross_db_referenced_blobs(RossDb *db, json_t **ret, RossError *err);
 
 /* Snapshots: one row per unpacked layer chain; state "unpacking" until committed. */
 typedef struct RossSnapshotRow {
@@ -74,13 +83,19 @@ int ross_db_snapshot_reserve(RossDb *db, const char *chain_id, const char *paren
                              const char *diff_id, int64_t *ret_id, RossError *err);
 int ross_db_snapshot_commit(RossDb *db, int64_t id, int64_t size, RossError *err);
 void ross_db_snapshot_delete(RossDb *db, int64_t id);
-/* -ENOENT if chain_id has no row. */
+/* -ENOENT if chain_id has no row, -EIO if the database cannot tell. */
 int ross_db_snapshot_get(RossDb *db, const char *chain_id, RossSnapshotRow *ret);
-/* [{"id": N, "chain_id": "...", "committed": bool}] for every row. */
+/* [{"id": N, "chain_id": "...", "committed": bool}] for every row (the rows read before a
+ * database failure). */
 json_t *ross_db_snapshot_list(RossDb *db);
-/* Committed snapshots no image uses: [{"id": N, "chain_id": "..."}]. */
+/* Committed snapshots no image uses: [{"id": N, "chain_id": "..."}] (the rows read before a
+ * database failure). */
 json_t *ross_db_snapshot_unused(RossDb *db);
-/* An image's snapshot ids, bottom layer first: [N, ...]; empty if it has none recorded. */
+/* An image's snapshot ids, bottom layer first: [N, ...]; empty if it has none recorded.
+ * -EIO for a database failure. */
+int ross_db_image_snapshot_ids_checked(RossDb *db, const char *image_id, json_t **ret,
+                                       RossError *err);
+/* The same, empty on a database failure. */
 json_t *ross_db_image_snapshot_ids(RossDb *db, const char *image_id);
 
 /* Containers: one row each; the request that created it is kept as JSON. */
@@ -98,5 +113,5 @@ int ross_db_container_resolve(RossDb *db, const char *term, char **ret_id, RossE
 int ross_db_container_list(RossDb *db, json_t **ret, RossError *err);
 int ross_db_container_delete(RossDb *db, const char *id, RossError *err);
 int ross_db_container_rename(RossDb *db, const char *id, const char *name, RossError *err);
-/* Number of containers using an image (1 if the database cannot tell). */
-int ross_db_image_containers(RossDb *db, const char *image_id);
+/* Number of containers using an image, or -EIO. */
+int ross_db_image_containers(RossDb *db, const char *image_id, RossError *err);

@@ -20,23 +20,23 @@ int ross_db_container_add(RossDb *db, const char *id, const char *name, const ch
                           const char *image_ref, const char *config_json, RossError *err)
 {
         char now[32];
-        int r = 0;
         snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
-        pthread_mutex_lock(&db->lock);
-        sqlite3_stmt *st =
-                ross_db_prep(db,
-                             "INSERT INTO containers(id, name, image_id, image_ref, "
-                             "created, config) VALUES (?, ?, ?, ?, CAST(? AS INTEGER), ?)",
-                             6, ARGS(id, name, image_id, image_ref, now, config_json));
-        int rc = sqlite3_step(st);
-        sqlite3_finalize(st);
-        if (rc == SQLITE_CONSTRAINT) {
-                r = name_conflict(db, name, err);
-        } else if (rc != SQLITE_DONE)
-                r = ross_errx(err, EIO, "record container %s: database: %s", name,
-                              sqlite3_errmsg(db->h));
-        pthread_mutex_unlock(&db->lock);
-        return r;
+        DB_LOCKED(db);
+        int rc;
+        {
+                _cleanup_(sqlite3_finalizep) sqlite3_stmt *st =
+                        ross_db_prep(db,
+                                     "INSERT INTO containers(id, name, image_id, image_ref, "
+                                     "created, config) VALUES (?, ?, ?, ?, CAST(? AS INTEGER), ?)",
+                                     6, ARGS(id, name, image_id, image_ref, now, config_json));
+                rc = sqlite3_step(st);
+        }
+        if (rc == SQLITE_CONSTRAINT)
+                return name_conflict(db, name, err);
+        if (rc != SQLITE_DONE)
+                return ross_errx(err, EIO, "record container %s: database: %s", name,
+                                 sqlite3_errmsg(db->h));
+        return 0;
 }
 
 static json_t *row(sqlite3_stmt *st)
@@ -55,21 +55,17 @@ static json_t *row(sqlite3_stmt *st)
 
 int ross_db_container_fetch(RossDb *db, const char *id, json_t **ret, RossError *err)
 {
-        int r;
-        pthread_mutex_lock(&db->lock);
+        DB_LOCKED(db);
         _cleanup_(sqlite3_finalizep) sqlite3_stmt *st =
                 ross_db_prep(db, COLS " WHERE id = ?", 1, ARGS(id));
         int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) {
                 *ret = row(st);
-                r = 0;
-        } else if (rc == SQLITE_DONE)
-                r = ross_errx(err, ENOENT, "No such container: %s", id);
-        else
-                r = ross_errx(err, EIO, "read container %s: database: %s", id,
-                              sqlite3_errmsg(db->h));
-        pthread_mutex_unlock(&db->lock);
-        return r;
+                return 0;
+        }
+        if (rc == SQLITE_DONE)
+                return ross_errx(err, ENOENT, "No such container: %s", id);
+        return ross_errx(err, EIO, "read container %s: database: %s", id, sqlite3_errmsg(db->h));
 }
 
 int ross_db_container_get(RossDb *db, const char *id, json_t **ret)
@@ -80,33 +76,30 @@ int ross_db_container_get(RossDb *db, const char *id, json_t **ret)
 int ross_db_container_resolve(RossDb *db, const char *term, char **ret_id, RossError *err)
 {
         const char *name = term[0] == '/' ? term + 1 : term;
-        char *id = NULL;
-        json_t *ids = NULL;
+        _cleanup_free_ char *id = NULL;
+        json_auto_t *ids = NULL;
         int r;
-        pthread_mutex_lock(&db->lock);
-        r = ross_db_query_str_checked(db, "SELECT id FROM containers WHERE name = ? OR id = ?", 2,
-                                      ARGS(name, term), &id);
-        if (r == 0 && !id && strlen(term) >= 1 &&
-            strspn(term, "0123456789abcdef") == strlen(term)) {
-                _cleanup_free_ char *pattern = xasprintf("%s%%", term);
-                r = ross_db_query_strs_checked(db,
-                                               "SELECT id FROM containers WHERE id LIKE ? LIMIT 2",
-                                               1, ARGS(pattern), &ids);
+        {
+                DB_LOCKED(db);
+                r = ross_db_query_str_checked(db,
+                                              "SELECT id FROM containers WHERE name = ? OR id = ?",
+                                              2, ARGS(name, term), &id);
+                if (r == 0 && !id && strlen(term) >= 1 &&
+                    strspn(term, "0123456789abcdef") == strlen(term)) {
+                        _cleanup_free_ char *pattern = xasprintf("%s%%", term);
+                        r = ross_db_query_strs_checked(
+                                db, "SELECT id FROM containers WHERE id LIKE ? LIMIT 2", 1,
+                                ARGS(pattern), &ids);
+                }
+                if (r < 0)
+                        return ross_errx(err, EIO, "look up container %s: database: %s", term,
+                                         sqlite3_errmsg(db->h));
         }
-        if (r < 0)
-                r = ross_errx(err, EIO, "look up container %s: database: %s", term,
-                              sqlite3_errmsg(db->h));
-        pthread_mutex_unlock(&db->lock);
         size_t n = json_array_size(ids);
-        if (r == 0 && !id && n == 1)
+        if (!id && n == 1)
                 id = xstrdup(json_string_value(json_array_get(ids, 0)));
-        json_decref(ids);
-        if (r < 0) {
-                free(id);
-                return r;
-        }
         if (id) {
-                *ret_id = id;
+                *ret_id = TAKE_PTR(id);
                 return 0;
         }
         if (n > 1)
@@ -116,61 +109,53 @@ int ross_db_container_resolve(RossDb *db, const char *term, char **ret_id, RossE
 
 int ross_db_container_list(RossDb *db, json_t **ret, RossError *err)
 {
-        json_t *a = json_array();
-        int rc, r = 0;
-        pthread_mutex_lock(&db->lock);
+        json_auto_t *a = json_array();
+        int rc;
+        DB_LOCKED(db);
         _cleanup_(sqlite3_finalizep) sqlite3_stmt *st =
                 ross_db_prep(db, COLS " ORDER BY created DESC, rowid DESC", 0, NULL);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW)
                 json_array_append_new(a, row(st));
         if (rc != SQLITE_DONE)
-                r = ross_errx(err, EIO, "list containers: database: %s", sqlite3_errmsg(db->h));
-        pthread_mutex_unlock(&db->lock);
-        if (r < 0) {
-                json_decref(a);
-                return r;
-        }
-        *ret = a;
+                return ross_errx(err, EIO, "list containers: database: %s", sqlite3_errmsg(db->h));
+        *ret = TAKE_PTR(a);
         return 0;
 }
 
 int ross_db_container_delete(RossDb *db, const char *id, RossError *err)
 {
-        pthread_mutex_lock(&db->lock);
-        int r = EXEC(db, "DELETE FROM containers WHERE id = ?", id);
-        if (r < 0)
-                r = ross_errx(err, EIO, "forget container %s: database: %s", id,
-                              sqlite3_errmsg(db->h));
-        pthread_mutex_unlock(&db->lock);
-        return r;
+        DB_LOCKED(db);
+        if (EXEC(db, "DELETE FROM containers WHERE id = ?", id) < 0)
+                return ross_errx(err, EIO, "forget container %s: database: %s", id,
+                                 sqlite3_errmsg(db->h));
+        return 0;
 }
 
 int ross_db_container_rename(RossDb *db, const char *id, const char *name, RossError *err)
 {
-        int r = 0;
-        pthread_mutex_lock(&db->lock);
-        sqlite3_stmt *st =
-                ross_db_prep(db, "UPDATE containers SET name = ? WHERE id = ?", 2, ARGS(name, id));
-        int rc = sqlite3_step(st);
-        sqlite3_finalize(st);
-        if (rc == SQLITE_CONSTRAINT) {
-                r = name_conflict(db, name, err);
-        } else if (rc != SQLITE_DONE)
-                r = ross_errx(err, EIO, "rename container %s: database: %s", id,
-                              sqlite3_errmsg(db->h));
-        pthread_mutex_unlock(&db->lock);
-        return r;
+        DB_LOCKED(db);
+        int rc;
+        {
+                _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = ross_db_prep(
+                        db, "UPDATE containers SET name = ? WHERE id = ?", 2, ARGS(name, id));
+                rc = sqlite3_step(st);
+        }
+        if (rc == SQLITE_CONSTRAINT)
+                return name_conflict(db, name, err);
+        if (rc != SQLITE_DONE)
+                return ross_errx(err, EIO, "rename container %s: database: %s", id,
+                                 sqlite3_errmsg(db->h));
+        return 0;
 }
 
-int ross_db_image_containers(RossDb *db, const char *image_id)
+int ross_db_image_containers(RossDb *db, const char *image_id, RossError *err)
 {
-        pthread_mutex_lock(&db->lock);
-        sqlite3_stmt *st = ross_db_prep(db, "SELECT COUNT(*) FROM containers WHERE image_id = ?", 1,
-                                        ARGS(image_id));
-        int rc = sqlite3_step(st);
-        /* a failure counts as "in use": never a reason to delete */
-        int n = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 1;
-        sqlite3_finalize(st);
-        pthread_mutex_unlock(&db->lock);
-        return n;
+        DB_LOCKED(db);
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = ross_db_prep(
+                db, "SELECT COUNT(*) FROM containers WHERE image_id = ?", 1, ARGS(image_id));
+        /* a failure is no count: never a reason to delete */
+        if (sqlite3_step(st) != SQLITE_ROW)
+                return ross_errx(err, EIO, "count the containers of image %s: database: %s",
+                                 image_id, sqlite3_errmsg(db->h));
+        return sqlite3_column_int(st, 0);
 }

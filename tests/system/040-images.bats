@@ -89,6 +89,10 @@ setup() {
         assert_output_contains "unable to delete ${id:7:12} (must be forced) - image is referenced in multiple repositories"
         run curl -s -o /dev/null -w '%{http_code}' -X DELETE --unix-socket "$SOCK" "http://ross/images/${id:7:12}"
         [ "$output" = 409 ]
+        # force is a boolean: anything else is a 400 that names it
+        run curl -s -w '\n%{http_code}' -X DELETE --unix-socket "$SOCK" "http://ross/images/${id:7:12}?force=maybe"
+        [ "${lines[1]}" = 400 ]
+        [ "$(jq -r .message <<<"${lines[0]}")" = "invalid value for force: 'maybe' is not a boolean" ]
         run ross rmi -f "${id:7:12}"
         assert_status 0
         assert_output_contains "Deleted: $id"
@@ -110,6 +114,33 @@ setup() {
         run ross rmi "$REG_PLAIN/busybox"
         assert_status 0
         [ -z "$(ls "$DATA/blobs/sha256")" ]
+}
+
+@test "a database that cannot be read is a 500 with SQLite's words, never 'No such image'" {
+        # Hold the read marks of SQLite's WAL index (bytes 123-127 of ross.db-shm, see
+        # sqlite.org/walformat.html): no reader gets one, so every query fails (after about
+        # 10 s of retries) with "locking protocol".
+        python3 - "$DATA/ross.db-shm" 3>&- <<'PY' &
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR)
+fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 5, 123, os.SEEK_SET)
+time.sleep(60)
+PY
+        local lock=$!
+        sleep 0.5
+        run curl -s -w '\n%{http_code}' --unix-socket "$SOCK" "http://ross/images/$REG_PLAIN/busybox-full/json"
+        local image=("${lines[@]}")
+        run curl -s -w '\n%{http_code}' --unix-socket "$SOCK" "http://ross/containers/nosuch/json"
+        local container=("${lines[@]}")
+        kill "$lock"
+        wait "$lock" || true
+        [ "${image[1]}" = 500 ] || { echo "image: ${image[*]}" >&2; return 1; }
+        [ "$(jq -r .message <<<"${image[0]}")" = "look up image $REG_PLAIN/busybox-full: database: locking protocol" ]
+        [ "${container[1]}" = 500 ] || { echo "container: ${container[*]}" >&2; return 1; }
+        [ "$(jq -r .message <<<"${container[0]}")" = "look up container nosuch: database: locking protocol" ]
+        # and once it can be read again, all is as it was
+        run ross image inspect "$REG_PLAIN/busybox-full"
+        assert_status 0
 }
 
 @test "the daemon removes blobs no image references when it starts" {

@@ -164,3 +164,25 @@ PY
         [ "${lines[3]}" = "b'running1\\n'" ]
         [ "${lines[4]}" = "b''" ]
 }
+
+@test "a query boolean that is not one is a 400 naming it (logs=maybe); Docker's spellings work" {
+        ross run --name qb "$REG_PLAIN/busybox" sh -c 'echo said' >/dev/null 2>&1
+        local p
+        for p in logs stream stdin stdout stderr; do
+                run curl -s -w '\n%{http_code}' --unix-socket "$SOCK" -X POST -H 'Connection: Upgrade' \
+                        -H 'Upgrade: tcp' "http://ross/containers/qb/attach?$p=maybe"
+                [ "${lines[1]}" = 400 ] || { echo "$p=maybe: $output" >&2; return 1; }
+                [ "$(jq -r .message <<<"${lines[0]}")" = "invalid value for $p: 'maybe' is not a boolean" ]
+        done
+        # a container that is not there is still a 404
+        run curl -s -o /dev/null -w '%{http_code}' --unix-socket "$SOCK" -X POST \
+                -H 'Connection: Upgrade' -H 'Upgrade: tcp' "http://ross/containers/nosuch/attach?logs=1"
+        [ "$output" = 404 ]
+        # "True" and "yes" are true, "false", "no", "0" and "" false
+        attach_raw 5 "logs=True&stream=false&stdout=yes&stderr=no" qb >"$BATS_TEST_TMPDIR/o" 2>"$BATS_TEST_TMPDIR/e"
+        run demux <"$BATS_TEST_TMPDIR/o"
+        [ "$output" = '1:said\n' ]
+        grep -qx '\[closed\]' "$BATS_TEST_TMPDIR/e"
+        run attach_raw 5 "logs=0&stream=&stdout=1" qb
+        [ "$output" = "[closed]" ]
+}

@@ -185,6 +185,8 @@ static int resolve_image(void *ud, const char *ref, char **ret_id, RossError *er
                 *ret_id = xstrdup("sha256:img2");
                 return 0;
         }
+        if (STREQ(ref, "broken"))
+                return ross_errx(err, EIO, "look up image %s: database: disk I/O error", ref);
         return ross_errx(err, ENOENT, "No such image: %s", ref);
 }
 
@@ -249,6 +251,9 @@ static void test_containers(void)
         kept("{\"exited\":[\"0\"]}", true, "");
         kept("{\"ancestor\":[\"other\"]}", true, "done fresh");
         kept("{\"ancestor\":[\"nosuchimage\"]}", true, "");
+        /* a database that cannot tell is no "matches nothing" */
+        kept("{\"ancestor\":[\"broken\"]}", true,
+             "ERR: filter 'ancestor=broken': look up image broken: database: disk I/O error");
         kept("{\"before\":[\"done\"]}", true, "fresh frozen");
         kept("{\"since\":[\"done\"]}", true, "a_web_1 b_web_1");
         kept("{\"health\":[\"none\"]}", true, "a_web_1 b_web_1 done fresh frozen");
