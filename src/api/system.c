@@ -5,6 +5,7 @@
 #include <sys/sysinfo.h>
 #include <sys/utsname.h>
 
+#include "../backend/backend.h"
 #include "../basic/fileio.h"
 #include "../basic/log.h"
 #include "../daemon/daemon.h"
@@ -53,19 +54,6 @@ enum MHD_Result ross_api_version(RossRequest *req)
 }
 
 /* The absolute path of a program found in PATH, or its bare name. */
-static char *find_program(const char *name)
-{
-        const char *path = getenv("PATH");
-        _cleanup_free_ char *copy = xstrdup(path ? path : "/usr/local/bin:/usr/bin:/bin");
-        char *save = NULL;
-        for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-                _cleanup_free_ char *p = xasprintf("%s/%s", d, name);
-                if (access(p, X_OK) == 0)
-                        return TAKE_PTR(p);
-        }
-        return xstrdup(name);
-}
-
 /* PRETTY_NAME of /etc/os-release, as Docker's OperatingSystem. */
 static char *os_name(void)
 {
@@ -141,8 +129,13 @@ enum MHD_Result ross_api_info(RossRequest *req)
                 json_object_set_new(index_configs, *i,
                                     json_pack("{s:s, s:[], s:b, s:b}", "Name", *i, "Mirrors",
                                               "Secure", 0, "Official", 0));
-        _cleanup_free_ char *crun = find_program("crun");
-        _cleanup_free_ char *runc = find_program("runc");
+        /* every runtime the backends offer, with the program it runs */
+        json_t *runtimes = json_object();
+        for (const RossBackend *const *b = ross_backends(); *b; b++) {
+                _cleanup_free_ char *path = (*b)->program ? (*b)->program(*b) : NULL;
+                json_object_set_new(runtimes, (*b)->name,
+                                    json_pack("{s:s}", "path", path ? path : (*b)->name));
+        }
         _cleanup_free_ char *os = os_name();
         struct stat st;
         /* a unified hierarchy at /sys/fs/cgroup is v2; v1 and hybrid hosts are "1" */
@@ -156,7 +149,7 @@ enum MHD_Result ross_api_info(RossRequest *req)
                 "{s:s, s:i, s:i, s:i, s:i, s:i, s:s, s:[[s,s],[s,s],[s,s],[s,s]], s:{s:[s], "
                 "s:[s,s], s:n, s:[s,s]}, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, "
                 "s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:s, s:s, s:s, "
-                "s:[], s:s, s:{s:{s:s}, s:{s:s}}, s:s, s:{s:s, s:s, s:s, s:b, s:s, s:n}, "
+                "s:[], s:s, s:o, s:s, s:{s:s, s:s, s:s, s:b, s:s, s:n}, "
                 "s:s, s:s, s:[s,s], s:[]}",
                 "ID", d->id, "Containers", n.total, "ContainersRunning", n.running,
                 "ContainersPaused", n.paused, "ContainersStopped", n.stopped, "Images",
@@ -175,11 +168,10 @@ enum MHD_Result ross_api_info(RossRequest *req)
                 "https://index.docker.io/v1/", "NCPU", (int)sysconf(_SC_NPROCESSORS_ONLN),
                 "MemTotal", (json_int_t)si.totalram * si.mem_unit, "DockerRootDir", d->cfg.data_dir,
                 "Name", host, "ServerVersion", ROSS_VERSION, "Labels", "DefaultRuntime",
-                d->cfg.default_runtime ? d->cfg.default_runtime : "crun", "Runtimes", "crun",
-                "path", crun, "runc", "path", runc, "Isolation", "", "Swarm", "NodeID", "",
-                "NodeAddr", "", "LocalNodeState", "inactive", "ControlAvailable", 0, "Error", "",
-                "RemoteManagers", "InitBinary", "ross-init", "HttpProxy", "", "SecurityOptions",
-                "name=no-new-privileges", "name=cgroupns", "Warnings");
+                d->containers.default_runtime, "Runtimes", runtimes, "Isolation", "", "Swarm",
+                "NodeID", "", "NodeAddr", "", "LocalNodeState", "inactive", "ControlAvailable", 0,
+                "Error", "", "RemoteManagers", "InitBinary", "ross-init", "HttpProxy", "",
+                "SecurityOptions", "name=no-new-privileges", "name=cgroupns", "Warnings");
         json_object_set_new(o, "HttpsProxy", json_string(""));
         json_object_set_new(o, "NoProxy", json_string(""));
         json_object_set_new(o, "RegistryConfig",

@@ -79,8 +79,10 @@ static int oci_prepare(const RossBackend *b, RossContainers *c, const char *id, 
             (r = ross_mkdir_p(rootfs, 0700, err)) < 0)
                 return r;
         if (!ross_is_mountpoint(rootfs)) {
-                _cleanup_(json_decrefp) json_t *snaps =
-                        ross_db_image_snapshot_ids(c->db, cfg->image_id);
+                _cleanup_(json_decrefp) json_t *snaps = NULL;
+                r = ross_db_image_snapshot_ids(c->db, cfg->image_id, &snaps, err);
+                if (r < 0)
+                        return r;
                 r = ross_snapshots_mount_rw(c->images->snapshots, snaps, upper, work, rootfs, err);
                 if (r < 0)
                         return r;

@@ -83,7 +83,7 @@ static void usage_run(FILE *f, const char *verb)
                 "      --mount type=bind,source=S,target=T[,readonly] | type=tmpfs,target=T\n"
                 "      --tmpfs PATH[:OPTS]      mount a tmpfs\n"
                 "      --read-only              read-only root filesystem\n"
-                "      --runtime NAME           crun or runc\n"
+                "      --runtime NAME           crun or runc (namespaces), qemu (a micro-VM)\n"
                 "  -m, --memory BYTES           memory limit (512m, 1g)\n"
                 "      --cpus N                 CPU quota (1.5)\n"
                 "      --pids-limit N           process limit\n"

@@ -121,7 +121,7 @@ int ross_images_inspect(RossImages *s, const char *name, json_t **ret, RossError
                 return ross_errx(err, ENOENT, "No such image: %s", name);
         if (r < 0)
                 return r;
-        r = ross_db_image_snapshot_ids_checked(s->db, id, &ids, err);
+        r = ross_db_image_snapshot_ids(s->db, id, &ids, err);
         if (r < 0)
                 return r;
         cfg = load_config(s, id);

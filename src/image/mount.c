@@ -29,7 +29,7 @@ int ross_images_mount(RossImages *s, const char *name, char **ret_path, char **r
         int r = ross_db_image_resolve(s->db, name, &id, err);
         if (r < 0)
                 return r;
-        r = ross_db_image_snapshot_ids_checked(s->db, id, &ids, err);
+        r = ross_db_image_snapshot_ids(s->db, id, &ids, err);
         if (r < 0)
                 return r;
         int layers = layer_count(s, id, err);

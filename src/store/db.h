@@ -93,10 +93,7 @@ json_t *ross_db_snapshot_list(RossDb *db);
 json_t *ross_db_snapshot_unused(RossDb *db);
 /* An image's snapshot ids, bottom layer first: [N, ...]; empty if it has none recorded.
  * -EIO for a database failure. */
-int ross_db_image_snapshot_ids_checked(RossDb *db, const char *image_id, json_t **ret,
-                                       RossError *err);
-/* The same, empty on a database failure. */
-json_t *ross_db_image_snapshot_ids(RossDb *db, const char *image_id);
+int ross_db_image_snapshot_ids(RossDb *db, const char *image_id, json_t **ret, RossError *err);
 
 /* Containers: one row each; the request that created it is kept as JSON. */
 int ross_db_container_add(RossDb *db, const char *id, const char *name, const char *image_id,

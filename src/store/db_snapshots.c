@@ -101,8 +101,7 @@ json_t *ross_db_snapshot_unused(RossDb *db)
                     0, NULL);
 }
 
-int ross_db_image_snapshot_ids_checked(RossDb *db, const char *image_id, json_t **ret,
-                                       RossError *err)
+int ross_db_image_snapshot_ids(RossDb *db, const char *image_id, json_t **ret, RossError *err)
 {
         json_auto_t *a = json_array();
         int rc;
@@ -120,15 +119,4 @@ int ross_db_image_snapshot_ids_checked(RossDb *db, const char *image_id, json_t 
                                  sqlite3_errmsg(db->h));
         *ret = TAKE_PTR(a);
         return 0;
-}
-
-json_t *ross_db_image_snapshot_ids(RossDb *db, const char *image_id)
-{
-        RossError err = {};
-        json_t *a = NULL;
-        if (ross_db_image_snapshot_ids_checked(db, image_id, &a, &err) < 0) {
-                log_debug("%s", err.msg);
-                return json_array();
-        }
-        return a;
 }
