@@ -19,8 +19,7 @@ static void usage(FILE *f)
                    "it).\n");
 }
 
-/* Signals that stop or crash us stay ours; every other one goes to the command. */
-static bool forwarded(int sig)
+bool ross_init_forwards(int sig)
 {
         switch (sig) {
         case SIGCHLD:
@@ -93,7 +92,7 @@ int ross_init_main(int argc, char **argv)
                 if (sig < 0)
                         continue;
                 if (sig != SIGCHLD) {
-                        if (forwarded(sig))
+                        if (ross_init_forwards(sig))
                                 kill(child, sig);
                         continue;
                 }

@@ -101,7 +101,9 @@ int ross_vm_cfg_next(const char *text, size_t len, size_t *pos, char **ret_key, 
         const char *nl = memchr(line, '\n', len - i);
         size_t n = nl ? (size_t)(nl - line) : len - i;
         const char *eq = memchr(line, '=', n);
-        if (!eq || eq == line)
+        /* a raw NUL would cut the key or the value short: the encoder writes \x.. for
+         * every other control byte and has no way to write NUL at all */
+        if (!eq || eq == line || memchr(line, '\0', n))
                 return -EINVAL;
         RossBuf v = {};
         for (const char *p = eq + 1; p < line + n; p++) {
