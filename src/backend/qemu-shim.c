@@ -151,14 +151,20 @@ static void on_frame(Shim *s, QemuState *st, int type, uint32_t session, const c
         log_debug("guest frame %d for session %u (%zu bytes) not taken", type, session, n);
 }
 
-/* Read what the control channel has; false at its end. */
-static bool ctl_read(Shim *s, QemuState *st)
+/* Read what the control channel has into st->ctl_in; false at its end. */
+static bool ctl_fill(QemuState *st)
 {
         char buf[65536];
         ssize_t k = read(st->ctl, buf, sizeof(buf));
         if (k == 0 || (k < 0 && errno != EAGAIN && errno != EINTR))
                 return false;
-        if (k > 0 && ross_buf_append(&st->ctl_in, buf, (size_t)k) < 0)
+        return !(k > 0 && ross_buf_append(&st->ctl_in, buf, (size_t)k) < 0);
+}
+
+/* Read and act on what the control channel has; false at its end. */
+static bool ctl_read(Shim *s, QemuState *st)
+{
+        if (!ctl_fill(st))
                 return false;
         int type;
         uint32_t session;
@@ -209,7 +215,7 @@ static int wait_started(Shim *s, QemuState *st, pid_t qemu, int *ret_code, RossE
                                          "ross-init sent something that is not a "
                                          "frame on the control channel");
                 struct pollfd pf = {.fd = st->ctl, .events = POLLIN};
-                if (poll(&pf, 1, 100) > 0 && !ctl_read(s, st))
+                if (poll(&pf, 1, 100) > 0 && !ctl_fill(st))
                         return ross_errx(err, EIO,
                                          "the VM closed its control channel before "
                                          "the command ran; its console log: %s/vm/console.log",
@@ -389,6 +395,30 @@ static void exec_handle(Shim *s, QemuState *st, const struct pollfd *p, size_t n
         }
 }
 
+static void qemu_resize(Shim *s, unsigned rows, unsigned cols);
+
+/* A terminal's first size, from the exec's config ("rows", "cols"): given at once, before
+ * anything is typed into it. */
+static void first_size(Shim *s)
+{
+        _cleanup_free_ char *cfg = NULL;
+        size_t len, pos = 0;
+        if (ross_read_file(s->exec_process, 1024 * 1024, &cfg, &len, NULL) < 0)
+                return;
+        int rows = 0, cols = 0;
+        char *k, *v;
+        while (ross_vm_cfg_next(cfg, len, &pos, &k, &v) > 0) {
+                if (STREQ(k, "rows"))
+                        (void)ross_parse_int(v, 1, 65535, &rows);
+                else if (STREQ(k, "cols"))
+                        (void)ross_parse_int(v, 1, 65535, &cols);
+                free(k);
+                free(v);
+        }
+        if (rows && cols)
+                qemu_resize(s, (unsigned)rows, (unsigned)cols);
+}
+
 static int qemu_exec_shim_start(Shim *s, QemuState *st, pid_t *ret_pid, int *ret_code,
                                 RossError *err)
 {
@@ -409,6 +439,8 @@ static int qemu_exec_shim_start(Shim *s, QemuState *st, pid_t *ret_pid, int *ret
         fcntl(st->ctl, F_SETFL, fcntl(st->ctl, F_GETFL) | O_NONBLOCK);
         /* what came with STARTED */
         exec_frames(s, st);
+        if (s->tty)
+                first_size(s);
         return 0;
 }
 
