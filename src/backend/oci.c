@@ -176,21 +176,10 @@ static int oci_prepare_exec(const RossBackend *b, RossContainers *c, const char 
                 json_object_set_new(proc, "cwd", json_string(wd));
         /* env: the container's, a key given again replaced */
         json_t *env = json_object_get(proc, "env");
-        size_t i, j;
-        json_t *v, *w;
-        json_array_foreach (json_object_get(cfg, "Env"), i, v) {
-                const char *kv = json_string_value(v);
-                size_t klen = (size_t)(strchr(kv, '=') - kv) + 1;
-                bool replaced = false;
-                json_array_foreach (env, j, w)
-                        if (strncmp(json_string_value(w), kv, klen) == 0) {
-                                json_array_set(env, j, v);
-                                replaced = true;
-                                break;
-                        }
-                if (!replaced)
-                        json_array_append(env, v);
-        }
+        size_t i;
+        json_t *v;
+        json_array_foreach (json_object_get(cfg, "Env"), i, v)
+                ross_env_set(env, json_string_value(v));
         const char *user = json_string_value(json_object_get(cfg, "User"));
         if (!STR_EMPTY(user)) {
                 _cleanup_free_ char *rootfs = xasprintf("%s/%s/rootfs", c->dir, cid);

@@ -472,21 +472,8 @@ static int qemu_prepare_exec(const RossBackend *b, RossContainers *c, const char
                 ross_vm_cfg_add(&out, "arg", json_string_value(v));
         /* env: the container's, a key the exec gives again replaced */
         _cleanup_(json_decrefp) json_t *env = json_deep_copy(cfg.process.env);
-        json_array_foreach (json_object_get(e, "Env"), i, v) {
-                const char *kv = json_string_value(v);
-                size_t klen = (size_t)(strchr(kv, '=') - kv) + 1;
-                size_t j;
-                json_t *w;
-                bool replaced = false;
-                json_array_foreach (env, j, w)
-                        if (strncmp(json_string_value(w), kv, klen) == 0) {
-                                json_array_set(env, j, v);
-                                replaced = true;
-                                break;
-                        }
-                if (!replaced)
-                        json_array_append(env, v);
-        }
+        json_array_foreach (json_object_get(e, "Env"), i, v)
+                ross_env_set(env, json_string_value(v));
         json_array_foreach (env, i, v)
                 ross_vm_cfg_add(&out, "env", json_string_value(v));
         const char *wd = json_string_value(json_object_get(e, "WorkingDir"));

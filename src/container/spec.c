@@ -44,7 +44,7 @@ static size_t key_len(const char *kv)
 }
 
 /* Set kv in env, replacing an entry with the same key. */
-static void env_set(json_t *env, const char *kv)
+void ross_env_set(json_t *env, const char *kv)
 {
         json_t *v;
         size_t i, kl = key_len(kv);
@@ -93,14 +93,14 @@ int ross_process_merge(json_t *image_config, json_t *user_entrypoint, json_t *us
 
         json_t *env = json_array();
         json_array_foreach (ross_json_strings(img_env) ? img_env : NULL, i, v)
-                env_set(env, json_string_value(v));
+                ross_env_set(env, json_string_value(v));
         json_array_foreach (user_env, i, v) {
                 const char *kv = json_string_value(v);
                 if (!strchr(kv, '=')) {
                         /* "-e KEY" without a value: take it from the image if there */
                         continue;
                 }
-                env_set(env, kv);
+                ross_env_set(env, kv);
         }
         bool has_path = false;
         json_array_foreach (env, i, v)

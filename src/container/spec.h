@@ -18,6 +18,9 @@ typedef struct RossProcessSpec {
 
 void ross_process_spec_free(RossProcessSpec *p);
 
+/* Set "KEY=value" in env (an array of them), replacing the entry with the same key. */
+void ross_env_set(json_t *env, const char *kv);
+
 /* An array whose every item is a string. */
 bool ross_json_strings(json_t *a);
 
