@@ -151,6 +151,10 @@ int main(void)
         free(names);
         free(again);
         free(path);
+        free(mods);
+        free(bad);
+        free(init);
+        free(cache);
         char *rm = xasprintf("rm -rf %s", dir);
         if (system(rm) != 0)
                 return 1;
