@@ -112,10 +112,14 @@ static void remove_dir(RossSnapshots *s, int64_t id)
 
 int ross_snapshots_recover(RossSnapshots *s, RossError *err)
 {
-        _cleanup_(json_decrefp) json_t *all = ross_db_snapshot_list(s->db);
+        _cleanup_(json_decrefp) json_t *all = NULL;
         _cleanup_(json_decrefp) json_t *known = json_object();
         json_t *row;
         size_t i;
+        /* a database that cannot answer says nothing of what is in use: remove nothing */
+        int r0 = ross_db_snapshot_list(s->db, &all, err);
+        if (r0 < 0)
+                return r0;
 
         json_array_foreach (all, i, row) {
                 int64_t id = json_integer_value(json_object_get(row, "id"));
@@ -304,9 +308,12 @@ int64_t ross_snapshots_gc(RossSnapshots *s)
 {
         int64_t freed = 0;
         pthread_mutex_lock(&s->lock);
-        _cleanup_(json_decrefp) json_t *unused = ross_db_snapshot_unused(s->db);
+        _cleanup_(json_decrefp) json_t *unused = NULL;
         json_t *row;
         size_t i;
+        RossError err = {};
+        if (ross_db_snapshot_unused(s->db, &unused, &err) < 0)
+                log_warn("snapshot garbage collection skipped: %s", err.msg);
         json_array_foreach (unused, i, row) {
                 const char *chain = json_string_value(json_object_get(row, "chain_id"));
                 int64_t id = json_integer_value(json_object_get(row, "id"));

@@ -87,10 +87,10 @@ void ross_db_snapshot_delete(RossDb *db, int64_t id);
 int ross_db_snapshot_get(RossDb *db, const char *chain_id, RossSnapshotRow *ret);
 /* [{"id": N, "chain_id": "...", "committed": bool}] for every row (the rows read before a
  * database failure). */
-json_t *ross_db_snapshot_list(RossDb *db);
+int ross_db_snapshot_list(RossDb *db, json_t **ret, RossError *err);
 /* Committed snapshots no image uses: [{"id": N, "chain_id": "..."}] (the rows read before a
  * database failure). */
-json_t *ross_db_snapshot_unused(RossDb *db);
+int ross_db_snapshot_unused(RossDb *db, json_t **ret, RossError *err);
 /* An image's snapshot ids, bottom layer first: [N, ...]; empty if it has none recorded.
  * -EIO for a database failure. */
 int ross_db_image_snapshot_ids(RossDb *db, const char *image_id, json_t **ret, RossError *err);

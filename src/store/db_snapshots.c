@@ -70,9 +70,10 @@ int ross_db_snapshot_get(RossDb *db, const char *chain_id, RossSnapshotRow *ret)
         return 0;
 }
 
-static json_t *rows(RossDb *db, const char *sql, int n, const char *const *args)
+static int rows(RossDb *db, const char *sql, int n, const char *const *args, json_t **ret,
+                RossError *err)
 {
-        json_t *a = json_array();
+        json_auto_t *a = json_array();
         int rc;
         DB_LOCKED(db);
         _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = ross_db_prep(db, sql, n, args);
@@ -83,22 +84,23 @@ static json_t *rows(RossDb *db, const char *sql, int n, const char *const *args)
                                                 (const char *)sqlite3_column_text(st, 1),
                                                 "committed", sqlite3_column_int(st, 2)));
         if (rc != SQLITE_DONE)
-                log_debug("sql '%s': %s", sql, sqlite3_errmsg(db->h));
-        return a;
+                return ross_errx(err, EIO, "list snapshots: %s", sqlite3_errmsg(db->h));
+        *ret = TAKE_PTR(a);
+        return 0;
 }
 
-json_t *ross_db_snapshot_list(RossDb *db)
+int ross_db_snapshot_list(RossDb *db, json_t **ret, RossError *err)
 {
         return rows(db, "SELECT id, chain_id, state = 'committed' FROM snapshots ORDER BY id", 0,
-                    NULL);
+                    NULL, ret, err);
 }
 
-json_t *ross_db_snapshot_unused(RossDb *db)
+int ross_db_snapshot_unused(RossDb *db, json_t **ret, RossError *err)
 {
         return rows(db,
                     "SELECT id, chain_id, 1 FROM snapshots WHERE state = 'committed' AND "
                     "chain_id NOT IN (SELECT chain_id FROM image_snapshots) ORDER BY id DESC",
-                    0, NULL);
+                    0, NULL, ret, err);
 }
 
 int ross_db_image_snapshot_ids(RossDb *db, const char *image_id, json_t **ret, RossError *err)
