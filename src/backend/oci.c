@@ -4,6 +4,7 @@
  * image's snapshots and an OCI runtime-spec config.json in the container's directory; an
  * exec's process.json from the container's process.
  */
+#include "../basic/jsonfile.h"
 #include "../basic/fileio.h"
 #include "../basic/log.h"
 #include "../basic/spawn.h"
@@ -14,14 +15,6 @@
 #include "../daemon/cgroups.h"
 #include "../snapshot/snapshots.h"
 #include "backend.h"
-
-static json_t *read_json(const char *path)
-{
-        _cleanup_free_ char *text = NULL;
-        if (ross_read_file(path, 1024 * 1024, &text, NULL, NULL) < 0)
-                return NULL;
-        return json_loads(text, 0, NULL);
-}
 
 /* crun and this host's cgroups: fix what can safely be fixed (src/daemon/cgroups.h). */
 static char *crun_probe(const RossBackend *b, RossContainers *c)
@@ -90,29 +83,15 @@ static int oci_prepare(const RossBackend *b, RossContainers *c, const char *id, 
 
         /* the user and groups, resolved in the container's own /etc */
         _cleanup_(ross_ids_free) RossIds ids = {};
-        {
-                _cleanup_close_ int rfd = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (rfd < 0)
-                        return ross_err(err, errno, "open the rootfs '%s'", rootfs);
-                if ((r = ross_resolve_user(rfd, cfg->process.user, &ids, err)) < 0 ||
-                    (r = ross_resolve_groups(rfd, cfg->group_add, &ids, err)) < 0)
-                        return r;
-        }
+        if ((r = ross_resolve_ids(rootfs, cfg->process.user, cfg->group_add, &ids, err)) < 0)
+                return r;
         char short_id[13];
         snprintf(short_id, sizeof(short_id), "%.12s", id);
         const char *hostname = cfg->hostname ? cfg->hostname : short_id;
         if ((r = ross_containers_write_etc(c, id, hostname, err)) < 0)
                 return r;
 
-        /* the binds as checked at create: a source gone since is the start's error */
         _cleanup_(json_decrefp) json_t *binds = json_deep_copy(cfg->binds);
-        json_t *v;
-        size_t i;
-        json_array_foreach (binds, i, v) {
-                const char *src = json_string_value(json_object_get(v, "source"));
-                if (access(src, F_OK) < 0)
-                        return ross_err(err, errno, "bind source path does not exist: %s", src);
-        }
         _cleanup_(ross_process_spec_free) RossProcessSpec p = {
                 .args = json_deep_copy(cfg->process.args),
                 .env = json_deep_copy(cfg->process.env),
@@ -157,7 +136,7 @@ static int oci_prepare_exec(const RossBackend *b, RossContainers *c, const char 
                             char **ret_path, RossError *err)
 {
         _cleanup_free_ char *config = xasprintf("%s/%s/config.json", c->dir, cid);
-        _cleanup_(json_decrefp) json_t *spec = read_json(config);
+        _cleanup_(json_decrefp) json_t *spec = ross_read_json(config, ROSS_STATE_JSON_MAX);
         _cleanup_(json_decrefp) json_t *proc = json_deep_copy(json_object_get(spec, "process"));
         if (!json_is_object(proc))
                 return ross_errx(err, EIO, "exec: container %.12s has no process spec in '%s'", cid,
@@ -183,11 +162,8 @@ static int oci_prepare_exec(const RossBackend *b, RossContainers *c, const char 
         const char *user = json_string_value(json_object_get(cfg, "User"));
         if (!STR_EMPTY(user)) {
                 _cleanup_free_ char *rootfs = xasprintf("%s/%s/rootfs", c->dir, cid);
-                _cleanup_close_ int rfd = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (rfd < 0)
-                        return ross_err(err, errno, "open the rootfs '%s'", rootfs);
                 _cleanup_(ross_ids_free) RossIds ids = {};
-                int r = ross_resolve_user(rfd, user, &ids, err);
+                int r = ross_resolve_ids(rootfs, user, NULL, &ids, err);
                 if (r < 0)
                         return r;
                 json_t *groups = json_array();

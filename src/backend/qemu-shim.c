@@ -178,6 +178,14 @@ static bool ctl_read(Shim *s, QemuState *st)
         return !bad;
 }
 
+/* ross-init's FAILED for a command or an exec: its code (126, 127, else 1) and message. */
+static int guest_failed(const char *p, size_t n, int *ret_code, RossError *err)
+{
+        int code = (int)ross_vm_get_u32(p);
+        *ret_code = code == 126 || code == 127 ? code : 1;
+        return ross_errx(err, code == 127 ? ENOENT : EIO, "%.*s", (int)(n - 4), p + 4);
+}
+
 /* Wait for ross-init's STARTED (0) or FAILED (its code and message) for the command. */
 static int wait_started(Shim *s, QemuState *st, pid_t qemu, int *ret_code, RossError *err)
 {
@@ -200,10 +208,7 @@ static int wait_started(Shim *s, QemuState *st, pid_t qemu, int *ret_code, RossE
                                 return 0;
                         }
                         if (session == 0 && type == ROSS_VM_FAILED && n >= 4) {
-                                int code = (int)ross_vm_get_u32(p);
-                                *ret_code = code == 126 || code == 127 ? code : 1;
-                                int r = ross_errx(err, code == 127 ? ENOENT : EIO, "%.*s",
-                                                  (int)(n - 4), p + 4);
+                                int r = guest_failed(p, n, ret_code, err);
                                 ross_vm_consume(&st->ctl_in, n);
                                 return r;
                         }
@@ -310,10 +315,7 @@ static int exec_start(Shim *s, QemuState *st, pid_t *ret_pid, int *ret_code, Ros
                                 return 0;
                         }
                         if (type == ROSS_VM_FAILED && n >= 4) {
-                                int code = (int)ross_vm_get_u32(p);
-                                *ret_code = code == 126 || code == 127 ? code : 1;
-                                r = ross_errx(err, code == 127 ? ENOENT : EIO, "%.*s", (int)(n - 4),
-                                              p + 4);
+                                r = guest_failed(p, n, ret_code, err);
                                 ross_vm_consume(&st->ctl_in, n);
                                 return r;
                         }
@@ -325,13 +327,8 @@ static int exec_start(Shim *s, QemuState *st, pid_t *ret_pid, int *ret_code, Ros
                                          "the container's shim answered something "
                                          "else");
                 struct pollfd pf = {.fd = st->ctl, .events = POLLIN};
-                if (poll(&pf, 1, 200) > 0) {
-                        char buf[4096];
-                        ssize_t k = read(st->ctl, buf, sizeof(buf));
-                        if (k <= 0)
-                                return ross_errx(err, EIO, "the container's shim closed the exec");
-                        ross_buf_append(&st->ctl_in, buf, (size_t)k);
-                }
+                if (poll(&pf, 1, 200) > 0 && !ctl_fill(st))
+                        return ross_errx(err, EIO, "the container's shim closed the exec");
                 if (mono_ms() > end)
                         return ross_errx(err, ETIMEDOUT, "the guest did not start the exec");
         }
@@ -364,12 +361,9 @@ static void exec_frames(Shim *s, QemuState *st)
 static void exec_handle(Shim *s, QemuState *st, const struct pollfd *p, size_t n)
 {
         if (n > 0 && p[0].revents) {
-                char buf[65536];
-                ssize_t k = read(st->ctl, buf, sizeof(buf));
-                if (k > 0) {
-                        ross_buf_append(&st->ctl_in, buf, (size_t)k);
+                if (ctl_fill(st)) {
                         exec_frames(s, st);
-                } else if (k == 0 || (errno != EAGAIN && errno != EINTR)) {
+                } else {
                         /* the container's shim is gone: so is the VM */
                         st->ctl = safe_close(st->ctl);
                         if (s->be_status < 0)

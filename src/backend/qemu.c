@@ -204,10 +204,8 @@ static void guest_config(RossBuf *b, const RossContainerConfig *cfg, const RossI
         ross_vm_cfg_add(b, "cwd", cfg->process.cwd ? cfg->process.cwd : "/");
         cfg_num(b, "uid", ids->uid);
         cfg_num(b, "gid", ids->gid);
-        _cleanup_(ross_buf_free) RossBuf groups = {};
-        for (size_t k = 0; k < ids->n_groups; k++)
-                ross_buf_printf(&groups, "%s%u", k ? "," : "", ids->groups[k]);
-        ross_vm_cfg_add(b, "groups", groups.data ? groups.data : "");
+        _cleanup_free_ char *groups = ross_ids_groups_string(ids);
+        ross_vm_cfg_add(b, "groups", groups);
         ross_vm_cfg_add(b, "hostname", hostname);
         cfg_num(b, "tty", cfg->process.terminal);
         cfg_num(b, "stdin", cfg->open_stdin);
@@ -380,22 +378,8 @@ static int qemu_prepare(const RossBackend *b, RossContainers *c, const char *id,
                 return r;
         _cleanup_free_ char *root = xasprintf("%s/rootfs", dir);
         _cleanup_(ross_ids_free) RossIds ids = {};
-        {
-                _cleanup_close_ int rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (rfd < 0)
-                        return ross_err(err, errno, "open the rootfs '%s'", root);
-                if ((r = ross_resolve_user(rfd, cfg->process.user, &ids, err)) < 0 ||
-                    (r = ross_resolve_groups(rfd, cfg->group_add, &ids, err)) < 0)
-                        return r;
-        }
-        json_t *v;
-        size_t i;
-        json_array_foreach (cfg->binds, i, v) {
-                const char *src = json_string_value(json_object_get(v, "source"));
-                struct stat st;
-                if (stat(src, &st) < 0)
-                        return ross_err(err, errno, "bind source path does not exist: %s", src);
-        }
+        if ((r = ross_resolve_ids(root, cfg->process.user, cfg->group_add, &ids, err)) < 0)
+                return r;
         char short_id[13];
         snprintf(short_id, sizeof(short_id), "%.12s", id);
         const char *hostname = cfg->hostname ? cfg->hostname : short_id;
@@ -458,13 +442,8 @@ static int qemu_prepare_exec(const RossBackend *b, RossContainers *c, const char
                 user = cfg.process.user;
         _cleanup_free_ char *root = xasprintf("%s/%s/rootfs", c->dir, cid);
         _cleanup_(ross_ids_free) RossIds ids = {};
-        {
-                _cleanup_close_ int rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (rfd < 0)
-                        return ross_err(err, errno, "open the rootfs '%s'", root);
-                if ((r = ross_resolve_user(rfd, user, &ids, err)) < 0)
-                        return r;
-        }
+        if ((r = ross_resolve_ids(root, user, NULL, &ids, err)) < 0)
+                return r;
         _cleanup_(ross_buf_free) RossBuf out = {};
         json_t *v;
         size_t i;
@@ -480,10 +459,8 @@ static int qemu_prepare_exec(const RossBackend *b, RossContainers *c, const char
         ross_vm_cfg_add(&out, "cwd", !STR_EMPTY(wd) ? wd : cfg.process.cwd);
         cfg_num(&out, "uid", ids.uid);
         cfg_num(&out, "gid", ids.gid);
-        _cleanup_(ross_buf_free) RossBuf groups = {};
-        for (size_t k = 0; k < ids.n_groups; k++)
-                ross_buf_printf(&groups, "%s%u", k ? "," : "", ids.groups[k]);
-        ross_vm_cfg_add(&out, "groups", groups.data ? groups.data : "");
+        _cleanup_free_ char *groups = ross_ids_groups_string(&ids);
+        ross_vm_cfg_add(&out, "groups", groups);
         bool tty = json_is_true(json_object_get(e, "Tty"));
         cfg_num(&out, "tty", tty);
         cfg_num(&out, "stdin", json_is_true(json_object_get(e, "AttachStdin")));

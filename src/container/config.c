@@ -348,3 +348,16 @@ int ross_container_config_from_json(json_t *j, RossContainerConfig *ret, RossErr
         c = (RossContainerConfig){};
         return 0;
 }
+
+int ross_container_config_check_binds(const RossContainerConfig *cfg, RossError *err)
+{
+        json_t *v;
+        size_t i;
+        json_array_foreach (cfg->binds, i, v) {
+                const char *src = json_string_value(json_object_get(v, "source"));
+                if (!src || access(src, F_OK) < 0)
+                        return ross_err(err, src ? errno : EINVAL,
+                                        "bind source path does not exist: %s", src ? src : "");
+        }
+        return 0;
+}

@@ -48,4 +48,6 @@ int ross_container_config_from_json(json_t *j, RossContainerConfig *ret, RossErr
 
 /* Docker's binds ("host:ctr[:ro|rw]") and bind Mounts into the binds list; every source
  * must exist. */
+/* The binds as checked at create, again at start: a source gone since is the start's error. */
+int ross_container_config_check_binds(const RossContainerConfig *cfg, RossError *err);
 int ross_container_parse_binds(json_t *binds, json_t *mounts, json_t **ret, RossError *err);

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "../basic/jsonfile.h"
 #include "../backend/backend.h"
 #include "../basic/buf.h"
 #include "../basic/fileio.h"
@@ -37,14 +38,6 @@ char *ross_containers_log_path(RossContainers *c, const char *id)
 int ross_containers_resolve(RossContainers *c, const char *ref, char **ret_id, RossError *err)
 {
         return ross_db_container_resolve(c->db, ref, ret_id, err);
-}
-
-static json_t *read_json(const char *path)
-{
-        _cleanup_free_ char *text = NULL;
-        if (ross_read_file(path, 1024 * 1024, &text, NULL, NULL) < 0)
-                return NULL;
-        return json_loads(text, 0, NULL);
 }
 
 static pid_t read_pid(const char *path)
@@ -385,7 +378,9 @@ int ross_containers_start(RossContainers *c, const char *ref, int *ret_exec_stat
                 return ross_errx(err, EINVAL, "%s", unusable(c, cfg.runtime));
 
         _cleanup_free_ char *dir = cdir(c, id, NULL);
-        r = be->prepare(be, c, id, dir, &cfg, err);
+        r = ross_container_config_check_binds(&cfg, err);
+        if (r >= 0)
+                r = be->prepare(be, c, id, dir, &cfg, err);
         if (r < 0)
                 return ross_err_prefix(err, "start container %.12s (%s)", id, cfg.runtime);
 
@@ -495,10 +490,8 @@ void ross_containers_wait_removed(RossContainers *c, const char *id)
 static int exit_code_of(RossContainers *c, const char *id)
 {
         _cleanup_free_ char *exitf = cdir(c, id, "exit.json");
-        json_t *j = read_json(exitf);
-        int code = j ? (int)json_integer_value(json_object_get(j, "ExitCode")) : -1;
-        json_decref(j);
-        return code;
+        _cleanup_(json_decrefp) json_t *j = ross_read_json(exitf, ROSS_STATE_JSON_MAX);
+        return j ? (int)json_integer_value(json_object_get(j, "ExitCode")) : -1;
 }
 
 int ross_containers_wait(RossContainers *c, const char *ref, int *ret_code, RossError *err)
@@ -759,7 +752,7 @@ static void cstate(RossContainers *c, const char *id, CState *ret)
                 s.status = is_paused(c, id) ? "paused" : "running";
                 s.pid = read_pid(pidf);
         } else if (s.started) {
-                _cleanup_(json_decrefp) json_t *j = read_json(exitf);
+                _cleanup_(json_decrefp) json_t *j = ross_read_json(exitf, ROSS_STATE_JSON_MAX);
                 const char *fin = json_string_value(json_object_get(j, "FinishedAt"));
                 s.status = "exited";
                 s.exit_code = j ? (int)json_integer_value(json_object_get(j, "ExitCode")) : 0;
@@ -812,16 +805,14 @@ static json_t *image_config_of(RossContainers *c, json_t *row)
 /* Two objects in one: a's keys, then b's over them; NULL if both are empty. */
 static json_t *merged_object(json_t *a, json_t *b, bool null_if_empty)
 {
-        json_t *o = json_object();
+        _cleanup_(json_decrefp) json_t *o = json_object();
         if (json_is_object(a))
                 json_object_update(o, a);
         if (json_is_object(b))
                 json_object_update(o, b);
-        if (null_if_empty && json_object_size(o) == 0) {
-                json_decref(o);
+        if (null_if_empty && json_object_size(o) == 0)
                 return NULL;
-        }
-        return o;
+        return TAKE_PTR(o);
 }
 
 static const char *str_or(json_t *o, const char *k, const char *def)
@@ -978,7 +969,7 @@ static json_t *summary_of(RossContainers *c, json_t *row, const CState *s, json_
         const char *id = json_string_value(json_object_get(row, "Id"));
         json_t *hc = json_object_get(json_object_get(row, "Config"), "HostConfig");
         _cleanup_(json_decrefp) json_t *args = command_of(cfg);
-        RossBuf cmd = {};
+        _cleanup_(ross_buf_free) RossBuf cmd = {};
         json_t *v;
         size_t k;
         json_array_foreach (args, k, v)
@@ -998,7 +989,6 @@ static json_t *summary_of(RossContainers *c, json_t *row, const CState *s, json_
                 json_object_get(cfg, "Labels"), "State", s->status, "Status", status, "HostConfig",
                 "NetworkMode", STR_EMPTY(net) ? "default" : net, "NetworkSettings", "Networks",
                 networks_of(hc), "Mounts", mounts);
-        ross_buf_free(&cmd);
         return o;
 }
 
@@ -1006,13 +996,12 @@ int ross_containers_list(RossContainers *c, RossContainerPick pick, void *ud, js
                          RossError *err)
 {
         _cleanup_(json_decrefp) json_t *rows = NULL;
-        json_t *row, *out = json_array();
+        _cleanup_(json_decrefp) json_t *out = json_array();
+        json_t *row;
         size_t i;
         int r = ross_db_container_list(c->db, &rows, err);
-        if (r < 0) {
-                json_decref(out);
+        if (r < 0)
                 return r;
-        }
         json_array_foreach (rows, i, row) {
                 const char *id = json_string_value(json_object_get(row, "Id"));
                 json_t *hc = json_object_get(json_object_get(row, "Config"), "HostConfig");
@@ -1038,7 +1027,7 @@ int ross_containers_list(RossContainers *c, RossContainerPick pick, void *ud, js
                 if (stop)
                         break;
         }
-        *ret = out;
+        *ret = TAKE_PTR(out);
         return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include "../basic/jsonfile.h"
 #include "../backend/backend.h"
 #include "../basic/fileio.h"
 #include "../basic/log.h"
@@ -27,14 +28,6 @@ static char *exec_dir(RossContainers *c, const char *cid, const char *eid, const
 {
         return file ? xasprintf("%s/%s/exec/%s/%s", c->dir, cid, eid, file)
                     : xasprintf("%s/%s/exec/%s", c->dir, cid, eid);
-}
-
-static json_t *read_json(const char *path)
-{
-        _cleanup_free_ char *text = NULL;
-        if (ross_read_file(path, 1024 * 1024, &text, NULL, NULL) < 0)
-                return NULL;
-        return json_loads(text, 0, NULL);
 }
 
 /* A pid file of the exec's shim or process: 0 when it is not there, or still empty (the
@@ -187,7 +180,7 @@ int ross_exec_start_sized(RossContainers *c, const char *eid, bool attached, uns
                 return ross_errx(err, EBUSY, "exec %s has already been started", eid);
         if (!ross_containers_running(c, cid))
                 return ross_errx(err, EBUSY, "container %.12s is not running", cid);
-        _cleanup_(json_decrefp) json_t *rec = read_json(recf);
+        _cleanup_(json_decrefp) json_t *rec = ross_read_json(recf, ROSS_STATE_JSON_MAX);
         if (!rec)
                 return ross_errx(err, ENOENT, "No such exec instance: %s", eid);
         json_t *cfg = json_object_get(rec, "Config");
@@ -251,11 +244,11 @@ int ross_exec_inspect(RossContainers *c, const char *eid, json_t **ret, RossErro
         _cleanup_free_ char *shimf = exec_dir(c, cid, eid, "shim.pid");
         _cleanup_free_ char *exitf = exec_dir(c, cid, eid, "exit.json");
         _cleanup_free_ char *pidf = exec_dir(c, cid, eid, "container.pid");
-        _cleanup_(json_decrefp) json_t *rec = read_json(recf);
+        _cleanup_(json_decrefp) json_t *rec = ross_read_json(recf, ROSS_STATE_JSON_MAX);
         if (!rec)
                 return ross_errx(err, ENOENT, "No such exec instance: %s", eid);
         json_t *cfg = json_object_get(rec, "Config");
-        _cleanup_(json_decrefp) json_t *ex = read_json(exitf);
+        _cleanup_(json_decrefp) json_t *ex = ross_read_json(exitf, ROSS_STATE_JSON_MAX);
         pid_t sp = 0, pid = 0;
         int r = read_pid_file(shimf, &sp, err);
         if (r < 0)

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <fcntl.h>
 #include <stdio.h>
 #include <sys/resource.h>
 
@@ -307,6 +308,30 @@ int ross_resolve_groups(int rootfd, json_t *group_add, RossIds *ids, RossError *
                 add_group(ids, gid);
         }
         return 0;
+}
+
+int ross_resolve_ids(const char *rootfs, const char *user, json_t *group_add, RossIds *ret,
+                     RossError *err)
+{
+        _cleanup_close_ int rfd = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (rfd < 0)
+                return ross_err(err, errno, "open the rootfs '%s'", rootfs);
+        _cleanup_(ross_ids_free) RossIds ids = {};
+        int r;
+        if ((r = ross_resolve_user(rfd, user, &ids, err)) < 0 ||
+            (r = ross_resolve_groups(rfd, group_add, &ids, err)) < 0)
+                return r;
+        *ret = ids;
+        ids = (RossIds){};
+        return 0;
+}
+
+char *ross_ids_groups_string(const RossIds *ids)
+{
+        _cleanup_(ross_buf_free) RossBuf b = {};
+        for (size_t k = 0; k < ids->n_groups; k++)
+                ross_buf_printf(&b, "%s%u", k ? "," : "", ids->groups[k]);
+        return b.data ? TAKE_PTR(b.data) : xstrdup("");
 }
 
 /* Docker's default capabilities. */

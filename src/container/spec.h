@@ -48,6 +48,11 @@ int ross_resolve_user(int rootfd, const char *user, RossIds *ret, RossError *err
  * names from the rootfs' /etc/group, numbers as they are; an unknown name is -ENOENT naming
  * it. */
 int ross_resolve_groups(int rootfd, json_t *group_add, RossIds *ids, RossError *err);
+/* Both of the above for the rootfs at a path: the user (NULL or "" is root) and GroupAdd. */
+int ross_resolve_ids(const char *rootfs, const char *user, json_t *group_add, RossIds *ret,
+                     RossError *err);
+/* The supplementary groups as "1,2,3" ("" for none); the caller frees it. */
+char *ross_ids_groups_string(const RossIds *ids);
 
 typedef struct RossSpecOptions {
         const char *rootfs; /* absolute path */
