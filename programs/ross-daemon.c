@@ -39,6 +39,9 @@ static void usage(FILE *f)
                 "                                  /boot/vmlinuz-*, Debian's linux-image-amd64)\n"
                 "  --vm-accel auto|kvm|tcg         KVM or QEMU's software emulation for micro-VMs\n"
                 "                                  (default auto: KVM where it really works)\n"
+                "  --vm-fs auto|virtiofs|9p        how micro-VMs get their root and volumes\n"
+                "                                  (default auto: virtio-fs when a virtiofsd is\n"
+                "                                  found, else 9p)\n"
                 "  --certs-dir DIR                 per-registry CAs as DIR/HOST[:PORT]/ca.crt\n"
                 "                                  (default /etc/ross/certs.d)\n"
                 "  --log-level LEVEL               debug, info, warn or error (default info;\n"
@@ -81,6 +84,7 @@ int main(int argc, char **argv)
                 OPT_RUNTIME,
                 OPT_VM_KERNEL,
                 OPT_VM_ACCEL,
+                OPT_VM_FS,
                 OPT_VERSION
         };
         static const struct option opts[] = {
@@ -95,6 +99,7 @@ int main(int argc, char **argv)
                 {"default-runtime", required_argument, NULL, OPT_RUNTIME},
                 {"vm-kernel", required_argument, NULL, OPT_VM_KERNEL},
                 {"vm-accel", required_argument, NULL, OPT_VM_ACCEL},
+                {"vm-fs", required_argument, NULL, OPT_VM_FS},
                 {"log-level", required_argument, NULL, OPT_LOG},
                 {"help", no_argument, NULL, 'h'},
                 {"version", no_argument, NULL, OPT_VERSION},
@@ -194,6 +199,16 @@ int main(int argc, char **argv)
                                 return 2;
                         }
                         set_str(&d.cfg.vm_accel, optarg);
+                        break;
+                case OPT_VM_FS:
+                        if (!STREQ(optarg, "auto") && !STREQ(optarg, "virtiofs") &&
+                            !STREQ(optarg, "9p")) {
+                                fprintf(stderr,
+                                        "ross-daemon: --vm-fs: '%s' is not auto, virtiofs or 9p\n",
+                                        optarg);
+                                return 2;
+                        }
+                        set_str(&d.cfg.vm_fs, optarg);
                         break;
                 case OPT_MAXLAYER: {
                         uint64_t v;

@@ -7,6 +7,7 @@
  * ended. Signals go to the guest's command over the channel, SIGKILL powers the VM off;
  * pause and resume are QMP's stop and cont.
  */
+#include <dirent.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -24,10 +25,13 @@
 #include "../shim/frame.h"
 #include "../shim/shim-internal.h"
 #include "../vm/proto.h"
+#include "../vm/virtiofsd.h"
 #include "backend.h"
 
 /* Under TCG a stock kernel boots in 2-3 s on these machines; a loaded host needs more. */
 #define BOOT_TIMEOUT_MS_DEFAULT 60000
+/* A virtiofsd makes its socket in milliseconds; a loaded host needs more. */
+#define VIRTIOFSD_TIMEOUT_MS 10000
 /* After ross-init's EXIT the guest powers off; QEMU is killed if it is still there. */
 #define POWEROFF_GRACE_MS 3000
 
@@ -42,6 +46,8 @@ typedef struct QemuState {
         /* an exec's shim: the pipes it feeds from the container shim's frames */
         int out_w, err_w; /* write ends of s->out_fd, s->err_fd */
         int in_r;         /* read end of s->in_fd */
+        pid_t *fsd;       /* the virtiofsd of each share */
+        size_t n_fsd;
 } QemuState;
 
 static long mono_ms(void)
@@ -438,6 +444,64 @@ static int qemu_exec_shim_start(Shim *s, QemuState *st, pid_t *ret_pid, int *ret
         return 0;
 }
 
+/* The virtiofsd of each share in <dir>/vm/shares ("virtiofsd=PROGRAM", then "share=N ro|rw
+ * private|shared PATH", served on <sockdir>/fsN.sock), before QEMU connects to them. No
+ * file: 9p. */
+static int start_virtiofsd(Shim *s, QemuState *st, RossError *err)
+{
+        _cleanup_free_ char *path = xasprintf("%s/vm/shares", s->dir);
+        _cleanup_free_ char *text = NULL, *program = NULL;
+        size_t len, pos = 0;
+        int r = ross_read_file(path, 1024 * 1024, &text, &len, NULL);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return ross_errx(err, -r, "read '%s': %s", path, strerror(-r));
+        _cleanup_free_ char *log = xasprintf("%s/vm/virtiofsd.log", s->dir);
+        _cleanup_close_ int logfd =
+                open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0600);
+        if (logfd < 0)
+                return ross_err(err, errno, "open '%s'", log);
+        char *k, *v;
+        while ((r = ross_vm_cfg_next(text, len, &pos, &k, &v)) > 0) {
+                _cleanup_free_ char *key = k, *val = v;
+                if (STREQ(key, "virtiofsd")) {
+                        free(program);
+                        program = TAKE_PTR(val);
+                        continue;
+                }
+                unsigned n;
+                char mode[3], use[8];
+                int used = 0;
+                if (!STREQ(key, "share") || !program ||
+                    sscanf(val, "%u %2s %7s %n", &n, mode, use, &used) != 3 || !used ||
+                    val[used] != '/')
+                        return ross_errx(err, EINVAL, "%s: a bad line \"%s=%s\"", path, key, val);
+                _cleanup_free_ char *sock = xasprintf("%s/fs%u.sock", st->sockdir, n);
+                pid_t pid;
+                if ((r = ross_virtiofsd_start(program, val + used, STREQ(mode, "ro"),
+                                              STREQ(use, "private"), sock, logfd,
+                                              VIRTIOFSD_TIMEOUT_MS, &pid, err)) < 0)
+                        return ross_err_prefix(err, "see %s", log);
+                st->fsd = xrealloc(st->fsd, (st->n_fsd + 1) * sizeof(pid_t));
+                st->fsd[st->n_fsd++] = pid;
+        }
+        if (r < 0)
+                return ross_errx(err, EINVAL, "%s: not key=value lines", path);
+        return 0;
+}
+
+/* Only while starting: none of them has been reaped yet. */
+static void stop_virtiofsd(QemuState *st)
+{
+        for (size_t i = 0; i < st->n_fsd; i++)
+                if (st->fsd[i] > 0) {
+                        kill(st->fsd[i], SIGKILL);
+                        (void)waitpid(st->fsd[i], NULL, 0);
+                }
+        st->n_fsd = 0;
+}
+
 static int listen_at(QemuState *st, const char *name, RossError *err)
 {
         _cleanup_free_ char *path = xasprintf("%s/%s.sock", st->sockdir, name);
@@ -483,13 +547,19 @@ static int qemu_start(Shim *s, pid_t *ret_pid, int *ret_code, RossError *err)
                 open(qemu_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0600);
         if (logfd < 0)
                 return ross_err(err, errno, "open '%s'", qemu_log);
+        if ((r = start_virtiofsd(s, st, err)) < 0) {
+                stop_virtiofsd(st);
+                return r;
+        }
         RossSpawnOptions o = ROSS_SPAWN_OPTIONS_INIT;
         o.stdout_fd = logfd;
         o.stderr_fd = logfd;
         RossChild q = ROSS_CHILD_INIT;
         r = ross_spawn(argv, &o, &q, err);
-        if (r < 0)
+        if (r < 0) {
+                stop_virtiofsd(st);
                 return r;
+        }
         pid_t qemu = q.pid;
         free(q.name);
         log_debug("QEMU runs as pid %d: %s", (int)qemu, argv_path);
@@ -524,6 +594,7 @@ fail:
         /* the VM goes: its console log stays for the user */
         kill(qemu, SIGKILL);
         (void)waitpid(qemu, NULL, 0);
+        stop_virtiofsd(st);
         return r;
 }
 
@@ -681,6 +752,16 @@ static void qemu_cleanup(Shim *s)
                 _cleanup_free_ char *p = xasprintf("%s/%s.sock", st->sockdir, socks[i]);
                 (void)unlink(p);
         }
+        /* each virtiofsd ended with QEMU's connection (and was reaped: its pid is not
+         * ours to signal any more) */
+        free(st->fsd);
+        DIR *d = opendir(st->sockdir);
+        struct dirent *e;
+        while (d && (e = readdir(d)))
+                if (strncmp(e->d_name, "fs", 2) == 0)
+                        (void)unlinkat(dirfd(d), e->d_name, 0);
+        if (d)
+                closedir(d);
         free(st->sockdir);
         free(st);
         s->be_data = NULL;

@@ -2,9 +2,10 @@
 /*
  * The QEMU backend, the daemon's half (runtime "qemu"): each container in a QEMU microvm.
  * Its root is its own clone of the image's flat rootfs (<dir>/rootfs), shared over
- * virtio-9p; ross-init, in an initramfs Ross builds, is the guest's PID 1 and reads the
- * container's config from a read-only share (<dir>/vm/cfg). The daemon writes QEMU's whole
- * command line (<dir>/vm/qemu.argv); the shim runs it and speaks to ross-init over the
+ * virtio-fs (one virtiofsd per share, which the shim starts from <dir>/vm/shares) when a
+ * virtiofsd is found, virtio-9p otherwise; ross-init, in an initramfs Ross builds, is the guest's
+ * PID 1 and reads the container's config from a read-only share (<dir>/vm/cfg). The daemon writes
+ * QEMU's whole command line (<dir>/vm/qemu.argv); the shim runs it and speaks to ross-init over the
  * sockets QEMU connects to (<run>/runtime/qemu/<id16>/, short: unix socket paths are).
  */
 #include <dirent.h>
@@ -25,6 +26,7 @@
 #include "../vm/accel.h"
 #include "../vm/initramfs.h"
 #include "../vm/proto.h"
+#include "../vm/virtiofsd.h"
 #include "backend.h"
 
 #define VM_CPUS_DEFAULT   2
@@ -153,6 +155,22 @@ static int choose_accel(RossContainers *c, bool *ret_kvm, RossError *err)
         return 0;
 }
 
+/* virtio-fs when a virtiofsd is found (or asked for), 9p otherwise: *ret_fsd is the
+ * virtiofsd, or NULL for 9p. */
+static int choose_fs(RossContainers *c, char **ret_fsd, RossError *err)
+{
+        const char *want = c->vm.fs ? c->vm.fs : "auto";
+        *ret_fsd = NULL;
+        if (STREQ(want, "9p"))
+                return 0;
+        *ret_fsd = ross_virtiofsd_find();
+        if (!*ret_fsd && STREQ(want, "virtiofs"))
+                return ross_errx(err, ENOENT,
+                                 "--vm-fs virtiofs: no virtiofsd found (Debian 12: apt-get "
+                                 "install qemu-system-common; later: virtiofsd)");
+        return 0;
+}
+
 /* The container's own root: a clone of the image's flat rootfs, made once (it keeps what
  * the container writes, as an overlay's upper dir does). */
 static int clone_root(RossContainers *c, const char *dir, const RossContainerConfig *cfg,
@@ -193,7 +211,7 @@ static void cfg_num(RossBuf *b, const char *k, long long v)
 
 /* ross-init's config (src/vm/proto.h) */
 static void guest_config(RossBuf *b, const RossContainerConfig *cfg, const RossIds *ids,
-                         const char *hostname)
+                         const char *hostname, const char *fsd)
 {
         json_t *v;
         size_t i;
@@ -210,6 +228,7 @@ static void guest_config(RossBuf *b, const RossContainerConfig *cfg, const RossI
         cfg_num(b, "tty", cfg->process.terminal);
         cfg_num(b, "stdin", cfg->open_stdin);
         cfg_num(b, "readonly_root", cfg->readonly_rootfs);
+        ross_vm_cfg_add(b, "fs", fsd ? "virtiofs" : "9p");
         json_array_foreach (cfg->binds, i, v) {
                 _cleanup_free_ char *vol =
                         xasprintf("ross.vol%zu %s %s", i,
@@ -252,9 +271,32 @@ static long host_tsc_khz(void)
         return mhz > 0 && mhz < 100000 ? (long)(mhz * 1000) : 0;
 }
 
+/* A share for the guest: over virtio-fs (a vhost-user socket, its virtiofsd in the shares
+ * file for the shim) or over 9p (QEMU's own; :ro is its readonly, on the host). A private
+ * share is the container's alone (its root): the guest may cache it as it likes. */
+static void add_share(RossArgv *a, RossBuf *shares, const char *sockdir, size_t n, const char *tag,
+                      const char *path, bool ro, bool private, const char *security)
+{
+        if (shares) {
+                _cleanup_free_ char *line = xasprintf("%zu %s %s %s", n, ro ? "ro" : "rw",
+                                                      private ? "private" : "shared", path);
+                ross_vm_cfg_add(shares, "share", line);
+                ross_argv_add(a, "-chardev");
+                ross_argv_addf(a, "socket,id=fs%zu,path=%s/fs%zu.sock", n, sockdir, n);
+                ross_argv_add(a, "-device");
+                ross_argv_addf(a, "vhost-user-fs-device,chardev=fs%zu,tag=%s", n, tag);
+                return;
+        }
+        ross_argv_add(a, "-fsdev");
+        ross_argv_addf(a, "local,id=fs%zu,path=%s,security_model=%s%s", n, path, security,
+                       ro ? ",readonly=on" : "");
+        ross_argv_add(a, "-device");
+        ross_argv_addf(a, "virtio-9p-device,fsdev=fs%zu,mount_tag=%s", n, tag);
+}
+
 static int write_argv(RossContainers *c, const char *id, const char *dir,
                       const RossContainerConfig *cfg, const char *kernel, const char *initrd,
-                      bool kvm, RossError *err)
+                      bool kvm, const char *fsd, RossError *err)
 {
         _cleanup_free_ char *qemu = qemu_binary();
         if (!qemu)
@@ -269,16 +311,26 @@ static int write_argv(RossContainers *c, const char *id, const char *dir,
         ross_argv_add(&a, qemu);
         ross_argv_addf(&a, "-name");
         ross_argv_addf(&a, "ross-%.12s", id);
+        long long mib = (long long)(vm_memory(cfg) / (1024 * 1024));
         ross_argv_add(&a, "-M");
-        ross_argv_add(&a, "microvm");
+        /* virtio-fs: the guest's memory shared with virtiofsd */
+        ross_argv_add(&a, fsd ? "microvm,memory-backend=mem" : "microvm");
+        if (fsd) {
+                ross_argv_add(&a, "-object");
+                ross_argv_addf(&a, "memory-backend-memfd,id=mem,size=%lldM,share=on", mib);
+        }
         ross_argv_add(&a, "-accel");
         ross_argv_add(&a, kvm ? "kvm" : "tcg");
         ross_argv_add(&a, "-cpu");
         ross_argv_add(&a, kvm ? "host" : "max");
         ross_argv_add(&a, "-m");
-        ross_argv_addf(&a, "%lldM", (long long)(vm_memory(cfg) / (1024 * 1024)));
+        ross_argv_addf(&a, "%lldM", mib);
         ross_argv_add(&a, "-smp");
         ross_argv_addf(&a, "%d", vm_cpus(cfg));
+        /* virtio 1.0 over mmio (QEMU's microvm defaults to legacy devices, which
+         * vhost-user, so virtio-fs, does not take) */
+        ross_argv_add(&a, "-global");
+        ross_argv_add(&a, "virtio-mmio.force-legacy=false");
         ross_argv_add(&a, "-nodefaults");
         ross_argv_add(&a, "-no-user-config");
         ross_argv_add(&a, "-nographic");
@@ -321,27 +373,34 @@ static int write_argv(RossContainers *c, const char *id, const char *dir,
                 ross_argv_add(&a, "-device");
                 ross_argv_add(&a, "virtconsole,chardev=con");
         }
-        /* the shares: root, config, then each volume (:ro is QEMU's readonly, on the host) */
-        ross_argv_add(&a, "-fsdev");
-        ross_argv_addf(&a, "local,id=root,path=%s/rootfs,security_model=passthrough%s", dir,
-                       cfg->readonly_rootfs ? ",readonly=on" : "");
-        ross_argv_add(&a, "-device");
-        ross_argv_add(&a, "virtio-9p-device,fsdev=root,mount_tag=" ROSS_VM_TAG_ROOT);
-        ross_argv_add(&a, "-fsdev");
-        ross_argv_addf(&a, "local,id=cfg,path=%s/vm/cfg,security_model=none,readonly=on", dir);
-        ross_argv_add(&a, "-device");
-        ross_argv_add(&a, "virtio-9p-device,fsdev=cfg,mount_tag=" ROSS_VM_TAG_CONFIG);
+        /* the shares: config (9p, QEMU's own: small and read-only), root, each volume; :ro
+         * is enforced on the host (QEMU's readonly, or virtiofsd's read-only bind) */
+        _cleanup_(ross_buf_free) RossBuf shares = {};
+        RossBuf *sh = fsd ? &shares : NULL;
+        if (fsd)
+                ross_vm_cfg_add(&shares, "virtiofsd", fsd);
+        _cleanup_free_ char *cfgdir = xasprintf("%s/vm/cfg", dir);
+        _cleanup_free_ char *rootdir = xasprintf("%s/rootfs", dir);
+        add_share(&a, NULL, sockdir, 0, ROSS_VM_TAG_CONFIG, cfgdir, true, true, "none");
+        add_share(&a, sh, sockdir, 1, ROSS_VM_TAG_ROOT, rootdir, cfg->readonly_rootfs, true,
+                  "passthrough");
         json_t *v;
         size_t i;
         json_array_foreach (cfg->binds, i, v) {
                 const char *src = json_string_value(json_object_get(v, "source"));
                 if ((r = qemu_path("volume", src, err)) < 0)
                         return r;
-                ross_argv_add(&a, "-fsdev");
-                ross_argv_addf(&a, "local,id=vol%zu,path=%s,security_model=passthrough%s", i, src,
-                               json_is_true(json_object_get(v, "readonly")) ? ",readonly=on" : "");
-                ross_argv_add(&a, "-device");
-                ross_argv_addf(&a, "virtio-9p-device,fsdev=vol%zu,mount_tag=ross.vol%zu", i, i);
+                _cleanup_free_ char *tag = xasprintf("ross.vol%zu", i);
+                add_share(&a, sh, sockdir, i + 2, tag, src,
+                          json_is_true(json_object_get(v, "readonly")), false, "passthrough");
+        }
+        _cleanup_free_ char *shares_path = xasprintf("%s/vm/shares", dir);
+        if (fsd) {
+                if ((r = ross_write_file_replace(shares_path, shares.data, shares.len, 0600, err)) <
+                    0)
+                        return r;
+        } else if (unlink(shares_path) < 0 && errno != ENOENT) {
+                return ross_err(err, errno, "remove '%s'", shares_path);
         }
         ross_argv_add(&a, "-qmp");
         ross_argv_addf(&a, "unix:%s/qmp.sock,server=on,wait=off", sockdir);
@@ -397,8 +456,11 @@ static int qemu_prepare(const RossBackend *b, RossContainers *c, const char *id,
                 if ((r = copy_file(from, to, err)) < 0)
                         return r;
         }
+        _cleanup_free_ char *fsd = NULL;
+        if ((r = choose_fs(c, &fsd, err)) < 0)
+                return r;
         _cleanup_(ross_buf_free) RossBuf gc = {};
-        guest_config(&gc, cfg, &ids, hostname);
+        guest_config(&gc, cfg, &ids, hostname, fsd);
         _cleanup_free_ char *gcp = xasprintf("%s/config", cfgdir);
         if ((r = ross_write_file_replace(gcp, gc.data, gc.len, 0644, err)) < 0)
                 return r;
@@ -421,7 +483,7 @@ static int qemu_prepare(const RossBackend *b, RossContainers *c, const char *id,
         bool kvm = false;
         if ((r = choose_accel(c, &kvm, err)) < 0)
                 return r;
-        return write_argv(c, id, dir, cfg, kernel, initrd, kvm, err);
+        return write_argv(c, id, dir, cfg, kernel, initrd, kvm, fsd, err);
 }
 
 /* An exec's config for ross-init: the container's process with the exec's command, env,

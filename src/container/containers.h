@@ -21,6 +21,7 @@ typedef struct RossContainers {
         struct {
                 char *kernel;    /* --vm-kernel, or NULL: the newest /boot/vmlinuz-* */
                 char *accel;     /* --vm-accel: "auto", "kvm" or "tcg" */
+                char *fs;        /* --vm-fs: "auto", "virtiofs" or "9p" */
                 char *cache_dir; /* <data>/vm: initramfs builds */
         } vm;
 } RossContainers;

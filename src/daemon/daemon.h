@@ -21,6 +21,7 @@ typedef struct RossDaemonConfig {
         char *default_runtime;
         char *vm_kernel; /* --vm-kernel, or NULL */
         char *vm_accel;  /* --vm-accel, or NULL: auto */
+        char *vm_fs;     /* --vm-fs, or NULL: auto */
 } RossDaemonConfig;
 
 typedef struct RossDaemon RossDaemon;

@@ -356,6 +356,10 @@ static int parse_item(const char *key, char *value, bool exec, RossGuestConfig *
         } else if (container && STREQ(key, "readonly_root")) {
                 if (parse_bool01(value, &c->readonly_root) < 0)
                         return ross_errx(err, EINVAL, "readonly_root \"%s\": not 0 or 1", value);
+        } else if (container && STREQ(key, "fs")) {
+                if (!STREQ(value, "9p") && !STREQ(value, "virtiofs"))
+                        return ross_errx(err, EINVAL, "fs \"%s\": not 9p or virtiofs", value);
+                c->virtiofs = STREQ(value, "virtiofs");
         } else if (container && STREQ(key, "volume")) {
                 if (c->n_volumes >= MAX_ITEMS)
                         return ross_errx(err, E2BIG, "too many volumes");

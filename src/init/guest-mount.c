@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The guest's file systems: /proc, /sys and /dev of the initramfs, the config and root
- * shares (virtio-9p), the switch into the root, and the container's mounts inside it.
+ * shares (virtio-9p; the root and volumes over virtio-fs when the config says so), the switch into
+ * the root, and the container's mounts inside it.
  *
  * Everything inside the container's root is mounted after the switch, so a path of the
  * config (a volume's, a tmpfs's, /etc/hosts) and any symlink in the image resolve inside
@@ -18,8 +19,8 @@
 #include "guest.h"
 
 #define NINEP_OPTS "trans=virtio,version=9p2000.L,msize=262144"
-/* a 9p channel registers when 9pnet_virtio probes its device: normally before the mount */
-#define NINEP_WAIT_MS 3000
+/* a share's device registers when its driver probes it: normally before the mount */
+#define SHARE_WAIT_MS 3000
 
 static int mkdir_p(const char *path, mode_t mode)
 {
@@ -37,21 +38,25 @@ static int mkdir_p(const char *path, mode_t mode)
         }
 }
 
-static int mount_9p(const char *tag, const char *dir, unsigned long flags, const char *extra,
-                    RossError *err)
+/* A share of the host: over 9p (extra: its options beyond NINEP_OPTS) or virtio-fs. */
+static int mount_share(const char *tag, const char *dir, unsigned long flags, bool virtiofs,
+                       const char *extra, RossError *err)
 {
         _cleanup_free_ char *opts =
                 extra ? xasprintf(NINEP_OPTS ",%s", extra) : xstrdup(NINEP_OPTS);
-        int64_t end = ross_guest_now_ms() + NINEP_WAIT_MS;
+        const char *type = virtiofs ? "virtiofs" : "9p";
+        int64_t end = ross_guest_now_ms() + SHARE_WAIT_MS;
         int r = mkdir_p(dir, 0755);
         if (r < 0)
                 return ross_err(err, -r, "mkdir '%s'", dir);
         for (;;) {
-                if (mount(tag, dir, "9p", flags, opts) == 0)
+                if (mount(tag, dir, type, flags, virtiofs ? NULL : opts) == 0)
                         return 0;
-                /* ENOENT: no channel with that tag (yet) */
-                if (errno != ENOENT || ross_guest_now_ms() >= end)
-                        return ross_err(err, errno, "mount the 9p share \"%s\" on '%s'", tag, dir);
+                /* no device with that tag (yet): 9p says ENOENT, virtio-fs EINVAL */
+                if ((errno != ENOENT && !(virtiofs && errno == EINVAL)) ||
+                    ross_guest_now_ms() >= end)
+                        return ross_err(err, errno, "mount the %s share \"%s\" on '%s'", type, tag,
+                                        dir);
                 nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
         }
 }
@@ -79,15 +84,15 @@ int ross_guest_mount_early(RossError *err)
 
 int ross_guest_mount_config(const char *dir, RossError *err)
 {
-        return mount_9p(ROSS_VM_TAG_CONFIG, dir, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
-                        err);
+        return mount_share(ROSS_VM_TAG_CONFIG, dir, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                           false, NULL, err);
 }
 
-int ross_guest_mount_root(const char *dir, RossError *err)
+int ross_guest_mount_root(const RossGuestConfig *c, const char *dir, RossError *err)
 {
         /* read-write even for readonly_root: the mount points are made first, then the
          * root is made read-only (ross_guest_mount_container) */
-        return mount_9p(ROSS_VM_TAG_ROOT, dir, 0, "cache=mmap", err);
+        return mount_share(ROSS_VM_TAG_ROOT, dir, 0, c->virtiofs, "cache=mmap", err);
 }
 
 int ross_guest_switch_root(const char *dir, RossError *err)
@@ -207,7 +212,8 @@ static int mount_one(const Mount *m, const RossGuestConfig *c, const int etc_fds
                 return 0;
         case M_VOLUME: {
                 const RossGuestVolume *v = &c->volumes[m->index];
-                r = mount_9p(v->tag, v->path, v->ro ? MS_RDONLY : 0, "cache=mmap", err);
+                r = mount_share(v->tag, v->path, v->ro ? MS_RDONLY : 0, c->virtiofs, "cache=mmap",
+                                err);
                 return r < 0 ? ross_err_prefix(err, "volume %s", v->path) : 0;
         }
         case M_TMPFS: {

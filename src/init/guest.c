@@ -142,7 +142,7 @@ static void setup_root(RossGuest *g)
         /* the config share is hidden once the root is switched: hold its files */
         for (int i = 0; i < 3; i++)
                 etc_fds[i] = open(etc[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
-        if (ross_guest_mount_root(ROOT_DIR, &err) < 0)
+        if (ross_guest_mount_root(&g->cfg, ROOT_DIR, &err) < 0)
                 ross_guest_fatal(g, 1, "the root: %s", err.msg);
         if (ross_guest_switch_root(ROOT_DIR, &err) < 0 || ross_guest_mount_system(&err) < 0 ||
             ross_guest_mount_container(&g->cfg, etc_fds, &err) < 0)

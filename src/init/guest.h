@@ -60,6 +60,7 @@ typedef struct RossGuestConfig {
         /* the container's only */
         char *hostname;
         bool readonly_root;
+        bool virtiofs; /* "fs": the root and volumes over virtio-fs, not 9p */
         RossGuestVolume *volumes;
         size_t n_volumes;
         RossGuestTmpfs *tmpfs;
@@ -138,7 +139,7 @@ int ross_guest_port_host_seen(const char *dev);
 /* guest-mount.c */
 int ross_guest_mount_early(RossError *err);
 int ross_guest_mount_config(const char *dir, RossError *err);
-int ross_guest_mount_root(const char *dir, RossError *err);
+int ross_guest_mount_root(const RossGuestConfig *c, const char *dir, RossError *err);
 /* chdir into dir, move it onto /, chroot: the initramfs stays underneath */
 int ross_guest_switch_root(const char *dir, RossError *err);
 /* after the switch: /proc, /sys, /dev and what goes under it */

@@ -9,8 +9,10 @@
 #include "initramfs.h"
 
 /* What Ross's guest needs from a stock kernel: the virtio-mmio transport (microvm), the
- * serial ports and console, 9p over virtio. */
+ * serial ports and console, 9p over virtio; and what it takes when the kernel has it:
+ * virtio-fs (the root and volumes go over 9p with a kernel without it). */
 static const char *const wanted[] = {"virtio_mmio", "virtio_console", "9pnet_virtio", "9p", NULL};
+static const char *const optional[] = {"virtiofs", NULL};
 
 void ross_strv_free(char **v)
 {
@@ -116,6 +118,15 @@ int ross_initramfs_modules(const char *modules_dir, char ***ret, RossError *err)
                                          "it; a kernel with it built in needs no modules)",
                                          *w, dep_path);
                 }
+                _cleanup_free_ char *path =
+                        strndup(l, (size_t)((const char *)memchr(l, ':', len) - l));
+                add_with_deps(dep, path, &v, &n, 0);
+        }
+        for (const char *const *w = optional; *w; w++) {
+                size_t len;
+                const char *l = dep_line(dep, *w, &len);
+                if (!l)
+                        continue;
                 _cleanup_free_ char *path =
                         strndup(l, (size_t)((const char *)memchr(l, ':', len) - l));
                 add_with_deps(dep, path, &v, &n, 0);

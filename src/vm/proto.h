@@ -69,7 +69,8 @@ uint32_t ross_vm_get_u32(const void *p);
  * bytes fit ("\\\\", "\\n", "\\xHH" for other bytes below 0x20 and for 0x7f). Keys of a
  * container's config: arg (repeated: the command), env (repeated, KEY=VALUE), cwd, uid,
  * gid, groups (comma-separated numbers), hostname, tty (0/1), stdin (0/1: stdin open),
- * readonly_root (0/1), volume (repeated: "TAG ro|rw GUEST-PATH"), tmpfs (repeated:
+ * readonly_root (0/1), fs ("9p" or "virtiofs": how the root and the volumes are shared;
+ * 9p when not given), volume (repeated: "TAG ro|rw GUEST-PATH"), tmpfs (repeated:
  * "GUEST-PATH[:OPTIONS]"), rlimit (repeated: "NAME SOFT HARD", NAME as "nofile").
  * Unknown keys are ignored (a newer host).
  */

@@ -66,23 +66,49 @@ pty() {
         assert_output_contains "not supported by the qemu runtime"
 }
 
-@test "vm: -v rw and :ro; a write to the ro volume fails inside and nothing changes on the host" {
+# -v rw and :ro, with :ro enforced by the host: root in the guest remounts the volume
+# read-write and its writes are still refused.
+check_volumes() {
         local rw=$BATS_TEST_TMPDIR/rw ro=$BATS_TEST_TMPDIR/ro
         mkdir -p "$rw" "$ro"
         echo original >"$ro/f"
         run ross run --rm --runtime qemu -v "$rw:/data" -v "$ro:/config:ro" "$REG_PLAIN/busybox" \
-                sh -c 'cat /config/f; echo written >/data/out; echo tamper >/config/f && echo WROTE; echo x >/config/new || echo refused'
+                sh -c 'cat /config/f; echo written >/data/out; echo tamper >/config/f && echo WROTE; echo x >/config/new || echo refused
+                       mount -o remount,rw /config && echo remounted; echo tamper >/config/f && echo WROTE; echo y >/config/new2 || echo host-refused
+                       grep " /data \| / " /proc/mounts | cut -d" " -f2,3'
         assert_status 0
         assert_output_contains original
         assert_output_contains refused
+        assert_output_contains host-refused
         [[ "$output" != *WROTE* ]]
         [ "$(cat "$rw/out")" = written ]
         [ "$(cat "$ro/f")" = original ]
-        [ ! -e "$ro/new" ]
+        [ ! -e "$ro/new" ] && [ ! -e "$ro/new2" ]
+}
+
+@test "vm: -v rw and :ro over virtio-fs; a write to the ro volume fails inside and nothing changes on the host" {
+        [ -x /usr/lib/qemu/virtiofsd ] || [ -x /usr/libexec/virtiofsd ] || skip "no virtiofsd (Debian 12: qemu-system-common)"
+        check_volumes
+        # the root and the volumes are virtio-fs shares, one virtiofsd each
+        assert_output_contains "/ virtiofs"
+        assert_output_contains "/data virtiofs"
         # the source must exist
         run ross run --rm --runtime qemu -v "$BATS_TEST_TMPDIR/none:/x" "$REG_PLAIN/busybox" true
         [ "$status" -ne 0 ]
         assert_output_contains "bind source path does not exist"
+        # every virtiofsd went with its VM
+        ! pgrep -f "virtiofsd --socket-path=$RUN/" >/dev/null
+}
+
+@test "vm: --vm-fs 9p: the root and volumes over 9p, :ro enforced by QEMU" {
+        stop_daemon
+        start_daemon --vm-fs 9p
+        check_volumes
+        assert_output_contains "/ 9p"
+        assert_output_contains "/data 9p"
+        run "$ROSS_DAEMON" start --vm-fs nfs
+        assert_status 2
+        assert_output_contains "--vm-fs: 'nfs' is not auto, virtiofs or 9p"
 }
 
 @test "vm: -i streams stdin with EOF; -it is a real terminal in the guest" {

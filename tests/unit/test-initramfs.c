@@ -108,6 +108,29 @@ int main(void)
            "netfs before fscache before 9p; 9pnet before 9p");
         ross_strv_free(v);
 
+        /* virtio-fs is taken when the kernel has it (with fuse before it), not needed */
+        char *fs = xasprintf("%s/fs", dir);
+        put(fs, "modules.dep",
+            "kernel/fs/9p/9p.ko: kernel/net/9p/9pnet.ko\n"
+            "kernel/drivers/virtio/virtio_mmio.ko:\n"
+            "kernel/drivers/char/virtio_console.ko:\n"
+            "kernel/net/9p/9pnet.ko:\n"
+            "kernel/net/9p/9pnet_virtio.ko: kernel/net/9p/9pnet.ko\n"
+            "kernel/fs/fuse/virtiofs.ko: kernel/fs/fuse/fuse.ko\n"
+            "kernel/fs/fuse/fuse.ko:\n");
+        v = NULL;
+        err = (RossError){};
+        ok(ross_initramfs_modules(fs, &v, &err) == 0, "with virtiofs: resolved: %s", err.msg);
+        n = 0;
+        while (v && v[n])
+                n++;
+        ok(n == 7 && index_of(v, "kernel/fs/fuse/fuse.ko") >= 0 &&
+                   index_of(v, "kernel/fs/fuse/fuse.ko") <
+                           index_of(v, "kernel/fs/fuse/virtiofs.ko"),
+           "virtiofs and fuse taken, fuse first (%d)", n);
+        ross_strv_free(v);
+        free(fs);
+
         /* a module missing from modules.dep is named */
         char *bad = xasprintf("%s/bad", dir);
         put(bad, "modules.dep", "kernel/drivers/virtio/virtio.ko:\n");
