@@ -12,6 +12,9 @@ PACKAGES=(
         crun runc ca-certificates
         # the qemu runtime: QEMU's microvm and Debian's generic kernel (docs/vm.md)
         qemu-system-x86 linux-image-amd64
+        # the aarch64 guest (docs/vm.md): ross-init cross-built, booted under qemu-system-aarch64;
+        # depmod (kmod) for the arm64 kernel that scripts/fetch-guest-arm64.sh unpacks
+        qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross kmod
         # tests
         bats docker-registry apache2-utils openssl busybox-static skopeo
         python3 python3-cryptography docker.io jq curl zstd gzip tar
@@ -28,16 +31,23 @@ done
 
 if [ "${#missing[@]}" -eq 0 ]; then
         echo "install-deps: all packages present"
-        exit 0
+else
+        echo "install-deps: installing ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends "${missing[@]}"
+
+        # docker.io pulls in a Docker daemon and containerd; Ross tests use only the
+        # client, so keep those services from holding ports or cgroups.
+        for svc in docker.service docker.socket containerd.service; do
+                systemctl disable --now "$svc" >/dev/null 2>&1 || true
+        done
 fi
 
-echo "install-deps: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}"
-
-# docker.io pulls in a Docker daemon and containerd; Ross tests use only the
-# client, so keep those services from holding ports or cgroups.
-for svc in docker.service docker.socket containerd.service; do
-        systemctl disable --now "$svc" >/dev/null 2>&1 || true
-done
+# The aarch64 guest's kernel and busybox, Debian's arm64 packages unpacked into a cache
+# (nothing installed, the machine's apt left alone); kept once there. CI must have them
+# (tests/vm/guest-arm64.sh skips without them); elsewhere a failure is only a warning.
+if ! "$(dirname "$0")/fetch-guest-arm64.sh" >/dev/null; then
+        echo "install-deps: could not fetch the aarch64 guest (scripts/fetch-guest-arm64.sh)" >&2
+        [ -z "${CI:-}" ] || exit 1
+fi
