@@ -12,15 +12,38 @@
 # /lib/modules/VERSION), QEMU, ROSS_VM_KEEP=1 (keep the work dir), ROSS_VM_PVH=1 (boot the
 # kernel's ELF: faster under TCG), ROSS_VM_ONLY="basic features exec failures stdin tty"
 # (some of the parts) override.
+#
+# ROSS_VM_ARCH=aarch64: the aarch64 guest instead, the same checks: qemu-system-aarch64's virt
+# machine, ross-init from scripts/build-guest-arm64.sh (in $ROSS_BUILD_DIR/guest-arm64), the
+# arm64 kernel and busybox of scripts/fetch-guest-arm64.sh's cache ($ROSS_ARM64_CACHE).
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$HERE/../.." && pwd)
 BUILD=${ROSS_BUILD_DIR:-$SRC/build}
-INIT=${ROSS_INIT:-$BUILD/programs/ross-init}
-QEMU=${QEMU:-qemu-system-x86_64}
+ARCH=${ROSS_VM_ARCH:-x86_64}
+ARM64_CACHE=${ROSS_ARM64_CACHE:-/var/cache/ross/arm64}
+case $ARCH in
+x86_64)
+        INIT=${ROSS_INIT:-$BUILD/programs/ross-init}
+        QEMU=${QEMU:-qemu-system-x86_64}
+        MACHINE=(-M microvm -cpu max)
+        BUSYBOX=${BUSYBOX:-/bin/busybox}
+        CONSOLE=ttyS0
+        ;;
+aarch64)
+        INIT=${ROSS_INIT:-$BUILD/guest-arm64/programs/ross-init}
+        QEMU=${QEMU:-qemu-system-aarch64}
+        MACHINE=(-M virt -cpu cortex-a57)
+        BUSYBOX=${BUSYBOX:-$ARM64_CACHE/busybox}
+        CONSOLE=ttyAMA0
+        ;;
+*)
+        echo "guest-smoke: ROSS_VM_ARCH is x86_64 or aarch64, not $ARCH" >&2
+        exit 2
+        ;;
+esac
 VMCTL=(python3 "$HERE/vmctl.py")
-BUSYBOX=${BUSYBOX:-/bin/busybox}
 # what ross-init needs of the kernel: vmctl adds their dependencies, in load order
 MODULES=(virtio_mmio virtio_console 9pnet_virtio 9p)
 
@@ -29,16 +52,28 @@ skip_all() {
         exit 0
 }
 
-[ "$(uname -m)" = x86_64 ] || skip_all "needs an x86_64 host (qemu-system-x86_64 -M microvm)"
-command -v "$QEMU" >/dev/null || skip_all "no $QEMU (apt-get install qemu-system-x86)"
+[ "$ARCH" != x86_64 ] || [ "$(uname -m)" = x86_64 ] ||
+        skip_all "needs an x86_64 host (qemu-system-x86_64 -M microvm)"
+command -v "$QEMU" >/dev/null || skip_all "no $QEMU (apt-get install qemu-system-x86 or -arm)"
 command -v cpio >/dev/null || skip_all "no cpio"
 command -v python3 >/dev/null || skip_all "no python3"
 [ -x "$INIT" ] || skip_all "no $INIT (build first, or set ROSS_BUILD_DIR)"
 [ -x "$BUSYBOX" ] || skip_all "no $BUSYBOX (apt-get install busybox-static)"
+[ "$ARCH" = x86_64 ] || [ -x /bin/busybox ] ||
+        skip_all "no /bin/busybox to name the applets (apt-get install busybox-static)"
 [ "$(id -u)" = 0 ] || skip_all "needs root (QEMU's 9p passthrough keeps the guest's owners)"
 if [ -n "${ROSS_VM_KERNEL:-}" ]; then
         KERNEL=$ROSS_VM_KERNEL
         KVER=${KERNEL##*/vmlinuz-}
+        MODDIR=/lib/modules/$KVER
+elif [ "$ARCH" = aarch64 ]; then
+        KERNEL=
+        for k in "$ARM64_CACHE"/vmlinuz-*; do
+                [ -f "$k" ] && KERNEL=$k
+        done
+        [ -n "$KERNEL" ] || skip_all "no arm64 kernel in $ARM64_CACHE (scripts/fetch-guest-arm64.sh)"
+        KVER=${KERNEL##*/vmlinuz-}
+        MODDIR=$ARM64_CACHE/lib/modules/$KVER
 else
         KERNEL=
         for k in /boot/vmlinuz-*; do
@@ -49,16 +84,16 @@ else
                 fi
         done
         [ -n "$KERNEL" ] || skip_all "no /boot/vmlinuz-* with its modules (apt-get install linux-image-amd64)"
+        MODDIR=/lib/modules/$KVER
 fi
-MODDIR=/lib/modules/$KVER
 
 # Under TCG the kernel calibrates the TSC against the emulated PIT, and that fails now and
 # then (QEMU's timing): then it hangs early in boot, nothing on the console. Tell it the
 # frequency instead; the guest's TSC runs at the host's under TCG.
 TSC_MHZ=$(dmesg 2>/dev/null | sed -n 's/.*tsc: Detected \([0-9.]*\) MHz.*/\1/p' | head -n 1)
 [ -n "$TSC_MHZ" ] || TSC_MHZ=$(sed -n 's/^cpu MHz[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
-CMDLINE="console=ttyS0 quiet panic=-1"
-[ -n "$TSC_MHZ" ] && CMDLINE="$CMDLINE tsc_early_khz=$(awk "BEGIN { printf \"%d\", $TSC_MHZ * 1000 }")"
+CMDLINE="console=$CONSOLE quiet panic=-1"
+[ "$ARCH" = x86_64 ] && [ -n "$TSC_MHZ" ] && CMDLINE="$CMDLINE tsc_early_khz=$(awk "BEGIN { printf \"%d\", $TSC_MHZ * 1000 }")"
 
 W=$(mktemp -d /tmp/ross-vm.XXXXXX)
 if [ "${ROSS_VM_KEEP:-}" = 1 ]; then
@@ -69,7 +104,7 @@ fi
 
 # ROSS_VM_PVH=1: boot the kernel's ELF (PVH entry) instead of the bzImage: QEMU loads it
 # as is, and the xz decompression, slow under TCG, is skipped
-if [ "${ROSS_VM_PVH:-}" = 1 ]; then
+if [ "${ROSS_VM_PVH:-}" = 1 ] && [ "$ARCH" = x86_64 ]; then
         python3 - "$KERNEL" "$W/vmlinux" <<'PY' || skip_all "cannot take the ELF out of $KERNEL"
 import lzma, sys
 data = open(sys.argv[1], "rb").read()
@@ -97,7 +132,8 @@ done
 ROOT=$W/rootfs
 mkdir -p "$ROOT"/{bin,etc,proc,sys,dev,tmp,run,home/user}
 cp "$BUSYBOX" "$ROOT/bin/busybox"
-for a in $("$BUSYBOX" --list); do
+# an aarch64 busybox cannot run here: the host's, of the same Debian, has the same applets
+for a in $(if [ "$ARCH" = x86_64 ]; then "$BUSYBOX" --list; else /bin/busybox --list; fi); do
         [ "$a" = busybox ] || ln -sf busybox "$ROOT/bin/$a"
 done
 printf 'root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/home/user:/bin/sh\n' >"$ROOT/etc/passwd"
@@ -149,7 +185,7 @@ vm() {
         : >"$D/stderr"
         local t0
         t0=$(date +%s.%N)
-        "$QEMU" -M microvm -accel tcg -cpu max -m 512 -smp 2 \
+        "$QEMU" "${MACHINE[@]}" -accel tcg -m 512 -smp 2 \
                 -nodefaults -no-user-config -nographic -no-reboot \
                 -kernel "$KERNEL" -initrd "$W/initrd" \
                 -append "$CMDLINE" \
