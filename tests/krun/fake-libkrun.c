@@ -54,10 +54,15 @@
  * krun_disable_implicit_vsock (-ENODEV), a console port on a console that is not multiport,
  * a tty port whose fd is no terminal (-ENOTTY), a second krun_set_console_output. A second
  * logger (krun_set_log_level or krun_init_log after one of them succeeded) aborts, as
- * libkrun's logger panics. krun_set_mapped_volumes succeeds here although libkrun answers
- * -EINVAL to it since 1.8.0 (use ROSS_FAKE_KRUN_FAIL for that). krun_has_feature answers as a
- * build with NET=1 BLK=1 and the default init-blob feature. At most 256 contexts per process;
- * the 257th krun_create_ctx returns -ENOMEM.
+ * libkrun's logger panics. krun_start_enter builds the guest kernel's command line as libkrun
+ * does (KRUN_INIT=, KRUN_WORKDIR=, KRUN_RLIMITS="...", the environment, "--", the arguments in
+ * double quotes) and aborts where libkrun panics on it: a byte outside printable ASCII, or a
+ * line over the architecture's size (x86_64 64 KiB, aarch64 2048 bytes); its record then has
+ * "panic" instead of "ret". An envp of NULL takes the process's environment, as libkrun does,
+ * and an entry of it that is not UTF-8 aborts the call. krun_set_mapped_volumes succeeds here
+ * although libkrun answers -EINVAL to it since 1.8.0 (use ROSS_FAKE_KRUN_FAIL for that).
+ * krun_has_feature answers as a build with NET=1 BLK=1 and the default init-blob feature. At most
+ * 256 contexts per process; the 257th krun_create_ctx returns -ENOMEM.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -99,6 +104,8 @@ typedef struct {
         bool have_ports;     /* a krun_add_console_port_* succeeded */
         int port_fd[3];      /* the ports named krun-stdin, krun-stdout, krun-stderr */
         int tty_fd;          /* the first tty port's fd */
+        /* the pieces of the guest kernel's command line, as libkrun writes them */
+        char *cmd_exec, *cmd_workdir, *cmd_rlimits, *cmd_env, *cmd_args, *cmd_kernel;
 } FakeCtx;
 
 /* libkrun keeps its contexts in one process-wide map, so the double does too: the same
@@ -172,49 +179,60 @@ static FakeCtx *ctx_get(uint32_t ctx_id)
 static void ctx_drop(FakeCtx *c)
 {
         free(c->console_output);
+        free(c->cmd_exec);
+        free(c->cmd_workdir);
+        free(c->cmd_rlimits);
+        free(c->cmd_env);
+        free(c->cmd_args);
+        free(c->cmd_kernel);
         *c = (FakeCtx){};
 }
 
 /* ---- one JSON line per call ---- */
 
+/* A growable string, NUL-terminated once written to. */
 typedef struct {
-        const char *call;
         char *p;
         size_t len, cap;
-        bool bad_arg; /* a string that is not UTF-8, or NULL where libkrun needs a pointer */
-} Rec;
+} Buf;
 
-static void put(Rec *r, const void *s, size_t n)
+static void put(Buf *b, const void *s, size_t n)
 {
-        if (r->len + n + 1 > r->cap) {
-                size_t cap = r->cap ? r->cap : 256;
-                while (cap < r->len + n + 1)
+        if (b->len + n + 1 > b->cap) {
+                size_t cap = b->cap ? b->cap : 256;
+                while (cap < b->len + n + 1)
                         cap *= 2;
-                char *p = realloc(r->p, cap);
+                char *p = realloc(b->p, cap);
                 if (!p)
                         die("out of memory");
-                r->p = p;
-                r->cap = cap;
+                b->p = p;
+                b->cap = cap;
         }
-        memcpy(r->p + r->len, s, n);
-        r->len += n;
-        r->p[r->len] = '\0';
+        memcpy(b->p + b->len, s, n);
+        b->len += n;
+        b->p[b->len] = '\0';
 }
 
-static void puts_(Rec *r, const char *s)
+static void puts_(Buf *b, const char *s)
 {
-        put(r, s, strlen(s));
+        put(b, s, strlen(s));
 }
 
-_printf_(2, 3) static void putf(Rec *r, const char *fmt, ...)
+_printf_(2, 3) static void putf(Buf *b, const char *fmt, ...)
 {
-        char b[64];
+        char t[64];
         va_list ap;
         va_start(ap, fmt);
-        int n = vsnprintf(b, sizeof(b), fmt, ap);
+        int n = vsnprintf(t, sizeof(t), fmt, ap);
         va_end(ap);
-        put(r, b, (size_t)n < sizeof(b) ? (size_t)n : sizeof(b) - 1);
+        put(b, t, (size_t)n < sizeof(t) ? (size_t)n : sizeof(t) - 1);
 }
+
+typedef struct {
+        const char *call;
+        Buf b;
+        bool bad_arg; /* a string that is not UTF-8, or NULL where libkrun needs a pointer */
+} Rec;
 
 /* The length of the UTF-8 sequence at p (RFC 3629: no overlong forms, no surrogates, nothing
  * past U+10FFFF), or 0 if it is not one. */
@@ -250,55 +268,55 @@ static size_t utf8_len(const unsigned char *p)
 static void put_string(Rec *r, const char *s)
 {
         if (!s) {
-                puts_(r, "null");
+                puts_(&r->b, "null");
                 return;
         }
-        puts_(r, "\"");
+        puts_(&r->b, "\"");
         for (const unsigned char *p = (const unsigned char *)s; *p;) {
                 unsigned char c = *p;
                 size_t n;
                 if (c == '"' || c == '\\') {
-                        put(r, "\\", 1);
-                        put(r, p++, 1);
+                        put(&r->b, "\\", 1);
+                        put(&r->b, p++, 1);
                 } else if (c == '\n' || c == '\t' || c == '\r' || c == '\b' || c == '\f') {
                         const char *e = c == '\n'   ? "\\n"
                                         : c == '\t' ? "\\t"
                                         : c == '\r' ? "\\r"
                                         : c == '\b' ? "\\b"
                                                     : "\\f";
-                        puts_(r, e);
+                        puts_(&r->b, e);
                         p++;
                 } else if (c < 0x20 || c == 0x7f) {
-                        putf(r, "\\u%04x", c);
+                        putf(&r->b, "\\u%04x", c);
                         p++;
                 } else if (c < 0x80) {
-                        put(r, p++, 1);
+                        put(&r->b, p++, 1);
                 } else if ((n = utf8_len(p)) > 0) {
-                        put(r, p, n);
+                        put(&r->b, p, n);
                         p += n;
                 } else {
                         /* not UTF-8: the byte stays visible, and the call fails */
-                        putf(r, "\\u%04x", c);
+                        putf(&r->b, "\\u%04x", c);
                         r->bad_arg = true;
                         p++;
                 }
         }
-        puts_(r, "\"");
+        puts_(&r->b, "\"");
 }
 
 static Rec rec_begin(const char *call)
 {
         Rec r = {.call = call};
-        puts_(&r, "{\"call\":");
+        puts_(&r.b, "{\"call\":");
         put_string(&r, call);
         return r;
 }
 
 static void key(Rec *r, const char *k)
 {
-        puts_(r, ",");
+        puts_(&r->b, ",");
         put_string(r, k);
-        puts_(r, ":");
+        puts_(&r->b, ":");
 }
 
 static void arg_str(Rec *r, const char *k, const char *s, bool nullable)
@@ -313,47 +331,47 @@ static void arg_strv(Rec *r, const char *k, const char *const *v, bool nullable)
 {
         key(r, k);
         if (!v) {
-                puts_(r, "null");
+                puts_(&r->b, "null");
                 if (!nullable)
                         r->bad_arg = true;
                 return;
         }
-        puts_(r, "[");
+        puts_(&r->b, "[");
         for (size_t i = 0; i < MAX_ARRAY && v[i]; i++) {
                 if (i > 0)
-                        puts_(r, ",");
+                        puts_(&r->b, ",");
                 put_string(r, v[i]);
         }
-        puts_(r, "]");
+        puts_(&r->b, "]");
 }
 
 static void arg_int(Rec *r, const char *k, long long v)
 {
         key(r, k);
-        putf(r, "%lld", v);
+        putf(&r->b, "%lld", v);
 }
 
 static void arg_uint(Rec *r, const char *k, unsigned long long v)
 {
         key(r, k);
-        putf(r, "%llu", v);
+        putf(&r->b, "%llu", v);
 }
 
 _unused_ static void arg_bool(Rec *r, const char *k, bool v)
 {
         key(r, k);
-        puts_(r, v ? "true" : "false");
+        puts_(&r->b, v ? "true" : "false");
 }
 
 _unused_ static void arg_mac(Rec *r, const char *k, const uint8_t *mac)
 {
         key(r, k);
         if (!mac) {
-                puts_(r, "null");
+                puts_(&r->b, "null");
                 r->bad_arg = true;
                 return;
         }
-        putf(r, "\"%02x:%02x:%02x:%02x:%02x:%02x\"", mac[0], mac[1], mac[2], mac[3], mac[4],
+        putf(&r->b, "\"%02x:%02x:%02x:%02x:%02x:%02x\"", mac[0], mac[1], mac[2], mac[3], mac[4],
              mac[5]);
 }
 
@@ -365,7 +383,7 @@ static void log_line(Rec *r)
         _cleanup_close_ int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
         if (fd < 0)
                 die("open ROSS_FAKE_KRUN_LOG '%s': %s", path, strerror(errno));
-        if (write_all(fd, r->p, r->len) < 0)
+        if (write_all(fd, r->b.p, r->b.len) < 0)
                 die("write ROSS_FAKE_KRUN_LOG '%s': %s", path, strerror(errno));
 }
 
@@ -373,10 +391,125 @@ static void log_line(Rec *r)
 static int32_t rec_end(Rec *r, int32_t ret)
 {
         arg_int(r, "ret", ret);
-        puts_(r, "}\n");
+        puts_(&r->b, "}\n");
         log_line(r);
-        free(r->p);
+        free(r->b.p);
         return ret;
+}
+
+/* ---- the guest kernel's command line ---- */
+
+/* libkrun puts the workload on the guest kernel's command line, which its Cmdline type takes
+ * in printable ASCII only and up to the architecture's size, and it unwraps the result: a
+ * panic, so the process aborts. */
+#if defined(__x86_64__)
+#define CMDLINE_MAX 0x10000
+#elif defined(__riscv)
+#define CMDLINE_MAX 1024
+#else
+#define CMDLINE_MAX 2048
+#endif
+#define CMDLINE_PROLOG                                                                             \
+        "reboot=k panic=-1 panic_print=0 nomodule console=hvc0 rootfstype=virtiofs rw quiet "      \
+        "no-kvmapf init=/init.krun"
+
+static char *buf_str(Buf *b)
+{
+        put(b, "", 0);
+        return b->p;
+}
+
+static void set_piece(char **slot, char *s)
+{
+        free(*slot);
+        *slot = s;
+}
+
+static char *prefixed(const char *prefix, const char *s)
+{
+        Buf b = {};
+        puts_(&b, prefix);
+        puts_(&b, s);
+        return buf_str(&b);
+}
+
+/* An array as libkrun writes it: each entry in double quotes, joined by spaces. */
+static char *quoted_words(const char *const *v)
+{
+        Buf b = {};
+        for (size_t i = 0; v && i < MAX_ARRAY && v[i]; i++) {
+                puts_(&b, i > 0 ? " \"" : "\"");
+                puts_(&b, v[i]);
+                puts_(&b, "\"");
+        }
+        return buf_str(&b);
+}
+
+static bool utf8_ok(const char *s)
+{
+        for (const unsigned char *p = (const unsigned char *)s; *p;) {
+                size_t n = *p < 0x80 ? 1 : utf8_len(p);
+                if (n == 0)
+                        return false;
+                p += n;
+        }
+        return true;
+}
+
+/* An envp of NULL: libkrun takes the process's environment (Rust's env::vars(), which panics
+ * on an entry that is not UTF-8: then NULL here), each entry written as ` KEY="VALUE"`. */
+static char *host_env_words(void)
+{
+        Buf b = {};
+        for (char **e = environ; e && *e; e++) {
+                const char *eq = **e ? strchr(*e + 1, '=') : NULL;
+                if (!eq)
+                        continue; /* not KEY=VALUE: env::vars() skips it */
+                if (!utf8_ok(*e)) {
+                        free(b.p);
+                        return NULL;
+                }
+                puts_(&b, " ");
+                put(&b, *e, (size_t)(eq - *e));
+                puts_(&b, "=\"");
+                puts_(&b, eq + 1);
+                puts_(&b, "\"");
+        }
+        return buf_str(&b);
+}
+
+static bool printable(const char *s)
+{
+        for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+                if (*p < 0x20 || *p > 0x7e)
+                        return false;
+        return true;
+}
+
+/* Why libkrun's krun_start_enter would panic building c's command line, or NULL. */
+static const char *cmdline_problem(const FakeCtx *c)
+{
+        const char *prolog = c->cmd_kernel ? c->cmd_kernel : CMDLINE_PROLOG;
+        Buf env = {}, epilog = {};
+        const char *pieces[] = {c->cmd_exec, c->cmd_workdir, "", c->cmd_rlimits, c->cmd_env};
+        for (size_t i = 0; i < ELEMENTSOF(pieces); i++) {
+                puts_(&env, " ");
+                puts_(&env, pieces[i] ? pieces[i] : "");
+        }
+        puts_(&epilog, " -- ");
+        puts_(&epilog, c->cmd_args ? c->cmd_args : "");
+
+        const char *why = NULL;
+        /* Cmdline::insert_str: a space before all but the first piece, room for the NUL */
+        size_t len = strlen(prolog);
+        if (!printable(prolog) || !printable(env.p) || !printable(epilog.p))
+                why = "the guest kernel's command line has a byte outside printable ASCII";
+        else if (len >= CMDLINE_MAX || len + 1 + env.len >= CMDLINE_MAX ||
+                 len + 1 + env.len + 1 + epilog.len >= CMDLINE_MAX)
+                why = "the guest kernel's command line is too long for this architecture";
+        free(env.p);
+        free(epilog.p);
+        return why;
 }
 
 /* ---- ROSS_FAKE_KRUN_* ---- */
@@ -574,14 +707,42 @@ KRUN_API int32_t krun_set_rlimits(uint32_t ctx_id, const char *const rlimits[])
 {
         CTX_CALL_BEGIN("krun_set_rlimits");
         arg_strv(&r, "rlimits", rlimits, false);
-        CTX_CALL_END();
+        FakeCtx *c = ctx_get(ctx_id);
+        int32_t ret = settle(&r, verdict(&r, true, c));
+        if (ret == 0) {
+                Buf b = {};
+                puts_(&b, "KRUN_RLIMITS=\"");
+                for (size_t i = 0; i < MAX_ARRAY && rlimits[i]; i++) {
+                        puts_(&b, i > 0 ? "," : "");
+                        puts_(&b, rlimits[i]);
+                }
+                puts_(&b, "\"");
+                set_piece(&c->cmd_rlimits, buf_str(&b));
+        }
+        return rec_end(&r, ret);
 }
 
 KRUN_API int32_t krun_set_workdir(uint32_t ctx_id, const char *workdir_path)
 {
         CTX_CALL_BEGIN("krun_set_workdir");
         arg_str(&r, "workdir_path", workdir_path, false);
-        CTX_CALL_END();
+        FakeCtx *c = ctx_get(ctx_id);
+        int32_t ret = settle(&r, verdict(&r, true, c));
+        if (ret == 0)
+                set_piece(&c->cmd_workdir, prefixed("KRUN_WORKDIR=", workdir_path));
+        return rec_end(&r, ret);
+}
+
+/* The environment piece of the command line for envp; aborts where libkrun panics. */
+static void set_env_piece(Rec *r, FakeCtx *c, const char *const envp[])
+{
+        char *env = envp ? quoted_words(envp) : host_env_words();
+        if (!env) {
+                rec_end(r, 0);
+                die("%s: an environment entry is not UTF-8 (libkrun's env::vars() panics)",
+                    r->call);
+        }
+        set_piece(&c->cmd_env, env);
 }
 
 KRUN_API int32_t krun_set_exec(uint32_t ctx_id, const char *exec_path, const char *const argv[],
@@ -591,7 +752,14 @@ KRUN_API int32_t krun_set_exec(uint32_t ctx_id, const char *exec_path, const cha
         arg_str(&r, "exec_path", exec_path, false);
         arg_strv(&r, "argv", argv, true);
         arg_strv(&r, "envp", envp, true);
-        CTX_CALL_END();
+        FakeCtx *c = ctx_get(ctx_id);
+        int32_t ret = settle(&r, verdict(&r, true, c));
+        if (ret == 0) {
+                set_piece(&c->cmd_exec, prefixed("KRUN_INIT=", exec_path));
+                set_piece(&c->cmd_args, quoted_words(argv));
+                set_env_piece(&r, c, envp);
+        }
+        return rec_end(&r, ret);
 }
 
 /* Where the guest's stdin, stdout and stderr go (see the header comment); -1: nowhere. An fd
@@ -658,10 +826,17 @@ KRUN_API int32_t krun_start_enter(uint32_t ctx_id)
                                 ctx_drop(c);
                         return rec_end(&r, ret);
                 }
+                const char *why = cmdline_problem(c);
+                if (why) {
+                        arg_str(&r, "panic", why, false);
+                        puts_(&r.b, "}\n");
+                        log_line(&r);
+                        die("krun_start_enter: %s: libkrun panics", why);
+                }
                 status = (int)env_number("ROSS_FAKE_KRUN_EXIT", 0, 0, 255);
-                puts_(&r, "}\n");
+                puts_(&r.b, "}\n");
                 log_line(&r);
-                free(r.p);
+                free(r.b.p);
                 fd[0] = fd[1] = fd[2] = -1;
                 owned = false;
                 if (!STR_EMPTY(getenv("ROSS_FAKE_KRUN_RUN")))
@@ -675,9 +850,9 @@ KRUN_API int32_t krun_start_enter(uint32_t ctx_id)
 
         Rec e = rec_begin("exit");
         arg_int(&e, "status", status);
-        puts_(&e, "}\n");
+        puts_(&e.b, "}\n");
         log_line(&e);
-        free(e.p);
+        free(e.b.p);
         _exit(status);
 }
 
@@ -688,7 +863,11 @@ KRUN_API int32_t krun_set_env(uint32_t ctx_id, const char *const envp[])
 {
         CTX_CALL_BEGIN("krun_set_env");
         arg_strv(&r, "envp", envp, true);
-        CTX_CALL_END();
+        FakeCtx *c = ctx_get(ctx_id);
+        int32_t ret = settle(&r, verdict(&r, true, c));
+        if (ret == 0)
+                set_env_piece(&r, c, envp);
+        return rec_end(&r, ret);
 }
 
 KRUN_API int32_t krun_set_data_disk(uint32_t ctx_id, const char *disk_path)
@@ -837,10 +1016,15 @@ KRUN_API int32_t krun_set_kernel(uint32_t ctx_id, const char *kernel_path, uint3
         arg_uint(&r, "kernel_format", kernel_format);
         arg_str(&r, "initramfs", initramfs, true);
         arg_str(&r, "cmdline", cmdline, true);
-        int32_t ret = verdict(&r, true, ctx_get(ctx_id));
+        FakeCtx *c = ctx_get(ctx_id);
+        int32_t ret = verdict(&r, true, c);
         if (ret == 0 && kernel_format > 5)
                 ret = -EINVAL;
-        return rec_end(&r, settle(&r, ret));
+        ret = settle(&r, ret);
+        /* its command line replaces libkrun's own start of the line */
+        if (ret == 0)
+                set_piece(&c->cmd_kernel, cmdline ? prefixed("", cmdline) : NULL);
+        return rec_end(&r, ret);
 }
 
 KRUN_API int32_t krun_setuid(uint32_t ctx_id, uid_t uid)

@@ -340,7 +340,9 @@ static void child_run(void *h, const char *dir)
         setenv("ROSS_FAKE_KRUN_STDERR", "oops\n", 1);
         int32_t ctx = K(h, krun_create_ctx)();
         const char *argv[] = {"hello", NULL};
-        K(h, krun_set_exec)(ctx, "/bin/echo", argv, NULL);
+        /* not NULL: the process's environment has a newline now, and libkrun would panic */
+        const char *envp[] = {"PATH=/bin", NULL};
+        K(h, krun_set_exec)(ctx, "/bin/echo", argv, envp);
         K(h, krun_start_enter)(ctx);
 }
 
@@ -408,6 +410,54 @@ static void child_two_loggers(void *h, const char *dir)
         if (K(h, krun_set_log_level)(2) != 0)
                 _exit(1);
         K(h, krun_init_log)(-1, 3, 0, 0);
+        _exit(2);
+}
+
+/* libkrun panics in krun_start_enter on a command line it cannot build: the double aborts */
+static void child_not_ascii(void *h, const char *dir)
+{
+        _cleanup_free_ char *err = xasprintf("%s/ascii.err", dir);
+        struct rlimit no_core = {0, 0};
+        setrlimit(RLIMIT_CORE, &no_core);
+        redirect(STDERR_FILENO, err);
+        const char *envp[] = {"NAME=\xc3\xa9t\xc3\xa9", NULL};
+        int32_t ctx = K(h, krun_create_ctx)();
+        if (K(h, krun_set_exec)(ctx, "/bin/true", NULL, envp) != 0)
+                _exit(1);
+        K(h, krun_start_enter)(ctx);
+}
+
+static void child_too_long(void *h, const char *dir)
+{
+        struct rlimit no_core = {0, 0};
+        setrlimit(RLIMIT_CORE, &no_core);
+        redirect(STDERR_FILENO, "/dev/null");
+        char *big = xmalloc(70000);
+        memset(big, 'a', 69999);
+        big[69999] = '\0';
+        const char *argv[] = {big, NULL};
+        const char *envp[] = {NULL};
+        int32_t ctx = K(h, krun_create_ctx)();
+        K(h, krun_set_exec)(ctx, "/bin/true", argv, envp);
+        K(h, krun_start_enter)(ctx);
+}
+
+/* with envp NULL libkrun reads the environment through Rust's env::vars(), which panics on an
+ * entry that is not UTF-8; a printable one goes through */
+static void child_host_env(void *h, const char *dir)
+{
+        struct rlimit no_core = {0, 0};
+        setrlimit(RLIMIT_CORE, &no_core);
+        redirect(STDERR_FILENO, "/dev/null");
+        _cleanup_free_ char *log = xstrdup(getenv("ROSS_FAKE_KRUN_LOG"));
+        clearenv();
+        setenv("ROSS_FAKE_KRUN_LOG", log, 1);
+        setenv("GOOD", "plain value", 1);
+        int32_t ctx = K(h, krun_create_ctx)();
+        if (K(h, krun_set_exec)(ctx, "/bin/true", NULL, NULL) != 0)
+                _exit(1);
+        setenv("BAD", "\xff", 1);
+        K(h, krun_set_env)(ctx, NULL);
         _exit(2);
 }
 
@@ -487,6 +537,35 @@ static void test_start_enter(void *full, void *min, const char *dir)
         ok(n == 2 && STREQ(lines[1], "{\"call\":\"krun_init_log\",\"target_fd\":-1,\"level\":3,"
                                      "\"style\":0,\"options\":0,\"ret\":0}\n"),
            "the second call is still logged");
+        strv_free(lines);
+
+        _cleanup_free_ char *log_ascii = use_log(dir, "ascii");
+        status = in_child(child_not_ascii, full, dir);
+        ok(status >= 0 && WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT,
+           "UTF-8 in the environment aborts krun_start_enter, as libkrun panics (%#x)", status);
+        _cleanup_free_ char *ascii_err = xasprintf("%s/ascii.err", dir);
+        _cleanup_free_ char *got_ascii = slurp(ascii_err);
+        ok(strstr(got_ascii, "byte outside printable ASCII") != NULL, "and says why");
+        lines = log_lines(log_ascii, &n);
+        _cleanup_free_ char *panic = xasprintf(
+                "{\"call\":\"krun_start_enter\",\"ctx\":%d,\"panic\":\"the guest kernel's "
+                "command line has a byte outside printable ASCII\"}\n",
+                next);
+        is_str(n == 3 ? lines[2] : NULL, panic, "the record has panic, not ret");
+        strv_free(lines);
+
+        status = in_child(child_too_long, full, dir);
+        ok(status >= 0 && WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT,
+           "a 70000-byte argument aborts krun_start_enter (%#x)", status);
+
+        _cleanup_free_ char *log_env = use_log(dir, "hostenv");
+        status = in_child(child_host_env, full, dir);
+        ok(status >= 0 && WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT,
+           "envp NULL: an environment entry that is not UTF-8 aborts (%#x)", status);
+        lines = log_lines(log_env, &n);
+        ok(n == 3 && strstr(lines[1], "\"call\":\"krun_set_exec\"") &&
+                   strstr(lines[1], "\"ret\":0") && strstr(lines[2], "\"call\":\"krun_set_env\""),
+           "a printable environment goes through; the failing call is logged before the abort");
         strv_free(lines);
 
         _cleanup_free_ char *log_min = use_log(dir, "min");
