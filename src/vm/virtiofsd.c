@@ -93,8 +93,7 @@ int ross_virtiofsd_start(const char *program, const char *source, bool read_only
                         break;
                 int ws;
                 if (waitpid(pid, &ws, WNOHANG) == pid)
-                        return ross_errx(err, EIO, "virtiofsd for '%s' exited (status %d)",
-                                         source,
+                        return ross_errx(err, EIO, "virtiofsd for '%s' exited (status %d)", source,
                                          WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws));
                 if (now_ms() >= end) {
                         kill(pid, SIGKILL);
