@@ -32,13 +32,15 @@ static void usage(FILE *f)
                 "                                  data dir's filesystem has less than this free\n"
                 "                                  (SIZE in bytes, k/M/G/T binary suffixes; 0: no\n"
                 "                                  reserve; default the larger of 1G and 5%%)\n"
-                "  --default-runtime NAME          runtime for containers: crun (default), runc, "
-                "or\n"
-                "                                  qemu (each container in a QEMU micro-VM)\n"
+                "  --default-runtime NAME          runtime for containers: crun (default), runc,\n"
+                "                                  qemu (each container in a QEMU micro-VM) or\n"
+                "                                  krun (each in a libkrun micro-VM)\n"
                 "  --vm-kernel PATH                the micro-VMs' kernel (default the newest\n"
                 "                                  /boot/vmlinuz-*, Debian's linux-image-amd64)\n"
                 "  --vm-accel auto|kvm|tcg         KVM or QEMU's software emulation for micro-VMs\n"
                 "                                  (default auto: KVM where it really works)\n"
+                "  --krun-library PATH             the libkrun the krun runtime loads (default\n"
+                "                                  libkrun.so.1; libkrun.1.dylib on macOS)\n"
                 "  --vm-fs auto|virtiofs|9p        how micro-VMs get their root and volumes\n"
                 "                                  (default auto: virtio-fs when a virtiofsd is\n"
                 "                                  found, else 9p)\n"
@@ -85,6 +87,7 @@ int main(int argc, char **argv)
                 OPT_VM_KERNEL,
                 OPT_VM_ACCEL,
                 OPT_VM_FS,
+                OPT_KRUN_LIBRARY,
                 OPT_VERSION
         };
         static const struct option opts[] = {
@@ -100,6 +103,7 @@ int main(int argc, char **argv)
                 {"vm-kernel", required_argument, NULL, OPT_VM_KERNEL},
                 {"vm-accel", required_argument, NULL, OPT_VM_ACCEL},
                 {"vm-fs", required_argument, NULL, OPT_VM_FS},
+                {"krun-library", required_argument, NULL, OPT_KRUN_LIBRARY},
                 {"log-level", required_argument, NULL, OPT_LOG},
                 {"help", no_argument, NULL, 'h'},
                 {"version", no_argument, NULL, OPT_VERSION},
@@ -209,6 +213,9 @@ int main(int argc, char **argv)
                                 return 2;
                         }
                         set_str(&d.cfg.vm_fs, optarg);
+                        break;
+                case OPT_KRUN_LIBRARY:
+                        set_str(&d.cfg.krun_library, optarg);
                         break;
                 case OPT_MAXLAYER: {
                         uint64_t v;

@@ -3,13 +3,10 @@
 #include "../basic/macros.h"
 #include "backend.h"
 
-extern const RossBackend ross_backend_crun, ross_backend_runc, ross_backend_qemu;
+extern const RossBackend ross_backend_crun, ross_backend_runc, ross_backend_qemu, ross_backend_krun;
 
 static const RossBackend *const table[] = {
-        &ross_backend_crun,
-        &ross_backend_runc,
-        &ross_backend_qemu,
-        NULL,
+        &ross_backend_crun, &ross_backend_runc, &ross_backend_qemu, &ross_backend_krun, NULL,
 };
 
 const RossBackend *ross_backend_find(const char *name)

@@ -237,7 +237,7 @@ static const RossShimBackend oci_shim = {
         .cleanup = oci_cleanup,
 };
 
-extern const RossShimBackend ross_shim_backend_qemu;
+extern const RossShimBackend ross_shim_backend_qemu, ross_shim_backend_krun;
 
 const RossShimBackend *ross_shim_backend_find(const char *name)
 {
@@ -246,5 +246,7 @@ const RossShimBackend *ross_shim_backend_find(const char *name)
                 return &oci_shim;
         if (STREQ(name, "qemu"))
                 return &ross_shim_backend_qemu;
+        if (STREQ(name, "krun"))
+                return &ross_shim_backend_krun;
         return NULL;
 }

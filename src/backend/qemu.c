@@ -28,11 +28,9 @@
 #include "../vm/proto.h"
 #include "../vm/virtiofsd.h"
 #include "backend.h"
+#include "vm.h"
 
-#define VM_CPUS_DEFAULT   2
-#define VM_MEMORY_DEFAULT (512LL * 1024 * 1024)
-#define VM_MEMORY_MIN     (64LL * 1024 * 1024)
-#define VM_CPUS_MAX       64
+extern const RossBackend ross_backend_qemu;
 
 static char *qemu_binary(void)
 {
@@ -91,19 +89,6 @@ static char *qemu_program(const RossBackend *b)
         return qemu_binary();
 }
 
-static int vm_cpus(const RossContainerConfig *cfg)
-{
-        if (cfg->nano_cpus <= 0)
-                return VM_CPUS_DEFAULT;
-        /* whole vCPUs, rounded up */
-        return (int)((cfg->nano_cpus + 999999999) / 1000000000);
-}
-
-static int64_t vm_memory(const RossContainerConfig *cfg)
-{
-        return cfg->memory > 0 ? cfg->memory : VM_MEMORY_DEFAULT;
-}
-
 static int qemu_check(const RossBackend *b, RossContainers *c, const RossContainerConfig *cfg,
                       RossError *err)
 {
@@ -111,12 +96,18 @@ static int qemu_check(const RossBackend *b, RossContainers *c, const RossContain
                 return ross_errx(err, EINVAL,
                                  "network mode host is not supported by the qemu runtime: a VM "
                                  "has its own kernel (use --network none)");
-        if (cfg->memory > 0 && cfg->memory < VM_MEMORY_MIN)
+        if (json_array_size(cfg->ports) > 0)
+                return ross_errx(err, EINVAL,
+                                 "publishing ports (-p) is not supported by the qemu runtime "
+                                 "yet: its VMs have no network until bridge networks come "
+                                 "(the krun runtime maps TCP ports)");
+        if (cfg->memory > 0 && cfg->memory < ROSS_VM_MEMORY_MIN)
                 return ross_errx(err, EINVAL,
                                  "--memory: a VM needs at least 64 MiB (the qemu runtime's "
                                  "default is 512 MiB)");
-        if (vm_cpus(cfg) > VM_CPUS_MAX)
-                return ross_errx(err, EINVAL, "--cpus: at most %d vCPUs for a VM", VM_CPUS_MAX);
+        if (ross_vm_cpus(cfg) > ROSS_VM_CPUS_MAX)
+                return ross_errx(err, EINVAL, "--cpus: at most %d vCPUs for a VM",
+                                 ROSS_VM_CPUS_MAX);
         json_t *v;
         size_t i;
         json_array_foreach (cfg->binds, i, v) {
@@ -169,83 +160,6 @@ static int choose_fs(RossContainers *c, char **ret_fsd, RossError *err)
                                  "--vm-fs virtiofs: no virtiofsd found (Debian 12: apt-get "
                                  "install qemu-system-common; later: virtiofsd)");
         return 0;
-}
-
-/* The container's own root: a clone of the image's flat rootfs, made once (it keeps what
- * the container writes, as an overlay's upper dir does). */
-static int clone_root(RossContainers *c, const char *dir, const RossContainerConfig *cfg,
-                      RossError *err)
-{
-        _cleanup_free_ char *root = xasprintf("%s/rootfs", dir);
-        _cleanup_free_ char *tmp = xasprintf("%s/rootfs.tmp", dir);
-        struct stat st;
-        if (stat(root, &st) == 0)
-                return 0;
-        _cleanup_free_ char *flat = NULL;
-        int r = ross_images_flat(c->images, cfg->image_id, &flat, err);
-        if (r < 0)
-                return r;
-        (void)ross_rm_rf(tmp);
-        RossCloneStats stats = {};
-        r = ross_tree_clone(flat, tmp, true, &stats, err);
-        if (r < 0) {
-                (void)ross_rm_rf(tmp);
-                return ross_err_prefix(err, "clone the rootfs");
-        }
-        if (rename(tmp, root) < 0) {
-                r = ross_err(err, errno, "rename '%s' to '%s'", tmp, root);
-                (void)ross_rm_rf(tmp);
-                return r;
-        }
-        log_debug("root of the VM: %s (%llu files, %llu reflinked)", root,
-                  (unsigned long long)stats.files, (unsigned long long)stats.reflinked);
-        return 0;
-}
-
-static void cfg_num(RossBuf *b, const char *k, long long v)
-{
-        char s[32];
-        snprintf(s, sizeof(s), "%lld", v);
-        ross_vm_cfg_add(b, k, s);
-}
-
-/* ross-init's config (src/vm/proto.h) */
-static void guest_config(RossBuf *b, const RossContainerConfig *cfg, const RossIds *ids,
-                         const char *hostname, const char *fsd)
-{
-        json_t *v;
-        size_t i;
-        json_array_foreach (cfg->process.args, i, v)
-                ross_vm_cfg_add(b, "arg", json_string_value(v));
-        json_array_foreach (cfg->process.env, i, v)
-                ross_vm_cfg_add(b, "env", json_string_value(v));
-        ross_vm_cfg_add(b, "cwd", cfg->process.cwd ? cfg->process.cwd : "/");
-        cfg_num(b, "uid", ids->uid);
-        cfg_num(b, "gid", ids->gid);
-        _cleanup_free_ char *groups = ross_ids_groups_string(ids);
-        ross_vm_cfg_add(b, "groups", groups);
-        ross_vm_cfg_add(b, "hostname", hostname);
-        cfg_num(b, "tty", cfg->process.terminal);
-        cfg_num(b, "stdin", cfg->open_stdin);
-        cfg_num(b, "readonly_root", cfg->readonly_rootfs);
-        ross_vm_cfg_add(b, "fs", fsd ? "virtiofs" : "9p");
-        json_array_foreach (cfg->binds, i, v) {
-                _cleanup_free_ char *vol =
-                        xasprintf("ross.vol%zu %s %s", i,
-                                  json_is_true(json_object_get(v, "readonly")) ? "ro" : "rw",
-                                  json_string_value(json_object_get(v, "destination")));
-                ross_vm_cfg_add(b, "volume", vol);
-        }
-        json_array_foreach (cfg->tmpfs, i, v)
-                ross_vm_cfg_add(b, "tmpfs", json_string_value(v));
-}
-
-static int copy_file(const char *from, const char *to, RossError *err)
-{
-        _cleanup_free_ char *text = NULL;
-        size_t len;
-        int r = ross_read_file(from, 1024 * 1024, &text, &len, err);
-        return r < 0 ? r : ross_write_file_replace(to, text, len, 0644, err);
 }
 
 /* A path QEMU's options take as it is: a ',' would split the option. */
@@ -303,7 +217,7 @@ static int write_argv(RossContainers *c, const char *id, const char *dir,
                 return ross_errx(err, ENOENT,
                                  "qemu is not installed (apt-get install "
                                  "qemu-system-x86)");
-        _cleanup_free_ char *sockdir = xasprintf("%s/qemu/%.16s", c->runtime_root, id);
+        _cleanup_free_ char *sockdir = ross_vm_sockdir(&ross_backend_qemu, c, id);
         int r = ross_mkdir_p(sockdir, 0700, err);
         if (r < 0)
                 return r;
@@ -311,7 +225,7 @@ static int write_argv(RossContainers *c, const char *id, const char *dir,
         ross_argv_add(&a, qemu);
         ross_argv_addf(&a, "-name");
         ross_argv_addf(&a, "ross-%.12s", id);
-        long long mib = (long long)(vm_memory(cfg) / (1024 * 1024));
+        long long mib = (long long)(ross_vm_memory(cfg) / (1024 * 1024));
         ross_argv_add(&a, "-M");
         /* virtio-fs: the guest's memory shared with virtiofsd */
         ross_argv_add(&a, fsd ? "microvm,memory-backend=mem" : "microvm");
@@ -326,7 +240,7 @@ static int write_argv(RossContainers *c, const char *id, const char *dir,
         ross_argv_add(&a, "-m");
         ross_argv_addf(&a, "%lldM", mib);
         ross_argv_add(&a, "-smp");
-        ross_argv_addf(&a, "%d", vm_cpus(cfg));
+        ross_argv_addf(&a, "%d", ross_vm_cpus(cfg));
         /* virtio 1.0 over mmio (QEMU's microvm defaults to legacy devices, which
          * vhost-user, so virtio-fs, does not take) */
         ross_argv_add(&a, "-global");
@@ -433,36 +347,14 @@ static int qemu_prepare(const RossBackend *b, RossContainers *c, const char *id,
                         const RossContainerConfig *cfg, RossError *err)
 {
         int r;
-        if ((r = qemu_check(b, c, cfg, err)) < 0 || (r = clone_root(c, dir, cfg, err)) < 0)
+        if ((r = qemu_check(b, c, cfg, err)) < 0 || (r = ross_vm_clone_root(c, dir, cfg, err)) < 0)
                 return r;
-        _cleanup_free_ char *root = xasprintf("%s/rootfs", dir);
-        _cleanup_(ross_ids_free) RossIds ids = {};
-        if ((r = ross_resolve_ids(root, cfg->process.user, cfg->group_add, &ids, err)) < 0)
-                return r;
-        char short_id[13];
-        snprintf(short_id, sizeof(short_id), "%.12s", id);
-        const char *hostname = cfg->hostname ? cfg->hostname : short_id;
-        if ((r = ross_containers_write_etc(c, id, hostname, err)) < 0)
-                return r;
-
-        /* the config share: ross-init's config and the files for /etc */
-        _cleanup_free_ char *cfgdir = xasprintf("%s/vm/cfg", dir);
-        if ((r = ross_mkdir_p(cfgdir, 0755, err)) < 0)
-                return r;
-        static const char *const etc[] = {"hosts", "hostname", "resolv.conf"};
-        for (size_t k = 0; k < ELEMENTSOF(etc); k++) {
-                _cleanup_free_ char *from = xasprintf("%s/%s", dir, etc[k]);
-                _cleanup_free_ char *to = xasprintf("%s/%s", cfgdir, etc[k]);
-                if ((r = copy_file(from, to, err)) < 0)
-                        return r;
-        }
         _cleanup_free_ char *fsd = NULL;
         if ((r = choose_fs(c, &fsd, err)) < 0)
                 return r;
-        _cleanup_(ross_buf_free) RossBuf gc = {};
-        guest_config(&gc, cfg, &ids, hostname, fsd);
-        _cleanup_free_ char *gcp = xasprintf("%s/config", cfgdir);
-        if ((r = ross_write_file_replace(gcp, gc.data, gc.len, 0644, err)) < 0)
+        /* the config share: ross-init's config and the files for /etc */
+        _cleanup_free_ char *cfgdir = xasprintf("%s/vm/cfg", dir);
+        if ((r = ross_vm_write_guest_config(c, id, dir, cfg, cfgdir, fsd != NULL, err)) < 0)
                 return r;
 
         /* kernel, initramfs, accelerator */
@@ -486,63 +378,6 @@ static int qemu_prepare(const RossBackend *b, RossContainers *c, const char *id,
         return write_argv(c, id, dir, cfg, kernel, initrd, kvm, fsd, err);
 }
 
-/* An exec's config for ross-init: the container's process with the exec's command, env,
- * user, working directory and terminal (the keys of proto.h's EXEC). */
-static int qemu_prepare_exec(const RossBackend *b, RossContainers *c, const char *cid,
-                             const char *exec_dir, json_t *e, unsigned rows, unsigned cols,
-                             char **ret_path, RossError *err)
-{
-        _cleanup_(json_decrefp) json_t *row = NULL;
-        _cleanup_(ross_container_config_free) RossContainerConfig cfg = {};
-        int r = ross_db_container_fetch(c->db, cid, &row, err);
-        if (r < 0 ||
-            (r = ross_container_config_from_json(
-                     json_object_get(json_object_get(row, "Config"), "RossConfig"), &cfg, err)) < 0)
-                return r;
-        const char *user = json_string_value(json_object_get(e, "User"));
-        if (STR_EMPTY(user))
-                user = cfg.process.user;
-        _cleanup_free_ char *root = xasprintf("%s/%s/rootfs", c->dir, cid);
-        _cleanup_(ross_ids_free) RossIds ids = {};
-        if ((r = ross_resolve_ids(root, user, NULL, &ids, err)) < 0)
-                return r;
-        _cleanup_(ross_buf_free) RossBuf out = {};
-        json_t *v;
-        size_t i;
-        json_array_foreach (json_object_get(e, "Cmd"), i, v)
-                ross_vm_cfg_add(&out, "arg", json_string_value(v));
-        /* env: the container's, a key the exec gives again replaced */
-        _cleanup_(json_decrefp) json_t *env = json_deep_copy(cfg.process.env);
-        json_array_foreach (json_object_get(e, "Env"), i, v)
-                ross_env_set(env, json_string_value(v));
-        json_array_foreach (env, i, v)
-                ross_vm_cfg_add(&out, "env", json_string_value(v));
-        const char *wd = json_string_value(json_object_get(e, "WorkingDir"));
-        ross_vm_cfg_add(&out, "cwd", !STR_EMPTY(wd) ? wd : cfg.process.cwd);
-        cfg_num(&out, "uid", ids.uid);
-        cfg_num(&out, "gid", ids.gid);
-        _cleanup_free_ char *groups = ross_ids_groups_string(&ids);
-        ross_vm_cfg_add(&out, "groups", groups);
-        bool tty = json_is_true(json_object_get(e, "Tty"));
-        cfg_num(&out, "tty", tty);
-        cfg_num(&out, "stdin", json_is_true(json_object_get(e, "AttachStdin")));
-        if (tty && rows && cols) {
-                cfg_num(&out, "rows", rows);
-                cfg_num(&out, "cols", cols);
-        }
-        _cleanup_free_ char *path = xasprintf("%s/exec.cfg", exec_dir);
-        if ((r = ross_write_file_replace(path, out.data, out.len, 0600, err)) < 0)
-                return r;
-        *ret_path = TAKE_PTR(path);
-        return 0;
-}
-
-static void qemu_release(const RossBackend *b, RossContainers *c, const char *id, const char *dir)
-{
-        _cleanup_free_ char *sockdir = xasprintf("%s/qemu/%.16s", c->runtime_root, id);
-        (void)ross_rm_rf(sockdir);
-}
-
 const RossBackend ross_backend_qemu = {
         .name = "qemu",
         .kind = "qemu",
@@ -550,6 +385,6 @@ const RossBackend ross_backend_qemu = {
         .check = qemu_check,
         .program = qemu_program,
         .prepare = qemu_prepare,
-        .prepare_exec = qemu_prepare_exec,
-        .release = qemu_release,
+        .prepare_exec = ross_vm_prepare_exec,
+        .release = ross_vm_release,
 };

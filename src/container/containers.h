@@ -19,10 +19,11 @@ typedef struct RossContainers {
         json_t *unusable;
         /* the micro-VM backends */
         struct {
-                char *kernel;    /* --vm-kernel, or NULL: the newest /boot/vmlinuz-* */
-                char *accel;     /* --vm-accel: "auto", "kvm" or "tcg" */
-                char *fs;        /* --vm-fs: "auto", "virtiofs" or "9p" */
-                char *cache_dir; /* <data>/vm: initramfs builds */
+                char *kernel;       /* --vm-kernel, or NULL: the newest /boot/vmlinuz-* */
+                char *accel;        /* --vm-accel: "auto", "kvm" or "tcg" */
+                char *fs;           /* --vm-fs: "auto", "virtiofs" or "9p" */
+                char *krun_library; /* --krun-library, or NULL: libkrun.so.1 */
+                char *cache_dir;    /* <data>/vm: initramfs builds */
         } vm;
 } RossContainers;
 

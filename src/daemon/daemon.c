@@ -98,6 +98,7 @@ int ross_daemon_open(RossDaemon *d, RossError *err)
         d->containers.vm.kernel = d->cfg.vm_kernel ? xstrdup(d->cfg.vm_kernel) : NULL;
         d->containers.vm.accel = xstrdup(d->cfg.vm_accel ? d->cfg.vm_accel : "auto");
         d->containers.vm.fs = xstrdup(d->cfg.vm_fs ? d->cfg.vm_fs : "auto");
+        d->containers.vm.krun_library = d->cfg.krun_library ? xstrdup(d->cfg.krun_library) : NULL;
         d->containers.vm.cache_dir = xasprintf("%s/vm", d->cfg.data_dir);
         {
                 /* ross-shim and ross-pull sit next to ross-daemon */
@@ -141,6 +142,7 @@ void ross_daemon_close(RossDaemon *d)
         free(d->containers.vm.kernel);
         free(d->containers.vm.accel);
         free(d->containers.vm.fs);
+        free(d->containers.vm.krun_library);
         free(d->containers.vm.cache_dir);
         free(d->containers.shim_path);
         free(d->images.helper_path);
@@ -166,6 +168,7 @@ void ross_daemon_config_free(RossDaemonConfig *cfg)
         free(cfg->vm_kernel);
         free(cfg->vm_accel);
         free(cfg->vm_fs);
+        free(cfg->krun_library);
         for (size_t i = 0; i < cfg->n_insecure; i++)
                 free(cfg->insecure_registries[i]);
         free(cfg->insecure_registries);

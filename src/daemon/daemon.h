@@ -19,9 +19,10 @@ typedef struct RossDaemonConfig {
         RossSpaceReserve min_free_space; /* --min-free-space; {0}: no reserve */
         char *certs_dir;
         char *default_runtime;
-        char *vm_kernel; /* --vm-kernel, or NULL */
-        char *vm_accel;  /* --vm-accel, or NULL: auto */
-        char *vm_fs;     /* --vm-fs, or NULL: auto */
+        char *vm_kernel;    /* --vm-kernel, or NULL */
+        char *vm_accel;     /* --vm-accel, or NULL: auto */
+        char *vm_fs;        /* --vm-fs, or NULL: auto */
+        char *krun_library; /* --krun-library, or NULL: libkrun.so.1 */
 } RossDaemonConfig;
 
 typedef struct RossDaemon RossDaemon;

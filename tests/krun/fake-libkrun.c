@@ -82,6 +82,11 @@
 
 #define KRUN_API __attribute__((visibility("default")))
 
+/* The double names itself: Ross's krun backend then needs no KVM (and says it loaded a
+ * test double, not libkrun). */
+KRUN_API extern const int ross_krun_test_double;
+KRUN_API const int ross_krun_test_double = 1;
+
 #define MAX_CTX      256
 #define MAX_ARRAY    4096 /* libkrun reads at most this many entries of a string array */
 #define MAX_CONSOLES 64

@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * ross-krun, the VMM of a krun container: libkrun, loaded with dlopen, gets the calls of
+ * <dir>/vm/krun.cfg (written by src/backend/krun.c), then krun_start_enter, which does not
+ * return on success: the process ends with the workload's status. Calls added in later
+ * libkrun releases are used when there, with the fallbacks of docs/krun.md. A failure is
+ * said on fd 3 (the shim's status pipe) and ends it with ROSS_KRUN_CHILD_FAILED.
+ */
+#include <dlfcn.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "../basic/fileio.h"
+#include "../basic/parse.h"
+#include "../vm/proto.h"
+#include "../vm/virtiofsd.h"
+#include "krun-vmm.h"
+
+#define KRUN_MAX_ITEMS 256
+
+typedef struct KrunCfg {
+        char *helper, *library, *root, *workdir;
+        int cpus, memory_mib, log_level;
+        char *volumes[KRUN_MAX_ITEMS]; /* "TAG ro|rw PATH" */
+        size_t n_volumes;
+        char *env[KRUN_MAX_ITEMS + 1];
+        size_t n_env;
+        char *rlimits[KRUN_MAX_ITEMS + 1];
+        size_t n_rlimits;
+        char *ports[KRUN_MAX_ITEMS + 1];
+        size_t n_ports;
+} KrunCfg;
+
+static void krun_cfg_free(KrunCfg *k)
+{
+        free(k->helper);
+        free(k->library);
+        free(k->root);
+        free(k->workdir);
+        for (size_t i = 0; i < k->n_volumes; i++)
+                free(k->volumes[i]);
+        for (size_t i = 0; i < k->n_env; i++)
+                free(k->env[i]);
+        for (size_t i = 0; i < k->n_rlimits; i++)
+                free(k->rlimits[i]);
+        for (size_t i = 0; i < k->n_ports; i++)
+                free(k->ports[i]);
+        *k = (KrunCfg){};
+}
+
+static int list_add(char **list, size_t *n, char *v, const char *key, RossError *err)
+{
+        if (*n >= KRUN_MAX_ITEMS) {
+                free(v);
+                return ross_errx(err, E2BIG, "krun.cfg: too many %s items", key);
+        }
+        list[(*n)++] = v;
+        return 0;
+}
+
+static int read_cfg(const char *path, KrunCfg *k, RossError *err)
+{
+        _cleanup_free_ char *text = NULL;
+        size_t len, pos = 0;
+        int r = ross_read_file(path, 1024 * 1024, &text, &len, err);
+        if (r < 0)
+                return r;
+        char *key, *v;
+        while ((r = ross_vm_cfg_next(text, len, &pos, &key, &v)) > 0) {
+                _cleanup_free_ char *kk = key;
+                int *num = STREQ(key, "cpus")         ? &k->cpus
+                           : STREQ(key, "memory_mib") ? &k->memory_mib
+                           : STREQ(key, "log_level")  ? &k->log_level
+                                                      : NULL;
+                if (num) {
+                        r = ross_parse_int(v, 0, INT32_MAX, num);
+                        free(v);
+                        if (r < 0)
+                                return ross_errx(err, EINVAL, "krun.cfg: %s is not a number", key);
+                        continue;
+                }
+                char **one = STREQ(key, "helper")    ? &k->helper
+                             : STREQ(key, "library") ? &k->library
+                             : STREQ(key, "root")    ? &k->root
+                             : STREQ(key, "workdir") ? &k->workdir
+                                                     : NULL;
+                if (one) {
+                        free(*one);
+                        *one = v;
+                } else if (STREQ(key, "volume")) {
+                        r = list_add(k->volumes, &k->n_volumes, v, key, err);
+                } else if (STREQ(key, "env")) {
+                        r = list_add(k->env, &k->n_env, v, key, err);
+                } else if (STREQ(key, "rlimit")) {
+                        r = list_add(k->rlimits, &k->n_rlimits, v, key, err);
+                } else if (STREQ(key, "port")) {
+                        r = list_add(k->ports, &k->n_ports, v, key, err);
+                } else {
+                        free(v); /* a newer daemon's */
+                }
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return ross_errx(err, EINVAL, "'%s': not key=value lines", path);
+        if (!k->library || !k->root || k->cpus < 1 || k->cpus > 255 || k->memory_mib < 1)
+                return ross_errx(err, EINVAL, "'%s' lacks the library, root, cpus or memory",
+                                 path);
+        return 0;
+}
+
+/* ---- the child: libkrun's calls, then the VM ---- */
+
+/* Say why on the status pipe (fd 3) and end: the shim makes it the start's error. */
+_noreturn_ _printf_(1, 2) static void child_fail(const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        vdprintf(3, fmt, ap);
+        va_end(ap);
+        _exit(ROSS_KRUN_CHILD_FAILED);
+}
+
+static const char *errno_str(int32_t r)
+{
+        return strerror(r < 0 ? (int)-r : EINVAL);
+}
+
+typedef int32_t (*krun_ctx_fn)(uint32_t);
+typedef int32_t (*krun_str_fn)(uint32_t, const char *);
+typedef int32_t (*krun_strv_fn)(uint32_t, const char *const[]);
+
+static void *sym(void *h, const char *name, bool required)
+{
+        void *p = dlsym(h, name);
+        if (!p && required)
+                child_fail("this libkrun has no %s", name);
+        return p;
+}
+
+_noreturn_ static void enter(const KrunCfg *k, const char *sockdir, bool tty, bool open_stdin)
+{
+        void *h = dlopen(k->library, RTLD_NOW | RTLD_LOCAL);
+        if (!h)
+                child_fail("Failed to create libkrun context: %s", dlerror());
+        int32_t (*set_log_level)(uint32_t) = sym(h, "krun_set_log_level", false);
+        int32_t (*create_ctx)(void) = sym(h, "krun_create_ctx", true);
+        int32_t (*get_max_vcpus)(void) = sym(h, "krun_get_max_vcpus", false);
+        int32_t (*set_vm_config)(uint32_t, uint8_t, uint32_t) = sym(h, "krun_set_vm_config", true);
+        krun_str_fn set_root = sym(h, "krun_set_root", true);
+        int32_t (*add_virtiofs3)(uint32_t, const char *, const char *, uint64_t, bool) =
+                sym(h, "krun_add_virtiofs3", false);
+        int32_t (*add_virtiofs)(uint32_t, const char *, const char *) =
+                sym(h, "krun_add_virtiofs", false);
+        int32_t (*add_vsock_port2)(uint32_t, uint32_t, const char *, bool) =
+                sym(h, "krun_add_vsock_port2", false);
+        int32_t (*add_vsock_port)(uint32_t, uint32_t, const char *) =
+                sym(h, "krun_add_vsock_port", false);
+        krun_str_fn set_workdir = sym(h, "krun_set_workdir", false);
+        krun_strv_fn set_rlimits = sym(h, "krun_set_rlimits", false);
+        krun_strv_fn set_port_map = sym(h, "krun_set_port_map", false);
+        int32_t (*set_exec)(uint32_t, const char *, const char *const[], const char *const[]) =
+                sym(h, "krun_set_exec", true);
+        krun_ctx_fn start_enter = sym(h, "krun_start_enter", true);
+
+        /* libkrun logs nothing until asked; its log is this child's stderr (vm/krun.log) */
+        if (set_log_level && k->log_level > 0)
+                (void)set_log_level((uint32_t)k->log_level);
+        int32_t ctx = create_ctx();
+        if (ctx < 0)
+                child_fail("Failed to create libkrun context: %s", errno_str(ctx));
+        uint32_t c = (uint32_t)ctx;
+        if (get_max_vcpus) {
+                int32_t max = get_max_vcpus();
+                if (max > 0 && k->cpus > max)
+                        child_fail("--cpus %d: libkrun runs at most %d vCPUs here", k->cpus,
+                                   (int)max);
+        }
+        int32_t r;
+        if ((r = set_vm_config(c, (uint8_t)k->cpus, (uint32_t)k->memory_mib)) < 0)
+                child_fail("libkrun: the VM's config (%d vCPUs, %d MiB): %s", k->cpus,
+                           k->memory_mib, errno_str(r));
+        if ((r = set_root(c, k->root)) < 0)
+                child_fail("libkrun: the root '%s': %s", k->root, errno_str(r));
+
+        /* volumes: a virtio-fs device each; :ro by the library (virtiofs3), or by the host:
+         * the source bound read-only in a mount namespace of this child's own */
+        bool own_ns = false;
+        for (size_t i = 0; i < k->n_volumes; i++) {
+                char tag[64], mode[3];
+                int used = 0;
+                if (sscanf(k->volumes[i], "%63s %2s %n", tag, mode, &used) != 2 || !used)
+                        child_fail("krun.cfg: a bad volume \"%s\"", k->volumes[i]);
+                const char *path = k->volumes[i] + used;
+                bool ro = STREQ(mode, "ro");
+                if (add_virtiofs3) {
+                        r = add_virtiofs3(c, tag, path, 0, ro);
+                } else if (add_virtiofs) {
+                        RossError err = {};
+                        if (ro && !own_ns && unshare(CLONE_NEWNS) < 0)
+                                child_fail("a mount namespace for :ro volumes: %s",
+                                           strerror(errno));
+                        own_ns = own_ns || ro;
+                        if (ro && ross_bind_read_only(path, &err) < 0)
+                                child_fail("volume '%s': %s", path, err.msg);
+                        r = add_virtiofs(c, tag, path);
+                } else {
+                        child_fail("this libkrun has no virtio-fs (libkrun 1.8 or later is needed "
+                                   "for volumes)");
+                }
+                if (r < 0)
+                        child_fail("libkrun: volume '%s': %s", path, errno_str(r));
+        }
+
+        /* ross-init's channels: vsock ports, connected by libkrun to the shim's sockets */
+        struct {
+                uint32_t port;
+                const char *name;
+                bool want;
+        } ch[] = {
+                {ROSS_VM_VSOCK_CTL, "ctl", true},
+                {ROSS_VM_VSOCK_STDOUT, "out", !tty},
+                {ROSS_VM_VSOCK_STDERR, "err", !tty},
+                {ROSS_VM_VSOCK_STDIN, "in", !tty && open_stdin},
+        };
+        if (!add_vsock_port2 && !add_vsock_port)
+                child_fail("this libkrun has no vsock ports (libkrun 1.8 or later is needed)");
+        for (size_t i = 0; i < ELEMENTSOF(ch); i++) {
+                if (!ch[i].want)
+                        continue;
+                char path[4096];
+                snprintf(path, sizeof(path), "%s/%s.sock", sockdir, ch[i].name);
+                r = add_vsock_port2 ? add_vsock_port2(c, ch[i].port, path, false)
+                                    : add_vsock_port(c, ch[i].port, path);
+                if (r < 0)
+                        child_fail("libkrun: vsock port %u: %s", ch[i].port, errno_str(r));
+        }
+
+        if (set_workdir && k->workdir && (r = set_workdir(c, k->workdir)) < 0)
+                child_fail("libkrun: the working directory '%s': %s", k->workdir, errno_str(r));
+        if (set_rlimits && k->n_rlimits && (r = set_rlimits(c, (const char *const *)k->rlimits)) < 0)
+                child_fail("libkrun: rlimits: %s", errno_str(r));
+        /* always: without a map, libkrun exposes every port the guest listens on */
+        if (set_port_map && (r = set_port_map(c, (const char *const *)k->ports)) < 0)
+                child_fail("libkrun: the port map: %s", errno_str(r));
+        if (!set_port_map && k->n_ports)
+                child_fail("this libkrun cannot map ports (-p)");
+        const char *const argv[] = {"--krun", NULL};
+        if ((r = set_exec(c, "/.ross/init", argv, (const char *const *)k->env)) < 0)
+                child_fail("libkrun: the workload: %s", errno_str(r));
+
+        r = start_enter(c);
+        child_fail("libkrun: the VM did not start: %s", errno_str(r));
+}
+
+int ross_krun_vmm_main(int argc, char **argv)
+{
+        if (argc != 5)
+                child_fail("usage: ross-krun KRUN.CFG SOCKDIR tty|notty stdin|nostdin (the shim "
+                           "runs it)");
+        _cleanup_(krun_cfg_free) KrunCfg k = {};
+        RossError err = {};
+        if (read_cfg(argv[1], &k, &err) < 0)
+                child_fail("%s", err.msg);
+        enter(&k, argv[2], STREQ(argv[3], "tty"), STREQ(argv[4], "stdin"));
+}

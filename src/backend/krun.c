@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The libkrun backend, the daemon's half (runtime "krun"): each container in a libkrun
+ * micro-VM (KVM on Linux, Hypervisor.framework on macOS). Its root is its own clone of the
+ * image's flat rootfs, as for the qemu runtime; ross-init goes into it (/.ross/init) with
+ * its config and the files for /etc (/.ross/), and libkrun runs it as the workload. The
+ * daemon writes what the shim's child hands libkrun (<dir>/vm/krun.cfg); libkrun itself is
+ * loaded with dlopen, by the shim's child only, and here once at start to see it works.
+ */
+#include <dlfcn.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include "../basic/buf.h"
+#include "../basic/fileio.h"
+#include "../basic/log.h"
+#include "../container/config.h"
+#include "../container/containers.h"
+#include "../vm/accel.h"
+#include "../vm/proto.h"
+#include "backend.h"
+#include "config.h"
+#include "vm.h"
+
+extern const RossBackend ross_backend_krun;
+
+#if defined(__APPLE__)
+#define KRUN_LIBRARY_DEFAULT "libkrun.1.dylib"
+#else
+#define KRUN_LIBRARY_DEFAULT "libkrun.so.1"
+#endif
+
+static const char *library_of(RossContainers *c)
+{
+        return c->vm.krun_library ? c->vm.krun_library : KRUN_LIBRARY_DEFAULT;
+}
+
+#if ROSS_HAVE_KRUN
+/* Load the library and make (and free) a context: what "cannot run" means before any
+ * container asks. The test double (tests/krun) says so with a symbol of its own; KVM is
+ * not needed for it. */
+static char *krun_probe(const RossBackend *b, RossContainers *c)
+{
+        const char *lib = library_of(c);
+        void *h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
+#if defined(__APPLE__)
+        if (!h && !c->vm.krun_library)
+                h = dlopen(lib = "libkrun.dylib", RTLD_NOW | RTLD_LOCAL);
+#endif
+        if (!h)
+                return xasprintf("Failed to create libkrun context: %s (install libkrun, or "
+                                 "name it with ross-daemon start --krun-library PATH)",
+                                 dlerror());
+        int32_t (*create)(void) = (int32_t (*)(void))dlsym(h, "krun_create_ctx");
+        int32_t (*free_ctx)(uint32_t) = (int32_t (*)(uint32_t))dlsym(h, "krun_free_ctx");
+        bool double_ = dlsym(h, "ross_krun_test_double") != NULL;
+        char *why = NULL;
+        int32_t ctx = create ? create() : -ENOSYS;
+        if (ctx < 0)
+                why = xasprintf("Failed to create libkrun context: %s (%s)",
+                                create ? strerror((int)-ctx) : "no krun_create_ctx in it", lib);
+        else if (free_ctx)
+                (void)free_ctx((uint32_t)ctx);
+        dlclose(h);
+        if (why)
+                return why;
+        if (double_) {
+                log_warn("krun: %s is Ross's test double for libkrun, not libkrun", lib);
+                return NULL;
+        }
+#if defined(__linux__)
+        const char *kvm_why = NULL;
+        if (!ross_vm_kvm_usable(&kvm_why))
+                return xasprintf("libkrun needs KVM, which cannot run a guest here: %s",
+                                 kvm_why);
+#endif
+        log_info("krun: %s loads, KVM works", lib);
+        return NULL;
+}
+#else
+static char *krun_probe(const RossBackend *b, RossContainers *c)
+{
+        return xstrdup("libkrun support not available: this Ross was built with "
+                       "-Dlibkrun=disabled (rebuild: meson setup build -Dlibkrun=enabled)");
+}
+#endif
+
+static char *krun_program(const RossBackend *b)
+{
+        return xstrdup(KRUN_LIBRARY_DEFAULT);
+}
+
+static int krun_check(const RossBackend *b, RossContainers *c, const RossContainerConfig *cfg,
+                      RossError *err)
+{
+        if (STREQ(cfg->network, "host"))
+                return ross_errx(err, EINVAL,
+                                 "network mode host is not supported by the krun runtime: a VM "
+                                 "has its own kernel (use --network none; -p maps TCP ports)");
+        if (cfg->memory > 0 && cfg->memory < ROSS_VM_MEMORY_MIN)
+                return ross_errx(err, EINVAL,
+                                 "--memory: a VM needs at least 64 MiB (the krun runtime's "
+                                 "default is 512 MiB)");
+        if (ross_vm_memory(cfg) / (1024 * 1024) > UINT32_MAX)
+                return ross_errx(err, EINVAL, "--memory: too large for libkrun");
+        if (ross_vm_cpus(cfg) > ROSS_VM_CPUS_MAX)
+                return ross_errx(err, EINVAL, "--cpus: at most %d vCPUs for a VM",
+                                 ROSS_VM_CPUS_MAX);
+        json_t *v;
+        size_t i;
+        json_array_foreach (cfg->ports, i, v) {
+                const char *proto = json_string_value(json_object_get(v, "proto"));
+                int port = (int)json_integer_value(json_object_get(v, "port"));
+                if (!STREQ(proto, "tcp"))
+                        return ross_errx(err, EINVAL,
+                                         "-p %d/%s: the krun runtime maps TCP ports only "
+                                         "(libkrun's TSI)",
+                                         port, proto);
+                if (json_integer_value(json_object_get(v, "host_port")) == 0)
+                        return ross_errx(err, EINVAL,
+                                         "-p %d: the krun runtime needs the host port given "
+                                         "(-p HOST:%d)",
+                                         port, port);
+        }
+        json_array_foreach (cfg->binds, i, v) {
+                const char *src = json_string_value(json_object_get(v, "source"));
+                struct stat st;
+                if (stat(src, &st) == 0 && !S_ISDIR(st.st_mode))
+                        return ross_errx(err, EINVAL,
+                                         "volume '%s': the krun runtime shares directories, not "
+                                         "files",
+                                         src);
+        }
+        return 0;
+}
+
+/* What libkrun puts on the guest kernel's command line (the workload's path, arguments,
+ * environment, working directory) must be printable ASCII without quotes, or libkrun
+ * aborts (docs/krun-abi.md): everything else goes through ross-init's config only. */
+static bool cmdline_safe(const char *s)
+{
+        for (; *s; s++)
+                if (*s < 0x20 || *s > 0x7e || *s == '"' || *s == '\\')
+                        return false;
+        return true;
+}
+
+/* ross-krun's instructions (keys: helper, library, root, cpus, memory_mib, volume "TAG ro|rw
+ * PATH", workdir, env, rlimit "ID=CUR:MAX", port "HOST:GUEST", log_level), in the config
+ * format of src/vm/proto.h. */
+static void krun_config(RossBuf *b, RossContainers *c, const char *dir,
+                        const RossContainerConfig *cfg)
+{
+        _cleanup_free_ char *helper = ross_containers_helper(c, "ross-krun");
+        ross_vm_cfg_add(b, "helper", helper);
+        ross_vm_cfg_add(b, "library", library_of(c));
+        _cleanup_free_ char *root = xasprintf("%s/rootfs", dir);
+        ross_vm_cfg_add(b, "root", root);
+        ross_vm_cfg_num(b, "cpus", ross_vm_cpus(cfg));
+        ross_vm_cfg_num(b, "memory_mib", ross_vm_memory(cfg) / (1024 * 1024));
+        json_t *v;
+        size_t i;
+        json_array_foreach (cfg->binds, i, v) {
+                _cleanup_free_ char *vol =
+                        xasprintf("ross.vol%zu %s %s", i,
+                                  json_is_true(json_object_get(v, "readonly")) ? "ro" : "rw",
+                                  json_string_value(json_object_get(v, "source")));
+                ross_vm_cfg_add(b, "volume", vol);
+        }
+        const char *cwd = cfg->process.cwd ? cfg->process.cwd : "/";
+        ross_vm_cfg_add(b, "workdir", cmdline_safe(cwd) && !strchr(cwd, ' ') ? cwd : "/");
+        json_array_foreach (cfg->process.env, i, v) {
+                const char *e = json_string_value(v);
+                /* the guest kernel takes 32 at most; ross-init sets all of them anyway */
+                if (i < 24 && cmdline_safe(e))
+                        ross_vm_cfg_add(b, "env", e);
+        }
+        struct rlimit nofile;
+        getrlimit(RLIMIT_NOFILE, &nofile);
+        _cleanup_free_ char *rl = xasprintf("%d=%llu:%llu", RLIMIT_NOFILE,
+                                            (unsigned long long)nofile.rlim_max,
+                                            (unsigned long long)nofile.rlim_max);
+        ross_vm_cfg_add(b, "rlimit", rl);
+        json_array_foreach (cfg->ports, i, v) {
+                _cleanup_free_ char *p =
+                        xasprintf("%lld:%lld", json_integer_value(json_object_get(v, "host_port")),
+                                  json_integer_value(json_object_get(v, "port")));
+                ross_vm_cfg_add(b, "port", p);
+        }
+        /* libkrun's levels: 0 off, 1 error, 2 warn, 3 info, 4 debug, 5 trace */
+        ross_vm_cfg_num(b, "log_level", ross_log_enabled(ROSS_LOG_DEBUG) ? 4 : 1);
+}
+
+static int krun_prepare(const RossBackend *b, RossContainers *c, const char *id, const char *dir,
+                        const RossContainerConfig *cfg, RossError *err)
+{
+        int r;
+        if ((r = krun_check(b, c, cfg, err)) < 0 || (r = ross_vm_clone_root(c, dir, cfg, err)) < 0)
+                return r;
+        /* ross-init, its config and the files for /etc, in the root: libkrun runs the
+         * workload from there */
+        _cleanup_free_ char *dotross = xasprintf("%s/rootfs/.ross", dir);
+        if ((r = ross_vm_write_guest_config(c, id, dir, cfg, dotross, true, err)) < 0)
+                return r;
+        _cleanup_free_ char *init = ross_containers_helper(c, "ross-init");
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        _cleanup_free_ char *to = xasprintf("%s/init", dotross);
+        if ((r = ross_read_file(init, 64 * 1024 * 1024, &text, &len, err)) < 0 ||
+            (r = ross_write_file_replace(to, text, len, 0755, err)) < 0)
+                return r;
+        _cleanup_(ross_buf_free) RossBuf kc = {};
+        krun_config(&kc, c, dir, cfg);
+        _cleanup_free_ char *vmdir = xasprintf("%s/vm", dir);
+        _cleanup_free_ char *path = xasprintf("%s/krun.cfg", vmdir);
+        _cleanup_free_ char *sockdir = ross_vm_sockdir(&ross_backend_krun, c, id);
+        if ((r = ross_mkdir_p(vmdir, 0755, err)) < 0 || (r = ross_mkdir_p(sockdir, 0700, err)) < 0)
+                return r;
+        return ross_write_file_replace(path, kc.data, kc.len, 0600, err);
+}
+
+const RossBackend ross_backend_krun = {
+        .name = "krun",
+        .kind = "krun",
+        .probe = krun_probe,
+        .check = krun_check,
+        .program = krun_program,
+        .prepare = krun_prepare,
+        .prepare_exec = ross_vm_prepare_exec,
+        .release = ross_vm_release,
+};
