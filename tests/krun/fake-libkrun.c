@@ -6,6 +6,8 @@
  * and it fails or exits on demand. Built for tests only and never installed:
  *
  *   libkrun-fake-full.so.1  the whole libkrun 1.x ABI Ross may use (tests/krun/krun-abi.h)
+ *   libkrun-fake-1.8.so.1   built with -DROSS_FAKE_KRUN_1_8: without what came after libkrun 1.8
+ *                           (virtiofs2/3, vsock_port2, get_max_vcpus): the older fallbacks
  *   libkrun-fake-min.so.1   built with -DROSS_FAKE_KRUN_MINIMAL: only the calls of libkrun 1.0.0,
  *                           so the fallbacks for missing optional symbols can be tested
  *
@@ -76,6 +78,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <sys/statvfs.h>
 
 #include "basic/macros.h"
 #include "krun-abi.h"
@@ -897,6 +901,11 @@ KRUN_API int32_t krun_add_virtiofs(uint32_t ctx_id, const char *c_tag, const cha
         CTX_CALL_BEGIN("krun_add_virtiofs");
         arg_str(&r, "tag", c_tag, false);
         arg_str(&r, "path", c_path, true);
+        /* what a test cannot see from outside: is the path read-only where libkrun serves
+         * it from (the caller's mount namespace)? */
+        struct statvfs vfs;
+        if (c_path && statvfs(c_path, &vfs) == 0)
+                arg_bool(&r, "host_read_only", (vfs.f_flag & ST_RDONLY) != 0);
         CTX_CALL_END();
 }
 
@@ -964,6 +973,7 @@ KRUN_API int32_t krun_set_smbios_oem_strings(uint32_t ctx_id, const char *const 
         CTX_CALL_END();
 }
 
+#ifndef ROSS_FAKE_KRUN_1_8
 KRUN_API int32_t krun_add_virtiofs2(uint32_t ctx_id, const char *c_tag, const char *c_path,
                                     uint64_t shm_size)
 {
@@ -973,6 +983,7 @@ KRUN_API int32_t krun_add_virtiofs2(uint32_t ctx_id, const char *c_tag, const ch
         arg_uint(&r, "shm_size", shm_size);
         CTX_CALL_END();
 }
+#endif
 
 KRUN_API int32_t krun_set_gpu_options2(uint32_t ctx_id, uint32_t virgl_flags, uint64_t shm_size)
 {
@@ -992,6 +1003,7 @@ KRUN_API int32_t krun_add_disk(uint32_t ctx_id, const char *block_id, const char
         CTX_CALL_END();
 }
 
+#ifndef ROSS_FAKE_KRUN_1_8
 KRUN_API int32_t krun_add_vsock_port2(uint32_t ctx_id, uint32_t port, const char *c_filepath,
                                       bool listen)
 {
@@ -1001,6 +1013,7 @@ KRUN_API int32_t krun_add_vsock_port2(uint32_t ctx_id, uint32_t port, const char
         arg_bool(&r, "listen", listen);
         return add_vsock_port(&r, ctx_id, c_filepath, listen);
 }
+#endif
 
 KRUN_API int32_t krun_add_disk2(uint32_t ctx_id, const char *block_id, const char *disk_path,
                                 uint32_t disk_format, bool read_only)
@@ -1103,6 +1116,7 @@ KRUN_API int32_t krun_add_net_unixstream(uint32_t ctx_id, const char *c_path, in
         return rec_end(&r, settle(&r, ret));
 }
 
+#ifndef ROSS_FAKE_KRUN_1_8
 KRUN_API int32_t krun_get_max_vcpus(void)
 {
         LOCKED;
@@ -1110,6 +1124,7 @@ KRUN_API int32_t krun_get_max_vcpus(void)
         return rec_end(
                 &r, settle(&r, (int32_t)env_number("ROSS_FAKE_KRUN_MAX_VCPUS", 8, 1, INT32_MAX)));
 }
+#endif
 
 KRUN_API int32_t krun_disable_implicit_console(uint32_t ctx_id)
 {
@@ -1282,6 +1297,7 @@ KRUN_API int32_t krun_has_feature(uint64_t feature)
         return rec_end(&r, settle(&r, ret));
 }
 
+#ifndef ROSS_FAKE_KRUN_1_8
 KRUN_API int32_t krun_add_virtiofs3(uint32_t ctx_id, const char *c_tag, const char *c_path,
                                     uint64_t shm_size, bool read_only)
 {
@@ -1292,6 +1308,7 @@ KRUN_API int32_t krun_add_virtiofs3(uint32_t ctx_id, const char *c_tag, const ch
         arg_bool(&r, "read_only", read_only);
         CTX_CALL_END();
 }
+#endif
 
 KRUN_API int32_t krun_disable_implicit_init(uint32_t ctx_id)
 {
