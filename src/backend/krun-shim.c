@@ -74,8 +74,12 @@ static int krun_launch(Shim *s, VmState *st, int tty, pid_t *ret_pid, RossError 
         int p[2];
         if (pipe2(p, O_CLOEXEC) < 0)
                 return ross_err(err, errno, "pipe");
-        const char *argv[] = {helper, path, st->sockdir, tty >= 0 ? "tty" : "notty",
-                              s->open_stdin ? "stdin" : "nostdin", NULL};
+        const char *argv[] = {helper,
+                              path,
+                              st->sockdir,
+                              tty >= 0 ? "tty" : "notty",
+                              s->open_stdin ? "stdin" : "nostdin",
+                              NULL};
         pid_t pid = fork();
         if (pid < 0) {
                 r = ross_err(err, errno, "fork for libkrun");
@@ -123,7 +127,8 @@ static int krun_early_exit(Shim *s, VmState *st, int ws, int *ret_code, RossErro
                 *ret_code = WEXITSTATUS(ws);
                 return 1;
         }
-        return ross_errx(err, EIO, "libkrun's process was killed by signal %d; its log: %s/vm/krun.log",
+        return ross_errx(err, EIO,
+                         "libkrun's process was killed by signal %d; its log: %s/vm/krun.log",
                          WTERMSIG(ws), s->dir);
 }
 

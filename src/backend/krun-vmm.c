@@ -107,8 +107,7 @@ static int read_cfg(const char *path, KrunCfg *k, RossError *err)
         if (r < 0)
                 return ross_errx(err, EINVAL, "'%s': not key=value lines", path);
         if (!k->library || !k->root || k->cpus < 1 || k->cpus > 255 || k->memory_mib < 1)
-                return ross_errx(err, EINVAL, "'%s' lacks the library, root, cpus or memory",
-                                 path);
+                return ross_errx(err, EINVAL, "'%s' lacks the library, root, cpus or memory", path);
         return 0;
 }
 
@@ -241,7 +240,8 @@ _noreturn_ static void enter(const KrunCfg *k, const char *sockdir, bool tty, bo
 
         if (set_workdir && k->workdir && (r = set_workdir(c, k->workdir)) < 0)
                 child_fail("libkrun: the working directory '%s': %s", k->workdir, errno_str(r));
-        if (set_rlimits && k->n_rlimits && (r = set_rlimits(c, (const char *const *)k->rlimits)) < 0)
+        if (set_rlimits && k->n_rlimits &&
+            (r = set_rlimits(c, (const char *const *)k->rlimits)) < 0)
                 child_fail("libkrun: rlimits: %s", errno_str(r));
         /* always: without a map, libkrun exposes every port the guest listens on */
         if (set_port_map && (r = set_port_map(c, (const char *const *)k->ports)) < 0)

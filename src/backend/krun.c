@@ -51,8 +51,8 @@ static char *krun_probe(const RossBackend *b, RossContainers *c)
                 return xasprintf("Failed to create libkrun context: %s (install libkrun, or "
                                  "name it with ross-daemon start --krun-library PATH)",
                                  dlerror());
-        int32_t (*create)(void) = (int32_t (*)(void))dlsym(h, "krun_create_ctx");
-        int32_t (*free_ctx)(uint32_t) = (int32_t (*)(uint32_t))dlsym(h, "krun_free_ctx");
+        int32_t (*create)(void) = (int32_t(*)(void))dlsym(h, "krun_create_ctx");
+        int32_t (*free_ctx)(uint32_t) = (int32_t(*)(uint32_t))dlsym(h, "krun_free_ctx");
         bool double_ = dlsym(h, "ross_krun_test_double") != NULL;
         char *why = NULL;
         int32_t ctx = create ? create() : -ENOSYS;
@@ -71,8 +71,7 @@ static char *krun_probe(const RossBackend *b, RossContainers *c)
 #if defined(__linux__)
         const char *kvm_why = NULL;
         if (!ross_vm_kvm_usable(&kvm_why))
-                return xasprintf("libkrun needs KVM, which cannot run a guest here: %s",
-                                 kvm_why);
+                return xasprintf("libkrun needs KVM, which cannot run a guest here: %s", kvm_why);
 #endif
         log_info("krun: %s loads, KVM works", lib);
         return NULL;
@@ -177,9 +176,9 @@ static void krun_config(RossBuf *b, RossContainers *c, const char *dir,
         }
         struct rlimit nofile;
         getrlimit(RLIMIT_NOFILE, &nofile);
-        _cleanup_free_ char *rl = xasprintf("%d=%llu:%llu", RLIMIT_NOFILE,
-                                            (unsigned long long)nofile.rlim_max,
-                                            (unsigned long long)nofile.rlim_max);
+        _cleanup_free_ char *rl =
+                xasprintf("%d=%llu:%llu", RLIMIT_NOFILE, (unsigned long long)nofile.rlim_max,
+                          (unsigned long long)nofile.rlim_max);
         ross_vm_cfg_add(b, "rlimit", rl);
         json_array_foreach (cfg->ports, i, v) {
                 _cleanup_free_ char *p =

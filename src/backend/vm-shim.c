@@ -33,7 +33,6 @@
 /* After ross-init's EXIT the guest powers off; the VMM is killed if it is still there. */
 #define POWEROFF_GRACE_MS 3000
 
-
 long ross_vm_now_ms(void)
 {
         struct timespec ts;
@@ -67,7 +66,8 @@ static int accept_vmm(VmState *st, Shim *s, int listen_fd, pid_t vmm, int timeou
                         st->vmm_gone = true;
                         if (st->ops->early_exit)
                                 return st->ops->early_exit(s, st, ws, ret_code, err);
-                        return ross_errx(err, EIO, "%s exited (status %d) before it connected its %s channel",
+                        return ross_errx(err, EIO,
+                                         "%s exited (status %d) before it connected its %s channel",
                                          st->ops->name,
                                          WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws),
                                          what);
@@ -365,7 +365,6 @@ static void exec_handle(Shim *s, VmState *st, const struct pollfd *p, size_t n)
         }
 }
 
-
 /* A terminal's first size, from the exec's config ("rows", "cols"): given at once, before
  * anything is typed into it. */
 static void first_size(Shim *s)
@@ -388,8 +387,7 @@ static void first_size(Shim *s)
                 ross_vm_shim_resize(s, (unsigned)rows, (unsigned)cols);
 }
 
-static int exec_shim_start(Shim *s, VmState *st, pid_t *ret_pid, int *ret_code,
-                                RossError *err)
+static int exec_shim_start(Shim *s, VmState *st, pid_t *ret_pid, int *ret_code, RossError *err)
 {
         s->be_managed = true;
         int r = exec_start(s, st, ret_pid, ret_code, err);
@@ -530,8 +528,7 @@ int ross_vm_shim_signal(Shim *s, int sig, RossError *err)
                 /* the VM is powered off: nothing in it survives */
                 st->killed = true;
                 if (syscall(SYS_pidfd_send_signal, s->pidfd, SIGKILL, NULL, 0) < 0)
-                        return ross_err(err, errno, "kill %s (pid %d)", st->ops->name,
-                                        (int)s->pid);
+                        return ross_err(err, errno, "kill %s (pid %d)", st->ops->name, (int)s->pid);
                 return 0;
         }
         unsigned char b[4];
@@ -596,7 +593,8 @@ void ross_vm_shim_handle(Shim *s, const struct pollfd *p, size_t n)
                 st->ctl = safe_close(st->ctl);
         }
         /* the guest said how it ended but is still up: power it off */
-        if (st->exit_status >= 0 && !st->killed && ross_vm_now_ms() - st->exit_at > POWEROFF_GRACE_MS) {
+        if (st->exit_status >= 0 && !st->killed &&
+            ross_vm_now_ms() - st->exit_at > POWEROFF_GRACE_MS) {
                 log_debug("the VM did not power off after its command ended: killing %s",
                           st->ops->name);
                 (void)syscall(SYS_pidfd_send_signal, s->pidfd, SIGKILL, NULL, 0);
@@ -631,4 +629,3 @@ void ross_vm_shim_cleanup(Shim *s)
         free(st);
         s->be_data = NULL;
 }
-

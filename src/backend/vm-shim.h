@@ -46,7 +46,7 @@ struct VmState {
         int exit_status; /* the command's, from EXIT; -1 until then */
         long exit_at;    /* when EXIT came (monotonic ms) */
         bool killed;
-        bool vmm_gone; /* reaped while starting */
+        bool vmm_gone;         /* reaped while starting */
         uint32_t next_session; /* the container's shim: the last exec session given */
         /* an exec's shim: the pipes it feeds from the container shim's frames */
         int out_w, err_w; /* write ends of s->out_fd, s->err_fd */

@@ -32,7 +32,7 @@ int64_t ross_vm_memory(const RossContainerConfig *cfg)
 /* The container's own root: a clone of the image's flat rootfs, made once (it keeps what
  * the container writes, as an overlay's upper dir does). */
 int ross_vm_clone_root(RossContainers *c, const char *dir, const RossContainerConfig *cfg,
-                      RossError *err)
+                       RossError *err)
 {
         _cleanup_free_ char *root = xasprintf("%s/rootfs", dir);
         _cleanup_free_ char *tmp = xasprintf("%s/rootfs.tmp", dir);
@@ -105,7 +105,6 @@ int ross_vm_copy_file(const char *from, const char *to, RossError *err)
         int r = ross_read_file(from, 1024 * 1024, &text, &len, err);
         return r < 0 ? r : ross_write_file_replace(to, text, len, 0644, err);
 }
-
 
 char *ross_vm_sockdir(const RossBackend *b, RossContainers *c, const char *id)
 {
