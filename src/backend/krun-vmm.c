@@ -146,6 +146,7 @@ _noreturn_ static void enter(const KrunCfg *k, const char *sockdir, bool tty, bo
         if (!h)
                 child_fail("Failed to create libkrun context: %s", dlerror());
         int32_t (*set_log_level)(uint32_t) = sym(h, "krun_set_log_level", false);
+        int32_t (*init_log)(int, uint32_t, uint32_t, uint32_t) = sym(h, "krun_init_log", false);
         int32_t (*create_ctx)(void) = sym(h, "krun_create_ctx", true);
         int32_t (*get_max_vcpus)(void) = sym(h, "krun_get_max_vcpus", false);
         int32_t (*set_vm_config)(uint32_t, uint8_t, uint32_t) = sym(h, "krun_set_vm_config", true);
@@ -166,7 +167,10 @@ _noreturn_ static void enter(const KrunCfg *k, const char *sockdir, bool tty, bo
         krun_ctx_fn start_enter = sym(h, "krun_start_enter", true);
 
         /* libkrun logs nothing until asked; its log is this child's stderr (vm/krun.log) */
-        if (set_log_level && k->log_level > 0)
+        if (init_log && k->log_level > 0)
+                /* stderr, no colours (a file), RUST_LOG ignored (the daemon's level rules) */
+                (void)init_log(-1, (uint32_t)k->log_level, 2, 1);
+        else if (set_log_level && k->log_level > 0)
                 (void)set_log_level((uint32_t)k->log_level);
         int32_t ctx = create_ctx();
         if (ctx < 0)

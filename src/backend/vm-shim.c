@@ -45,6 +45,24 @@ static VmState *st_of(Shim *s)
         return s->be_data;
 }
 
+/* 0 while the VMM runs; once it has ended (and is reaped): ops->early_exit's answer, or an
+ * error naming when it ended and where its logs are. */
+static int vmm_ended(Shim *s, VmState *st, pid_t vmm, const char *when, int *ret_code,
+                     RossError *err)
+{
+        int ws;
+        if (waitpid(vmm, &ws, WNOHANG) != vmm)
+                return 0;
+        st->vmm_gone = true;
+        if (st->ops->early_exit)
+                return st->ops->early_exit(s, st, ws, ret_code, err);
+        return ross_errx(err, EIO,
+                         "%s exited (status %d) %s; its log: %s/vm/%s.log, the console: "
+                         "%s/vm/console.log",
+                         st->ops->name, WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws), when,
+                         s->dir, s->be->name, s->dir);
+}
+
 /* Accept the VMM's connection on a listening socket while it runs, up to timeout_ms; 1 when
  * the VMM ended first and ops->early_exit took that as the workload's end (*ret_code). */
 static int accept_vmm(VmState *st, Shim *s, int listen_fd, pid_t vmm, int timeout_ms,
@@ -61,17 +79,10 @@ static int accept_vmm(VmState *st, Shim *s, int listen_fd, pid_t vmm, int timeou
                                 return 0;
                         }
                 }
-                int ws;
-                if (waitpid(vmm, &ws, WNOHANG) == vmm) {
-                        st->vmm_gone = true;
-                        if (st->ops->early_exit)
-                                return st->ops->early_exit(s, st, ws, ret_code, err);
-                        return ross_errx(err, EIO,
-                                         "%s exited (status %d) before it connected its %s channel",
-                                         st->ops->name,
-                                         WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws),
-                                         what);
-                }
+                _cleanup_free_ char *when = xasprintf("before it connected its %s channel", what);
+                int r;
+                if ((r = vmm_ended(s, st, vmm, when, ret_code, err)) != 0)
+                        return r;
                 if (ross_vm_now_ms() >= end)
                         return ross_errx(err, ETIMEDOUT, "%s did not connect its %s channel",
                                          st->ops->name, what);
@@ -197,18 +208,9 @@ static int wait_started(Shim *s, VmState *st, pid_t vmm, int *ret_code, RossErro
                                          "the VM closed its control channel before "
                                          "the command ran; its console log: %s/vm/console.log",
                                          s->dir);
-                int ws;
-                if (waitpid(vmm, &ws, WNOHANG) == vmm) {
-                        st->vmm_gone = true;
-                        if (st->ops->early_exit)
-                                return st->ops->early_exit(s, st, ws, ret_code, err);
-                        return ross_errx(err, EIO,
-                                         "%s exited (status %d) before the command ran; its "
-                                         "log: %s/vm/%s.log, the console: %s/vm/console.log",
-                                         st->ops->name,
-                                         WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws),
-                                         s->dir, s->be->name, s->dir);
-                }
+                int r = vmm_ended(s, st, vmm, "before the command ran", ret_code, err);
+                if (r != 0)
+                        return r;
                 if (ross_vm_now_ms() >= end)
                         return ross_errx(err, ETIMEDOUT,
                                          "the VM did not come up in %d s; its "

@@ -83,13 +83,17 @@ static void usage_run(FILE *f, const char *verb)
                 "      --mount type=bind,source=S,target=T[,readonly] | type=tmpfs,target=T\n"
                 "      --tmpfs PATH[:OPTS]      mount a tmpfs\n"
                 "      --read-only              read-only root filesystem\n"
-                "      --runtime NAME           crun or runc (namespaces), qemu (a micro-VM)\n"
+                "      --runtime NAME           crun or runc (namespaces), qemu or krun (a\n"
+                "                               micro-VM)\n"
                 "  -m, --memory BYTES           memory limit (512m, 1g)\n"
                 "      --cpus N                 CPU quota (1.5)\n"
                 "      --pids-limit N           process limit\n"
                 "      --network none|host      network (default none: bridge networking is a\n"
                 "                               later feature)\n"
                 "  -l, --label KEY=VALUE        add a label (repeatable)\n"
+                "  -p, --publish [IP:][HOST:]CTR[/tcp|udp]\n"
+                "                               publish a container port on the host\n"
+                "                               (repeatable; the krun runtime maps TCP ports)\n"
                 "      --stop-signal SIG        signal for stop (default SIGTERM)\n"
                 "      --stop-timeout SECONDS   wait before SIGKILL on stop (default 10)\n"
                 "  -i, --interactive            keep stdin open (attached: stream ours to it)\n"
@@ -106,6 +110,44 @@ static void usage_run(FILE *f, const char *verb)
                 "      --log-opt KEY=VALUE      an option of the log driver (repeatable)\n"
                 "  -h, --help                   show this help\n",
                 verb);
+}
+
+/* -p [IP:][HOST:]CTR[/PROTO], as Docker's: one PortBindings entry (and ExposedPorts). */
+static int parse_publish(const char *arg, json_t *ports, json_t *exposed)
+{
+        _cleanup_free_ char *spec = xstrdup(arg);
+        const char *proto = "tcp";
+        char *slash = strrchr(spec, '/');
+        if (slash) {
+                *slash = '\0';
+                proto = slash + 1;
+        }
+        char *parts[3] = {};
+        size_t n = 0;
+        /* at most three parts: a ':' left in the last makes it invalid */
+        for (char *p = spec, *c; n < 3; p = c + 1) {
+                parts[n++] = p;
+                if (n == 3 || !(c = strchr(p, ':')))
+                        break;
+                *c = '\0';
+        }
+        const char *ctr = parts[n - 1], *host = n >= 2 ? parts[n - 2] : "",
+                   *ip = n == 3 ? parts[0] : "";
+        int port, hport = 0;
+        if ((!STREQ(proto, "tcp") && !STREQ(proto, "udp") && !STREQ(proto, "sctp")) ||
+            ross_parse_int(ctr, 1, 65535, &port) < 0 ||
+            (*host && ross_parse_int(host, 1, 65535, &hport) < 0) || strchr(ctr, ':')) {
+                ross_cli_error("invalid argument \"%s\" for -p: not [IP:][HOST:]CTR[/tcp|udp]",
+                               arg);
+                return -EINVAL;
+        }
+        _cleanup_free_ char *key = xasprintf("%d/%s", port, proto);
+        json_t *list = json_object_get(ports, key);
+        if (!list)
+                json_object_set_new(ports, key, list = json_array());
+        json_array_append_new(list, json_pack("{s:s, s:s}", "HostIp", ip, "HostPort", host));
+        json_object_set_new(exposed, key, json_object());
+        return 0;
 }
 
 /* --sig-proxy true|false */
@@ -172,6 +214,7 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
                 {"pids-limit", required_argument, NULL, O_PIDS},
                 {"network", required_argument, NULL, O_NET},
                 {"label", required_argument, NULL, 'l'},
+                {"publish", required_argument, NULL, 'p'},
                 {"stop-signal", required_argument, NULL, O_SSIG},
                 {"stop-timeout", required_argument, NULL, O_STIME},
                 {"detach-keys", required_argument, NULL, O_DKEYS},
@@ -189,6 +232,7 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
         json_auto_t *binds = json_array(), *mounts = json_array(), *tmpfs = json_object();
         json_auto_t *labels = json_object();
         json_auto_t *groups = json_array();
+        json_auto_t *ports = json_object(), *exposed = json_object();
         json_auto_t *log_config = json_pack("{s:s, s:{}}", "Type", "", "Config");
         json_t *hc = json_object(); /* body's */
         RunFlags flags = {.sig_proxy = true};
@@ -198,7 +242,7 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
 
         json_object_set_new(body, "HostConfig", hc);
         optind = 1;
-        while ((ch = getopt_long(argc, argv, "+de:w:u:v:m:l:ith", opts, NULL)) != -1) {
+        while ((ch = getopt_long(argc, argv, "+de:w:u:v:m:l:p:ith", opts, NULL)) != -1) {
                 switch (ch) {
                 case 'd':
                         flags.detach = true;
@@ -337,6 +381,10 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
                 case O_NET:
                         json_object_set_new(hc, "NetworkMode", json_string(optarg));
                         break;
+                case 'p':
+                        if (parse_publish(optarg, ports, exposed) < 0)
+                                return -1;
+                        break;
                 case 'l': {
                         const char *eq = strchr(optarg, '=');
                         _cleanup_free_ char *k =
@@ -417,6 +465,10 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
         json_object_set_new(hc, "Binds", TAKE_PTR(binds));
         json_object_set_new(hc, "Mounts", TAKE_PTR(mounts));
         json_object_set_new(hc, "Tmpfs", TAKE_PTR(tmpfs));
+        if (json_object_size(ports)) {
+                json_object_set_new(hc, "PortBindings", TAKE_PTR(ports));
+                json_object_set_new(body, "ExposedPorts", TAKE_PTR(exposed));
+        }
         if (json_array_size(groups))
                 json_object_set_new(hc, "GroupAdd", TAKE_PTR(groups));
         json_object_set_new(hc, "LogConfig", TAKE_PTR(log_config));

@@ -7,7 +7,8 @@
  *
  *   libkrun-fake-full.so.1  the whole libkrun 1.x ABI Ross may use (tests/krun/krun-abi.h)
  *   libkrun-fake-1.8.so.1   built with -DROSS_FAKE_KRUN_1_8: without what came after libkrun 1.8
- *                           (virtiofs2/3, vsock_port2, get_max_vcpus): the older fallbacks
+ *                           (virtiofs2/3, vsock_port2, get_max_vcpus, init_log): the older
+ *                           fallbacks
  *   libkrun-fake-min.so.1   built with -DROSS_FAKE_KRUN_MINIMAL: only the calls of libkrun 1.0.0,
  *                           so the fallbacks for missing optional symbols can be tested
  *
@@ -1087,6 +1088,7 @@ KRUN_API int32_t krun_check_nested_virt(void)
         return rec_end(&r, settle(&r, 0));
 }
 
+#ifndef ROSS_FAKE_KRUN_1_8
 KRUN_API int32_t krun_init_log(int target_fd, uint32_t level, uint32_t style, uint32_t options)
 {
         LOCKED;
@@ -1099,6 +1101,7 @@ KRUN_API int32_t krun_init_log(int target_fd, uint32_t level, uint32_t style, ui
         bool ok = (target_fd == -1 || target_fd > 0) && style <= 2 && options <= 1;
         return start_logger(&r, ok ? 0 : -EINVAL);
 }
+#endif
 
 KRUN_API int32_t krun_add_net_unixstream(uint32_t ctx_id, const char *c_path, int fd,
                                          uint8_t *const c_mac, uint32_t features, uint32_t flags)

@@ -64,6 +64,9 @@ pty() {
         run ross run --rm --runtime qemu --network host "$REG_PLAIN/busybox" true
         [ "$status" -ne 0 ]
         assert_output_contains "not supported by the qemu runtime"
+        run ross run --rm --runtime qemu -p 18080:80 "$REG_PLAIN/busybox" true
+        [ "$status" -ne 0 ]
+        assert_output_contains "publishing ports (-p) is not supported by the qemu runtime yet"
 }
 
 # -v rw and :ro, with :ro enforced by the host: root in the guest remounts the volume

@@ -69,7 +69,9 @@ call() { # NAME: its records, one JSON object a line
         [ "$(call krun_set_port_map | jq -c .port_map)" = "[]" ]
         # the order libkrun needs: the VM last
         [ "$(calls | tail -2 | jq -r .call | tr '\n' ' ')" = "krun_start_enter exit " ]
-        # the daemon's log level reaches libkrun (its own log goes to vm/krun.log)
+        # the daemon's log level reaches libkrun (errors only at info), its log to stderr
+        # (vm/krun.log), no colours, RUST_LOG ignored
+        [ "$(jq -c 'select(.call == "krun_init_log") | [.target_fd, .level, .style, .options]' "$ROSS_FAKE_KRUN_LOG")" = "[-1,1,2,1]" ]
         [ -f "$DATA/containers/$id/vm/krun.log" ]
 }
 
@@ -123,6 +125,13 @@ call() { # NAME: its records, one JSON object a line
         run docker run --rm --runtime krun -p 18080:80 -p 127.0.0.1:18443:443 "$REG_PLAIN/busybox" true
         assert_status 0
         [ "$(call krun_set_port_map | jq -c '.port_map | sort')" = '["18080:80","18443:443"]' ]
+        # ross-cli's -p the same
+        run ross run --rm --runtime krun -p 18081:81 -p 127.0.0.1:18082:82/tcp "$REG_PLAIN/busybox" true
+        assert_status 0
+        [ "$(call krun_set_port_map | jq -c '.port_map | sort')" = '["18081:81","18082:82"]' ]
+        run ross run --rm --runtime krun -p 1:2:3:4 "$REG_PLAIN/busybox" true
+        [ "$status" -ne 0 ]
+        assert_output_contains 'invalid argument "1:2:3:4" for -p'
         run docker run --rm --runtime krun -p 18053:53/udp "$REG_PLAIN/busybox" true
         [ "$status" -ne 0 ]
         assert_output_contains "maps TCP ports only"
@@ -162,8 +171,9 @@ STEPS
         touch "$BATS_TEST_TMPDIR/ro/still-writable"
         ! grep -q "$BATS_TEST_TMPDIR/ro" /proc/self/mountinfo
         [ "$(call krun_add_vsock_port | jq -c .port | tr -d '\n')" = 102410251026 ]
-        # no vCPU maximum to ask: the VM config as given
+        # no vCPU maximum to ask: the VM config as given; the older logger
         ! call krun_get_max_vcpus | grep -q .
+        grep -q '"call":"krun_set_log_level","level":1' "$ROSS_FAKE_KRUN_LOG"
 }
 
 @test "krun: a library without the optional calls (libkrun 1.0's) is refused with what is missing" {
