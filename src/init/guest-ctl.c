@@ -5,7 +5,9 @@
  * blocking: an exec's output is not read while the host is behind, and a session's stdin is
  * not taken from the channel while the session is behind. While the host side is not
  * connected the port says POLLIN|POLLHUP and reads give 0; then it is looked at again every
- * HUP_RETRY_MS (writes wait in ctl_out meanwhile: the port refuses them with EAGAIN).
+ * HUP_RETRY_MS (writes wait in ctl_out meanwhile: the port refuses them with EAGAIN). A
+ * socket's end (libkrun's vsock) is for good: it is closed, and what is sent after it is
+ * dropped; the command runs on.
  */
 #include <poll.h>
 #include <signal.h>
@@ -29,12 +31,26 @@
 #define HUP_RETRY_MS 100
 #define FINISH_MS    2000 /* after the command: for the execs' ends */
 
+/* The host closed the control socket: it does not come back on it. */
+static void ctl_gone(RossGuest *g)
+{
+        close(g->ctl);
+        g->ctl = -EBADF;
+        g->ctl_out.len = 0;
+        g->ctl_in.len = 0;
+        ross_guest_log(g, "the host closed the control channel");
+}
+
 static bool ctl_write(RossGuest *g)
 {
         while (g->ctl >= 0 && g->ctl_out.len) {
                 ssize_t n = write(g->ctl, g->ctl_out.data, g->ctl_out.len);
                 if (n < 0 && errno == EINTR)
                         continue;
+                if (n < 0 && errno != EAGAIN && g->ctl_stream) {
+                        ctl_gone(g);
+                        break;
+                }
                 if (n <= 0)
                         return false; /* EAGAIN: the host is behind or not there */
                 memmove(g->ctl_out.data, g->ctl_out.data + n, g->ctl_out.len - (size_t)n);
@@ -351,6 +367,10 @@ static void ctl_read(RossGuest *g)
         ssize_t n = read(g->ctl, buf, room < sizeof(buf) ? room : sizeof(buf));
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
                 return;
+        if (n <= 0 && g->ctl_stream) {
+                ctl_gone(g);
+                return;
+        }
         if (n <= 0) {
                 /* 0: the host side is not connected; it may come (back) */
                 ctl_hup(g);
@@ -458,11 +478,13 @@ static void loop_once(RossGuest *g, int64_t deadline)
                 short re = pf[ctl_at].revents;
                 if (re & POLLIN)
                         ctl_read(g);
+                else if ((re & (POLLHUP | POLLERR)) && g->ctl_stream)
+                        ctl_gone(g);
                 else if (re & (POLLHUP | POLLERR))
                         ctl_hup(g);
                 else
                         g->ctl_hup = false;
-                if (re & POLLOUT)
+                if ((re & POLLOUT) && g->ctl >= 0)
                         ctl_write(g);
         }
         for (size_t k = ctl_at == SIZE_MAX ? 1 : 2; k < n; k++) {
@@ -505,9 +527,13 @@ void ross_guest_finish(RossGuest *g)
         nanosleep(&(struct timespec){.tv_nsec = 50 * 1000 * 1000}, NULL);
         if (g->pid1)
                 kill(-1, SIGKILL); /* all that is left, as when a container's init ends */
-        else
+        else {
+                /* not all there is: what we started, by its process groups */
+                if (g->pid0 > 0)
+                        kill(-g->pid0, SIGKILL);
                 for (size_t i = 0; i < g->n_sessions; i++)
                         kill(-g->sessions[i]->pid, SIGKILL);
+        }
         int64_t end = ross_guest_now_ms() + FINISH_MS;
         while (g->n_sessions && ross_guest_now_ms() < end)
                 loop_once(g, end);

@@ -149,7 +149,10 @@ static _noreturn_ void child(int fd, const RossGuestConfig *c, const RossGuestRl
         for (int i = 0; i < 3; i++)
                 if (dup2(tmp[i], i) < 0)
                         fail(fd, 1, "dup2: %s", errstr(errno, e, sizeof(e)));
-        if (ctty && ioctl(0, TIOCSCTTY, 0) < 0)
+        /* 1: take it from a session that has it (as root, before setuid). Under libkrun the
+         * console, hvc0, is its init's controlling terminal; where no session has it, 1 is
+         * 0 */
+        if (ctty && ioctl(0, TIOCSCTTY, 1) < 0)
                 fail(fd, 1, "set the controlling terminal: %s", errstr(errno, e, sizeof(e)));
 
         for (size_t i = 0; i < n_rl; i++)

@@ -8,6 +8,10 @@
  * config (a volume's, a tmpfs's, /etc/hosts) and any symlink in the image resolve inside
  * the guest's own root, never in the initramfs. The files of the config share, hidden
  * once the root is switched, are bound from O_PATH fds opened before it.
+ *
+ * Under libkrun there is no switch: its init has mounted /proc, /sys, /dev, /dev/pts and
+ * /dev/shm in the container's root, which is / already, and the same container mounts are
+ * made there.
  */
 #include <dirent.h>
 #include <sys/mount.h>
@@ -38,9 +42,22 @@ static int mkdir_p(const char *path, mode_t mode)
         }
 }
 
-/* A share of the host: over 9p (extra: its options beyond NINEP_OPTS) or virtio-fs. */
+/* --share-dir, a test seam: the share is the directory share_dir/tag, bound. */
+static int bind_share(const char *share_dir, const char *tag, const char *dir, unsigned long flags,
+                      RossError *err)
+{
+        _cleanup_free_ char *src = xasprintf("%s/%s", share_dir, tag);
+        if (mount(src, dir, NULL, MS_BIND | MS_REC, NULL) < 0)
+                return ross_err(err, errno, "bind the share '%s' on '%s'", src, dir);
+        if (flags && mount(NULL, dir, NULL, MS_REMOUNT | MS_BIND | flags, NULL) < 0)
+                return ross_err(err, errno, "remount the share '%s' on '%s'", src, dir);
+        return 0;
+}
+
+/* A share of the host: over 9p (extra: its options beyond NINEP_OPTS) or virtio-fs; a
+ * directory under share_dir instead when that is not NULL. */
 static int mount_share(const char *tag, const char *dir, unsigned long flags, bool virtiofs,
-                       const char *extra, RossError *err)
+                       const char *extra, const char *share_dir, RossError *err)
 {
         _cleanup_free_ char *opts =
                 extra ? xasprintf(NINEP_OPTS ",%s", extra) : xstrdup(NINEP_OPTS);
@@ -49,6 +66,8 @@ static int mount_share(const char *tag, const char *dir, unsigned long flags, bo
         int r = mkdir_p(dir, 0755);
         if (r < 0)
                 return ross_err(err, -r, "mkdir '%s'", dir);
+        if (share_dir)
+                return bind_share(share_dir, tag, dir, flags, err);
         for (;;) {
                 if (mount(tag, dir, type, flags, virtiofs ? NULL : opts) == 0)
                         return 0;
@@ -85,14 +104,14 @@ int ross_guest_mount_early(RossError *err)
 int ross_guest_mount_config(const char *dir, RossError *err)
 {
         return mount_share(ROSS_VM_TAG_CONFIG, dir, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                           false, NULL, err);
+                           false, NULL, NULL, err);
 }
 
 int ross_guest_mount_root(const RossGuestConfig *c, const char *dir, RossError *err)
 {
         /* read-write even for readonly_root: the mount points are made first, then the
          * root is made read-only (ross_guest_mount_container) */
-        return mount_share(ROSS_VM_TAG_ROOT, dir, 0, c->virtiofs, "cache=mmap", err);
+        return mount_share(ROSS_VM_TAG_ROOT, dir, 0, c->virtiofs, "cache=mmap", NULL, err);
 }
 
 int ross_guest_switch_root(const char *dir, RossError *err)
@@ -108,14 +127,38 @@ int ross_guest_switch_root(const char *dir, RossError *err)
         return 0;
 }
 
-int ross_guest_mount_system(RossError *err)
+/* Whether dir is a mount point: not on its parent's file system. Enough for what libkrun's
+ * init mounts (proc, sysfs, devtmpfs on the root's directories). */
+static bool mounted(const char *dir)
+{
+        struct stat st, up;
+        _cleanup_free_ char *parent = xasprintf("%s/..", dir);
+        return stat(dir, &st) == 0 && stat(parent, &up) == 0 && st.st_dev != up.st_dev;
+}
+
+/* mount_fs, or with keep the file system that is there already (made read-only for
+ * MS_RDONLY: a bind remount changes this mount alone). */
+static int mount_or_keep(bool keep, const char *type, const char *dir, unsigned long flags,
+                         const char *data, RossError *err)
+{
+        if (!keep || !mounted(dir))
+                return mount_fs(type, dir, flags, data, err);
+        if ((flags & MS_RDONLY) && mount(NULL, dir, NULL, MS_REMOUNT | MS_BIND | flags, NULL) < 0)
+                return ross_err(err, errno, "make '%s' read-only", dir);
+        return 0;
+}
+
+int ross_guest_mount_system(bool keep, RossError *err)
 {
         int r;
-        if ((r = mount_fs("proc", "/proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err)) < 0 ||
+        /* /dev/pts and /dev/shm are always mounted anew: a second devpts or tmpfs is a new
+         * instance over the one there, with our options */
+        if ((r = mount_or_keep(keep, "proc", "/proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
+                               err)) < 0 ||
             /* read-only, as in a container: the agent's channels are devices under it */
-            (r = mount_fs("sysfs", "/sys", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL,
-                          err)) < 0 ||
-            (r = mount_fs("devtmpfs", "/dev", MS_NOSUID, "mode=0755", err)) < 0 ||
+            (r = mount_or_keep(keep, "sysfs", "/sys", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY,
+                               NULL, err)) < 0 ||
+            (r = mount_or_keep(keep, "devtmpfs", "/dev", MS_NOSUID, "mode=0755", err)) < 0 ||
             (r = mount_fs("devpts", "/dev/pts", MS_NOSUID | MS_NOEXEC,
                           "newinstance,ptmxmode=0666,mode=0620,gid=5", err)) < 0)
                 return r;
@@ -199,7 +242,8 @@ static int ensure_file(const char *path)
         return fd < 0 ? -errno : 0;
 }
 
-static int mount_one(const Mount *m, const RossGuestConfig *c, const int etc_fds[3], RossError *err)
+static int mount_one(const Mount *m, const RossGuestConfig *c, const int etc_fds[3],
+                     const char *share_dir, RossError *err)
 {
         int r;
         switch (m->kind) {
@@ -213,7 +257,7 @@ static int mount_one(const Mount *m, const RossGuestConfig *c, const int etc_fds
         case M_VOLUME: {
                 const RossGuestVolume *v = &c->volumes[m->index];
                 r = mount_share(v->tag, v->path, v->ro ? MS_RDONLY : 0, c->virtiofs, "cache=mmap",
-                                err);
+                                share_dir, err);
                 return r < 0 ? ross_err_prefix(err, "volume %s", v->path) : 0;
         }
         case M_TMPFS: {
@@ -239,7 +283,8 @@ static int mount_one(const Mount *m, const RossGuestConfig *c, const int etc_fds
         return 0;
 }
 
-int ross_guest_mount_container(const RossGuestConfig *c, const int etc_fds[3], RossError *err)
+int ross_guest_mount_container(const RossGuestConfig *c, const int etc_fds[3],
+                               const char *share_dir, RossError *err)
 {
         static const char *const defaults[] = {"/run", "/tmp"};
         size_t cap = ELEMENTSOF(defaults) + c->n_volumes + c->n_tmpfs + 3, n = 0;
@@ -268,7 +313,7 @@ int ross_guest_mount_container(const RossGuestConfig *c, const int etc_fds[3], R
         /* parents before what goes inside them, as Docker sorts a container's mounts */
         qsort(m, n, sizeof(Mount), cmp_mount);
         for (size_t i = 0; i < n; i++) {
-                int r = mount_one(&m[i], c, etc_fds, err);
+                int r = mount_one(&m[i], c, etc_fds, share_dir, err);
                 if (r < 0)
                         return r;
         }

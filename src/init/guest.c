@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Guest mode's sequence, from the initramfs to power off (guest.h). */
-#include <poll.h>
+/* Guest mode's sequence, from the initramfs (or libkrun's init) to power off (guest.h). */
 #include <signal.h>
-#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/reboot.h>
 #include <sys/signalfd.h>
@@ -23,7 +21,7 @@
 
 bool ross_guest_wanted(int argc, char **argv)
 {
-        if (argc > 1 && STREQ(argv[1], "--vm"))
+        if (argc > 1 && (STREQ(argv[1], "--vm") || STREQ(argv[1], "--krun")))
                 return true;
         if (getpid() != 1 || argc < 1 || !argv[0])
                 return false;
@@ -50,38 +48,43 @@ static void setup_console(RossGuest *g)
         g->console = STDERR_FILENO;
 }
 
-/* Until the host side of the stdin port is there: a read before that is an end of file,
- * and the command would see its stdin end before the host wrote to it. The host's closing
- * it later is the command's EOF, as it should be. debugfs says whether the host has been
- * there (connected now, or bytes received); without it, poll only knows "connected now"
- * (POLLHUP otherwise), and a host that came, wrote and left before this looked costs
- * PORT_WAIT_MS (its bytes wait, unread, for the command). */
-static void wait_stdin_host(RossGuest *g, const char *dev, int fd)
+/* --krun's options (guest.h): "--name VALUE" or "--name=VALUE". */
+static int parse_options(RossGuest *g, int argc, char **argv, const char **config,
+                         const char **etc_dir, RossError *err)
 {
-        int64_t end = ross_guest_now_ms() + PORT_WAIT_MS;
-        /* in the initramfs's /sys: the container never sees it */
-        if (g->initramfs)
-                (void)mount("debugfs", "/sys/kernel/debug", "debugfs",
-                            MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
-        for (;;) {
-                int seen = ross_guest_port_host_seen(dev);
-                if (seen > 0)
-                        return;
-                struct pollfd p = {.fd = fd, .events = POLLIN};
-                if (seen < 0 && poll(&p, 1, 0) >= 0 && !(p.revents & POLLHUP))
-                        return;
-                if (ross_guest_now_ms() >= end) {
-                        ross_guest_log(g,
-                                       "the host did not connect %s in %d ms: the command's "
-                                       "stdin may end at once",
-                                       ROSS_VM_PORT_STDIN, PORT_WAIT_MS);
-                        return;
+        static const char *const names[] = {"--config", "--etc-dir", "--channel-dir",
+                                            "--share-dir"};
+        const char **values[] = {config, etc_dir, &g->channel_dir, &g->share_dir};
+        for (int i = 2; i < argc; i++) {
+                size_t k;
+                const char *v = NULL;
+                for (k = 0; k < ELEMENTSOF(names); k++) {
+                        size_t n = strlen(names[k]);
+                        if (STREQ(argv[i], names[k])) {
+                                if (i + 1 >= argc)
+                                        return ross_errx(err, EINVAL, "%s needs a value", names[k]);
+                                v = argv[++i];
+                                break;
+                        }
+                        if (strncmp(argv[i], names[k], n) == 0 && argv[i][n] == '=') {
+                                v = argv[i] + n + 1;
+                                break;
+                        }
                 }
-                nanosleep(&(struct timespec){.tv_nsec = 5 * 1000 * 1000}, NULL);
+                if (k == ELEMENTSOF(names))
+                        return ross_errx(err, EINVAL,
+                                         "unknown option \"%s\" (ross-init --krun [--config "
+                                         "PATH] [--etc-dir DIR] [--channel-dir DIR] "
+                                         "[--share-dir DIR])",
+                                         argv[i]);
+                if (!*v)
+                        return ross_errx(err, EINVAL, "%s: an empty value", names[k]);
+                *values[k] = v;
         }
+        return 0;
 }
 
-/* The ports of the command's stdio (or /dev/hvc0 for a tty), opened before the switch. */
+/* The command's stdio: its channels (or /dev/hvc0 for a tty), opened before the switch. */
 static void open_stdio(RossGuest *g, int fds[3])
 {
         RossError err = {};
@@ -98,9 +101,8 @@ static void open_stdio(RossGuest *g, int fds[3])
                 fds[0] = fds[1] = fds[2] = g->hvc;
                 return;
         }
-        static const char *const names[3] = {ROSS_VM_PORT_STDIN, ROSS_VM_PORT_STDOUT,
-                                             ROSS_VM_PORT_STDERR};
-        static const int modes[3] = {O_RDONLY, O_WRONLY, O_WRONLY};
+        static const RossGuestChannel roles[3] = {
+                ROSS_GUEST_CHANNEL_STDIN, ROSS_GUEST_CHANNEL_STDOUT, ROSS_GUEST_CHANNEL_STDERR};
         for (int i = 0; i < 3; i++) {
                 if (i == 0 && !g->cfg.stdin_open) {
                         fds[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -108,44 +110,49 @@ static void open_stdio(RossGuest *g, int fds[3])
                                 ross_guest_fatal(g, 1, "open /dev/null: %s", strerror(errno));
                         continue;
                 }
-                _cleanup_free_ char *dev = NULL;
-                if (ross_guest_port_find(names[i], PORT_WAIT_MS, &dev, &err) < 0)
+                if (ross_guest_channel_open(g, roles[i], PORT_WAIT_MS, &fds[i], &err) < 0)
                         ross_guest_fatal(g, 1, "%s", err.msg);
-                fds[i] = open(dev, modes[i] | O_NOCTTY | O_CLOEXEC);
-                if (fds[i] < 0)
-                        ross_guest_fatal(g, 1, "open the port %s (%s): %s", names[i], dev,
-                                         strerror(errno));
-                if (i == 0)
-                        wait_stdin_host(g, dev, fds[0]);
         }
 }
 
-static void read_config(RossGuest *g)
+/* path: the config file under libkrun; under QEMU it is on the config share. */
+static void read_config(RossGuest *g, const char *path)
 {
         RossError err = {};
         _cleanup_free_ char *text = NULL;
         size_t len;
-        if (ross_guest_mount_config(CFG_DIR, &err) < 0)
-                ross_guest_fatal(g, 1, "the config share: %s", err.msg);
-        if (ross_read_file(CFG_DIR "/config", CONFIG_MAX, &text, &len, &err) < 0)
+        if (!g->krun) {
+                if (ross_guest_mount_config(CFG_DIR, &err) < 0)
+                        ross_guest_fatal(g, 1, "the config share: %s", err.msg);
+                path = CFG_DIR "/config";
+        }
+        if (ross_read_file(path, CONFIG_MAX, &text, &len, &err) < 0)
                 ross_guest_fatal(g, 1, "the config: %s", err.msg);
         if (ross_guest_config_parse(text, len, false, &g->cfg, &err) < 0)
                 ross_guest_fatal(g, 1, "%s", err.msg);
 }
 
-static void setup_root(RossGuest *g)
+/* etc_dir: where hosts, hostname and resolv.conf are under libkrun (the config share's
+ * under QEMU). */
+static void setup_root(RossGuest *g, const char *etc_dir)
 {
-        static const char *const etc[3] = {CFG_DIR "/hosts", CFG_DIR "/hostname",
-                                           CFG_DIR "/resolv.conf"};
+        static const char *const etc[3] = {"hosts", "hostname", "resolv.conf"};
         RossError err = {};
         int etc_fds[3];
         /* the config share is hidden once the root is switched: hold its files */
-        for (int i = 0; i < 3; i++)
-                etc_fds[i] = open(etc[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
-        if (ross_guest_mount_root(&g->cfg, ROOT_DIR, &err) < 0)
-                ross_guest_fatal(g, 1, "the root: %s", err.msg);
-        if (ross_guest_switch_root(ROOT_DIR, &err) < 0 || ross_guest_mount_system(&err) < 0 ||
-            ross_guest_mount_container(&g->cfg, etc_fds, &err) < 0)
+        for (int i = 0; i < 3; i++) {
+                _cleanup_free_ char *p = xasprintf("%s/%s", g->krun ? etc_dir : CFG_DIR, etc[i]);
+                etc_fds[i] = open(p, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        }
+        /* under libkrun the container's root is / already */
+        if (!g->krun) {
+                if (ross_guest_mount_root(&g->cfg, ROOT_DIR, &err) < 0)
+                        ross_guest_fatal(g, 1, "the root: %s", err.msg);
+                if (ross_guest_switch_root(ROOT_DIR, &err) < 0)
+                        ross_guest_fatal(g, 1, "%s", err.msg);
+        }
+        if (ross_guest_mount_system(g->krun, &err) < 0 ||
+            ross_guest_mount_container(&g->cfg, etc_fds, g->share_dir, &err) < 0)
                 ross_guest_fatal(g, 1, "%s", err.msg);
         for (int i = 0; i < 3; i++)
                 if (etc_fds[i] >= 0)
@@ -165,6 +172,8 @@ int ross_guest_main(int argc, char **argv)
         };
         RossError err = {};
         g.pid1 = getpid() == 1;
+        g.krun = argc > 1 && STREQ(argv[1], "--krun");
+        const char *config = ROSS_VM_KRUN_DIR "/config", *etc_dir = ROSS_VM_KRUN_DIR;
 
         /* every signal through the signalfd, from the start: a SIGTERM that comes while
          * booting goes to the command once it runs */
@@ -173,21 +182,28 @@ int ross_guest_main(int argc, char **argv)
         sigprocmask(SIG_BLOCK, &all, NULL);
         signal(SIGPIPE, SIG_IGN); /* a closed exec's stdin is EPIPE, not our end */
 
-        /* --vm under a kernel (libkrun's) that has mounted /proc for us: no initramfs */
-        g.initramfs = access("/proc/self/stat", F_OK) < 0;
+        /* --vm under a kernel that has mounted /proc for us, and --krun, where libkrun's
+         * init has: no initramfs */
+        g.initramfs = !g.krun && access("/proc/self/stat", F_OK) < 0;
         int r = g.initramfs ? ross_guest_mount_early(&err) : 0;
         setup_console(&g);
         if (r < 0)
                 ross_guest_fatal(&g, 1, "%s", err.msg);
+        if (g.krun && parse_options(&g, argc, argv, &config, &etc_dir, &err) < 0)
+                ross_guest_fatal(&g, 2, "%s", err.msg);
         if (g.pid1)
                 reboot(RB_DISABLE_CAD); /* ctrl-alt-del becomes a SIGINT, passed on */
         else
+                /* libkrun's init waits for its child alone: orphans must come to us */
                 prctl(PR_SET_CHILD_SUBREAPER, 1);
 #if defined(__x86_64__) || defined(__i386__)
         /* without ACPI (QEMU's microvm,acpi=off) an x86 guest cannot power off: the kernel
          * would halt and leave the VM there */
         g.reboot_to_stop = access("/sys/firmware/acpi/tables", F_OK) < 0;
 #endif
+        /* libkrun's VMM ends at a reboot, as its own init ends it */
+        if (g.krun)
+                g.reboot_to_stop = true;
         if (g.initramfs)
                 ross_guest_load_modules(&g, MODULES_DIR);
 
@@ -196,17 +212,18 @@ int ross_guest_main(int argc, char **argv)
                 ross_guest_fatal(&g, 1, "signalfd: %s", strerror(errno));
 
         /* the control channel first: what goes wrong after this is told to the host too */
-        _cleanup_free_ char *ctl = NULL;
-        if (ross_guest_port_find(ROSS_VM_PORT_CTL, PORT_WAIT_MS, &ctl, &err) < 0)
-                ross_guest_fatal(&g, 1, "the control channel: %s", err.msg);
-        g.ctl = open(ctl, O_RDWR | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-        if (g.ctl < 0)
-                ross_guest_fatal(&g, 1, "open the control channel %s: %s", ctl, strerror(errno));
+        if (ross_guest_channel_open(&g, ROSS_GUEST_CHANNEL_CTL, PORT_WAIT_MS, &g.ctl, &err) < 0)
+                ross_guest_fatal(&g, 1, "%s", err.msg);
+        g.ctl_stream = g.krun;
 
-        read_config(&g);
+        read_config(&g, config);
+        /* under libkrun a tty's console is the user's terminal (hvc0 is the shim's pty):
+         * our messages go to the host alone now */
+        if (g.krun && g.cfg.tty)
+                g.console = -EBADF;
         int stdio[3];
         open_stdio(&g, stdio);
-        setup_root(&g);
+        setup_root(&g, etc_dir);
 
         int code = 1;
         r = ross_guest_spawn(&g.cfg, g.cfg.rlimits, g.cfg.n_rlimits, stdio, g.cfg.tty, &g.pid0,

@@ -18,9 +18,20 @@
  * resizes, execs), reaps every child, and powers off once the command has exited and its
  * EXIT frame is out. A failure before the command runs is told to the console and, once
  * the control port is open, as a FAILED frame for session 0; then the VM powers off.
+ *
+ * `ross-init --krun` is the same agent under libkrun, whose own init (/init.krun) has
+ * mounted /proc, /sys, /dev, /dev/pts, /dev/shm in the container's root and runs us as its
+ * child (KRUN_INIT): no modules, no shares but the volumes, no root to switch; the config
+ * and the /etc files are in ROSS_VM_KRUN_DIR; the channels are vsock ports. Its exit
+ * status is the workload's, which libkrun's init hands to the VMM (krun_start_enter's
+ * process exits with it). Options, for tests: --config PATH, --etc-dir DIR, and
+ * --channel-dir DIR, --share-dir DIR (test seams: unix sockets DIR/ctl.sock, out.sock,
+ * err.sock, in.sock instead of vsock; a volume's share TAG is the directory DIR/TAG, bound,
+ * instead of a virtio-fs device).
  */
 
-/* Whether argv asks for guest mode: PID 1 named "init" (an initramfs's /init), or --vm. */
+/* Whether argv asks for guest mode: PID 1 named "init" (an initramfs's /init), --vm or
+ * --krun. */
 bool ross_guest_wanted(int argc, char **argv);
 /* Run the guest agent; returns only when not PID 1 (--vm under a process that reaps it). */
 int ross_guest_main(int argc, char **argv);
@@ -99,11 +110,15 @@ typedef struct RossGuestSession {
 
 typedef struct RossGuest {
         bool pid1;
-        bool initramfs;      /* we are the initramfs's /init (not --vm in a booted system) */
-        bool reboot_to_stop; /* power off would only halt: reboot (QEMU runs -no-reboot) */
-        int console;         /* where our messages go (the kernel console), or -EBADF */
-        int ctl;             /* the control port, -EBADF until open */
-        bool ctl_hup;        /* the host side is not connected (for now) */
+        bool initramfs;          /* we are the initramfs's /init (not --vm in a booted system) */
+        bool krun;               /* --krun: libkrun's init started us in the container's root */
+        bool reboot_to_stop;     /* power off would only halt: reboot (QEMU runs -no-reboot) */
+        const char *channel_dir; /* --channel-dir: unix sockets instead of vsock (tests) */
+        const char *share_dir;   /* --share-dir: volumes bound from DIR/TAG (tests) */
+        int console;             /* where our messages go (the kernel console), or -EBADF */
+        int ctl;                 /* the control port, -EBADF until open */
+        bool ctl_stream;         /* it is a socket: its end is for good (a port's is not) */
+        bool ctl_hup;            /* the host side is not connected (for now) */
         int64_t ctl_retry_at;
         RossBuf ctl_in;
         RossBuf ctl_out;
@@ -121,12 +136,29 @@ typedef struct RossGuest {
 void ross_guest_log(RossGuest *g, const char *fmt, ...) _printf_(2, 3);
 /* Tell the console and the host (FAILED for session 0 with code), then power off. */
 _noreturn_ void ross_guest_fatal(RossGuest *g, int code, const char *fmt, ...) _printf_(3, 4);
-/* sync and power the VM off (exit(status) when not PID 1). */
+/* sync and power the VM off (exit(status) when not PID 1; under libkrun as PID 1, the
+ * status for the VMM, then a reboot, as libkrun's init does). */
 _noreturn_ void ross_guest_poweroff(RossGuest *g, int status);
 int64_t ross_guest_now_ms(void);
 
 /* guest-modules.c: load /modules/NN-name.ko in name order; errors are logged, not fatal */
 void ross_guest_load_modules(RossGuest *g, const char *dir);
+
+/* guest-channel.c: the host's channels, one fd for each role */
+typedef enum RossGuestChannel {
+        ROSS_GUEST_CHANNEL_CTL,
+        ROSS_GUEST_CHANNEL_STDIN,
+        ROSS_GUEST_CHANNEL_STDOUT,
+        ROSS_GUEST_CHANNEL_STDERR,
+} RossGuestChannel;
+
+/* Open the channel of a role in *ret_fd (O_CLOEXEC; the control channel's non-blocking, the
+ * others blocking, stdin read-only, stdout and stderr write-only), waiting up to timeout_ms
+ * for it: under QEMU the virtio-serial port of its name (stdin: and for the host to be
+ * there); under libkrun a stream socket connected to its vsock port on the host, or with
+ * g->channel_dir to the unix socket DIR/ctl.sock, in.sock, out.sock or err.sock. */
+int ross_guest_channel_open(RossGuest *g, RossGuestChannel ch, int timeout_ms, int *ret_fd,
+                            RossError *err);
 
 /* guest-port.c: the device of the virtio-serial port named name ("/dev/vport0p1", caller
  * frees), waiting up to timeout_ms for it to show up; -ENOENT when it did not. */
@@ -142,12 +174,16 @@ int ross_guest_mount_config(const char *dir, RossError *err);
 int ross_guest_mount_root(const RossGuestConfig *c, const char *dir, RossError *err);
 /* chdir into dir, move it onto /, chroot: the initramfs stays underneath */
 int ross_guest_switch_root(const char *dir, RossError *err);
-/* after the switch: /proc, /sys, /dev and what goes under it */
-int ross_guest_mount_system(RossError *err);
+/* after the switch: /proc, /sys, /dev and what goes under it. keep: /proc, /sys and /dev
+ * may be mounted already (libkrun's init did): those are kept (/sys made read-only), and
+ * /dev/pts, /dev/shm are mounted anew over what is there. */
+int ross_guest_mount_system(bool keep, RossError *err);
 /* after the switch: the volumes, tmpfs mounts and the /etc files (etc_fds: O_PATH fds of
  * the config share's hosts, hostname, resolv.conf, -EBADF when absent), deepest last;
- * /run and /tmp as tmpfs when the image's are empty; the root read-only if asked. */
-int ross_guest_mount_container(const RossGuestConfig *c, const int etc_fds[3], RossError *err);
+ * /run and /tmp as tmpfs when the image's are empty; the root read-only if asked.
+ * share_dir (tests, NULL otherwise): a volume's share TAG is bound from share_dir/TAG. */
+int ross_guest_mount_container(const RossGuestConfig *c, const int etc_fds[3],
+                               const char *share_dir, RossError *err);
 void ross_guest_umount_volumes(const RossGuestConfig *c);
 
 /* guest-exec.c: start c's command with stdio[0..2] as its 0, 1, 2 (ctty: 0 becomes its

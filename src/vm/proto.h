@@ -14,23 +14,35 @@
  * The guest's stdio. Without -t: virtio-serial ports named "ross.stdin", "ross.stdout",
  * "ross.stderr" (raw bytes; the host closing ross.stdin is the command's EOF). With -t: the
  * command's terminal is the guest's /dev/hvc0 (a virtconsole), its bytes relayed by the shim.
+ * Under libkrun (ross-init --krun) each of these ports, and the control channel, is a vsock
+ * port instead, ROSS_VM_VSOCK_*: the guest connects to it on the host (CID 2), libkrun
+ * connects that to the shim's listening unix socket (krun_add_vsock_port2, listen false).
+ * The same rules: stdio ports only without -t, stdin only with stdin=1 in the config.
  *
  * The config share (9p tag ROSS_VM_TAG_CONFIG, read-only) holds "config" (below) and the
  * files bound over the root's /etc/hosts, /etc/hostname and /etc/resolv.conf. The root is
- * the share ROSS_VM_TAG_ROOT; volume N is the share "ross.vol<N>".
+ * the share ROSS_VM_TAG_ROOT; volume N is the share "ross.vol<N>". Under libkrun the root
+ * is libkrun's (krun_set_root) and the same files are in it, ROSS_VM_KRUN_DIR: "config",
+ * "hosts", "hostname", "resolv.conf", and ross-init itself as "init"; the volumes are
+ * virtio-fs shares "ross.vol<N>" (the config says fs=virtiofs).
  *
  * The control channel (the virtio-serial port "ross.ctl" under QEMU; a vsock port under
  * libkrun) carries frames both ways: an 8-byte header (type, three zero bytes, the
  * payload's length, 32 bits big-endian) and the payload, which starts with a session
  * (32 bits big-endian): 0 is the container's command, each exec another the host numbered.
  */
-#define ROSS_VM_TAG_ROOT    "ross.root"
-#define ROSS_VM_TAG_CONFIG  "ross.cfg"
-#define ROSS_VM_PORT_CTL    "ross.ctl"
-#define ROSS_VM_PORT_STDIN  "ross.stdin"
-#define ROSS_VM_PORT_STDOUT "ross.stdout"
-#define ROSS_VM_PORT_STDERR "ross.stderr"
-#define ROSS_VM_FRAME_MAX   (1024 * 1024)
+#define ROSS_VM_TAG_ROOT     "ross.root"
+#define ROSS_VM_TAG_CONFIG   "ross.cfg"
+#define ROSS_VM_KRUN_DIR     "/.ross"
+#define ROSS_VM_PORT_CTL     "ross.ctl"
+#define ROSS_VM_PORT_STDIN   "ross.stdin"
+#define ROSS_VM_PORT_STDOUT  "ross.stdout"
+#define ROSS_VM_PORT_STDERR  "ross.stderr"
+#define ROSS_VM_VSOCK_CTL    1024
+#define ROSS_VM_VSOCK_STDOUT 1025
+#define ROSS_VM_VSOCK_STDERR 1026
+#define ROSS_VM_VSOCK_STDIN  1027
+#define ROSS_VM_FRAME_MAX    (1024 * 1024)
 
 enum {
         /* host -> guest */
