@@ -94,18 +94,21 @@ def frame(type_, session, payload=b""):
 
 
 class Client:
-    def __init__(self, path):
+    """The host's end of the control channel: connected to path, or sock as it is."""
+
+    def __init__(self, path=None, sock=None):
         deadline = time.time() + 60
-        while True:
+        while sock is None:
             try:
-                self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                self.sock.connect(path)
-                break
+                sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                sock.connect(path)
             except OSError:
-                self.sock.close()
+                sock.close()
+                sock = None
                 if time.time() > deadline:
                     raise
                 time.sleep(0.02)
+        self.sock = sock
         self.frames = []
         self.cond = threading.Condition()
         self.closed = False
@@ -188,8 +191,8 @@ class Client:
         self.sock.sendall(data)
 
 
-def client(path, steps):
-    c = Client(path)
+def run_steps(c, steps):
+    """Run the STEPs (see the top) on the client c; exit 1 when a wait fails."""
     for step in steps:
         kind, _, rest = step.partition(":")
         args = rest.split(":") if rest else []
@@ -220,13 +223,22 @@ def client(path, steps):
                 p.sendall(text.encode().decode("unicode_escape").encode())
         else:
             sys.exit("vmctl: unknown step %s" % step)
-    problem = c.wait_end()
+
+
+def print_totals(c):
     totals = {}
     for t, s, p in c.frames:
         if t in (STDOUT, STDERR):
             totals[(t, s)] = totals.get((t, s), 0) + len(p)
     for (t, s), n in sorted(totals.items()):
         print("BYTES %s %d %d" % (NAMES[t], s, n), flush=True)
+
+
+def client(path, steps):
+    c = Client(path)
+    run_steps(c, steps)
+    problem = c.wait_end()
+    print_totals(c)
     if problem:
         print(problem, flush=True)
         sys.exit(1)
