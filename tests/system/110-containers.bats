@@ -620,7 +620,7 @@ fq() { jq -rn --arg f "$1" '$f | @uri'; }
         j=$output
         [ "$(jq -c '[.Containers, .ContainersRunning, .ContainersPaused, .ContainersStopped, .Images]' <<<"$j")" = '[2,1,0,1,2]' ]
         [ "$(jq -r '[.Debug, .ExperimentalBuild] | map(type) | join(" ")' <<<"$j")" = "boolean boolean" ]
-        [ "$(jq -r '.Runtimes | keys | join(" ")' <<<"$j")" = "crun qemu runc" ]
+        [ "$(jq -r '.Runtimes | keys | join(" ")' <<<"$j")" = "crun krun qemu runc" ]
         [[ "$(jq -r .Runtimes.runc.path <<<"$j")" == */runc ]]
         [ "$(jq -r '.DefaultRuntime + " " + .OSType + " " + .Swarm.LocalNodeState + " " + .LoggingDriver' <<<"$j")" = "crun linux inactive json-file" ]
         [ "$(jq -r '.NCPU > 0 and .MemTotal > 0' <<<"$j")" = true ]

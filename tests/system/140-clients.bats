@@ -128,7 +128,7 @@ except docker.errors.APIError as e:
 print(c.version()["ApiVersion"])
 EOF
         assert_status 0
-        [ "${lines[0]}" = "inactive linux 1 0 ['crun', 'qemu', 'runc'] crun bool" ]
+        [ "${lines[0]}" = "inactive linux 1 0 ['crun', 'krun', 'qemu', 'runc'] crun bool" ]
         [ "${lines[1]}" = "503 This node is not part of a swarm" ]
         [ "${lines[2]}" = True ]
         [ "${lines[3]}" = '503 This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.' ]
