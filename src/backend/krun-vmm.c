@@ -140,9 +140,18 @@ static void *sym(void *h, const char *name, bool required)
         return p;
 }
 
+/* The library; on macOS libkrun.1.dylib is also found as libkrun.dylib. */
+static void *open_library(const char *library)
+{
+        void *h = dlopen(library, RTLD_NOW | RTLD_LOCAL);
+        if (!h && strcmp(library, "libkrun.1.dylib") == 0)
+                h = dlopen("libkrun.dylib", RTLD_NOW | RTLD_LOCAL);
+        return h;
+}
+
 _noreturn_ static void enter(const KrunCfg *k, const char *sockdir, bool tty, bool open_stdin)
 {
-        void *h = dlopen(k->library, RTLD_NOW | RTLD_LOCAL);
+        void *h = open_library(k->library);
         if (!h)
                 child_fail("Failed to create libkrun context: %s", dlerror());
         int32_t (*set_log_level)(uint32_t) = sym(h, "krun_set_log_level", false);
@@ -270,4 +279,24 @@ int ross_krun_vmm_main(int argc, char **argv)
         if (read_cfg(argv[1], &k, &err) < 0)
                 child_fail("%s", err.msg);
         enter(&k, argv[2], STREQ(argv[3], "tty"), STREQ(argv[4], "stdin"));
+}
+
+int ross_krun_probe_main(const char *library)
+{
+        void *h = open_library(library);
+        if (!h) {
+                fprintf(stderr, "Failed to create libkrun context: %s", dlerror());
+                return 1;
+        }
+        int32_t (*create)(void) = dlsym(h, "krun_create_ctx");
+        int32_t (*free_ctx)(uint32_t) = dlsym(h, "krun_free_ctx");
+        int32_t ctx = create ? create() : -ENOSYS;
+        if (ctx < 0) {
+                fprintf(stderr, "Failed to create libkrun context: %s (%s)",
+                        create ? strerror((int)-ctx) : "no krun_create_ctx in it", library);
+                return 1;
+        }
+        if (free_ctx)
+                (void)free_ctx((uint32_t)ctx);
+        return dlsym(h, "ross_krun_test_double") ? ROSS_KRUN_PROBE_DOUBLE : 0;
 }

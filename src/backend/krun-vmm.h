@@ -8,3 +8,9 @@
 
 /* ross-krun KRUN.CFG SOCKDIR tty|notty stdin|nostdin: does not return. */
 _noreturn_ int ross_krun_vmm_main(int argc, char **argv);
+
+/* ross-krun --probe LIBRARY: can it load the library and make a context? 0 yes,
+ * ROSS_KRUN_PROBE_DOUBLE yes and it is Ross's test double (tests/krun), 1 no (the reason
+ * on stderr). The daemon asks this of ross-krun so that libkrun is never loaded into it. */
+#define ROSS_KRUN_PROBE_DOUBLE 3
+int ross_krun_probe_main(const char *library);

@@ -4,21 +4,22 @@
  * micro-VM (KVM on Linux, Hypervisor.framework on macOS). Its root is its own clone of the
  * image's flat rootfs, as for the qemu runtime; ross-init goes into it (/.ross/init) with
  * its config and the files for /etc (/.ross/), and libkrun runs it as the workload. The
- * daemon writes what the shim's child hands libkrun (<dir>/vm/krun.cfg); libkrun itself is
- * loaded with dlopen, by the shim's child only, and here once at start to see it works.
+ * daemon writes what ross-krun hands libkrun (<dir>/vm/krun.cfg); libkrun itself is loaded
+ * with dlopen by ross-krun only (ross-krun --probe at daemon start: it loads).
  */
-#include <dlfcn.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "../basic/buf.h"
 #include "../basic/fileio.h"
 #include "../basic/log.h"
+#include "../basic/spawn.h"
 #include "../container/config.h"
 #include "../container/containers.h"
 #include "../vm/accel.h"
 #include "../vm/proto.h"
 #include "backend.h"
+#include "krun-vmm.h"
 #include "config.h"
 #include "vm.h"
 
@@ -36,38 +37,39 @@ static const char *library_of(RossContainers *c)
 }
 
 #if ROSS_HAVE_KRUN
-/* Load the library and make (and free) a context: what "cannot run" means before any
- * container asks. The test double (tests/krun) says so with a symbol of its own; KVM is
- * not needed for it. */
+/* Can libkrun load and make a context? Asked of ross-krun --probe, so the library is never
+ * loaded into the daemon. The test double (tests/krun) says so; KVM is not needed for it. */
 static char *krun_probe(const RossBackend *b, RossContainers *c)
 {
+        _cleanup_free_ char *helper = ross_containers_helper(c, "ross-krun");
         const char *lib = library_of(c);
-        void *h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
-#if defined(__APPLE__)
-        if (!h && !c->vm.krun_library)
-                h = dlopen(lib = "libkrun.dylib", RTLD_NOW | RTLD_LOCAL);
-#endif
-        if (!h)
-                return xasprintf("Failed to create libkrun context: %s (install libkrun, or "
-                                 "name it with ross-daemon start --krun-library PATH)",
-                                 dlerror());
-        int32_t (*create)(void) = (int32_t(*)(void))dlsym(h, "krun_create_ctx");
-        int32_t (*free_ctx)(uint32_t) = (int32_t(*)(uint32_t))dlsym(h, "krun_free_ctx");
-        bool double_ = dlsym(h, "ross_krun_test_double") != NULL;
-        char *why = NULL;
-        int32_t ctx = create ? create() : -ENOSYS;
-        if (ctx < 0)
-                why = xasprintf("Failed to create libkrun context: %s (%s)",
-                                create ? strerror((int)-ctx) : "no krun_create_ctx in it", lib);
-        else if (free_ctx)
-                (void)free_ctx((uint32_t)ctx);
-        dlclose(h);
-        if (why)
-                return why;
-        if (double_) {
+        char *argv[] = {helper, (char *)"--probe", (char *)lib, NULL};
+        RossSpawnOptions o = ROSS_SPAWN_OPTIONS_INIT;
+        RossChild child = ROSS_CHILD_INIT;
+        RossError err = {};
+        if (ross_spawn(argv, &o, &child, &err) < 0)
+                return xasprintf("Failed to create libkrun context: %s", err.msg);
+        _cleanup_close_ int fd = ross_child_take_stderr(&child);
+        char why[2048] = "";
+        size_t n = 0;
+        ssize_t k;
+        while (fd >= 0 && n < sizeof(why) - 1 && (k = read(fd, why + n, sizeof(why) - 1 - n)) > 0)
+                n += (size_t)k;
+        why[n] = '\0';
+        int status = -1;
+        (void)ross_child_wait(&child, &status, NULL);
+        free(child.name);
+        if (status == 1 && n > 0)
+                return xasprintf("%s (install libkrun, or name it with ross-daemon start "
+                                 "--krun-library PATH)",
+                                 why);
+        if (status == ROSS_KRUN_PROBE_DOUBLE) {
                 log_warn("krun: %s is Ross's test double for libkrun, not libkrun", lib);
                 return NULL;
         }
+        if (status != 0)
+                return xasprintf("Failed to create libkrun context: '%s --probe' ended with %d",
+                                 helper, status);
 #if defined(__linux__)
         const char *kvm_why = NULL;
         if (!ross_vm_kvm_usable(&kvm_why))
