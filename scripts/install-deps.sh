@@ -7,7 +7,7 @@ PACKAGES=(
         # build
         build-essential meson ninja-build pkg-config clang clang-format libclang-rt-14-dev
         libcurl4-openssl-dev libmicrohttpd-dev libjansson-dev libarchive-dev
-        libssl-dev libsqlite3-dev libzstd-dev zlib1g-dev libisal-dev libseccomp-dev libcap-dev
+        libssl-dev libsqlite3-dev libzstd-dev liblzma-dev zlib1g-dev libisal-dev libseccomp-dev libcap-dev
         # run
         crun runc ca-certificates
         # the qemu runtime: QEMU's microvm and Debian's generic kernel (docs/vm.md)

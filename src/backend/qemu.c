@@ -25,6 +25,7 @@
 #include "../unpack/clone.h"
 #include "../vm/accel.h"
 #include "../vm/initramfs.h"
+#include "../vm/kernel-elf.h"
 #include "../vm/proto.h"
 #include "../vm/virtiofsd.h"
 #include "backend.h"
@@ -375,7 +376,13 @@ static int qemu_prepare(const RossBackend *b, RossContainers *c, const char *id,
         bool kvm = false;
         if ((r = choose_accel(c, &kvm, err)) < 0)
                 return r;
-        return write_argv(c, id, dir, cfg, kernel, initrd, kvm, fsd, err);
+        /* the kernel's own ELF where it has one: booted through PVH, no decompression */
+        _cleanup_free_ char *elf = NULL;
+        RossError e2 = {};
+        if (!getenv("ROSS_VM_NO_PVH") &&
+            ross_kernel_elf_get(kernel, c->vm.cache_dir, &elf, &e2) < 0)
+                log_debug("booting the bzImage %s: %s", kernel, e2.msg);
+        return write_argv(c, id, dir, cfg, elf ? elf : kernel, initrd, kvm, fsd, err);
 }
 
 const RossBackend ross_backend_qemu = {
