@@ -80,8 +80,7 @@ static int unxz(const unsigned char *data, size_t n, RossBuf *out, RossError *er
         return 0;
 }
 
-int ross_kernel_elf_get(const char *bzimage, const char *cache_dir, char **ret_path,
-                        RossError *err)
+int ross_kernel_elf_get(const char *bzimage, const char *cache_dir, char **ret_path, RossError *err)
 {
         struct stat st;
         if (stat(bzimage, &st) < 0)
