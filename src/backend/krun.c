@@ -94,19 +94,11 @@ static char *krun_program(const RossBackend *b)
 static int krun_check(const RossBackend *b, RossContainers *c, const RossContainerConfig *cfg,
                       RossError *err)
 {
-        if (STREQ(cfg->network, "host"))
-                return ross_errx(err, EINVAL,
-                                 "network mode host is not supported by the krun runtime: a VM "
-                                 "has its own kernel (use --network none; -p maps TCP ports)");
-        if (cfg->memory > 0 && cfg->memory < ROSS_VM_MEMORY_MIN)
-                return ross_errx(err, EINVAL,
-                                 "--memory: a VM needs at least 64 MiB (the krun runtime's "
-                                 "default is 512 MiB)");
+        int r = ross_vm_check(cfg, b->name, "use --network none; -p maps TCP ports", err);
+        if (r < 0)
+                return r;
         if (ross_vm_memory(cfg) / (1024 * 1024) > UINT32_MAX)
                 return ross_errx(err, EINVAL, "--memory: too large for libkrun");
-        if (ross_vm_cpus(cfg) > ROSS_VM_CPUS_MAX)
-                return ross_errx(err, EINVAL, "--cpus: at most %d vCPUs for a VM",
-                                 ROSS_VM_CPUS_MAX);
         json_t *v;
         size_t i;
         json_array_foreach (cfg->ports, i, v) {
@@ -122,15 +114,6 @@ static int krun_check(const RossBackend *b, RossContainers *c, const RossContain
                                          "-p %d: the krun runtime needs the host port given "
                                          "(-p HOST:%d)",
                                          port, port);
-        }
-        json_array_foreach (cfg->binds, i, v) {
-                const char *src = json_string_value(json_object_get(v, "source"));
-                struct stat st;
-                if (stat(src, &st) == 0 && !S_ISDIR(st.st_mode))
-                        return ross_errx(err, EINVAL,
-                                         "volume '%s': the krun runtime shares directories, not "
-                                         "files",
-                                         src);
         }
         return 0;
 }

@@ -93,33 +93,14 @@ static char *qemu_program(const RossBackend *b)
 static int qemu_check(const RossBackend *b, RossContainers *c, const RossContainerConfig *cfg,
                       RossError *err)
 {
-        if (STREQ(cfg->network, "host"))
-                return ross_errx(err, EINVAL,
-                                 "network mode host is not supported by the qemu runtime: a VM "
-                                 "has its own kernel (use --network none)");
+        int r = ross_vm_check(cfg, b->name, "use --network none", err);
+        if (r < 0)
+                return r;
         if (json_array_size(cfg->ports) > 0)
                 return ross_errx(err, EINVAL,
                                  "publishing ports (-p) is not supported by the qemu runtime "
                                  "yet: its VMs have no network until bridge networks come "
                                  "(the krun runtime maps TCP ports)");
-        if (cfg->memory > 0 && cfg->memory < ROSS_VM_MEMORY_MIN)
-                return ross_errx(err, EINVAL,
-                                 "--memory: a VM needs at least 64 MiB (the qemu runtime's "
-                                 "default is 512 MiB)");
-        if (ross_vm_cpus(cfg) > ROSS_VM_CPUS_MAX)
-                return ross_errx(err, EINVAL, "--cpus: at most %d vCPUs for a VM",
-                                 ROSS_VM_CPUS_MAX);
-        json_t *v;
-        size_t i;
-        json_array_foreach (cfg->binds, i, v) {
-                const char *src = json_string_value(json_object_get(v, "source"));
-                struct stat st;
-                if (stat(src, &st) == 0 && !S_ISDIR(st.st_mode))
-                        return ross_errx(err, EINVAL,
-                                         "volume '%s': the qemu runtime shares directories, not "
-                                         "files",
-                                         src);
-        }
         return 0;
 }
 

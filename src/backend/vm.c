@@ -195,3 +195,33 @@ int ross_vm_write_guest_config(RossContainers *c, const char *id, const char *di
         _cleanup_free_ char *path = xasprintf("%s/config", cfgdir);
         return ross_write_file_replace(path, gc.data, gc.len, 0644, err);
 }
+
+int ross_vm_check(const RossContainerConfig *cfg, const char *runtime, const char *network_hint,
+                  RossError *err)
+{
+        if (STREQ(cfg->network, "host"))
+                return ross_errx(err, EINVAL,
+                                 "network mode host is not supported by the %s runtime: a VM "
+                                 "has its own kernel (%s)",
+                                 runtime, network_hint);
+        if (cfg->memory > 0 && cfg->memory < ROSS_VM_MEMORY_MIN)
+                return ross_errx(err, EINVAL,
+                                 "--memory: a VM needs at least 64 MiB (the %s runtime's "
+                                 "default is 512 MiB)",
+                                 runtime);
+        if (ross_vm_cpus(cfg) > ROSS_VM_CPUS_MAX)
+                return ross_errx(err, EINVAL, "--cpus: at most %d vCPUs for a VM",
+                                 ROSS_VM_CPUS_MAX);
+        json_t *v;
+        size_t i;
+        json_array_foreach (cfg->binds, i, v) {
+                const char *src = json_string_value(json_object_get(v, "source"));
+                struct stat st;
+                if (stat(src, &st) == 0 && !S_ISDIR(st.st_mode))
+                        return ross_errx(err, EINVAL,
+                                         "volume '%s': the %s runtime shares directories, not "
+                                         "files",
+                                         src, runtime);
+        }
+        return 0;
+}

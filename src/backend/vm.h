@@ -51,3 +51,7 @@ void ross_vm_release(const struct RossBackend *b, struct RossContainers *c, cons
 int ross_vm_write_guest_config(struct RossContainers *c, const char *id, const char *dir,
                                const struct RossContainerConfig *cfg, const char *cfgdir,
                                bool virtiofs, RossError *err);
+/* What every VM backend refuses at create: the host's network (network_hint: what to use
+ * instead), less than 64 MiB, more vCPUs than ROSS_VM_CPUS_MAX, a file as a volume. */
+int ross_vm_check(const struct RossContainerConfig *cfg, const char *runtime,
+                  const char *network_hint, RossError *err);
