@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include "../basic/clock.h"
 #include "../basic/fileio.h"
 #include "../basic/log.h"
 #include "../basic/socket.h"
@@ -152,7 +153,7 @@ static int qmp(VmState *st, const char *command, RossError *err)
         _cleanup_(ross_buf_free) RossBuf in = {.cap = 1024 * 1024};
         int returns = 0;
         size_t sent = 0;
-        long end = ross_vm_now_ms() + 10000;
+        long end = ross_now_ms() + 10000;
         /* the greeting comes first, then one "return" per command */
         bool greeted = false;
         while (returns < 2) {
@@ -163,7 +164,7 @@ static int qmp(VmState *st, const char *command, RossError *err)
                 }
                 struct pollfd p = {.fd = fd, .events = POLLIN};
                 if (poll(&p, 1, 200) <= 0) {
-                        if (ross_vm_now_ms() > end)
+                        if (ross_now_ms() > end)
                                 return ross_errx(err, ETIMEDOUT, "QEMU's QMP did not answer");
                         continue;
                 }

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "../basic/clock.h"
 #include "../basic/buf.h"
 #include "../basic/fileio.h"
 #include "../basic/log.h"
@@ -32,13 +33,6 @@
 #define BOOT_TIMEOUT_MS_DEFAULT 60000
 /* After ross-init's EXIT the guest powers off; the VMM is killed if it is still there. */
 #define POWEROFF_GRACE_MS 3000
-
-long ross_vm_now_ms(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static VmState *st_of(Shim *s)
 {
@@ -68,7 +62,7 @@ static int vmm_ended(Shim *s, VmState *st, pid_t vmm, const char *when, int *ret
 static int accept_vmm(VmState *st, Shim *s, int listen_fd, pid_t vmm, int timeout_ms,
                       const char *what, int *ret_fd, int *ret_code, RossError *err)
 {
-        long end = ross_vm_now_ms() + timeout_ms;
+        long end = ross_now_ms() + timeout_ms;
         for (;;) {
                 struct pollfd p = {.fd = listen_fd, .events = POLLIN};
                 int k = poll(&p, 1, 100);
@@ -83,7 +77,7 @@ static int accept_vmm(VmState *st, Shim *s, int listen_fd, pid_t vmm, int timeou
                 int r;
                 if ((r = vmm_ended(s, st, vmm, when, ret_code, err)) != 0)
                         return r;
-                if (ross_vm_now_ms() >= end)
+                if (ross_now_ms() >= end)
                         return ross_errx(err, ETIMEDOUT, "%s did not connect its %s channel",
                                          st->ops->name, what);
         }
@@ -127,7 +121,7 @@ static void on_frame(Shim *s, VmState *st, int type, uint32_t session, const cha
         }
         if (type == ROSS_VM_EXIT && session == 0 && n >= 4) {
                 st->exit_status = (int)ross_vm_get_u32(p);
-                st->exit_at = ross_vm_now_ms();
+                st->exit_at = ross_now_ms();
                 log_debug("the guest's command exited: %d", st->exit_status);
                 return;
         }
@@ -176,7 +170,7 @@ static int wait_started(Shim *s, VmState *st, pid_t vmm, int *ret_code, RossErro
         const char *env = getenv("ROSS_VM_BOOT_TIMEOUT_MS");
         if (env)
                 (void)ross_parse_int(env, 100, 3600000, &timeout);
-        long end = ross_vm_now_ms() + timeout;
+        long end = ross_now_ms() + timeout;
         for (;;) {
                 int type;
                 uint32_t session;
@@ -211,7 +205,7 @@ static int wait_started(Shim *s, VmState *st, pid_t vmm, int *ret_code, RossErro
                 int r = vmm_ended(s, st, vmm, "before the command ran", ret_code, err);
                 if (r != 0)
                         return r;
-                if (ross_vm_now_ms() >= end)
+                if (ross_now_ms() >= end)
                         return ross_errx(err, ETIMEDOUT,
                                          "the VM did not come up in %d s; its "
                                          "console log: %s/vm/console.log",
@@ -272,7 +266,7 @@ static int exec_start(Shim *s, VmState *st, pid_t *ret_pid, int *ret_code, RossE
         if (ross_write_all(st->ctl, req.data, req.len) < 0)
                 return ross_err(err, errno, "send the exec to the container's shim");
         /* its answer: STARTED, or FAILED (or a REPLY with the container shim's error) */
-        long end = ross_vm_now_ms() + 30000;
+        long end = ross_now_ms() + 30000;
         for (;;) {
                 int type;
                 uint32_t session;
@@ -307,7 +301,7 @@ static int exec_start(Shim *s, VmState *st, pid_t *ret_pid, int *ret_code, RossE
                 struct pollfd pf = {.fd = st->ctl, .events = POLLIN};
                 if (poll(&pf, 1, 200) > 0 && !ctl_fill(st))
                         return ross_errx(err, EIO, "the container's shim closed the exec");
-                if (ross_vm_now_ms() > end)
+                if (ross_now_ms() > end)
                         return ross_errx(err, ETIMEDOUT, "the guest did not start the exec");
         }
 }
@@ -596,11 +590,11 @@ void ross_vm_shim_handle(Shim *s, const struct pollfd *p, size_t n)
         }
         /* the guest said how it ended but is still up: power it off */
         if (st->exit_status >= 0 && !st->killed &&
-            ross_vm_now_ms() - st->exit_at > POWEROFF_GRACE_MS) {
+            ross_now_ms() - st->exit_at > POWEROFF_GRACE_MS) {
                 log_debug("the VM did not power off after its command ended: killing %s",
                           st->ops->name);
                 (void)syscall(SYS_pidfd_send_signal, s->pidfd, SIGKILL, NULL, 0);
-                st->exit_at = ross_vm_now_ms() + 3600000;
+                st->exit_at = ross_now_ms() + 3600000;
         }
 }
 

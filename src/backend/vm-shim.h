@@ -53,8 +53,6 @@ struct VmState {
         int in_r;         /* read end of s->in_fd */
 };
 
-long ross_vm_now_ms(void);
-
 /* The start of every VM backend: sockets, ops->launch, the guest's channels, its STARTED. */
 int ross_vm_shim_start(Shim *s, const VmmOps *ops, pid_t *ret_pid, int *ret_code, RossError *err);
 

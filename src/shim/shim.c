@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "../backend/backend.h"
+#include "../basic/clock.h"
 #include "../basic/fileio.h"
 #include "../basic/argv.h"
 #include "../basic/log.h"
@@ -28,13 +29,6 @@
 
 /* How long output is held for clients announced with --attach-wait. */
 #define ATTACH_WAIT_MS 10000
-
-static long now_ms(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void report(int fd, const char *fmt, ...) _printf_(2, 3);
 static void report(int fd, const char *fmt, ...)
@@ -209,7 +203,7 @@ static int monitor(Shim *s, pid_t cpid, int sigfd)
 {
         int exit_code = -1, k = 1;
         bool released = s->attach_wait == 0;
-        long deadline = now_ms() + ATTACH_WAIT_MS;
+        long deadline = ross_now_ms() + ATTACH_WAIT_MS;
         for (;;) {
                 /* reap: the container, and orphans it left to us */
                 int ws;
@@ -225,7 +219,7 @@ static int monitor(Shim *s, pid_t cpid, int sigfd)
                         exit_code = s->be_status;
                         log_debug("the workload ended: %d", exit_code);
                 }
-                if (!released && (s->hellos >= s->attach_wait || now_ms() >= deadline)) {
+                if (!released && (s->hellos >= s->attach_wait || ross_now_ms() >= deadline)) {
                         log_debug("output released (%u of %u clients attached)", s->hellos,
                                   s->attach_wait);
                         released = true;
@@ -245,7 +239,9 @@ static int monitor(Shim *s, pid_t cpid, int sigfd)
                         (struct pollfd){.fd = s->in_pending.len ? s->in_fd : -1, .events = POLLOUT};
                 size_t na = shim_attach_pollfds(s, p + n, ELEMENTSOF(p) - n - 4);
                 size_t nb = s->be->pollfds ? s->be->pollfds(s, p + n + na, 4) : 0;
-                int timeout = !released ? (int)(deadline - now_ms()) : exit_code >= 0 ? 50 : -1;
+                int timeout = !released        ? (int)(deadline - ross_now_ms())
+                              : exit_code >= 0 ? 50
+                                               : -1;
                 if (!released && timeout < 0)
                         timeout = 0;
                 if (s->be->handle && (timeout < 0 || timeout > 250))

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../basic/clock.h"
 #include "../basic/argv.h"
 #include "../basic/log.h"
 #include "../basic/spawn.h"
@@ -33,13 +34,6 @@ int ross_bind_read_only(const char *path, RossError *err)
         if (mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
                 return ross_err(err, errno, "make '%s' read-only", path);
         return 0;
-}
-
-static long now_ms(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
 }
 
 /* The child: its own mounts for a read-only share, then virtiofsd. Only what is safe
@@ -86,7 +80,7 @@ int ross_virtiofsd_start(const char *program, const char *source, bool read_only
                 child(ross_argv_get(&a), source, read_only, logfd);
         log_debug("virtiofsd (pid %d) serves '%s'%s on %s", (int)pid, source,
                   read_only ? " read-only" : "", sock);
-        long end = now_ms() + timeout_ms;
+        long end = ross_now_ms() + timeout_ms;
         for (;;) {
                 struct stat st;
                 if (stat(sock, &st) == 0 && S_ISSOCK(st.st_mode))
@@ -95,7 +89,7 @@ int ross_virtiofsd_start(const char *program, const char *source, bool read_only
                 if (waitpid(pid, &ws, WNOHANG) == pid)
                         return ross_errx(err, EIO, "virtiofsd for '%s' exited (status %d)", source,
                                          WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws));
-                if (now_ms() >= end) {
+                if (ross_now_ms() >= end) {
                         kill(pid, SIGKILL);
                         (void)waitpid(pid, NULL, 0);
                         return ross_errx(err, ETIMEDOUT, "virtiofsd for '%s' made no socket",
