@@ -28,10 +28,9 @@ VMCTL=(python3 "$HERE/vmctl.py")
 # what the root needs of busybox (its --list cannot run on this host)
 APPLETS=(sh cat echo uname id nproc sleep stty tty true)
 
-skip_all() {
-        echo "1..0 # SKIP $*"
-        exit 0
-}
+# shellcheck source=tests/vm/tap.sh
+source "$HERE/tap.sh"
+TAP_LOGS=(frames stdout stderr tty console.log qemu.log)
 
 command -v "$QEMU" >/dev/null || skip_all "no $QEMU (apt-get install qemu-system-arm)"
 if [ -z "${ROSS_INIT_ARM64:-}" ]; then
@@ -58,35 +57,6 @@ else
         trap 'rm -rf "$W"' EXIT
 fi
 
-n=0
-failed=0
-LAST=
-SHOWN=
-pass() {
-        n=$((n + 1))
-        echo "ok $n - $1"
-}
-fail() {
-        n=$((n + 1))
-        failed=$((failed + 1))
-        echo "not ok $n - $1"
-        # a boot's logs once, at its first failure
-        if [ -n "$LAST" ] && [ "$LAST" != "$SHOWN" ]; then
-                SHOWN=$LAST
-                for f in frames stdout stderr tty console.log qemu.log; do
-                        [ -s "$LAST/$f" ] || continue
-                        echo "#   --- $f"
-                        tail -n 30 "$LAST/$f" | sed 's/^/#   /'
-                done
-        fi
-}
-# check DESCRIPTION COMMAND...
-check() {
-        local d=$1
-        shift
-        if "$@"; then pass "$d"; else fail "$d"; fi
-}
-has() { grep -qF -- "$2" "$LAST/$1"; }
 line() { [ "$(sed -n "$2p" "$LAST/$1")" = "$3" ]; }
 
 # ---- ross-init for aarch64, and the initramfs as the backend makes it

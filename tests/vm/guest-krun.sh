@@ -28,10 +28,9 @@ BUSYBOX=${BUSYBOX:-/bin/busybox}
 VMCTL=(python3 "$HERE/vmctl.py")
 KRUNCTL=(python3 "$HERE/krunctl.py")
 
-skip_all() {
-        echo "1..0 # SKIP $*"
-        exit 0
-}
+# shellcheck source=tests/vm/tap.sh
+source "$HERE/tap.sh"
+TAP_LOGS=(frames console.log)
 
 [ "$(id -u)" = 0 ] || skip_all "needs root (namespaces, mounts, chroot)"
 command -v python3 >/dev/null || skip_all "no python3"
@@ -104,31 +103,6 @@ exec setsid $ctty chroot "$root" /bin/sh -c '"$@"; st=$?; echo "init: the child 
 EOF
 chmod +x "$W/krun-emu"
 
-n=0 failed=0 LAST=
-pass() {
-        n=$((n + 1))
-        echo "ok $n - $1"
-}
-fail() {
-        n=$((n + 1))
-        failed=$((failed + 1))
-        echo "not ok $n - $1"
-        if [ -n "$LAST" ]; then
-                local f
-                for f in frames console.log; do
-                        [ -s "$LAST/$f" ] || continue
-                        echo "#   $f:"
-                        tail -n 30 "$LAST/$f" | sed 's/^/#   /'
-                done
-        fi
-}
-# check DESCRIPTION COMMAND...
-check() {
-        local d=$1
-        shift
-        if "$@"; then pass "$d"; else fail "$d"; fi
-}
-has() { grep -qF -- "$2" "$LAST/$1"; }
 
 # config NAME KEY=VALUE...: the config of run NAME, in the root at /.t/NAME/config
 config() {

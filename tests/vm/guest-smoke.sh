@@ -47,10 +47,8 @@ VMCTL=(python3 "$HERE/vmctl.py")
 # what ross-init needs of the kernel: vmctl adds their dependencies, in load order
 MODULES=(virtio_mmio virtio_console 9pnet_virtio 9p)
 
-skip_all() {
-        echo "1..0 # SKIP $*"
-        exit 0
-}
+# shellcheck source=tests/vm/tap.sh
+source "$HERE/tap.sh"
 
 [ "$ARCH" != x86_64 ] || [ "$(uname -m)" = x86_64 ] ||
         skip_all "needs an x86_64 host (qemu-system-x86_64 -M microvm)"
@@ -142,32 +140,6 @@ echo image-hosts >"$ROOT/etc/hosts"
 echo 'image content' >"$ROOT/run/keep"
 chown 1000:1000 "$ROOT/home/user"
 
-n=0
-failed=0
-LAST=
-pass() {
-        n=$((n + 1))
-        echo "ok $n - $1"
-}
-fail() {
-        n=$((n + 1))
-        failed=$((failed + 1))
-        echo "not ok $n - $1"
-        if [ -n "$LAST" ]; then
-                for f in frames stdout stderr tty console.log; do
-                        [ -f "$LAST/$f" ] || continue
-                        echo "#   --- $f"
-                        tail -n 30 "$LAST/$f" | sed 's/^/#   /'
-                done
-        fi
-}
-# check DESCRIPTION COMMAND...
-check() {
-        local d=$1
-        shift
-        if "$@"; then pass "$d"; else fail "$d"; fi
-}
-has() { grep -qF -- "$2" "$LAST/$1"; }
 is() { [ "$(cat "$LAST/$1")" = "$2" ]; }
 
 # vm NAME [QEMU ARGS...] -- [VMCTL STEPS...]: boot with $W/NAME/cfg as the config share
