@@ -142,7 +142,9 @@ int main(int argc, char **argv)
         if (r < 0) {
                 log_debug("%s", err.msg);
                 if (ross_channel_send_new(&ch, ross_channel_error_msg(&err), NULL) < 0) {
+                        /* the daemon is gone: say it where someone may read it */
                         fprintf(stderr, "ross-pull: %s\n", err.msg);
+                        ross_channel_done(&ch);
                         return 1;
                 }
         }
