@@ -41,6 +41,12 @@ static void usage(FILE *f)
                 "                                  (default auto: KVM where it really works)\n"
                 "  --krun-library PATH             the libkrun the krun runtime loads (default\n"
                 "                                  libkrun.so.1; libkrun.1.dylib on macOS)\n"
+                "  --netavark PATH                 the network backend for bridge networks\n"
+                "                                  (default /usr/lib/podman/netavark, Debian's;\n"
+                "                                  aardvark-dns beside it gives DNS by name)\n"
+                "  --bridge-subnet CIDR            the default bridge network's subnet when it is\n"
+                "                                  first made (default 172.17.0.0/16, or the next\n"
+                "                                  free pool if a route of the host has it)\n"
                 "  --vm-fs auto|virtiofs|9p        how micro-VMs get their root and volumes\n"
                 "                                  (default auto: virtio-fs when a virtiofsd is\n"
                 "                                  found, else 9p)\n"
@@ -88,6 +94,8 @@ int main(int argc, char **argv)
                 OPT_VM_ACCEL,
                 OPT_VM_FS,
                 OPT_KRUN_LIBRARY,
+                OPT_NETAVARK,
+                OPT_BRIDGE_SUBNET,
                 OPT_VERSION
         };
         static const struct option opts[] = {
@@ -104,6 +112,8 @@ int main(int argc, char **argv)
                 {"vm-accel", required_argument, NULL, OPT_VM_ACCEL},
                 {"vm-fs", required_argument, NULL, OPT_VM_FS},
                 {"krun-library", required_argument, NULL, OPT_KRUN_LIBRARY},
+                {"netavark", required_argument, NULL, OPT_NETAVARK},
+                {"bridge-subnet", required_argument, NULL, OPT_BRIDGE_SUBNET},
                 {"log-level", required_argument, NULL, OPT_LOG},
                 {"help", no_argument, NULL, 'h'},
                 {"version", no_argument, NULL, OPT_VERSION},
@@ -216,6 +226,12 @@ int main(int argc, char **argv)
                         break;
                 case OPT_KRUN_LIBRARY:
                         set_str(&d.cfg.krun_library, optarg);
+                        break;
+                case OPT_NETAVARK:
+                        set_str(&d.cfg.netavark, optarg);
+                        break;
+                case OPT_BRIDGE_SUBNET:
+                        set_str(&d.cfg.bridge_subnet, optarg);
                         break;
                 case OPT_MAXLAYER: {
                         uint64_t v;

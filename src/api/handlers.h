@@ -36,6 +36,14 @@ enum MHD_Result ross_api_container_rename(RossRequest *req, const char *ref);
 enum MHD_Result ross_api_container_pause(RossRequest *req, const char *ref, bool pause);
 enum MHD_Result ross_api_container_restart(RossRequest *req, const char *ref);
 
+/* networks.c; ref is a network's id, id prefix or name */
+enum MHD_Result ross_api_networks_list(RossRequest *req);
+enum MHD_Result ross_api_networks_create(RossRequest *req);
+enum MHD_Result ross_api_networks_prune(RossRequest *req);
+enum MHD_Result ross_api_network_inspect(RossRequest *req, const char *ref);
+enum MHD_Result ross_api_network_delete(RossRequest *req, const char *ref);
+enum MHD_Result ross_api_network_connect(RossRequest *req, const char *ref, bool connect);
+
 /* swarm.c: /swarm, /nodes, /services, /tasks, /secrets, /configs (segs[0] says which) */
 enum MHD_Result ross_api_swarm(RossRequest *req);
 

@@ -113,6 +113,22 @@ enum MHD_Result ross_api_dispatch(RossRequest *req)
                 return images(req);
         if (n >= 2 && STREQ(first, "containers"))
                 return containers(req);
+        if (STREQ(first, "networks")) {
+                if (n == 1 && is(req, "GET"))
+                        return ross_api_networks_list(req);
+                if (n == 2 && STREQ(req->segs[1], "create") && is(req, "POST"))
+                        return ross_api_networks_create(req);
+                if (n == 2 && STREQ(req->segs[1], "prune") && is(req, "POST"))
+                        return ross_api_networks_prune(req);
+                if (n == 2 && is(req, "GET"))
+                        return ross_api_network_inspect(req, req->segs[1]);
+                if (n == 2 && is(req, "DELETE"))
+                        return ross_api_network_delete(req, req->segs[1]);
+                if (n == 3 && is(req, "POST") &&
+                    (STREQ(req->segs[2], "connect") || STREQ(req->segs[2], "disconnect")))
+                        return ross_api_network_connect(req, req->segs[1],
+                                                        STREQ(req->segs[2], "connect"));
+        }
         if (STREQ(first, "swarm") || STREQ(first, "nodes") || STREQ(first, "services") ||
             STREQ(first, "tasks") || STREQ(first, "secrets") || STREQ(first, "configs"))
                 return ross_api_swarm(req);

@@ -28,6 +28,7 @@ struct RossContainerConfig;
 struct Shim;
 struct ShimClient;
 struct pollfd;
+struct RossNetPlan;
 
 typedef struct RossBackend {
         const char *name;     /* the runtime name: "crun", "runc", "qemu" */
@@ -42,9 +43,11 @@ typedef struct RossBackend {
                      const struct RossContainerConfig *cfg, RossError *err);
         /* The program it runs, for /info (caller frees; NULL: not found). */
         char *(*program)(const struct RossBackend *b);
-        /* Before the shim starts: the container's root and config in dir. */
+        /* Before the shim starts: the container's root and config in dir; net: its network
+         * (the namespace to join, its /etc files; src/container/network.h). */
         int (*prepare)(const struct RossBackend *b, struct RossContainers *c, const char *id,
-                       const char *dir, const struct RossContainerConfig *cfg, RossError *err);
+                       const char *dir, const struct RossContainerConfig *cfg,
+                       const struct RossNetPlan *net, RossError *err);
         /* Before an exec's shim starts: its process description in exec_dir, for the shim's
          * --exec (*ret_path; caller frees). e: Docker's ExecConfig; rows/cols: the pty's
          * first size (0: none). */

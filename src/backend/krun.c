@@ -16,6 +16,7 @@
 #include "../basic/spawn.h"
 #include "../container/config.h"
 #include "../container/containers.h"
+#include "../container/network.h"
 #include "../vm/accel.h"
 #include "../vm/proto.h"
 #include "backend.h"
@@ -101,7 +102,7 @@ static int krun_check(const RossBackend *b, RossContainers *c, const RossContain
                 return ross_errx(err, EINVAL, "--memory: too large for libkrun");
         json_t *v;
         size_t i;
-        json_array_foreach (cfg->ports, i, v) {
+        json_array_foreach (cfg->net.ports, i, v) {
                 const char *proto = json_string_value(json_object_get(v, "proto"));
                 int port = (int)json_integer_value(json_object_get(v, "port"));
                 if (!STREQ(proto, "tcp"))
@@ -165,7 +166,7 @@ static void krun_config(RossBuf *b, RossContainers *c, const char *dir,
                 xasprintf("%d=%llu:%llu", RLIMIT_NOFILE, (unsigned long long)nofile.rlim_max,
                           (unsigned long long)nofile.rlim_max);
         ross_vm_cfg_add(b, "rlimit", rl);
-        json_array_foreach (cfg->ports, i, v) {
+        json_array_foreach (cfg->net.ports, i, v) {
                 _cleanup_free_ char *p =
                         xasprintf("%lld:%lld", json_integer_value(json_object_get(v, "host_port")),
                                   json_integer_value(json_object_get(v, "port")));
@@ -176,7 +177,7 @@ static void krun_config(RossBuf *b, RossContainers *c, const char *dir,
 }
 
 static int krun_prepare(const RossBackend *b, RossContainers *c, const char *id, const char *dir,
-                        const RossContainerConfig *cfg, RossError *err)
+                        const RossContainerConfig *cfg, const RossNetPlan *net, RossError *err)
 {
         int r;
         if ((r = krun_check(b, c, cfg, err)) < 0 || (r = ross_vm_clone_root(c, dir, cfg, err)) < 0)
@@ -184,7 +185,7 @@ static int krun_prepare(const RossBackend *b, RossContainers *c, const char *id,
         /* ross-init, its config and the files for /etc, in the root: libkrun runs the
          * workload from there */
         _cleanup_free_ char *dotross = xasprintf("%s/rootfs/.ross", dir);
-        if ((r = ross_vm_write_guest_config(c, id, dir, cfg, dotross, true, err)) < 0)
+        if ((r = ross_vm_write_guest_config(c, id, dir, cfg, net, dotross, true, err)) < 0)
                 return r;
         _cleanup_free_ char *init = ross_containers_helper(c, "ross-init");
         _cleanup_free_ char *text = NULL;

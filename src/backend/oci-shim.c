@@ -39,16 +39,19 @@ static void runtime_flags(Shim *s, RossArgv *args)
         ross_argv_add(args, "--log-format=json");
 }
 
-/* `runtime run|exec --detach`; with a terminal, the pty's master arrives on the console
- * socket while it runs. Returns the runtime's wait status, or a negative errno (err
- * filled) when it could not be started. */
-static int run_runtime(Shim *s, const char *console, int console_listen, const char *pid_file,
-                       int child_in, int child_out, int child_err, RossError *err)
+/* `runtime run|exec --detach`, or `runtime create` (verb) when the network must be up
+ * before the container's process runs; with a terminal, the pty's master arrives on the
+ * console socket while it runs. Returns the runtime's wait status, or a negative errno
+ * (err filled) when it could not be started. */
+static int run_runtime(Shim *s, const char *verb, const char *console, int console_listen,
+                       const char *pid_file, int child_in, int child_out, int child_err,
+                       RossError *err)
 {
         _cleanup_(ross_argv_free) RossArgv args = {};
         runtime_flags(s, &args);
-        ross_argv_add(&args, s->exec_process ? "exec" : "run");
-        ross_argv_add(&args, "--detach");
+        ross_argv_add(&args, verb);
+        if (!STREQ(verb, "create"))
+                ross_argv_add(&args, "--detach");
         if (console) {
                 ross_argv_add(&args, "--console-socket");
                 ross_argv_add(&args, console);
@@ -147,9 +150,13 @@ static int oci_start(Shim *s, pid_t *ret_pid, int *ret_code, RossError *err)
         } else if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
                    (s->open_stdin && pipe2(in, O_CLOEXEC) < 0))
                 return ross_err(err, errno, "pipe");
-        int status =
-                run_runtime(s, console_path, console_listen, pid_file, in[0] >= 0 ? in[0] : nul,
-                            out[1] >= 0 ? out[1] : nul, errp[1] >= 0 ? errp[1] : nul, err);
+        /* with a network, its setup (started by the shim) runs while the runtime creates the
+         * container, and the container's process starts once both are done */
+        bool create = s->net_pending && !s->exec_process;
+        const char *verb = s->exec_process ? "exec" : create ? "create" : "run";
+        int status = run_runtime(s, verb, console_path, console_listen, pid_file,
+                                 in[0] >= 0 ? in[0] : nul, out[1] >= 0 ? out[1] : nul,
+                                 errp[1] >= 0 ? errp[1] : nul, err);
         safe_close(in[0]);
         safe_close(out[1]);
         safe_close(errp[1]);
@@ -182,6 +189,23 @@ static int oci_start(Shim *s, pid_t *ret_pid, int *ret_code, RossError *err)
         }
         if (s->tty && s->out_fd < 0)
                 return ross_errx(err, EIO, "the OCI runtime sent no terminal");
+        if (create) {
+                int r = shim_net_wait(s, err);
+                if (r < 0)
+                        return r;
+                _cleanup_(ross_argv_free) RossArgv args = {};
+                runtime_flags(s, &args);
+                ross_argv_add(&args, "start");
+                ross_argv_add(&args, s->id);
+                if (ross_argv_ok(&args) < 0)
+                        return ross_errx(err, E2BIG, "start: too many arguments");
+                r = ross_spawn_run(ross_argv_get(&args), NULL, NULL, err);
+                if (r < 0) {
+                        _cleanup_free_ char *m = shim_runtime_error(rt_log);
+                        *ret_code = code_of(m);
+                        return ross_errx(err, EIO, "%s", m);
+                }
+        }
         *ret_pid = (pid_t)v;
         return 0;
 }

@@ -10,6 +10,7 @@
 #include "../basic/spawn.h"
 #include "../container/config.h"
 #include "../container/containers.h"
+#include "../container/network.h"
 #include "../container/exec.h"
 #include "../container/spec.h"
 #include "../daemon/cgroups.h"
@@ -61,7 +62,7 @@ static int add_init(RossContainers *c, RossProcessSpec *p, json_t *binds, RossEr
 }
 
 static int oci_prepare(const RossBackend *b, RossContainers *c, const char *id, const char *dir,
-                       const RossContainerConfig *cfg, RossError *err)
+                       const RossContainerConfig *cfg, const RossNetPlan *net, RossError *err)
 {
         _cleanup_free_ char *rootfs = xasprintf("%s/rootfs", dir);
         _cleanup_free_ char *upper = xasprintf("%s/upper", dir);
@@ -88,7 +89,7 @@ static int oci_prepare(const RossBackend *b, RossContainers *c, const char *id, 
         char short_id[13];
         snprintf(short_id, sizeof(short_id), "%.12s", id);
         const char *hostname = cfg->hostname ? cfg->hostname : short_id;
-        if ((r = ross_containers_write_etc(c, id, hostname, err)) < 0)
+        if ((r = ross_containers_write_etc(c, id, hostname, net, err)) < 0)
                 return r;
 
         _cleanup_(json_decrefp) json_t *binds = json_deep_copy(cfg->binds);
@@ -117,7 +118,8 @@ static int oci_prepare(const RossBackend *b, RossContainers *c, const char *id, 
                 .memory = cfg->memory,
                 .nano_cpus = cfg->nano_cpus,
                 .pids_limit = cfg->pids_limit,
-                .host_network = STREQ(cfg->network, "host"),
+                .host_network = net->host,
+                .netns = net->netns,
                 .etc_hosts = hosts,
                 .etc_hostname = hn,
                 .etc_resolv = resolv,

@@ -20,6 +20,7 @@
 #include "../basic/spawn.h"
 #include "../container/config.h"
 #include "../container/containers.h"
+#include "../container/network.h"
 #include "../container/spec.h"
 #include "../image/images.h"
 #include "../unpack/clone.h"
@@ -96,7 +97,7 @@ static int qemu_check(const RossBackend *b, RossContainers *c, const RossContain
         int r = ross_vm_check(cfg, b->name, "use --network none", err);
         if (r < 0)
                 return r;
-        if (json_array_size(cfg->ports) > 0)
+        if (json_array_size(cfg->net.ports) > 0)
                 return ross_errx(err, EINVAL,
                                  "publishing ports (-p) is not supported by the qemu runtime "
                                  "yet: its VMs have no network until bridge networks come "
@@ -326,7 +327,7 @@ static char *modules_dir_of(const char *kernel)
 }
 
 static int qemu_prepare(const RossBackend *b, RossContainers *c, const char *id, const char *dir,
-                        const RossContainerConfig *cfg, RossError *err)
+                        const RossContainerConfig *cfg, const RossNetPlan *net, RossError *err)
 {
         int r;
         if ((r = qemu_check(b, c, cfg, err)) < 0 || (r = ross_vm_clone_root(c, dir, cfg, err)) < 0)
@@ -336,7 +337,7 @@ static int qemu_prepare(const RossBackend *b, RossContainers *c, const char *id,
                 return r;
         /* the config share: ross-init's config and the files for /etc */
         _cleanup_free_ char *cfgdir = xasprintf("%s/vm/cfg", dir);
-        if ((r = ross_vm_write_guest_config(c, id, dir, cfg, cfgdir, fsd != NULL, err)) < 0)
+        if ((r = ross_vm_write_guest_config(c, id, dir, cfg, net, cfgdir, fsd != NULL, err)) < 0)
                 return r;
 
         /* kernel, initramfs, accelerator */

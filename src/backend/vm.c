@@ -10,6 +10,7 @@
 #include "../basic/log.h"
 #include "../container/config.h"
 #include "../container/containers.h"
+#include "../container/network.h"
 #include "../image/images.h"
 #include "../unpack/clone.h"
 #include "../vm/proto.h"
@@ -169,8 +170,8 @@ void ross_vm_release(const RossBackend *b, RossContainers *c, const char *id, co
 }
 
 int ross_vm_write_guest_config(RossContainers *c, const char *id, const char *dir,
-                               const RossContainerConfig *cfg, const char *cfgdir, bool virtiofs,
-                               RossError *err)
+                               const RossContainerConfig *cfg, const RossNetPlan *net,
+                               const char *cfgdir, bool virtiofs, RossError *err)
 {
         _cleanup_free_ char *root = xasprintf("%s/rootfs", dir);
         _cleanup_(ross_ids_free) RossIds ids = {};
@@ -180,7 +181,7 @@ int ross_vm_write_guest_config(RossContainers *c, const char *id, const char *di
         char short_id[13];
         snprintf(short_id, sizeof(short_id), "%.12s", id);
         const char *hostname = cfg->hostname ? cfg->hostname : short_id;
-        if ((r = ross_containers_write_etc(c, id, hostname, err)) < 0 ||
+        if ((r = ross_containers_write_etc(c, id, hostname, net, err)) < 0 ||
             (r = ross_mkdir_p(cfgdir, 0755, err)) < 0)
                 return r;
         static const char *const etc[] = {"hosts", "hostname", "resolv.conf"};
@@ -199,7 +200,12 @@ int ross_vm_write_guest_config(RossContainers *c, const char *id, const char *di
 int ross_vm_check(const RossContainerConfig *cfg, const char *runtime, const char *network_hint,
                   RossError *err)
 {
-        if (STREQ(cfg->network, "host"))
+        if (ross_net_mode_is_network(cfg->net.mode) || ross_net_mode_container(cfg->net.mode))
+                return ross_errx(err, EINVAL,
+                                 "network mode %s is not supported by the %s runtime yet: VM "
+                                 "containers have --network none (%s)",
+                                 cfg->net.mode, runtime, network_hint);
+        if (STREQ(cfg->net.mode, "host"))
                 return ross_errx(err, EINVAL,
                                  "network mode host is not supported by the %s runtime: a VM "
                                  "has its own kernel (%s)",

@@ -10,6 +10,7 @@
 
 struct RossContainers;
 struct RossContainerConfig;
+struct RossNetPlan;
 struct RossBackend;
 struct json_t;
 
@@ -49,8 +50,8 @@ void ross_vm_release(const struct RossBackend *b, struct RossContainers *c, cons
 /* ross-init's config and the container's hosts, hostname and resolv.conf, in cfgdir (the
  * config share, or a directory in the root): the user and groups resolved in <dir>/rootfs. */
 int ross_vm_write_guest_config(struct RossContainers *c, const char *id, const char *dir,
-                               const struct RossContainerConfig *cfg, const char *cfgdir,
-                               bool virtiofs, RossError *err);
+                               const struct RossContainerConfig *cfg, const struct RossNetPlan *net,
+                               const char *cfgdir, bool virtiofs, RossError *err);
 /* What every VM backend refuses at create: the host's network (network_hint: what to use
  * instead), less than 64 MiB, more vCPUs than ROSS_VM_CPUS_MAX, a file as a volume. */
 int ross_vm_check(const struct RossContainerConfig *cfg, const char *runtime,

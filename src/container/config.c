@@ -16,8 +16,7 @@ void ross_container_config_free(RossContainerConfig *c)
         json_decref(c->binds);
         json_decref(c->tmpfs);
         json_decref(c->group_add);
-        json_decref(c->ports);
-        free(c->network);
+        ross_net_config_free(&c->net);
         *c = (RossContainerConfig){};
 }
 
@@ -181,47 +180,6 @@ static int tmpfs_of(json_t *hc, json_t **ret, RossError *err)
         return 0;
 }
 
-/* Docker's PortBindings: {"80/tcp": [{"HostIp": "", "HostPort": "8080"}], ...}. */
-static int ports_of(json_t *hc, json_t **ret, RossError *err)
-{
-        _cleanup_(json_decrefp) json_t *out = json_array();
-        json_t *pb = json_object_get(hc, "PortBindings"), *list, *b;
-        const char *key;
-        if (pb && !json_is_null(pb) && !json_is_object(pb))
-                return ross_errx(err, EINVAL, "PortBindings must be an object");
-        json_object_foreach (pb, key, list) {
-                char proto[8] = "tcp";
-                int port = 0;
-                const char *slash = strchr(key, '/');
-                _cleanup_free_ char *num =
-                        slash ? strndup(key, (size_t)(slash - key)) : xstrdup(key);
-                if (slash && (strlen(slash + 1) >= sizeof(proto) ||
-                              (!STREQ(slash + 1, "tcp") && !STREQ(slash + 1, "udp") &&
-                               !STREQ(slash + 1, "sctp"))))
-                        return ross_errx(err, EINVAL, "invalid proto: %s", slash + 1);
-                if (slash)
-                        snprintf(proto, sizeof(proto), "%s", slash + 1);
-                if (ross_parse_int(num, 1, 65535, &port) < 0)
-                        return ross_errx(err, EINVAL, "invalid port specification: \"%s\"", key);
-                if (list && !json_is_null(list) && !json_is_array(list))
-                        return ross_errx(err, EINVAL, "PortBindings[%s] must be an array", key);
-                size_t i;
-                json_array_foreach (list, i, b) {
-                        const char *ip = json_string_value(json_object_get(b, "HostIp"));
-                        const char *hp = json_string_value(json_object_get(b, "HostPort"));
-                        int host = 0;
-                        if (!STR_EMPTY(hp) && ross_parse_int(hp, 1, 65535, &host) < 0)
-                                return ross_errx(err, EINVAL, "invalid host port for %s: \"%s\"",
-                                                 key, hp);
-                        json_array_append_new(out, json_pack("{s:s, s:i, s:i, s:s}", "host_ip",
-                                                             ip ?: "", "host_port", host, "port",
-                                                             port, "proto", proto));
-                }
-        }
-        *ret = TAKE_PTR(out);
-        return 0;
-}
-
 int ross_container_config_parse(json_t *body, json_t *image_config, const char *runtime,
                                 bool (*known_runtime)(const char *name), RossContainerConfig *ret,
                                 RossError *err)
@@ -237,12 +195,8 @@ int ross_container_config_parse(json_t *body, json_t *image_config, const char *
                 return ross_errx(err, EINVAL, "unknown or invalid runtime name: %s", rt);
         c.runtime = xstrdup(STR_EMPTY(rt) ? runtime : rt);
 
-        const char *net = json_string_value(json_object_get(hc, "NetworkMode"));
-        if (!STR_EMPTY(net) && !STREQ(net, "none") && !STREQ(net, "host") &&
-            !STREQ(net, "default") && !STREQ(net, "bridge"))
-                return ross_errx(err, EINVAL, "network mode %s is not supported (none or host)",
-                                 net);
-        c.network = xstrdup(net && STREQ(net, "host") ? "host" : "none");
+        if ((r = ross_net_config_parse(body, image_config, &c.net, err)) < 0)
+                return r;
 
         if ((r = check_log_config(hc, err)) < 0)
                 return r;
@@ -273,7 +227,7 @@ int ross_container_config_parse(json_t *body, json_t *image_config, const char *
 
         if ((r = ross_container_parse_binds(json_object_get(hc, "Binds"),
                                             json_object_get(hc, "Mounts"), &c.binds, err)) < 0 ||
-            (r = tmpfs_of(hc, &c.tmpfs, err)) < 0 || (r = ports_of(hc, &c.ports, err)) < 0)
+            (r = tmpfs_of(hc, &c.tmpfs, err)) < 0)
                 return r;
         if ((r = limit_of(hc, "Memory", &c.memory, err)) < 0 ||
             (r = limit_of(hc, "NanoCpus", &c.nano_cpus, err)) < 0 ||
@@ -306,18 +260,17 @@ json_t *ross_container_config_to_json(const RossContainerConfig *c)
 {
         json_t *o = json_pack(
                 "{s:s, s:s, s:O, s:O, s:s, s:s, s:b, s:b, s:b, s:O, s:O, s:O, s:b, s:b, s:I, s:I, "
-                "s:I, s:s, s:i, s:i}",
+                "s:I, s:o, s:i, s:i}",
                 "image_id", c->image_id ?: "", "runtime", c->runtime, "args", c->process.args,
                 "env", c->process.env, "cwd", c->process.cwd ?: "/", "user", c->process.user ?: "",
                 "terminal", c->process.terminal, "open_stdin", c->open_stdin, "stdin_once",
                 c->stdin_once, "binds", c->binds, "tmpfs", c->tmpfs, "group_add", c->group_add,
                 "init", c->init, "readonly_rootfs", c->readonly_rootfs, "memory",
                 (json_int_t)c->memory, "nano_cpus", (json_int_t)c->nano_cpus, "pids_limit",
-                (json_int_t)c->pids_limit, "network", c->network, "stop_signal", c->stop_signal,
-                "stop_timeout", c->stop_timeout);
+                (json_int_t)c->pids_limit, "net", ross_net_config_to_json(&c->net), "stop_signal",
+                c->stop_signal, "stop_timeout", c->stop_timeout);
         if (c->hostname)
                 json_object_set_new(o, "hostname", json_string(c->hostname));
-        json_object_set(o, "ports", c->ports ? c->ports : json_array());
         return o;
 }
 
@@ -349,7 +302,6 @@ int ross_container_config_from_json(json_t *j, RossContainerConfig *ret, RossErr
             (r = str_field(j, "runtime", false, &c.runtime, err)) < 0 ||
             (r = str_field(j, "cwd", false, &c.process.cwd, err)) < 0 ||
             (r = str_field(j, "user", false, &c.process.user, err)) < 0 ||
-            (r = str_field(j, "network", false, &c.network, err)) < 0 ||
             (r = str_field(j, "hostname", true, &c.hostname, err)) < 0)
                 return r;
         static const char *const lists[] = {"args", "env", "tmpfs", "group_add"};
@@ -371,10 +323,26 @@ int ross_container_config_from_json(json_t *j, RossContainerConfig *ret, RossErr
                     !json_is_string(json_object_get(b, "destination")))
                         return bad_field("binds", err);
         c.binds = json_incref(binds);
-        json_t *ports = json_object_get(j, "ports");
-        if (ports && !json_is_array(ports))
-                return bad_field("ports", err);
-        c.ports = ports ? json_incref(ports) : json_array(); /* none: an older Ross's */
+        json_t *net = json_object_get(j, "net");
+        if (net && (r = ross_net_config_from_json(net, &c.net, err)) < 0)
+                return r;
+        if (!net) {
+                /* an older Ross's: none or host, ports given but not published */
+                const char *mode = json_string_value(json_object_get(j, "network"));
+                json_t *ports = json_object_get(j, "ports");
+                c.net = (RossNetConfig){
+                        .mode = xstrdup(mode && STREQ(mode, "host") ? "host" : "none"),
+                        .endpoints = json_object(),
+                        .ports = json_is_array(ports) ? json_incref(ports) : json_array(),
+                        .exposed = json_array(),
+                        .dns = json_array(),
+                        .dns_search = json_array(),
+                        .dns_options = json_array(),
+                        .extra_hosts = json_array(),
+                        .mac = xstrdup(""),
+                        .domainname = xstrdup(""),
+                };
+        }
         c.process.terminal = json_is_true(json_object_get(j, "terminal"));
         c.open_stdin = json_is_true(json_object_get(j, "open_stdin"));
         c.stdin_once = json_is_true(json_object_get(j, "stdin_once"));

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "../basic/err.h"
+#include "netconfig.h"
 #include "spec.h"
 
 /*
@@ -28,12 +29,9 @@ typedef struct RossContainerConfig {
         int64_t memory;     /* bytes, 0: no limit */
         int64_t nano_cpus;  /* 1e-9 CPUs, 0: no limit */
         int64_t pids_limit; /* 0: no limit */
-        char *network;      /* "none" or "host" */
-        /* published ports (Docker's PortBindings), each {"host_ip", "host_port" (0: any
-         * free port), "port", "proto" ("tcp", "udp", "sctp")} */
-        json_t *ports;
-        int stop_signal;  /* the container's, else the image's, else SIGTERM */
-        int stop_timeout; /* seconds; -1: not given */
+        RossNetConfig net;  /* the network mode, endpoints, ports, DNS (netconfig.h) */
+        int stop_signal;    /* the container's, else the image's, else SIGTERM */
+        int stop_timeout;   /* seconds; -1: not given */
 } RossContainerConfig;
 
 void ross_container_config_free(RossContainerConfig *c);

@@ -23,11 +23,17 @@
 #include "../shim/shim.h"
 #include "config.h"
 #include "containers.h"
+#include "network.h"
 #include "spec.h"
 
 static char *cdir(RossContainers *c, const char *id, const char *file)
 {
         return file ? xasprintf("%s/%s/%s", c->dir, id, file) : xasprintf("%s/%s", c->dir, id);
+}
+
+char *ross_containers_path(RossContainers *c, const char *id, const char *file)
+{
+        return cdir(c, id, file);
 }
 
 char *ross_containers_log_path(RossContainers *c, const char *id)
@@ -90,6 +96,30 @@ static int config_of(json_t *row, RossContainerConfig *ret, RossError *err)
         return 0;
 }
 
+int ross_containers_config_load(RossContainers *c, const char *id, json_t **ret_row,
+                                RossContainerConfig *ret, RossError *err)
+{
+        json_auto_t *row = NULL;
+        int r = ross_db_container_fetch(c->db, id, &row, err);
+        if (r == 0)
+                r = config_of(row, ret, err);
+        if (r < 0)
+                return r;
+        *ret_row = TAKE_PTR(row);
+        return 0;
+}
+
+int ross_containers_config_store(RossContainers *c, const char *id, json_t *row,
+                                 const RossContainerConfig *cfg, RossError *err)
+{
+        json_t *body = json_object_get(row, "Config");
+        if (!json_is_object(body))
+                return ross_errx(err, EIO, "container %.12s has no stored config", id);
+        json_object_set_new(body, "RossConfig", ross_container_config_to_json(cfg));
+        _cleanup_free_ char *text = json_dumps(body, JSON_COMPACT);
+        return ross_db_container_set_config(c->db, id, text, err);
+}
+
 static bool is_paused(RossContainers *c, const char *id)
 {
         _cleanup_free_ char *paused = cdir(c, id, "paused");
@@ -144,6 +174,65 @@ static void rfc3339(const struct timespec *ts, char *buf, size_t n)
         snprintf(buf + k, n - k, "Z");
 }
 
+/* The networks it names must exist. No --network given: Docker's default bridge, or none
+ * where bridge networks cannot be had (no netavark here; a VM runtime, until VMs join
+ * networks), so that a plain `run` works everywhere. */
+static int check_networks(RossContainers *c, json_t *body, const RossBackend *be,
+                          RossContainerConfig *cfg, RossError *err)
+{
+        const char *given = json_string_value(
+                json_object_get(json_object_get(body, "HostConfig"), "NetworkMode"));
+        bool defaulted = STR_EMPTY(given) || STREQ(given, "default");
+        if (defaulted && (c->networks->unusable || !STREQ(be->kind, "oci")) &&
+            json_object_size(cfg->net.endpoints) <= 1) {
+                free(cfg->net.mode);
+                cfg->net.mode = xstrdup("none");
+                json_object_clear(cfg->net.endpoints);
+                return 0;
+        }
+        const char *k;
+        json_t *v;
+        json_object_foreach (cfg->net.endpoints, k, v) {
+                json_auto_t *def = NULL;
+                int r = ross_network_find(c->networks, k, &def, err);
+                if (r < 0)
+                        return r;
+                if (!ross_network_is_bridge(def))
+                        return ross_errx(err, EINVAL,
+                                         "container cannot be connected to network %s with other "
+                                         "networks",
+                                         k);
+        }
+        /* a network named by id or prefix: stored by its name */
+        if (ross_net_mode_is_network(cfg->net.mode)) {
+                json_auto_t *def = NULL;
+                int r = ross_network_find(c->networks, cfg->net.mode, &def, err);
+                if (r < 0)
+                        return r;
+                if (STREQ(ross_network_driver(def), "host") ||
+                    STREQ(ross_network_driver(def), "null")) {
+                        free(cfg->net.mode);
+                        cfg->net.mode =
+                                xstrdup(STREQ(ross_network_driver(def), "host") ? "host" : "none");
+                        json_object_clear(cfg->net.endpoints);
+                } else if (!STREQ(ross_network_name(def), cfg->net.mode)) {
+                        json_t *ep =
+                                json_incref(json_object_get(cfg->net.endpoints, cfg->net.mode));
+                        json_object_del(cfg->net.endpoints, cfg->net.mode);
+                        free(cfg->net.mode);
+                        cfg->net.mode = xstrdup(ross_network_name(def));
+                        json_auto_t *rest = json_deep_copy(cfg->net.endpoints);
+                        json_object_clear(cfg->net.endpoints);
+                        json_object_set_new(
+                                cfg->net.endpoints, cfg->net.mode,
+                                ep ? ep
+                                   : json_pack("{s:[], s:s, s:s}", "aliases", "ip", "", "mac", ""));
+                        json_object_update(cfg->net.endpoints, rest);
+                }
+        }
+        return 0;
+}
+
 int ross_containers_create(RossContainers *c, json_t *body, const char *name, char **ret_id,
                            RossError *err)
 {
@@ -188,6 +277,9 @@ int ross_containers_create(RossContainers *c, json_t *body, const char *name, ch
         if (unusable(c, cfg.runtime))
                 return ross_errx(err, EINVAL, "%s", unusable(c, cfg.runtime));
         const RossBackend *be = ross_backend_find(cfg.runtime);
+        r = check_networks(c, body, be, &cfg, err);
+        if (r < 0)
+                return r;
         if (be->check && (r = be->check(be, c, &cfg, err)) < 0)
                 return r;
 
@@ -223,23 +315,17 @@ int ross_containers_create(RossContainers *c, json_t *body, const char *name, ch
 }
 
 int ross_containers_write_etc(RossContainers *c, const char *id, const char *hostname,
-                              RossError *err)
+                              const RossNetPlan *net, RossError *err)
 {
         _cleanup_free_ char *hosts = cdir(c, id, "hosts");
         _cleanup_free_ char *hn = cdir(c, id, "hostname");
         _cleanup_free_ char *resolv = cdir(c, id, "resolv.conf");
-        _cleanup_free_ char *h = xasprintf("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost "
-                                           "ip6-loopback\n127.0.1.1\t%s\n",
-                                           hostname);
         _cleanup_free_ char *n = xasprintf("%s\n", hostname);
-        _cleanup_free_ char *host_resolv = NULL;
         int r;
-        if ((r = ross_write_file_replace(hosts, h, strlen(h), 0644, err)) < 0 ||
+        if ((r = ross_write_file_replace(hosts, net->hosts, strlen(net->hosts), 0644, err)) < 0 ||
             (r = ross_write_file_replace(hn, n, strlen(n), 0644, err)) < 0)
                 return r;
-        if (ross_read_file("/etc/resolv.conf", 64 * 1024, &host_resolv, NULL, NULL) < 0)
-                host_resolv = xstrdup("");
-        return ross_write_file_replace(resolv, host_resolv, strlen(host_resolv), 0644, err);
+        return ross_write_file_replace(resolv, net->resolv, strlen(net->resolv), 0644, err);
 }
 
 /* ---- attach clients waiting for a container to start ---- */
@@ -378,11 +464,27 @@ int ross_containers_start(RossContainers *c, const char *ref, int *ret_exec_stat
                 return ross_errx(err, EINVAL, "%s", unusable(c, cfg.runtime));
 
         _cleanup_free_ char *dir = cdir(c, id, NULL);
+        _cleanup_(ross_net_plan_free) RossNetPlan net = {};
+        char short_id[13];
+        snprintf(short_id, sizeof(short_id), "%.12s", id);
+        const char *name = json_string_value(json_object_get(row, "Name")) ?: short_id;
         r = ross_container_config_check_binds(&cfg, err);
         if (r >= 0)
-                r = be->prepare(be, c, id, dir, &cfg, err);
+                r = ross_container_net_prepare(c, id, name, &cfg, cfg.hostname ?: short_id, &net,
+                                               err);
+        if (r >= 0) {
+                r = be->prepare(be, c, id, dir, &cfg, &net, err);
+                if (r < 0)
+                        ross_container_net_cleanup(c, id);
+        }
         if (r < 0)
                 return ross_err_prefix(err, "start container %.12s (%s)", id, cfg.runtime);
+        /* the host ports the shim holds, as its flags take them */
+        size_t nhold = json_array_size(net.hold);
+        _cleanup_free_ const char **hold = xcalloc(nhold + 1, sizeof(char *));
+        for (size_t i = 0; i < nhold; i++)
+                hold[i] = json_string_value(json_array_get(net.hold, i));
+        _cleanup_free_ char *nvcfg = xasprintf("%s/aardvark", c->networks->run_dir);
 
         _cleanup_free_ char *rt_root = xasprintf("%s/%s", c->runtime_root, cfg.runtime);
         _cleanup_free_ char *started = cdir(c, id, "started");
@@ -397,6 +499,11 @@ int ross_containers_start(RossContainers *c, const char *ref, int *ret_exec_stat
                 .open_stdin = cfg.open_stdin,
                 .stdin_once = cfg.stdin_once,
                 .attach_wait = attach_waiting(id),
+                .netns = net.setup ? net.netns : NULL,
+                .netavark = c->networks->netavark,
+                .netavark_config = nvcfg,
+                .aardvark = c->networks->aardvark,
+                .hold_ports = hold,
         };
         char now[32];
         snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
@@ -406,6 +513,9 @@ int ross_containers_start(RossContainers *c, const char *ref, int *ret_exec_stat
         r = ross_shim_start(&a, &pid, ret_exec_status, err);
         attach_wake(id);
         if (r < 0) {
+                /* the shim undid what it did; what it never got to is ours */
+                if (net.setup)
+                        ross_container_net_cleanup(c, id);
                 unlink(started); /* never ran: still "created" */
                 return ross_err_prefix(err, "start container %.12s (%s)", id, cfg.runtime);
         }
@@ -633,6 +743,8 @@ int ross_containers_stop(RossContainers *c, const char *ref, int timeout, RossEr
                 (void)send_signal(c, id, ref, SIGKILL, NULL);
                 wait_for_exit(c, id);
         }
+        /* stopped is torn down too: its network is gone when stop returns */
+        wait_old_shim(c, id);
         return 0;
 }
 
@@ -710,6 +822,10 @@ int ross_containers_remove(RossContainers *c, const char *ref, bool force, RossE
         int code = exit_code_of(c, id);
         if (code >= 0)
                 remember_exit(id, code);
+        /* its shim tears its network down after the exit: let it finish, then take what a
+         * shim that died left */
+        wait_old_shim(c, id);
+        ross_container_net_cleanup(c, id);
         release(c, id);
         _cleanup_free_ char *dir = cdir(c, id, NULL);
         r = ross_rm_rf(dir);
@@ -979,16 +1095,27 @@ static json_t *summary_of(RossContainers *c, json_t *row, const CState *s, json_
         _cleanup_free_ char *name =
                 xasprintf("/%s", json_string_value(json_object_get(row, "Name")));
         const char *net = json_string_value(json_object_get(hc, "NetworkMode"));
+        _cleanup_(ross_container_config_free) RossContainerConfig rc = {};
+        bool running = STREQ(s->status, "running") || STREQ(s->status, "paused");
+        json_t *ports, *nets;
+        if (config_of(row, &rc, NULL) == 0) {
+                json_auto_t *ns = ross_container_net_settings(
+                        c, id, json_string_value(json_object_get(row, "Name")) ?: id, &rc, running);
+                nets = json_incref(json_object_get(ns, "Networks"));
+                ports = ross_container_net_ports_summary(c, id, &rc, running);
+        } else {
+                nets = networks_of(hc);
+                ports = json_array();
+        }
         json_t *o = json_pack(
-                "{s:s, s:[s], s:s, s:s, s:s, s:I, s:[], s:O, s:s, s:s, s:{s:s}, s:{s:o}, s:O}",
-                "Id", id, "Names", name, "Image",
-                json_string_value(json_object_get(row, "Image")) ?: "", "ImageID",
-                json_string_value(json_object_get(row, "ImageId")) ?: "", "Command",
+                "{s:s, s:[s], s:s, s:s, s:s, s:I, s:o, s:O, s:s, s:s, s:{s:s}, s:{s:o}, s:O}", "Id",
+                id, "Names", name, "Image", json_string_value(json_object_get(row, "Image")) ?: "",
+                "ImageID", json_string_value(json_object_get(row, "ImageId")) ?: "", "Command",
                 cmd.data ? cmd.data : "", "Created",
-                json_integer_value(json_object_get(row, "Created")), "Ports", "Labels",
+                json_integer_value(json_object_get(row, "Created")), "Ports", ports, "Labels",
                 json_object_get(cfg, "Labels"), "State", s->status, "Status", status, "HostConfig",
                 "NetworkMode", STR_EMPTY(net) ? "default" : net, "NetworkSettings", "Networks",
-                networks_of(hc), "Mounts", mounts);
+                nets, "Mounts", mounts);
         return o;
 }
 
@@ -1010,6 +1137,8 @@ int ross_containers_list(RossContainers *c, RossContainerPick pick, void *ud, js
                 _cleanup_(json_decrefp) json_t *img = image_config_of(c, row);
                 _cleanup_(json_decrefp) json_t *cfg = merged_config(c, id, row, img);
                 _cleanup_(json_decrefp) json_t *mounts = mounts_of(hc);
+                _cleanup_(ross_container_config_free) RossContainerConfig lc = {};
+                bool have_cfg = config_of(row, &lc, NULL) == 0;
                 RossContainerInfo ci = {
                         .id = id,
                         .name = json_string_value(json_object_get(row, "Name")),
@@ -1019,7 +1148,7 @@ int ross_containers_list(RossContainers *c, RossContainerPick pick, void *ud, js
                         .exit_code = s.exit_code,
                         .started = s.started,
                         .mounts = mounts,
-                        .network = network_of(hc),
+                        .network = have_cfg ? lc.net.mode : network_of(hc),
                 };
                 bool stop = false;
                 if (!pick || pick(ud, &ci, &stop))
@@ -1163,14 +1292,14 @@ int ross_containers_inspect(RossContainers *c, const char *ref, json_t **ret, Ro
                 "ProcessLabel", "", "AppArmorProfile", "", "ExecIDs", "HostConfig",
                 host_config_of(c, hc), "GraphDriver", "Name", "overlay", "Data", "UpperDir", upper,
                 "WorkDir", work, "MergedDir", merged, "Mounts", mounts_of(hc), "Config", cfg);
-        json_t *ns = json_pack("{s:s, s:s, s:b, s:s, s:i, s:{}, s:s, s:n, s:n, s:s, s:s, s:s, "
-                               "s:i, s:s, s:i, s:s, s:s, s:o}",
-                               "Bridge", "", "SandboxID", "", "HairpinMode", 0,
-                               "LinkLocalIPv6Address", "", "LinkLocalIPv6PrefixLen", 0, "Ports",
-                               "SandboxKey", "", "SecondaryIPAddresses", "SecondaryIPv6Addresses",
-                               "EndpointID", "", "Gateway", "", "GlobalIPv6Address", "",
-                               "GlobalIPv6PrefixLen", 0, "IPAddress", "", "IPPrefixLen", 0,
-                               "IPv6Gateway", "", "MacAddress", "", "Networks", networks_of(hc));
+        _cleanup_(ross_container_config_free) RossContainerConfig rc = {};
+        json_t *ns;
+        if (config_of(row, &rc, NULL) == 0)
+                ns = ross_container_net_settings(
+                        c, id, json_string_value(json_object_get(row, "Name")) ?: id, &rc,
+                        STREQ(s.status, "running") || STREQ(s.status, "paused"));
+        else
+                ns = json_pack("{s:{}, s:{}}", "Ports", "Networks");
         json_object_set_new(o, "NetworkSettings", ns);
         *ret = o;
         return 0;

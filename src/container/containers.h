@@ -6,6 +6,7 @@
 
 #include "../basic/err.h"
 #include "../image/images.h"
+#include "../net/networks.h"
 
 /* The container service: what the daemon's container endpoints call. */
 typedef struct RossContainers {
@@ -15,6 +16,7 @@ typedef struct RossContainers {
         char *runtime_root; /* <run>/runtime/<name>: the OCI runtimes' state */
         char *shim_path;
         char *default_runtime; /* "crun" */
+        RossNetworks *networks;
         /* runtime name -> why it cannot run containers on this host (its backend's probe) */
         json_t *unusable;
         /* the micro-VM backends */
@@ -29,9 +31,19 @@ typedef struct RossContainers {
 
 /* A program that sits beside ross-shim (ross-init), by name (caller frees). */
 char *ross_containers_helper(RossContainers *c, const char *name);
-/* The container's /etc/hosts, /etc/hostname and /etc/resolv.conf, in its directory. */
+struct RossNetPlan;
+struct RossContainerConfig;
+/* The container's /etc/hosts, /etc/hostname and /etc/resolv.conf, in its directory: the
+ * hosts and resolv.conf its network prepared (network.h). */
 int ross_containers_write_etc(RossContainers *c, const char *id, const char *hostname,
-                              RossError *err);
+                              const struct RossNetPlan *net, RossError *err);
+/* A file of the container's directory (file NULL: the directory; caller frees). */
+char *ross_containers_path(RossContainers *c, const char *id, const char *file);
+/* Its stored row and typed config; and the typed config stored again (network connect). */
+int ross_containers_config_load(RossContainers *c, const char *id, json_t **ret_row,
+                                struct RossContainerConfig *ret, RossError *err);
+int ross_containers_config_store(RossContainers *c, const char *id, json_t *row,
+                                 const struct RossContainerConfig *cfg, RossError *err);
 
 /* Create from Docker's ContainerCreate body; name may be NULL (one is made up). */
 int ross_containers_create(RossContainers *c, json_t *body, const char *name, char **ret_id,

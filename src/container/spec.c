@@ -444,7 +444,10 @@ json_t *ross_spec_build(const RossSpecOptions *o)
 
         json_t *ns = json_pack("[{s:s}, {s:s}, {s:s}, {s:s}, {s:s}]", "type", "pid", "type", "ipc",
                                "type", "uts", "type", "mount", "type", "cgroup");
-        if (!o->host_network)
+        if (o->netns)
+                json_array_append_new(ns,
+                                      json_pack("{s:s, s:s}", "type", "network", "path", o->netns));
+        else if (!o->host_network)
                 json_array_append_new(ns, json_pack("{s:s}", "type", "network"));
 
         json_t *resources = json_object();

@@ -66,6 +66,7 @@ typedef struct RossSpecOptions {
         int64_t nano_cpus;  /* 0: none */
         int64_t pids_limit; /* 0: none */
         bool host_network;
+        const char *netns; /* join this network namespace (a path), else a new one */
         const char *etc_hosts, *etc_hostname, *etc_resolv; /* files to bind */
         const char *cgroup_path;
 } RossSpecOptions;

@@ -3,6 +3,7 @@
 #include "../basic/fileio.h"
 #include "../basic/log.h"
 #include "../backend/backend.h"
+#include "../container/network.h"
 #include "daemon.h"
 
 static void load_id(RossDaemon *d)
@@ -114,9 +115,16 @@ int ross_daemon_open(RossDaemon *d, RossError *err)
         }
         if ((r = ross_mkdir_p(d->containers.dir, 0700, err)) < 0)
                 return r;
+        r = ross_networks_init(&d->networks, d->cfg.data_dir, d->cfg.run_dir, d->cfg.netavark,
+                               d->cfg.bridge_subnet, err);
+        if (r < 0)
+                return r;
+        d->containers.networks = &d->networks;
         r = probe_backends(d, err);
         if (r < 0)
                 return r;
+        /* the networks of containers whose shim is gone (a crash, a reboot) */
+        ross_containers_net_recover(&d->containers);
         ross_containers_reap_autoremove(&d->containers);
 
         /* A crash mid-pull leaves ingest files and stages, blobs and snapshots no image
@@ -149,6 +157,9 @@ void ross_daemon_close(RossDaemon *d)
         d->images.helper_path = NULL;
         d->registry.helper = NULL;
         memset(&d->containers, 0, sizeof(d->containers));
+        if (d->networks.dir)
+                ross_networks_done(&d->networks);
+        memset(&d->networks, 0, sizeof(d->networks));
         d->images.mounts_dir = NULL;
         ross_snapshots_free(d->snapshots);
         d->snapshots = NULL;
@@ -169,6 +180,8 @@ void ross_daemon_config_free(RossDaemonConfig *cfg)
         free(cfg->vm_accel);
         free(cfg->vm_fs);
         free(cfg->krun_library);
+        free(cfg->netavark);
+        free(cfg->bridge_subnet);
         for (size_t i = 0; i < cfg->n_insecure; i++)
                 free(cfg->insecure_registries[i]);
         free(cfg->insecure_registries);

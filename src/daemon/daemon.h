@@ -19,10 +19,12 @@ typedef struct RossDaemonConfig {
         RossSpaceReserve min_free_space; /* --min-free-space; {0}: no reserve */
         char *certs_dir;
         char *default_runtime;
-        char *vm_kernel;    /* --vm-kernel, or NULL */
-        char *vm_accel;     /* --vm-accel, or NULL: auto */
-        char *vm_fs;        /* --vm-fs, or NULL: auto */
-        char *krun_library; /* --krun-library, or NULL: libkrun.so.1 */
+        char *vm_kernel;     /* --vm-kernel, or NULL */
+        char *vm_accel;      /* --vm-accel, or NULL: auto */
+        char *vm_fs;         /* --vm-fs, or NULL: auto */
+        char *krun_library;  /* --krun-library, or NULL: libkrun.so.1 */
+        char *netavark;      /* --netavark, or NULL: where Debian and podman put it */
+        char *bridge_subnet; /* --bridge-subnet, or NULL: the first free default pool */
 } RossDaemonConfig;
 
 typedef struct RossDaemon RossDaemon;
@@ -36,6 +38,7 @@ struct RossDaemon {
         RossSnapshots *snapshots;
         RossImages images;
         RossContainers containers;
+        RossNetworks networks;
         time_t started;
         char id[65];
 };

@@ -40,6 +40,17 @@ static int shim_argv(const RossShimArgs *a, RossArgv *v)
         }
         if (a->attach_wait)
                 ross_argv_addf(v, "--attach-wait=%u", a->attach_wait);
+        if (a->netns) {
+                ross_argv_addf(v, "--netns=%s", a->netns);
+                if (a->netavark)
+                        ross_argv_addf(v, "--netavark=%s", a->netavark);
+                if (a->netavark_config)
+                        ross_argv_addf(v, "--netavark-config=%s", a->netavark_config);
+                if (a->aardvark)
+                        ross_argv_addf(v, "--aardvark=%s", a->aardvark);
+                for (size_t i = 0; a->hold_ports && a->hold_ports[i]; i++)
+                        ross_argv_addf(v, "--hold-port=%s", a->hold_ports[i]);
+        }
         if (ross_log_enabled(ROSS_LOG_DEBUG))
                 ross_argv_add(v, "--log-level=debug");
         return ross_argv_ok(v);

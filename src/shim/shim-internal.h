@@ -6,10 +6,13 @@
 #include <sys/types.h>
 
 #include "../basic/buf.h"
+#include "../basic/spawn.h"
 #include "log.h"
 
 /* Attach clients at once; more are refused (and the shim's poll set is sized by it). */
 #define SHIM_CLIENTS_MAX 64
+/* Published host ports one container holds (a range counts each port). */
+#define SHIM_HOLD_MAX 1024
 
 /* One connection on the attach socket. */
 typedef struct ShimClient {
@@ -51,6 +54,14 @@ typedef struct Shim {
         int listen_fd;
         ShimClient *clients;
         unsigned hellos;
+
+        /* networks (net.c): NULL netns, none of the shim's business */
+        const char *netns, *netavark, *netavark_config, *aardvark;
+        const char *hold[SHIM_HOLD_MAX]; /* "tcp:0.0.0.0:8080" */
+        int hold_fd[SHIM_HOLD_MAX];
+        size_t n_hold;
+        RossChild net_setup; /* netavark's setup while it runs */
+        bool net_pending;
 } Shim;
 
 /* attach.c: the attach socket */
@@ -72,6 +83,13 @@ void shim_on_resize(Shim *s, unsigned rows, unsigned cols);
 void shim_on_control(Shim *s, ShimClient *c, int type, const char *p, size_t n);
 /* Queue a REPLY frame for c: an errno (0 for success) and a message. */
 void shim_reply(ShimClient *c, int e, const char *msg);
+
+/* net.c: the container's networks. Begin: hold the published ports and start netavark's
+ * setup (before the runtime's create); wait: its end (before the workload runs; called
+ * again it does nothing); teardown: after the workload is gone, or when it never ran. */
+int shim_net_begin(Shim *s, RossError *err);
+int shim_net_wait(Shim *s, RossError *err);
+void shim_net_teardown(Shim *s);
 
 /* runtime_log.c: the last error the OCI runtime logged (JSON lines), never NULL */
 char *shim_runtime_error(const char *path);

@@ -295,6 +295,11 @@ static int parse_args(Shim *s, int argc, char **argv, int *ret_sync_fd)
                 {"log-level", required_argument, NULL, 'l'},
                 {"detach", no_argument, NULL, 'D'},
                 {"exec", required_argument, NULL, 'x'},
+                {"netns", required_argument, NULL, 'N'},
+                {"netavark", required_argument, NULL, 'V'},
+                {"netavark-config", required_argument, NULL, 'C'},
+                {"aardvark", required_argument, NULL, 'A'},
+                {"hold-port", required_argument, NULL, 'P'},
                 {},
         };
         int c;
@@ -342,6 +347,27 @@ static int parse_args(Shim *s, int argc, char **argv, int *ret_sync_fd)
                 case 'x':
                         s->exec_process = optarg;
                         break;
+                case 'N':
+                        s->netns = optarg;
+                        break;
+                case 'V':
+                        s->netavark = optarg;
+                        break;
+                case 'C':
+                        s->netavark_config = optarg;
+                        break;
+                case 'A':
+                        s->aardvark = optarg;
+                        break;
+                case 'P':
+                        if (s->n_hold >= SHIM_HOLD_MAX) {
+                                fprintf(stderr, "ross-shim: more than %d --hold-port\n",
+                                        SHIM_HOLD_MAX);
+                                return -E2BIG;
+                        }
+                        s->hold_fd[s->n_hold] = -EBADF;
+                        s->hold[s->n_hold++] = optarg;
+                        break;
                 case 'D':
                         /* the first process exits, its child is the shim: nobody's child */
                         switch (fork()) {
@@ -383,7 +409,8 @@ int ross_shim_main(int argc, char **argv)
                   .listen_fd = -EBADF,
                   .sigfd = -EBADF,
                   .pidfd = -EBADF,
-                  .be_status = -1};
+                  .be_status = -1,
+                  .net_setup = ROSS_CHILD_INIT};
         int sync_fd = -1;
         s.log.max = ROSS_SHIM_LOG_MAX_DEFAULT;
         if (parse_args(&s, argc, argv, &sync_fd) < 0)
@@ -445,7 +472,12 @@ int ross_shim_main(int argc, char **argv)
         RossError err = {};
         int code = 1;
         pid_t cpid = 0;
-        r = s.be->start(&s, &cpid, &code, &err);
+        r = shim_net_begin(&s, &err);
+        if (r == 0)
+                r = s.be->start(&s, &cpid, &code, &err);
+        /* a backend that did not wait for the network (it has no create step) */
+        if (r == 0)
+                r = shim_net_wait(&s, &err);
         if (r == 0 && !s.be_managed) {
                 /* the workload is our child or inherited by us: its pid is not reused
                  * before we reap it, so the pidfd is the workload's */
@@ -455,8 +487,11 @@ int ross_shim_main(int argc, char **argv)
                         r = ross_err(&err, errno, "pidfd of the workload (pid %d)", (int)cpid);
         }
         if (r < 0) {
-                report(sync_fd, "err %d %s\n", code, err.msg);
+                /* undone before the answer: a start that failed left nothing when it
+                 * returns */
                 s.be->cleanup(&s);
+                shim_net_teardown(&s);
+                report(sync_fd, "err %d %s\n", code, err.msg);
                 unlink(attach_sock);
                 unlink(shim_pid);
                 shim_log_close(&s.log);
@@ -488,6 +523,7 @@ int ross_shim_main(int argc, char **argv)
         shim_attach_close_all(&s);
         s.pidfd = safe_close(s.pidfd);
         s.be->cleanup(&s);
+        shim_net_teardown(&s);
         close_stdin(&s);
         s.out_fd = safe_close(s.out_fd);
         s.err_fd = safe_close(s.err_fd);

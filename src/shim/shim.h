@@ -30,6 +30,12 @@ typedef struct RossShimArgs {
         bool stdin_once;          /* close it when an attached client's input ends */
         unsigned attach_wait;     /* hold the output until this many clients attached */
         const char *exec_process; /* an exec: this process.json joins the running container */
+        /* Networks (src/container/network.h): the shim runs netavark's setup of
+         * <dir>/net/0-start.json on netns beside the runtime's create, holds the published
+         * host ports ("tcp:0.0.0.0:8080"), and tears it all down when the workload is gone. */
+        const char *netns;
+        const char *netavark, *netavark_config, *aardvark;
+        const char *const *hold_ports; /* NULL-terminated, or NULL */
 } RossShimArgs;
 
 /* Start a shim and wait until the container runs (or failed to). On success the

@@ -109,6 +109,9 @@ int ross_db_container_resolve(RossDb *db, const char *term, char **ret_id, RossE
 /* Every row, newest first. */
 int ross_db_container_list(RossDb *db, json_t **ret, RossError *err);
 int ross_db_container_delete(RossDb *db, const char *id, RossError *err);
+/* Replace the stored request (and typed config) of a container: network connect. */
+int ross_db_container_set_config(RossDb *db, const char *id, const char *config_json,
+                                 RossError *err);
 int ross_db_container_rename(RossDb *db, const char *id, const char *name, RossError *err);
 /* Number of containers using an image, or -EIO. */
 int ross_db_image_containers(RossDb *db, const char *image_id, RossError *err);

@@ -148,6 +148,23 @@ int ross_db_container_rename(RossDb *db, const char *id, const char *name, RossE
         return 0;
 }
 
+int ross_db_container_set_config(RossDb *db, const char *id, const char *config_json,
+                                 RossError *err)
+{
+        DB_LOCKED(db);
+        int rc;
+        {
+                _cleanup_(sqlite3_finalizep) sqlite3_stmt *st =
+                        ross_db_prep(db, "UPDATE containers SET config = ? WHERE id = ?", 2,
+                                     ARGS(config_json, id));
+                rc = sqlite3_step(st);
+        }
+        if (rc != SQLITE_DONE)
+                return ross_errx(err, EIO, "update container %s: database: %s", id,
+                                 sqlite3_errmsg(db->h));
+        return 0;
+}
+
 int ross_db_image_containers(RossDb *db, const char *image_id, RossError *err)
 {
         DB_LOCKED(db);
