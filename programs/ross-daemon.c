@@ -44,6 +44,9 @@ static void usage(FILE *f)
                 "  --netavark PATH                 the network backend for bridge networks\n"
                 "                                  (default /usr/lib/podman/netavark, Debian's;\n"
                 "                                  aardvark-dns beside it gives DNS by name)\n"
+                "  --bridge none                   containers given no --network get none, not "
+                "the\n"
+                "                                  default bridge network (as dockerd's)\n"
                 "  --bridge-subnet CIDR            the default bridge network's subnet when it is\n"
                 "                                  first made (default 172.17.0.0/16, or the next\n"
                 "                                  free pool if a route of the host has it)\n"
@@ -96,6 +99,7 @@ int main(int argc, char **argv)
                 OPT_KRUN_LIBRARY,
                 OPT_NETAVARK,
                 OPT_BRIDGE_SUBNET,
+                OPT_BRIDGE,
                 OPT_VERSION
         };
         static const struct option opts[] = {
@@ -114,6 +118,7 @@ int main(int argc, char **argv)
                 {"krun-library", required_argument, NULL, OPT_KRUN_LIBRARY},
                 {"netavark", required_argument, NULL, OPT_NETAVARK},
                 {"bridge-subnet", required_argument, NULL, OPT_BRIDGE_SUBNET},
+                {"bridge", required_argument, NULL, OPT_BRIDGE},
                 {"log-level", required_argument, NULL, OPT_LOG},
                 {"help", no_argument, NULL, 'h'},
                 {"version", no_argument, NULL, OPT_VERSION},
@@ -232,6 +237,15 @@ int main(int argc, char **argv)
                         break;
                 case OPT_BRIDGE_SUBNET:
                         set_str(&d.cfg.bridge_subnet, optarg);
+                        break;
+                case OPT_BRIDGE:
+                        if (!STREQ(optarg, "none")) {
+                                fprintf(stderr,
+                                        "ross-daemon: --bridge: only 'none' is taken (the default "
+                                        "bridge network is 'bridge'; see --bridge-subnet)\n");
+                                return 2;
+                        }
+                        d.cfg.no_bridge = true;
                         break;
                 case OPT_MAXLAYER: {
                         uint64_t v;

@@ -10,6 +10,8 @@ PACKAGES=(
         libssl-dev libsqlite3-dev libzstd-dev liblzma-dev zlib1g-dev libisal-dev libseccomp-dev libcap-dev
         # run
         crun runc ca-certificates
+        # bridge networks (docs/network.md): podman's backend, its DNS, the firewall it drives
+        netavark aardvark-dns iptables
         # the qemu runtime: QEMU's microvm and Debian's generic kernel (docs/vm.md)
         qemu-system-x86 linux-image-amd64
         # the aarch64 guest (docs/vm.md): ross-init cross-built, booted under qemu-system-aarch64;

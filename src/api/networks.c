@@ -26,7 +26,7 @@ static json_t *body_of(RossRequest *req, RossError *err)
         return body;
 }
 
-static const char *const network_filters[] = {"name", "id",    "driver", "label",
+static const char *const network_filters[] = {"name", "id",    "driver",   "label",
                                               "type", "scope", "dangling", NULL};
 
 /* Docker's network filters: name and id match substrings and prefixes, driver, label,
@@ -132,8 +132,7 @@ enum MHD_Result ross_api_network_connect(RossRequest *req, const char *ref, bool
         if (STR_EMPTY(container))
                 return ross_reply_errorf(req, MHD_HTTP_BAD_REQUEST, "a container is required");
         int r = connect ? ross_container_net_connect(&req->daemon->containers, ref, container,
-                                                     json_object_get(body, "EndpointConfig"),
-                                                     &err)
+                                                     json_object_get(body, "EndpointConfig"), &err)
                         : ross_container_net_disconnect(
                                   &req->daemon->containers, ref, container,
                                   json_is_true(json_object_get(body, "Force")), &err);

@@ -183,7 +183,8 @@ static int check_networks(RossContainers *c, json_t *body, const RossBackend *be
         const char *given = json_string_value(
                 json_object_get(json_object_get(body, "HostConfig"), "NetworkMode"));
         bool defaulted = STR_EMPTY(given) || STREQ(given, "default");
-        if (defaulted && (c->networks->unusable || !STREQ(be->kind, "oci")) &&
+        if (defaulted &&
+            (c->networks->unusable || c->no_default_bridge || !STREQ(be->kind, "oci")) &&
             json_object_size(cfg->net.endpoints) <= 1) {
                 free(cfg->net.mode);
                 cfg->net.mode = xstrdup("none");

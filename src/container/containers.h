@@ -17,6 +17,7 @@ typedef struct RossContainers {
         char *shim_path;
         char *default_runtime; /* "crun" */
         RossNetworks *networks;
+        bool no_default_bridge; /* --bridge none: containers without --network get none */
         /* runtime name -> why it cannot run containers on this host (its backend's probe) */
         json_t *unusable;
         /* the micro-VM backends */

@@ -62,7 +62,8 @@ static bool valid_netname(const char *s)
         if (STR_EMPTY(s) || strlen(s) > 128)
                 return false;
         for (const char *p = s; *p; p++)
-                if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-", *p))
+                if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-",
+                            *p))
                         return false;
         return true;
 }
@@ -129,10 +130,10 @@ static int ports_of(json_t *hc, json_t **ret, RossError *err)
                                                          "invalid host port for %s: \"%s\"", key,
                                                          hp);
                         }
-                        json_array_append_new(out, json_pack("{s:s, s:i, s:i, s:i, s:s}",
-                                                             "host_ip", ip ?: "", "host_port",
-                                                             host, "host_port_end", host_end,
-                                                             "port", port, "proto", proto));
+                        json_array_append_new(out, json_pack("{s:s, s:i, s:i, s:i, s:s}", "host_ip",
+                                                             ip ?: "", "host_port", host,
+                                                             "host_port_end", host_end, "port",
+                                                             port, "proto", proto));
                 }
         }
         *ret = TAKE_PTR(out);
@@ -173,13 +174,12 @@ static int strings_of(json_t *o, const char *k, json_t **ret, RossError *err)
         return 0;
 }
 
-static int endpoint_of(const char *net, json_t *ec, bool user_network, json_t **ret,
-                       RossError *err)
+static int endpoint_of(const char *net, json_t *ec, bool user_network, json_t **ret, RossError *err)
 {
         json_t *aliases = json_object_get(ec, "Aliases");
         if (aliases && !json_is_null(aliases) && !ross_json_strings(aliases))
-                return ross_errx(err, EINVAL, "EndpointsConfig[%s].Aliases must be an array of strings",
-                                 net);
+                return ross_errx(err, EINVAL,
+                                 "EndpointsConfig[%s].Aliases must be an array of strings", net);
         const char *ip = json_string_value(
                 json_object_get(json_object_get(ec, "IPAMConfig"), "IPv4Address"));
         const char *ip6 = json_string_value(
@@ -188,8 +188,8 @@ static int endpoint_of(const char *net, json_t *ec, bool user_network, json_t **
         if (!STR_EMPTY(ip) && !is_ip4(ip))
                 return ross_errx(err, EINVAL, "invalid IPv4 address: %s", ip);
         if (!STR_EMPTY(ip6))
-                return ross_errx(err, EINVAL, "invalid IPv6 address %s: Ross's networks are IPv4 only",
-                                 ip6);
+                return ross_errx(err, EINVAL,
+                                 "invalid IPv6 address %s: Ross's networks are IPv4 only", ip6);
         if (!STR_EMPTY(mac) && !valid_mac(mac))
                 return ross_errx(err, EINVAL, "invalid MAC address: %s", mac);
         if (!user_network && !STR_EMPTY(ip))
@@ -247,11 +247,11 @@ int ross_net_config_parse(json_t *body, json_t *image_config, RossNetConfig *ret
                 const char *sep = strchr(s, ':');
                 if (!sep)
                         sep = strchr(s, '=');
-                if (!sep || sep == s ||
-                    (!is_ip(sep + 1) && !STREQ(sep + 1, "host-gateway")) || strchr(s, ' ') ||
-                    strchr(s, '\t') || strchr(s, '\n'))
-                        return ross_errx(err, EINVAL, "invalid argument \"%s\" for \"--add-host\" flag: "
-                                                      "invalid IP address in add-host",
+                if (!sep || sep == s || (!is_ip(sep + 1) && !STREQ(sep + 1, "host-gateway")) ||
+                    strchr(s, ' ') || strchr(s, '\t') || strchr(s, '\n'))
+                        return ross_errx(err, EINVAL,
+                                         "invalid argument \"%s\" for \"--add-host\" flag: "
+                                         "invalid IP address in add-host",
                                          s);
         }
         const char *mac = json_string_value(json_object_get(body, "MacAddress"));
@@ -266,15 +266,14 @@ int ross_net_config_parse(json_t *body, json_t *image_config, RossNetConfig *ret
         /* Docker's conflicts: these belong to the network, not to a container that shares
          * another's or the host's */
         if (other || STREQ(mode, "host")) {
-                const char *what = json_string_value(json_object_get(body, "Hostname")) &&
-                                                   other
+                const char *what = json_string_value(json_object_get(body, "Hostname")) && other
                                            ? "hostname"
                                    : json_array_size(c.dns) ? "dns"
                                    : !STR_EMPTY(c.mac)      ? "mac-address"
                                                             : NULL;
                 if (what && (other || !STREQ(what, "hostname")))
-                        return ross_errx(err, EINVAL, "conflicting options: %s and the network mode",
-                                         what);
+                        return ross_errx(err, EINVAL,
+                                         "conflicting options: %s and the network mode", what);
                 if (other && (json_array_size(c.ports) || c.publish_all))
                         return ross_errx(err, EINVAL,
                                          "conflicting options: port publishing and the container "
@@ -323,9 +322,9 @@ json_t *ross_net_config_to_json(const RossNetConfig *c)
 {
         return json_pack("{s:s, s:O, s:O, s:O, s:b, s:O, s:O, s:O, s:O, s:s, s:s}", "mode", c->mode,
                          "endpoints", c->endpoints, "ports", c->ports, "exposed", c->exposed,
-                         "publish_all", c->publish_all, "dns", c->dns, "dns_search",
-                         c->dns_search, "dns_options", c->dns_options, "extra_hosts",
-                         c->extra_hosts, "mac", c->mac ?: "", "domainname", c->domainname ?: "");
+                         "publish_all", c->publish_all, "dns", c->dns, "dns_search", c->dns_search,
+                         "dns_options", c->dns_options, "extra_hosts", c->extra_hosts, "mac",
+                         c->mac ?: "", "domainname", c->domainname ?: "");
 }
 
 int ross_net_config_from_json(json_t *j, RossNetConfig *ret, RossError *err)

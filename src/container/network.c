@@ -212,10 +212,9 @@ static int resolve_ports(const char *name, const char *id, const RossContainerCo
                                         STREQ(str_of(b, "proto"), proto));
                         if (!have)
                                 json_array_append_new(want, json_pack("{s:s, s:i, s:i, s:i, s:s}",
-                                                                      "host_ip", "", "host_port",
-                                                                      0, "host_port_end", 0,
-                                                                      "port", port, "proto",
-                                                                      proto));
+                                                                      "host_ip", "", "host_port", 0,
+                                                                      "host_port_end", 0, "port",
+                                                                      port, "proto", proto));
                 }
         json_array_foreach (cfg->net.exposed, i, v)
                 json_object_set_new(docker, json_string_value(v), json_null());
@@ -629,9 +628,8 @@ json_t *ross_container_net_settings(RossContainers *c, const char *id, const cha
                                           "IPAMConfig", "Links", "Aliases", "MacAddress", "",
                                           "NetworkID", def ? ross_network_id(def) : "",
                                           "EndpointID", "", "Gateway", "", "IPAddress", "",
-                                          "IPPrefixLen", 0, "IPv6Gateway", "",
-                                          "GlobalIPv6Address", "", "GlobalIPv6PrefixLen", 0,
-                                          "DriverOpts", "DNSNames"));
+                                          "IPPrefixLen", 0, "IPv6Gateway", "", "GlobalIPv6Address",
+                                          "", "GlobalIPv6PrefixLen", 0, "DriverOpts", "DNSNames"));
         }
         const char *netname;
         json_t *ep;
@@ -646,8 +644,7 @@ json_t *ross_container_net_settings(RossContainers *c, const char *id, const cha
                         have_first = true;
                 }
                 const char *ip = str_of(ep, "ip");
-                json_t *ipam = STR_EMPTY(ip) ? json_null()
-                                             : json_pack("{s:s}", "IPv4Address", ip);
+                json_t *ipam = STR_EMPTY(ip) ? json_null() : json_pack("{s:s}", "IPv4Address", ip);
                 json_t *aliases = json_deep_copy(json_object_get(ep, "aliases"));
                 json_t *dnsnames = json_null();
                 if (def && !STREQ(ross_network_name(def), "bridge")) {
@@ -666,9 +663,9 @@ json_t *ross_container_net_settings(RossContainers *c, const char *id, const cha
                                   json_array_size(aliases) ? aliases : json_null(), "MacAddress",
                                   in.mac, "NetworkID", def ? ross_network_id(def) : "",
                                   "EndpointID", epid, "Gateway", in.gateway, "IPAddress", in.ip,
-                                  "IPPrefixLen", in.prefix, "IPv6Gateway", "",
-                                  "GlobalIPv6Address", "", "GlobalIPv6PrefixLen", 0, "DriverOpts",
-                                  "DNSNames", dnsnames));
+                                  "IPPrefixLen", in.prefix, "IPv6Gateway", "", "GlobalIPv6Address",
+                                  "", "GlobalIPv6PrefixLen", 0, "DriverOpts", "DNSNames",
+                                  dnsnames));
                 if (!json_array_size(aliases))
                         json_decref(aliases);
         }
@@ -709,15 +706,15 @@ json_t *ross_container_net_ports_summary(RossContainers *c, const char *id,
                 json_t *b;
                 size_t i;
                 if (!json_is_array(list))
-                        json_array_append_new(out, json_pack("{s:i, s:s}", "PrivatePort", port,
-                                                             "Type", proto));
+                        json_array_append_new(
+                                out, json_pack("{s:i, s:s}", "PrivatePort", port, "Type", proto));
                 json_array_foreach (list, i, b) {
                         int hp = 0;
                         (void)ross_parse_int(str_of(b, "HostPort"), 0, 65535, &hp);
-                        json_array_append_new(out, json_pack("{s:s, s:i, s:i, s:s}", "IP",
-                                                             str_of(b, "HostIp") ?: "",
-                                                             "PrivatePort", port, "PublicPort",
-                                                             hp, "Type", proto));
+                        json_array_append_new(out,
+                                              json_pack("{s:s, s:i, s:i, s:s}", "IP",
+                                                        str_of(b, "HostIp") ?: "", "PrivatePort",
+                                                        port, "PublicPort", hp, "Type", proto));
                 }
         }
         if (!running) {

@@ -120,6 +120,7 @@ int ross_daemon_open(RossDaemon *d, RossError *err)
         if (r < 0)
                 return r;
         d->containers.networks = &d->networks;
+        d->containers.no_default_bridge = d->cfg.no_bridge;
         r = probe_backends(d, err);
         if (r < 0)
                 return r;

@@ -25,6 +25,7 @@ typedef struct RossDaemonConfig {
         char *krun_library;  /* --krun-library, or NULL: libkrun.so.1 */
         char *netavark;      /* --netavark, or NULL: where Debian and podman put it */
         char *bridge_subnet; /* --bridge-subnet, or NULL: the first free default pool */
+        bool no_bridge;      /* --bridge none: no --network given means none */
 } RossDaemonConfig;
 
 typedef struct RossDaemon RossDaemon;

@@ -95,11 +95,13 @@ int ross_netavark_finish(RossChild *c, const char *cmd, const char *output, Ross
         if (!msg)
                 msg = last_words(output);
         return ross_errx(err, EIO, "netavark %s: %s", cmd,
-                         msg ? msg : status > 128 ? "killed by a signal" : "failed, saying nothing");
+                         msg            ? msg
+                         : status > 128 ? "killed by a signal"
+                                        : "failed, saying nothing");
 }
 
-int ross_netavark_run(const RossNetavark *nv, const char *cmd, const char *netns,
-                      const char *input, const char *output, RossError *err)
+int ross_netavark_run(const RossNetavark *nv, const char *cmd, const char *netns, const char *input,
+                      const char *output, RossError *err)
 {
         _cleanup_(ross_child_done) RossChild c = ROSS_CHILD_INIT;
         int r = ross_netavark_spawn(nv, cmd, netns, input, output, &c, err);

@@ -23,5 +23,5 @@ int ross_netavark_spawn(const RossNetavark *nv, const char *cmd, const char *net
                         const char *input, const char *output, RossChild *ret, RossError *err);
 /* Wait for it: 0, or its error (netavark's own message when it gave one). */
 int ross_netavark_finish(RossChild *c, const char *cmd, const char *output, RossError *err);
-int ross_netavark_run(const RossNetavark *nv, const char *cmd, const char *netns,
-                      const char *input, const char *output, RossError *err);
+int ross_netavark_run(const RossNetavark *nv, const char *cmd, const char *netns, const char *input,
+                      const char *output, RossError *err);

@@ -141,7 +141,8 @@ int ross_network_find(RossNetworks *n, const char *ref, json_t **ret, RossError 
                 return 0;
         }
         if (hits > 1)
-                return ross_errx(err, EINVAL, "network %s is ambiguous (%zu matches found based on ID prefix)",
+                return ross_errx(err, EINVAL,
+                                 "network %s is ambiguous (%zu matches found based on ID prefix)",
                                  ref, hits);
         return ross_errx(err, ENOENT, "network %s not found", ref);
 }
@@ -158,9 +159,8 @@ static void now_rfc3339(char buf[static 40])
 
 static bool valid_name(const char *s)
 {
-        if (STR_EMPTY(s) || strlen(s) > 128 || !strchr(
-                                                         "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
-                                                         s[0]))
+        if (STR_EMPTY(s) || strlen(s) > 128 ||
+            !strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", s[0]))
                 return false;
         for (const char *p = s; *p; p++)
                 if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-",
@@ -263,8 +263,8 @@ static void set_subnet(json_t *def, const RossSubnet *s, uint32_t gw, const char
 static int ensure_predefined(RossNetworks *n, RossError *err)
 {
         json_auto_t *all = ross_networks_all(n);
-        static const char *const names[][2] = {{"bridge", "bridge"}, {"host", "host"},
-                                               {"none", "null"}};
+        static const char *const names[][2] = {
+                {"bridge", "bridge"}, {"host", "host"}, {"none", "null"}};
         for (size_t k = 0; k < ELEMENTSOF(names); k++) {
                 json_t *def;
                 size_t i;
@@ -279,9 +279,11 @@ static int ensure_predefined(RossNetworks *n, RossError *err)
                         if (n->bridge_subnet) {
                                 int r = ross_subnet_parse(n->bridge_subnet, &s);
                                 if (r < 0)
-                                        return ross_errx(err, EINVAL, "--bridge-subnet: '%s' is not an IPv4 subnet%s",
-                                                         n->bridge_subnet,
-                                                         r == -EDOM ? " (host bits set)" : "");
+                                        return ross_errx(
+                                                err, EINVAL,
+                                                "--bridge-subnet: '%s' is not an IPv4 subnet%s",
+                                                n->bridge_subnet,
+                                                r == -EDOM ? " (host bits set)" : "");
                         } else if (pick_subnet(all, &s) < 0)
                                 return ross_errx(err, ENOSPC,
                                                  "no free subnet for the default bridge network: "
@@ -290,9 +292,9 @@ static int ensure_predefined(RossNetworks *n, RossError *err)
                         json_object_set_new(d, "network_interface", json_string("ross0"));
                         json_object_set_new(json_object_get(d, "options"), "isolate",
                                             json_string("true"));
-                        json_object_set_new(
-                                json_object_get(json_object_get(d, "ross"), "options"),
-                                "com.docker.network.bridge.default_bridge", json_string("true"));
+                        json_object_set_new(json_object_get(json_object_get(d, "ross"), "options"),
+                                            "com.docker.network.bridge.default_bridge",
+                                            json_string("true"));
                         json_object_set_new(json_object_get(json_object_get(d, "ross"), "options"),
                                             "com.docker.network.bridge.name", json_string("ross0"));
                 }
@@ -325,8 +327,9 @@ int ross_networks_init(RossNetworks *n, const char *data_dir, const char *run_di
         n->bridge_subnet = bridge_subnet ? xstrdup(bridge_subnet) : NULL;
         _cleanup_free_ char *ipam = xasprintf("%s/ipam", n->run_dir);
         _cleanup_free_ char *netns = xasprintf("%s/netns", n->run_dir);
+        _cleanup_free_ char *aardvark = xasprintf("%s/aardvark", n->run_dir);
         if ((r = ross_mkdir_p(n->dir, 0700, err)) < 0 || (r = ross_mkdir_p(ipam, 0700, err)) < 0 ||
-            (r = ross_mkdir_p(netns, 0755, err)) < 0)
+            (r = ross_mkdir_p(netns, 0755, err)) < 0 || (r = ross_mkdir_p(aardvark, 0755, err)) < 0)
                 return r;
         if (netavark) {
                 if (access(netavark, X_OK) < 0)
@@ -388,8 +391,8 @@ static int string_map(json_t *m, const char *what, RossError *err)
                 return ross_errx(err, EINVAL, "%s must be an object", what);
         json_object_foreach (m, k, v)
                 if (!json_is_string(v))
-                        return ross_errx(err, EINVAL, "%s: the value of '%s' is not a string",
-                                         what, k);
+                        return ross_errx(err, EINVAL, "%s: the value of '%s' is not a string", what,
+                                         k);
         return 0;
 }
 
@@ -483,8 +486,9 @@ int ross_network_create(RossNetworks *n, json_t *body, char **ret_id, RossError 
                     gw < ross_subnet_first(&s) || gw > ross_subnet_last(&s)) {
                         pthread_mutex_unlock(&n->lock);
                         char sb[19];
-                        return ross_errx(err, EINVAL, "invalid gateway %s: not an address of subnet %s",
-                                         gateway, ross_subnet_format(&s, sb));
+                        return ross_errx(err, EINVAL,
+                                         "invalid gateway %s: not an address of subnet %s", gateway,
+                                         ross_subnet_format(&s, sb));
                 }
         } else
                 gw = ross_subnet_first(&s);
@@ -501,8 +505,8 @@ int ross_network_create(RossNetworks *n, json_t *body, char **ret_id, RossError 
         json_auto_t *d = new_def(name, "bridge", false);
         set_subnet(d, &s, gw, STR_EMPTY(range) ? NULL : range);
         const char *brname = str_of(opts, "com.docker.network.bridge.name");
-        _cleanup_free_ char *br = !STR_EMPTY(brname) ? xstrdup(brname)
-                                                     : xasprintf("br-%.12s", ross_network_id(d));
+        _cleanup_free_ char *br =
+                !STR_EMPTY(brname) ? xstrdup(brname) : xasprintf("br-%.12s", ross_network_id(d));
         if (strlen(br) > 15) {
                 pthread_mutex_unlock(&n->lock);
                 return ross_errx(err, EINVAL, "bridge name %s is longer than 15 characters", br);
@@ -575,8 +579,8 @@ json_t *ross_network_docker(const json_t *def)
         json_t *s;
         size_t i;
         json_array_foreach (json_object_get(def, "subnets"), i, s) {
-                json_t *e = json_pack("{s:s, s:s}", "Subnet", str_of(s, "subnet") ?: "",
-                                      "Gateway", str_of(s, "gateway") ?: "");
+                json_t *e = json_pack("{s:s, s:s}", "Subnet", str_of(s, "subnet") ?: "", "Gateway",
+                                      str_of(s, "gateway") ?: "");
                 if (str_of(rs, "ip_range"))
                         json_object_set_new(e, "IPRange", json_string(str_of(rs, "ip_range")));
                 json_array_append_new(config, e);
@@ -586,9 +590,9 @@ json_t *ross_network_docker(const json_t *def)
         return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:{s:s, s:n, s:o}, s:b, s:b, s:b, "
                          "s:{s:s}, s:b, s:{}, s:O, s:O}",
                          "Name", ross_network_name(def), "Id", ross_network_id(def), "Created",
-                         str_of(rs, "created") ?: "", "Scope", "local", "Driver", drv,
-                         "EnableIPv6", json_is_true(json_object_get(def, "ipv6_enabled")), "IPAM",
-                         "Driver", "default", "Options", "Config", config, "Internal",
+                         str_of(rs, "created") ?: "", "Scope", "local", "Driver", drv, "EnableIPv6",
+                         json_is_true(json_object_get(def, "ipv6_enabled")), "IPAM", "Driver",
+                         "default", "Options", "Config", config, "Internal",
                          json_is_true(json_object_get(def, "internal")), "Attachable",
                          json_is_true(json_object_get(rs, "attachable")), "Ingress", 0,
                          "ConfigFrom", "Network", "", "ConfigOnly", 0, "Containers", "Options",
@@ -606,8 +610,8 @@ int ross_network_lease(RossNetworks *n, const json_t *def, const char *cid, uint
         if (ross_network_subnet(def, &s, &gw) < 0)
                 return ross_errx(err, EINVAL, "network %s has no subnet", ross_network_name(def));
         uint32_t first = ross_subnet_first(&s), last = ross_subnet_last(&s);
-        json_t *lr = json_object_get(json_array_get(json_object_get(def, "subnets"), 0),
-                                     "lease_range");
+        json_t *lr =
+                json_object_get(json_array_get(json_object_get(def, "subnets"), 0), "lease_range");
         uint32_t a;
         if (lr && ross_ip4_parse(str_of(lr, "start_ip"), &a) == 0 && a > first)
                 first = a;

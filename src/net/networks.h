@@ -22,11 +22,11 @@
  * endpoints.
  */
 typedef struct RossNetworks {
-        char *dir;        /* <data>/networks */
-        char *run_dir;    /* <run>/networks: netavark's --config; ipam/; netns/ */
-        char *netavark;   /* the program, or NULL: not found */
-        char *aardvark;   /* aardvark-dns, or NULL */
-        char *unusable;   /* why bridge networks cannot work here, or NULL */
+        char *dir;           /* <data>/networks */
+        char *run_dir;       /* <run>/networks: netavark's --config; ipam/; netns/ */
+        char *netavark;      /* the program, or NULL: not found */
+        char *aardvark;      /* aardvark-dns, or NULL */
+        char *unusable;      /* why bridge networks cannot work here, or NULL */
         char *bridge_subnet; /* the default bridge's subnet (--bridge-subnet) */
         pthread_mutex_t lock;
 } RossNetworks;

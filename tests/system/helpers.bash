@@ -31,7 +31,8 @@ start_daemon() {
                 --insecure-registry "$REG_PLAIN" --insecure-registry "$REG_BASIC" \
                 --insecure-registry "$REG_TOKEN" --insecure-registry "$REG_TAMPER" \
                 --insecure-registry "$REG_HOSTILE" --insecure-registry "$REG_DOWN" \
-                --certs-dir "$REG_CERTS_DIR" --min-free-space 64M "$@" >"$DAEMON_LOG" 2>&1 &
+                --certs-dir "$REG_CERTS_DIR" --min-free-space 64M ${ROSS_TEST_BRIDGE---bridge none} \
+                "$@" >"$DAEMON_LOG" 2>&1 &
         DAEMON_PID=$!
         local i
         for i in $(seq 1 100); do
