@@ -11,6 +11,7 @@
 #include "attach.h"
 #include "commands.h"
 #include "dockercfg.h"
+#include "netparse.h"
 #include "progress.h"
 
 /* "512m", "1g", "1048576" into bytes; -1 if invalid. */
@@ -77,7 +78,8 @@ static void usage_run(FILE *f, const char *verb)
                 "  -w, --workdir DIR            working directory\n"
                 "  -u, --user USER[:GROUP]      user (name or id), resolved in the image\n"
                 "      --entrypoint CMD         replace the image's entrypoint (clears its CMD)\n"
-                "      --hostname NAME          the container's host name\n"
+                "  -h, --hostname NAME          the container's host name\n"
+                "      --domainname NAME        the container's NIS domain name\n"
                 "      --rm                     remove the container when it exits\n"
                 "  -v, --volume HOST:CTR[:ro]   bind mount a host path\n"
                 "      --mount type=bind,source=S,target=T[,readonly] | type=tmpfs,target=T\n"
@@ -88,12 +90,30 @@ static void usage_run(FILE *f, const char *verb)
                 "  -m, --memory BYTES           memory limit (512m, 1g)\n"
                 "      --cpus N                 CPU quota (1.5)\n"
                 "      --pids-limit N           process limit\n"
-                "      --network none|host      network (default none: bridge networking is a\n"
-                "                               later feature)\n"
+                "      --network NETWORK        bridge (the default), host, none,\n"
+                "                               container:NAME, or a network's name or id\n"
+                "                               (also: --net)\n"
+                "      --network-alias ALIAS    another name of the container in its network\n"
+                "                               (repeatable; also: --net-alias)\n"
+                "      --ip ADDRESS             the container's IPv4 address in its network\n"
+                "      --ip6 ADDRESS            the container's IPv6 address in its network\n"
+                "      --mac-address MAC        the container's MAC address (02:42:ac:11:00:02)\n"
+                "      --dns ADDRESS            a DNS server (repeatable)\n"
+                "      --dns-search DOMAIN      a DNS search domain (repeatable; \".\" for none)\n"
+                "      --dns-option OPTION      a resolv.conf option (repeatable; also:\n"
+                "                               --dns-opt)\n"
+                "      --add-host NAME:IP       a line in /etc/hosts (repeatable; IP may be\n"
+                "                               host-gateway, an IPv6 one in brackets)\n"
                 "  -l, --label KEY=VALUE        add a label (repeatable)\n"
-                "  -p, --publish [IP:][HOST:]CTR[/tcp|udp]\n"
+                "  -p, --publish [IP:][HOST:]CTR[/tcp|udp|sctp]\n"
                 "                               publish a container port on the host\n"
-                "                               (repeatable; the krun runtime maps TCP ports)\n"
+                "                               (repeatable): HOST and CTR may be ranges\n"
+                "                               (8000-8010:80-90); a host range with one\n"
+                "                               container port takes a free port in it; no\n"
+                "                               HOST takes any free port; IPv6 IPs in brackets\n"
+                "                               ([::1]:8080:80); the krun runtime maps TCP ports\n"
+                "  -P, --publish-all            publish every exposed port on a free host port\n"
+                "      --expose PORT[/PROTO]    expose a port or a range (80-90) (repeatable)\n"
                 "      --stop-signal SIG        signal for stop (default SIGTERM)\n"
                 "      --stop-timeout SECONDS   wait before SIGKILL on stop (default 10)\n"
                 "  -i, --interactive            keep stdin open (attached: stream ours to it)\n"
@@ -108,46 +128,15 @@ static void usage_run(FILE *f, const char *verb)
                 "                               container's /etc/group, or number; repeatable)\n"
                 "      --log-driver NAME        json-file (default) or none\n"
                 "      --log-opt KEY=VALUE      an option of the log driver (repeatable)\n"
-                "  -h, --help                   show this help\n",
+                "      --help                   show this help\n",
                 verb);
 }
 
-/* -p [IP:][HOST:]CTR[/PROTO], as Docker's: one PortBindings entry (and ExposedPorts). */
-static int parse_publish(const char *arg, json_t *ports, json_t *exposed)
+/* A flag's value refused: one message naming the flag and the value. */
+static int bad_value(const char *flag, const char *arg, const char *why)
 {
-        _cleanup_free_ char *spec = xstrdup(arg);
-        const char *proto = "tcp";
-        char *slash = strrchr(spec, '/');
-        if (slash) {
-                *slash = '\0';
-                proto = slash + 1;
-        }
-        char *parts[3] = {};
-        size_t n = 0;
-        /* at most three parts: a ':' left in the last makes it invalid */
-        for (char *p = spec, *c; n < 3; p = c + 1) {
-                parts[n++] = p;
-                if (n == 3 || !(c = strchr(p, ':')))
-                        break;
-                *c = '\0';
-        }
-        const char *ctr = parts[n - 1], *host = n >= 2 ? parts[n - 2] : "",
-                   *ip = n == 3 ? parts[0] : "";
-        int port, hport = 0;
-        if ((!STREQ(proto, "tcp") && !STREQ(proto, "udp") && !STREQ(proto, "sctp")) ||
-            ross_parse_int(ctr, 1, 65535, &port) < 0 ||
-            (*host && ross_parse_int(host, 1, 65535, &hport) < 0) || strchr(ctr, ':')) {
-                ross_cli_error("invalid argument \"%s\" for -p: not [IP:][HOST:]CTR[/tcp|udp]",
-                               arg);
-                return -EINVAL;
-        }
-        _cleanup_free_ char *key = xasprintf("%d/%s", port, proto);
-        json_t *list = json_object_get(ports, key);
-        if (!list)
-                json_object_set_new(ports, key, list = json_array());
-        json_array_append_new(list, json_pack("{s:s, s:s}", "HostIp", ip, "HostPort", host));
-        json_object_set_new(exposed, key, json_object());
-        return 0;
+        ross_cli_error("invalid argument \"%s\" for %s: %s", arg, flag, why);
+        return -EINVAL;
 }
 
 /* --sig-proxy true|false */
@@ -159,6 +148,39 @@ static int parse_sig_proxy(const char *arg, bool *ret)
         }
         *ret = STREQ(arg, "true");
         return 0;
+}
+
+/*
+ * HostConfig.NetworkMode and the endpoint flags, as Docker's CLI sends them: "default" when
+ * no --network is given; the endpoint's settings (NetworkingConfig.EndpointsConfig keyed
+ * by the network, or "default") only when one of its flags is.
+ */
+static void set_network(json_t *body, const char *network, json_t *aliases, const char *ip,
+                        const char *ip6, const char *mac)
+{
+        json_t *hc = json_object_get(body, "HostConfig");
+        json_object_set_new(hc, "NetworkMode", json_string(network ? network : "default"));
+        if (mac)
+                json_object_set_new(body, "MacAddress", json_string(mac));
+        if (!json_array_size(aliases) && !ip && !ip6 && !mac)
+                return;
+        json_t *ep = json_object();
+        if (json_array_size(aliases))
+                json_object_set(ep, "Aliases", aliases);
+        if (ip || ip6) {
+                json_t *ipam = json_object();
+                if (ip)
+                        json_object_set_new(ipam, "IPv4Address", json_string(ip));
+                if (ip6)
+                        json_object_set_new(ipam, "IPv6Address", json_string(ip6));
+                json_object_set_new(ep, "IPAMConfig", ipam);
+        }
+        /* Config.MacAddress is the API's 1.43 place for it, the endpoint's since 1.44 */
+        if (mac)
+                json_object_set_new(ep, "MacAddress", json_string(mac));
+        json_object_set_new(
+                body, "NetworkingConfig",
+                json_pack("{s:{s:o}}", "EndpointsConfig", network ? network : "default", ep));
 }
 
 /* What run does on the client's side. */
@@ -176,7 +198,6 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
                 O_NAME = 256,
                 O_ENVFILE,
                 O_ENTRY,
-                O_HOST,
                 O_RM,
                 O_MOUNT,
                 O_TMPFS,
@@ -192,7 +213,18 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
                 O_SIGPROXY,
                 O_GROUPADD,
                 O_LOGDRIVER,
-                O_LOGOPT
+                O_LOGOPT,
+                O_EXPOSE,
+                O_NETALIAS,
+                O_IP,
+                O_IP6,
+                O_MAC,
+                O_DNS,
+                O_DNSSEARCH,
+                O_DNSOPT,
+                O_ADDHOST,
+                O_DOMAIN,
+                O_HELP
         };
         static const struct option opts[] = {
                 {"detach", no_argument, NULL, 'd'},
@@ -202,7 +234,8 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
                 {"workdir", required_argument, NULL, 'w'},
                 {"user", required_argument, NULL, 'u'},
                 {"entrypoint", required_argument, NULL, O_ENTRY},
-                {"hostname", required_argument, NULL, O_HOST},
+                {"hostname", required_argument, NULL, 'h'},
+                {"domainname", required_argument, NULL, O_DOMAIN},
                 {"rm", no_argument, NULL, O_RM},
                 {"volume", required_argument, NULL, 'v'},
                 {"mount", required_argument, NULL, O_MOUNT},
@@ -213,8 +246,21 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
                 {"cpus", required_argument, NULL, O_CPUS},
                 {"pids-limit", required_argument, NULL, O_PIDS},
                 {"network", required_argument, NULL, O_NET},
+                {"net", required_argument, NULL, O_NET},
+                {"network-alias", required_argument, NULL, O_NETALIAS},
+                {"net-alias", required_argument, NULL, O_NETALIAS},
+                {"ip", required_argument, NULL, O_IP},
+                {"ip6", required_argument, NULL, O_IP6},
+                {"mac-address", required_argument, NULL, O_MAC},
+                {"dns", required_argument, NULL, O_DNS},
+                {"dns-search", required_argument, NULL, O_DNSSEARCH},
+                {"dns-option", required_argument, NULL, O_DNSOPT},
+                {"dns-opt", required_argument, NULL, O_DNSOPT},
+                {"add-host", required_argument, NULL, O_ADDHOST},
                 {"label", required_argument, NULL, 'l'},
                 {"publish", required_argument, NULL, 'p'},
+                {"publish-all", no_argument, NULL, 'P'},
+                {"expose", required_argument, NULL, O_EXPOSE},
                 {"stop-signal", required_argument, NULL, O_SSIG},
                 {"stop-timeout", required_argument, NULL, O_STIME},
                 {"detach-keys", required_argument, NULL, O_DKEYS},
@@ -225,7 +271,7 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
                 {"log-opt", required_argument, NULL, O_LOGOPT},
                 {"interactive", no_argument, NULL, 'i'},
                 {"tty", no_argument, NULL, 't'},
-                {"help", no_argument, NULL, 'h'},
+                {"help", no_argument, NULL, O_HELP},
                 {},
         };
         json_auto_t *body = json_object(), *env = json_array();
@@ -233,6 +279,9 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
         json_auto_t *labels = json_object();
         json_auto_t *groups = json_array();
         json_auto_t *ports = json_object(), *exposed = json_object();
+        json_auto_t *dns = json_array(), *dns_search = json_array(), *dns_opts = json_array();
+        json_auto_t *extra_hosts = json_array(), *aliases = json_array();
+        const char *network = NULL, *ip = NULL, *ip6 = NULL, *mac = NULL;
         json_auto_t *log_config = json_pack("{s:s, s:{}}", "Type", "", "Config");
         json_t *hc = json_object(); /* body's */
         RunFlags flags = {.sig_proxy = true};
@@ -242,7 +291,7 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
 
         json_object_set_new(body, "HostConfig", hc);
         optind = 1;
-        while ((ch = getopt_long(argc, argv, "+de:w:u:v:m:l:p:ith", opts, NULL)) != -1) {
+        while ((ch = getopt_long(argc, argv, "+de:w:u:v:m:l:p:Pith:", opts, NULL)) != -1) {
                 switch (ch) {
                 case 'd':
                         flags.detach = true;
@@ -273,8 +322,11 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
                         json_object_set_new(body, "Entrypoint",
                                             *optarg ? json_pack("[s]", optarg) : json_array());
                         break;
-                case O_HOST:
+                case 'h':
                         json_object_set_new(body, "Hostname", json_string(optarg));
+                        break;
+                case O_DOMAIN:
+                        json_object_set_new(body, "Domainname", json_string(optarg));
                         break;
                 case O_RM:
                         json_object_set_new(hc, "AutoRemove", json_true());
@@ -379,11 +431,62 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
                         break;
                 }
                 case O_NET:
-                        json_object_set_new(hc, "NetworkMode", json_string(optarg));
+                        /* one network at create (the API's 1.43); more with network connect */
+                        if (network && !STREQ(network, optarg))
+                                return bad_value("--network", optarg,
+                                                 "a container is created in one network (add "
+                                                 "more with 'ross-cli network connect')");
+                        network = optarg;
                         break;
+                case O_NETALIAS:
+                        json_array_append_new(aliases, json_string(optarg));
+                        break;
+                case O_IP:
+                        if (!ross_cli_ip_valid(optarg, AF_INET))
+                                return bad_value("--ip", optarg, "not an IPv4 address");
+                        ip = optarg;
+                        break;
+                case O_IP6:
+                        if (!ross_cli_ip_valid(optarg, AF_INET6))
+                                return bad_value("--ip6", optarg, "not an IPv6 address");
+                        ip6 = optarg;
+                        break;
+                case O_MAC:
+                        if (!ross_cli_mac_valid(optarg))
+                                return bad_value("--mac-address", optarg,
+                                                 "not a MAC address (such as 02:42:ac:11:00:02)");
+                        mac = optarg;
+                        break;
+                case O_DNS:
+                        if (!ross_cli_ip_valid(optarg, AF_UNSPEC))
+                                return bad_value("--dns", optarg, "not an IP address");
+                        json_array_append_new(dns, json_string(optarg));
+                        break;
+                case O_DNSSEARCH:
+                        if (!ross_cli_domain_valid(optarg))
+                                return bad_value("--dns-search", optarg, "not a domain name");
+                        json_array_append_new(dns_search, json_string(optarg));
+                        break;
+                case O_DNSOPT:
+                        json_array_append_new(dns_opts, json_string(optarg));
+                        break;
+                case O_ADDHOST: {
+                        _cleanup_free_ char *entry = NULL;
+                        if (ross_cli_parse_extra_host(optarg, &entry, &err) < 0)
+                                return bad_value("--add-host", optarg, err.msg);
+                        json_array_append_new(extra_hosts, json_string(entry));
+                        break;
+                }
                 case 'p':
-                        if (parse_publish(optarg, ports, exposed) < 0)
-                                return -1;
+                        if (ross_cli_parse_publish(optarg, ports, exposed, &err) < 0)
+                                return bad_value("-p", optarg, err.msg);
+                        break;
+                case 'P':
+                        json_object_set_new(hc, "PublishAllPorts", json_true());
+                        break;
+                case O_EXPOSE:
+                        if (ross_cli_parse_expose(optarg, exposed, &err) < 0)
+                                return bad_value("--expose", optarg, err.msg);
                         break;
                 case 'l': {
                         const char *eq = strchr(optarg, '=');
@@ -427,7 +530,7 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
                         if (parse_sig_proxy(optarg, &flags.sig_proxy) < 0)
                                 return -1;
                         break;
-                case 'h':
+                case O_HELP:
                         usage_run(stdout, verb);
                         *ret_body = NULL;
                         return 1;
@@ -465,10 +568,19 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
         json_object_set_new(hc, "Binds", TAKE_PTR(binds));
         json_object_set_new(hc, "Mounts", TAKE_PTR(mounts));
         json_object_set_new(hc, "Tmpfs", TAKE_PTR(tmpfs));
-        if (json_object_size(ports)) {
+        if (json_object_size(ports))
                 json_object_set_new(hc, "PortBindings", TAKE_PTR(ports));
+        if (json_object_size(exposed))
                 json_object_set_new(body, "ExposedPorts", TAKE_PTR(exposed));
-        }
+        set_network(body, network, aliases, ip, ip6, mac);
+        if (json_array_size(dns))
+                json_object_set_new(hc, "Dns", TAKE_PTR(dns));
+        if (json_array_size(dns_search))
+                json_object_set_new(hc, "DnsSearch", TAKE_PTR(dns_search));
+        if (json_array_size(dns_opts))
+                json_object_set_new(hc, "DnsOptions", TAKE_PTR(dns_opts));
+        if (json_array_size(extra_hosts))
+                json_object_set_new(hc, "ExtraHosts", TAKE_PTR(extra_hosts));
         if (json_array_size(groups))
                 json_object_set_new(hc, "GroupAdd", TAKE_PTR(groups));
         json_object_set_new(hc, "LogConfig", TAKE_PTR(log_config));
