@@ -639,6 +639,13 @@ static int create(RossClient *c, json_t *body, const char *name, char **ret_id)
                 ross_cli_error("%s", err.msg);
                 return -1;
         }
+        /* the daemon's warnings (published ports with the host's network, ...), as
+         * Docker's CLI prints them */
+        json_t *w;
+        size_t i;
+        json_array_foreach (json_object_get(resp, "Warnings"), i, w)
+                if (json_string_value(w))
+                        fprintf(stderr, "WARNING: %s\n", json_string_value(w));
         *ret_id = xstrdup(json_string_value(json_object_get(resp, "Id")) ?: "");
         return 0;
 }
