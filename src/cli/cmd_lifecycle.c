@@ -225,6 +225,7 @@ int ross_cli_inspect(RossClient *c, int argc, char **argv, unsigned kinds)
                 _cleanup_free_ char *ref = ross_client_escape(argv[i]);
                 _cleanup_free_ char *cpath = xasprintf("/containers/%s/json", ref);
                 _cleanup_free_ char *ipath = ross_cli_image_path(argv[i], "/json");
+                _cleanup_free_ char *npath = xasprintf("/networks/%s", ref);
                 RossError err = {};
                 json_t *o = NULL;
                 int r = -ENOENT;
@@ -232,7 +233,10 @@ int ross_cli_inspect(RossClient *c, int argc, char **argv, unsigned kinds)
                         r = ross_client_json(c, "GET", cpath, NULL, &o, &err);
                 if (r == -ENOENT && (kinds & ROSS_INSPECT_IMAGE))
                         r = ross_client_json(c, "GET", ipath, NULL, &o, &err);
-                if (r == -ENOENT && kinds == (ROSS_INSPECT_CONTAINER | ROSS_INSPECT_IMAGE))
+                if (r == -ENOENT && (kinds & ROSS_INSPECT_NETWORK))
+                        r = ross_client_json(c, "GET", npath, NULL, &o, &err);
+                /* more than one kind: Docker's words for none of them */
+                if (r == -ENOENT && (kinds & (kinds - 1)))
                         ross_errx(&err, ENOENT, "No such object: %s", argv[i]);
                 if (r < 0) {
                         ross_cli_error("%s", err.msg);
@@ -247,14 +251,16 @@ int ross_cli_inspect(RossClient *c, int argc, char **argv, unsigned kinds)
         return rc;
 }
 
-/* ross-cli inspect NAME...: a container if there is one by that name, else an image. */
+/* ross-cli inspect NAME...: a container if there is one by that name, else an image, else a
+ * network (Docker's order). */
 int ross_cmd_inspect(RossClient *c, int argc, char **argv)
 {
         if (argc < 2) {
-                ross_cli_error("inspect: at least one container or image is required");
+                ross_cli_error("inspect: at least one container, image or network is required");
                 return 125;
         }
-        return ross_cli_inspect(c, argc, argv, ROSS_INSPECT_CONTAINER | ROSS_INSPECT_IMAGE);
+        return ross_cli_inspect(c, argc, argv,
+                                ROSS_INSPECT_CONTAINER | ROSS_INSPECT_IMAGE | ROSS_INSPECT_NETWORK);
 }
 
 int ross_cmd_container_inspect(RossClient *c, int argc, char **argv)

@@ -29,10 +29,16 @@ int ross_cmd_inspect(RossClient *c, int argc, char **argv);
 int ross_cmd_login(RossClient *c, int argc, char **argv);
 int ross_cmd_logout(RossClient *c, int argc, char **argv);
 int ross_cmd_version(RossClient *c, int argc, char **argv);
+/* network create|ls|list|inspect|rm|remove|prune|connect|disconnect (argv[1] says which) */
+int ross_cmd_network(RossClient *c, int argc, char **argv);
 
-enum { ROSS_INSPECT_CONTAINER = 1 << 0, ROSS_INSPECT_IMAGE = 1 << 1 };
-/* Print the inspect JSON of each argv[1..] as one array; with both kinds a container is
- * tried first. Returns the exit code. */
+enum {
+        ROSS_INSPECT_CONTAINER = 1 << 0,
+        ROSS_INSPECT_IMAGE = 1 << 1,
+        ROSS_INSPECT_NETWORK = 1 << 2
+};
+/* Print the inspect JSON of each argv[1..] as one array; with several kinds a container is
+ * tried first, then an image, then a network. Returns the exit code. */
 int ross_cli_inspect(RossClient *c, int argc, char **argv, unsigned kinds);
 
 /* "/images/NAME" + suffix, NAME escaped but for its slashes. Caller frees. */
