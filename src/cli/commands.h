@@ -31,6 +31,8 @@ int ross_cmd_logout(RossClient *c, int argc, char **argv);
 int ross_cmd_version(RossClient *c, int argc, char **argv);
 /* network create|ls|list|inspect|rm|remove|prune|connect|disconnect (argv[1] says which) */
 int ross_cmd_network(RossClient *c, int argc, char **argv);
+/* port CONTAINER [PRIVATE_PORT[/PROTO]]: the container's published ports */
+int ross_cmd_container_port(RossClient *c, int argc, char **argv);
 
 enum {
         ROSS_INSPECT_CONTAINER = 1 << 0,
