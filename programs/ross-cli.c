@@ -33,7 +33,7 @@ static const struct {
         {"rename", ross_cmd_container_rename},   {"pause", ross_cmd_container_each},
         {"unpause", ross_cmd_container_each},    {"restart", ross_cmd_container_each},
         {"inspect", ross_cmd_container_inspect}, {"attach", ross_cmd_container_attach},
-        {"exec", ross_cmd_container_exec},
+        {"exec", ross_cmd_container_exec},       {"port", ross_cmd_container_port},
 };
 
 static const struct {
@@ -51,7 +51,8 @@ static const struct {
         {"tag", ross_cmd_image_tag},          {"login", ross_cmd_login},
         {"logout", ross_cmd_logout},          {"inspect", ross_cmd_inspect},
         {"version", ross_cmd_version},        {"attach", ross_cmd_container_attach},
-        {"exec", ross_cmd_container_exec},
+        {"exec", ross_cmd_container_exec},    {"port", ross_cmd_container_port},
+        {"network", ross_cmd_network},
 };
 
 static void usage(FILE *f)
@@ -88,6 +89,16 @@ static void usage(FILE *f)
                 "  container list|ls|ps [-a] [-q] [-f KEY=VALUE] [--format json]\n"
                 "  container inspect CONTAINER...\n"
                 "  container rename CONTAINER NAME | pause | unpause | restart [-t N] CONTAINER\n"
+                "  container port CONTAINER [PRIVATE_PORT[/PROTO]]\n"
+                "\n"
+                "Network commands:\n"
+                "  network create [OPTIONS] NETWORK         create a network, print its id\n"
+                "  network ls|list [-q] [-f K=V] [--no-trunc]\n"
+                "  network inspect NETWORK...\n"
+                "  network rm|remove [-f] NETWORK...\n"
+                "  network prune [-f] [--filter K=V]\n"
+                "  network connect [--alias A] [--ip IP] [--ip6 IP] NETWORK CONTAINER\n"
+                "  network disconnect [-f] NETWORK CONTAINER\n"
                 "\n"
                 "Registry commands:\n"
                 "  login [SERVER]            log in to a registry\n"
