@@ -27,7 +27,7 @@ start_daemon() {
         export ROSS_HOST=unix://$SOCK
         export DOCKER_HOST=unix://$SOCK
         export DOCKER_CONFIG=$D/docker-config
-        "$ROSS_DAEMON" start --data-dir "$DATA" --run-dir "$RUN" \
+        ${DAEMON_WRAP:-} "$ROSS_DAEMON" start --data-dir "$DATA" --run-dir "$RUN" \
                 --insecure-registry "$REG_PLAIN" --insecure-registry "$REG_BASIC" \
                 --insecure-registry "$REG_TOKEN" --insecure-registry "$REG_TAMPER" \
                 --insecure-registry "$REG_HOSTILE" --insecure-registry "$REG_DOWN" \
@@ -58,6 +58,38 @@ teardown_containers() {
         stop_daemon
         umount "$DATA"/containers/*/rootfs 2>/dev/null || true
         umount "${RUN:-/nonexistent}"/image-mounts/* 2>/dev/null || true
+}
+
+# The network tests' daemon: in a network namespace of the test's own (NETNS, under
+# /run/netns), so that its bridges, NAT rules and container addresses live there and all
+# traffic stays in it; published ports are reached with in_netns. The registries listen on
+# the host's 127.0.0.1, which the namespace cannot reach: the images named are pulled first
+# by a daemon in the host's namespace, on the same data directory.
+start_daemon_netns() {
+        NETNS=ross-test-$$-${BATS_TEST_NUMBER:-0}
+        local img
+        start_daemon
+        for img in "$@"; do ross pull -q "$img" >/dev/null; done
+        stop_daemon
+        ip netns del "$NETNS" 2>/dev/null || true
+        ip netns add "$NETNS"
+        ip -n "$NETNS" link set lo up
+        # from here on every start_daemon of this test is in the namespace, with the
+        # default bridge network
+        DAEMON_WRAP="nsenter --net=/run/netns/$NETNS"
+        ROSS_TEST_BRIDGE=""
+        start_daemon
+}
+
+# A command in the test's network namespace (only there: never the host's network).
+in_netns() { nsenter --net="/run/netns/$NETNS" "$@"; }
+
+# After a network test: the containers, the daemon, then the namespace.
+teardown_netns() {
+        teardown_containers
+        if [ -n "${NETNS:-}" ]; then
+                ip netns del "$NETNS" 2>/dev/null || true
+        fi
 }
 
 stop_daemon() {
