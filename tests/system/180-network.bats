@@ -1,0 +1,374 @@
+#!/usr/bin/env bats
+# Bridge networks through netavark + aardvark-dns: the default bridge, published ports, user
+# networks with DNS by name, connect/disconnect, --network container:, DNS and hosts flags,
+# teardown, bad input. Every test runs the daemon in a network namespace of its own
+# (start_daemon_netns): bridges, NAT rules and all traffic stay in it.
+
+bats_require_minimum_version 1.5.0
+
+load helpers
+
+IMG=${REG_PLAIN:-127.0.0.1:15000}/busybox
+UDP_ECHO=$BUILD/tests/net/udp-echo
+
+setup() {
+        start_daemon_netns "$IMG"
+}
+
+teardown() {
+        teardown_netns
+}
+
+# An HTTP server in a container: busybox httpd serving a directory with a file "id" whose
+# content is $2. $1 the name, the rest ross run's flags.
+web() {
+        local name=$1 content=$2
+        shift 2
+        mkdir -p "$BATS_TEST_TMPDIR/www-$name"
+        printf '%s' "$content" >"$BATS_TEST_TMPDIR/www-$name/id"
+        ross run -d --name "$name" -v "$BATS_TEST_TMPDIR/www-$name:/www:ro" "$@" "$IMG" \
+                busybox httpd -f -p 80 -h /www >/dev/null
+}
+
+# Fetch a URL from the test's namespace (never the host's network).
+host_get() { in_netns curl -s --max-time 5 "$1"; }
+
+# What a container left that names it: links, rules, leases, namespaces, DNS entries.
+residue() { # ID
+        local id=$1
+        in_netns ip -o link | grep -v ' lo:' || true
+        in_netns iptables-save | grep -e "$id" || true
+        find "$RUN/networks/ipam" -type f ! -name last
+        find "$RUN/networks/netns" -mindepth 1
+        grep -rl "$id" "$RUN/networks/aardvark" 2>/dev/null || true
+        find "$DATA/containers/$id/net" 2>/dev/null || true
+}
+
+@test "the default bridge: an address, a route, hosts and resolv.conf; inspect as Docker fills it" {
+        run ross network ls
+        assert_status 0
+        for n in bridge host none; do assert_output_contains " $n "; done
+        ross run -d --name one "$IMG" sleep 300 >/dev/null
+        run ross exec one busybox ip -o -4 addr show eth0
+        assert_status 0
+        [[ "$output" =~ inet\ (172\.17\.[0-9]+\.[0-9]+)/16 ]]
+        ip=${BASH_REMATCH[1]}
+        run ross exec one busybox ip route
+        assert_output_contains "default via 172.17.0.1 dev eth0"
+        run ross exec one cat /etc/hosts
+        assert_output_contains "$ip"
+        assert_output_contains "$(ross exec one hostname)"
+        run ross inspect one
+        j=$(jq '.[0] // .' <<<"$output")
+        [ "$(jq -r .NetworkSettings.IPAddress <<<"$j")" = "$ip" ]
+        [ "$(jq -r .NetworkSettings.Gateway <<<"$j")" = 172.17.0.1 ]
+        [ "$(jq -r .NetworkSettings.IPPrefixLen <<<"$j")" = 16 ]
+        [ "$(jq -r .NetworkSettings.Networks.bridge.IPAddress <<<"$j")" = "$ip" ]
+        mac=$(jq -r .NetworkSettings.Networks.bridge.MacAddress <<<"$j")
+        [[ "$mac" =~ ^[0-9a-f]{2}(:[0-9a-f]{2}){5}$ ]]
+        run ross exec one cat /sys/class/net/eth0/address
+        [ "$output" = "$mac" ]
+        [ "$(jq -r .NetworkSettings.Networks.bridge.NetworkID <<<"$j")" = "$(ross network inspect bridge | jq -r '.[0].Id')" ]
+        # the gateway answers (the bridge is up, in the test's namespace)
+        run ross exec one busybox ping -c 1 -W 2 172.17.0.1
+        assert_status 0
+        # two containers on the default bridge reach each other by address
+        web two hello
+        ip2=$(ross inspect two | jq -r '(.[0] // .).NetworkSettings.IPAddress')
+        run ross exec one busybox wget -q -O - "http://$ip2/id"
+        [ "$output" = hello ]
+}
+
+@test "-p: a published port on 127.0.0.1, a free port, a range, UDP; ross port; NetworkSettings.Ports" {
+        web pub published -p 127.0.0.1:18080:80 -p 81 -p 19000-19005:82
+        run host_get http://127.0.0.1:18080/id
+        [ "$output" = published ]
+        run ross port pub
+        assert_status 0
+        assert_output_contains "80/tcp -> 127.0.0.1:18080"
+        free=$(ross port pub 81/tcp | sed 's/.*://')
+        [ "$free" -gt 1024 ] && [ "$free" -le 65535 ]
+        [ "$(ross port pub 82/tcp)" = "0.0.0.0:19000" ]
+        run ross inspect pub
+        j=$(jq -c '(.[0] // .).NetworkSettings.Ports' <<<"$output")
+        [ "$(jq -c '."80/tcp"' <<<"$j")" = '[{"HostIp":"127.0.0.1","HostPort":"18080"}]' ]
+        [ "$(jq -r '."81/tcp"[0].HostPort' <<<"$j")" = "$free" ]
+        # the list has them too
+        run api GET /containers/json
+        [ "$(jq -c '.[0].Ports | map(select(.PrivatePort == 80))' <<<"$output")" = '[{"IP":"127.0.0.1","PrivatePort":80,"PublicPort":18080,"Type":"tcp"}]' ]
+
+        ross run -d --name udp -v "$(dirname "$UDP_ECHO"):/t:ro" -p 127.0.0.1:15353:5353/udp "$IMG" /t/udp-echo 5353 >/dev/null
+        run in_netns python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(3)
+for i in range(20):
+    s.sendto(b"ping", ("127.0.0.1", 15353))
+    try:
+        print(s.recv(100).decode()); break
+    except socket.timeout:
+        pass'
+        [ "$output" = "echo: ping" ]
+}
+
+@test "-P publishes every exposed port on a free host port" {
+        web all everything --expose 80 --expose 8443/tcp -P
+        run ross port all 80/tcp
+        assert_status 0
+        port=${output##*:}
+        run host_get "http://127.0.0.1:$port/id"
+        [ "$output" = everything ]
+        run ross port all 8443/tcp
+        assert_status 0
+        [[ "$output" =~ ^0\.0\.0\.0:[0-9]+$ ]]
+}
+
+@test "user networks: DNS by name and alias, --ip, isolation from another network, inspect" {
+        run ross network create --subnet 10.91.0.0/24 --gateway 10.91.0.254 --label team=a neta
+        assert_status 0
+        neta_id=$output
+        ross network create netb >/dev/null
+        web srv on-a --network neta --network-alias www --ip 10.91.0.10
+        run ross run --rm --network neta "$IMG" busybox wget -q -O - http://srv/id
+        [ "$output" = on-a ]
+        run ross run --rm --network neta "$IMG" busybox wget -q -O - http://www/id
+        [ "$output" = on-a ]
+        run ross run --rm --network neta "$IMG" busybox nslookup www 10.91.0.254
+        assert_output_contains "10.91.0.10"
+        # another network: not by name, not by address
+        run ross run --rm --network netb "$IMG" busybox nslookup srv
+        assert_output_contains "NXDOMAIN"
+        run ross run --rm --network netb "$IMG" busybox wget -T 2 -q -O - http://10.91.0.10/id
+        [ "$status" -ne 0 ] && [ "$output" != on-a ]
+        run ross network inspect neta
+        j=$(jq '.[0]' <<<"$output")
+        [ "$(jq -r .Id <<<"$j")" = "$neta_id" ]
+        [ "$(jq -c .IPAM.Config <<<"$j")" = '[{"Subnet":"10.91.0.0/24","Gateway":"10.91.0.254"}]' ]
+        [ "$(jq -r .Labels.team <<<"$j")" = a ]
+        srv_id=$(ross inspect srv | jq -r '(.[0] // .).Id')
+        [ "$(jq -r ".Containers[\"$srv_id\"].IPv4Address" <<<"$j")" = 10.91.0.10/24 ]
+        [ "$(jq -r ".Containers[\"$srv_id\"].Name" <<<"$j")" = srv ]
+        run ross inspect srv
+        [ "$(jq -c '(.[0] // .).NetworkSettings.Networks.neta | [.IPAddress, .Gateway, .Aliases, .IPAMConfig.IPv4Address]' <<<"$output")" = '["10.91.0.10","10.91.0.254",["www"],"10.91.0.10"]' ]
+        run ross network ls -f label=team=a -q
+        [ "$output" = "${neta_id:0:12}" ]
+}
+
+@test "network connect and disconnect a running container; rm and prune" {
+        ross network create front >/dev/null
+        ross network create back >/dev/null
+        web api backend --network back
+        ross run -d --name cli --network front "$IMG" sleep 300 >/dev/null
+        run ross exec cli busybox nslookup api
+        assert_output_contains NXDOMAIN
+        run ross network connect --alias svc back cli
+        assert_status 0
+        run ross exec cli busybox ip -o -4 addr show eth1
+        assert_status 0
+        run ross exec cli busybox wget -q -O - http://api/id
+        [ "$output" = backend ]
+        # the container is found by its alias on the network it joined
+        run ross exec api busybox nslookup svc
+        assert_output_contains "$(ross inspect cli | jq -r '(.[0] // .).NetworkSettings.Networks.back.IPAddress')"
+        run ross network connect back cli
+        [ "$status" -ne 0 ]
+        assert_output_contains "already exists in network back"
+        run ross network disconnect back cli
+        assert_status 0
+        run ross exec cli busybox ip -o link show eth1
+        [ "$status" -ne 0 ]
+        [ "$(ross inspect cli | jq -r '(.[0] // .).NetworkSettings.Networks | keys | join(",")')" = front ]
+        run ross network rm back
+        [ "$status" -ne 0 ]
+        assert_output_contains "has active endpoints"
+        ross rm -f api >/dev/null
+        run ross network rm back
+        assert_status 0
+        ross network create unused >/dev/null
+        run ross network prune -f
+        assert_status 0
+        assert_output_contains unused
+        run ross network ls
+        [[ "$output" != *unused* ]]
+        assert_output_contains front
+}
+
+@test "--network container:NAME shares the other's namespace" {
+        web first shared
+        run ross run --rm --network container:first "$IMG" busybox wget -q -O - http://127.0.0.1/id
+        [ "$output" = shared ]
+        a=$(ross exec first cat /sys/class/net/eth0/address)
+        run ross run --rm --network container:first "$IMG" cat /sys/class/net/eth0/address
+        [ "$output" = "$a" ]
+        run ross run --rm --network container:first -p 8080:80 "$IMG" true
+        [ "$status" -ne 0 ]
+        assert_output_contains "conflicting options: port publishing and the container type network mode"
+}
+
+@test "--dns, --dns-search, --dns-option, --add-host, --hostname, --domainname, --mac-address" {
+        run ross run --rm --dns 10.0.0.53 --dns-search example.test --dns-option ndots:2 "$IMG" cat /etc/resolv.conf
+        assert_status 0
+        assert_output_contains "nameserver 10.0.0.53"
+        assert_output_contains "search example.test"
+        assert_output_contains "options ndots:2"
+        run ross run --rm --add-host db.example:10.1.2.3 --add-host gw:host-gateway "$IMG" cat /etc/hosts
+        assert_output_contains $'10.1.2.3\tdb.example'
+        assert_output_contains $'172.17.0.1\tgw'
+        # the container's own hostname resolves inside: its httpd reached by that name
+        ross run -d --name named --hostname myhost --domainname example.test -v "$BATS_TEST_TMPDIR:/www" "$IMG" busybox httpd -f -p 80 -h /www >/dev/null
+        echo me >"$BATS_TEST_TMPDIR/me"
+        run ross exec named busybox wget -q -O - http://myhost/me
+        [ "$output" = me ]
+        run ross exec named busybox wget -q -O - http://myhost.example.test/me
+        [ "$output" = me ]
+        run ross run --rm --mac-address 02:42:ac:11:00:99 "$IMG" cat /sys/class/net/eth0/address
+        [ "$output" = 02:42:ac:11:00:99 ]
+        # a user network's DNS: the gateway, aardvark-dns, and --dns its upstream
+        ross network create --subnet 10.92.0.0/24 dnsnet >/dev/null
+        run ross run --rm --network dnsnet --dns 10.0.0.53 "$IMG" cat /etc/resolv.conf
+        assert_output_contains "nameserver 10.92.0.1"
+}
+
+@test "teardown: rm, stop, a crash of the container and kill -9 of the daemon leave nothing behind" {
+        ross network create tnet >/dev/null
+        web t1 x --network tnet -p 127.0.0.1:18090:80
+        id=$(ross inspect t1 | jq -r '(.[0] // .).Id')
+        [ -n "$(residue "$id")" ]
+        ross rm -f t1 >/dev/null
+        run residue "$id"
+        [ -z "$output" ] || { echo "left after rm: $output"; false; }
+
+        # stop: torn down when stop returns; start again: set up again
+        web t2 y --network tnet -p 127.0.0.1:18091:80
+        id=$(ross inspect t2 | jq -r '(.[0] // .).Id')
+        ross stop -t 1 t2 >/dev/null
+        run residue "$id"
+        [ -z "$output" ] || { echo "left after stop: $output"; false; }
+        ross start t2 >/dev/null
+        run host_get http://127.0.0.1:18091/id
+        [ "$output" = y ]
+
+        # the container crashes (its process killed from outside): the shim tears down
+        pid=$(ross inspect t2 | jq -r '(.[0] // .).State.Pid')
+        kill -9 "$pid"
+        for _ in $(seq 50); do [ -z "$(residue "$id")" ] && break; sleep 0.1; done
+        run residue "$id"
+        [ -z "$output" ] || { echo "left after a crash: $output"; false; }
+        ross rm t2 >/dev/null
+
+        # the daemon killed with -9 while the container runs: the container goes on, its
+        # port too; a new daemon finds its endpoint; once it exits nothing is left
+        web t3 z --network tnet -p 127.0.0.1:18092:80
+        id=$(ross inspect t3 | jq -r '(.[0] // .).Id')
+        kill -9 "$DAEMON_PID"
+        wait "$DAEMON_PID" 2>/dev/null || true
+        DAEMON_PID=
+        run host_get http://127.0.0.1:18092/id
+        [ "$output" = z ]
+        start_daemon
+        run ross inspect t3
+        [[ "$(jq -r '(.[0] // .).NetworkSettings.Networks.tnet.IPAddress' <<<"$output")" =~ ^172\. ]]
+        run ross run --rm --network tnet "$IMG" busybox wget -q -O - http://t3/id
+        [ "$output" = z ]
+        # the container exits while no daemon runs; the next daemon finds nothing to do
+        kill -9 "$DAEMON_PID"
+        wait "$DAEMON_PID" 2>/dev/null || true
+        DAEMON_PID=
+        kill -9 "$(cat "$DATA/containers/$id/container.pid")"
+        for _ in $(seq 50); do [ -z "$(residue "$id")" ] && break; sleep 0.1; done
+        run residue "$id"
+        [ -z "$output" ] || { echo "left after an exit with no daemon: $output"; false; }
+        start_daemon
+        ross rm t3 >/dev/null
+        # nothing names a container any more: no veth, no bridge, no DNS daemon's entries
+        run in_netns ip -o link
+        [[ "$output" != *veth* ]]
+}
+
+@test "a shim killed with its container leaves a mess the next daemon start cleans" {
+        ross network create cnet >/dev/null
+        web c1 x --network cnet -p 127.0.0.1:18093:80
+        id=$(ross inspect c1 | jq -r '(.[0] // .).Id')
+        kill -9 "$DAEMON_PID"
+        wait "$DAEMON_PID" 2>/dev/null || true
+        DAEMON_PID=
+        # the shim and the container die at once: no one tears the network down
+        shim=$(cat "$DATA/containers/$id/shim.pid")
+        cpid=$(cat "$DATA/containers/$id/container.pid")
+        kill -9 "$shim" "$cpid"
+        sleep 0.5
+        [ -n "$(residue "$id")" ]
+        start_daemon
+        run residue "$id"
+        [[ "$output" != *"$id"* ]] && [[ "$output" != *veth* ]] || { echo "left: $output"; false; }
+        [ -z "$(find "$RUN/networks/ipam" -type f ! -name last)" ]
+        # the port is free again
+        web c2 y --network cnet -p 127.0.0.1:18093:80
+        run host_get http://127.0.0.1:18093/id
+        [ "$output" = y ]
+}
+
+@test "bad input: overlapping subnets, a port in use, an unknown network, a network in use, bad -p and --ip" {
+        ross network create --subnet 10.93.0.0/16 big >/dev/null
+        run ross network create --subnet 10.93.1.0/24 small
+        [ "$status" -ne 0 ]
+        assert_output_contains "Pool overlaps with other one on this address space"
+        run api POST /networks/create -H 'Content-Type: application/json' -d '{"Name":"big"}' -w '\n%{http_code}'
+        [ "${lines[-1]}" = 409 ]
+        assert_output_contains "network with name big already exists"
+        run ross network create --subnet 10.94.0.1/24 hostbits
+        [ "$status" -ne 0 ]
+        run ross network ls
+        [[ "$output" != *small* ]] && [[ "$output" != *hostbits* ]]
+
+        # a port a host process holds, then one another container holds
+        in_netns python3 -c 'import socket,time; s=socket.socket(); s.bind(("127.0.0.1",18100)); s.listen(); time.sleep(60)' &
+        holder=$!
+        sleep 0.5
+        run ross run -d --name clash -p 127.0.0.1:18100:80 "$IMG" sleep 300
+        [ "$status" -ne 0 ]
+        assert_output_contains "Bind for 127.0.0.1:18100 failed: port is already allocated"
+        kill "$holder"
+        web holds a -p 18101:80
+        run ross run -d --name clash2 -p 18101:80 "$IMG" sleep 300
+        [ "$status" -ne 0 ]
+        assert_output_contains "port is already allocated"
+        # nothing half set up: no lease, no namespace of the failed containers
+        [ "$(find "$RUN/networks/ipam" -type f ! -name last | wc -l)" = 1 ]
+        [ "$(find "$RUN/networks/netns" -mindepth 1 | wc -l)" = 1 ]
+
+        run ross run --rm --network nosuchnet "$IMG" true
+        [ "$status" -ne 0 ]
+        assert_output_contains "network nosuchnet not found"
+        run api POST /containers/create -H 'Content-Type: application/json' -d "{\"Image\":\"$IMG\",\"HostConfig\":{\"NetworkMode\":\"nosuchnet\"}}" -w '\n%{http_code}'
+        [ "${lines[-1]}" = 404 ]
+        run api DELETE /networks/nosuchnet -w '\n%{http_code}'
+        [ "${lines[-1]}" = 404 ]
+        run api DELETE /networks/bridge -w '\n%{http_code}'
+        [ "${lines[-1]}" = 403 ]
+        assert_output_contains "pre-defined network and cannot be removed"
+
+        for bad in 99999:80 80:0 1-5:80-81 8080:80/icmp abc; do
+                run ross run --rm -p "$bad" "$IMG" true
+                [ "$status" -ne 0 ] || { echo "-p $bad was taken"; false; }
+        done
+        run ross run --rm --network big --ip 10.99.0.5 "$IMG" true
+        [ "$status" -ne 0 ]
+        assert_output_contains "10.99.0.5"
+        run ross run --rm --ip 172.17.0.50 "$IMG" true
+        [ "$status" -ne 0 ]
+        assert_output_contains "user specified IP address is supported on user defined networks only"
+        ross run -d --name first --network big --ip 10.93.0.7 "$IMG" sleep 300 >/dev/null
+        run ross run --rm --network big --ip 10.93.0.7 "$IMG" true
+        [ "$status" -ne 0 ]
+        assert_output_contains "Address already in use"
+}
+
+@test "an internal network: containers reach each other, nothing is published" {
+        ross network create --internal inner >/dev/null
+        web in1 inside --network inner
+        run ross run --rm --network inner "$IMG" busybox wget -q -O - http://in1/id
+        [ "$output" = inside ]
+        run ross run --rm --network inner "$IMG" busybox ip route
+        [[ "$output" != *default* ]]
+}
