@@ -98,6 +98,12 @@ static int krun_check(const RossBackend *b, RossContainers *c, const RossContain
         int r = ross_vm_check(cfg, b->name, "use --network none; -p maps TCP ports", err);
         if (r < 0)
                 return r;
+        if (ross_net_mode_is_network(cfg->net.mode))
+                return ross_errx(err, EINVAL,
+                                 "network %s: the krun runtime has no bridge networks yet (it "
+                                 "would need passt); use --network none, -p maps TCP ports "
+                                 "through libkrun's TSI",
+                                 cfg->net.mode);
         if (ross_vm_memory(cfg) / (1024 * 1024) > UINT32_MAX)
                 return ross_errx(err, EINVAL, "--memory: too large for libkrun");
         json_t *v;

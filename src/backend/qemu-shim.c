@@ -127,9 +127,17 @@ static int qemu_launch(Shim *s, VmState *st, int tty, pid_t *ret_pid, RossError 
                 stop_virtiofsd(q);
                 return r;
         }
+        /* on a network: the tap, once netavark made the namespace's interface */
+        _cleanup_close_ int tap = -EBADF;
+        if (s->netns &&
+            ((r = shim_net_wait(s, err)) < 0 || (r = shim_net_tap(s, "eth0", &tap, err)) < 0)) {
+                stop_virtiofsd(q);
+                return r;
+        }
         RossSpawnOptions o = ROSS_SPAWN_OPTIONS_INIT;
         o.stdout_fd = logfd;
         o.stderr_fd = logfd;
+        o.extra_fd = tap;
         RossChild c = ROSS_CHILD_INIT;
         r = ross_spawn(argv, &o, &c, err);
         if (r < 0) {

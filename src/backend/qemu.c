@@ -97,11 +97,12 @@ static int qemu_check(const RossBackend *b, RossContainers *c, const RossContain
         int r = ross_vm_check(cfg, b->name, "use --network none", err);
         if (r < 0)
                 return r;
-        if (json_array_size(cfg->net.ports) > 0)
+        if ((json_array_size(cfg->net.ports) > 0 || cfg->net.publish_all) &&
+            !ross_net_mode_is_network(cfg->net.mode))
                 return ross_errx(err, EINVAL,
-                                 "publishing ports (-p) is not supported by the qemu runtime "
-                                 "yet: its VMs have no network until bridge networks come "
-                                 "(the krun runtime maps TCP ports)");
+                                 "publishing ports (-p) needs a network: a qemu container with "
+                                 "--network %s has none",
+                                 cfg->net.mode);
         return 0;
 }
 
@@ -192,8 +193,8 @@ static void add_share(RossArgv *a, RossBuf *shares, const char *sockdir, size_t 
 }
 
 static int write_argv(RossContainers *c, const char *id, const char *dir,
-                      const RossContainerConfig *cfg, const char *kernel, const char *initrd,
-                      bool kvm, const char *fsd, RossError *err)
+                      const RossContainerConfig *cfg, const RossNetPlan *net, const char *kernel,
+                      const char *initrd, bool kvm, const char *fsd, RossError *err)
 {
         _cleanup_free_ char *qemu = qemu_binary();
         if (!qemu)
@@ -246,6 +247,14 @@ static int write_argv(RossContainers *c, const char *id, const char *dir,
         ross_argv_addf(&a, "file:%s/vm/console.log", dir);
         ross_argv_add(&a, "-device");
         ross_argv_add(&a, "virtio-serial-device,max_ports=8");
+        /* on a network: a NIC on the tap the shim makes in the container's network
+         * namespace, handed to QEMU as fd 3 (docs/network.md) */
+        if (net && net->setup && net->mac) {
+                ross_argv_add(&a, "-netdev");
+                ross_argv_add(&a, "tap,id=n0,fd=3");
+                ross_argv_add(&a, "-device");
+                ross_argv_addf(&a, "virtio-net-device,netdev=n0,mac=%s", net->mac);
+        }
         struct {
                 const char *id, *port;
                 bool want;
@@ -364,7 +373,7 @@ static int qemu_prepare(const RossBackend *b, RossContainers *c, const char *id,
         if (!getenv("ROSS_VM_NO_PVH") &&
             ross_kernel_elf_get(kernel, c->vm.cache_dir, &elf, &e2) < 0)
                 log_debug("booting the bzImage %s: %s", kernel, e2.msg);
-        return write_argv(c, id, dir, cfg, elf ? elf : kernel, initrd, kvm, fsd, err);
+        return write_argv(c, id, dir, cfg, net, elf ? elf : kernel, initrd, kvm, fsd, err);
 }
 
 const RossBackend ross_backend_qemu = {

@@ -70,7 +70,7 @@ void ross_vm_cfg_num(RossBuf *b, const char *k, long long v)
 
 /* ross-init's config (src/vm/proto.h) */
 void ross_vm_guest_config(RossBuf *b, const RossContainerConfig *cfg, const RossIds *ids,
-                          const char *hostname, bool virtiofs)
+                          const char *hostname, bool virtiofs, const RossNetPlan *net)
 {
         json_t *v;
         size_t i;
@@ -97,6 +97,12 @@ void ross_vm_guest_config(RossBuf *b, const RossContainerConfig *cfg, const Ross
         }
         json_array_foreach (cfg->tmpfs, i, v)
                 ross_vm_cfg_add(b, "tmpfs", json_string_value(v));
+        /* its NIC: "ADDRESS/PREFIX GATEWAY" (the MAC is QEMU's device's) */
+        if (net && net->ip) {
+                _cleanup_free_ char *n = xasprintf("%s/%u %s", net->ip, net->prefix,
+                                                   net->gateway ? net->gateway : "");
+                ross_vm_cfg_add(b, "net", n);
+        }
 }
 
 int ross_vm_copy_file(const char *from, const char *to, RossError *err)
@@ -192,7 +198,7 @@ int ross_vm_write_guest_config(RossContainers *c, const char *id, const char *di
                         return r;
         }
         _cleanup_(ross_buf_free) RossBuf gc = {};
-        ross_vm_guest_config(&gc, cfg, &ids, hostname, virtiofs);
+        ross_vm_guest_config(&gc, cfg, &ids, hostname, virtiofs, net);
         _cleanup_free_ char *path = xasprintf("%s/config", cfgdir);
         return ross_write_file_replace(path, gc.data, gc.len, 0644, err);
 }
@@ -200,10 +206,10 @@ int ross_vm_write_guest_config(RossContainers *c, const char *id, const char *di
 int ross_vm_check(const RossContainerConfig *cfg, const char *runtime, const char *network_hint,
                   RossError *err)
 {
-        if (ross_net_mode_is_network(cfg->net.mode) || ross_net_mode_container(cfg->net.mode))
+        if (ross_net_mode_container(cfg->net.mode))
                 return ross_errx(err, EINVAL,
-                                 "network mode %s is not supported by the %s runtime yet: VM "
-                                 "containers have --network none (%s)",
+                                 "network mode %s is not supported by the %s runtime: a VM has "
+                                 "its own kernel and network stack (%s)",
                                  cfg->net.mode, runtime, network_hint);
         if (STREQ(cfg->net.mode, "host"))
                 return ross_errx(err, EINVAL,

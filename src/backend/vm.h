@@ -33,7 +33,7 @@ int ross_vm_clone_root(struct RossContainers *c, const char *dir,
  * terminal, volumes as tags ross.vol<N> in bind order, tmpfs; virtiofs: the root and volumes
  * are virtio-fs shares (else 9p). */
 void ross_vm_guest_config(RossBuf *b, const struct RossContainerConfig *cfg, const RossIds *ids,
-                          const char *hostname, bool virtiofs);
+                          const char *hostname, bool virtiofs, const struct RossNetPlan *net);
 void ross_vm_cfg_num(RossBuf *b, const char *key, long long v);
 int ross_vm_copy_file(const char *from, const char *to, RossError *err);
 

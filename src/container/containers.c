@@ -184,7 +184,7 @@ static int check_networks(RossContainers *c, json_t *body, const RossBackend *be
                 json_object_get(json_object_get(body, "HostConfig"), "NetworkMode"));
         bool defaulted = STR_EMPTY(given) || STREQ(given, "default");
         if (defaulted &&
-            (c->networks->unusable || c->no_default_bridge || !STREQ(be->kind, "oci")) &&
+            (c->networks->unusable || c->no_default_bridge || STREQ(be->kind, "krun")) &&
             json_object_size(cfg->net.endpoints) <= 1) {
                 free(cfg->net.mode);
                 cfg->net.mode = xstrdup("none");

@@ -4,11 +4,13 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../backend/backend.h"
 #include "../basic/buf.h"
 #include "../basic/fileio.h"
 #include "../basic/jsonfile.h"
@@ -31,6 +33,9 @@ void ross_net_plan_free(RossNetPlan *p)
         free(p->hosts);
         free(p->resolv);
         json_decref(p->hold);
+        free(p->ip);
+        free(p->gateway);
+        free(p->mac);
         *p = (RossNetPlan){};
 }
 
@@ -292,7 +297,7 @@ static json_t *dns_aliases(const char *id, json_t *endpoint)
 static int build_options(RossContainers *c, const char *id, const char *name,
                          const RossContainerConfig *cfg, json_t *nets, unsigned ifindex,
                          json_t *port_mappings, json_t *leases, json_t **ret, char **ret_gateway,
-                         char **ret_dns, char **ret_ip, RossError *err)
+                         char **ret_dns, char **ret_ip, char **ret_mac, RossError *err)
 {
         json_auto_t *o = json_pack("{s:s, s:s, s:{}, s:{}}", "container_id", id, "container_name",
                                    name, "networks", "network_info");
@@ -323,16 +328,26 @@ static int build_options(RossContainers *c, const char *id, const char *name,
                 json_t *e = json_pack("{s:s, s:[s], s:o}", "interface_name", "", "static_ips",
                                       ross_ip4_format(got, ab), "aliases", dns_aliases(id, ep));
                 json_object_set_new(e, "interface_name", json_sprintf("eth%u", k++));
+                /* Docker's MAC: 02:42 and the address, known before netavark runs (a VM's
+                 * NIC gets the same) */
                 const char *mac = str_of(ep, "mac");
-                if (!STR_EMPTY(mac))
-                        json_object_set_new(e, "static_mac", json_string(mac));
+                char macbuf[18];
+                if (STR_EMPTY(mac)) {
+                        snprintf(macbuf, sizeof(macbuf), "02:42:%02x:%02x:%02x:%02x", got >> 24,
+                                 (got >> 16) & 255, (got >> 8) & 255, got & 255);
+                        mac = macbuf;
+                }
+                json_object_set_new(e, "static_mac", json_string(mac));
                 /* by the definition's own name: a ref may have been an id */
                 json_object_set_new(json_object_get(o, "networks"), ross_network_name(def), e);
                 json_object_set_new(json_object_get(o, "network_info"), ross_network_name(def),
                                     ross_network_netavark(def));
                 if (ret_gateway && !*ret_gateway) {
+                        RossSubnet sn = {.prefix = 0};
+                        (void)ross_network_subnet(def, &sn, NULL);
                         *ret_gateway = xstrdup(ross_ip4_format(gw, gb));
-                        *ret_ip = xstrdup(ab);
+                        *ret_ip = xasprintf("%s/%u", ab, sn.prefix);
+                        *ret_mac = xstrdup(mac);
                 }
                 if (ret_dns && !*ret_dns && json_is_true(json_object_get(def, "dns_enabled")))
                         *ret_dns = xstrdup(ross_ip4_format(gw, gb));
@@ -382,11 +397,11 @@ static int prepare_networks(RossContainers *c, const char *id, const char *name,
         if (r < 0)
                 return r;
         json_auto_t *maps = NULL, *docker_ports = NULL, *leases = json_array(), *opts = NULL;
-        _cleanup_free_ char *gateway = NULL, *dns = NULL, *ip = NULL;
+        _cleanup_free_ char *gateway = NULL, *dns = NULL, *ip = NULL, *mac = NULL;
         r = resolve_ports(name, id, cfg, &maps, &docker_ports, &p->hold, err);
         if (r == 0)
                 r = build_options(c, id, name, cfg, cfg->net.endpoints, 0, maps, leases, &opts,
-                                  &gateway, &dns, &ip, err);
+                                  &gateway, &dns, &ip, &mac, err);
         _cleanup_free_ char *start = net_file(c, id, START_FILE);
         _cleanup_free_ char *ports = net_file(c, id, "ports.json");
         if (r == 0)
@@ -408,8 +423,14 @@ static int prepare_networks(RossContainers *c, const char *id, const char *name,
         p->setup = true;
         _cleanup_(ross_buf_free) RossBuf h = {};
         hosts_head(&h);
-        if (ip)
-                hostname_line(&h, ip, hostname, cfg);
+        if (ip) {
+                char *slash = strchr(ip, '/');
+                p->ip = xstrndup(ip, (size_t)(slash - ip));
+                p->prefix = (unsigned)atoi(slash + 1);
+                p->gateway = xstrdup(gateway);
+                p->mac = xstrdup(mac);
+                hostname_line(&h, p->ip, hostname, cfg);
+        }
         hosts_extra(&h, cfg, gateway);
         p->hosts = ross_buf_steal(&h);
         p->resolv = resolv_text(cfg, dns);
@@ -807,13 +828,19 @@ int ross_container_net_connect(RossContainers *c, const char *network_ref,
         unsigned ifindex = (unsigned)json_object_size(cfg.net.endpoints);
         json_object_set_new(cfg.net.endpoints, netname, ep);
 
+        const RossBackend *be = ross_backend_find(cfg.runtime);
+        if (ross_containers_running(c, id) && be && !STREQ(be->kind, "oci"))
+                return ross_errx(err, EOPNOTSUPP,
+                                 "a running VM container (%s) has one network, its first: "
+                                 "connect it before it starts",
+                                 cfg.runtime);
         if (ross_containers_running(c, id)) {
                 if (c->networks->unusable)
                         return ross_errx(err, EOPNOTSUPP, "%s", c->networks->unusable);
                 json_auto_t *nets = json_pack("{s:O}", netname, ep);
                 json_auto_t *leases = json_array(), *opts = NULL;
                 r = build_options(c, id, cname, &cfg, nets, ifindex, NULL, leases, &opts, NULL,
-                                  NULL, NULL, err);
+                                  NULL, NULL, NULL, err);
                 _cleanup_free_ char *base = xasprintf("c-%s.json", netname);
                 _cleanup_free_ char *in = net_file(c, id, base);
                 _cleanup_free_ char *out = xasprintf("%.*s.status", (int)strlen(in) - 5, in);

@@ -28,6 +28,9 @@ typedef struct RossNetPlan {
         bool setup;           /* netavark's setup is for the shim: net/0-start.json */
         char *hosts, *resolv; /* the container's /etc/hosts and /etc/resolv.conf */
         json_t *hold;         /* ["tcp:0.0.0.0:8080", ...]: host ports the shim holds */
+        /* the first network's endpoint (a VM's one NIC): address, gateway, MAC */
+        char *ip, *gateway, *mac;
+        unsigned prefix;
 } RossNetPlan;
 
 void ross_net_plan_free(RossNetPlan *p);

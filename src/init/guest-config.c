@@ -55,6 +55,7 @@ void ross_guest_config_free(RossGuestConfig *c)
         free(c->cwd);
         free(c->groups);
         free(c->hostname);
+        free(c->net);
         for (size_t i = 0; i < c->n_volumes; i++) {
                 free(c->volumes[i].tag);
                 free(c->volumes[i].path);
@@ -353,6 +354,9 @@ static int parse_item(const char *key, char *value, bool exec, RossGuestConfig *
                                          value, MAX_HOSTNAME);
                 free(c->hostname);
                 c->hostname = xstrdup(value);
+        } else if (container && STREQ(key, "net")) {
+                free(c->net);
+                c->net = xstrdup(value);
         } else if (container && STREQ(key, "readonly_root")) {
                 if (parse_bool01(value, &c->readonly_root) < 0)
                         return ross_errx(err, EINVAL, "readonly_root \"%s\": not 0 or 1", value);

@@ -70,6 +70,7 @@ typedef struct RossGuestConfig {
         bool stdin_open;
         /* the container's only */
         char *hostname;
+        char *net; /* "ADDRESS/PREFIX GATEWAY" of eth0, or NULL: no NIC */
         bool readonly_root;
         bool virtiofs; /* "fs": the root and volumes over virtio-fs, not 9p */
         RossGuestVolume *volumes;
@@ -79,6 +80,10 @@ typedef struct RossGuestConfig {
         RossGuestRlimit *rlimits;
         size_t n_rlimits;
 } RossGuestConfig;
+
+/* guest-net.c: lo up; with spec ("ADDRESS/PREFIX GATEWAY"), eth0 too, and the default
+ * route. */
+int ross_guest_net_up(const char *spec, RossError *err);
 
 /* Parse the config text (proto.h's format). exec: an EXEC frame's config, where the
  * container's own keys are ignored like unknown ones and cwd stays NULL when not given.

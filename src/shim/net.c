@@ -8,9 +8,16 @@
  */
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
 #include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include "../basic/fileio.h"
 #include "../basic/log.h"
@@ -142,4 +149,97 @@ void shim_net_teardown(Shim *s)
         for (size_t i = 0; i < s->n_hold; i++)
                 s->hold_fd[i] = safe_close(s->hold_fd[i]);
         ross_netns_remove(s->netns);
+}
+
+/* Run argv in the container's network namespace (fork, setns, exec): 0 when it exits 0. */
+static int run_in_netns(Shim *s, char *const argv[], const char *log_path, RossError *err)
+{
+        _cleanup_close_ int ns = open(s->netns, O_RDONLY | O_CLOEXEC);
+        if (ns < 0)
+                return ross_err(err, errno, "open the network namespace '%s'", s->netns);
+        _cleanup_close_ int log = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        pid_t pid = fork();
+        if (pid < 0)
+                return ross_err(err, errno, "fork");
+        if (pid == 0) {
+                sigset_t none;
+                sigemptyset(&none);
+                sigprocmask(SIG_SETMASK, &none, NULL);
+                if (log >= 0) {
+                        dup2(log, 1);
+                        dup2(log, 2);
+                }
+                if (setns(ns, CLONE_NEWNET) < 0)
+                        _exit(126);
+                execvp(argv[0], argv);
+                _exit(127);
+        }
+        int st = 0;
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+                ;
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+                return ross_errx(
+                        err, EIO, "%s in the container's network namespace: %s (see %s)", argv[0],
+                        WIFEXITED(st) && WEXITSTATUS(st) == 127 ? "not found" : "failed", log_path);
+        return 0;
+}
+
+int shim_net_tap(Shim *s, const char *ifname, int *ret_fd, RossError *err)
+{
+        if (!s->netns)
+                return ross_errx(err, EINVAL, "no network namespace for a tap");
+        /* the tap is made in the container's namespace: enter it, open, come back (the shim
+         * has one thread) */
+        _cleanup_close_ int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+        _cleanup_close_ int target = open(s->netns, O_RDONLY | O_CLOEXEC);
+        if (self < 0 || target < 0)
+                return ross_err(err, errno, "open the network namespaces");
+        if (setns(target, CLONE_NEWNET) < 0)
+                return ross_err(err, errno, "enter the network namespace '%s'", s->netns);
+        int r = 0;
+        _cleanup_close_ int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+        struct ifreq ifr = {.ifr_flags = IFF_TAP | IFF_NO_PI};
+        snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "tap0");
+        if (fd < 0)
+                r = ross_err(err, errno, "open /dev/net/tun");
+        else if (ioctl(fd, TUNSETIFF, &ifr) < 0)
+                r = ross_err(err, errno, "make the tap tap0");
+        if (r == 0) {
+                _cleanup_close_ int sk = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+                struct ifreq up = {};
+                snprintf(up.ifr_name, sizeof(up.ifr_name), "tap0");
+                if (sk < 0 || ioctl(sk, SIOCGIFFLAGS, &up) < 0)
+                        r = ross_err(err, errno, "tap0's flags");
+                up.ifr_flags |= IFF_UP;
+                if (r == 0 && ioctl(sk, SIOCSIFFLAGS, &up) < 0)
+                        r = ross_err(err, errno, "bring tap0 up");
+        }
+        if (setns(self, CLONE_NEWNET) < 0) {
+                /* never in the wrong namespace: nothing else could be trusted */
+                log_error("cannot go back to the shim's network namespace: %s", strerror(errno));
+                _exit(1);
+        }
+        if (r < 0)
+                return r;
+        /* everything that comes in on the container's interface goes to the VM, and what the
+         * VM sends goes out of it (kata's tc redirect): the namespace's own stack never sees
+         * the VM's traffic */
+        _cleanup_free_ char *batch = xasprintf("%s/vm/tc.batch", s->dir);
+        _cleanup_free_ char *text = xasprintf(
+                "qdisc add dev %s ingress\n"
+                "filter add dev %s parent ffff: protocol all u32 match u8 0 0 action mirred "
+                "egress redirect dev tap0\n"
+                "qdisc add dev tap0 ingress\n"
+                "filter add dev tap0 parent ffff: protocol all u32 match u8 0 0 action mirred "
+                "egress redirect dev %s\n",
+                ifname, ifname, ifname);
+        if ((r = ross_write_file_replace(batch, text, strlen(text), 0600, err)) < 0)
+                return r;
+        _cleanup_free_ char *log = xasprintf("%s/vm/tc.log", s->dir);
+        char *argv[] = {(char *)"tc", (char *)"-batch", batch, NULL};
+        if ((r = run_in_netns(s, argv, log, err)) < 0)
+                return r;
+        log_debug("tap0 in %s, redirected to and from %s", s->netns, ifname);
+        *ret_fd = TAKE_FD(fd);
+        return 0;
 }

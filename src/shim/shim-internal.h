@@ -90,6 +90,9 @@ void shim_reply(ShimClient *c, int e, const char *msg);
 int shim_net_begin(Shim *s, RossError *err);
 int shim_net_wait(Shim *s, RossError *err);
 void shim_net_teardown(Shim *s);
+/* A VM's NIC: a tap in the container's namespace, its traffic redirected to and from the
+ * namespace's interface ifname ("eth0"); the tap's fd for the VMM. */
+int shim_net_tap(Shim *s, const char *ifname, int *ret_fd, RossError *err);
 
 /* runtime_log.c: the last error the OCI runtime logged (JSON lines), never NULL */
 char *shim_runtime_error(const char *path);

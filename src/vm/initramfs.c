@@ -10,9 +10,10 @@
 
 /* What Ross's guest needs from a stock kernel: the virtio-mmio transport (microvm), the
  * serial ports and console, 9p over virtio; and what it takes when the kernel has it:
- * virtio-fs (the root and volumes go over 9p with a kernel without it). */
+ * virtio-fs (the root and volumes go over 9p with a kernel without it) and virtio-net (a
+ * VM on a network). */
 static const char *const wanted[] = {"virtio_mmio", "virtio_console", "9pnet_virtio", "9p", NULL};
-static const char *const optional[] = {"virtiofs", NULL};
+static const char *const optional[] = {"virtiofs", "virtio_net", NULL};
 
 void ross_strv_free(char **v)
 {

@@ -372,3 +372,29 @@ for i in range(20):
         run ross run --rm --network inner "$IMG" busybox ip route
         [[ "$output" != *default* ]]
 }
+
+@test "a qemu VM container on a network: HTTP to a namespace container by name and through -p, and back" {
+        if ! command -v qemu-system-x86_64 >/dev/null || ! ls /boot/vmlinuz-* >/dev/null 2>&1; then
+                skip "qemu-system-x86 and linux-image-amd64 are not installed (scripts/install-deps.sh installs them)"
+        fi
+        ross network create mixed >/dev/null
+        web vm in-a-vm --runtime qemu --network mixed -p 127.0.0.1:18300:80
+        web ns in-a-namespace --network mixed
+        # a namespace container reaches the VM by name, the host by its published port
+        run ross run --rm --network mixed "$IMG" busybox wget -q -O - http://vm/id
+        [ "$output" = in-a-vm ]
+        run host_get http://127.0.0.1:18300/id
+        [ "$output" = in-a-vm ]
+        # the VM reaches the namespace container by name through aardvark-dns
+        run ross exec vm busybox wget -q -O - http://ns/id
+        [ "$output" = in-a-namespace ]
+        # inside the VM: its own kernel's eth0 with the address and MAC inspect shows
+        j=$(ross inspect vm | jq -c '(.[0] // .).NetworkSettings.Networks.mixed | [.IPAddress, .MacAddress]')
+        run ross exec vm busybox ip -o -4 addr show eth0
+        assert_output_contains "$(jq -r '.[0]' <<<"$j")/16"
+        [ "$(ross exec vm cat /sys/class/net/eth0/address)" = "$(jq -r '.[1]' <<<"$j")" ]
+        id=$(ross inspect vm | jq -r '(.[0] // .).Id')
+        ross rm -f vm >/dev/null
+        run residue "$id"
+        [ -z "$(grep -v 'br-' <<<"$output" | grep -v '^ ' || true)" ] || { echo "left: $output"; false; }
+}
