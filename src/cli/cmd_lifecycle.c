@@ -112,6 +112,26 @@ int ross_cmd_container_each(RossClient *c, int argc, char **argv)
 }
 
 /* "5 seconds ago", "About a minute ago": Docker's CREATED column. */
+/* The list's Ports as docker ps shows them: "127.0.0.1:8080->80/tcp, 81/tcp". */
+static char *ports_text(json_t *ports)
+{
+        _cleanup_(ross_buf_free) RossBuf b = {};
+        json_t *p;
+        size_t i;
+        json_array_foreach (ports, i, p) {
+                const char *ip = json_string_value(json_object_get(p, "IP"));
+                json_int_t priv = json_integer_value(json_object_get(p, "PrivatePort"));
+                json_int_t pub = json_integer_value(json_object_get(p, "PublicPort"));
+                const char *type = json_string_value(json_object_get(p, "Type")) ?: "tcp";
+                if (b.len)
+                        ross_buf_printf(&b, ", ");
+                if (pub)
+                        ross_buf_printf(&b, "%s:%lld->", ip ? ip : "0.0.0.0", (long long)pub);
+                ross_buf_printf(&b, "%lld/%s", (long long)priv, type);
+        }
+        return b.data ? ross_buf_steal(&b) : xstrdup("");
+}
+
 static void ago(int64_t when, char *buf, size_t n)
 {
         char d[64];
@@ -194,8 +214,8 @@ int ross_cmd_container_list(RossClient *c, int argc, char **argv)
                 return 0;
         }
         if (!quiet)
-                printf("%-14s %-30s %-24s %-18s %-16s %s\n", "CONTAINER ID", "IMAGE", "COMMAND",
-                       "CREATED", "STATUS", "NAMES");
+                printf("%-14s %-30s %-24s %-18s %-16s %-20s %s\n", "CONTAINER ID", "IMAGE",
+                       "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES");
         json_array_foreach (list, i, e) {
                 const char *id = json_string_value(json_object_get(e, "Id"));
                 char shown[80], when[64], cmd[64];
@@ -209,9 +229,10 @@ int ross_cmd_container_list(RossClient *c, int argc, char **argv)
                          json_string_value(json_object_get(e, "Command")) ?: "");
                 const char *name =
                         json_string_value(json_array_get(json_object_get(e, "Names"), 0));
-                printf("%-14s %-30s %-24s %-18s %-16s %s\n", shown,
+                _cleanup_free_ char *ports = ports_text(json_object_get(e, "Ports"));
+                printf("%-14s %-30s %-24s %-18s %-16s %-20s %s\n", shown,
                        json_string_value(json_object_get(e, "Image")) ?: "", cmd, when,
-                       json_string_value(json_object_get(e, "Status")) ?: "",
+                       json_string_value(json_object_get(e, "Status")) ?: "", ports,
                        name && name[0] == '/' ? name + 1 : (name ?: ""));
         }
         return 0;

@@ -93,7 +93,9 @@ residue() { # ID
         j=$(jq -c '(.[0] // .).NetworkSettings.Ports' <<<"$output")
         [ "$(jq -c '."80/tcp"' <<<"$j")" = '[{"HostIp":"127.0.0.1","HostPort":"18080"}]' ]
         [ "$(jq -r '."81/tcp"[0].HostPort' <<<"$j")" = "$free" ]
-        # the list has them too
+        # the list has them too, and ps shows them as docker ps does
+        run ross ps
+        assert_output_contains "127.0.0.1:18080->80/tcp"
         run api GET /containers/json
         [ "$(jq -c '.[0].Ports | map(select(.PrivatePort == 80))' <<<"$output")" = '[{"IP":"127.0.0.1","PrivatePort":80,"PublicPort":18080,"Type":"tcp"}]' ]
 
@@ -395,6 +397,7 @@ for i in range(20):
         [ "$(ross exec vm cat /sys/class/net/eth0/address)" = "$(jq -r '.[1]' <<<"$j")" ]
         id=$(ross inspect vm | jq -r '(.[0] // .).Id')
         ross rm -f vm >/dev/null
+        # what is left is the namespace container's: its veth and the bridge
         run residue "$id"
-        [ -z "$(grep -v 'br-' <<<"$output" | grep -v '^ ' || true)" ] || { echo "left: $output"; false; }
+        [ -z "$(grep -v -e 'br-' -e veth <<<"$output" || true)" ] || { echo "left: $output"; false; }
 }
