@@ -104,10 +104,21 @@ start_dockerd() { # dir
 
 # podman with its storage under $1: podman_in DIR ARGS...
 podman_in() {
-        local d=$1
-        shift
-        podman --root "$d/root" --runroot "$d/runroot" --storage-driver overlay \
-                --cgroup-manager cgroupfs --events-backend file "$@"
+        podman_at "" "$@"
+}
+
+# The same, in network namespace $1 when it is not empty: podman_at NETNS DIR ARGS...
+# Its network configs and libpod's temp state stay under DIR too, so that nothing is written
+# to /etc/containers or /run/libpod, and the network backend is named (netavark, where it is
+# installed) rather than guessed from what the host already has.
+podman_at() {
+        local n=$1 d=$2 pre=() backend=()
+        shift 2
+        [ -z "$n" ] || pre=(nsenter --net="/run/netns/$n")
+        [ ! -x /usr/lib/podman/netavark ] || backend=(--network-backend netavark)
+        "${pre[@]}" podman --root "$d/root" --runroot "$d/runroot" --storage-driver overlay \
+                --cgroup-manager cgroupfs --events-backend file --tmpdir "$d/tmp" \
+                --network-config-dir "$d/networks" "${backend[@]}" "$@"
 }
 
 # A private registry on 127.0.0.1 holding the test busybox image; sets REG and IMAGE.
