@@ -29,13 +29,14 @@ debian_mirror() {
         echo "$m"
 }
 
-wait_http() { # url
-        local i
+wait_http() { # url [netns]
+        local i pre=()
+        [ -z "${2:-}" ] || pre=(nsenter --net="/run/netns/$2")
         for i in $(seq 1 100); do
-                curl -sf -o /dev/null "$1" && return 0
+                "${pre[@]}" curl -sf -o /dev/null "$1" && return 0
                 sleep 0.1
         done
-        echo "bench: nothing answers at $1" >&2
+        echo "bench: nothing answers at $1${2:+ in network namespace $2}" >&2
         return 1
 }
 
@@ -70,6 +71,62 @@ minbase_tar() {
         echo "$tar"
 }
 
+# The option bench/run and bench/concurrent share: `--network none|bridge` before their
+# numbers. Sets BENCH_NETWORK (default none) and BENCH_ARGS (the arguments after it).
+bench_network_opt() { # program args...
+        local prog=$1
+        shift
+        BENCH_NETWORK=none
+        while [ $# -gt 0 ]; do
+                case $1 in
+                --network)
+                        if [ $# -lt 2 ]; then
+                                echo "$prog: --network needs none or bridge" >&2
+                                return 2
+                        fi
+                        BENCH_NETWORK=$2
+                        shift 2
+                        ;;
+                --network=*)
+                        BENCH_NETWORK=${1#*=}
+                        shift
+                        ;;
+                -*)
+                        echo "$prog: unknown option $1" >&2
+                        return 2
+                        ;;
+                *) break ;;
+                esac
+        done
+        case $BENCH_NETWORK in
+        none | bridge) ;;
+        *)
+                echo "$prog: --network $BENCH_NETWORK: none or bridge" >&2
+                return 2
+                ;;
+        esac
+        BENCH_ARGS=("$@")
+}
+
+# The order of the tools in run (or round) $1, one a line. A start runs slower right after
+# another engine's than right after crun's (what the one before left to finish), so with a
+# fixed order the second of a tool's two rows (X, X_bridge) paid for the first: every other
+# run takes the bridge row first, and each of the two follows the same rows equally often.
+bench_order() { # run tools...
+        local i=$1 tool order=()
+        shift
+        for tool in "$@"; do
+                if [ $((i % 2)) = 0 ] && [[ $tool == *_bridge ]] && [ ${#order[@]} -gt 0 ] &&
+                        [ "${order[-1]}" = "${tool%_bridge}" ]; then
+                        order[-1]=$tool
+                        order+=("${tool%_bridge}")
+                else
+                        order+=("$tool")
+                fi
+        done
+        printf '%s\n' "${order[@]}"
+}
+
 # ---- the peers, each in its own directories ----
 
 # containerd with its state under $1 (CRI off); sets CONTAINERD_PID.
@@ -88,11 +145,18 @@ TOML
         wait_socket "$1/containerd.sock"
 }
 
-# Docker Engine with its state under $1 (no bridge, no iptables); sets DOCKERD_PID.
-start_dockerd() { # dir
-        dockerd --data-root "$1/root" --exec-root "$1/exec" --host "unix://$1/docker.sock" \
-                --pidfile "$1/pid" --insecure-registry "${REG:-127.0.0.1:5000}" --iptables=false \
-                --ip6tables=false --bridge=none >"$1.log" 2>&1 &
+# Docker Engine with its state under $1; sets DOCKERD_PID. On the host it has no bridge and
+# no iptables rules; in network namespace $2 it runs as installed, with its default bridge
+# (docker0) and its iptables rules, both made inside that namespace.
+start_dockerd() { # dir [netns]
+        local pre=() net=(--iptables=false --ip6tables=false --bridge=none)
+        if [ -n "${2:-}" ]; then
+                pre=(nsenter --net="/run/netns/$2")
+                net=()
+        fi
+        "${pre[@]}" dockerd --data-root "$1/root" --exec-root "$1/exec" \
+                --host "unix://$1/docker.sock" --pidfile "$1/pid" \
+                --insecure-registry "${REG:-127.0.0.1:5000}" "${net[@]}" >"$1.log" 2>&1 &
         DOCKERD_PID=$!
         for _ in $(seq 1 100); do
                 docker -H "unix://$1/docker.sock" version >/dev/null 2>&1 && return 0
@@ -133,6 +197,105 @@ start_bench_registry() { # dir port
         /usr/bin/python3 "$BENCH_ROOT/tests/world/mkimages.py" --registry "http://$REG" \
                 --only busybox >/dev/null
         IMAGE=$REG/busybox:latest
+}
+
+# A second instance of the bench registry in network namespace $1, on that namespace's own
+# 127.0.0.1 and the same port, serving the same storage: a daemon there pulls $IMAGE by the
+# same name. Sets NETNS_REGISTRY_PID.
+start_netns_registry() { # netns registry-dir
+        nsenter --net="/run/netns/$1" /usr/bin/docker-registry serve "$2/config.yml" \
+                >"$2/log.$1" 2>&1 &
+        NETNS_REGISTRY_PID=$!
+        wait_http "http://$REG/v2/" "$1"
+}
+
+# ross-daemon with its state under $1, in network namespace $2 if given; sets ROSS_PID and
+# ROSS_SOCK.
+start_ross() { # dir [netns]
+        local pre=()
+        [ -z "${2:-}" ] || pre=(nsenter --net="/run/netns/$2")
+        "${pre[@]}" "$BENCH_BUILD/programs/ross-daemon" start --data-dir "$1/data" \
+                --run-dir "$1/run" --insecure-registry "$REG" --log-level error >"$1.log" 2>&1 &
+        ROSS_PID=$!
+        ROSS_SOCK=$1/run/ross.sock
+        wait_socket "$ROSS_SOCK"
+}
+
+# ---- network namespaces for the bridge rows ----
+# A bridge row runs its engine in a network namespace of its own, made here, holding lo and
+# whatever the engine makes (bridge, veths, firewall rules): it has no route out, so nothing
+# leaves the machine, and the host's links and rules are not touched. Engines go in with
+# `nsenter --net`, which keeps this shell's mount namespace (`ip netns exec` would make a new
+# one, so the engines' mounts would not be where the cleanup looks).
+
+BENCH_NETNS=()      # the namespaces netns_add made
+BENCH_NETNS_UNMOUNT= # set when /run/netns was no mount point before (ip netns add makes it one)
+BENCH_NETNS_RMDIR=   # set when /run/netns did not exist
+
+netns_add() { # name
+        if [ ${#BENCH_NETNS[@]} -eq 0 ] && ! mountpoint -q /run/netns 2>/dev/null; then
+                BENCH_NETNS_UNMOUNT=1
+                [ -d /run/netns ] || BENCH_NETNS_RMDIR=1
+        fi
+        ip netns add "$1"
+        BENCH_NETNS+=("$1")
+        ip -n "$1" link set lo up
+}
+
+# Delete the namespaces netns_add made (kill what runs in them first: a namespace lives on
+# while a process is in it) and undo /run/netns if this run made it and nothing else is in it.
+netns_drop_all() {
+        local n
+        for n in "${BENCH_NETNS[@]}"; do ip netns delete "$n" 2>/dev/null || true; done
+        BENCH_NETNS=()
+        if [ -n "$BENCH_NETNS_UNMOUNT" ] && [ -z "$(ls -A /run/netns 2>/dev/null)" ]; then
+                umount /run/netns 2>/dev/null || true
+                [ -z "$BENCH_NETNS_RMDIR" ] || rmdir /run/netns 2>/dev/null || true
+        fi
+}
+
+# Rootful podman keeps netavark's IP allocations in /run/containers/networks/ipam.db, shared
+# by every podman on the host whatever its --root. podman_ipam_note records whether it is
+# there; podman_ipam_undo, after netns_drop_all, removes it again if this run made it and no
+# named network namespace is left on the host (no podman container, nor anyone else's, that
+# could hold an address in it); otherwise it says that it left it.
+podman_ipam_note() {
+        BENCH_IPAM_MADE=
+        [ -e /run/containers/networks/ipam.db ] || BENCH_IPAM_MADE=1
+        BENCH_IPAM_DIR_MADE=
+        [ -d /run/containers/networks ] || BENCH_IPAM_DIR_MADE=1
+        BENCH_IPAM_TOP_MADE=
+        [ -d /run/containers ] || BENCH_IPAM_TOP_MADE=1
+}
+podman_ipam_undo() {
+        [ -n "${BENCH_IPAM_MADE:-}" ] && [ -e /run/containers/networks/ipam.db ] || return 0
+        if [ -n "$(ls -A /run/netns 2>/dev/null)" ]; then
+                echo "bench: left /run/containers/networks/ipam.db (podman's, shared): other" \
+                        "network namespaces are in /run/netns" >&2
+                return 0
+        fi
+        rm -f /run/containers/networks/ipam.db
+        [ -z "$BENCH_IPAM_DIR_MADE" ] || rmdir /run/containers/networks 2>/dev/null || true
+        [ -z "$BENCH_IPAM_TOP_MADE" ] || rmdir /run/containers 2>/dev/null || true
+}
+
+# Whether the container that "$@" starts (a run command up to and including the image) has a
+# network beyond lo: an interface other than lo and a default route. When not, prints why.
+has_bridge_net() { # run-command... image
+        local out
+        if ! out=$("$@" /bin/sh -c 'cat /proc/net/dev; echo ==; cat /proc/net/route' 2>&1); then
+                echo "the run failed: $(echo "$out" | tail -n 1)"
+                return 1
+        fi
+        echo "$out" | awk '
+                $0 == "==" { routes = 1; next }
+                !routes && /:/ { split($0, f, ":"); gsub(/ /, "", f[1]); if (f[1] != "lo") ifc = 1 }
+                routes && $2 == "00000000" { def = 1 }
+                END {
+                        if (!ifc) print "its container has no interface but lo"
+                        else if (!def) print "its container has no default route"
+                        exit !(ifc && def)
+                }'
 }
 
 # A bundle for bare crun from the same busybox: bundle_for DIR ARGS-JSON
