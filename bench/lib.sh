@@ -210,12 +210,19 @@ start_netns_registry() { # netns registry-dir
 }
 
 # ross-daemon with its state under $1, in network namespace $2 if given; sets ROSS_PID and
-# ROSS_SOCK.
+# ROSS_SOCK. On the host it gets `--bridge none` where it has that option (the bridge
+# networks' daemon), so that no container it starts makes a bridge on the host.
 start_ross() { # dir [netns]
-        local pre=()
-        [ -z "${2:-}" ] || pre=(nsenter --net="/run/netns/$2")
+        local pre=() net=() help
+        help=$("$BENCH_BUILD/programs/ross-daemon" start --help 2>&1 || true)
+        if [ -n "${2:-}" ]; then
+                pre=(nsenter --net="/run/netns/$2")
+        elif [[ $help == *"--bridge none"* ]]; then
+                net=(--bridge none)
+        fi
         "${pre[@]}" "$BENCH_BUILD/programs/ross-daemon" start --data-dir "$1/data" \
-                --run-dir "$1/run" --insecure-registry "$REG" --log-level error >"$1.log" 2>&1 &
+                --run-dir "$1/run" --insecure-registry "$REG" --log-level error "${net[@]}" \
+                >"$1.log" 2>&1 &
         ROSS_PID=$!
         ROSS_SOCK=$1/run/ross.sock
         wait_socket "$ROSS_SOCK"
@@ -242,11 +249,23 @@ netns_add() { # name
         ip -n "$1" link set lo up
 }
 
-# Delete the namespaces netns_add made (kill what runs in them first: a namespace lives on
-# while a process is in it) and undo /run/netns if this run made it and nothing else is in it.
+# Delete the namespaces netns_add made and undo /run/netns if this run made it and nothing
+# else is in it. The caller kills its daemons first; whatever they left running in a
+# namespace (a detached aardvark-dns, a shim, a conmon) is killed here by PID, as `ip netns
+# pids` lists them: a namespace lives on while a process is in it.
 netns_drop_all() {
-        local n
-        for n in "${BENCH_NETNS[@]}"; do ip netns delete "$n" 2>/dev/null || true; done
+        local n p left
+        for n in "${BENCH_NETNS[@]}"; do
+                left=$(ip netns pids "$n" 2>/dev/null || true)
+                if [ -n "$left" ]; then
+                        for p in $left; do kill "$p" 2>/dev/null || true; done
+                        sleep 0.5
+                        for p in $(ip netns pids "$n" 2>/dev/null || true); do
+                                kill -KILL "$p" 2>/dev/null || true
+                        done
+                fi
+                ip netns delete "$n" 2>/dev/null || true
+        done
         BENCH_NETNS=()
         if [ -n "$BENCH_NETNS_UNMOUNT" ] && [ -z "$(ls -A /run/netns 2>/dev/null)" ]; then
                 umount /run/netns 2>/dev/null || true
