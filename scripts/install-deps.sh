@@ -22,6 +22,8 @@ PACKAGES=(
         python3 python3-cryptography docker.io jq curl zstd gzip tar
         attr tmux util-linux sqlite3 umoci xfsprogs libcap2-bin
         buildah python3-docker docker-compose
+        # the benchmarks' peers (bench/): podman and its conmon
+        podman conmon
 )
 
 missing=()

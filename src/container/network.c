@@ -313,6 +313,9 @@ static int build_options(RossContainers *c, const char *id, const char *name,
                         return ross_errx(err, EINVAL,
                                          "container cannot be connected to network %s (driver %s)",
                                          netname, ross_network_driver(def));
+                /* the bridge stays up while the network exists (keeper.c) */
+                if ((r = ross_network_keeper_ensure(c->networks, def, err)) < 0)
+                        return r;
                 uint32_t want = 0, got = 0;
                 const char *ip = str_of(ep, "ip");
                 if (!STR_EMPTY(ip) && ross_ip4_parse(ip, &want) < 0)

@@ -560,6 +560,18 @@ int ross_network_remove(RossNetworks *n, const char *ref, RossError *err)
                                  "endpoints",
                                  ross_network_name(def), ross_network_id(def));
         }
+        pthread_mutex_unlock(&n->lock);
+        ross_network_keeper_remove(n, def);
+        pthread_mutex_lock(&n->lock);
+        json_decref(leases);
+        leases = ross_network_leases(n, ross_network_id(def));
+        if (json_array_size(leases) > 0) {
+                pthread_mutex_unlock(&n->lock);
+                return ross_errx(err, EPERM,
+                                 "error while removing network: network %s id %s has active "
+                                 "endpoints",
+                                 ross_network_name(def), ross_network_id(def));
+        }
         _cleanup_free_ char *p = net_path(n, ross_network_id(def));
         _cleanup_free_ char *ld = lease_dir(n, ross_network_id(def));
         r = unlink(p) < 0 ? -errno : 0;
@@ -689,6 +701,8 @@ json_t *ross_network_leases(RossNetworks *n, const char *network_id)
                 _cleanup_free_ char *p = xasprintf("%s/%s", dir, de->d_name);
                 _cleanup_free_ char *cid = NULL;
                 if (ross_read_file(p, 128, &cid, NULL, NULL) < 0)
+                        continue;
+                if (STREQ(cid, ROSS_NETWORK_KEEPER))
                         continue;
                 json_array_append_new(out,
                                       json_pack("{s:s, s:s}", "ip", de->d_name, "container", cid));

@@ -63,6 +63,16 @@ int ross_network_subnet(const json_t *def, RossSubnet *ret_subnet, uint32_t *ret
 /* netavark's network_info entry for it (the definition without "ross"). */
 json_t *ross_network_netavark(const json_t *def);
 
+/* ---- keepers (keeper.c) ---- */
+
+/* The lease holder a keeper's address is leased to. */
+#define ROSS_NETWORK_KEEPER "keeper"
+/* Set up the network's keeper endpoint unless it has one (before its first container's
+ * setup), so that its bridge stays up while the network exists; and tear it down (network
+ * removal). */
+int ross_network_keeper_ensure(RossNetworks *n, const json_t *def, RossError *err);
+void ross_network_keeper_remove(RossNetworks *n, const json_t *def);
+
 /* ---- leases ---- */
 
 /* An address on the network for container cid: want (a static --ip, 0 for any) or the next

@@ -33,13 +33,16 @@ web() {
 # Fetch a URL from the test's namespace (never the host's network).
 host_get() { in_netns curl -s --max-time 5 "$1"; }
 
-# What a container left that names it: links, rules, leases, namespaces, DNS entries.
+# What a container left that names it: links (a veth beyond the networks' keepers', which
+# hold each network's bridge up while it exists), rules, leases, namespaces, DNS entries.
 residue() { # ID
-        local id=$1
-        in_netns ip -o link | grep -v ' lo:' || true
+        local id=$1 veths keepers
+        veths=$(in_netns ip -o link | grep -c veth || true)
+        keepers=$(find "$RUN/networks/netns" -mindepth 1 -name 'keep-*' | wc -l)
+        [ "$veths" = "$keepers" ] || echo "$veths veths for $keepers keepers: $(in_netns ip -o link)"
         in_netns iptables-save | grep -e "$id" || true
-        find "$RUN/networks/ipam" -type f ! -name last
-        find "$RUN/networks/netns" -mindepth 1
+        grep -rLx keeper "$RUN/networks/ipam" --exclude=last 2>/dev/null || true
+        find "$RUN/networks/netns" -mindepth 1 ! -name 'keep-*'
         grep -rl "$id" "$RUN/networks/aardvark" 2>/dev/null || true
         find "$DATA/containers/$id/net" 2>/dev/null || true
 }

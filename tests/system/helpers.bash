@@ -87,6 +87,8 @@ in_netns() { nsenter --net="/run/netns/$NETNS" "$@"; }
 # After a network test: the containers, the daemon, then the namespace.
 teardown_netns() {
         teardown_containers
+        # the networks' keepers (src/net/keeper.c): their namespaces are bind mounts
+        umount "${RUN:-/nonexistent}"/networks/netns/* 2>/dev/null || true
         if [ -n "${NETNS:-}" ]; then
                 ip netns del "$NETNS" 2>/dev/null || true
         fi

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A network's keeper: one endpoint of Ross's own, in a namespace of its own, set up with the
+ * network's first container and torn down when the network is removed. netavark removes a
+ * bridge, its firewall rules and aardvark-dns's entries with the last endpoint on it, and
+ * makes them again with the next: 250 ms at a container's exit and 50 at the next start,
+ * every time a network empties (each `run --rm` alone on the default bridge). Docker keeps
+ * docker0 and its br-* bridges up for as long as the network exists; the keeper makes
+ * netavark do the same. It holds the subnet's last address.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../basic/fileio.h"
+#include "../basic/log.h"
+#include "../basic/macros.h"
+#include "netavark-run.h"
+#include "netns.h"
+#include "networks.h"
+
+static pthread_mutex_t keeper_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static char *keeper_netns(RossNetworks *n, const char *netid)
+{
+        return xasprintf("%s/netns/keep-%s", n->run_dir, netid);
+}
+
+static char *keeper_file(RossNetworks *n, const char *netid, const char *ext)
+{
+        return xasprintf("%s/keep/%s%s", n->run_dir, netid, ext);
+}
+
+static RossNetavark netavark_of(RossNetworks *n, char **config_dir)
+{
+        *config_dir = xasprintf("%s/aardvark", n->run_dir);
+        return (RossNetavark){
+                .program = n->netavark, .config_dir = *config_dir, .aardvark = n->aardvark};
+}
+
+/* Under keeper_lock. */
+static int keeper_make(RossNetworks *n, const json_t *def, const char *ns, RossError *err)
+{
+        const char *netid = ross_network_id(def);
+        _cleanup_free_ char *dir = xasprintf("%s/keep", n->run_dir);
+        int r = ross_mkdir_p(dir, 0700, err);
+        if (r < 0)
+                return r;
+        RossSubnet s;
+        uint32_t addr;
+        _cleanup_free_ char *lease = NULL;
+        if (ross_network_subnet(def, &s, NULL) < 0)
+                return 0; /* nothing to keep */
+        r = ross_network_lease(n, def, ROSS_NETWORK_KEEPER, ross_subnet_last(&s), &addr, &lease,
+                               err);
+        if (r == -EEXIST) {
+                /* a container asked for that address: no keeper for this network */
+                log_debug("network %s: its last address is a container's: no keeper",
+                          ross_network_name(def));
+                return 0;
+        }
+        if (r < 0)
+                return r;
+        char ab[16];
+        _cleanup_free_ char *cid = xasprintf("ross-keeper-%s", netid);
+        json_auto_t *opts = json_pack(
+                "{s:s, s:s, s:{s:{s:s, s:[s]}}, s:{s:o}}", "container_id", cid, "container_name",
+                "ross-keeper", "networks", ross_network_name(def), "interface_name", "eth0",
+                "static_ips", ross_ip4_format(addr, ab), "network_info", ross_network_name(def),
+                ross_network_netavark(def));
+        _cleanup_free_ char *in = keeper_file(n, netid, ".json");
+        _cleanup_free_ char *out = keeper_file(n, netid, ".status");
+        _cleanup_free_ char *text = json_dumps(opts, JSON_COMPACT);
+        _cleanup_free_ char *cfgdir = NULL;
+        RossNetavark nv = netavark_of(n, &cfgdir);
+        if ((r = ross_write_file_replace(in, text, strlen(text), 0600, err)) < 0 ||
+            (r = ross_netns_make(ns, err)) < 0) {
+                unlink(lease);
+                return r;
+        }
+        r = ross_netavark_run(&nv, "setup", ns, in, out, err);
+        if (r < 0) {
+                RossError e2 = {};
+                (void)ross_netavark_run(&nv, "teardown", ns, in, out, &e2);
+                ross_netns_remove(ns);
+                unlink(lease);
+                unlink(in);
+                return ross_err_prefix(err, "network %s", ross_network_name(def));
+        }
+        log_debug("network %s: kept up by %s on %s", ross_network_name(def), ab, ns);
+        return 0;
+}
+
+int ross_network_keeper_ensure(RossNetworks *n, const json_t *def, RossError *err)
+{
+        if (!ross_network_is_bridge(def) || !n->netavark)
+                return 0;
+        _cleanup_free_ char *ns = keeper_netns(n, ross_network_id(def));
+        struct stat st;
+        if (stat(ns, &st) == 0)
+                return 0;
+        pthread_mutex_lock(&keeper_lock);
+        int r = stat(ns, &st) == 0 ? 0 : keeper_make(n, def, ns, err);
+        pthread_mutex_unlock(&keeper_lock);
+        return r;
+}
+
+void ross_network_keeper_remove(RossNetworks *n, const json_t *def)
+{
+        const char *netid = ross_network_id(def);
+        _cleanup_free_ char *ns = keeper_netns(n, netid);
+        _cleanup_free_ char *in = keeper_file(n, netid, ".json");
+        _cleanup_free_ char *out = keeper_file(n, netid, ".status");
+        struct stat st;
+        pthread_mutex_lock(&keeper_lock);
+        if (stat(ns, &st) == 0 && access(in, F_OK) == 0 && n->netavark) {
+                _cleanup_free_ char *cfgdir = NULL;
+                RossNetavark nv = netavark_of(n, &cfgdir);
+                RossError err = {};
+                if (ross_netavark_run(&nv, "teardown", ns, in, out, &err) < 0)
+                        log_warn("network %s: %s", ross_network_name(def), err.msg);
+        }
+        ross_netns_remove(ns);
+        unlink(in);
+        unlink(out);
+        _cleanup_free_ char *log = keeper_file(n, netid, ".status.log");
+        unlink(log);
+        pthread_mutex_unlock(&keeper_lock);
+}
