@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* ross-daemon: serves the Docker-compatible API. Thin: flags here, work in libross. */
 #include <getopt.h>
+#include <linux/close_range.h>
 #include <malloc.h>
 #include <signal.h>
 
@@ -134,6 +135,10 @@ int main(int argc, char **argv)
         /* Pulls and merges run in ross-pull: the daemon's threads allocate little, and one
          * malloc arena keeps an idle daemon from holding a heap per thread that ever ran. */
         mallopt(M_ARENA_MAX, 1);
+        /* What our parent left open (a test harness's pipes, a terminal's extra fds) is not
+         * for the programs we start: netavark's aardvark-dns lives on and would hold it
+         * for ever. */
+        (void)close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
 
         if (argc >= 2 && (STREQ(argv[1], "--help") || STREQ(argv[1], "-h"))) {
                 usage(stdout);

@@ -53,23 +53,24 @@ static int keeper_make(RossNetworks *n, const json_t *def, const char *ns, RossE
         _cleanup_free_ char *lease = NULL;
         if (ross_network_subnet(def, &s, NULL) < 0)
                 return 0; /* nothing to keep */
-        r = ross_network_lease(n, def, ROSS_NETWORK_KEEPER, ross_subnet_last(&s), &addr, &lease,
-                               err);
-        if (r == -EEXIST) {
-                /* a container asked for that address: no keeper for this network */
-                log_debug("network %s: its last address is a container's: no keeper",
-                          ross_network_name(def));
+        /* the subnet's last address, or the one before when that is the gateway */
+        r = -EINVAL;
+        for (uint32_t a = ross_subnet_last(&s); r < 0 && a + 1 >= ross_subnet_last(&s); a--) {
+                RossError e2 = {};
+                r = ross_network_lease(n, def, ROSS_NETWORK_KEEPER, a, &addr, &lease, &e2);
+        }
+        if (r < 0) {
+                /* containers asked for those: this network's bridge goes with its last one */
+                log_debug("network %s: no address for a keeper", ross_network_name(def));
                 return 0;
         }
-        if (r < 0)
-                return r;
         char ab[16];
         _cleanup_free_ char *cid = xasprintf("ross-keeper-%s", netid);
-        json_auto_t *opts = json_pack(
-                "{s:s, s:s, s:{s:{s:s, s:[s]}}, s:{s:o}}", "container_id", cid, "container_name",
-                "ross-keeper", "networks", ross_network_name(def), "interface_name", "eth0",
-                "static_ips", ross_ip4_format(addr, ab), "network_info", ross_network_name(def),
-                ross_network_netavark(def));
+        json_auto_t *opts =
+                json_pack("{s:s, s:s, s:{s:{s:s, s:[s]}}, s:{s:o}}", "container_id", cid,
+                          "container_name", "ross-keeper", "networks", ross_network_name(def),
+                          "interface_name", "eth0", "static_ips", ross_ip4_format(addr, ab),
+                          "network_info", ross_network_name(def), ross_network_netavark(def));
         _cleanup_free_ char *in = keeper_file(n, netid, ".json");
         _cleanup_free_ char *out = keeper_file(n, netid, ".status");
         _cleanup_free_ char *text = json_dumps(opts, JSON_COMPACT);

@@ -33,19 +33,28 @@ web() {
 # Fetch a URL from the test's namespace (never the host's network).
 host_get() { in_netns curl -s --max-time 5 "$1"; }
 
-# What a container left that names it: links (a veth beyond the networks' keepers', which
-# hold each network's bridge up while it exists), rules, leases, namespaces, DNS entries.
+# What names a container after it is gone: firewall rules, its address lease, its network
+# namespace, aardvark-dns entries, its network state.
 residue() { # ID
-        local id=$1 veths keepers
-        veths=$(in_netns ip -o link | grep -c veth || true)
-        keepers=$(find "$RUN/networks/netns" -mindepth 1 -name 'keep-*' | wc -l)
-        [ "$veths" = "$keepers" ] || echo "$veths veths for $keepers keepers: $(in_netns ip -o link)"
+        local id=$1
         in_netns iptables-save | grep -e "$id" || true
-        grep -rLx keeper "$RUN/networks/ipam" --exclude=last 2>/dev/null || true
-        find "$RUN/networks/netns" -mindepth 1 ! -name 'keep-*'
+        grep -rlx -e "$id" "$RUN/networks/ipam" 2>/dev/null || true
+        find "$RUN/networks/netns" -name "$id"
         grep -rl "$id" "$RUN/networks/aardvark" 2>/dev/null || true
         find "$DATA/containers/$id/net" 2>/dev/null || true
 }
+
+# Host-side veths beyond the networks' keepers' (src/net/keeper.c: one endpoint a network
+# keeps its bridge up with while it exists) and the running containers' ($1 of them).
+extra_veths() {
+        local veths keepers
+        veths=$(in_netns ip -o link | grep -c veth || true)
+        keepers=$(find "$RUN/networks/netns" -mindepth 1 -name 'keep-*' | wc -l)
+        [ "$veths" = "$((keepers + ${1:-0}))" ] || echo "$veths veths for $keepers keepers and ${1:-0} containers: $(in_netns ip -o link)"
+}
+
+# Address leases held by containers (not by keepers).
+container_leases() { grep -rLx keeper "$RUN/networks/ipam" --exclude=last 2>/dev/null || true; }
 
 @test "the default bridge: an address, a route, hosts and resolv.conf; inspect as Docker fills it" {
         run ross network ls
@@ -242,6 +251,8 @@ for i in range(20):
         ross rm -f t1 >/dev/null
         run residue "$id"
         [ -z "$output" ] || { echo "left after rm: $output"; false; }
+        run extra_veths
+        [ -z "$output" ] || { echo "left after rm: $output"; false; }
 
         # stop: torn down when stop returns; start again: set up again
         web t2 y --network tnet -p 127.0.0.1:18091:80
@@ -285,9 +296,13 @@ for i in range(20):
         [ -z "$output" ] || { echo "left after an exit with no daemon: $output"; false; }
         start_daemon
         ross rm t3 >/dev/null
-        # nothing names a container any more: no veth, no bridge, no DNS daemon's entries
+        [ -z "$(extra_veths)" ] && [ -z "$(container_leases)" ]
+        # the network removed: its bridge, its keeper, its rules go too
+        ross network rm tnet >/dev/null
         run in_netns ip -o link
-        [[ "$output" != *veth* ]]
+        [[ "$output" != *veth* ]] && [[ "$output" != *br-* ]]
+        run in_netns iptables-save
+        [[ "$output" != *172.18.* ]] || { echo "rules left: $output"; false; }
 }
 
 @test "a shim killed with its container leaves a mess the next daemon start cleans" {
@@ -305,8 +320,10 @@ for i in range(20):
         [ -n "$(residue "$id")" ]
         start_daemon
         run residue "$id"
-        [[ "$output" != *"$id"* ]] && [[ "$output" != *veth* ]] || { echo "left: $output"; false; }
-        [ -z "$(find "$RUN/networks/ipam" -type f ! -name last)" ]
+        [ -z "$output" ] || { echo "left: $output"; false; }
+        run extra_veths
+        [ -z "$output" ] || { echo "left: $output"; false; }
+        [ -z "$(container_leases)" ]
         # the port is free again
         web c2 y --network cnet -p 127.0.0.1:18093:80
         run host_get http://127.0.0.1:18093/id
@@ -339,8 +356,8 @@ for i in range(20):
         [ "$status" -ne 0 ]
         assert_output_contains "port is already allocated"
         # nothing half set up: no lease, no namespace of the failed containers
-        [ "$(find "$RUN/networks/ipam" -type f ! -name last | wc -l)" = 1 ]
-        [ "$(find "$RUN/networks/netns" -mindepth 1 | wc -l)" = 1 ]
+        [ "$(container_leases | wc -l)" = 1 ]
+        [ "$(find "$RUN/networks/netns" -mindepth 1 ! -name 'keep-*' | wc -l)" = 1 ]
 
         run ross run --rm --network nosuchnet "$IMG" true
         [ "$status" -ne 0 ]
@@ -400,7 +417,9 @@ for i in range(20):
         [ "$(ross exec vm cat /sys/class/net/eth0/address)" = "$(jq -r '.[1]' <<<"$j")" ]
         id=$(ross inspect vm | jq -r '(.[0] // .).Id')
         ross rm -f vm >/dev/null
-        # what is left is the namespace container's: its veth and the bridge
         run residue "$id"
-        [ -z "$(grep -v -e 'br-' -e veth <<<"$output" || true)" ] || { echo "left: $output"; false; }
+        [ -z "$output" ] || { echo "left: $output"; false; }
+        # the namespace container's veth, and the keeper's
+        run extra_veths 1
+        [ -z "$output" ] || { echo "left: $output"; false; }
 }

@@ -90,6 +90,10 @@ teardown_netns() {
         # the networks' keepers (src/net/keeper.c): their namespaces are bind mounts
         umount "${RUN:-/nonexistent}"/networks/netns/* 2>/dev/null || true
         if [ -n "${NETNS:-}" ]; then
+                # what netavark left running there: aardvark-dns serves a network as long as
+                # it exists, and these networks go with the namespace
+                local p
+                for p in $(ip netns pids "$NETNS" 2>/dev/null); do kill "$p" 2>/dev/null || true; done
                 ip netns del "$NETNS" 2>/dev/null || true
         fi
 }
