@@ -48,6 +48,10 @@ static void usage(FILE *f)
                 "  --bridge none                   containers given no --network get none, not "
                 "the\n"
                 "                                  default bridge network (as dockerd's)\n"
+                "  --network-spares N              endpoints on the default bridge network made\n"
+                "                                  ahead, so that a container on it starts "
+                "without\n"
+                "                                  waiting for netavark (default 2; 0: none)\n"
                 "  --bridge-subnet CIDR            the default bridge network's subnet when it is\n"
                 "                                  first made (default 172.17.0.0/16, or the next\n"
                 "                                  free pool if a route of the host has it)\n"
@@ -101,6 +105,7 @@ int main(int argc, char **argv)
                 OPT_NETAVARK,
                 OPT_BRIDGE_SUBNET,
                 OPT_BRIDGE,
+                OPT_SPARES,
                 OPT_VERSION
         };
         static const struct option opts[] = {
@@ -120,12 +125,13 @@ int main(int argc, char **argv)
                 {"netavark", required_argument, NULL, OPT_NETAVARK},
                 {"bridge-subnet", required_argument, NULL, OPT_BRIDGE_SUBNET},
                 {"bridge", required_argument, NULL, OPT_BRIDGE},
+                {"network-spares", required_argument, NULL, OPT_SPARES},
                 {"log-level", required_argument, NULL, OPT_LOG},
                 {"help", no_argument, NULL, 'h'},
                 {"version", no_argument, NULL, OPT_VERSION},
                 {},
         };
-        _cleanup_(daemon_config_cleanup) RossDaemon d = {};
+        _cleanup_(daemon_config_cleanup) RossDaemon d = {.cfg.network_spares = -1};
         RossError err = {};
         RossServer *server = NULL;
         int c;
@@ -242,6 +248,15 @@ int main(int argc, char **argv)
                         break;
                 case OPT_BRIDGE_SUBNET:
                         set_str(&d.cfg.bridge_subnet, optarg);
+                        break;
+                case OPT_SPARES:
+                        if (ross_parse_int(optarg, 0, 64, &d.cfg.network_spares) < 0) {
+                                fprintf(stderr,
+                                        "ross-daemon: --network-spares: '%s' is not a number "
+                                        "from 0 to 64\n",
+                                        optarg);
+                                return 2;
+                        }
                         break;
                 case OPT_BRIDGE:
                         if (!STREQ(optarg, "none")) {

@@ -501,6 +501,7 @@ int ross_containers_start(RossContainers *c, const char *ref, int *ret_exec_stat
                 .stdin_once = cfg.stdin_once,
                 .attach_wait = attach_waiting(id),
                 .netns = net.setup ? net.netns : NULL,
+                .net_ready = net.ready,
                 .netavark = c->networks->netavark,
                 .netavark_config = nvcfg,
                 .aardvark = c->networks->aardvark,

@@ -23,6 +23,7 @@
 #include "../shim/shim.h"
 #include "config.h"
 #include "containers.h"
+#include "netspare.h"
 #include "network.h"
 
 #define START_FILE "0-start.json"
@@ -53,6 +54,18 @@ static const char *str_of(json_t *o, const char *k)
 static char *netns_path(RossContainers *c, const char *id)
 {
         return xasprintf("%s/netns/%s", c->networks->run_dir, id);
+}
+
+/* The namespace a container's network is in: its own, or the spare endpoint's it took
+ * (net/netns names it). */
+static char *container_netns(RossContainers *c, const char *id)
+{
+        _cleanup_free_ char *p = xasprintf("%s/%s/net/netns", c->dir, id);
+        char *text = NULL;
+        if (ross_read_file(p, 4096, &text, NULL, NULL) == 0 && *text)
+                return text;
+        free(text);
+        return netns_path(c, id);
 }
 
 static char *net_file(RossContainers *c, const char *id, const char *file)
@@ -388,6 +401,17 @@ static int write_json(const char *path, json_t *j, RossError *err)
         return ross_write_file_replace(path, text, strlen(text), 0600, err);
 }
 
+/* What a spare endpoint gives (netspare.h): the default bridge, no port, no address, MAC
+ * or alias asked for. */
+static bool spare_fits(const RossContainerConfig *cfg, json_t *port_mappings)
+{
+        json_t *ep = json_object_get(cfg->net.endpoints, "bridge");
+        return STREQ(cfg->net.mode, "bridge") && json_object_size(cfg->net.endpoints) == 1 && ep &&
+               STR_EMPTY(str_of(ep, "ip")) && STR_EMPTY(str_of(ep, "mac")) &&
+               json_array_size(json_object_get(ep, "aliases")) == 0 &&
+               json_array_size(port_mappings) == 0;
+}
+
 static int prepare_networks(RossContainers *c, const char *id, const char *name,
                             const RossContainerConfig *cfg, const char *hostname, RossNetPlan *p,
                             RossError *err)
@@ -402,11 +426,36 @@ static int prepare_networks(RossContainers *c, const char *id, const char *name,
         json_auto_t *maps = NULL, *docker_ports = NULL, *leases = json_array(), *opts = NULL;
         _cleanup_free_ char *gateway = NULL, *dns = NULL, *ip = NULL, *mac = NULL;
         r = resolve_ports(name, id, cfg, &maps, &docker_ports, &p->hold, err);
+        _cleanup_free_ char *ports = net_file(c, id, "ports.json");
+        /* the default bridge and nothing more: a spare endpoint netavark set up already */
+        RossNetSpare sp = {};
+        if (r == 0 && spare_fits(cfg, maps) && ross_netspare_take(c, id, dir, &sp)) {
+                r = write_json(ports, docker_ports, err);
+                if (r < 0) {
+                        ross_netspare_free(&sp);
+                        ross_container_net_cleanup(c, id);
+                        return r;
+                }
+                p->netns = TAKE_PTR(sp.netns);
+                p->setup = p->ready = true;
+                p->ip = TAKE_PTR(sp.ip);
+                p->gateway = TAKE_PTR(sp.gateway);
+                p->mac = TAKE_PTR(sp.mac);
+                p->prefix = sp.prefix;
+                ross_netspare_free(&sp);
+                _cleanup_(ross_buf_free) RossBuf h = {};
+                hosts_head(&h);
+                hostname_line(&h, p->ip, hostname, cfg);
+                hosts_extra(&h, cfg, p->gateway);
+                p->hosts = ross_buf_steal(&h);
+                p->resolv = resolv_text(cfg, NULL);
+                log_debug("container %.12s: a spare endpoint, %s", id, p->ip);
+                return 0;
+        }
         if (r == 0)
                 r = build_options(c, id, name, cfg, cfg->net.endpoints, 0, maps, leases, &opts,
                                   &gateway, &dns, &ip, &mac, err);
         _cleanup_free_ char *start = net_file(c, id, START_FILE);
-        _cleanup_free_ char *ports = net_file(c, id, "ports.json");
         if (r == 0)
                 r = write_leases(c, id, leases, err);
         if (r == 0)
@@ -462,7 +511,7 @@ int ross_container_net_prepare(RossContainers *c, const char *id, const char *na
                         return ross_errx(err, EBUSY,
                                          "cannot join network of a non running container: %s",
                                          other);
-                _cleanup_free_ char *ons = netns_path(c, oid);
+                _cleanup_free_ char *ons = container_netns(c, oid);
                 _cleanup_free_ char *pidf = ross_containers_path(c, oid, "container.pid");
                 _cleanup_free_ char *pidt = NULL;
                 int pid = 0;
@@ -525,7 +574,7 @@ void ross_container_net_cleanup(RossContainers *c, const char *id)
         if (ross_shim_alive(cdirp))
                 return; /* it tears down itself when the container exits */
         _cleanup_free_ char *dir = net_file(c, id, NULL);
-        _cleanup_free_ char *ns = netns_path(c, id);
+        _cleanup_free_ char *ns = container_netns(c, id);
         struct stat st;
         bool have_ns = stat(ns, &st) == 0;
         if (c->networks->netavark && have_ns) {
@@ -699,7 +748,7 @@ json_t *ross_container_net_settings(RossContainers *c, const char *id, const cha
                 json_decref(ports);
                 ports = json_object();
         }
-        _cleanup_free_ char *ns = running && have_first ? netns_path(c, id) : xstrdup("");
+        _cleanup_free_ char *ns = running && have_first ? container_netns(c, id) : xstrdup("");
         char sandbox[65] = "";
         if (running && have_first)
                 snprintf(sandbox, sizeof(sandbox), "%.64s", id);
@@ -847,7 +896,7 @@ int ross_container_net_connect(RossContainers *c, const char *network_ref,
                 _cleanup_free_ char *base = xasprintf("c-%s.json", netname);
                 _cleanup_free_ char *in = net_file(c, id, base);
                 _cleanup_free_ char *out = xasprintf("%.*s.status", (int)strlen(in) - 5, in);
-                _cleanup_free_ char *ns = netns_path(c, id);
+                _cleanup_free_ char *ns = container_netns(c, id);
                 _cleanup_free_ char *cfgdir = NULL;
                 RossNetavark nv = netavark_of(c, &cfgdir);
                 if (r == 0)
@@ -898,7 +947,7 @@ static int disconnect_running(RossContainers *c, const char *id, json_t *def, Ro
         _cleanup_free_ char *in = net_file(c, id, base);
         _cleanup_free_ char *start = net_file(c, id, START_FILE);
         _cleanup_free_ char *start_status = net_file(c, id, "0-start.status");
-        _cleanup_free_ char *ns = netns_path(c, id);
+        _cleanup_free_ char *ns = container_netns(c, id);
         _cleanup_free_ char *cfgdir = NULL;
         RossNetavark nv = netavark_of(c, &cfgdir);
         _cleanup_free_ char *out = xasprintf("%.*s.status", (int)strlen(in) - 5, in);

@@ -26,6 +26,7 @@ typedef struct RossNetPlan {
         char *netns;          /* the namespace to join; NULL: a new one (none) or the host's */
         bool host;            /* the host's network */
         bool setup;           /* netavark's setup is for the shim: net/0-start.json */
+        bool ready;           /* ... done already (a spare endpoint, netspare.h) */
         char *hosts, *resolv; /* the container's /etc/hosts and /etc/resolv.conf */
         json_t *hold;         /* ["tcp:0.0.0.0:8080", ...]: host ports the shim holds */
         /* the first network's endpoint (a VM's one NIC): address, gateway, MAC */

@@ -3,6 +3,7 @@
 #include "../basic/fileio.h"
 #include "../basic/log.h"
 #include "../backend/backend.h"
+#include "../container/netspare.h"
 #include "../container/network.h"
 #include "daemon.h"
 
@@ -124,8 +125,14 @@ int ross_daemon_open(RossDaemon *d, RossError *err)
         r = probe_backends(d, err);
         if (r < 0)
                 return r;
-        /* the networks of containers whose shim is gone (a crash, a reboot) */
+        /* the networks of containers whose shim is gone (a crash, a reboot), and the spare
+         * endpoints a former daemon made */
         ross_containers_net_recover(&d->containers);
+        ross_netspares_clean(&d->containers);
+        if (!d->cfg.no_bridge)
+                ross_netspares_start(&d->containers, d->cfg.network_spares < 0
+                                                             ? 2
+                                                             : (unsigned)d->cfg.network_spares);
         ross_containers_reap_autoremove(&d->containers);
 
         /* A crash mid-pull leaves ingest files and stages, blobs and snapshots no image

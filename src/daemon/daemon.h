@@ -26,6 +26,7 @@ typedef struct RossDaemonConfig {
         char *netavark;      /* --netavark, or NULL: where Debian and podman put it */
         char *bridge_subnet; /* --bridge-subnet, or NULL: the first free default pool */
         bool no_bridge;      /* --bridge none: no --network given means none */
+        int network_spares;  /* --network-spares, or -1: the default */
 } RossDaemonConfig;
 
 typedef struct RossDaemon RossDaemon;

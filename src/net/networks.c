@@ -702,7 +702,8 @@ json_t *ross_network_leases(RossNetworks *n, const char *network_id)
                 _cleanup_free_ char *cid = NULL;
                 if (ross_read_file(p, 128, &cid, NULL, NULL) < 0)
                         continue;
-                if (STREQ(cid, ROSS_NETWORK_KEEPER))
+                /* a keeper's or a spare endpoint's: no container's */
+                if (STREQ(cid, ROSS_NETWORK_KEEPER) || strncmp(cid, "spare-", 6) == 0)
                         continue;
                 json_array_append_new(out,
                                       json_pack("{s:s, s:s}", "ip", de->d_name, "container", cid));

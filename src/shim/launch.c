@@ -42,6 +42,8 @@ static int shim_argv(const RossShimArgs *a, RossArgv *v)
                 ross_argv_addf(v, "--attach-wait=%u", a->attach_wait);
         if (a->netns) {
                 ross_argv_addf(v, "--netns=%s", a->netns);
+                if (a->net_ready)
+                        ross_argv_add(v, "--net-ready");
                 if (a->netavark)
                         ross_argv_addf(v, "--netavark=%s", a->netavark);
                 if (a->netavark_config)

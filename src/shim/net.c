@@ -87,6 +87,8 @@ int shim_net_begin(Shim *s, RossError *err)
                 if (r < 0)
                         return r;
         }
+        if (s->net_ready)
+                return 0;
         _cleanup_free_ char *in = net_path(s, "0-start.json");
         _cleanup_free_ char *out = net_path(s, "0-start.status");
         RossNetavark nv = netavark(s);

@@ -61,6 +61,7 @@ typedef struct Shim {
         int hold_fd[SHIM_HOLD_MAX];
         size_t n_hold;
         RossChild net_setup; /* netavark's setup while it runs */
+        bool net_ready;      /* --net-ready: no setup to run */
         bool net_pending;
 } Shim;
 

@@ -300,6 +300,7 @@ static int parse_args(Shim *s, int argc, char **argv, int *ret_sync_fd)
                 {"netavark-config", required_argument, NULL, 'C'},
                 {"aardvark", required_argument, NULL, 'A'},
                 {"hold-port", required_argument, NULL, 'P'},
+                {"net-ready", no_argument, NULL, 'Y'},
                 {},
         };
         int c;
@@ -358,6 +359,9 @@ static int parse_args(Shim *s, int argc, char **argv, int *ret_sync_fd)
                         break;
                 case 'A':
                         s->aardvark = optarg;
+                        break;
+                case 'Y':
+                        s->net_ready = true;
                         break;
                 case 'P':
                         if (s->n_hold >= SHIM_HOLD_MAX) {

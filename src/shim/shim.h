@@ -34,6 +34,7 @@ typedef struct RossShimArgs {
          * <dir>/net/0-start.json on netns beside the runtime's create, holds the published
          * host ports ("tcp:0.0.0.0:8080"), and tears it all down when the workload is gone. */
         const char *netns;
+        bool net_ready; /* netavark's setup is done already (a spare endpoint) */
         const char *netavark, *netavark_config, *aardvark;
         const char *const *hold_ports; /* NULL-terminated, or NULL */
 } RossShimArgs;

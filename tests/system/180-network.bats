@@ -49,12 +49,12 @@ residue() { # ID
 extra_veths() {
         local veths keepers
         veths=$(in_netns ip -o link | grep -c veth || true)
-        keepers=$(find "$RUN/networks/netns" -mindepth 1 -name 'keep-*' | wc -l)
-        [ "$veths" = "$((keepers + ${1:-0}))" ] || echo "$veths veths for $keepers keepers and ${1:-0} containers: $(in_netns ip -o link)"
+        keepers=$(find "$RUN/networks/netns" -mindepth 1 -name 'keep-*' -o -name 'spare-*' | wc -l)
+        [ "$veths" = "$((keepers + ${1:-0}))" ] || echo "$veths veths for $keepers keepers and spares and ${1:-0} containers: $(in_netns ip -o link)"
 }
 
-# Address leases held by containers (not by keepers).
-container_leases() { grep -rLx keeper "$RUN/networks/ipam" --exclude=last 2>/dev/null || true; }
+# Address leases held by containers (not by keepers or spare endpoints).
+container_leases() { grep -rlxE '[0-9a-f]{64}' "$RUN/networks/ipam" 2>/dev/null || true; }
 
 @test "the default bridge: an address, a route, hosts and resolv.conf; inspect as Docker fills it" {
         run ross network ls
@@ -357,7 +357,7 @@ for i in range(20):
         assert_output_contains "port is already allocated"
         # nothing half set up: no lease, no namespace of the failed containers
         [ "$(container_leases | wc -l)" = 1 ]
-        [ "$(find "$RUN/networks/netns" -mindepth 1 ! -name 'keep-*' | wc -l)" = 1 ]
+        [ "$(find "$RUN/networks/netns" -mindepth 1 ! -name 'keep-*' ! -name 'spare-*' | wc -l)" = 1 ]
 
         run ross run --rm --network nosuchnet "$IMG" true
         [ "$status" -ne 0 ]
@@ -422,4 +422,41 @@ for i in range(20):
         # the namespace container's veth, and the keeper's
         run extra_veths 1
         [ -z "$output" ] || { echo "left: $output"; false; }
+}
+
+@test "spare endpoints: a default-bridge container takes one made ahead; its exit tears it down; more are made" {
+        stop_daemon
+        ROSS_TEST_BRIDGE="--network-spares 2"
+        start_daemon
+        spares() { find "$RUN/networks/spares" -name ready | wc -l; }
+        for _ in $(seq 100); do [ "$(spares)" = 2 ] && break; sleep 0.1; done
+        [ "$(spares)" = 2 ]
+        web sp1 spare
+        id=$(ross inspect sp1 | jq -r '(.[0] // .).Id')
+        grep -q "a spare endpoint" "$DAEMON_LOG" || grep -q "spare" "$DATA/containers/$id/net/netns"
+        ip=$(ross inspect sp1 | jq -r '(.[0] // .).NetworkSettings.IPAddress')
+        [[ "$ip" =~ ^172\.17\. ]]
+        # it works as any endpoint: reached by address from another container, its lease
+        # the container's, its MAC Docker's
+        run ross run --rm "$IMG" busybox wget -q -O - "http://$ip/id"
+        [ "$output" = spare ]
+        [ "$(cat "$RUN/networks/ipam/$(ross network inspect bridge | jq -r '.[0].Id')/$ip")" = "$id" ]
+        [ "$(ross exec sp1 cat /sys/class/net/eth0/address)" = "$(ross inspect sp1 | jq -r '(.[0] // .).NetworkSettings.MacAddress')" ]
+        # the pool is made whole again
+        for _ in $(seq 100); do [ "$(spares)" = 2 ] && break; sleep 0.1; done
+        [ "$(spares)" = 2 ]
+        ross rm -f sp1 >/dev/null
+        run residue "$id"
+        [ -z "$output" ] || { echo "left: $output"; false; }
+        # a container asking for more than the default bridge does not take one
+        web sp2 ports -p 127.0.0.1:18400:80
+        run host_get http://127.0.0.1:18400/id
+        [ "$output" = ports ]
+        ! grep -q spare "$DATA/containers/$(ross inspect sp2 | jq -r '(.[0] // .).Id')/net/netns" 2>/dev/null
+        # a new daemon tears down the spares the old one made, and makes its own
+        old=$(ls "$RUN/networks/spares")
+        stop_daemon
+        start_daemon
+        for _ in $(seq 100); do [ "$(spares)" = 2 ] && break; sleep 0.1; done
+        for s in $old; do [ ! -e "$RUN/networks/spares/$s" ] && [ ! -e "$RUN/networks/netns/spare-$s" ]; done
 }
