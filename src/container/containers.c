@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <ctype.h>
+#include <dirent.h>
 #include <strings.h>
 #include <sys/select.h>
 #include <pthread.h>
@@ -799,6 +800,33 @@ static void release(RossContainers *c, const char *id)
                 (*b)->release(*b, c, id, dir);
 }
 
+/* Must a removal wait for the container's network teardown? When its last run published
+ * host ports (a container started right after must find them free) or was on a network
+ * other than the default bridge (removing that network must find no endpoint left). */
+static bool teardown_matters(RossContainers *c, const char *id)
+{
+        _cleanup_free_ char *p = cdir(c, id, "net/ports.json");
+        _cleanup_free_ char *text = NULL;
+        if (ross_read_file(p, ROSS_STATE_JSON_MAX, &text, NULL, NULL) == 0 &&
+            strstr(text, "HostPort"))
+                return true;
+        _cleanup_free_ char *sp = cdir(c, id, "net/0-start.json");
+        _cleanup_free_ char *cp = cdir(c, id, "net");
+        json_auto_t *start = ross_read_json(sp, ROSS_STATE_JSON_MAX);
+        json_t *nets = json_object_get(start, "networks");
+        if (json_object_size(nets) > 1 || (nets && !json_object_get(nets, "bridge")))
+                return true;
+        /* a network connect: net/c-NAME.json */
+        DIR *d = opendir(cp);
+        struct dirent *de;
+        bool more = false;
+        while (d && (de = readdir(d)))
+                more = more || strncmp(de->d_name, "c-", 2) == 0;
+        if (d)
+                closedir(d);
+        return more;
+}
+
 int ross_containers_remove(RossContainers *c, const char *ref, bool force, RossError *err)
 {
         _cleanup_free_ char *id = NULL;
@@ -824,9 +852,11 @@ int ross_containers_remove(RossContainers *c, const char *ref, bool force, RossE
         int code = exit_code_of(c, id);
         if (code >= 0)
                 remember_exit(id, code);
-        /* its shim tears its network down after the exit: let it finish, then take what a
-         * shim that died left */
-        wait_old_shim(c, id);
+        /* Its shim tears its network down after the exit, from what it read before (the
+         * directory can go). Published ports are waited for: a container started right after
+         * must find them free. Then what a shim that died left. */
+        if (teardown_matters(c, id))
+                wait_old_shim(c, id);
         ross_container_net_cleanup(c, id);
         release(c, id);
         _cleanup_free_ char *dir = cdir(c, id, NULL);

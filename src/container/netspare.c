@@ -26,6 +26,8 @@
 static pthread_mutex_t spare_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t spare_wake = PTHREAD_COND_INITIALIZER;
 static unsigned spare_want;
+static bool spare_stopping, spare_running;
+static pthread_t spare_th;
 
 static void closedirp(DIR **d)
 {
@@ -143,9 +145,8 @@ static int spare_make(RossContainers *c, RossError *err)
         _cleanup_free_ char *cid = xasprintf("ross-spare-%s", sid);
         json_auto_t *opts = json_pack(
                 "{s:s, s:s, s:{s:{s:s, s:[s], s:s}}, s:{s:o}}", "container_id", cid,
-                "container_name", cid, "networks", "bridge", "interface_name", "eth0",
-                "static_ips", ab, "static_mac", mac, "network_info", "bridge",
-                ross_network_netavark(def));
+                "container_name", cid, "networks", "bridge", "interface_name", "eth0", "static_ips",
+                ab, "static_mac", mac, "network_info", "bridge", ross_network_netavark(def));
         _cleanup_free_ char *in = xasprintf("%s/0-start.json", dir);
         _cleanup_free_ char *out = xasprintf("%s/0-start.status", dir);
         _cleanup_free_ char *text = json_dumps(opts, JSON_COMPACT);
@@ -168,19 +169,24 @@ static void *spare_thread(void *ud)
         unsigned failures = 0;
         for (;;) {
                 pthread_mutex_lock(&spare_lock);
-                while (spares_ready(c) >= spare_want) {
+                while (!spare_stopping && spares_ready(c) >= spare_want) {
                         struct timespec t;
                         clock_gettime(CLOCK_REALTIME, &t);
                         t.tv_sec += 60;
                         pthread_cond_timedwait(&spare_wake, &spare_lock, &t);
                 }
+                bool stop = spare_stopping;
                 pthread_mutex_unlock(&spare_lock);
+                if (stop)
+                        break;
                 RossError err = {};
                 if (spare_make(c, &err) < 0) {
                         /* the bridge cannot be had now: say so once, try again later */
                         if (failures++ == 0)
                                 log_warn("spare endpoints on the bridge network: %s", err.msg);
-                        sleep(failures < 5 ? 1 : 30);
+                        for (unsigned k = 0; k < (failures < 5 ? 10u : 300u) && !spare_stopping;
+                             k++)
+                                usleep(100000);
                 } else
                         failures = 0;
         }
@@ -195,9 +201,20 @@ void ross_netspares_start(RossContainers *c, unsigned n)
         _cleanup_free_ char *top = spares_dir(c);
         if (ross_mkdir_p(top, 0700, NULL) < 0)
                 return;
-        pthread_t th;
-        if (pthread_create(&th, NULL, spare_thread, c) == 0)
-                pthread_detach(th);
+        spare_stopping = false;
+        spare_running = pthread_create(&spare_th, NULL, spare_thread, c) == 0;
+}
+
+void ross_netspares_stop(void)
+{
+        if (!spare_running)
+                return;
+        pthread_mutex_lock(&spare_lock);
+        spare_stopping = true;
+        pthread_cond_signal(&spare_wake);
+        pthread_mutex_unlock(&spare_lock);
+        pthread_join(spare_th, NULL);
+        spare_running = false;
 }
 
 static int move_file(const char *from, const char *to, RossError *err)
@@ -242,8 +259,7 @@ bool ross_netspare_take(RossContainers *c, const char *id, const char *net_dir, 
                 const char *slash = ipnet ? strchr(ipnet, '/') : NULL;
                 _cleanup_free_ char *ns = spare_netns(c, de->d_name);
                 RossError err = {};
-                if (!slash || !gw || !mac ||
-                    ross_read_file(leasef, 4096, &lease, NULL, &err) < 0 ||
+                if (!slash || !gw || !mac || ross_read_file(leasef, 4096, &lease, NULL, &err) < 0 ||
                     move_file(in, to_in, &err) < 0 || move_file(st, to_st, &err) < 0 ||
                     ross_write_file_replace(to_ns, ns, strlen(ns), 0600, &err) < 0) {
                         log_debug("spare %s unusable: %s", de->d_name, err.msg);
@@ -252,8 +268,8 @@ bool ross_netspare_take(RossContainers *c, const char *id, const char *net_dir, 
                 _cleanup_free_ char *lease_line = xasprintf("%s\n", lease);
                 /* the address is the container's now */
                 if (ross_write_file_replace(lease, id, strlen(id), 0600, &err) < 0 ||
-                    ross_write_file_replace(to_leases, lease_line, strlen(lease_line), 0600,
-                                            &err) < 0) {
+                    ross_write_file_replace(to_leases, lease_line, strlen(lease_line), 0600, &err) <
+                            0) {
                         log_debug("spare %s unusable: %s", de->d_name, err.msg);
                         continue;
                 }

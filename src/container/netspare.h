@@ -18,6 +18,8 @@ struct RossContainers;
 
 /* Start keeping n spares (a thread); n 0: none. */
 void ross_netspares_start(struct RossContainers *c, unsigned n);
+/* Stop the thread (daemon shutdown: before the services go); the spares stay. */
+void ross_netspares_stop(void);
 /* Tear down every spare a former daemon left (at start, before ross_netspares_start). */
 void ross_netspares_clean(struct RossContainers *c);
 

@@ -148,6 +148,7 @@ int ross_daemon_open(RossDaemon *d, RossError *err)
 
 void ross_daemon_close(RossDaemon *d)
 {
+        ross_netspares_stop();
         if (d->images.busy)
                 ross_images_done(&d->images);
         free(d->images.mounts_dir);

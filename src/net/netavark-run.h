@@ -25,3 +25,6 @@ int ross_netavark_spawn(const RossNetavark *nv, const char *cmd, const char *net
 int ross_netavark_finish(RossChild *c, const char *cmd, const char *output, RossError *err);
 int ross_netavark_run(const RossNetavark *nv, const char *cmd, const char *netns, const char *input,
                       const char *output, RossError *err);
+/* The same with the input given as text, and nothing read from or written to disk. */
+int ross_netavark_run_text(const RossNetavark *nv, const char *cmd, const char *netns,
+                           const char *input, RossError *err);

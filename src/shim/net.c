@@ -113,6 +113,30 @@ int shim_net_wait(Shim *s, RossError *err)
         return r;
 }
 
+void shim_net_keep(Shim *s)
+{
+        if (!s->netns || s->exec_process || s->net_down)
+                return;
+        _cleanup_free_ char *dir = xasprintf("%s/net", s->dir);
+        _cleanup_(closedirp) DIR *d = opendir(dir);
+        struct dirent *de;
+        while (d && (de = readdir(d))) {
+                size_t l = strlen(de->d_name);
+                if (l < 6 || !STREQ(de->d_name + l - 5, ".json") || STREQ(de->d_name, "ports.json"))
+                        continue;
+                _cleanup_free_ char *in = xasprintf("%s/%s", dir, de->d_name);
+                char *text = NULL;
+                if (ross_read_file(in, 1024 * 1024, &text, NULL, NULL) < 0)
+                        continue;
+                s->net_down = xrealloc(s->net_down, (s->n_net_down + 1) * sizeof(char *));
+                s->net_down[s->n_net_down++] = text;
+        }
+        if (!s->net_down)
+                s->net_down = xcalloc(1, sizeof(char *)); /* kept: nothing to tear down */
+        _cleanup_free_ char *leases = net_path(s, "leases");
+        (void)ross_read_file(leases, 1024 * 1024, &s->net_leases, NULL, NULL);
+}
+
 void shim_net_teardown(Shim *s)
 {
         if (!s->netns || s->exec_process)
@@ -120,33 +144,30 @@ void shim_net_teardown(Shim *s)
         RossError err = {};
         if (s->net_pending)
                 (void)shim_net_wait(s, &err);
-        _cleanup_free_ char *dir = xasprintf("%s/net", s->dir);
+        shim_net_keep(s);
         RossNetavark nv = netavark(s);
-        {
-                _cleanup_(closedirp) DIR *d = opendir(dir);
-                struct dirent *de;
-                while (d && (de = readdir(d))) {
-                        size_t l = strlen(de->d_name);
-                        if (l < 6 || !STREQ(de->d_name + l - 5, ".json") ||
-                            STREQ(de->d_name, "ports.json"))
-                                continue;
-                        _cleanup_free_ char *in = xasprintf("%s/%s", dir, de->d_name);
-                        _cleanup_free_ char *out = xasprintf("%s.down", in);
-                        err = (RossError){};
-                        if (ross_netavark_run(&nv, "teardown", s->netns, in, out, &err) < 0)
-                                log_warn("%s", err.msg);
-                        else
-                                log_debug("netavark teardown of %s done", de->d_name);
-                }
+        for (size_t i = 0; i < s->n_net_down; i++) {
+                err = (RossError){};
+                if (ross_netavark_run_text(&nv, "teardown", s->netns, s->net_down[i], &err) < 0)
+                        log_warn("%s", err.msg);
+                else
+                        log_debug("netavark teardown %zu of %zu done", i + 1, s->n_net_down);
+                free(s->net_down[i]);
         }
-        /* the addresses go back whatever netavark said */
-        _cleanup_free_ char *leases = net_path(s, "leases");
-        _cleanup_free_ char *text = NULL;
-        if (ross_read_file(leases, 1024 * 1024, &text, NULL, NULL) == 0) {
+        free(s->net_down);
+        s->net_down = NULL;
+        s->n_net_down = 0;
+        /* the addresses go back whatever netavark said; the host ports after the rules
+         * that pointed them at the container are gone */
+        if (s->net_leases) {
                 char *save = NULL;
-                for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+                for (char *l = strtok_r(s->net_leases, "\n", &save); l;
+                     l = strtok_r(NULL, "\n", &save))
                         unlink(l);
+                free(s->net_leases);
+                s->net_leases = NULL;
         }
+        _cleanup_free_ char *dir = xasprintf("%s/net", s->dir);
         (void)ross_rm_rf(dir);
         for (size_t i = 0; i < s->n_hold; i++)
                 s->hold_fd[i] = safe_close(s->hold_fd[i]);

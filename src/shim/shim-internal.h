@@ -62,6 +62,11 @@ typedef struct Shim {
         size_t n_hold;
         RossChild net_setup; /* netavark's setup while it runs */
         bool net_ready;      /* --net-ready: no setup to run */
+        /* what teardown needs, read before the exit is reported (the container's directory
+         * may be removed right after): netavark's inputs, the lease files */
+        char **net_down;
+        size_t n_net_down;
+        char *net_leases;
         bool net_pending;
 } Shim;
 
@@ -91,6 +96,8 @@ void shim_reply(ShimClient *c, int e, const char *msg);
 int shim_net_begin(Shim *s, RossError *err);
 int shim_net_wait(Shim *s, RossError *err);
 void shim_net_teardown(Shim *s);
+/* Read what teardown needs into memory (before the exit is reported). */
+void shim_net_keep(Shim *s);
 /* A VM's NIC: a tap in the container's namespace, its traffic redirected to and from the
  * namespace's interface ifname ("eth0"); the tap's fd for the VMM. */
 int shim_net_tap(Shim *s, const char *ifname, int *ret_fd, RossError *err);

@@ -519,6 +519,7 @@ int ross_shim_main(int argc, char **argv)
 
         int exit_code = monitor(&s, cpid, s.sigfd);
         shim_log_close(&s.log);
+        shim_net_keep(&s);
         /* the status first: waiters are answered at once; the backend's cleanup goes after
          * (a new start of this container waits for this shim to be gone) */
         write_exit(exit_file, exit_code, cpid);

@@ -446,6 +446,8 @@ for i in range(20):
         for _ in $(seq 100); do [ "$(spares)" = 2 ] && break; sleep 0.1; done
         [ "$(spares)" = 2 ]
         ross rm -f sp1 >/dev/null
+        # no published port: rm does not wait for the teardown, which follows at once
+        for _ in $(seq 50); do [ -z "$(residue "$id")" ] && break; sleep 0.1; done
         run residue "$id"
         [ -z "$output" ] || { echo "left: $output"; false; }
         # a container asking for more than the default bridge does not take one
