@@ -1,10 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
 #include "err.h"
+
+/* Scope cleanup for opendir's DIR (NULL is fine). */
+static inline void closedirp(DIR **d)
+{
+        if (*d)
+                closedir(*d);
+}
 
 /* mkdir -p with the given mode for the directories it creates. */
 int ross_mkdir_p(const char *path, mode_t mode, RossError *err);

@@ -817,13 +817,11 @@ static bool teardown_matters(RossContainers *c, const char *id)
         if (json_object_size(nets) > 1 || (nets && !json_object_get(nets, "bridge")))
                 return true;
         /* a network connect: net/c-NAME.json */
-        DIR *d = opendir(cp);
+        _cleanup_(closedirp) DIR *d = opendir(cp);
         struct dirent *de;
         bool more = false;
         while (d && (de = readdir(d)))
                 more = more || strncmp(de->d_name, "c-", 2) == 0;
-        if (d)
-                closedir(d);
         return more;
 }
 

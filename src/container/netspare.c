@@ -29,12 +29,6 @@ static unsigned spare_want;
 static bool spare_stopping, spare_running;
 static pthread_t spare_th;
 
-static void closedirp(DIR **d)
-{
-        if (*d)
-                closedir(*d);
-}
-
 static char *spares_dir(RossContainers *c)
 {
         return xasprintf("%s/spares", c->networks->run_dir);

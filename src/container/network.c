@@ -40,12 +40,6 @@ void ross_net_plan_free(RossNetPlan *p)
         *p = (RossNetPlan){};
 }
 
-static void closedirp(DIR **d)
-{
-        if (*d)
-                closedir(*d);
-}
-
 static const char *str_of(json_t *o, const char *k)
 {
         return json_string_value(json_object_get(o, k));
@@ -850,16 +844,27 @@ static json_t *read_leases(RossContainers *c, const char *id)
         return out;
 }
 
+/* The network and the container a connect or disconnect names. */
+static int lookup(RossContainers *c, const char *network_ref, const char *container_ref,
+                  json_t **ret_def, char **ret_id, json_t **ret_row, RossContainerConfig *ret_cfg,
+                  RossError *err)
+{
+        int r;
+        if ((r = ross_network_find(c->networks, network_ref, ret_def, err)) < 0 ||
+            (r = ross_containers_resolve(c, container_ref, ret_id, err)) < 0 ||
+            (r = ross_containers_config_load(c, *ret_id, ret_row, ret_cfg, err)) < 0)
+                return r;
+        return 0;
+}
+
 int ross_container_net_connect(RossContainers *c, const char *network_ref,
                                const char *container_ref, json_t *endpoint, RossError *err)
 {
         _cleanup_free_ char *id = NULL;
         json_auto_t *row = NULL, *def = NULL;
         _cleanup_(ross_container_config_free) RossContainerConfig cfg = {};
-        int r;
-        if ((r = ross_network_find(c->networks, network_ref, &def, err)) < 0 ||
-            (r = ross_containers_resolve(c, container_ref, &id, err)) < 0 ||
-            (r = ross_containers_config_load(c, id, &row, &cfg, err)) < 0)
+        int r = lookup(c, network_ref, container_ref, &def, &id, &row, &cfg, err);
+        if (r < 0)
                 return r;
         const char *netname = ross_network_name(def);
         const char *cname = str_of(row, "Name") ?: id;
@@ -1004,10 +1009,8 @@ int ross_container_net_disconnect(RossContainers *c, const char *network_ref,
         _cleanup_free_ char *id = NULL;
         json_auto_t *row = NULL, *def = NULL;
         _cleanup_(ross_container_config_free) RossContainerConfig cfg = {};
-        int r;
-        if ((r = ross_network_find(c->networks, network_ref, &def, err)) < 0 ||
-            (r = ross_containers_resolve(c, container_ref, &id, err)) < 0 ||
-            (r = ross_containers_config_load(c, id, &row, &cfg, err)) < 0)
+        int r = lookup(c, network_ref, container_ref, &def, &id, &row, &cfg, err);
+        if (r < 0)
                 return r;
         const char *netname = ross_network_name(def);
         if (!ross_network_is_bridge(def))

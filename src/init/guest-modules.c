@@ -105,12 +105,6 @@ static void load_one(RossGuest *g, int dfd, const char *file, const char *cmdlin
                 ross_guest_log(g, "module %s: load: %s", file, strerror(errno));
 }
 
-static void closedirp(DIR **d)
-{
-        if (*d)
-                closedir(*d);
-}
-
 void ross_guest_load_modules(RossGuest *g, const char *dir)
 {
         _cleanup_(closedirp) DIR *d = opendir(dir);

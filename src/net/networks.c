@@ -17,12 +17,6 @@
 
 #define NETWORK_FILE_MAX (256 * 1024)
 
-static void closedirp(DIR **d)
-{
-        if (*d)
-                closedir(*d);
-}
-
 const char *ross_network_name(const json_t *def)
 {
         return json_string_value(json_object_get(def, "name")) ?: "";

@@ -26,12 +26,6 @@
 #include "../net/netns.h"
 #include "shim-internal.h"
 
-static void closedirp(DIR **d)
-{
-        if (*d)
-                closedir(*d);
-}
-
 /* "proto:ip:port": bound (not listening) for as long as the shim lives. */
 static int hold_port(Shim *s, const char *spec, int *ret_fd, RossError *err)
 {
