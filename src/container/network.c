@@ -491,7 +491,7 @@ int ross_container_net_prepare(RossContainers *c, const char *id, const char *na
         const char *mode = cfg->net.mode;
         const char *other = ross_net_mode_container(mode);
         int r;
-        if (ross_net_mode_is_network(mode)) {
+        if (ross_net_mode_is_network(mode) && json_object_size(cfg->net.endpoints) > 0) {
                 r = prepare_networks(c, id, name, cfg, hostname, &p, err);
                 if (r < 0)
                         return r;
@@ -528,6 +528,7 @@ int ross_container_net_prepare(RossContainers *c, const char *id, const char *na
                         return ross_err_prefix(err, "cannot join the network of container %s",
                                                other);
         } else {
+                /* none, or disconnected from every network: lo only */
                 _cleanup_(ross_buf_free) RossBuf h = {};
                 p.host = STREQ(mode, "host");
                 if (p.host) {
@@ -1027,14 +1028,18 @@ int ross_container_net_disconnect(RossContainers *c, const char *network_ref,
                                                container_ref, netname);
         }
         json_object_del(cfg.net.endpoints, netname);
-        /* the mode named that network: the next in line is its network now */
+        /* the mode named that network: the next in line is its network now; with none
+         * left it keeps the name, as Docker does (docker-compose disconnects a created
+         * container from its only network, then connects it again with its aliases) */
         if (STREQ(cfg.net.mode, netname)) {
                 const char *next = NULL;
                 json_t *v;
                 json_object_foreach (cfg.net.endpoints, next, v)
                         break;
-                free(cfg.net.mode);
-                cfg.net.mode = xstrdup(next ? next : "none");
+                if (next) {
+                        free(cfg.net.mode);
+                        cfg.net.mode = xstrdup(next);
+                }
         }
         r = ross_containers_config_store(c, id, row, &cfg, err);
         if (r < 0)

@@ -40,6 +40,8 @@ static RossNetavark netavark_of(RossNetworks *n, char **config_dir)
                 .program = n->netavark, .config_dir = *config_dir, .aardvark = n->aardvark};
 }
 
+static void keeper_remove_locked(RossNetworks *n, const json_t *def);
+
 /* Under keeper_lock. */
 static int keeper_make(RossNetworks *n, const json_t *def, const char *ns, RossError *err)
 {
@@ -98,24 +100,35 @@ int ross_network_keeper_ensure(RossNetworks *n, const json_t *def, RossError *er
 {
         if (!ross_network_is_bridge(def) || !n->netavark)
                 return 0;
+        /* ready once its setup is done: a container's setup must not race the keeper's,
+         * which makes the network's bridge and chains */
         _cleanup_free_ char *ns = keeper_netns(n, ross_network_id(def));
-        struct stat st;
-        if (stat(ns, &st) == 0)
+        _cleanup_free_ char *ready = keeper_file(n, ross_network_id(def), ".ready");
+        if (access(ready, F_OK) == 0)
                 return 0;
         pthread_mutex_lock(&keeper_lock);
-        int r = stat(ns, &st) == 0 ? 0 : keeper_make(n, def, ns, err);
+        int r = 0;
+        if (access(ready, F_OK) < 0) {
+                keeper_remove_locked(n, def); /* a half-made one's */
+                r = keeper_make(n, def, ns, err);
+                if (r == 0)
+                        (void)ross_write_file_replace(ready, "", 0, 0600, NULL);
+        }
         pthread_mutex_unlock(&keeper_lock);
         return r;
 }
 
-void ross_network_keeper_remove(RossNetworks *n, const json_t *def)
+/* Under keeper_lock: teardown, namespace, files, its lease. */
+static void keeper_remove_locked(RossNetworks *n, const json_t *def)
 {
         const char *netid = ross_network_id(def);
         _cleanup_free_ char *ns = keeper_netns(n, netid);
         _cleanup_free_ char *in = keeper_file(n, netid, ".json");
         _cleanup_free_ char *out = keeper_file(n, netid, ".status");
+        _cleanup_free_ char *log = keeper_file(n, netid, ".status.log");
+        _cleanup_free_ char *ready = keeper_file(n, netid, ".ready");
         struct stat st;
-        pthread_mutex_lock(&keeper_lock);
+        unlink(ready);
         if (stat(ns, &st) == 0 && access(in, F_OK) == 0 && n->netavark) {
                 _cleanup_free_ char *cfgdir = NULL;
                 RossNetavark nv = netavark_of(n, &cfgdir);
@@ -126,7 +139,22 @@ void ross_network_keeper_remove(RossNetworks *n, const json_t *def)
         ross_netns_remove(ns);
         unlink(in);
         unlink(out);
-        _cleanup_free_ char *log = keeper_file(n, netid, ".status.log");
         unlink(log);
+        _cleanup_free_ char *dir = xasprintf("%s/ipam/%s", n->run_dir, netid);
+        _cleanup_(closedirp) DIR *d = opendir(dir);
+        struct dirent *de;
+        while (d && (de = readdir(d))) {
+                _cleanup_free_ char *p = xasprintf("%s/%s", dir, de->d_name);
+                _cleanup_free_ char *who = NULL;
+                if (de->d_name[0] != '.' && ross_read_file(p, 128, &who, NULL, NULL) == 0 &&
+                    STREQ(who, ROSS_NETWORK_KEEPER))
+                        unlink(p);
+        }
+}
+
+void ross_network_keeper_remove(RossNetworks *n, const json_t *def)
+{
+        pthread_mutex_lock(&keeper_lock);
+        keeper_remove_locked(n, def);
         pthread_mutex_unlock(&keeper_lock);
 }

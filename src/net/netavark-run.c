@@ -13,6 +13,14 @@
 
 static int netavark_argv(const RossNetavark *nv, const char *cmd, const char *netns, RossArgv *a)
 {
+        /* One netavark at a time, as podman runs it: two setups on one network at once race
+         * to make its chains ("iptables: Chain already exists"). util-linux's flock takes
+         * the lock in the child, so the caller does not wait for it; -o: netavark does not
+         * get the lock's fd, so aardvark-dns, which it starts and which lives on, does not
+         * hold the lock for ever. */
+        ross_argv_add(a, "flock");
+        ross_argv_add(a, "-o");
+        ross_argv_addf(a, "%s/ross-netavark.lock", nv->config_dir);
         ross_argv_add(a, nv->program);
         ross_argv_add(a, "--config");
         ross_argv_add(a, nv->config_dir);

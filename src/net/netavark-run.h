@@ -10,6 +10,7 @@
  * block (or {"error": "..."}) on stdout. libc only: the daemon runs it for connect,
  * disconnect and clean-up, the shim for a container's start and exit.
  *
+ * Calls are serialized by a lock file in config_dir (util-linux's flock runs netavark).
  * stdout goes to a file (output), stderr to output + ".log": aardvark-dns, which netavark
  * starts, keeps what it inherits open for ever, so a pipe would never see its end.
  */
