@@ -106,7 +106,7 @@ static int network_create(RossClient *c, int argc, char **argv)
         RossError err = {};
         int ch;
 
-        optind = 1;
+        optind = 0; /* 0: getopt starts afresh, permuting (Docker takes flags after the name) */
         while ((ch = getopt_long(argc, argv, "d:o:h", opts, NULL)) != -1) {
                 switch (ch) {
                 case 'd':
@@ -204,7 +204,7 @@ static int network_list(RossClient *c, int argc, char **argv)
         bool quiet = false, no_trunc = false;
         int ch;
 
-        optind = 1;
+        optind = 0; /* 0: getopt starts afresh, permuting (Docker takes flags after the name) */
         while ((ch = getopt_long(argc, argv, "qf:h", opts, NULL)) != -1) {
                 switch (ch) {
                 case 'q':
@@ -296,7 +296,7 @@ static int network_rm(RossClient *c, int argc, char **argv)
         bool force = false;
         int ch, rc = 0;
 
-        optind = 1;
+        optind = 0; /* 0: getopt starts afresh, permuting (Docker takes flags after the name) */
         while ((ch = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
                 switch (ch) {
                 case 'f':
@@ -348,7 +348,7 @@ static int network_prune(RossClient *c, int argc, char **argv)
         bool force = false;
         int ch;
 
-        optind = 1;
+        optind = 0; /* 0: getopt starts afresh, permuting (Docker takes flags after the name) */
         while ((ch = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
                 switch (ch) {
                 case 'f':
@@ -417,7 +417,7 @@ static int network_connect(RossClient *c, int argc, char **argv)
         json_auto_t *aliases = json_array(), *ipam = json_object();
         int ch;
 
-        optind = 1;
+        optind = 0; /* 0: getopt starts afresh, permuting (Docker takes flags after the name) */
         while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
                 switch (ch) {
                 case O_ALIAS:
@@ -476,7 +476,7 @@ static int network_disconnect(RossClient *c, int argc, char **argv)
         bool force = false;
         int ch;
 
-        optind = 1;
+        optind = 0; /* 0: getopt starts afresh, permuting (Docker takes flags after the name) */
         while ((ch = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
                 switch (ch) {
                 case 'f':

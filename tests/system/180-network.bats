@@ -238,7 +238,7 @@ for i in range(20):
         run ross run --rm --mac-address 02:42:ac:11:00:99 "$IMG" cat /sys/class/net/eth0/address
         [ "$output" = 02:42:ac:11:00:99 ]
         # a user network's DNS: the gateway, aardvark-dns, and --dns its upstream
-        ross network create --subnet 10.92.0.0/24 dnsnet >/dev/null
+        ross network create dnsnet --subnet 10.92.0.0/24 >/dev/null # flags after the name, as docker takes them
         run ross run --rm --network dnsnet --dns 10.0.0.53 "$IMG" cat /etc/resolv.conf
         assert_output_contains "nameserver 10.92.0.1"
 }
