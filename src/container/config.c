@@ -250,6 +250,9 @@ int ross_container_config_parse(json_t *body, json_t *image_config, const char *
         if (hostname && strlen(hostname) > 63)
                 return ross_errx(err, EINVAL, "invalid hostname '%s': longer than 63 characters",
                                  hostname);
+        /* it goes into /etc/hosts and /etc/hostname */
+        if (!STR_EMPTY(hostname) && !ross_net_dns_name(hostname))
+                return ross_errx(err, EINVAL, "invalid hostname format: %s", hostname);
         c.hostname = STR_EMPTY(hostname) ? NULL : xstrdup(hostname);
         *ret = c;
         c = (RossContainerConfig){};

@@ -57,6 +57,37 @@ static bool valid_mac(const char *s)
         return (v[0] & 1) == 0; /* not a multicast address */
 }
 
+/* Printable, no space: a word of resolv.conf or /etc/hosts. */
+static bool plain_word(const char *s, size_t max)
+{
+        if (STR_EMPTY(s) || strlen(s) > max)
+                return false;
+        for (const char *p = s; *p; p++)
+                if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 127)
+                        return false;
+        return true;
+}
+
+bool ross_net_dns_name(const char *s)
+{
+        if (STR_EMPTY(s) || strlen(s) > 253)
+                return false;
+        size_t label = 0;
+        for (const char *p = s; *p; p++) {
+                if (*p == '.') {
+                        if (label == 0)
+                                return false;
+                        label = 0;
+                        continue;
+                }
+                if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-",
+                            *p) ||
+                    ++label > 63)
+                        return false;
+        }
+        return true;
+}
+
 static bool valid_netname(const char *s)
 {
         if (STR_EMPTY(s) || strlen(s) > 128)
@@ -140,8 +171,16 @@ static int ports_of(json_t *hc, json_t **ret, RossError *err)
         return 0;
 }
 
+/* More ports than a container's shim can hold (shim-internal.h's SHIM_HOLD_MAX). */
+#define EXPOSED_MAX 1024
+
 static int exposed_of(json_t *obj, json_t *out, RossError *err)
 {
+        json_auto_t *seen = json_object();
+        json_t *e;
+        size_t i;
+        json_array_foreach (out, i, e)
+                json_object_set_new(seen, json_string_value(e), json_true());
         const char *key;
         json_t *v;
         if (obj && !json_is_null(obj) && !json_is_object(obj))
@@ -151,15 +190,17 @@ static int exposed_of(json_t *obj, json_t *out, RossError *err)
                 int port, end;
                 if (port_key(key, &port, &end, proto) < 0)
                         return ross_errx(err, EINVAL, "invalid exposed port: \"%s\"", key);
+                if (end - port >= EXPOSED_MAX ||
+                    json_array_size(out) + (size_t)(end - port) >= EXPOSED_MAX)
+                        return ross_errx(err, EINVAL,
+                                         "exposed ports \"%s\": more than %d ports in all", key,
+                                         EXPOSED_MAX);
                 for (int p = port; p <= end; p++) {
                         _cleanup_free_ char *k = xasprintf("%d/%s", p, proto);
-                        json_t *e;
-                        size_t i;
-                        bool have = false;
-                        json_array_foreach (out, i, e)
-                                have = have || STREQ(json_string_value(e), k);
-                        if (!have)
-                                json_array_append_new(out, json_string(k));
+                        if (json_object_get(seen, k))
+                                continue;
+                        json_object_set_new(seen, k, json_true());
+                        json_array_append_new(out, json_string(k));
                 }
         }
         return 0;
@@ -180,6 +221,13 @@ static int endpoint_of(const char *net, json_t *ec, bool user_network, json_t **
         if (aliases && !json_is_null(aliases) && !ross_json_strings(aliases))
                 return ross_errx(err, EINVAL,
                                  "EndpointsConfig[%s].Aliases must be an array of strings", net);
+        json_t *a;
+        size_t i;
+        json_array_foreach (aliases, i, a)
+                if (!ross_net_dns_name(json_string_value(a)))
+                        return ross_errx(err, EINVAL,
+                                         "invalid network alias \"%s\": not a DNS name",
+                                         json_string_value(a));
         const char *ip = json_string_value(
                 json_object_get(json_object_get(ec, "IPAMConfig"), "IPv4Address"));
         const char *ip6 = json_string_value(
@@ -238,6 +286,14 @@ int ross_net_config_parse(json_t *body, json_t *image_config, RossNetConfig *ret
                 return r;
         json_t *v;
         size_t i;
+        /* they go into resolv.conf a word each */
+        json_t *const words[] = {c.dns_search, c.dns_options};
+        for (size_t w = 0; w < ELEMENTSOF(words); w++)
+                json_array_foreach (words[w], i, v)
+                        if (!plain_word(json_string_value(v), 253))
+                                return ross_errx(err, EINVAL, "invalid %s: \"%s\"",
+                                                 w == 0 ? "DNS search domain" : "DNS option",
+                                                 json_string_value(v));
         json_array_foreach (c.dns, i, v)
                 if (!is_ip(json_string_value(v)))
                         return ross_errx(err, EINVAL, "invalid DNS server address: %s",
@@ -259,7 +315,7 @@ int ross_net_config_parse(json_t *body, json_t *image_config, RossNetConfig *ret
                 return ross_errx(err, EINVAL, "invalid MAC address: %s", mac);
         c.mac = xstrdup(mac ?: "");
         const char *dn = json_string_value(json_object_get(body, "Domainname"));
-        if (dn && (strlen(dn) > 253 || strpbrk(dn, " \t\n")))
+        if (!STR_EMPTY(dn) && !ross_net_dns_name(dn))
                 return ross_errx(err, EINVAL, "invalid domainname: %s", dn);
         c.domainname = xstrdup(dn ?: "");
 

@@ -35,6 +35,8 @@ int ross_net_config_parse(json_t *body, json_t *image_config, RossNetConfig *ret
 json_t *ross_net_config_to_json(const RossNetConfig *c);
 int ross_net_config_from_json(json_t *j, RossNetConfig *ret, RossError *err);
 
+/* A DNS name: labels of [A-Za-z0-9_-], 63 at most, 253 in all (hostnames, aliases). */
+bool ross_net_dns_name(const char *s);
 /* Modes that are a network of netavark's: bridge or a user network. */
 bool ross_net_mode_is_network(const char *mode);
 /* "container:X": X; else NULL. */

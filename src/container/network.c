@@ -413,7 +413,8 @@ static int prepare_networks(RossContainers *c, const char *id, const char *name,
         if (c->networks->unusable)
                 return ross_errx(err, EOPNOTSUPP, "%s", c->networks->unusable);
         _cleanup_free_ char *dir = net_file(c, id, NULL);
-        (void)ross_rm_rf(dir);
+        /* what a run whose shim died left (leases, rules, a namespace), first */
+        ross_container_net_cleanup(c, id);
         int r = ross_mkdir_p(dir, 0700, err);
         if (r < 0)
                 return r;
@@ -816,8 +817,8 @@ static int endpoint_from(const char *netname, json_t *ec, json_t **ret, RossErro
         json_t *v;
         size_t i;
         json_array_foreach (aliases, i, v)
-                if (!json_is_string(v) || STR_EMPTY(json_string_value(v)))
-                        return ross_errx(err, EINVAL, "Aliases must be an array of strings");
+                if (!json_is_string(v) || !ross_net_dns_name(json_string_value(v)))
+                        return ross_errx(err, EINVAL, "invalid network alias: not a DNS name");
         if (!STR_EMPTY(ip) && ross_ip4_parse(ip, &a) < 0)
                 return ross_errx(err, EINVAL, "invalid IPv4 address: %s", ip);
         if (STREQ(netname, "bridge") && (!STR_EMPTY(ip) || json_array_size(aliases)))
@@ -843,6 +844,32 @@ static json_t *read_leases(RossContainers *c, const char *id)
         for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
                 json_array_append_new(out, json_string(l));
         return out;
+}
+
+/* The next free ethN in the container's namespace: one past the highest its networks'
+ * netavark inputs name (a disconnect leaves a gap that stays one). */
+static unsigned next_interface(RossContainers *c, const char *id)
+{
+        _cleanup_free_ char *dir = net_file(c, id, NULL);
+        _cleanup_(closedirp) DIR *d = opendir(dir);
+        struct dirent *de;
+        unsigned next = 0;
+        while (d && (de = readdir(d))) {
+                size_t l = strlen(de->d_name);
+                if (l < 6 || !STREQ(de->d_name + l - 5, ".json"))
+                        continue;
+                _cleanup_free_ char *p = xasprintf("%s/%s", dir, de->d_name);
+                _cleanup_free_ char *text = NULL;
+                if (ross_read_file(p, ROSS_STATE_JSON_MAX, &text, NULL, NULL) < 0)
+                        continue;
+                for (const char *q = text; (q = strstr(q, "\"interface_name\":\"eth"));) {
+                        q += strlen("\"interface_name\":\"eth");
+                        unsigned n = (unsigned)strtoul(q, NULL, 10);
+                        if (n + 1 > next)
+                                next = n + 1;
+                }
+        }
+        return next;
 }
 
 /* The network and the container a connect or disconnect names. */
@@ -883,7 +910,7 @@ int ross_container_net_connect(RossContainers *c, const char *network_ref,
         json_t *ep = NULL;
         if ((r = endpoint_from(netname, endpoint, &ep, err)) < 0)
                 return r;
-        unsigned ifindex = (unsigned)json_object_size(cfg.net.endpoints);
+        unsigned ifindex = next_interface(c, id);
         json_object_set_new(cfg.net.endpoints, netname, ep);
 
         const RossBackend *be = ross_backend_find(cfg.runtime);

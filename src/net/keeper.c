@@ -53,8 +53,8 @@ static int keeper_make(RossNetworks *n, const json_t *def, const char *ns, RossE
         RossSubnet s;
         uint32_t addr;
         _cleanup_free_ char *lease = NULL;
-        if (ross_network_subnet(def, &s, NULL) < 0)
-                return 0; /* nothing to keep */
+        if (ross_network_subnet(def, &s, NULL) < 0 || s.prefix > 28)
+                return 0; /* nothing to keep; or too few addresses to spare one */
         /* the subnet's last address, or the one before when that is the gateway */
         r = -EINVAL;
         for (uint32_t a = ross_subnet_last(&s); r < 0 && a + 1 >= ross_subnet_last(&s); a--) {

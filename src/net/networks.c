@@ -12,6 +12,7 @@
 #include "../basic/jsonfile.h"
 #include "../basic/log.h"
 #include "../basic/macros.h"
+#include "../basic/parse.h"
 #include "../basic/spawn.h"
 #include "networks.h"
 
@@ -501,10 +502,23 @@ int ross_network_create(RossNetworks *n, json_t *body, char **ret_id, RossError 
         const char *brname = str_of(opts, "com.docker.network.bridge.name");
         _cleanup_free_ char *br =
                 !STR_EMPTY(brname) ? xstrdup(brname) : xasprintf("br-%.12s", ross_network_id(d));
-        if (strlen(br) > 15) {
+        bool br_ok =
+                strlen(br) <= 15 &&
+                strspn(br, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ==
+                        strlen(br);
+        if (!br_ok) {
                 pthread_mutex_unlock(&n->lock);
-                return ross_errx(err, EINVAL, "bridge name %s is longer than 15 characters", br);
+                return ross_errx(err, EINVAL,
+                                 "bridge name %s: at most 15 of [a-zA-Z0-9_.-] (an interface "
+                                 "name)",
+                                 br);
         }
+        json_array_foreach (all, i, def)
+                if (STREQ(json_string_value(json_object_get(def, "network_interface")) ?: "", br)) {
+                        pthread_mutex_unlock(&n->lock);
+                        return ross_errx(err, EEXIST, "bridge name %s is network %s's already", br,
+                                         ross_network_name(def));
+                }
         json_object_set_new(d, "network_interface", json_string(br));
         bool internal = json_is_true(json_object_get(body, "Internal"));
         json_object_set_new(d, "internal", json_boolean(internal));
@@ -513,6 +527,11 @@ int ross_network_create(RossNetworks *n, json_t *body, char **ret_id, RossError 
         json_t *no = json_object_get(d, "options");
         json_object_set_new(no, "isolate", json_string("true"));
         const char *mtu = str_of(opts, "com.docker.network.driver.mtu") ?: str_of(opts, "mtu");
+        int mtu_v;
+        if (!STR_EMPTY(mtu) && ross_parse_int(mtu, 68, 65535, &mtu_v) < 0) {
+                pthread_mutex_unlock(&n->lock);
+                return ross_errx(err, EINVAL, "invalid MTU %s: a number from 68 to 65535", mtu);
+        }
         if (!STR_EMPTY(mtu))
                 json_object_set_new(no, "mtu", json_string(mtu));
         json_t *rs = json_object_get(d, "ross");
@@ -594,7 +613,7 @@ json_t *ross_network_docker(const json_t *def)
         json_t *labels = json_object_get(rs, "labels");
         json_t *opts = json_object_get(rs, "options");
         return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:{s:s, s:n, s:o}, s:b, s:b, s:b, "
-                         "s:{s:s}, s:b, s:{}, s:O, s:O}",
+                         "s:{s:s}, s:b, s:{}, s:o, s:o}",
                          "Name", ross_network_name(def), "Id", ross_network_id(def), "Created",
                          str_of(rs, "created") ?: "", "Scope", "local", "Driver", drv, "EnableIPv6",
                          json_is_true(json_object_get(def, "ipv6_enabled")), "IPAM", "Driver",
@@ -602,8 +621,8 @@ json_t *ross_network_docker(const json_t *def)
                          json_is_true(json_object_get(def, "internal")), "Attachable",
                          json_is_true(json_object_get(rs, "attachable")), "Ingress", 0,
                          "ConfigFrom", "Network", "", "ConfigOnly", 0, "Containers", "Options",
-                         json_is_object(opts) ? opts : json_object(), "Labels",
-                         json_is_object(labels) ? labels : json_object());
+                         json_is_object(opts) ? json_deep_copy(opts) : json_object(), "Labels",
+                         json_is_object(labels) ? json_deep_copy(labels) : json_object());
 }
 
 /* ---- leases ---- */
