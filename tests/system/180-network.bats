@@ -370,6 +370,16 @@ for i in range(20):
         [ "${lines[-1]}" = 403 ]
         assert_output_contains "pre-defined network and cannot be removed"
 
+        # what would write lines of its own into resolv.conf, /etc/hosts or aardvark-dns
+        for body in '"HostConfig":{"DnsSearch":["x\nnameserver 6.6.6.6"]}' \
+                '"HostConfig":{"DnsOptions":["ndots:1 evil"]}' '"Hostname":"a\nb"' \
+                '"HostConfig":{"NetworkMode":"big"},"NetworkingConfig":{"EndpointsConfig":{"big":{"Aliases":["a,b"]}}}'; do
+                run api POST /containers/create -H 'Content-Type: application/json' -d "{\"Image\":\"$IMG\",$body}" -w '\n%{http_code}'
+                [ "${lines[-1]}" = 400 ] || { echo "taken: $body: $output"; false; }
+        done
+        run ross network create -o com.docker.network.bridge.name=ross0 samebridge
+        [ "$status" -ne 0 ]
+        assert_output_contains "network bridge's already"
         for bad in 99999:80 80:0 1-5:80-81 8080:80/icmp abc; do
                 run ross run --rm -p "$bad" "$IMG" true
                 [ "$status" -ne 0 ] || { echo "-p $bad was taken"; false; }
