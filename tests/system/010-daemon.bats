@@ -52,7 +52,7 @@ load helpers
 
 @test "a second daemon on the same socket is refused" {
         start_daemon
-        run "$ROSS_DAEMON" start --data-dir "$D/data2" --run-dir "$RUN" --socket "$SOCK"
+        run "$ROSS_DAEMON" start --data-dir "$D/data2" --run-dir "$RUN" --socket "$SOCK" --bridge none
         assert_status 1
         assert_output_contains "another daemon is already serving"
         run api GET /_ping

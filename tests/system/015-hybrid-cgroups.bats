@@ -95,7 +95,7 @@ teardown() {
         echo +hugetlb >$U/cgroup.subtree_control
         mkdir $U/ross-test-busy
         run timeout 30 "$ROSS_DAEMON" start --data-dir "$BATS_TEST_TMPDIR/data" \
-                --run-dir "$BATS_TEST_TMPDIR/run" \
+                --run-dir "$BATS_TEST_TMPDIR/run" --bridge none \
                 --default-runtime crun
         assert_status 1
         assert_output_contains "crun cannot run containers on this host"

@@ -89,7 +89,7 @@ setup() {
         stop_daemon
         D=$BATS_TEST_TMPDIR/d2
         mkdir -p "$D"
-        "$ROSS_DAEMON" start --data-dir "$D/data" --run-dir "$D/run" >"$D/log" 2>&1 &
+        "$ROSS_DAEMON" start --data-dir "$D/data" --run-dir "$D/run" --bridge none >"$D/log" 2>&1 &
         DAEMON_PID=$!
         SOCK=$D/run/ross.sock
         for i in $(seq 1 100); do [ -S "$SOCK" ] && break; sleep 0.05; done

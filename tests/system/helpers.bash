@@ -58,6 +58,7 @@ teardown_containers() {
         stop_daemon
         umount "$DATA"/containers/*/rootfs 2>/dev/null || true
         umount "${RUN:-/nonexistent}"/image-mounts/* 2>/dev/null || true
+        umount "${RUN:-/nonexistent}"/networks/netns/* 2>/dev/null || true
 }
 
 # The network tests' daemon: in a network namespace of the test's own (NETNS, under
