@@ -479,8 +479,10 @@ int ross_containers_start(RossContainers *c, const char *ref, int *ret_exec_stat
                 if (r < 0)
                         ross_container_net_cleanup(c, id);
         }
-        if (r < 0)
+        if (r < 0) {
+                ross_container_net_unreserve(id);
                 return ross_err_prefix(err, "start container %.12s (%s)", id, cfg.runtime);
+        }
         /* the host ports the shim holds, as its flags take them */
         size_t nhold = json_array_size(net.hold);
         _cleanup_free_ const char **hold = xcalloc(nhold + 1, sizeof(char *));
@@ -514,6 +516,7 @@ int ross_containers_start(RossContainers *c, const char *ref, int *ret_exec_stat
         unlink_paused(c, id);
         pid_t pid = 0;
         r = ross_shim_start(&a, &pid, ret_exec_status, err);
+        ross_container_net_unreserve(id);
         attach_wake(id);
         if (r < 0) {
                 /* the shim undid what it did; what it never got to is ours */

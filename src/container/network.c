@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,6 +181,41 @@ static int sock_type(const char *proto)
         return STREQ(proto, "udp") ? SOCK_DGRAM : SOCK_STREAM;
 }
 
+/* Host ports chosen by starts still under way ("tcp:8080" -> container id): the daemon
+ * picks a port by binding it for a moment, the shim binds it for good a little later, and
+ * two starts at once must not pick the same one in between. */
+static json_t *reserved;
+static pthread_mutex_t reserved_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool reserve(const char *proto, int port, const char *id)
+{
+        char key[32];
+        snprintf(key, sizeof(key), "%s:%d", proto, port);
+        pthread_mutex_lock(&reserved_lock);
+        if (!reserved)
+                reserved = json_object();
+        const char *by = json_string_value(json_object_get(reserved, key));
+        bool ok = !by || STREQ(by, id);
+        if (ok)
+                json_object_set_new(reserved, key, json_string(id));
+        pthread_mutex_unlock(&reserved_lock);
+        return ok;
+}
+
+void ross_container_net_unreserve(const char *id)
+{
+        pthread_mutex_lock(&reserved_lock);
+        const char *k;
+        json_t *v, *tmp;
+        json_object_foreach_safe(reserved, tmp, k, v) if (STREQ(json_string_value(v), id))
+                json_object_del(reserved, k);
+        if (reserved && json_object_size(reserved) == 0) {
+                json_decref(reserved);
+                reserved = NULL;
+        }
+        pthread_mutex_unlock(&reserved_lock);
+}
+
 /* Bind proto ip:port (0: any) for a moment: the port it got, or -errno. */
 static int try_port(const char *proto, const char *ip, int port)
 {
@@ -240,15 +276,26 @@ static int resolve_ports(const char *name, const char *id, const RossContainerCo
                         hi = lo;
                 const char *shown = STR_EMPTY(ip) ? "0.0.0.0" : ip;
                 int got = -EADDRINUSE;
-                for (int p = lo; p <= hi && got < 0; p++) {
-                        got = try_port(proto, ip, p);
-                        if (got == -EADDRNOTAVAIL || got == -EINVAL)
-                                return ross_errx(err, EINVAL,
-                                                 "driver failed programming external "
-                                                 "connectivity on endpoint %s (%s): %s is not "
-                                                 "an address of this host",
-                                                 name, id, shown);
-                }
+                if (lo == 0) {
+                        /* any free port: the kernel's pick, again if another start under
+                         * way has that one */
+                        for (int tries = 0; tries < 16 && got == -EADDRINUSE; tries++) {
+                                got = try_port(proto, ip, 0);
+                                if (got > 0 && !reserve(proto, got, id))
+                                        got = -EADDRINUSE;
+                        }
+                } else
+                        for (int p = lo; p <= hi && got == -EADDRINUSE; p++) {
+                                got = try_port(proto, ip, p);
+                                /* free, but another start under way chose it: the next */
+                                if (got > 0 && !reserve(proto, got, id))
+                                        got = -EADDRINUSE;
+                        }
+                if (got == -EADDRNOTAVAIL || got == -EINVAL)
+                        return ross_errx(err, EINVAL,
+                                         "driver failed programming external connectivity on "
+                                         "endpoint %s (%s): %s is not an address of this host",
+                                         name, id, shown);
                 if (got < 0) {
                         if (lo == hi)
                                 return ross_errx(err, EADDRINUSE,

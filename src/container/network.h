@@ -41,6 +41,9 @@ void ross_net_plan_free(RossNetPlan *p);
 int ross_container_net_prepare(struct RossContainers *c, const char *id, const char *name,
                                const struct RossContainerConfig *cfg, const char *hostname,
                                RossNetPlan *ret, RossError *err);
+/* A start is over (its shim holds its ports, or it failed): drop the host ports the
+ * daemon chose for it from the ones other starts must not choose. */
+void ross_container_net_unreserve(const char *id);
 /* Undo what a start left when no shim runs for the container (a start that failed, a
  * shim killed, a daemon that was down when it exited): teardown, leases, namespace. */
 void ross_container_net_cleanup(struct RossContainers *c, const char *id);

@@ -111,6 +111,16 @@ container_leases() { grep -rlxE '[0-9a-f]{64}' "$RUN/networks/ipam" 2>/dev/null 
         run api GET /containers/json
         [ "$(jq -c '.[0].Ports | map(select(.PrivatePort == 80))' <<<"$output")" = '[{"IP":"127.0.0.1","PrivatePort":80,"PublicPort":18080,"Type":"tcp"}]' ]
 
+        # three starts at once on one host range: each its own port of it
+        local pids=()
+        for n in 1 2 3; do
+                ross run -d --name "r$n" -p 127.0.0.1:18500-18509:80 "$IMG" sleep 300 >/dev/null &
+                pids+=($!)
+        done
+        wait "${pids[@]}" # not a bare wait: the daemon is this shell's job too
+        ports=$(for n in 1 2 3; do ross port "r$n" 80/tcp; done | sort -u | wc -l)
+        [ "$ports" = 3 ]
+
         ross run -d --name udp -v "$(dirname "$UDP_ECHO"):/t:ro" -p 127.0.0.1:15353:5353/udp "$IMG" /t/udp-echo 5353 >/dev/null
         run in_netns python3 -c '
 import socket

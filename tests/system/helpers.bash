@@ -55,6 +55,12 @@ start_daemon() {
 teardown_containers() {
         local id
         for id in $(ross ps -a -q 2>/dev/null); do ross rm -f "$id" >/dev/null 2>&1; done
+        # rm need not wait for a container's network teardown: its shim's, let them end
+        local _
+        for _ in $(seq 50); do
+                pgrep -f "ross-shim --id .* --dir $DATA/" >/dev/null || break
+                sleep 0.1
+        done
         stop_daemon
         umount "$DATA"/containers/*/rootfs 2>/dev/null || true
         umount "${RUN:-/nonexistent}"/image-mounts/* 2>/dev/null || true
