@@ -106,9 +106,11 @@ int ross_network_keeper_ensure(RossNetworks *n, const json_t *def, RossError *er
         _cleanup_free_ char *ready = keeper_file(n, ross_network_id(def), ".ready");
         if (access(ready, F_OK) == 0)
                 return 0;
+        /* the network may have been removed since the caller found it */
+        _cleanup_free_ char *defp = xasprintf("%s/%s.json", n->dir, ross_network_id(def));
         pthread_mutex_lock(&keeper_lock);
         int r = 0;
-        if (access(ready, F_OK) < 0) {
+        if (access(ready, F_OK) < 0 && access(defp, F_OK) == 0) {
                 keeper_remove_locked(n, def); /* a half-made one's */
                 r = keeper_make(n, def, ns, err);
                 if (r == 0)
@@ -157,4 +159,19 @@ void ross_network_keeper_remove(RossNetworks *n, const json_t *def)
         pthread_mutex_lock(&keeper_lock);
         keeper_remove_locked(n, def);
         pthread_mutex_unlock(&keeper_lock);
+}
+
+void ross_network_keeper_lock(void)
+{
+        pthread_mutex_lock(&keeper_lock);
+}
+
+void ross_network_keeper_unlock(void)
+{
+        pthread_mutex_unlock(&keeper_lock);
+}
+
+void ross_network_keeper_remove_held(RossNetworks *n, const json_t *def)
+{
+        keeper_remove_locked(n, def);
 }

@@ -564,22 +564,20 @@ int ross_network_remove(RossNetworks *n, const char *ref, RossError *err)
         if (ross_network_predefined(def))
                 return ross_errx(err, EPERM, "%s is a pre-defined network and cannot be removed",
                                  ross_network_name(def));
+        /* keeper first, then the definition, with no keeper made in between */
+        ross_network_keeper_lock();
         pthread_mutex_lock(&n->lock);
         json_auto_t *leases = ross_network_leases(n, ross_network_id(def));
-        if (json_array_size(leases) > 0) {
-                pthread_mutex_unlock(&n->lock);
-                return ross_errx(err, EPERM,
-                                 "error while removing network: network %s id %s has active "
-                                 "endpoints",
-                                 ross_network_name(def), ross_network_id(def));
-        }
+        bool busy = json_array_size(leases) > 0;
         pthread_mutex_unlock(&n->lock);
-        ross_network_keeper_remove(n, def);
+        if (!busy)
+                ross_network_keeper_remove_held(n, def);
         pthread_mutex_lock(&n->lock);
         json_decref(leases);
         leases = ross_network_leases(n, ross_network_id(def));
-        if (json_array_size(leases) > 0) {
+        if (busy || json_array_size(leases) > 0) {
                 pthread_mutex_unlock(&n->lock);
+                ross_network_keeper_unlock();
                 return ross_errx(err, EPERM,
                                  "error while removing network: network %s id %s has active "
                                  "endpoints",
@@ -590,6 +588,7 @@ int ross_network_remove(RossNetworks *n, const char *ref, RossError *err)
         r = unlink(p) < 0 ? -errno : 0;
         (void)ross_rm_rf(ld);
         pthread_mutex_unlock(&n->lock);
+        ross_network_keeper_unlock();
         if (r < 0)
                 return ross_err(err, -r, "remove network %s", ross_network_name(def));
         log_debug("network %s (%s) removed", ross_network_name(def), ross_network_id(def));

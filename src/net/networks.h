@@ -72,6 +72,11 @@ json_t *ross_network_netavark(const json_t *def);
  * removal). */
 int ross_network_keeper_ensure(RossNetworks *n, const json_t *def, RossError *err);
 void ross_network_keeper_remove(RossNetworks *n, const json_t *def);
+/* For network removal: no keeper is made while the lock is held (a start at that moment
+ * would leave one for a network that is gone); remove_held: the removal, lock held. */
+void ross_network_keeper_lock(void);
+void ross_network_keeper_unlock(void);
+void ross_network_keeper_remove_held(RossNetworks *n, const json_t *def);
 
 /* ---- leases ---- */
 
