@@ -6,6 +6,8 @@
  * workload. Its channels are
  * vsock ports libkrun connects to the sockets the shim listens on first (vm-shim.c does
  * the rest, with ross-init); -t makes the shim's pty the child's stdio, so the VM's console.
+ * On a network the child runs in the container's network namespace, where the shim made the
+ * tap (tap0, redirected to and from netavark's eth0, as for qemu) that libkrun opens.
  */
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -71,6 +73,15 @@ static int krun_launch(Shim *s, VmState *st, int tty, pid_t *ret_pid, RossError 
                 open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0600);
         if (confd < 0 || logfd < 0)
                 return ross_err(err, errno, "open '%s'", confd < 0 ? con : log);
+        /* on a network: the tap libkrun opens by name (tap0), made in the container's
+         * namespace once netavark made its interface; libkrun runs in that namespace */
+        _cleanup_close_ int netns = -EBADF;
+        if (s->netns) {
+                if ((r = shim_net_wait(s, err)) < 0 || (r = shim_net_tap(s, "eth0", NULL, err)) < 0)
+                        return r;
+                if ((netns = open(s->netns, O_RDONLY | O_CLOEXEC)) < 0)
+                        return ross_err(err, errno, "open the network namespace '%s'", s->netns);
+        }
         int p[2];
         if (pipe2(p, O_CLOEXEC) < 0)
                 return ross_err(err, errno, "pipe");
@@ -98,6 +109,11 @@ static int krun_launch(Shim *s, VmState *st, int tty, pid_t *ret_pid, RossError 
                 if (tty >= 0)
                         (void)ioctl(0, TIOCSCTTY, 0);
                 (void)dup2(p[1], 3);
+                if (netns >= 0 && setns(netns, CLONE_NEWNET) < 0) {
+                        dprintf(3, "enter the network namespace '%s': %s", s->netns,
+                                strerror(errno));
+                        _exit(ROSS_KRUN_CHILD_FAILED);
+                }
                 (void)syscall(SYS_close_range, 4U, ~0U, 0U);
                 execv(helper, (char *const *)argv);
                 dprintf(3, "execute '%s': %s", helper, strerror(errno));

@@ -21,8 +21,14 @@
 
 #define KRUN_MAX_ITEMS 256
 
+/* The NIC's virtio-net features (bits of linux/virtio_net.h): checksum offload, TSO4 and
+ * UFO both ways, the set libkrun's own passt and gvproxy calls enable (its
+ * COMPAT_NET_FEATURES); on a tap libkrun turns them into the tap's offloads. */
+#define KRUN_NET_FEATURES ((1u << 0) | (1u << 1) | (1u << 7) | (1u << 10) | (1u << 11) | (1u << 14))
+
 typedef struct KrunCfg {
         char *helper, *library, *root, *workdir;
+        char *net_tap, *net_mac; /* on a network: the tap libkrun opens, the NIC's MAC */
         int cpus, memory_mib, log_level;
         char *volumes[KRUN_MAX_ITEMS]; /* "TAG ro|rw PATH" */
         size_t n_volumes;
@@ -40,6 +46,8 @@ static void krun_cfg_free(KrunCfg *k)
         free(k->library);
         free(k->root);
         free(k->workdir);
+        free(k->net_tap);
+        free(k->net_mac);
         for (size_t i = 0; i < k->n_volumes; i++)
                 free(k->volumes[i]);
         for (size_t i = 0; i < k->n_env; i++)
@@ -86,6 +94,8 @@ static int read_cfg(const char *path, KrunCfg *k, RossError *err)
                              : STREQ(key, "library") ? &k->library
                              : STREQ(key, "root")    ? &k->root
                              : STREQ(key, "workdir") ? &k->workdir
+                             : STREQ(key, "net_tap") ? &k->net_tap
+                             : STREQ(key, "net_mac") ? &k->net_mac
                                                      : NULL;
                 if (one) {
                         free(*one);
@@ -171,6 +181,8 @@ _noreturn_ static void enter(const KrunCfg *k, const char *sockdir, bool tty, bo
         krun_str_fn set_workdir = sym(h, "krun_set_workdir", false);
         krun_strv_fn set_rlimits = sym(h, "krun_set_rlimits", false);
         krun_strv_fn set_port_map = sym(h, "krun_set_port_map", false);
+        int32_t (*add_net_tap)(uint32_t, char *, uint8_t *const, uint32_t, uint32_t) =
+                sym(h, "krun_add_net_tap", false);
         int32_t (*set_exec)(uint32_t, const char *, const char *const[], const char *const[]) =
                 sym(h, "krun_set_exec", true);
         krun_ctx_fn start_enter = sym(h, "krun_start_enter", true);
@@ -256,11 +268,27 @@ _noreturn_ static void enter(const KrunCfg *k, const char *sockdir, bool tty, bo
         if (set_rlimits && k->n_rlimits &&
             (r = set_rlimits(c, (const char *const *)k->rlimits)) < 0)
                 child_fail("libkrun: rlimits: %s", errno_str(r));
-        /* always: without a map, libkrun exposes every port the guest listens on */
-        if (set_port_map && (r = set_port_map(c, (const char *const *)k->ports)) < 0)
-                child_fail("libkrun: the port map: %s", errno_str(r));
-        if (!set_port_map && k->n_ports)
-                child_fail("this libkrun cannot map ports (-p)");
+        if (k->net_tap) {
+                /* on a network: a virtio-net NIC on the tap the shim made in this namespace
+                 * (TSI is then off; -p is netavark's, to the container's address) */
+                uint8_t mac[6];
+                if (!k->net_mac || sscanf(k->net_mac, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0],
+                                          &mac[1], &mac[2], &mac[3], &mac[4], &mac[5]) != 6)
+                        child_fail("krun.cfg: a bad net_mac \"%s\"", k->net_mac ? k->net_mac : "");
+                if (!add_net_tap)
+                        child_fail("this libkrun has no krun_add_net_tap: a VM on a network needs "
+                                   "libkrun 1.15 or later, built with NET=1 (or use --network "
+                                   "none: -p maps TCP ports through libkrun's TSI)");
+                if ((r = add_net_tap(c, k->net_tap, mac, KRUN_NET_FEATURES, 0)) < 0)
+                        child_fail("libkrun: the network interface on %s: %s", k->net_tap,
+                                   errno_str(r));
+        } else {
+                /* always: without a map, libkrun exposes every port the guest listens on */
+                if (set_port_map && (r = set_port_map(c, (const char *const *)k->ports)) < 0)
+                        child_fail("libkrun: the port map: %s", errno_str(r));
+                if (!set_port_map && k->n_ports)
+                        child_fail("this libkrun cannot map ports (-p)");
+        }
         const char *const argv[] = {"--krun", NULL};
         if ((r = set_exec(c, "/.ross/init", argv, (const char *const *)k->env)) < 0)
                 child_fail("libkrun: the workload: %s", errno_str(r));
@@ -298,5 +326,8 @@ int ross_krun_probe_main(const char *library)
         }
         if (free_ctx)
                 (void)free_ctx((uint32_t)ctx);
+        /* what the daemon needs to know of it: can it put a VM on a network */
+        printf("net_tap=%d\n", dlsym(h, "krun_add_net_tap") ? 1 : 0);
+        fflush(stdout);
         return dlsym(h, "ross_krun_test_double") ? ROSS_KRUN_PROBE_DOUBLE : 0;
 }

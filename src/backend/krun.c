@@ -48,7 +48,14 @@ static char *krun_probe(const RossBackend *b, RossContainers *c)
         RossSpawnOptions o = ROSS_SPAWN_OPTIONS_INIT;
         RossChild child = ROSS_CHILD_INIT;
         RossError err = {};
-        if (ross_spawn(argv, &o, &child, &err) < 0)
+        int out[2];
+        if (pipe2(out, O_CLOEXEC) < 0)
+                return xasprintf("Failed to create libkrun context: pipe: %s", strerror(errno));
+        o.stdout_fd = out[1];
+        int sr = ross_spawn(argv, &o, &child, &err);
+        close(out[1]);
+        _cleanup_close_ int outfd = out[0];
+        if (sr < 0)
                 return xasprintf("Failed to create libkrun context: %s", err.msg);
         _cleanup_close_ int fd = ross_child_take_stderr(&child);
         char why[2048] = "";
@@ -60,6 +67,10 @@ static char *krun_probe(const RossBackend *b, RossContainers *c)
         int status = -1;
         (void)ross_child_wait(&child, &status, NULL);
         free(child.name);
+        char feat[64] = "";
+        ssize_t fn = read(outfd, feat, sizeof(feat) - 1);
+        feat[fn > 0 ? fn : 0] = '\0';
+        c->vm.krun_net = strstr(feat, "net_tap=1") != NULL;
         if (status == 1 && n > 0)
                 return xasprintf("%s (install libkrun, or name it with ross-daemon start "
                                  "--krun-library PATH)",
@@ -98,14 +109,20 @@ static int krun_check(const RossBackend *b, RossContainers *c, const RossContain
         int r = ross_vm_check(cfg, b->name, "use --network none; -p maps TCP ports", err);
         if (r < 0)
                 return r;
-        if (ross_net_mode_is_network(cfg->net.mode))
-                return ross_errx(err, EINVAL,
-                                 "network %s: the krun runtime has no bridge networks yet (it "
-                                 "would need passt); use --network none, -p maps TCP ports "
-                                 "through libkrun's TSI",
-                                 cfg->net.mode);
         if (ross_vm_memory(cfg) / (1024 * 1024) > UINT32_MAX)
                 return ross_errx(err, EINVAL, "--memory: too large for libkrun");
+        if (ross_net_mode_is_network(cfg->net.mode)) {
+                /* a NIC on a tap in the container's namespace, as qemu's: -p is netavark's */
+                if (!c->vm.krun_net)
+                        return ross_errx(err, EINVAL,
+                                         "network %s: this libkrun (%s) cannot put a VM on a "
+                                         "network: that needs krun_add_net_tap (libkrun 1.15 or "
+                                         "later, built with NET=1); use --network none, -p maps "
+                                         "TCP ports through libkrun's TSI",
+                                         cfg->net.mode, library_of(c));
+                return 0;
+        }
+        /* --network none: -p through libkrun's TSI port map */
         json_t *v;
         size_t i;
         json_array_foreach (cfg->net.ports, i, v) {
@@ -137,10 +154,10 @@ static bool cmdline_safe(const char *s)
 }
 
 /* ross-krun's instructions (keys: helper, library, root, cpus, memory_mib, volume "TAG ro|rw
- * PATH", workdir, env, rlimit "ID=CUR:MAX", port "HOST:GUEST", log_level), in the config
- * format of src/vm/proto.h. */
+ * PATH", workdir, env, rlimit "ID=CUR:MAX", port "HOST:GUEST" (TSI, without a network),
+ * net_tap and net_mac (on a network), log_level), in the config format of src/vm/proto.h. */
 static void krun_config(RossBuf *b, RossContainers *c, const char *dir,
-                        const RossContainerConfig *cfg)
+                        const RossContainerConfig *cfg, const RossNetPlan *net)
 {
         _cleanup_free_ char *helper = ross_containers_helper(c, "ross-krun");
         ross_vm_cfg_add(b, "helper", helper);
@@ -172,11 +189,17 @@ static void krun_config(RossBuf *b, RossContainers *c, const char *dir,
                 xasprintf("%d=%llu:%llu", RLIMIT_NOFILE, (unsigned long long)nofile.rlim_max,
                           (unsigned long long)nofile.rlim_max);
         ross_vm_cfg_add(b, "rlimit", rl);
-        json_array_foreach (cfg->net.ports, i, v) {
-                _cleanup_free_ char *p =
-                        xasprintf("%lld:%lld", json_integer_value(json_object_get(v, "host_port")),
-                                  json_integer_value(json_object_get(v, "port")));
-                ross_vm_cfg_add(b, "port", p);
+        if (net && net->setup && net->mac) {
+                /* the tap the shim makes in the container's namespace (shim_net_tap) */
+                ross_vm_cfg_add(b, "net_tap", "tap0");
+                ross_vm_cfg_add(b, "net_mac", net->mac);
+        } else {
+                json_array_foreach (cfg->net.ports, i, v) {
+                        _cleanup_free_ char *p = xasprintf(
+                                "%lld:%lld", json_integer_value(json_object_get(v, "host_port")),
+                                json_integer_value(json_object_get(v, "port")));
+                        ross_vm_cfg_add(b, "port", p);
+                }
         }
         /* libkrun's levels: 0 off, 1 error, 2 warn, 3 info, 4 debug, 5 trace */
         ross_vm_cfg_num(b, "log_level", ross_log_enabled(ROSS_LOG_DEBUG) ? 4 : 1);
@@ -201,7 +224,7 @@ static int krun_prepare(const RossBackend *b, RossContainers *c, const char *id,
             (r = ross_write_file_replace(to, text, len, 0755, err)) < 0)
                 return r;
         _cleanup_(ross_buf_free) RossBuf kc = {};
-        krun_config(&kc, c, dir, cfg);
+        krun_config(&kc, c, dir, cfg, net);
         _cleanup_free_ char *vmdir = xasprintf("%s/vm", dir);
         _cleanup_free_ char *path = xasprintf("%s/krun.cfg", vmdir);
         _cleanup_free_ char *sockdir = ross_vm_sockdir(&ross_backend_krun, c, id);

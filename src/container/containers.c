@@ -176,8 +176,8 @@ static void rfc3339(const struct timespec *ts, char *buf, size_t n)
 }
 
 /* The networks it names must exist. No --network given: Docker's default bridge, or none
- * where bridge networks cannot be had (no netavark here; a VM runtime, until VMs join
- * networks), so that a plain `run` works everywhere. */
+ * where bridge networks cannot be had (no netavark here; a libkrun that cannot put a VM on
+ * a network), so that a plain `run` works everywhere. */
 static int check_networks(RossContainers *c, json_t *body, const RossBackend *be,
                           RossContainerConfig *cfg, RossError *err)
 {
@@ -185,7 +185,8 @@ static int check_networks(RossContainers *c, json_t *body, const RossBackend *be
                 json_object_get(json_object_get(body, "HostConfig"), "NetworkMode"));
         bool defaulted = STR_EMPTY(given) || STREQ(given, "default");
         if (defaulted &&
-            (c->networks->unusable || c->no_default_bridge || STREQ(be->kind, "krun")) &&
+            (c->networks->unusable || c->no_default_bridge ||
+             (STREQ(be->kind, "krun") && !c->vm.krun_net)) &&
             json_object_size(cfg->net.endpoints) <= 1) {
                 free(cfg->net.mode);
                 cfg->net.mode = xstrdup("none");

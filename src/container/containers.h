@@ -26,6 +26,7 @@ typedef struct RossContainers {
                 char *accel;        /* --vm-accel: "auto", "kvm" or "tcg" */
                 char *fs;           /* --vm-fs: "auto", "virtiofs" or "9p" */
                 char *krun_library; /* --krun-library, or NULL: libkrun.so.1 */
+                bool krun_net;      /* that libkrun puts a VM on a network (krun_add_net_tap) */
                 char *cache_dir;    /* <data>/vm: initramfs builds */
         } vm;
 } RossContainers;

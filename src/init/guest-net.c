@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The guest's network: lo up, and the NIC QEMU gives a VM on a network (virtio-net, eth0)
- * with the address, prefix and gateway netavark's endpoint has on the host side (the
- * config's "net"); the MAC is the device's already. Plain ioctls: ross-init has libc only.
+ * The guest's network: lo up, and the NIC QEMU or libkrun gives a VM on a network
+ * (virtio-net, eth0) with the address, prefix and gateway netavark's endpoint has on the host
+ * side (the config's "net"); the MAC is the device's already. Plain ioctls: ross-init has
+ * libc only.
  */
 #include <arpa/inet.h>
 #include <errno.h>

@@ -160,8 +160,9 @@ static void setup_root(RossGuest *g, const char *etc_dir)
         if (g->cfg.hostname && *g->cfg.hostname &&
             sethostname(g->cfg.hostname, strlen(g->cfg.hostname)) < 0)
                 ross_guest_fatal(g, 1, "sethostname \"%s\": %s", g->cfg.hostname, strerror(errno));
-        /* under libkrun the network is libkrun's (TSI) */
-        if (!g->krun && ross_guest_net_up(g->cfg.net, &err) < 0)
+        /* under libkrun without a network the network is libkrun's (TSI); on one, eth0 is
+         * the NIC on the tap, set here as under QEMU */
+        if ((!g->krun || (g->cfg.net && *g->cfg.net)) && ross_guest_net_up(g->cfg.net, &err) < 0)
                 ross_guest_fatal(g, 1, "the network: %s", err.msg);
 }
 

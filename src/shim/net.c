@@ -203,6 +203,7 @@ static int run_in_netns(Shim *s, char *const argv[], const char *log_path, RossE
 
 int shim_net_tap(Shim *s, const char *ifname, int *ret_fd, RossError *err)
 {
+        /* ret_fd NULL: a persistent tap, for a VMM that opens it by its name (libkrun) */
         if (!s->netns)
                 return ross_errx(err, EINVAL, "no network namespace for a tap");
         /* the tap is made in the container's namespace: enter it, open, come back (the shim
@@ -221,6 +222,8 @@ int shim_net_tap(Shim *s, const char *ifname, int *ret_fd, RossError *err)
                 r = ross_err(err, errno, "open /dev/net/tun");
         else if (ioctl(fd, TUNSETIFF, &ifr) < 0)
                 r = ross_err(err, errno, "make the tap tap0");
+        else if (!ret_fd && ioctl(fd, TUNSETPERSIST, 1) < 0)
+                r = ross_err(err, errno, "make the tap tap0 persistent");
         if (r == 0) {
                 _cleanup_close_ int sk = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
                 struct ifreq up = {};
@@ -257,6 +260,7 @@ int shim_net_tap(Shim *s, const char *ifname, int *ret_fd, RossError *err)
         if ((r = run_in_netns(s, argv, log, err)) < 0)
                 return r;
         log_debug("tap0 in %s, redirected to and from %s", s->netns, ifname);
-        *ret_fd = TAKE_FD(fd);
+        if (ret_fd)
+                *ret_fd = TAKE_FD(fd);
         return 0;
 }

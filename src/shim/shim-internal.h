@@ -99,7 +99,8 @@ void shim_net_teardown(Shim *s);
 /* Read what teardown needs into memory (before the exit is reported). */
 void shim_net_keep(Shim *s);
 /* A VM's NIC: a tap in the container's namespace, its traffic redirected to and from the
- * namespace's interface ifname ("eth0"); the tap's fd for the VMM. */
+ * namespace's interface ifname ("eth0"); the tap's fd for the VMM (ret_fd NULL: the tap is
+ * made persistent instead, for a VMM that opens it by name, as libkrun does). */
 int shim_net_tap(Shim *s, const char *ifname, int *ret_fd, RossError *err);
 
 /* runtime_log.c: the last error the OCI runtime logged (JSON lines), never NULL */

@@ -49,13 +49,26 @@
  *                               console unless krun_disable_implicit_console was called: the
  *                               krun_set_console_output file if set (stdin ignored), or fds 0, 1
  *                               and 2. A stream with nowhere to go is dropped.
+ *   ROSS_FAKE_KRUN_NET_GUEST=SH once krun_start_enter has opened the tap of krun_add_net_tap as
+ *                               libkrun opens it, it plays a guest on that NIC instead of exiting
+ *                               at once: in a network namespace of its own, an interface eth0
+ *                               (a plain tap, with the call's MAC) whose frames it copies to and
+ *                               from the tap, and "/bin/sh -c SH" run there with
+ *                               ROSS_FAKE_KRUN_ROOT (krun_set_root's path) and ROSS_FAKE_KRUN_MAC
+ *                               in its environment. Nothing configures eth0: SH does what the
+ *                               guest's agent would. Its exit status is the one krun_start_enter
+ *                               exits with (ROSS_FAKE_KRUN_EXIT is then not used). Offloads are
+ *                               off on the tap (libkrun turns the features into TUNSETOFFLOAD
+ *                               flags), so every frame is whole.
  *
  * Beyond that the double checks what libkrun itself checks, so a caller's mistake shows here
  * too: an unknown or used-up context (-ENOENT), a NULL where libkrun would dereference it
  * (-EINVAL here; libkrun would crash), no vCPUs or no memory, malformed or duplicate port
  * maps, a listening vsock socket path that exists (-EEXIST), vsock calls after
  * krun_disable_implicit_vsock (-ENODEV), a console port on a console that is not multiport,
- * a tty port whose fd is no terminal (-ENOTTY), a second krun_set_console_output. A second
+ * a tty port whose fd is no terminal (-ENOTTY), a second krun_set_console_output, a
+ * krun_add_net_tap naming no interface of the caller's network namespace (-ENODEV here: libkrun
+ * would make a new tap, connected to nothing), a second network interface. A second
  * logger (krun_set_log_level or krun_init_log after one of them succeeded) aborts, as
  * libkrun's logger panics. krun_start_enter builds the guest kernel's command line as libkrun
  * does (KRUN_INIT=, KRUN_WORKDIR=, KRUN_RLIMITS="...", the environment, "--", the arguments in
@@ -80,7 +93,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/statvfs.h>
+#include <sys/wait.h>
 
 #include "basic/macros.h"
 #include "krun-abi.h"
@@ -114,6 +137,9 @@ typedef struct {
         bool have_ports;     /* a krun_add_console_port_* succeeded */
         int port_fd[3];      /* the ports named krun-stdin, krun-stdout, krun-stderr */
         int tty_fd;          /* the first tty port's fd */
+        char *root;          /* krun_set_root's */
+        char *net_tap;       /* krun_add_net_tap's interface, and its MAC */
+        uint8_t net_mac[6];
         /* the pieces of the guest kernel's command line, as libkrun writes them */
         char *cmd_exec, *cmd_workdir, *cmd_rlimits, *cmd_env, *cmd_args, *cmd_kernel;
 } FakeCtx;
@@ -189,6 +215,8 @@ static FakeCtx *ctx_get(uint32_t ctx_id)
 static void ctx_drop(FakeCtx *c)
 {
         free(c->console_output);
+        free(c->root);
+        free(c->net_tap);
         free(c->cmd_exec);
         free(c->cmd_workdir);
         free(c->cmd_rlimits);
@@ -663,7 +691,13 @@ KRUN_API int32_t krun_set_root(uint32_t ctx_id, const char *root_path)
 {
         CTX_CALL_BEGIN("krun_set_root");
         arg_str(&r, "root_path", root_path, false);
-        CTX_CALL_END();
+        FakeCtx *c = ctx_get(ctx_id);
+        int32_t ret = settle(&r, verdict(&r, true, c));
+        if (ret == 0 && root_path) {
+                free(c->root);
+                c->root = strdup(root_path);
+        }
+        return rec_end(&r, ret);
 }
 
 KRUN_API int32_t krun_set_mapped_volumes(uint32_t ctx_id, const char *const mapped_volumes[])
@@ -822,9 +856,106 @@ static void play_guest(const int fd[3])
         }
 }
 
+/* The tap as libkrun's tap backend opens it: by name, with a virtio-net header of 12 bytes;
+ * offloads off (see ROSS_FAKE_KRUN_NET_GUEST). 0 or -errno. */
+static int32_t open_tap(const char *name, int *ret_fd)
+{
+        int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        struct ifreq ifr = {.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR};
+        snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+        int hdr = 12;
+        if (ioctl(fd, TUNSETIFF, &ifr) < 0 || ioctl(fd, TUNSETVNETHDRSZ, &hdr) < 0 ||
+            ioctl(fd, TUNSETOFFLOAD, 0) < 0) {
+                int e = errno;
+                close(fd);
+                return -e;
+        }
+        *ret_fd = fd;
+        return 0;
+}
+
+/* Copy frames from one fd to the other: the host's tap carries a 12-byte virtio-net header
+ * before each frame, the guest's eth0 none. */
+static void pump(int from, int to, bool from_host)
+{
+        uint8_t buf[65536 + 12];
+        size_t off = from_host ? 0 : 12;
+        ssize_t n = read(from, buf + off, sizeof(buf) - off);
+        if (n <= 0)
+                return;
+        if (from_host) {
+                if (n > 12)
+                        (void)!write(to, buf + 12, (size_t)n - 12);
+        } else {
+                memset(buf, 0, 12);
+                (void)!write(to, buf, (size_t)n + 12);
+        }
+}
+
+/* The guest of ROSS_FAKE_KRUN_NET_GUEST; its exit status. */
+static int net_guest(int tap, const uint8_t mac[6], const char *root, const char *sh)
+{
+        pid_t pid = fork();
+        if (pid < 0)
+                die("fork: %s", strerror(errno));
+        if (pid > 0) {
+                close(tap);
+                int ws;
+                while (waitpid(pid, &ws, 0) < 0)
+                        if (errno != EINTR)
+                                die("waitpid: %s", strerror(errno));
+                return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+        }
+        /* the guest's kernel: a network namespace with eth0 */
+        (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (unshare(CLONE_NEWNET) < 0)
+                die("unshare(CLONE_NEWNET): %s", strerror(errno));
+        int eth = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+        struct ifreq ifr = {.ifr_flags = IFF_TAP | IFF_NO_PI};
+        snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "eth0");
+        if (eth < 0 || ioctl(eth, TUNSETIFF, &ifr) < 0)
+                die("the guest's eth0: %s", strerror(errno));
+        int sk = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        struct ifreq hw = {};
+        snprintf(hw.ifr_name, sizeof(hw.ifr_name), "eth0");
+        hw.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+        memcpy(hw.ifr_hwaddr.sa_data, mac, 6);
+        if (sk < 0 || ioctl(sk, SIOCSIFHWADDR, &hw) < 0)
+                die("the guest's MAC: %s", strerror(errno));
+        close(sk);
+        char macs[18];
+        snprintf(macs, sizeof(macs), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],
+                 mac[3], mac[4], mac[5]);
+        pid_t shp = fork();
+        if (shp < 0)
+                die("fork: %s", strerror(errno));
+        if (shp == 0) {
+                (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+                setenv("ROSS_FAKE_KRUN_ROOT", root ? root : "", 1);
+                setenv("ROSS_FAKE_KRUN_MAC", macs, 1);
+                execl("/bin/sh", "sh", "-c", sh, (char *)NULL);
+                _exit(127);
+        }
+        for (;;) {
+                int ws;
+                pid_t w = waitpid(shp, &ws, WNOHANG);
+                if (w == shp)
+                        _exit(WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws));
+                struct pollfd p[2] = {{.fd = tap, .events = POLLIN}, {.fd = eth, .events = POLLIN}};
+                if (poll(p, 2, 50) <= 0)
+                        continue;
+                if (p[0].revents & POLLIN)
+                        pump(tap, eth, true);
+                if (p[1].revents & POLLIN)
+                        pump(eth, tap, false);
+        }
+}
+
 KRUN_API int32_t krun_start_enter(uint32_t ctx_id)
 {
-        int fd[3];
+        int fd[3], tap = -1;
         bool owned;
         int status;
         {
@@ -843,6 +974,11 @@ KRUN_API int32_t krun_start_enter(uint32_t ctx_id)
                         log_line(&r);
                         die("krun_start_enter: %s: libkrun panics", why);
                 }
+                int32_t tap_r = 0;
+                if (c->net_tap && (tap_r = open_tap(c->net_tap, &tap)) < 0) {
+                        ctx_drop(c);
+                        return rec_end(&r, tap_r);
+                }
                 status = (int)env_number("ROSS_FAKE_KRUN_EXIT", 0, 0, 255);
                 puts_(&r.b, "}\n");
                 log_line(&r);
@@ -851,6 +987,9 @@ KRUN_API int32_t krun_start_enter(uint32_t ctx_id)
                 owned = false;
                 if (!STR_EMPTY(getenv("ROSS_FAKE_KRUN_RUN")))
                         guest_stdio(c, fd, &owned);
+                const char *sh = getenv("ROSS_FAKE_KRUN_NET_GUEST");
+                if (tap >= 0 && !STR_EMPTY(sh))
+                        status = net_guest(tap, c->net_mac, c->root, sh);
                 ctx_drop(c);
         }
 
@@ -1120,6 +1259,32 @@ KRUN_API int32_t krun_add_net_unixstream(uint32_t ctx_id, const char *c_path, in
 }
 
 #ifndef ROSS_FAKE_KRUN_1_8
+KRUN_API int32_t krun_add_net_tap(uint32_t ctx_id, char *c_tap_name, uint8_t *const c_mac,
+                                  uint32_t features, uint32_t flags)
+{
+        CTX_CALL_BEGIN("krun_add_net_tap");
+        arg_str(&r, "tap_name", c_tap_name, false);
+        arg_mac(&r, "mac", c_mac);
+        arg_uint(&r, "features", features);
+        arg_uint(&r, "flags", flags);
+        FakeCtx *c = ctx_get(ctx_id);
+        int32_t ret = verdict(&r, true, c);
+        if (ret == 0 && (!c_tap_name || !c_mac))
+                ret = -EINVAL;
+        /* the double's own checks: a tap that is there (libkrun would make one, wired to
+         * nothing), one NIC (the only kind Ross adds) */
+        if (ret == 0 && if_nametoindex(c_tap_name) == 0)
+                ret = -ENODEV;
+        if (ret == 0 && c->net_tap)
+                ret = -EBUSY;
+        ret = settle(&r, ret);
+        if (ret == 0) {
+                c->net_tap = strdup(c_tap_name);
+                memcpy(c->net_mac, c_mac, 6);
+        }
+        return rec_end(&r, ret);
+}
+
 KRUN_API int32_t krun_get_max_vcpus(void)
 {
         LOCKED;

@@ -73,6 +73,9 @@ int32_t krun_init_log(int target_fd, uint32_t level, uint32_t style, uint32_t op
 int32_t krun_add_net_unixstream(uint32_t ctx_id, const char *c_path, int fd, uint8_t *const c_mac,
                                 uint32_t features, uint32_t flags);
 
+int32_t krun_add_net_tap(uint32_t ctx_id, char *c_tap_name, uint8_t *const c_mac, uint32_t features,
+                         uint32_t flags);
+
 /* 1.16.0 */
 int32_t krun_get_max_vcpus(void);
 int32_t krun_disable_implicit_console(uint32_t ctx_id);

@@ -17,7 +17,7 @@
 #
 # ROSS_INIT (default $ROSS_BUILD_DIR/programs/ross-init), BUSYBOX (a static busybox, default
 # /bin/busybox), ROSS_KRUN_KEEP=1 (keep the work dir), ROSS_KRUN_ONLY="basic features exec
-# signal failures stdin orphans pid1 tty options" (some of the parts) override.
+# signal failures stdin orphans pid1 tty network options" (some of the parts) override.
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -73,6 +73,11 @@ root=$1 how=$2
 shift 2
 # the root is a mount of its own, as libkrun's virtio-fs root is
 mount --bind "$root" "$root"
+# KRUN_NET=1: the VM's NIC on a network (libkrun's virtio-net on the shim's tap), eth0 of a
+# network namespace of the run's own, down and without an address as the guest kernel has it
+if [ -n "${KRUN_NET:-}" ]; then
+        ip tuntap add dev eth0 mode tap
+fi
 mount -t proc proc "$root/proc"
 mount -t sysfs sysfs "$root/sys"
 mount -t tmpfs -o mode=0755 tmpfs "$root/dev"
@@ -135,7 +140,7 @@ krun() {
         mkdir -p "$D"
         rm -f "$D"/*.sock
         timeout 60 "${KRUNCTL[@]}" "$D" "${ctl[@]}" -- \
-                unshare --mount --pid --fork --uts --ipc "$W/krun-emu" "$R" "$how" \
+                unshare --mount --pid --fork --uts --ipc ${KRUN_NET:+--net} "$W/krun-emu" "$R" "$how" \
                 /.ross/init --krun --channel-dir "/.t/$name" "${opts[@]}" >"$D/frames" 2>&1
         echo "EXITED $?" >>"$D/frames"
 }
@@ -306,6 +311,16 @@ if want tty; then
         check "... resized over the control channel" has frames "40 120"
         check "... its output is on the terminal" has frames "on-the-tty"
         check "... no stdio sockets with a tty" grep -qx "CONNECTED ctl" "$LAST/frames"
+        check "... EXIT 0" has frames "EXIT 0 0"
+fi
+
+# ---- on a network: eth0 gets the config's address and the default route (as under QEMU)
+if want network; then
+        config network arg=sh arg=-c 'arg=ip -o -4 addr show eth0; ip route' env=PATH=/bin \
+                fs=virtiofs 'net=10.89.3.7/24 10.89.3.1'
+        KRUN_NET=1 krun network
+        check "net: eth0 has the config's address" has frames "inet 10.89.3.7/24"
+        check "... the default route through the gateway" has frames "default via 10.89.3.1 dev eth0"
         check "... EXIT 0" has frames "EXIT 0 0"
 fi
 
