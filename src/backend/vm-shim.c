@@ -207,9 +207,9 @@ static int wait_started(Shim *s, VmState *st, pid_t vmm, int *ret_code, RossErro
                         return r;
                 if (ross_now_ms() >= end)
                         return ross_errx(err, ETIMEDOUT,
-                                         "the VM did not come up in %d s; its "
+                                         "the VM did not come up in %g s; its "
                                          "console log: %s/vm/console.log",
-                                         timeout / 1000, s->dir);
+                                         timeout / 1000.0, s->dir);
         }
 }
 
