@@ -312,6 +312,19 @@ int main(int argc, char **argv)
         }
         if (!d.cfg.socket_path)
                 d.cfg.socket_path = xasprintf("%s/ross.sock", d.cfg.run_dir);
+        /* Not a flag: only tests of a hung pull helper want a shorter wait than the default. */
+        const char *stall = getenv("ROSS_HELPER_STALL_SECONDS");
+        if (stall) {
+                if (ross_parse_int(stall, 1, 86400, &d.cfg.helper_stall_seconds) < 0) {
+                        fprintf(stderr,
+                                "ross-daemon: ROSS_HELPER_STALL_SECONDS: '%s' is not a number of "
+                                "seconds from 1 to 86400\n",
+                                stall);
+                        return 2;
+                }
+                log_info("a pull helper silent for %d s is stopped (ROSS_HELPER_STALL_SECONDS)",
+                         d.cfg.helper_stall_seconds);
+        }
 
         signal(SIGPIPE, SIG_IGN);
         ross_http_global_init();

@@ -79,6 +79,7 @@ int ross_daemon_open(RossDaemon *d, RossError *err)
 
         d->registry.insecure = d->cfg.insecure_registries;
         d->registry.certs_dir = d->cfg.certs_dir;
+        d->registry.helper_stall_seconds = d->cfg.helper_stall_seconds;
         d->images.db = d->db;
         d->images.content = d->content;
         d->images.registry = &d->registry;

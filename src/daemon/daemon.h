@@ -27,6 +27,8 @@ typedef struct RossDaemonConfig {
         char *bridge_subnet; /* --bridge-subnet, or NULL: the first free default pool */
         bool no_bridge;      /* --bridge none: no --network given means none */
         int network_spares;  /* --network-spares, or -1: the default */
+        /* the environment's ROSS_HELPER_STALL_SECONDS, or 0: the default */
+        int helper_stall_seconds;
 } RossDaemonConfig;
 
 typedef struct RossDaemon RossDaemon;

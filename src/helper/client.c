@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "../basic/clock.h"
 #include "../basic/log.h"
 #include "client.h"
 
@@ -29,7 +30,8 @@ void ross_helper_argv(RossArgv *a, const char *path, const char *cmd, const Ross
                                                            : "error");
 }
 
-int ross_helper_start(RossArgv *argv, RossHelper **ret, RossError *err)
+int ross_helper_start(RossArgv *argv, const RossRegistryConfig *cfg, RossHelper **ret,
+                      RossError *err)
 {
         int sv[2];
         int r = ross_argv_ok(argv);
@@ -49,6 +51,8 @@ int ross_helper_start(RossArgv *argv, RossHelper **ret, RossError *err)
                 return ross_err_prefix(err, "pull helper");
         }
         h->fd = sv[0];
+        h->stall_seconds = cfg && cfg->helper_stall_seconds > 0 ? cfg->helper_stall_seconds
+                                                                : ROSS_HELPER_STALL_SECONDS;
         ross_channel_init(&h->ch, h->fd);
         log_debug("pull helper %d: started (%s)", (int)h->child.pid, ross_argv_get(argv)[1]);
         *ret = h;
@@ -180,7 +184,7 @@ int ross_helper_send(RossHelper *h, json_t *msg, RossError *err)
 
 int ross_helper_recv(RossHelper *h, json_t **ret, RossError *err)
 {
-        time_t last = time(NULL);
+        long last = ross_now_ms();
         for (;;) {
                 json_auto_t *msg = NULL;
                 int r = ross_channel_next(&h->ch, &msg, err);
@@ -210,18 +214,20 @@ int ross_helper_recv(RossHelper *h, json_t **ret, RossError *err)
                 if (n < 0 && errno != EINTR)
                         return ross_err(err, errno, "pull helper: poll");
                 if (n <= 0) {
-                        if (time(NULL) - last >= ROSS_HELPER_STALL_SECONDS) {
+                        if (ross_now_ms() - last >= h->stall_seconds * 1000L) {
+                                log_debug("pull helper %d: silent for %d s, killed",
+                                          (int)h->child.pid, h->stall_seconds);
                                 kill(h->child.pid, SIGKILL);
                                 int st = 0;
                                 reap(h, 5000, &st);
                                 return ross_errx(err, ETIMEDOUT,
                                                  "the pull helper made no progress for %d s and "
                                                  "was stopped",
-                                                 ROSS_HELPER_STALL_SECONDS);
+                                                 h->stall_seconds);
                         }
                         continue;
                 }
-                last = time(NULL);
+                last = ross_now_ms();
                 if (p[1].revents)
                         read_stderr(h);
                 if (p[0].revents) {

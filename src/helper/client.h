@@ -24,9 +24,12 @@ typedef struct RossHelper {
         bool stderr_eof;
         bool closed;       /* the helper closed the channel (it exited or is exiting) */
         bool remote_error; /* the last error is the helper's own answer, not its death */
+        int stall_seconds;
 } RossHelper;
 
-/* Silence that counts as a hang: the helper is killed and the operation fails. */
+/* Silence that counts as a hang: the helper is killed and the operation fails. The
+ * daemon's ROSS_HELPER_STALL_SECONDS environment variable (RossRegistryConfig's
+ * helper_stall_seconds) sets a shorter one, for tests of a hung helper. */
 #define ROSS_HELPER_STALL_SECONDS 600
 
 /* argv[0] ross-pull path, argv[1] the subcommand, then the options every subcommand takes
@@ -34,13 +37,16 @@ typedef struct RossHelper {
 void ross_helper_argv(RossArgv *a, const char *path, const char *cmd,
                       const RossRegistryConfig *cfg);
 
-int ross_helper_start(RossArgv *argv, RossHelper **ret, RossError *err);
+/* Start the helper argv names; cfg (may be NULL) gives its stall limit. */
+int ross_helper_start(RossArgv *argv, const RossRegistryConfig *cfg, RossHelper **ret,
+                      RossError *err);
 /* Send msg (consumed). */
 int ross_helper_send(RossHelper *h, json_t *msg, RossError *err);
 /*
  * The next message from the helper. A message of type "error" is returned as that error;
  * a helper that closed the channel or died gives an error saying how ("the pull helper was
- * killed by signal 9 (Killed)"), with its last words.
+ * killed by signal 9 (Killed)"), with its last words. A helper that sends nothing, not
+ * even to stderr, for its stall limit is killed and the error says so (-ETIMEDOUT).
  */
 int ross_helper_recv(RossHelper *h, json_t **ret, RossError *err);
 /* Close the channel and wait for the helper to exit (it is killed if it does not). 0 when

@@ -101,7 +101,7 @@ static int merge(RossImages *s, const char *target, const FlatLayers *layers, Ro
         ross_argv_add(&argv, s->data_dir);
         ross_argv_add(&argv, "--target");
         ross_argv_add(&argv, target);
-        int r = ross_helper_start(&argv, &h, err);
+        int r = ross_helper_start(&argv, s->registry, &h, err);
         if (r < 0)
                 return r;
         json_t *list = json_array();

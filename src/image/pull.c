@@ -135,7 +135,7 @@ static int prepare(RossPull *p, RossError *err)
         ross_argv_add(&argv, s->data_dir);
         ross_argv_add(&argv, "--stage");
         ross_argv_add(&argv, p->stage);
-        r = ross_helper_start(&argv, &p->h, err);
+        r = ross_helper_start(&argv, s->registry, &p->h, err);
         if (r < 0)
                 return r;
         r = ross_helper_send(p->h,

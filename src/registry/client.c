@@ -265,7 +265,7 @@ static int login_in_helper(RossRegistry *reg, RossError *err)
         _cleanup_(json_decrefp) json_t *msg = NULL;
 
         ross_helper_argv(&argv, reg->cfg->helper, "login", reg->cfg);
-        int r = ross_helper_start(&argv, &h, err);
+        int r = ross_helper_start(&argv, reg->cfg, &h, err);
         if (r == 0)
                 r = ross_helper_send(h,
                                      json_pack("{s:s, s:s, s:s?, s:s?}", "type", "login", "domain",

@@ -17,6 +17,9 @@ typedef struct RossRegistryConfig {
          * that libcurl never runs in the daemon. NULL: requests are made in this process
          * (the helper's own setting). */
         const char *helper;
+        /* How long a helper may send nothing before it counts as hung and is killed (see
+         * helper/client.h); 0: ROSS_HELPER_STALL_SECONDS. */
+        int helper_stall_seconds;
 } RossRegistryConfig;
 
 /* A connection context for one registry and one set of credentials. Thread-safe. */

@@ -13,6 +13,11 @@ setup() {
 }
 
 teardown() {
+        # a helper a test stopped and the daemon did not kill: let it go, then end it
+        if [ -n "${HUNG_PID:-}" ]; then
+                kill -CONT "$HUNG_PID" 2>/dev/null
+                kill -9 "$HUNG_PID" 2>/dev/null
+        fi
         stop_daemon
         [ -n "${SLOW_PID:-}" ] && kill "$SLOW_PID" 2>/dev/null
         for m in "${RUN:-/nonexistent}"/image-mounts/*; do
@@ -106,6 +111,76 @@ assert_no_parser_libs() { # pid
         run ross image inspect "$SLOW/slow-busybox-full"
         [ "$(echo "$output" | jq -r '.[0].Id')" = "$(image_id busybox-full)" ]
         assert_store_clean
+}
+
+@test "a helper that hangs mid-pull is killed after the stall limit; the pull fails naming the stall, the daemon goes on, the store stays clean" {
+        start_slow_registry
+        ROSS_HELPER_STALL_SECONDS=3 start_daemon --insecure-registry "$SLOW"
+        grep -q 'a pull helper silent for 3 s is stopped (ROSS_HELPER_STALL_SECONDS)' "$DAEMON_LOG"
+        ross pull "$SLOW/slow-busybox-full" >"$BATS_TEST_TMPDIR/pull.out" 2>&1 &
+        local pull=$! i
+        # wait until the layer is being downloaded (slowly), then stop the helper dead
+        for i in $(seq 1 200); do
+                HUNG_PID=$(pgrep -P "$DAEMON_PID" ross-pull || true)
+                [ -n "$HUNG_PID" ] && grep -q 'GET /v2/slow-busybox-full/blobs/' "$BATS_TEST_TMPDIR/slow.log" &&
+                        [ -n "$(find "$DATA/ingest" -type f)" ] && break
+                sleep 0.05
+        done
+        [ -n "$HUNG_PID" ]
+        [ -n "$(find "$DATA/ingest" -type f)" ] # a partial blob is there to be cleaned up
+        kill -STOP "$HUNG_PID"
+        local t0=$SECONDS st=0
+        for i in $(seq 1 100); do
+                grep -q '^State:.*stopped' "/proc/$HUNG_PID/status" && break
+                sleep 0.01
+        done
+        grep -q '^State:.*stopped' "/proc/$HUNG_PID/status"
+        for i in $(seq 1 200); do
+                kill -0 "$pull" 2>/dev/null || break
+                sleep 0.1
+        done
+        if kill -0 "$pull" 2>/dev/null; then
+                echo "the pull still runs $((SECONDS - t0)) s after its helper was stopped" >&2
+                kill "$pull"
+                false
+        fi
+        wait "$pull" || st=$?
+        [ "$st" -eq 1 ]
+        # not before the limit, and not long after it (the daemon looks once a second)
+        local took=$((SECONDS - t0))
+        [ "$took" -ge 2 ] && [ "$took" -le 10 ] || { echo "the pull failed after $took s" >&2; false; }
+        run cat "$BATS_TEST_TMPDIR/pull.out"
+        assert_output_contains "pull $SLOW/slow-busybox-full:latest: the pull helper made no progress for 3 s and was stopped"
+        # the daemon killed and reaped it: no helper, not even a zombie, is left
+        [ -z "$(pgrep -P "$DAEMON_PID" ross-pull)" ]
+        HUNG_PID=
+        # the daemon answers, and nothing of that pull is left
+        kill -0 "$DAEMON_PID"
+        run ross images -q
+        assert_status 0
+        [ -z "$output" ]
+        assert_store_clean
+        [ -z "$(ls -A "$DATA/ingest")" ]
+        [ -z "$(find "$DATA/snapshots" -maxdepth 1 -name '.tmp-*')" ]
+        [ "$(sqlite3 "$DATA/ross.db" 'SELECT COUNT(*) FROM snapshots')" = 0 ]
+        [ "$(sqlite3 "$DATA/ross.db" 'SELECT COUNT(*) FROM images')" = 0 ]
+        # and the same pull then works, under the same limit
+        run ross pull "$SLOW/slow-busybox-full"
+        assert_status 0
+        run ross image inspect "$SLOW/slow-busybox-full"
+        [ "$(echo "$output" | jq -r '.[0].Id')" = "$(image_id busybox-full)" ]
+        assert_store_clean
+}
+
+@test "a ROSS_HELPER_STALL_SECONDS that is not a number of seconds makes the daemon refuse to start" {
+        local v
+        for v in abc 0 -5 3s 1.5 86401 ""; do
+                ROSS_HELPER_STALL_SECONDS=$v run timeout 10 "$ROSS_DAEMON" start \
+                        --data-dir "$BATS_TEST_TMPDIR/data" --run-dir "$BATS_TEST_TMPDIR/run"
+                assert_status 2
+                assert_output_contains "ross-daemon: ROSS_HELPER_STALL_SECONDS: '$v' is not a number of seconds from 1 to 86400"
+        done
+        [ ! -e "$BATS_TEST_TMPDIR/data" ]
 }
 
 @test "a helper killed during a flat rootfs merge fails it and leaves no temp tree" {
