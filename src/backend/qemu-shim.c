@@ -6,6 +6,7 @@
  * and resume are QMP's stop and cont.
  */
 #include <dirent.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -13,6 +14,7 @@
 #include "../basic/clock.h"
 #include "../basic/fileio.h"
 #include "../basic/log.h"
+#include "../basic/parse.h"
 #include "../basic/socket.h"
 #include "../basic/spawn.h"
 #include "../vm/proto.h"
@@ -78,14 +80,15 @@ static int start_virtiofsd(Shim *s, QemuVmm *q, const char *sockdir, RossError *
                         program = TAKE_PTR(val);
                         continue;
                 }
-                unsigned n;
-                char mode[3], use[8];
+                int n;
+                char num[12], mode[3], use[8];
                 int used = 0;
                 if (!STREQ(key, "share") || !program ||
-                    sscanf(val, "%u %2s %7s %n", &n, mode, use, &used) != 3 || !used ||
-                    val[used] != '/')
+                    sscanf(val, "%11s %2s %7s %n", num, mode, use, &used) != 3 || !used ||
+                    val[used] != '/' || strlen(num) == sizeof(num) - 1 /* cut short */ ||
+                    ross_parse_int(num, 0, INT_MAX, &n) < 0)
                         return ross_errx(err, EINVAL, "%s: a bad line \"%s=%s\"", path, key, val);
-                _cleanup_free_ char *sock = xasprintf("%s/fs%u.sock", sockdir, n);
+                _cleanup_free_ char *sock = xasprintf("%s/fs%d.sock", sockdir, n);
                 pid_t pid;
                 if ((r = ross_virtiofsd_start(program, val + used, STREQ(mode, "ro"),
                                               STREQ(use, "private"), sock, logfd,

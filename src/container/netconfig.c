@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -46,15 +47,20 @@ static bool is_ip4(const char *s)
         return s && inet_pton(AF_INET, s, b) == 1;
 }
 
+/* "02:42:ac:11:00:02": six pairs of hex digits and colons, nothing else (sscanf's %2x took
+ * a sign or a space for a digit). */
 static bool valid_mac(const char *s)
 {
-        unsigned v[6];
-        char end;
-        if (!s || strlen(s) != 17 ||
-            sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
-                   &end) != 6)
+        if (!s || strlen(s) != 17)
                 return false;
-        return (v[0] & 1) == 0; /* not a multicast address */
+        for (size_t i = 0; i < 17; i++)
+                if (i % 3 == 2 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
+                        return false;
+        char first[3] = {s[0], s[1], '\0'};
+        uint64_t b;
+        if (ross_parse_u64_hex(first, 255, &b) < 0)
+                return false;
+        return (b & 1) == 0; /* not a multicast address */
 }
 
 /* Printable, no space: a word of resolv.conf or /etc/hosts. */
@@ -119,6 +125,17 @@ static int port_key(const char *key, int *ret_port, int *ret_end, char proto[sta
         *ret_end = *ret_port;
         if (dash && (ross_parse_int(dash + 1, *ret_port, 65535, ret_end) < 0))
                 return -EINVAL;
+        return 0;
+}
+
+int ross_net_port_parse(const char *key, int *ret_port, char proto[static 8])
+{
+        char p[8];
+        int port, end;
+        if (!key || port_key(key, &port, &end, p) < 0 || end != port)
+                return -EINVAL;
+        *ret_port = port;
+        memcpy(proto, p, sizeof(p));
         return 0;
 }
 

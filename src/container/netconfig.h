@@ -35,6 +35,10 @@ int ross_net_config_parse(json_t *body, json_t *image_config, RossNetConfig *ret
 json_t *ross_net_config_to_json(const RossNetConfig *c);
 int ross_net_config_from_json(json_t *j, RossNetConfig *ret, RossError *err);
 
+/* One port as Docker's ExposedPorts and Ports key it, "80/tcp" ("80" is tcp): the port
+ * (1-65535) and its protocol (tcp, udp or sctp) into proto; -EINVAL when it is not one (a
+ * range, junk, another protocol). The outputs are written only on success. */
+int ross_net_port_parse(const char *key, int *ret_port, char proto[static 8]);
 /* A DNS name: labels of [A-Za-z0-9_-], 63 at most, 253 in all (hostnames, aliases). */
 bool ross_net_dns_name(const char *s);
 /* Modes that are a network of netavark's: bridge or a user network. */

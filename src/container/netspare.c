@@ -15,6 +15,7 @@
 #include "../net/netavark-run.h"
 #include "../net/netns.h"
 #include "../net/networks.h"
+#include "../net/subnet.h"
 #include "containers.h"
 #include "netspare.h"
 
@@ -250,10 +251,18 @@ bool ross_netspare_take(RossContainers *c, const char *id, const char *net_dir, 
                 const char *ipnet = json_string_value(json_object_get(sub, "ipnet"));
                 const char *gw = json_string_value(json_object_get(sub, "gateway"));
                 const char *mac = json_string_value(json_object_get(iface, "mac_address"));
-                const char *slash = ipnet ? strchr(ipnet, '/') : NULL;
+                uint32_t addr;
+                unsigned prefix;
+                char ab[16];
+                if (ross_ip4_prefix_parse(ipnet, &addr, &prefix) < 0 || !gw || !mac) {
+                        log_debug("spare %s unusable: %s gives eth0 no address/prefix (\"%s\"), "
+                                  "gateway or MAC address",
+                                  de->d_name, st, ipnet ?: "");
+                        continue;
+                }
                 _cleanup_free_ char *ns = spare_netns(c, de->d_name);
                 RossError err = {};
-                if (!slash || !gw || !mac || ross_read_file(leasef, 4096, &lease, NULL, &err) < 0 ||
+                if (ross_read_file(leasef, 4096, &lease, NULL, &err) < 0 ||
                     move_file(in, to_in, &err) < 0 || move_file(st, to_st, &err) < 0 ||
                     ross_write_file_replace(to_ns, ns, strlen(ns), 0600, &err) < 0) {
                         log_debug("spare %s unusable: %s", de->d_name, err.msg);
@@ -270,10 +279,10 @@ bool ross_netspare_take(RossContainers *c, const char *id, const char *net_dir, 
                 (void)ross_rm_rf(dir);
                 *ret = (RossNetSpare){
                         .netns = TAKE_PTR(ns),
-                        .ip = xstrndup(ipnet, (size_t)(slash - ipnet)),
+                        .ip = xstrdup(ross_ip4_format(addr, ab)),
                         .gateway = xstrdup(gw),
                         .mac = xstrdup(mac),
-                        .prefix = (unsigned)atoi(slash + 1),
+                        .prefix = prefix,
                 };
                 taken = true;
         }

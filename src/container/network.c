@@ -24,6 +24,7 @@
 #include "../shim/shim.h"
 #include "config.h"
 #include "containers.h"
+#include "netconfig.h"
 #include "netspare.h"
 #include "network.h"
 
@@ -247,10 +248,14 @@ static int resolve_ports(const char *name, const char *id, const RossContainerCo
         /* -P: every exposed port not published already, on a free port */
         if (cfg->net.publish_all)
                 json_array_foreach (cfg->net.exposed, i, v) {
-                        char proto[8] = "tcp";
-                        int port = 0;
-                        if (sscanf(json_string_value(v), "%d/%7s", &port, proto) < 1)
+                        char proto[8];
+                        int port;
+                        if (ross_net_port_parse(json_string_value(v), &port, proto) < 0) {
+                                log_debug("container %.12s: exposed port \"%s\" is not PORT/PROTO; "
+                                          "not published",
+                                          id, json_string_value(v) ?: "(not a string)");
                                 continue;
+                        }
                         json_t *b;
                         size_t k;
                         bool have = false;
@@ -351,7 +356,8 @@ static json_t *dns_aliases(const char *id, json_t *endpoint)
 static int build_options(RossContainers *c, const char *id, const char *name,
                          const RossContainerConfig *cfg, json_t *nets, unsigned ifindex,
                          json_t *port_mappings, json_t *leases, json_t **ret, char **ret_gateway,
-                         char **ret_dns, char **ret_ip, char **ret_mac, RossError *err)
+                         char **ret_dns, char **ret_ip, unsigned *ret_prefix, char **ret_mac,
+                         RossError *err)
 {
         json_auto_t *o = json_pack("{s:s, s:s, s:{}, s:{}}", "container_id", id, "container_name",
                                    name, "networks", "network_info");
@@ -403,7 +409,8 @@ static int build_options(RossContainers *c, const char *id, const char *name,
                         RossSubnet sn = {.prefix = 0};
                         (void)ross_network_subnet(def, &sn, NULL);
                         *ret_gateway = xstrdup(ross_ip4_format(gw, gb));
-                        *ret_ip = xasprintf("%s/%u", ab, sn.prefix);
+                        *ret_ip = xstrdup(ab);
+                        *ret_prefix = sn.prefix;
                         *ret_mac = xstrdup(mac);
                 }
                 if (ret_dns && !*ret_dns && json_is_true(json_object_get(def, "dns_enabled")))
@@ -467,6 +474,7 @@ static int prepare_networks(RossContainers *c, const char *id, const char *name,
                 return r;
         json_auto_t *maps = NULL, *docker_ports = NULL, *leases = json_array(), *opts = NULL;
         _cleanup_free_ char *gateway = NULL, *dns = NULL, *ip = NULL, *mac = NULL;
+        unsigned prefix = 0;
         r = resolve_ports(name, id, cfg, &maps, &docker_ports, &p->hold, err);
         _cleanup_free_ char *ports = net_file(c, id, "ports.json");
         /* the default bridge and nothing more: a spare endpoint netavark set up already */
@@ -496,7 +504,7 @@ static int prepare_networks(RossContainers *c, const char *id, const char *name,
         }
         if (r == 0)
                 r = build_options(c, id, name, cfg, cfg->net.endpoints, 0, maps, leases, &opts,
-                                  &gateway, &dns, &ip, &mac, err);
+                                  &gateway, &dns, &ip, &prefix, &mac, err);
         _cleanup_free_ char *start = net_file(c, id, START_FILE);
         if (r == 0)
                 r = write_leases(c, id, leases, err);
@@ -518,9 +526,8 @@ static int prepare_networks(RossContainers *c, const char *id, const char *name,
         _cleanup_(ross_buf_free) RossBuf h = {};
         hosts_head(&h);
         if (ip) {
-                char *slash = strchr(ip, '/');
-                p->ip = xstrndup(ip, (size_t)(slash - ip));
-                p->prefix = (unsigned)atoi(slash + 1);
+                p->ip = TAKE_PTR(ip);
+                p->prefix = prefix;
                 p->gateway = xstrdup(gateway);
                 p->mac = xstrdup(mac);
                 hostname_line(&h, p->ip, hostname, cfg);
@@ -815,10 +822,12 @@ json_t *ross_container_net_ports_summary(RossContainers *c, const char *id,
         const char *key;
         json_t *list;
         json_object_foreach (ports, key, list) {
-                char proto[8] = "tcp";
-                int port = 0;
-                if (sscanf(key, "%d/%7s", &port, proto) < 1)
+                char proto[8];
+                int port;
+                if (ross_net_port_parse(key, &port, proto) < 0) {
+                        log_debug("%s: \"%s\" is not PORT/PROTO; left out", portsp, key);
                         continue;
+                }
                 json_t *b;
                 size_t i;
                 if (!json_is_array(list))
@@ -837,11 +846,16 @@ json_t *ross_container_net_ports_summary(RossContainers *c, const char *id,
                 json_t *v;
                 size_t i;
                 json_array_foreach (cfg->net.exposed, i, v) {
-                        char proto[8] = "tcp";
-                        int port = 0;
-                        if (sscanf(json_string_value(v), "%d/%7s", &port, proto) >= 1)
-                                json_array_append_new(out, json_pack("{s:i, s:s}", "PrivatePort",
-                                                                     port, "Type", proto));
+                        char proto[8];
+                        int port;
+                        if (ross_net_port_parse(json_string_value(v), &port, proto) < 0) {
+                                log_debug("container %.12s: exposed port \"%s\" is not "
+                                          "PORT/PROTO; left out",
+                                          id, json_string_value(v) ?: "(not a string)");
+                                continue;
+                        }
+                        json_array_append_new(
+                                out, json_pack("{s:i, s:s}", "PrivatePort", port, "Type", proto));
                 }
         }
         return out;
@@ -893,6 +907,9 @@ static json_t *read_leases(RossContainers *c, const char *id)
         return out;
 }
 
+/* More interfaces than a container has networks; keeps n + 1 from wrapping. */
+#define IFINDEX_MAX 65535
+
 /* The next free ethN in the container's namespace: one past the highest its networks'
  * netavark inputs name (a disconnect leaves a gap that stays one). */
 static unsigned next_interface(RossContainers *c, const char *id)
@@ -906,14 +923,21 @@ static unsigned next_interface(RossContainers *c, const char *id)
                 if (l < 6 || !STREQ(de->d_name + l - 5, ".json"))
                         continue;
                 _cleanup_free_ char *p = xasprintf("%s/%s", dir, de->d_name);
-                _cleanup_free_ char *text = NULL;
-                if (ross_read_file(p, ROSS_STATE_JSON_MAX, &text, NULL, NULL) < 0)
-                        continue;
-                for (const char *q = text; (q = strstr(q, "\"interface_name\":\"eth"));) {
-                        q += strlen("\"interface_name\":\"eth");
-                        unsigned n = (unsigned)strtoul(q, NULL, 10);
-                        if (n + 1 > next)
-                                next = n + 1;
+                json_auto_t *in = ross_read_json(p, ROSS_STATE_JSON_MAX);
+                const char *net;
+                json_t *ep;
+                json_object_foreach (json_object_get(in, "networks"), net, ep) {
+                        const char *ifname = str_of(ep, "interface_name");
+                        int n;
+                        if (!ifname || strncmp(ifname, "eth", 3) != 0 ||
+                            ross_parse_int(ifname + 3, 0, IFINDEX_MAX, &n) < 0) {
+                                log_debug("%s: network %s: interface \"%s\" is not ethN; "
+                                          "passed over",
+                                          p, net, ifname ?: "");
+                                continue;
+                        }
+                        if ((unsigned)n + 1 > next)
+                                next = (unsigned)n + 1;
                 }
         }
         return next;
@@ -972,7 +996,7 @@ int ross_container_net_connect(RossContainers *c, const char *network_ref,
                 json_auto_t *nets = json_pack("{s:O}", netname, ep);
                 json_auto_t *leases = json_array(), *opts = NULL;
                 r = build_options(c, id, cname, &cfg, nets, ifindex, NULL, leases, &opts, NULL,
-                                  NULL, NULL, NULL, err);
+                                  NULL, NULL, NULL, NULL, err);
                 _cleanup_free_ char *base = xasprintf("c-%s.json", netname);
                 _cleanup_free_ char *in = net_file(c, id, base);
                 _cleanup_free_ char *out = xasprintf("%.*s.status", (int)strlen(in) - 5, in);

@@ -173,15 +173,25 @@ static bool route_overlaps(const RossSubnet *s)
         if (!f || !fgets(line, sizeof(line), f))
                 return false;
         while (fgets(line, sizeof(line), f)) {
-                char ifname[32];
-                unsigned dest, gw, flags, refcnt, use, metric, mask;
-                if (sscanf(line, "%31s %x %x %x %u %u %u %x", ifname, &dest, &gw, &flags, &refcnt,
-                           &use, &metric, &mask) != 8)
+                /* Iface Destination Gateway Flags RefCnt Use Metric Mask ..., in hex where
+                 * they are addresses */
+                char *field[8], *save = NULL;
+                size_t n = 0;
+                for (char *t = strtok_r(line, " \t\n", &save); t && n < ELEMENTSOF(field);
+                     t = strtok_r(NULL, " \t\n", &save))
+                        field[n++] = t;
+                uint64_t dest, mask;
+                if (n < ELEMENTSOF(field) || ross_parse_u64_hex(field[1], UINT32_MAX, &dest) < 0 ||
+                    ross_parse_u64_hex(field[7], UINT32_MAX, &mask) < 0) {
+                        log_debug("/proc/net/route: a line that is not a route, passed over");
                         continue;
+                }
+                const char *ifname = field[0];
                 if (mask == 0 || strncmp(ifname, "br-", 3) == 0 || strncmp(ifname, "ross", 4) == 0)
                         continue;
                 /* /proc/net/route prints the kernel's network-order words as host integers */
-                uint32_t d = __builtin_bswap32(dest), m = __builtin_bswap32(mask);
+                uint32_t d = __builtin_bswap32((uint32_t)dest),
+                         m = __builtin_bswap32((uint32_t)mask);
                 unsigned prefix = (unsigned)__builtin_popcount(m);
                 RossSubnet r = {.addr = d & m, .prefix = prefix};
                 if (ross_subnet_overlaps(&r, s))

@@ -28,7 +28,7 @@ uint32_t ross_subnet_mask(const RossSubnet *s)
         return s->prefix == 0 ? 0 : UINT32_MAX << (32 - s->prefix);
 }
 
-int ross_subnet_parse(const char *s, RossSubnet *ret)
+int ross_ip4_prefix_parse(const char *s, uint32_t *ret_addr, unsigned *ret_prefix)
 {
         const char *slash = s ? strchr(s, '/') : NULL;
         if (!slash || slash - s > 15)
@@ -40,8 +40,17 @@ int ross_subnet_parse(const char *s, RossSubnet *ret)
         uint32_t a;
         if (ross_ip4_parse(ip, &a) < 0 || ross_parse_int(slash + 1, 0, 32, &prefix) < 0)
                 return -EINVAL;
-        RossSubnet n = {.addr = a, .prefix = (unsigned)prefix};
-        if ((a & ~ross_subnet_mask(&n)) != 0)
+        *ret_addr = a;
+        *ret_prefix = (unsigned)prefix;
+        return 0;
+}
+
+int ross_subnet_parse(const char *s, RossSubnet *ret)
+{
+        RossSubnet n;
+        if (ross_ip4_prefix_parse(s, &n.addr, &n.prefix) < 0)
+                return -EINVAL;
+        if ((n.addr & ~ross_subnet_mask(&n)) != 0)
                 return -EDOM;
         *ret = n;
         return 0;

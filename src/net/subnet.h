@@ -17,6 +17,9 @@ typedef struct RossSubnet {
 int ross_ip4_parse(const char *s, uint32_t *ret);
 /* Into buf (16 bytes at least). */
 char *ross_ip4_format(uint32_t a, char buf[static 16]);
+/* An interface's address with its prefix, "a.b.c.d/n" (host bits set, as netavark reports
+ * one): -EINVAL if it is not one; the outputs are written only on success. */
+int ross_ip4_prefix_parse(const char *s, uint32_t *ret_addr, unsigned *ret_prefix);
 /* "a.b.c.d/n": -EINVAL if not one, -EDOM if host bits are set (Docker refuses those too). */
 int ross_subnet_parse(const char *s, RossSubnet *ret);
 char *ross_subnet_format(const RossSubnet *s, char buf[static 19]);
