@@ -402,6 +402,9 @@ bool ross_container_filter_pick(void *ud, const RossContainerInfo *ci, bool *ret
 static const char *const image_keys[] = {"dangling",  "label", "before", "since",
                                          "reference", "until", NULL};
 
+/* Each number of a duration, in its unit: far more than any clock's span. */
+#define DURATION_MAX 1e12
+
 /* Go's time.ParseDuration for what users type: "10m", "1h30m", "1.5h", "300ms". */
 static bool parse_duration(const char *s, double *ret)
 {
@@ -415,13 +418,9 @@ static bool parse_duration(const char *s, double *ret)
         if (!*p)
                 return false;
         while (*p) {
-                char *end;
-                if (!(*p >= '0' && *p <= '9') && *p != '.')
+                double v;
+                if (ross_parse_decimal(p, DURATION_MAX, &v, &p) < 0)
                         return false;
-                double v = strtod(p, &end);
-                if (end == p)
-                        return false;
-                p = end;
                 size_t best = 0;
                 double mult = 0;
                 for (size_t i = 0; i < ELEMENTSOF(units); i++) {
@@ -458,11 +457,8 @@ static int parse_until(const char *s, double now, double *ret)
                         if (!rest)
                                 continue;
                         double frac = 0;
-                        if (*rest == '.') {
-                                char *end;
-                                frac = strtod(rest, &end);
-                                rest = end;
-                        }
+                        if (*rest == '.' && ross_parse_decimal(rest, 1, &frac, &rest) < 0)
+                                continue;
                         if (*rest && !STREQ(rest, "Z"))
                                 continue;
                         *ret = (double)timegm(&tm) + frac;

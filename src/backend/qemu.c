@@ -17,6 +17,7 @@
 #include "../basic/buf.h"
 #include "../basic/fileio.h"
 #include "../basic/log.h"
+#include "../basic/parse.h"
 #include "../basic/spawn.h"
 #include "../container/config.h"
 #include "../container/containers.h"
@@ -165,8 +166,19 @@ static long host_tsc_khz(void)
                 return 0;
         const char *p = strstr(text, "cpu MHz");
         p = p ? strchr(p, ':') : NULL;
-        double mhz = p ? strtod(p + 1, NULL) : 0;
-        return mhz > 0 && mhz < 100000 ? (long)(mhz * 1000) : 0;
+        if (!p)
+                return 0; /* not x86 */
+        p++;
+        p += strspn(p, " \t");
+        double mhz;
+        const char *rest;
+        if (ross_parse_decimal(p, 100000, &mhz, &rest) < 0 || mhz == 0 ||
+            (*rest && *rest != '\n')) {
+                log_debug("/proc/cpuinfo: cpu MHz \"%.*s\" is not a frequency; no tsc_early_khz",
+                          (int)strcspn(p, "\n"), p);
+                return 0;
+        }
+        return (long)(mhz * 1000);
 }
 
 /* A share for the guest: over virtio-fs (a vhost-user socket, its virtiofsd in the shares

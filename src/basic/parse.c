@@ -106,6 +106,30 @@ int ross_parse_int(const char *s, int min, int max, int *ret)
         return 0;
 }
 
+int ross_parse_decimal(const char *s, double max, double *ret, const char **ret_rest)
+{
+        if (!s)
+                return -EINVAL;
+        size_t whole = strspn(s, "0123456789"), frac = 0, len = whole;
+        if (s[whole] == '.') {
+                frac = strspn(s + whole + 1, "0123456789");
+                len += 1 + frac;
+        }
+        if (whole + frac == 0)
+                return -EINVAL;
+        if (!ret_rest && s[len])
+                return -EINVAL;
+        /* only digits and one dot, and no program sets a locale: strtod reads just these */
+        _cleanup_free_ char *num = xstrndup(s, len);
+        double v = strtod(num, NULL);
+        if (!(v <= max)) /* HUGE_VAL from a long run of digits too */
+                return -ERANGE;
+        *ret = v;
+        if (ret_rest)
+                *ret_rest = s + len;
+        return 0;
+}
+
 int ross_parse_bool(const char *s, bool *ret)
 {
         if (!s)
@@ -131,12 +155,10 @@ int ross_parse_unix_seconds(const char *s, int64_t min, int64_t max, double *ret
         if (ross_parse_i64(secs, min, max, &v) < 0)
                 return -EINVAL;
         double frac = 0;
-        if (dot) {
-                if (!dot[1] || strspn(dot + 1, "0123456789") != strlen(dot + 1))
-                        return -EINVAL;
-                frac = strtod(dot, NULL);
-        }
-        *ret = (double)v + frac;
+        if (dot && ross_parse_decimal(dot, 1, &frac, NULL) < 0)
+                return -EINVAL;
+        /* "-5.5" is 5.5 s before the epoch, not -5 + 0.5 */
+        *ret = s[0] == '-' ? (double)v - frac : (double)v + frac;
         return 0;
 }
 
@@ -146,6 +168,9 @@ double ross_parse_rfc3339(const char *s)
         const char *rest = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
         if (!rest)
                 return 0;
-        double frac = *rest == '.' ? strtod(rest, NULL) : 0;
+        double frac = 0;
+        const char *after;
+        if (*rest == '.')
+                (void)ross_parse_decimal(rest, 1, &frac, &after); /* not an exponent's worth */
         return (double)timegm(&tm) + frac;
 }

@@ -16,6 +16,14 @@ int ross_parse_u64(const char *s, uint64_t max, uint64_t *ret);
 int ross_parse_int(const char *s, int min, int max, int *ret);
 /* Base 16, same rules (for HTTP chunk sizes and the like; no "0x"). */
 int ross_parse_u64_hex(const char *s, uint64_t max, uint64_t *ret);
+/*
+ * A decimal number with an optional fraction, for sizes, CPUs and durations: "2", "1.5",
+ * ".5" and "2." (as strtod and Go's ParseFloat take them), no sign, exponent, hex, inf or
+ * spaces; within [0, max]. With ret_rest NULL the number is the whole of s; else it is the
+ * longest such start of s and *ret_rest points past it (at a unit: "512m", "1h30m"). Returns
+ * 0, -EINVAL for no number, -ERANGE above max. Nothing is written on failure.
+ */
+int ross_parse_decimal(const char *s, double max, double *ret, const char **ret_rest);
 /* "1", "true", "0", "false" (Docker's query booleans; also "yes"/"no"). -EINVAL otherwise. */
 int ross_parse_bool(const char *s, bool *ret);
 /*

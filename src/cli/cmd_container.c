@@ -14,13 +14,15 @@
 #include "netparse.h"
 #include "progress.h"
 
+/* Far more memory than any machine has, and well inside int64_t after the cast. */
+#define BYTES_MAX 0x1p62
+
 /* "512m", "1g", "1048576" into bytes; -1 if invalid. */
 static int64_t parse_bytes(const char *s)
 {
-        char *end;
-        errno = 0;
-        double v = strtod(s, &end);
-        if (errno || end == s || v < 0)
+        const char *end;
+        double v;
+        if (ross_parse_decimal(s, BYTES_MAX, &v, &end) < 0)
                 return -1;
         double mult = 1;
         if (*end) {
@@ -45,6 +47,8 @@ static int64_t parse_bytes(const char *s)
                 if (*end)
                         return -1;
         }
+        if (v * mult > BYTES_MAX)
+                return -1;
         return (int64_t)(v * mult);
 }
 
@@ -392,9 +396,8 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
                         break;
                 }
                 case O_CPUS: {
-                        char *end;
-                        double v = strtod(optarg, &end);
-                        if (*end || !(v > 0) || v > 1024) {
+                        double v;
+                        if (ross_parse_decimal(optarg, 1024, &v, NULL) < 0 || v == 0) {
                                 ross_cli_error("invalid argument \"%s\" for --cpus", optarg);
                                 return -1;
                         }
@@ -830,6 +833,9 @@ int ross_cmd_container_create(RossClient *c, int argc, char **argv)
         return 0;
 }
 
+/* --since in seconds or hours, past any real time and still a long long in seconds. */
+#define SINCE_MAX 1e12
+
 int ross_cmd_container_logs(RossClient *c, int argc, char **argv)
 {
         static const struct option opts[] = {
@@ -874,9 +880,9 @@ int ross_cmd_container_logs(RossClient *c, int argc, char **argv)
         }
         long long since_ts = 0;
         if (since) {
-                char *end;
-                double v = strtod(since, &end);
-                if (end == since || v < 0) {
+                const char *end;
+                double v;
+                if (ross_parse_decimal(since, SINCE_MAX, &v, &end) < 0) {
                         ross_cli_error("invalid argument \"%s\" for --since", since);
                         return 125;
                 }

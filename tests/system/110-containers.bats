@@ -594,6 +594,18 @@ fq() { jq -rn --arg f "$1" '$f | @uri'; }
         assert_status 125
         run ross logs --tail x q1
         assert_status 125
+        # sizes, CPUs and --since are plain decimals: strtod took an exponent, hex and inf
+        local flag value
+        for flag in "--memory 1e3m" "--memory 0x10m" "--memory inf" "--memory 99999999999g" \
+                "--cpus 0x1" "--cpus 1e1" "--cpus nan" "--cpus 0"; do
+                value=${flag#* }
+                run ross run ${flag% *} "$value" "$REG_PLAIN/busybox" true
+                assert_status 125
+                assert_output_contains "invalid argument \"$value\" for ${flag% *}"
+        done
+        run ross logs --since 1e3s q1
+        assert_status 125
+        assert_output_contains 'invalid argument "1e3s" for --since'
         run ross stop -t 0 q1
         assert_status 0
 }

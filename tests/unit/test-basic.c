@@ -61,9 +61,51 @@ static void test_parse(void)
         ok(ross_parse_unix_seconds("10.5x", 0, INT64_MAX, &t) == -EINVAL, "junk in the fraction");
         ok(ross_parse_unix_seconds("-5", 0, INT64_MAX, &t) == -EINVAL, "below min");
         ok(ross_parse_unix_seconds("-5", -10, 10, &t) == 0 && t == -5.0, "negative inside range");
+        ok(ross_parse_unix_seconds("-5.5", -10, 10, &t) == 0 && t == -5.5,
+           "a negative time's fraction is before it");
+        ok(ross_parse_unix_seconds("10.5e3", 0, INT64_MAX, &t) == -EINVAL, "no exponent");
+
+        double d = -1;
+        const char *rest = NULL;
+        ok(ross_parse_decimal("2", 10, &d, NULL) == 0 && d == 2, "decimal 2");
+        ok(ross_parse_decimal("1.5", 10, &d, NULL) == 0 && d == 1.5, "decimal 1.5");
+        ok(ross_parse_decimal(".5", 10, &d, NULL) == 0 && d == 0.5, "decimal .5");
+        ok(ross_parse_decimal("2.", 10, &d, NULL) == 0 && d == 2, "decimal 2.");
+        ok(ross_parse_decimal("0", 10, &d, NULL) == 0 && d == 0, "decimal 0");
+        ok(ross_parse_decimal("10", 10, &d, NULL) == 0 && d == 10, "max itself is taken");
+        ok(ross_parse_decimal("512m", 1e6, &d, &rest) == 0 && d == 512 && STREQ(rest, "m"),
+           "a number and its unit");
+        ok(ross_parse_decimal("1.5h30m", 1e6, &d, &rest) == 0 && d == 1.5 && STREQ(rest, "h30m"),
+           "the first number of a duration");
+        ok(ross_parse_decimal("1e3", 1e6, &d, &rest) == 0 && d == 1 && STREQ(rest, "e3"),
+           "an exponent is not read: it is the rest");
+        d = -1;
+        rest = NULL;
+        static const char *const bad[] = {"",    ".",  "-1", "+1",  "1e3",   "0x10", "inf",
+                                          "nan", " 1", "1 ", "1\n", "1.2.3", "1,5",  "m"};
+        bool all = true;
+        for (size_t k = 0; k < ELEMENTSOF(bad); k++)
+                if (ross_parse_decimal(bad[k], 1e6, &d, NULL) != -EINVAL) {
+                        printf("# taken: '%s'\n", bad[k]);
+                        all = false;
+                }
+        ok(all && d == -1, "not decimals: refused, nothing written");
+        ok(ross_parse_decimal("-1", 10, &d, &rest) == -EINVAL && d == -1 && !rest,
+           "with a rest: a sign is refused");
+        ok(ross_parse_decimal("m5", 10, &d, &rest) == -EINVAL && d == -1 && !rest,
+           "with a rest: no number at the start is refused");
+        ok(ross_parse_decimal("10.5", 10, &d, NULL) == -ERANGE && d == -1, "above max: -ERANGE");
+        char huge[401];
+        memset(huge, '9', 400);
+        huge[400] = '\0';
+        ok(ross_parse_decimal(huge, 1e300, &d, NULL) == -ERANGE && d == -1,
+           "400 digits: -ERANGE, not inf");
+        ok(ross_parse_decimal(NULL, 10, &d, NULL) == -EINVAL, "NULL is refused");
         ok(ross_parse_rfc3339("1970-01-01T00:01:40.25Z") == 100.25, "RFC 3339 with a fraction");
         ok(ross_parse_rfc3339("2026-12-01T09:24:48Z") == 1796117088.0, "RFC 3339");
         ok(ross_parse_rfc3339("yesterday") == 0 && ross_parse_rfc3339(NULL) == 0, "not a time: 0");
+        ok(ross_parse_rfc3339("1970-01-01T00:01:40.5e3Z") == 100.5,
+           "RFC 3339: an exponent after the fraction is not read");
 }
 
 static void test_argv(void)

@@ -364,6 +364,18 @@ static void test_images(void)
         images_kept("{\"until\":[\"150\"]}", "old");
         images_kept("{\"until\":[\"1970-01-01T00:03:20Z\"]}", "old");
         images_kept("{\"until\":[\"1h\"]}", "new(busybox:latest,127.0.0.1:5000/busybox:2) mid old");
+        images_kept("{\"until\":[\"1.5h\"]}",
+                    "new(busybox:latest,127.0.0.1:5000/busybox:2) mid old");
+        /* strtod took these as 16 h, 1000 h and 150 + 500 s */
+        images_kept("{\"until\":[\"0x10h\"]}",
+                    "ERR: invalid value for 'until' filter: cannot parse '0x10h' as a timestamp "
+                    "or a duration");
+        images_kept("{\"until\":[\"1e3h\"]}",
+                    "ERR: invalid value for 'until' filter: cannot parse '1e3h' as a timestamp "
+                    "or a duration");
+        images_kept("{\"until\":[\"1970-01-01T00:02:30.5e3Z\"]}",
+                    "ERR: invalid value for 'until' filter: cannot parse "
+                    "'1970-01-01T00:02:30.5e3Z' as a timestamp or a duration");
         images_kept("{\"until\":[\"soon\"]}",
                     "ERR: invalid value for 'until' filter: cannot parse 'soon' as a timestamp "
                     "or a duration");
