@@ -52,7 +52,7 @@ static const struct {
         {"logout", ross_cmd_logout},          {"inspect", ross_cmd_inspect},
         {"version", ross_cmd_version},        {"attach", ross_cmd_container_attach},
         {"exec", ross_cmd_container_exec},    {"port", ross_cmd_container_port},
-        {"network", ross_cmd_network},
+        {"network", ross_cmd_network},        {"volume", ross_cmd_volume},
 };
 
 static void usage(FILE *f)
@@ -85,7 +85,8 @@ static void usage(FILE *f)
                 "  container attach [--no-stdin] [--detach-keys KEYS] CONTAINER\n"
                 "  container exec [-d] [-i] [-t] [-e K=V] [-u USER] [-w DIR] CONTAINER CMD...\n"
                 "  container logs [-f] [--tail N] [-t] [--since T] CONTAINER\n"
-                "  container stop [-t N] | kill [-s SIG] | wait | rm|delete [-f] CONTAINER...\n"
+                "  container stop [-t N] | kill [-s SIG] | wait | rm|delete [-f] [-v] "
+                "CONTAINER...\n"
                 "  container list|ls|ps [-a] [-q] [-f KEY=VALUE] [--format json]\n"
                 "  container inspect CONTAINER...\n"
                 "  container rename CONTAINER NAME | pause | unpause | restart [-t N] CONTAINER\n"
@@ -99,6 +100,13 @@ static void usage(FILE *f)
                 "  network prune [-f] [--filter K=V]\n"
                 "  network connect [--alias A] [--ip IP] [--ip6 IP] NETWORK CONTAINER\n"
                 "  network disconnect [-f] NETWORK CONTAINER\n"
+                "\n"
+                "Volume commands:\n"
+                "  volume create [--label K=V] [VOLUME]     create a volume, print its name\n"
+                "  volume ls|list [-q] [-f K=V]\n"
+                "  volume inspect VOLUME...\n"
+                "  volume rm|remove [-f] VOLUME...\n"
+                "  volume prune [-a] [-f] [--filter K=V]\n"
                 "\n"
                 "Registry commands:\n"
                 "  login [SERVER]            log in to a registry\n"

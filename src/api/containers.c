@@ -44,7 +44,7 @@ static void *auto_remove(void *ud)
         AutoRemove *a = ud;
         int code;
         (void)ross_containers_wait(a->c, a->id, &code, NULL);
-        (void)ross_containers_remove(a->c, a->id, true, NULL);
+        (void)ross_containers_remove(a->c, a->id, true, true, NULL);
         free(a->id);
         free(a);
         return NULL;
@@ -188,7 +188,7 @@ enum MHD_Result ross_api_container_delete(RossRequest *req, const char *ref)
         bool force, volumes;
         if (ross_req_bool(req, "force", false, &force, &err) < 0 ||
             ross_req_bool(req, "v", false, &volumes, &err) < 0 ||
-            ross_containers_remove(svc(req), ref, force, &err) < 0)
+            ross_containers_remove(svc(req), ref, force, volumes, &err) < 0)
                 return ross_reply_error(req, &err);
         return ross_reply_empty(req, MHD_HTTP_NO_CONTENT);
 }

@@ -36,6 +36,13 @@ enum MHD_Result ross_api_container_rename(RossRequest *req, const char *ref);
 enum MHD_Result ross_api_container_pause(RossRequest *req, const char *ref, bool pause);
 enum MHD_Result ross_api_container_restart(RossRequest *req, const char *ref);
 
+/* volumes.c; name is a volume's name */
+enum MHD_Result ross_api_volumes_list(RossRequest *req);
+enum MHD_Result ross_api_volumes_create(RossRequest *req);
+enum MHD_Result ross_api_volumes_prune(RossRequest *req);
+enum MHD_Result ross_api_volume_inspect(RossRequest *req, const char *name);
+enum MHD_Result ross_api_volume_delete(RossRequest *req, const char *name);
+
 /* networks.c; ref is a network's id, id prefix or name */
 enum MHD_Result ross_api_networks_list(RossRequest *req);
 enum MHD_Result ross_api_networks_create(RossRequest *req);

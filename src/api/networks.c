@@ -14,18 +14,6 @@ static RossNetworks *nets(RossRequest *req)
         return &req->daemon->networks;
 }
 
-static json_t *body_of(RossRequest *req, RossError *err)
-{
-        json_error_t jerr;
-        json_t *body = json_loadb(req->body.data ? req->body.data : "", req->body.len, 0, &jerr);
-        if (!json_is_object(body)) {
-                json_decref(body);
-                ross_errx(err, EINVAL, "invalid JSON: %s", body ? "not an object" : jerr.text);
-                return NULL;
-        }
-        return body;
-}
-
 static const char *const network_filters[] = {"name", "id",    "driver",   "label",
                                               "type", "scope", "dangling", NULL};
 
@@ -104,7 +92,7 @@ enum MHD_Result ross_api_network_inspect(RossRequest *req, const char *ref)
 enum MHD_Result ross_api_networks_create(RossRequest *req)
 {
         RossError err = {};
-        json_auto_t *body = body_of(req, &err);
+        json_auto_t *body = ross_req_json_object(req, &err);
         if (!body)
                 return ross_reply_error(req, &err);
         _cleanup_free_ char *id = NULL;
@@ -125,7 +113,7 @@ enum MHD_Result ross_api_network_delete(RossRequest *req, const char *ref)
 enum MHD_Result ross_api_network_connect(RossRequest *req, const char *ref, bool connect)
 {
         RossError err = {};
-        json_auto_t *body = body_of(req, &err);
+        json_auto_t *body = ross_req_json_object(req, &err);
         if (!body)
                 return ross_reply_error(req, &err);
         const char *container = json_string_value(json_object_get(body, "Container"));

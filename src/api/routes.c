@@ -129,6 +129,18 @@ enum MHD_Result ross_api_dispatch(RossRequest *req)
                         return ross_api_network_connect(req, req->segs[1],
                                                         STREQ(req->segs[2], "connect"));
         }
+        if (STREQ(first, "volumes")) {
+                if (n == 1 && is(req, "GET"))
+                        return ross_api_volumes_list(req);
+                if (n == 2 && STREQ(req->segs[1], "create") && is(req, "POST"))
+                        return ross_api_volumes_create(req);
+                if (n == 2 && STREQ(req->segs[1], "prune") && is(req, "POST"))
+                        return ross_api_volumes_prune(req);
+                if (n == 2 && is(req, "GET"))
+                        return ross_api_volume_inspect(req, req->segs[1]);
+                if (n == 2 && is(req, "DELETE"))
+                        return ross_api_volume_delete(req, req->segs[1]);
+        }
         if (STREQ(first, "swarm") || STREQ(first, "nodes") || STREQ(first, "services") ||
             STREQ(first, "tasks") || STREQ(first, "secrets") || STREQ(first, "configs"))
                 return ross_api_swarm(req);

@@ -90,6 +90,18 @@ enum MHD_Result ross_reply_text(RossRequest *req, unsigned status, const char *c
         return queue(req, status, ctype, xstrdup(text), strlen(text));
 }
 
+json_t *ross_req_json_object(RossRequest *req, RossError *err)
+{
+        json_error_t jerr;
+        json_t *body = json_loadb(req->body.data ? req->body.data : "", req->body.len, 0, &jerr);
+        if (!json_is_object(body)) {
+                json_decref(body);
+                ross_errx(err, EINVAL, "invalid JSON: %s", body ? "not an object" : jerr.text);
+                return NULL;
+        }
+        return body;
+}
+
 enum MHD_Result ross_reply_empty(RossRequest *req, unsigned status)
 {
         return queue(req, status, NULL, xstrdup(""), 0);

@@ -39,6 +39,9 @@ int ross_req_bool(RossRequest *req, const char *key, bool def, bool *ret, RossEr
 const char *ross_req_header(RossRequest *req, const char *key);
 
 /* Reply helpers: each queues one response and returns MHD's result. */
+/* The request's body as a JSON object (caller owns it); NULL and -EINVAL "invalid JSON: ..."
+ * when it is not one (an empty body is not one either). */
+json_t *ross_req_json_object(RossRequest *req, RossError *err);
 enum MHD_Result ross_reply_json(RossRequest *req, unsigned status, json_t *body /* stolen */);
 enum MHD_Result ross_reply_text(RossRequest *req, unsigned status, const char *ctype,
                                 const char *text);

@@ -85,8 +85,13 @@ static void usage_run(FILE *f, const char *verb)
                 "  -h, --hostname NAME          the container's host name\n"
                 "      --domainname NAME        the container's NIS domain name\n"
                 "      --rm                     remove the container when it exits\n"
-                "  -v, --volume HOST:CTR[:ro]   bind mount a host path\n"
-                "      --mount type=bind,source=S,target=T[,readonly] | type=tmpfs,target=T\n"
+                "  -v, --volume SRC:CTR[:OPTS]  bind mount a host path (SRC absolute) or mount\n"
+                "                               the named volume SRC (made when not there);\n"
+                "                               OPTS: ro, rw, nocopy (volumes: no copy of the\n"
+                "                               image's content), z, Z. -v CTR alone: an\n"
+                "                               anonymous volume\n"
+                "      --mount type=bind|volume|tmpfs,source=S,target=T[,readonly]\n"
+                "                               [,volume-nocopy][,volume-label=K=V]\n"
                 "      --tmpfs PATH[:OPTS]      mount a tmpfs\n"
                 "      --read-only              read-only root filesystem\n"
                 "      --runtime NAME           crun or runc (namespaces), qemu or krun (a\n"
@@ -144,6 +149,15 @@ static int bad_value(const char *flag, const char *arg, const char *why)
 }
 
 /* --sig-proxy true|false */
+/* A --mount's VolumeOptions object, made when it is not there (borrowed). */
+static json_t *volume_options(json_t *m)
+{
+        json_t *vo = json_object_get(m, "VolumeOptions");
+        if (!vo)
+                json_object_set_new(m, "VolumeOptions", vo = json_object());
+        return vo;
+}
+
 static int parse_sig_proxy(const char *arg, bool *ret)
 {
         if (!STREQ(arg, "true") && !STREQ(arg, "false")) {
@@ -280,6 +294,7 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
         };
         json_auto_t *body = json_object(), *env = json_array();
         json_auto_t *binds = json_array(), *mounts = json_array(), *tmpfs = json_object();
+        json_auto_t *volumes = json_object();
         json_auto_t *labels = json_object();
         json_auto_t *groups = json_array();
         json_auto_t *ports = json_object(), *exposed = json_object();
@@ -336,7 +351,11 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
                         json_object_set_new(hc, "AutoRemove", json_true());
                         break;
                 case 'v':
-                        json_array_append_new(binds, json_string(optarg));
+                        /* -v /path alone: an anonymous volume, as the docker CLI sends it */
+                        if (optarg[0] == '/' && !strchr(optarg, ':'))
+                                json_object_set_new(volumes, optarg, json_object());
+                        else
+                                json_array_append_new(binds, json_string(optarg));
                         break;
                 case O_MOUNT: {
                         json_auto_t *m = json_object();
@@ -358,14 +377,34 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
                                         json_object_set_new(m, "ReadOnly",
                                                             json_boolean(!eq || STREQ(eq, "true") ||
                                                                          STREQ(eq, "1")));
+                                else if (STREQ(kv, "volume-nocopy"))
+                                        json_object_set_new(volume_options(m), "NoCopy",
+                                                            json_boolean(!eq || STREQ(eq, "true") ||
+                                                                         STREQ(eq, "1")));
+                                else if (STREQ(kv, "volume-label") && eq) {
+                                        char *e2 = strchr(eq, '=');
+                                        if (e2)
+                                                *e2++ = '\0';
+                                        json_t *vo = volume_options(m);
+                                        json_t *l = json_object_get(vo, "Labels");
+                                        if (!l)
+                                                json_object_set_new(vo, "Labels",
+                                                                    l = json_object());
+                                        json_object_set_new(l, eq, json_string(e2 ? e2 : ""));
+                                } else if (STREQ(kv, "volume-driver") && eq)
+                                        json_object_set_new(volume_options(m), "DriverConfig",
+                                                            json_pack("{s:s}", "Name", eq));
                                 else {
                                         ross_cli_error("--mount: unknown field '%s'", kv);
                                         return -1;
                                 }
                         }
                         const char *type = json_string_value(json_object_get(m, "Type"));
-                        if (!type || (!STREQ(type, "bind") && !STREQ(type, "tmpfs"))) {
-                                ross_cli_error("--mount: type must be bind or tmpfs");
+                        if (!type) /* the docker CLI's default */
+                                json_object_set_new(m, "Type", json_string(type = "volume"));
+                        if (!STREQ(type, "bind") && !STREQ(type, "tmpfs") &&
+                            !STREQ(type, "volume")) {
+                                ross_cli_error("--mount: type must be bind, volume or tmpfs");
                                 return -1;
                         }
                         json_array_append_new(mounts, TAKE_PTR(m));
@@ -569,6 +608,8 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
         json_object_set_new(body, "Env", TAKE_PTR(env));
         json_object_set_new(body, "Labels", TAKE_PTR(labels));
         json_object_set_new(hc, "Binds", TAKE_PTR(binds));
+        if (json_object_size(volumes))
+                json_object_set_new(body, "Volumes", TAKE_PTR(volumes));
         json_object_set_new(hc, "Mounts", TAKE_PTR(mounts));
         json_object_set_new(hc, "Tmpfs", TAKE_PTR(tmpfs));
         if (json_object_size(ports))
@@ -761,7 +802,7 @@ static int finish_attached(RossClient *c, const char *id, int detached, bool rem
                 return 0; /* the container runs on; --rm still applies (the daemon's) */
         int r = wait_exit(c, id, &code);
         if (remove_after) {
-                _cleanup_free_ char *rm_path = xasprintf("/containers/%s?force=1", id);
+                _cleanup_free_ char *rm_path = xasprintf("/containers/%s?force=1&v=1", id);
                 (void)ross_client_json(c, "DELETE", rm_path, NULL, NULL, NULL);
         }
         return r < 0 ? 125 : code;
@@ -793,7 +834,7 @@ int ross_cmd_container_run(RossClient *c, int argc, char **argv)
         r = create(c, body, name, &id);
         if (r < 0)
                 return 125;
-        _cleanup_free_ char *rm_path = xasprintf("/containers/%s?force=1", id);
+        _cleanup_free_ char *rm_path = xasprintf("/containers/%s?force=1&v=1", id);
         a.id = id;
         /* attached: the stream is open before the start, so no output is missed */
         if (!flags.detach && ross_attach_open(c, &a, &err) < 0) {

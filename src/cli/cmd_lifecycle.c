@@ -22,7 +22,7 @@ static int call(RossClient *c, const char *method, const char *path, json_t **re
 int ross_cmd_container_each(RossClient *c, int argc, char **argv)
 {
         const char *verb = argv[0];
-        bool force = false, stop = STREQ(verb, "stop"), kill = STREQ(verb, "kill");
+        bool force = false, volumes = false, stop = STREQ(verb, "stop"), kill = STREQ(verb, "kill");
         bool rm = STREQ(verb, "rm") || STREQ(verb, "delete"), wait = STREQ(verb, "wait");
         bool pause = STREQ(verb, "pause"), unpause = STREQ(verb, "unpause");
         bool restart = STREQ(verb, "restart");
@@ -30,17 +30,18 @@ int ross_cmd_container_each(RossClient *c, int argc, char **argv)
         long timeout = -1;
         int ch, rc = 0;
         static const struct option opts[] = {
-                {"force", no_argument, NULL, 'f'},
-                {"time", required_argument, NULL, 't'},
-                {"signal", required_argument, NULL, 's'},
-                {"help", no_argument, NULL, 'h'},
-                {},
+                {"force", no_argument, NULL, 'f'},        {"time", required_argument, NULL, 't'},
+                {"signal", required_argument, NULL, 's'}, {"volumes", no_argument, NULL, 'v'},
+                {"help", no_argument, NULL, 'h'},         {},
         };
         optind = 1;
-        while ((ch = getopt_long(argc, argv, "ft:s:h", opts, NULL)) != -1) {
+        while ((ch = getopt_long(argc, argv, rm ? "ft:s:vh" : "ft:s:h", opts, NULL)) != -1) {
                 switch (ch) {
                 case 'f':
                         force = true;
+                        break;
+                case 'v':
+                        volumes = true;
                         break;
                 case 't': {
                         int v;
@@ -61,6 +62,7 @@ int ross_cmd_container_each(RossClient *c, int argc, char **argv)
                                "\n"
                                "Options:\n"
                                "  -f, --force        rm: kill a running container first\n"
+                               "  -v, --volumes      rm: remove its anonymous volumes too\n"
                                "  -t, --time N       stop: seconds before SIGKILL\n"
                                "  -s, --signal SIG   kill: the signal (default KILL)\n",
                                verb);
@@ -86,7 +88,7 @@ int ross_cmd_container_each(RossClient *c, int argc, char **argv)
                                          s ? s : "");
                 } else if (rm) {
                         method = "DELETE";
-                        path = xasprintf("/containers/%s?force=%d", ref, force);
+                        path = xasprintf("/containers/%s?force=%d&v=%d", ref, force, volumes);
                 } else if (wait)
                         path = xasprintf("/containers/%s/wait", ref);
                 else if (pause || unpause)
@@ -247,6 +249,7 @@ int ross_cli_inspect(RossClient *c, int argc, char **argv, unsigned kinds)
                 _cleanup_free_ char *cpath = xasprintf("/containers/%s/json", ref);
                 _cleanup_free_ char *ipath = ross_cli_image_path(argv[i], "/json");
                 _cleanup_free_ char *npath = xasprintf("/networks/%s", ref);
+                _cleanup_free_ char *vpath = xasprintf("/volumes/%s", ref);
                 RossError err = {};
                 json_t *o = NULL;
                 int r = -ENOENT;
@@ -256,6 +259,8 @@ int ross_cli_inspect(RossClient *c, int argc, char **argv, unsigned kinds)
                         r = ross_client_json(c, "GET", ipath, NULL, &o, &err);
                 if (r == -ENOENT && (kinds & ROSS_INSPECT_NETWORK))
                         r = ross_client_json(c, "GET", npath, NULL, &o, &err);
+                if (r == -ENOENT && (kinds & ROSS_INSPECT_VOLUME))
+                        r = ross_client_json(c, "GET", vpath, NULL, &o, &err);
                 /* more than one kind: Docker's words for none of them */
                 if (r == -ENOENT && (kinds & (kinds - 1)))
                         ross_errx(&err, ENOENT, "No such object: %s", argv[i]);
@@ -273,15 +278,17 @@ int ross_cli_inspect(RossClient *c, int argc, char **argv, unsigned kinds)
 }
 
 /* ross-cli inspect NAME...: a container if there is one by that name, else an image, else a
- * network (Docker's order). */
+ * network, else a volume (Docker's order). */
 int ross_cmd_inspect(RossClient *c, int argc, char **argv)
 {
         if (argc < 2) {
-                ross_cli_error("inspect: at least one container, image or network is required");
+                ross_cli_error("inspect: at least one container, image, network or volume is "
+                               "required");
                 return 125;
         }
         return ross_cli_inspect(c, argc, argv,
-                                ROSS_INSPECT_CONTAINER | ROSS_INSPECT_IMAGE | ROSS_INSPECT_NETWORK);
+                                ROSS_INSPECT_CONTAINER | ROSS_INSPECT_IMAGE | ROSS_INSPECT_NETWORK |
+                                        ROSS_INSPECT_VOLUME);
 }
 
 int ross_cmd_container_inspect(RossClient *c, int argc, char **argv)
@@ -329,4 +336,38 @@ char *ross_cli_filter_query(json_t *filters)
         _cleanup_free_ char *text = json_dumps(filters, JSON_COMPACT);
         _cleanup_free_ char *esc = ross_client_escape(text);
         return xasprintf("&filters=%s", esc);
+}
+
+int ross_cli_call(RossClient *c, const char *method, const char *path, json_t *body, json_t **ret)
+{
+        _cleanup_free_ char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+        RossError err = {};
+        int r = ross_client_json(c, method, path, text, ret, &err);
+        if (r < 0)
+                ross_cli_error("%s", err.msg);
+        return r;
+}
+
+int ross_cli_key_value(json_t *obj, const char *flag, const char *arg)
+{
+        const char *eq = strchr(arg, '=');
+        _cleanup_free_ char *k = eq ? xstrndup(arg, (size_t)(eq - arg)) : xstrdup(arg);
+        if (!*k) {
+                ross_cli_error("invalid argument \"%s\" for %s: no key (KEY=VALUE)", arg, flag);
+                return -EINVAL;
+        }
+        json_object_set_new(obj, k, json_string(eq ? eq + 1 : ""));
+        return 0;
+}
+
+bool ross_cli_confirm(const char *warning)
+{
+        fprintf(stderr, "%s\nAre you sure you want to continue? [y/N] ", warning);
+        _cleanup_free_ char *line = NULL;
+        size_t len = 0;
+        if (getline(&line, &len, stdin) < 0 || (line[0] != 'y' && line[0] != 'Y')) {
+                fprintf(stderr, "\n");
+                return false;
+        }
+        return true;
 }

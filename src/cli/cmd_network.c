@@ -7,17 +7,6 @@
 #include "commands.h"
 #include "netparse.h"
 
-/* One call whose answer is JSON; the daemon's message is printed on failure. */
-static int call(RossClient *c, const char *method, const char *path, json_t *body, json_t **ret)
-{
-        _cleanup_free_ char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-        RossError err = {};
-        int r = ross_client_json(c, method, path, text, ret, &err);
-        if (r < 0)
-                ross_cli_error("%s", err.msg);
-        return r;
-}
-
 static char *network_path(const char *name, const char *suffix)
 {
         _cleanup_free_ char *esc = ross_client_escape(name);
@@ -46,19 +35,6 @@ static char *filter_query(json_t *filters)
 {
         _cleanup_free_ char *q = ross_cli_filter_query(filters);
         return q ? xasprintf("?%s", q + 1) : xstrdup("");
-}
-
-/* KEY=VALUE (or KEY: an empty value) into obj, for --label and --opt. */
-static int key_value(json_t *obj, const char *flag, const char *arg)
-{
-        const char *eq = strchr(arg, '=');
-        _cleanup_free_ char *k = eq ? xstrndup(arg, (size_t)(eq - arg)) : xstrdup(arg);
-        if (!*k) {
-                ross_cli_error("invalid argument \"%s\" for %s: no key (KEY=VALUE)", arg, flag);
-                return -EINVAL;
-        }
-        json_object_set_new(obj, k, json_string(eq ? eq + 1 : ""));
-        return 0;
 }
 
 static void create_usage(FILE *f)
@@ -131,11 +107,11 @@ static int network_create(RossClient *c, int argc, char **argv)
                         attachable = true;
                         break;
                 case O_LABEL:
-                        if (key_value(labels, "--label", optarg) < 0)
+                        if (ross_cli_key_value(labels, "--label", optarg) < 0)
                                 return 125;
                         break;
                 case 'o':
-                        if (key_value(options, "--opt", optarg) < 0)
+                        if (ross_cli_key_value(options, "--opt", optarg) < 0)
                                 return 125;
                         break;
                 case 'h':
@@ -160,7 +136,7 @@ static int network_create(RossClient *c, int argc, char **argv)
                           internal, "Attachable", attachable, "EnableIPv6", ipv6, "IPAM", "Driver",
                           "default", "Config", config, "Options", options, "Labels", labels);
         json_auto_t *resp = NULL;
-        if (call(c, "POST", "/networks/create", body, &resp) < 0)
+        if (ross_cli_call(c, "POST", "/networks/create", body, &resp) < 0)
                 return 1;
         const char *warning = json_string_value(json_object_get(resp, "Warning"));
         if (!STR_EMPTY(warning))
@@ -231,7 +207,7 @@ static int network_list(RossClient *c, int argc, char **argv)
         }
         _cleanup_free_ char *q = filter_query(filters);
         _cleanup_free_ char *path = xasprintf("/networks%s", q);
-        if (call(c, "GET", path, NULL, &list) < 0)
+        if (ross_cli_call(c, "GET", path, NULL, &list) < 0)
                 return 1;
 
         size_t n = json_array_size(list);
@@ -378,20 +354,12 @@ static int network_prune(RossClient *c, int argc, char **argv)
                 ross_cli_error("network prune: unexpected argument '%s'", argv[optind]);
                 return 125;
         }
-        if (!force) {
-                fprintf(stderr, "WARNING! This will remove all custom networks not used by at "
-                                "least one container.\n"
-                                "Are you sure you want to continue? [y/N] ");
-                _cleanup_free_ char *line = NULL;
-                size_t len = 0;
-                if (getline(&line, &len, stdin) < 0 || (line[0] != 'y' && line[0] != 'Y')) {
-                        fprintf(stderr, "\n");
-                        return 0;
-                }
-        }
+        if (!force && !ross_cli_confirm("WARNING! This will remove all custom networks not used "
+                                        "by at least one container."))
+                return 0;
         _cleanup_free_ char *q = filter_query(filters);
         _cleanup_free_ char *path = xasprintf("/networks/prune%s", q);
-        if (call(c, "POST", path, NULL, &resp) < 0)
+        if (ross_cli_call(c, "POST", path, NULL, &resp) < 0)
                 return 1;
         json_t *deleted = json_object_get(resp, "NetworksDeleted"), *e;
         size_t i;
@@ -463,7 +431,7 @@ static int network_connect(RossClient *c, int argc, char **argv)
         json_auto_t *body =
                 json_pack("{s:s, s:O}", "Container", argv[optind + 1], "EndpointConfig", ep);
         _cleanup_free_ char *path = network_path(argv[optind], "/connect");
-        return call(c, "POST", path, body, NULL) < 0 ? 1 : 0;
+        return ross_cli_call(c, "POST", path, body, NULL) < 0 ? 1 : 0;
 }
 
 static int network_disconnect(RossClient *c, int argc, char **argv)
@@ -501,7 +469,7 @@ static int network_disconnect(RossClient *c, int argc, char **argv)
         }
         json_auto_t *body = json_pack("{s:s, s:b}", "Container", argv[optind + 1], "Force", force);
         _cleanup_free_ char *path = network_path(argv[optind], "/disconnect");
-        return call(c, "POST", path, body, NULL) < 0 ? 1 : 0;
+        return ross_cli_call(c, "POST", path, body, NULL) < 0 ? 1 : 0;
 }
 
 static void usage(FILE *f)

@@ -31,13 +31,16 @@ int ross_cmd_logout(RossClient *c, int argc, char **argv);
 int ross_cmd_version(RossClient *c, int argc, char **argv);
 /* network create|ls|list|inspect|rm|remove|prune|connect|disconnect (argv[1] says which) */
 int ross_cmd_network(RossClient *c, int argc, char **argv);
+/* volume create|ls|list|inspect|rm|remove|prune (argv[1] says which) */
+int ross_cmd_volume(RossClient *c, int argc, char **argv);
 /* port CONTAINER [PRIVATE_PORT[/PROTO]]: the container's published ports */
 int ross_cmd_container_port(RossClient *c, int argc, char **argv);
 
 enum {
         ROSS_INSPECT_CONTAINER = 1 << 0,
         ROSS_INSPECT_IMAGE = 1 << 1,
-        ROSS_INSPECT_NETWORK = 1 << 2
+        ROSS_INSPECT_NETWORK = 1 << 2,
+        ROSS_INSPECT_VOLUME = 1 << 3
 };
 /* Print the inspect JSON of each argv[1..] as one array; with several kinds a container is
  * tried first, then an image, then a network. Returns the exit code. */
@@ -51,6 +54,15 @@ char *ross_cli_image_path(const char *name, const char *suffix);
 int ross_cli_filter_add(json_t *filters, const char *arg);
 /* "&filters=..." for a query string, or NULL when there are none. Caller frees. */
 char *ross_cli_filter_query(json_t *filters);
+
+/* One call whose answer is JSON (ret may be NULL); the daemon's message is printed on
+ * failure. */
+int ross_cli_call(RossClient *c, const char *method, const char *path, json_t *body, json_t **ret);
+/* KEY=VALUE (or KEY: an empty value) into obj, for --label and --opt; a usage error
+ * (printed) when there is no key. */
+int ross_cli_key_value(json_t *obj, const char *flag, const char *arg);
+/* Print the warning and ask "[y/N]" on stderr; whether the answer is yes. */
+bool ross_cli_confirm(const char *warning);
 
 /* Print "ross-cli: message" to stderr. */
 void ross_cli_error(const char *fmt, ...) _printf_(1, 2);

@@ -6,6 +6,7 @@
 #include "../basic/parse.h"
 #include "config.h"
 #include "containers.h"
+#include "mounts.h"
 
 void ross_container_config_free(RossContainerConfig *c)
 {
@@ -18,67 +19,6 @@ void ross_container_config_free(RossContainerConfig *c)
         json_decref(c->group_add);
         ross_net_config_free(&c->net);
         *c = (RossContainerConfig){};
-}
-
-static json_t *bind_entry(const char *src, const char *dst, bool ro)
-{
-        return json_pack("{s:s, s:s, s:b}", "source", src, "destination", dst, "readonly", ro);
-}
-
-/* "host:ctr[:ro|rw]" */
-static int parse_bind(const char *spec, json_t *out, RossError *err)
-{
-        _cleanup_free_ char *copy = xstrdup(spec);
-        char *dst = strchr(copy, ':');
-        char *mode = dst ? strchr(dst + 1, ':') : NULL;
-        if (!dst || dst == copy || !dst[1])
-                return ross_errx(err, EINVAL, "invalid volume specification: '%s'", spec);
-        *dst++ = '\0';
-        if (mode)
-                *mode++ = '\0';
-        if (mode && !STREQ(mode, "ro") && !STREQ(mode, "rw"))
-                return ross_errx(err, EINVAL, "invalid mode '%s' in volume '%s'", mode, spec);
-        if (copy[0] != '/' || dst[0] != '/')
-                return ross_errx(err, EINVAL,
-                                 "invalid volume specification '%s': paths must be absolute "
-                                 "(named volumes are not supported yet)",
-                                 spec);
-        struct stat st;
-        if (stat(copy, &st) < 0)
-                return ross_err(err, errno, "bind source path does not exist: %s", copy);
-        json_array_append_new(out, bind_entry(copy, dst, mode && STREQ(mode, "ro")));
-        return 0;
-}
-
-int ross_container_parse_binds(json_t *binds, json_t *mounts, json_t **ret, RossError *err)
-{
-        _cleanup_(json_decrefp) json_t *out = json_array();
-        json_t *b;
-        size_t i;
-        int r;
-        json_array_foreach (binds, i, b) {
-                if (!json_is_string(b))
-                        return ross_errx(err, EINVAL, "invalid bind: not a string");
-                if ((r = parse_bind(json_string_value(b), out, err)) < 0)
-                        return r;
-        }
-        json_array_foreach (mounts, i, b) {
-                const char *type = json_string_value(json_object_get(b, "Type"));
-                const char *src = json_string_value(json_object_get(b, "Source"));
-                const char *dst = json_string_value(json_object_get(b, "Target"));
-                if (!type || !STREQ(type, "bind"))
-                        continue; /* tmpfs mounts are taken into the tmpfs list */
-                if (!src || !dst || src[0] != '/' || dst[0] != '/')
-                        return ross_errx(err, EINVAL,
-                                         "invalid mount: absolute Source and Target are needed");
-                struct stat st;
-                if (stat(src, &st) < 0)
-                        return ross_err(err, errno, "bind source path does not exist: %s", src);
-                json_array_append_new(
-                        out, bind_entry(src, dst, json_is_true(json_object_get(b, "ReadOnly"))));
-        }
-        *ret = TAKE_PTR(out);
-        return 0;
 }
 
 /* Docker's json-file options, and the ones every driver has. */
@@ -225,9 +165,8 @@ int ross_container_config_parse(json_t *body, json_t *image_config, const char *
                 c.stop_timeout = (int)json_integer_value(st);
         }
 
-        if ((r = ross_container_parse_binds(json_object_get(hc, "Binds"),
-                                            json_object_get(hc, "Mounts"), &c.binds, err)) < 0 ||
-            (r = tmpfs_of(hc, &c.tmpfs, err)) < 0)
+        if ((r = tmpfs_of(hc, &c.tmpfs, err)) < 0 ||
+            (r = ross_container_parse_mounts(body, image_config, c.tmpfs, &c.binds, err)) < 0)
                 return r;
         if ((r = limit_of(hc, "Memory", &c.memory, err)) < 0 ||
             (r = limit_of(hc, "NanoCpus", &c.nano_cpus, err)) < 0 ||
@@ -365,18 +304,5 @@ int ross_container_config_from_json(json_t *j, RossContainerConfig *ret, RossErr
                 return bad_field("memory", err);
         *ret = c;
         c = (RossContainerConfig){};
-        return 0;
-}
-
-int ross_container_config_check_binds(const RossContainerConfig *cfg, RossError *err)
-{
-        json_t *v;
-        size_t i;
-        json_array_foreach (cfg->binds, i, v) {
-                const char *src = json_string_value(json_object_get(v, "source"));
-                if (!src || access(src, F_OK) < 0)
-                        return ross_err(err, src ? errno : EINVAL,
-                                        "bind source path does not exist: %s", src ? src : "");
-        }
         return 0;
 }

@@ -21,7 +21,7 @@ typedef struct RossContainerConfig {
         RossProcessSpec process; /* args, env, cwd, user as given, terminal */
         bool open_stdin, stdin_once;
         char *hostname;    /* NULL: the short id */
-        json_t *binds;     /* [{"source","destination","readonly"}], sources absolute */
+        json_t *binds;     /* binds and volumes (mounts.h), sources absolute */
         json_t *tmpfs;     /* ["/path[:options]"] */
         json_t *group_add; /* [name or number]: strings */
         bool init;         /* --init: ross-init as PID 1 of the command */
@@ -46,9 +46,3 @@ int ross_container_config_parse(json_t *body, json_t *image_config, const char *
 /* The stored form, and back; -EINVAL naming what is wrong when it is not one. */
 json_t *ross_container_config_to_json(const RossContainerConfig *c);
 int ross_container_config_from_json(json_t *j, RossContainerConfig *ret, RossError *err);
-
-/* Docker's binds ("host:ctr[:ro|rw]") and bind Mounts into the binds list; every source
- * must exist. */
-/* The binds as checked at create, again at start: a source gone since is the start's error. */
-int ross_container_config_check_binds(const RossContainerConfig *cfg, RossError *err);
-int ross_container_parse_binds(json_t *binds, json_t *mounts, json_t **ret, RossError *err);

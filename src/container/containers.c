@@ -23,9 +23,11 @@
 #include "../registry/manifest.h"
 #include "../shim/shim.h"
 #include "config.h"
+#include "mounts.h"
 #include "containers.h"
 #include "network.h"
 #include "spec.h"
+#include "volume-use.h"
 
 static char *cdir(RossContainers *c, const char *id, const char *file)
 {
@@ -285,6 +287,10 @@ int ross_containers_create(RossContainers *c, json_t *body, const char *name, ch
                 return r;
         if (be->check && (r = be->check(be, c, &cfg, err)) < 0)
                 return r;
+        /* its volumes: made now when they are not there (undone if the create fails) */
+        _cleanup_(json_decrefp) json_t *made_vols = NULL;
+        if ((r = ross_container_volumes_make(c, &cfg, &made_vols, err)) < 0)
+                return r;
 
         ross_random_hex(id, 32);
         if (!name)
@@ -303,12 +309,15 @@ int ross_containers_create(RossContainers *c, json_t *body, const char *name, ch
         json_object_set_new(stored, "RossConfig", ross_container_config_to_json(&cfg));
         _cleanup_free_ char *text = json_dumps(stored, JSON_COMPACT);
         r = ross_db_container_add(c->db, id, name, image_id, image, text, err);
-        if (r < 0)
+        if (r < 0) {
+                ross_container_volumes_undo(c, made_vols);
                 return r;
+        }
         _cleanup_free_ char *dir = cdir(c, id, NULL);
         if ((r = ross_mkdir_p(dir, 0755, err)) < 0) {
                 ross_rm_rf(dir);
                 (void)ross_db_container_delete(c->db, id, NULL);
+                ross_container_volumes_undo(c, made_vols);
                 return r;
         }
         log_debug("container %s (%s) created from %s to run with %s", id, name, image_id,
@@ -477,6 +486,9 @@ int ross_containers_start(RossContainers *c, const char *ref, int *ret_exec_stat
                                                err);
         if (r >= 0) {
                 r = be->prepare(be, c, id, dir, &cfg, &net, err);
+                /* the image's content into empty volumes, from the root just made */
+                if (r >= 0)
+                        r = ross_container_volumes_populate(c, dir, &cfg, err);
                 if (r < 0)
                         ross_container_net_cleanup(c, id);
         }
@@ -829,7 +841,8 @@ static bool teardown_matters(RossContainers *c, const char *id)
         return more;
 }
 
-int ross_containers_remove(RossContainers *c, const char *ref, bool force, RossError *err)
+int ross_containers_remove(RossContainers *c, const char *ref, bool force, bool volumes,
+                           RossError *err)
 {
         _cleanup_free_ char *id = NULL;
         int r = ross_containers_resolve(c, ref, &id, err);
@@ -865,9 +878,15 @@ int ross_containers_remove(RossContainers *c, const char *ref, bool force, RossE
         r = ross_rm_rf(dir);
         if (r < 0)
                 return ross_err(err, r, "remove container %s", ref);
+        _cleanup_(json_decrefp) json_t *row = NULL;
+        _cleanup_(ross_container_config_free) RossContainerConfig cfg = {};
+        bool have_cfg = volumes && ross_db_container_get(c->db, id, &row) == 0 &&
+                        config_of(row, &cfg, NULL) == 0;
         r = ross_db_container_delete(c->db, id, err);
         if (r < 0)
                 return r;
+        if (have_cfg)
+                ross_container_volumes_remove_anonymous(c, id, &cfg);
         log_debug("container %s removed", id);
         return 0;
 }
@@ -1038,6 +1057,8 @@ static json_t *merged_config(RossContainers *c, const char *id, json_t *row, jso
 
 /* Docker's Mounts list from the request's Binds and Mounts (no stat: a bind whose source
  * went away still shows). */
+/* Mounts from the request alone: a container stored by an older Ross without a typed
+ * config. */
 static json_t *mounts_of(json_t *hc)
 {
         json_t *out = json_array(), *b;
@@ -1170,9 +1191,10 @@ int ross_containers_list(RossContainers *c, RossContainerPick pick, void *ud, js
                 cstate(c, id, &s);
                 _cleanup_(json_decrefp) json_t *img = image_config_of(c, row);
                 _cleanup_(json_decrefp) json_t *cfg = merged_config(c, id, row, img);
-                _cleanup_(json_decrefp) json_t *mounts = mounts_of(hc);
                 _cleanup_(ross_container_config_free) RossContainerConfig lc = {};
                 bool have_cfg = config_of(row, &lc, NULL) == 0;
+                _cleanup_(json_decrefp) json_t *mounts =
+                        have_cfg ? ross_container_mounts_inspect(&lc, hc) : mounts_of(hc);
                 RossContainerInfo ci = {
                         .id = id,
                         .name = json_string_value(json_object_get(row, "Name")),
@@ -1311,6 +1333,8 @@ int ross_containers_inspect(RossContainers *c, const char *ref, json_t **ret, Ro
         _cleanup_free_ char *upper = cdir(c, id, "upper");
         _cleanup_free_ char *work = cdir(c, id, "work");
         _cleanup_free_ char *merged = cdir(c, id, "rootfs");
+        _cleanup_(ross_container_config_free) RossContainerConfig rc = {};
+        bool have_cfg = config_of(row, &rc, NULL) == 0;
         json_t *o = json_pack(
                 "{s:s, s:s, s:o, s:o, s:{s:s, s:b, s:b, s:b, s:b, s:b, s:i, s:i, s:s, s:s, s:s}, "
                 "s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:n, s:o, "
@@ -1325,10 +1349,10 @@ int ross_containers_inspect(RossContainers *c, const char *ref, json_t **ret, Ro
                 "RestartCount", 0, "Driver", "overlay", "Platform", "linux", "MountLabel", "",
                 "ProcessLabel", "", "AppArmorProfile", "", "ExecIDs", "HostConfig",
                 host_config_of(c, hc), "GraphDriver", "Name", "overlay", "Data", "UpperDir", upper,
-                "WorkDir", work, "MergedDir", merged, "Mounts", mounts_of(hc), "Config", cfg);
-        _cleanup_(ross_container_config_free) RossContainerConfig rc = {};
+                "WorkDir", work, "MergedDir", merged, "Mounts",
+                have_cfg ? ross_container_mounts_inspect(&rc, hc) : mounts_of(hc), "Config", cfg);
         json_t *ns;
-        if (config_of(row, &rc, NULL) == 0)
+        if (have_cfg)
                 ns = ross_container_net_settings(
                         c, id, json_string_value(json_object_get(row, "Name")) ?: id, &rc,
                         STREQ(s.status, "running") || STREQ(s.status, "paused"));
@@ -1352,7 +1376,7 @@ void ross_containers_reap_autoremove(RossContainers *c)
                 CState s;
                 cstate(c, id, &s);
                 if (json_is_true(json_object_get(hc, "AutoRemove")) && STREQ(s.status, "exited"))
-                        (void)ross_containers_remove(c, id, true, NULL);
+                        (void)ross_containers_remove(c, id, true, true, NULL);
         }
 }
 

@@ -7,6 +7,7 @@
 #include "../basic/err.h"
 #include "../image/images.h"
 #include "../net/networks.h"
+#include "../volume/volumes.h"
 
 /* The container service: what the daemon's container endpoints call. */
 typedef struct RossContainers {
@@ -17,6 +18,7 @@ typedef struct RossContainers {
         char *shim_path;
         char *default_runtime; /* "crun" */
         RossNetworks *networks;
+        RossVolumes *volumes;
         bool no_default_bridge; /* --bridge none: containers without --network get none */
         /* runtime name -> why it cannot run containers on this host (its backend's probe) */
         json_t *unusable;
@@ -68,7 +70,9 @@ int ross_containers_kill(RossContainers *c, const char *ref, const char *signal,
 int ross_containers_parse_signal(const char *s, int *ret);
 /* The stop signal, then SIGKILL after timeout seconds (<0: the container's own or 10). */
 int ross_containers_stop(RossContainers *c, const char *ref, int timeout, RossError *err);
-int ross_containers_remove(RossContainers *c, const char *ref, bool force, RossError *err);
+/* volumes: its anonymous volumes go too (rm -v, --rm). */
+int ross_containers_remove(RossContainers *c, const char *ref, bool force, bool volumes,
+                           RossError *err);
 int ross_containers_rename(RossContainers *c, const char *ref, const char *name, RossError *err);
 /* Freeze or thaw every process of a running container (the runtime's pause/resume). */
 int ross_containers_pause(RossContainers *c, const char *ref, bool pause, RossError *err);

@@ -122,6 +122,9 @@ int ross_daemon_open(RossDaemon *d, RossError *err)
         if (r < 0)
                 return r;
         d->containers.networks = &d->networks;
+        if ((r = ross_volumes_init(&d->volumes, d->cfg.data_dir, err)) < 0)
+                return r;
+        d->containers.volumes = &d->volumes;
         d->containers.no_default_bridge = d->cfg.no_bridge;
         r = probe_backends(d, err);
         if (r < 0)
@@ -170,6 +173,9 @@ void ross_daemon_close(RossDaemon *d)
         if (d->networks.dir)
                 ross_networks_done(&d->networks);
         memset(&d->networks, 0, sizeof(d->networks));
+        if (d->volumes.dir)
+                ross_volumes_done(&d->volumes);
+        memset(&d->volumes, 0, sizeof(d->volumes));
         d->images.mounts_dir = NULL;
         ross_snapshots_free(d->snapshots);
         d->snapshots = NULL;

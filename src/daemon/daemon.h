@@ -43,6 +43,7 @@ struct RossDaemon {
         RossImages images;
         RossContainers containers;
         RossNetworks networks;
+        RossVolumes volumes;
         time_t started;
         char id[65];
 };

@@ -95,6 +95,19 @@ def busybox_layer():
     return tar_bytes(add)
 
 
+def volumes_layer():
+    """Content under /home/app for an image that has it as a volume."""
+    def add(t):
+        add_dir(t, "home/app", mode=0o750, uid=1000, gid=1000)
+        add_file(t, "home/app/hello", b"from the image\n", uid=1000, gid=1000, mode=0o640)
+        add_dir(t, "home/app/sub", uid=1000, gid=1000)
+        add_file(t, "home/app/sub/deep", b"deep\n", uid=1000, gid=1000)
+        # a volume here must copy the image's /etc, never the host's
+        add_dir(t, "srv")
+        t.addfile(entry("srv/link", tarfile.SYMTYPE, mode=0o777, linkname="/etc"))
+    return tar_bytes(add)
+
+
 def special_layer():
     """Whiteouts, an opaque dir, and every kind of entry the unpacker must keep."""
     def add(t):
@@ -343,6 +356,10 @@ def build_all():
     single("bad-diffid", bad)
     # the same repository, a newer build: for "tag moves, old image kept" tests
     single("busybox-v2", Image([bb], config_extra={"Labels": {"version": "2"}}))
+    # an image with Volumes: one over content of its own (copied into the volume on first
+    # use, owner and all), one over nothing
+    single("busybox-volumes", Image([bb, volumes_layer()],
+                                    config_extra={"Volumes": {"/home/app": {}, "/srv/empty": {}}}))
     return out
 
 
