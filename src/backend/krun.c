@@ -39,7 +39,8 @@ static const char *library_of(RossContainers *c)
 
 #if ROSS_HAVE_KRUN
 /* Can libkrun load and make a context? Asked of ross-krun --probe, so the library is never
- * loaded into the daemon. The test double (tests/krun) says so; KVM is not needed for it. */
+ * loaded into the daemon. Then, on Linux, can KVM run its guest? Not asked for the test
+ * double (tests/krun) when it says it is one. */
 static char *krun_probe(const RossBackend *b, RossContainers *c)
 {
         _cleanup_free_ char *helper = ross_containers_helper(c, "ross-krun");

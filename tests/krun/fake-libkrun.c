@@ -6,9 +6,10 @@
  * and it fails or exits on demand. Built for tests only and never installed:
  *
  *   libkrun-fake-full.so.1  the whole libkrun 1.x ABI Ross may use (tests/krun/krun-abi.h)
- *   libkrun-fake-1.8.so.1   built with -DROSS_FAKE_KRUN_1_8: without what came after libkrun 1.8
- *                           (virtiofs2/3, vsock_port2, get_max_vcpus, init_log): the older
- *                           fallbacks
+ *   libkrun-fake-1.8.so.1   built with -DROSS_FAKE_KRUN_1_8: the calls of libkrun 1.8 alone,
+ *                           without any that came later (virtiofs2/3, vsock_port2, init_log,
+ *                           net_tap, get_max_vcpus, the console calls of 1.16 and 1.17, ...):
+ *                           the older fallbacks
  *   libkrun-fake-min.so.1   built with -DROSS_FAKE_KRUN_MINIMAL: only the calls of libkrun 1.0.0,
  *                           so the fallbacks for missing optional symbols can be tested
  *
@@ -49,6 +50,10 @@
  *                               console unless krun_disable_implicit_console was called: the
  *                               krun_set_console_output file if set (stdin ignored), or fds 0, 1
  *                               and 2. A stream with nowhere to go is dropped.
+ *   ROSS_FAKE_KRUN_AS_REAL=1    ross_krun_test_double() answers 0: the double does not say it is
+ *                               one, so Ross takes it for libkrun and wants a KVM that runs a
+ *                               guest, as for the real library. Unset or 0: it says so (1), and
+ *                               Ross needs no KVM for it.
  *   ROSS_FAKE_KRUN_NET_GUEST=SH once krun_start_enter has opened the tap of krun_add_net_tap as
  *                               libkrun opens it, it plays a guest on that NIC instead of exiting
  *                               at once: in a network namespace of its own, an interface eth0
@@ -109,11 +114,6 @@
 #include "krun-abi.h"
 
 #define KRUN_API __attribute__((visibility("default")))
-
-/* The double names itself: Ross's krun backend then needs no KVM (and says it loaded a
- * test double, not libkrun). */
-KRUN_API extern const int ross_krun_test_double;
-KRUN_API const int ross_krun_test_double = 1;
 
 #define MAX_CTX      256
 #define MAX_ARRAY    4096 /* libkrun reads at most this many entries of a string array */
@@ -598,6 +598,15 @@ static long env_number(const char *name, long def, long min, long max)
         if (errno != 0 || *end != '\0' || v < min || v > max)
                 die("%s: '%s' is not a number from %ld to %ld", name, s, min, max);
         return v;
+}
+
+/* The double names itself through this (ROSS_FAKE_KRUN_AS_REAL): Ross's krun backend asks,
+ * and then needs no KVM for it and says it loaded a test double, not libkrun. Not a libkrun
+ * call: nothing is logged. */
+KRUN_API int ross_krun_test_double(void);
+KRUN_API int ross_krun_test_double(void)
+{
+        return env_number("ROSS_FAKE_KRUN_AS_REAL", 0, 0, 1) == 0;
 }
 
 /* The verdict on a call before its own checks: -EINVAL for a bad argument, then -ENOENT if
@@ -1106,6 +1115,9 @@ KRUN_API int32_t krun_set_console_output(uint32_t ctx_id, const char *c_filepath
         return rec_end(&r, ret);
 }
 
+#ifndef ROSS_FAKE_KRUN_1_8
+/* ---- added after 1.8.1: not in libkrun-fake-1.8 ---- */
+
 KRUN_API int32_t krun_set_smbios_oem_strings(uint32_t ctx_id, const char *const oem_strings[])
 {
         CTX_CALL_BEGIN("krun_set_smbios_oem_strings");
@@ -1113,7 +1125,6 @@ KRUN_API int32_t krun_set_smbios_oem_strings(uint32_t ctx_id, const char *const 
         CTX_CALL_END();
 }
 
-#ifndef ROSS_FAKE_KRUN_1_8
 KRUN_API int32_t krun_add_virtiofs2(uint32_t ctx_id, const char *c_tag, const char *c_path,
                                     uint64_t shm_size)
 {
@@ -1123,7 +1134,6 @@ KRUN_API int32_t krun_add_virtiofs2(uint32_t ctx_id, const char *c_tag, const ch
         arg_uint(&r, "shm_size", shm_size);
         CTX_CALL_END();
 }
-#endif
 
 KRUN_API int32_t krun_set_gpu_options2(uint32_t ctx_id, uint32_t virgl_flags, uint64_t shm_size)
 {
@@ -1143,7 +1153,6 @@ KRUN_API int32_t krun_add_disk(uint32_t ctx_id, const char *block_id, const char
         CTX_CALL_END();
 }
 
-#ifndef ROSS_FAKE_KRUN_1_8
 KRUN_API int32_t krun_add_vsock_port2(uint32_t ctx_id, uint32_t port, const char *c_filepath,
                                       bool listen)
 {
@@ -1153,7 +1162,6 @@ KRUN_API int32_t krun_add_vsock_port2(uint32_t ctx_id, uint32_t port, const char
         arg_bool(&r, "listen", listen);
         return add_vsock_port(&r, ctx_id, c_filepath, listen);
 }
-#endif
 
 KRUN_API int32_t krun_add_disk2(uint32_t ctx_id, const char *block_id, const char *disk_path,
                                 uint32_t disk_format, bool read_only)
@@ -1227,7 +1235,6 @@ KRUN_API int32_t krun_check_nested_virt(void)
         return rec_end(&r, settle(&r, 0));
 }
 
-#ifndef ROSS_FAKE_KRUN_1_8
 KRUN_API int32_t krun_init_log(int target_fd, uint32_t level, uint32_t style, uint32_t options)
 {
         LOCKED;
@@ -1240,7 +1247,6 @@ KRUN_API int32_t krun_init_log(int target_fd, uint32_t level, uint32_t style, ui
         bool ok = (target_fd == -1 || target_fd > 0) && style <= 2 && options <= 1;
         return start_logger(&r, ok ? 0 : -EINVAL);
 }
-#endif
 
 KRUN_API int32_t krun_add_net_unixstream(uint32_t ctx_id, const char *c_path, int fd,
                                          uint8_t *const c_mac, uint32_t features, uint32_t flags)
@@ -1258,7 +1264,6 @@ KRUN_API int32_t krun_add_net_unixstream(uint32_t ctx_id, const char *c_path, in
         return rec_end(&r, settle(&r, ret));
 }
 
-#ifndef ROSS_FAKE_KRUN_1_8
 KRUN_API int32_t krun_add_net_tap(uint32_t ctx_id, char *c_tap_name, uint8_t *const c_mac,
                                   uint32_t features, uint32_t flags)
 {
@@ -1292,7 +1297,6 @@ KRUN_API int32_t krun_get_max_vcpus(void)
         return rec_end(
                 &r, settle(&r, (int32_t)env_number("ROSS_FAKE_KRUN_MAX_VCPUS", 8, 1, INT32_MAX)));
 }
-#endif
 
 KRUN_API int32_t krun_disable_implicit_console(uint32_t ctx_id)
 {
@@ -1465,7 +1469,6 @@ KRUN_API int32_t krun_has_feature(uint64_t feature)
         return rec_end(&r, settle(&r, ret));
 }
 
-#ifndef ROSS_FAKE_KRUN_1_8
 KRUN_API int32_t krun_add_virtiofs3(uint32_t ctx_id, const char *c_tag, const char *c_path,
                                     uint64_t shm_size, bool read_only)
 {
@@ -1476,11 +1479,11 @@ KRUN_API int32_t krun_add_virtiofs3(uint32_t ctx_id, const char *c_tag, const ch
         arg_bool(&r, "read_only", read_only);
         CTX_CALL_END();
 }
-#endif
 
 KRUN_API int32_t krun_disable_implicit_init(uint32_t ctx_id)
 {
         CTX_CALL_BEGIN("krun_disable_implicit_init");
         CTX_CALL_END();
 }
+#endif /* ROSS_FAKE_KRUN_1_8 */
 #endif /* ROSS_FAKE_KRUN_MINIMAL */

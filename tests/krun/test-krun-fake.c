@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The libkrun test double (tests/krun/fake-libkrun.c), loaded as Ross's krun backend will load
- * libkrun, with dlopen: which calls each library exports (the full ABI; libkrun 1.0.0's alone),
- * the JSON lines its calls write, the checks it shares with libkrun, forced failures, and in
- * forked children krun_start_enter's exit status and where the guest's output goes.
- *   test-krun-fake FULL.so MIN.so */
+ * libkrun, with dlopen: which calls each library exports (the full ABI; libkrun 1.0.0's alone;
+ * libkrun 1.8's alone), that each says it is the double, the JSON lines its calls write, the
+ * checks it shares with libkrun, forced failures, and in forked children krun_start_enter's
+ * exit status and where the guest's output goes.
+ *   test-krun-fake FULL.so MIN.so 1.8.so */
 #include <dlfcn.h>
 #include <jansson.h>
 #include <signal.h>
@@ -16,59 +17,60 @@
 #include "krun-abi.h"
 #include "tap.h"
 
-/* the calls of the full library; those of libkrun 1.0.0 are in the minimal one too */
+/* the calls of the full library; those of libkrun 1.0.0 are in the minimal one too, those
+ * of libkrun 1.8 in the 1.8 one */
 static const struct {
         const char *name;
-        bool in_1_0;
+        bool in_1_0, in_1_8;
 } symbols[] = {
-        {"krun_set_log_level", true},
-        {"krun_create_ctx", true},
-        {"krun_free_ctx", true},
-        {"krun_set_vm_config", true},
-        {"krun_set_root", true},
-        {"krun_set_mapped_volumes", true},
-        {"krun_set_port_map", true},
-        {"krun_set_rlimits", true},
-        {"krun_set_workdir", true},
-        {"krun_set_exec", true},
-        {"krun_start_enter", true},
-        {"krun_set_env", false},
-        {"krun_set_data_disk", false},
-        {"krun_set_passt_fd", false},
-        {"krun_add_virtiofs", false},
-        {"krun_add_vsock_port", false},
-        {"krun_set_gvproxy_path", false},
-        {"krun_set_net_mac", false},
-        {"krun_set_gpu_options", false},
-        {"krun_set_console_output", false},
-        {"krun_set_smbios_oem_strings", false},
-        {"krun_add_virtiofs2", false},
-        {"krun_set_gpu_options2", false},
-        {"krun_add_disk", false},
-        {"krun_add_vsock_port2", false},
-        {"krun_add_disk2", false},
-        {"krun_set_kernel", false},
-        {"krun_setuid", false},
-        {"krun_setgid", false},
-        {"krun_set_nested_virt", false},
-        {"krun_split_irqchip", false},
-        {"krun_check_nested_virt", false},
-        {"krun_init_log", false},
-        {"krun_add_net_unixstream", false},
-        {"krun_get_max_vcpus", false},
-        {"krun_disable_implicit_console", false},
-        {"krun_add_virtio_console_default", false},
-        {"krun_add_serial_console_default", false},
-        {"krun_set_kernel_console", false},
-        {"krun_add_virtio_console_multiport", false},
-        {"krun_add_console_port_tty", false},
-        {"krun_add_console_port_inout", false},
-        {"krun_disable_implicit_vsock", false},
-        {"krun_add_vsock", false},
-        {"krun_add_disk3", false},
-        {"krun_has_feature", false},
-        {"krun_add_virtiofs3", false},
-        {"krun_disable_implicit_init", false},
+        {"krun_set_log_level", true, true},
+        {"krun_create_ctx", true, true},
+        {"krun_free_ctx", true, true},
+        {"krun_set_vm_config", true, true},
+        {"krun_set_root", true, true},
+        {"krun_set_mapped_volumes", true, true},
+        {"krun_set_port_map", true, true},
+        {"krun_set_rlimits", true, true},
+        {"krun_set_workdir", true, true},
+        {"krun_set_exec", true, true},
+        {"krun_start_enter", true, true},
+        {"krun_set_env", false, true},
+        {"krun_set_data_disk", false, true},
+        {"krun_set_passt_fd", false, true},
+        {"krun_add_virtiofs", false, true},
+        {"krun_add_vsock_port", false, true},
+        {"krun_set_gvproxy_path", false, true},
+        {"krun_set_net_mac", false, true},
+        {"krun_set_gpu_options", false, true},
+        {"krun_set_console_output", false, true},
+        {"krun_set_smbios_oem_strings", false, false},
+        {"krun_add_virtiofs2", false, false},
+        {"krun_set_gpu_options2", false, false},
+        {"krun_add_disk", false, false},
+        {"krun_add_vsock_port2", false, false},
+        {"krun_add_disk2", false, false},
+        {"krun_set_kernel", false, false},
+        {"krun_setuid", false, false},
+        {"krun_setgid", false, false},
+        {"krun_set_nested_virt", false, false},
+        {"krun_split_irqchip", false, false},
+        {"krun_check_nested_virt", false, false},
+        {"krun_init_log", false, false},
+        {"krun_add_net_unixstream", false, false},
+        {"krun_get_max_vcpus", false, false},
+        {"krun_disable_implicit_console", false, false},
+        {"krun_add_virtio_console_default", false, false},
+        {"krun_add_serial_console_default", false, false},
+        {"krun_set_kernel_console", false, false},
+        {"krun_add_virtio_console_multiport", false, false},
+        {"krun_add_console_port_tty", false, false},
+        {"krun_add_console_port_inout", false, false},
+        {"krun_disable_implicit_vsock", false, false},
+        {"krun_add_vsock", false, false},
+        {"krun_add_disk3", false, false},
+        {"krun_has_feature", false, false},
+        {"krun_add_virtiofs3", false, false},
+        {"krun_disable_implicit_init", false, false},
 };
 
 static void *need(void *h, const char *name)
@@ -156,28 +158,46 @@ static void redirect(int fd, const char *path)
         close(f);
 }
 
-static void test_exports(void *full, void *min)
+static void test_exports(void *full, void *min, void *v18)
 {
-        size_t in_full = 0, in_min = 0, wrong = 0;
+        size_t in_full = 0, in_min = 0, in_18 = 0, wrong = 0;
         for (size_t i = 0; i < ELEMENTSOF(symbols); i++) {
                 bool f = dlsym(full, symbols[i].name) != NULL;
                 bool m = dlsym(min, symbols[i].name) != NULL;
+                bool e = dlsym(v18, symbols[i].name) != NULL;
                 in_full += f;
                 in_min += m;
-                if (!f || m != symbols[i].in_1_0) {
-                        printf("# %s: full %d, min %d\n", symbols[i].name, f, m);
+                in_18 += e;
+                if (!f || m != symbols[i].in_1_0 || e != symbols[i].in_1_8) {
+                        printf("# %s: full %d, min %d, 1.8 %d\n", symbols[i].name, f, m, e);
                         wrong++;
                 }
         }
         ok(in_full == ELEMENTSOF(symbols), "the full library exports all %zu calls",
            ELEMENTSOF(symbols));
         ok(in_min == 11 && wrong == 0, "the minimal library exports libkrun 1.0.0's 11 calls only");
+        ok(in_18 == 20 && wrong == 0, "the 1.8 library exports libkrun 1.8's 20 calls only");
+        ok(!dlsym(v18, "krun_disable_implicit_console") && dlsym(v18, "krun_set_console_output"),
+           "the 1.8 library has krun_set_console_output, not the console calls of 1.16");
         ok(!dlsym(min, "krun_add_virtiofs3") && !dlsym(min, "krun_set_env") &&
                    !dlsym(min, "krun_init_log") && !dlsym(min, "krun_get_max_vcpus"),
            "the minimal library lacks krun_add_virtiofs3, krun_set_env, krun_init_log, "
            "krun_get_max_vcpus");
         ok(!dlsym(full, "fake") && !dlsym(full, "forced_error") && !dlsym(full, "rec_end"),
            "the double's own symbols stay hidden");
+        /* what Ross's probe asks: is it the double? */
+        void *libs[] = {full, min, v18};
+        size_t says = 0, quiet = 0;
+        for (size_t i = 0; i < ELEMENTSOF(libs); i++) {
+                int (*test_double)(void) = dlsym(libs[i], "ross_krun_test_double");
+                says += test_double && test_double() == 1;
+                setenv("ROSS_FAKE_KRUN_AS_REAL", "1", 1);
+                quiet += test_double && test_double() == 0;
+                unsetenv("ROSS_FAKE_KRUN_AS_REAL");
+        }
+        ok(says == 3 && quiet == 3,
+           "each library says it is the double (ross_krun_test_double() 1), and with "
+           "ROSS_FAKE_KRUN_AS_REAL=1 it does not (0)");
 }
 
 /* Calls of the full library and the exact lines they log. */
@@ -581,13 +601,14 @@ static void test_start_enter(void *full, void *min, const char *dir)
 
 int main(int argc, char **argv)
 {
-        if (argc != 3) {
-                printf("Bail out! usage: test-krun-fake FULL.so MIN.so\n");
+        if (argc != 4) {
+                printf("Bail out! usage: test-krun-fake FULL.so MIN.so 1.8.so\n");
                 return 1;
         }
         void *full = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
         void *min = dlopen(argv[2], RTLD_NOW | RTLD_LOCAL);
-        if (!full || !min) {
+        void *v18 = dlopen(argv[3], RTLD_NOW | RTLD_LOCAL);
+        if (!full || !min || !v18) {
                 printf("Bail out! dlopen: %s\n", dlerror());
                 return 1;
         }
@@ -602,12 +623,15 @@ int main(int argc, char **argv)
         unsetenv("ROSS_FAKE_KRUN_EXIT");
         unsetenv("ROSS_FAKE_KRUN_MAX_VCPUS");
 
-        test_exports(full, min);
+        unsetenv("ROSS_FAKE_KRUN_AS_REAL");
+
+        test_exports(full, min, v18);
         test_calls(full, dir);
         test_start_enter(full, min, dir);
 
         dlclose(full);
         dlclose(min);
+        dlclose(v18);
         if (ross_rm_rf(dir) < 0)
                 printf("# could not remove %s\n", dir);
         return tap_done();

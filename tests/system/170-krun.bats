@@ -21,7 +21,7 @@ setup() {
         [ -f "$FAKE_FULL" ] || skip "the libkrun test double is not built ($FAKE_FULL)"
         export ROSS_FAKE_KRUN_LOG=$BATS_TEST_TMPDIR/krun.jsonl
         unset ROSS_FAKE_KRUN_EXIT ROSS_FAKE_KRUN_FAIL ROSS_FAKE_KRUN_RUN ROSS_FAKE_KRUN_STDOUT \
-                ROSS_FAKE_KRUN_MAX_VCPUS
+                ROSS_FAKE_KRUN_MAX_VCPUS ROSS_FAKE_KRUN_AS_REAL
 }
 
 teardown() {
@@ -212,6 +212,44 @@ STEPS
         [ "$status" -ne 0 ]
         assert_output_contains "libkrun: vsock port 1024: No such device"
         ! grep -q '"call":"krun_start_enter"' "$ROSS_FAKE_KRUN_LOG"
+}
+
+@test "krun: a KVM that cannot run a guest: libkrun is refused saying so; the daemon runs crun containers still" {
+        # the double plays the real library: the daemon's probe then wants a KVM that runs a
+        # guest, which it decides as for --vm-accel (src/vm/accel.c)
+        export ROSS_FAKE_KRUN_AS_REAL=1
+        krun_daemon "$FAKE_FULL"
+        ! grep -q "test double for libkrun" "$DAEMON_LOG"
+        if grep -q "krun: .* loads, KVM works" "$DAEMON_LOG"; then
+                skip "this host's KVM runs a guest (the daemon's probe says so): there is no refusal to see"
+        fi
+        run ross run --rm --runtime krun "$REG_PLAIN/busybox" true
+        [ "$status" -ne 0 ]
+        assert_output_contains "libkrun needs KVM, which cannot run a guest here: "
+        # ... and why, in the probe's words: no /dev/kvm, no permission, or a KVM such as
+        # this host's PVM backend that cannot run a stock guest
+        local why='there is no /dev/kvm|no permission to open /dev/kvm|/dev/kvm does not open'
+        why+='|another KVM API|KVM_CREATE_VM failed|a probe guest did not run|KVM-PVM|neither kvm_intel nor kvm_amd'
+        [[ "$output" =~ $why ]]
+        # no VM was started: the calls are the probe's alone
+        ! grep -q '"call":"krun_set_vm_config"' "$ROSS_FAKE_KRUN_LOG"
+        if command -v docker >/dev/null; then
+                run docker run --rm --runtime krun "$REG_PLAIN/busybox" true
+                [ "$status" -ne 0 ]
+                assert_output_contains "libkrun needs KVM, which cannot run a guest here"
+        fi
+        # the other runtimes are not touched
+        run ross run --rm --runtime crun "$REG_PLAIN/busybox" echo fine
+        assert_status 0
+        [ "$output" = fine ]
+        run ross run --rm "$REG_PLAIN/busybox" echo fine
+        assert_status 0
+        [ "$output" = fine ]
+        # named as the default runtime it stops the daemon from starting, with the same words
+        stop_daemon
+        run start_daemon --krun-library "$FAKE_FULL" --default-runtime krun
+        [ "$status" -ne 0 ]
+        grep -q "libkrun needs KVM, which cannot run a guest here" "$DAEMON_LOG"
 }
 
 @test "krun: /info lists the runtime; docker run --runtime krun" {
