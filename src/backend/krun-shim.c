@@ -5,7 +5,8 @@
  * with the workload's status; src/backend/krun-vmm.c); the shim supervises it like any
  * workload. Its channels are
  * vsock ports libkrun connects to the sockets the shim listens on first (vm-shim.c does
- * the rest, with ross-init); -t makes the shim's pty the child's stdio, so the VM's console.
+ * the rest, with ross-init); -t makes the shim's pty the child's stdio, which the child makes
+ * the VM's console (without -t the console writes vm/console.log).
  * On a network the child runs in the container's network namespace, where the shim made the
  * tap (tap0, redirected to and from netavark's eth0, as for qemu) that libkrun opens.
  */
@@ -99,8 +100,9 @@ static int krun_launch(Shim *s, VmState *st, int tty, pid_t *ret_pid, RossError 
                 return r;
         }
         if (pid == 0) {
-                /* stdio: the terminal (the VM's console), else the console log; libkrun's
-                 * own log to krun.log; fd 3 the status pipe; nothing else of the shim's */
+                /* stdio: the terminal (the VM's console), else the console log (for a
+                 * libkrun that cannot open it itself); libkrun's own log to krun.log; fd 3
+                 * the status pipe; nothing else of the shim's */
                 (void)setsid();
                 int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
                 (void)dup2(tty >= 0 ? tty : nul, 0);

@@ -28,6 +28,7 @@
 
 typedef struct KrunCfg {
         char *helper, *library, *root, *workdir;
+        char *console;           /* the console log without a terminal (vm/console.log) */
         char *net_tap, *net_mac; /* on a network: the tap libkrun opens, the NIC's MAC */
         int cpus, memory_mib, log_level;
         char *volumes[KRUN_MAX_ITEMS]; /* "TAG ro|rw PATH" */
@@ -46,6 +47,7 @@ static void krun_cfg_free(KrunCfg *k)
         free(k->library);
         free(k->root);
         free(k->workdir);
+        free(k->console);
         free(k->net_tap);
         free(k->net_mac);
         for (size_t i = 0; i < k->n_volumes; i++)
@@ -94,6 +96,7 @@ static int read_cfg(const char *path, KrunCfg *k, RossError *err)
                              : STREQ(key, "library") ? &k->library
                              : STREQ(key, "root")    ? &k->root
                              : STREQ(key, "workdir") ? &k->workdir
+                             : STREQ(key, "console") ? &k->console
                              : STREQ(key, "net_tap") ? &k->net_tap
                              : STREQ(key, "net_mac") ? &k->net_mac
                                                      : NULL;
@@ -178,6 +181,10 @@ _noreturn_ static void enter(const KrunCfg *k, const char *sockdir, bool tty, bo
                 sym(h, "krun_add_vsock_port2", false);
         int32_t (*add_vsock_port)(uint32_t, uint32_t, const char *) =
                 sym(h, "krun_add_vsock_port", false);
+        krun_ctx_fn disable_implicit_console = sym(h, "krun_disable_implicit_console", false);
+        int32_t (*add_console_default)(uint32_t, int, int, int) =
+                sym(h, "krun_add_virtio_console_default", false);
+        krun_str_fn set_console_output = sym(h, "krun_set_console_output", false);
         krun_str_fn set_workdir = sym(h, "krun_set_workdir", false);
         krun_strv_fn set_rlimits = sym(h, "krun_set_rlimits", false);
         krun_strv_fn set_port_map = sym(h, "krun_set_port_map", false);
@@ -261,6 +268,22 @@ _noreturn_ static void enter(const KrunCfg *k, const char *sockdir, bool tty, bo
                                     : add_vsock_port(c, ch[i].port, path);
                 if (r < 0)
                         child_fail("libkrun: vsock port %u: %s", ch[i].port, errno_str(r));
+        }
+
+        /* the guest's console, hvc0 (docs/krun.md): with -t the terminal as its only port, so
+         * hvc0 and ross-init's stdio are the pty (an fd that is no terminal would get a
+         * krun-std* port: this process's stderr is krun.log); without -t a file, which gets
+         * what the kernel, libkrun's init and ross-init say there. The command's stdio is its
+         * channels either way. Without these calls: the implicit console on this process's
+         * stdio, which the shim made the pty, or console.log */
+        if (tty && disable_implicit_console && add_console_default) {
+                if ((r = disable_implicit_console(c)) < 0)
+                        child_fail("libkrun: the implicit console: %s", errno_str(r));
+                if ((r = add_console_default(c, STDIN_FILENO, STDOUT_FILENO, STDOUT_FILENO)) < 0)
+                        child_fail("libkrun: the console on the terminal: %s", errno_str(r));
+        } else if (!tty && set_console_output && k->console &&
+                   (r = set_console_output(c, k->console)) < 0) {
+                child_fail("libkrun: the console log '%s': %s", k->console, errno_str(r));
         }
 
         if (set_workdir && k->workdir && (r = set_workdir(c, k->workdir)) < 0)

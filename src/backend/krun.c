@@ -156,7 +156,8 @@ static bool cmdline_safe(const char *s)
 
 /* ross-krun's instructions (keys: helper, library, root, cpus, memory_mib, volume "TAG ro|rw
  * PATH", workdir, env, rlimit "ID=CUR:MAX", port "HOST:GUEST" (TSI, without a network),
- * net_tap and net_mac (on a network), log_level), in the config format of src/vm/proto.h. */
+ * net_tap and net_mac (on a network), console (the console log without -t), log_level), in
+ * the config format of src/vm/proto.h. */
 static void krun_config(RossBuf *b, RossContainers *c, const char *dir,
                         const RossContainerConfig *cfg, const RossNetPlan *net)
 {
@@ -165,6 +166,9 @@ static void krun_config(RossBuf *b, RossContainers *c, const char *dir,
         ross_vm_cfg_add(b, "library", library_of(c));
         _cleanup_free_ char *root = xasprintf("%s/rootfs", dir);
         ross_vm_cfg_add(b, "root", root);
+        /* the shim's vm/console.log (krun-shim.c), where libkrun can write it itself */
+        _cleanup_free_ char *console = xasprintf("%s/vm/console.log", dir);
+        ross_vm_cfg_add(b, "console", console);
         ross_vm_cfg_num(b, "cpus", ross_vm_cpus(cfg));
         ross_vm_cfg_num(b, "memory_mib", ross_vm_memory(cfg) / (1024 * 1024));
         json_t *v;

@@ -21,7 +21,7 @@ setup() {
         [ -f "$FAKE_FULL" ] || skip "the libkrun test double is not built ($FAKE_FULL)"
         export ROSS_FAKE_KRUN_LOG=$BATS_TEST_TMPDIR/krun.jsonl
         unset ROSS_FAKE_KRUN_EXIT ROSS_FAKE_KRUN_FAIL ROSS_FAKE_KRUN_RUN ROSS_FAKE_KRUN_STDOUT \
-                ROSS_FAKE_KRUN_MAX_VCPUS ROSS_FAKE_KRUN_AS_REAL
+                ROSS_FAKE_KRUN_STDERR ROSS_FAKE_KRUN_MAX_VCPUS ROSS_FAKE_KRUN_AS_REAL
 }
 
 teardown() {
@@ -44,6 +44,10 @@ calls() {
 
 call() { # NAME: its records, one JSON object a line
         calls | jq -c "select(.call == \"$1\")"
+}
+
+pty() {
+        "$BATS_TEST_DIRNAME/ptydrive.py" "$@"
 }
 
 @test "krun: the defaults (2 vCPUs, 512 MiB), the root, ross-init as the workload, its channels; the exit code is the workload's" {
@@ -140,21 +144,75 @@ call() { # NAME: its records, one JSON object a line
         assert_output_contains "needs the host port given"
 }
 
-@test "krun: -t makes the shim's pty the VM's console; without -t only the channels carry stdio" {
-        export ROSS_FAKE_KRUN_RUN=1 ROSS_FAKE_KRUN_STDOUT="hello from the console"
+@test "krun: -t makes the shim's pty the VM's only console; without -t the console writes vm/console.log and only the channels carry stdio" {
+        # the double plays the guest on the console libkrun's calls set up
+        export ROSS_FAKE_KRUN_RUN=1 ROSS_FAKE_KRUN_STDOUT="hello from the console" \
+                ROSS_FAKE_KRUN_STDERR="and its stderr"
         krun_daemon "$FAKE_FULL"
-        run "$BATS_TEST_DIRNAME/ptydrive.py" "$ROSS_CLI" run -it --name kt --runtime krun "$REG_PLAIN/busybox" sh <<'STEPS'
+        run pty "$ROSS_CLI" run -it --name kt --runtime krun "$REG_PLAIN/busybox" sh <<'STEPS'
 expect hello from the console
+expect and its stderr
 STEPS
         assert_status 0
         # with a terminal only the control channel is a vsock port
         [ "$(call krun_add_vsock_port2 | jq -c .port | tr -d '\n')" = 1024 ]
+        # the implicit console off, and one in its place on ross-krun's stdin and stdout (the
+        # shim's pty) with stderr there too: one console port, hvc0, and no krun-stderr port
+        # to ross-krun's own stderr (krun.log)
+        [ "$(call krun_disable_implicit_console | jq -c .ret)" = 0 ]
+        [ "$(call krun_add_virtio_console_default | jq -c '[.input_fd, .output_fd, .err_fd, .ret]')" = "[0,1,1,0]" ]
+        ! call krun_set_console_output | grep -q .
+        id=$(ross inspect kt | jq -r '.[0].Id')
+        ! grep -q "and its stderr" "$DATA/containers/$id/vm/krun.log"
         run ross logs kt
         assert_output_contains "hello from the console"
+        assert_output_contains "and its stderr"
+
+        # without -t: the implicit console, its output to a file libkrun writes itself
+        run ross run --name kn --runtime krun "$REG_PLAIN/busybox" true
+        assert_status 0
+        [ "$(call krun_add_vsock_port2 | jq -c .port | tr -d '\n')" = 102410251026 ]
+        id=$(ross inspect kn | jq -r '.[0].Id')
+        [ "$(call krun_set_console_output | jq -c '[.filepath, .ret]')" = "[\"$DATA/containers/$id/vm/console.log\",0]" ]
+        ! call krun_disable_implicit_console | grep -q .
+        ! call krun_add_virtio_console_default | grep -q .
+        # what is said on the guest's console (the kernel, init, ross-init's own messages)
+        # is in the console log, not in the container's log nor in libkrun's
+        [ "$(cat "$DATA/containers/$id/vm/console.log")" = "hello from the consoleand its stderr" ]
+        ! grep -q "hello from the console" "$DATA/containers/$id/vm/krun.log"
+        run ross logs kn
+        assert_status 0
+        [ "$output" = "" ]
         # -i without -t: stdin gets its own port
         run ross run -i --rm --runtime krun "$REG_PLAIN/busybox" cat </dev/null
         assert_status 0
         [ "$(call krun_add_vsock_port2 | jq -c .port | tr -d '\n')" = 1024102510261027 ]
+}
+
+@test "krun: libkrun 1.8 (no console calls of 1.16): -t is the implicit console on ross-krun's stdio; krun_set_console_output without -t" {
+        export ROSS_FAKE_KRUN_RUN=1 ROSS_FAKE_KRUN_STDOUT="hello from the console" \
+                ROSS_FAKE_KRUN_STDERR="stderr to krun.log"
+        krun_daemon "$FAKE_18"
+        run pty "$ROSS_CLI" run -it --name kt --runtime krun "$REG_PLAIN/busybox" sh <<'STEPS'
+expect hello from the console
+STEPS
+        assert_status 0
+        ! call krun_disable_implicit_console | grep -q .
+        ! call krun_add_virtio_console_default | grep -q .
+        ! call krun_set_console_output | grep -q .
+        # libkrun's console on fds 0, 1 and 2: the pty twice and krun.log, which libkrun
+        # makes a krun-stderr port: ross-init's own stderr (its command's is hvc0, the pty)
+        id=$(ross inspect kt | jq -r '.[0].Id')
+        run ross logs kt
+        assert_output_contains "hello from the console"
+        [[ "$output" != *"stderr to krun.log"* ]]
+        grep -q "stderr to krun.log" "$DATA/containers/$id/vm/krun.log"
+        # without -t: libkrun 1.8 has krun_set_console_output
+        run ross run --name kn --runtime krun "$REG_PLAIN/busybox" true
+        assert_status 0
+        id=$(ross inspect kn | jq -r '.[0].Id')
+        [ "$(call krun_set_console_output | jq -r .filepath)" = "$DATA/containers/$id/vm/console.log" ]
+        [ "$(cat "$DATA/containers/$id/vm/console.log")" = "hello from the consolestderr to krun.log" ]
 }
 
 @test "krun: libkrun 1.8 (no virtiofs3, no vsock_port2): :ro is a read-only bind in ross-krun's own mount namespace" {
