@@ -50,6 +50,10 @@
  *                               console unless krun_disable_implicit_console was called: the
  *                               krun_set_console_output file if set (stdin ignored), or fds 0, 1
  *                               and 2. A stream with nowhere to go is dropped.
+ *   ROSS_FAKE_KRUN_HOLD=PATH    krun_start_enter, once it has played the guest, waits until PATH
+ *                               exists before it exits: a VM that runs until the test says so.
+ *                               The double never connects a vsock port, and Ross's shim gives a
+ *                               VM 10 s to connect its control channel: hold it for less.
  *   ROSS_FAKE_KRUN_AS_REAL=1    ross_krun_test_double() answers 0: the double does not say it is
  *                               one, so Ross takes it for libkrun and wants a KVM that runs a
  *                               guest, as for the real library. Unset or 0: it says so (1), and
@@ -1005,6 +1009,10 @@ KRUN_API int32_t krun_start_enter(uint32_t ctx_id)
         play_guest(fd);
         if (owned)
                 close(fd[1]);
+        /* ROSS_FAKE_KRUN_HOLD: the VM runs until its file is there */
+        const char *hold = getenv("ROSS_FAKE_KRUN_HOLD");
+        while (!STR_EMPTY(hold) && access(hold, F_OK) < 0)
+                usleep(10 * 1000);
 
         Rec e = rec_begin("exit");
         arg_int(&e, "status", status);

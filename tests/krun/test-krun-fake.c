@@ -624,6 +624,7 @@ int main(int argc, char **argv)
         unsetenv("ROSS_FAKE_KRUN_MAX_VCPUS");
 
         unsetenv("ROSS_FAKE_KRUN_AS_REAL");
+        unsetenv("ROSS_FAKE_KRUN_HOLD");
 
         test_exports(full, min, v18);
         test_calls(full, dir);

@@ -21,7 +21,8 @@ setup() {
         [ -f "$FAKE_FULL" ] || skip "the libkrun test double is not built ($FAKE_FULL)"
         export ROSS_FAKE_KRUN_LOG=$BATS_TEST_TMPDIR/krun.jsonl
         unset ROSS_FAKE_KRUN_EXIT ROSS_FAKE_KRUN_FAIL ROSS_FAKE_KRUN_RUN ROSS_FAKE_KRUN_STDOUT \
-                ROSS_FAKE_KRUN_STDERR ROSS_FAKE_KRUN_MAX_VCPUS ROSS_FAKE_KRUN_AS_REAL
+                ROSS_FAKE_KRUN_STDERR ROSS_FAKE_KRUN_MAX_VCPUS ROSS_FAKE_KRUN_HOLD \
+                ROSS_FAKE_KRUN_AS_REAL
 }
 
 teardown() {
@@ -308,6 +309,102 @@ STEPS
         run start_daemon --krun-library "$FAKE_FULL" --default-runtime krun
         [ "$status" -ne 0 ]
         grep -q "libkrun needs KVM, which cannot run a guest here" "$DAEMON_LOG"
+}
+
+@test "krun: ROSS_LOG=debug or --log-level debug is libkrun's debug level (4); libkrun 1.8 gets it too" {
+        # the logger is set before the VM's context is made: the whole log, one VM at a time
+        logger() { jq -c "select(.call == \"$1\") | $2" "$ROSS_FAKE_KRUN_LOG"; }
+        krun_daemon "$FAKE_FULL" --log-level debug
+        : >"$ROSS_FAKE_KRUN_LOG"
+        run ross run --rm --runtime krun "$REG_PLAIN/busybox" true
+        assert_status 0
+        [ "$(logger krun_init_log '[.target_fd, .level, .style, .options, .ret]')" = "[-1,4,2,1,0]" ]
+        stop_daemon
+        # the environment variable (the daemon's alone: the CLI stays quiet)
+        ROSS_LOG=debug krun_daemon "$FAKE_FULL"
+        : >"$ROSS_FAKE_KRUN_LOG"
+        run ross run --rm --runtime krun "$REG_PLAIN/busybox" true
+        assert_status 0
+        [ "$(logger krun_init_log .level)" = 4 ]
+        stop_daemon
+        # an older library: its only logger call
+        krun_daemon "$FAKE_18" --log-level debug
+        : >"$ROSS_FAKE_KRUN_LOG"
+        run ross run --rm --runtime krun "$REG_PLAIN/busybox" true
+        assert_status 0
+        [ "$(logger krun_set_log_level '[.level, .ret]')" = "[4,0]" ]
+        [ -z "$(logger krun_init_log .level)" ]
+}
+
+@test "krun: run -d and wait give the VM's status; start again; rm; --rm, with -d too" {
+        export ROSS_FAKE_KRUN_EXIT=3
+        krun_daemon "$FAKE_FULL"
+        local id
+        id=$(ross run -d --name kd --runtime krun "$REG_PLAIN/busybox" true)
+        run ross wait kd
+        assert_status 0
+        [ "$output" = 3 ]
+        [ "$(ross inspect kd | jq -r '.[0].State.Status')" = exited ]
+        [ "$(ross inspect kd | jq -r '.[0].State.ExitCode')" = 3 ]
+        ! pgrep -f "$DATA/containers/$id/vm/krun.cfg" >/dev/null
+        # again: a VM of its own, the same status
+        run ross start -a kd
+        assert_status 3
+        [ "$(jq -c 'select(.call == "exit") | .status' "$ROSS_FAKE_KRUN_LOG" | tr -d '\n')" = 33 ]
+        run ross rm kd
+        assert_status 0
+        [ ! -e "$DATA/containers/$id" ]
+        [ ! -e "$RUN/runtime/krun/${id:0:16}" ]
+        # --rm: the container goes with its VM, its status is the run's
+        run ross run --rm --name kr --runtime krun "$REG_PLAIN/busybox" true
+        assert_status 3
+        run ross inspect kr
+        assert_status 1
+        # -d --rm: the daemon removes it
+        run ross run -d --rm --name kdr --runtime krun "$REG_PLAIN/busybox" true
+        assert_status 0
+        for _ in $(seq 1 50); do ross inspect kdr >/dev/null 2>&1 || break; sleep 0.1; done
+        run ross inspect kdr
+        assert_status 1
+        [ -z "$(ross ps -a -q)" ]
+}
+
+@test "krun: a VM outlives a kill -9 of the daemon; its exit is recorded for the next one; rm" {
+        # the double never speaks ross-init's protocol: to the shim its VM is starting until
+        # it ends, here when the test says (ROSS_FAKE_KRUN_HOLD; within the shim's 10 s for
+        # the control channel)
+        export ROSS_FAKE_KRUN_EXIT=5 ROSS_FAKE_KRUN_HOLD=$BATS_TEST_TMPDIR/end-the-vm
+        krun_daemon "$FAKE_FULL"
+        ross create --name long --runtime krun "$REG_PLAIN/busybox" true >/dev/null
+        local id i
+        id=$(ross inspect long | jq -r '.[0].Id')
+        ross start long >/dev/null 2>&1 3>&- &
+        local starter=$!
+        for i in $(seq 1 100); do
+                grep -q '"call":"krun_start_enter"' "$ROSS_FAKE_KRUN_LOG" && break
+                sleep 0.05
+        done
+        grep -q '"call":"krun_start_enter"' "$ROSS_FAKE_KRUN_LOG"
+        kill -9 "$DAEMON_PID"
+        wait "$DAEMON_PID" 2>/dev/null || true
+        DAEMON_PID=
+        wait "$starter" || true # its daemon went away under it
+        DATA=$DATA start_daemon --krun-library "$FAKE_FULL"
+        # the shim and its VM are still there
+        [ "$(ross inspect long | jq -r '.[0].State.Status')" = running ]
+        pgrep -f "$DATA/containers/$id/vm/krun.cfg" >/dev/null
+        touch "$ROSS_FAKE_KRUN_HOLD"
+        run ross wait long
+        assert_status 0
+        [ "$output" = 5 ]
+        [ "$(ross inspect long | jq -r '.[0].State.Status')" = exited ]
+        [ "$(ross inspect long | jq -r '.[0].State.ExitCode')" = 5 ]
+        ! pgrep -f "$DATA/containers/$id/vm/krun.cfg" >/dev/null
+        ross rm long >/dev/null
+        [ ! -e "$DATA/containers/$id" ]
+        [ ! -e "$RUN/runtime/krun/${id:0:16}" ]
+        run ross ps -a -q
+        [ "$output" = "" ]
 }
 
 @test "krun: /info lists the runtime; docker run --runtime krun" {
