@@ -34,6 +34,7 @@ static const struct {
         {"unpause", ross_cmd_container_each},    {"restart", ross_cmd_container_each},
         {"inspect", ross_cmd_container_inspect}, {"attach", ross_cmd_container_attach},
         {"exec", ross_cmd_container_exec},       {"port", ross_cmd_container_port},
+        {"update", ross_cmd_container_update},
 };
 
 static const struct {
@@ -53,6 +54,7 @@ static const struct {
         {"version", ross_cmd_version},        {"attach", ross_cmd_container_attach},
         {"exec", ross_cmd_container_exec},    {"port", ross_cmd_container_port},
         {"network", ross_cmd_network},        {"volume", ross_cmd_volume},
+        {"events", ross_cmd_events},          {"update", ross_cmd_container_update},
 };
 
 static void usage(FILE *f)
@@ -91,6 +93,7 @@ static void usage(FILE *f)
                 "  container inspect CONTAINER...\n"
                 "  container rename CONTAINER NAME | pause | unpause | restart [-t N] CONTAINER\n"
                 "  container port CONTAINER [PRIVATE_PORT[/PROTO]]\n"
+                "  container update [--restart P] [-m M] [--cpus N] [--pids-limit N] CONTAINER...\n"
                 "\n"
                 "Network commands:\n"
                 "  network create [OPTIONS] NETWORK         create a network, print its id\n"
@@ -113,6 +116,8 @@ static void usage(FILE *f)
                 "  logout [SERVER]           remove stored credentials\n"
                 "\n"
                 "Other:\n"
+                "  events [--since T] [--until T] [-f K=V] [--format json]\n"
+                "                            print the daemon's events as they come\n"
                 "  version                   show client and daemon versions\n"
                 "\n"
                 "Run 'ross-cli COMMAND --help' for a command's options.\n",

@@ -11,6 +11,7 @@
 #include "../container/containers.h"
 #include "../daemon/daemon.h"
 #include "filters.h"
+#include "../container/container-events.h"
 #include "handlers.h"
 
 static RossContainers *svc(RossRequest *req)
@@ -446,6 +447,15 @@ enum MHD_Result ross_api_container_pause(RossRequest *req, const char *ref, bool
         return ross_reply_empty(req, MHD_HTTP_NO_CONTENT);
 }
 
+enum MHD_Result ross_api_container_update(RossRequest *req, const char *ref)
+{
+        RossError err = {};
+        json_auto_t *body = ross_req_json_object(req, &err);
+        if (!body || ross_containers_update(svc(req), ref, body, &err) < 0)
+                return ross_reply_error(req, &err);
+        return ross_reply_json(req, MHD_HTTP_OK, json_pack("{s:[]}", "Warnings"));
+}
+
 enum MHD_Result ross_api_container_restart(RossRequest *req, const char *ref)
 {
         RossError err = {};
@@ -453,5 +463,8 @@ enum MHD_Result ross_api_container_restart(RossRequest *req, const char *ref)
         if (stop_timeout(req, &t, &err) < 0 || ross_containers_stop(svc(req), ref, t, &err) < 0 ||
             ross_containers_start(svc(req), ref, &exec_status, &err) < 0)
                 return ross_reply_error(req, &err);
+        _cleanup_free_ char *id = NULL;
+        if (ross_containers_resolve(svc(req), ref, &id, NULL) == 0)
+                ross_container_event(svc(req), id, "restart", NULL);
         return ross_reply_empty(req, MHD_HTTP_NO_CONTENT);
 }

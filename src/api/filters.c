@@ -378,7 +378,7 @@ bool ross_container_filter_pick(void *ud, const RossContainerInfo *ci, bool *ret
         }
         if (!ross_filters_match(f, "status", ci->state))
                 return false;
-        if (!ross_filters_exact(f, "health", "none"))
+        if (!ross_filters_exact(f, "health", ci->health ? ci->health : "none"))
                 return false;
         if (ross_filters_contains(f, "volume") && !has_volume(f, ci->mounts))
                 return false;

@@ -5,6 +5,8 @@
 
 /* system.c */
 enum MHD_Result ross_api_ping(RossRequest *req);
+/* events.c */
+enum MHD_Result ross_api_events(RossRequest *req);
 enum MHD_Result ross_api_version(RossRequest *req);
 enum MHD_Result ross_api_info(RossRequest *req);
 enum MHD_Result ross_api_auth(RossRequest *req);
@@ -35,6 +37,7 @@ enum MHD_Result ross_api_container_logs(RossRequest *req, const char *ref);
 enum MHD_Result ross_api_container_rename(RossRequest *req, const char *ref);
 enum MHD_Result ross_api_container_pause(RossRequest *req, const char *ref, bool pause);
 enum MHD_Result ross_api_container_restart(RossRequest *req, const char *ref);
+enum MHD_Result ross_api_container_update(RossRequest *req, const char *ref);
 
 /* volumes.c; name is a volume's name */
 enum MHD_Result ross_api_volumes_list(RossRequest *req);

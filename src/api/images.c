@@ -8,6 +8,7 @@
 #include "../daemon/daemon.h"
 #include "../registry/auth.h"
 #include "filters.h"
+#include "../event/events.h"
 #include "handlers.h"
 
 /* "[=====>      ]  1.23MB/4.56MB", as docker's JSONProgress renders it. */
@@ -30,8 +31,9 @@ static char *progress_bar(int64_t cur, int64_t total)
 
 typedef struct PullStream {
         RossPull *pull;
-        int wfd; /* the pull thread writes JSON lines here */
-        int rfd; /* the response reads them */
+        char *reference; /* as asked: the pull event's Actor.ID */
+        int wfd;         /* the pull thread writes JSON lines here */
+        int rfd;         /* the response reads them */
 } PullStream;
 
 static void write_line(int fd, json_t *o)
@@ -78,7 +80,11 @@ static void *pull_thread(void *ud)
                 log_debug("%s", err.msg);
                 write_line(ps->wfd, json_pack("{s:{s:s}, s:s}", "errorDetail", "message", err.msg,
                                               "error", err.msg));
+        } else {
+                ross_event_emit("image", "pull", ps->reference,
+                                json_pack("{s:s}", "name", ps->reference));
         }
+        free(ps->reference);
         ross_pull_free(ps->pull);
         close(ps->wfd);
         free(ps);
@@ -135,6 +141,7 @@ enum MHD_Result ross_api_images_create(RossRequest *req)
                 return ross_reply_errorf(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "pipe: %m");
         }
         ps->pull = pull;
+        ps->reference = xstrdup(reference);
         ps->rfd = p[0];
         ps->wfd = p[1];
 
@@ -142,6 +149,7 @@ enum MHD_Result ross_api_images_create(RossRequest *req)
         if (pthread_create(&th, NULL, pull_thread, ps) != 0) {
                 close(p[0]);
                 close(p[1]);
+                free(ps->reference);
                 ross_pull_free(pull);
                 return ross_reply_errorf(req, MHD_HTTP_INTERNAL_SERVER_ERROR,
                                          "cannot start pull thread");
@@ -188,6 +196,17 @@ enum MHD_Result ross_api_image_delete(RossRequest *req, const char *name)
         if (ross_req_bool(req, "force", false, &force, &err) < 0 ||
             ross_images_remove(&req->daemon->images, name, force, &rep, &err) < 0)
                 return ross_reply_error(req, &err);
+        /* untag and delete events, as the answer lists them */
+        json_t *e;
+        size_t i;
+        json_array_foreach (rep, i, e) {
+                const char *u = json_string_value(json_object_get(e, "Untagged"));
+                const char *d = json_string_value(json_object_get(e, "Deleted"));
+                if (u)
+                        ross_event_emit("image", "untag", u, json_pack("{s:s}", "name", u));
+                if (d)
+                        ross_event_emit("image", "delete", d, json_pack("{s:s}", "name", d));
+        }
         return ross_reply_json(req, MHD_HTTP_OK, rep);
 }
 
@@ -199,6 +218,17 @@ enum MHD_Result ross_api_image_tag(RossRequest *req, const char *name)
                 return ross_reply_errorf(req, MHD_HTTP_BAD_REQUEST, "repo: a name is required");
         if (ross_images_tag(&req->daemon->images, name, repo, ross_req_query(req, "tag"), &err) < 0)
                 return ross_reply_error(req, &err);
+        const char *tag = ross_req_query(req, "tag");
+        /* Docker names it in the short form: "name:tag" for docker.io/library/name */
+        const char *fam = repo;
+        if (strncmp(fam, "docker.io/library/", 18) == 0)
+                fam += 18;
+        else if (strncmp(fam, "docker.io/", 10) == 0)
+                fam += 10;
+        _cleanup_free_ char *full = xasprintf("%s:%s", fam, STR_EMPTY(tag) ? "latest" : tag);
+        _cleanup_free_ char *id = NULL;
+        if (ross_db_image_resolve(req->daemon->images.db, name, &id, NULL) == 0)
+                ross_event_emit("image", "tag", id, json_pack("{s:s}", "name", full));
         return ross_reply_empty(req, MHD_HTTP_CREATED);
 }
 

@@ -6,12 +6,26 @@
 #include "../basic/parse.h"
 #include "../container/network.h"
 #include "../daemon/daemon.h"
+#include "../event/events.h"
 #include "filters.h"
 #include "handlers.h"
 
 static RossNetworks *nets(RossRequest *req)
 {
         return &req->daemon->networks;
+}
+
+/* A network event with Docker's attributes: name and type, and the container. */
+static void net_event(RossRequest *req, const char *action, const char *ref, const char *cid)
+{
+        json_auto_t *def = NULL;
+        if (ross_network_find(nets(req), ref, &def, NULL) < 0)
+                return;
+        json_t *attrs = json_pack("{s:s, s:s}", "name", ross_network_name(def), "type",
+                                  ross_network_driver(def));
+        if (cid)
+                json_object_set_new(attrs, "container", json_string(cid));
+        ross_event_emit("network", action, ross_network_id(def), attrs);
 }
 
 static const char *const network_filters[] = {"name", "id",    "driver",   "label",
@@ -98,6 +112,7 @@ enum MHD_Result ross_api_networks_create(RossRequest *req)
         _cleanup_free_ char *id = NULL;
         if (ross_network_create(nets(req), body, &id, &err) < 0)
                 return ross_reply_error(req, &err);
+        net_event(req, "create", id, NULL);
         return ross_reply_json(req, MHD_HTTP_CREATED,
                                json_pack("{s:s, s:s}", "Id", id, "Warning", ""));
 }
@@ -105,8 +120,13 @@ enum MHD_Result ross_api_networks_create(RossRequest *req)
 enum MHD_Result ross_api_network_delete(RossRequest *req, const char *ref)
 {
         RossError err = {};
-        if (ross_network_remove(nets(req), ref, &err) < 0)
+        json_auto_t *def = NULL;
+        if (ross_network_find(nets(req), ref, &def, &err) < 0 ||
+            ross_network_remove(nets(req), ref, &err) < 0)
                 return ross_reply_error(req, &err);
+        ross_event_emit("network", "destroy", ross_network_id(def),
+                        json_pack("{s:s, s:s}", "name", ross_network_name(def), "type",
+                                  ross_network_driver(def)));
         return ross_reply_empty(req, MHD_HTTP_NO_CONTENT);
 }
 
@@ -126,6 +146,9 @@ enum MHD_Result ross_api_network_connect(RossRequest *req, const char *ref, bool
                                   json_is_true(json_object_get(body, "Force")), &err);
         if (r < 0)
                 return ross_reply_error(req, &err);
+        _cleanup_free_ char *cid = NULL;
+        if (ross_containers_resolve(&req->daemon->containers, container, &cid, NULL) == 0)
+                net_event(req, connect ? "connect" : "disconnect", ref, cid);
         return ross_reply_empty(req, MHD_HTTP_OK);
 }
 

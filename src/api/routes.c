@@ -91,6 +91,8 @@ static enum MHD_Result containers(RossRequest *req)
                         return ross_api_container_pause(req, ref, STREQ(verb, "pause"));
                 if (STREQ(verb, "restart") && is(req, "POST"))
                         return ross_api_container_restart(req, ref);
+                if (STREQ(verb, "update") && is(req, "POST"))
+                        return ross_api_container_update(req, ref);
         }
         return ross_reply_errorf(req, MHD_HTTP_NOT_FOUND, "page not found: %s %s", req->method,
                                  req->path);
@@ -109,6 +111,8 @@ enum MHD_Result ross_api_dispatch(RossRequest *req)
                 return ross_api_info(req);
         if (n == 1 && STREQ(first, "auth") && is(req, "POST"))
                 return ross_api_auth(req);
+        if (n == 1 && STREQ(first, "events") && is(req, "GET"))
+                return ross_api_events(req);
         if (n >= 2 && STREQ(first, "images"))
                 return images(req);
         if (n >= 2 && STREQ(first, "containers"))

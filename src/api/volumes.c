@@ -143,8 +143,7 @@ enum MHD_Result ross_api_volumes_prune(RossRequest *req)
                 if (ross_filters_contains(&f, "label") &&
                     !ross_filters_match_kv(&f, "label", labels))
                         continue;
-                if (ross_filters_contains(&f, "label!") &&
-                    ross_filters_values(&f, "label!") &&
+                if (ross_filters_contains(&f, "label!") && ross_filters_values(&f, "label!") &&
                     ross_filters_match_kv(&f, "label!", labels))
                         continue;
                 if (in_use(req, name))

@@ -54,10 +54,20 @@ typedef struct RossBackend {
         int (*prepare_exec)(const struct RossBackend *b, struct RossContainers *c, const char *id,
                             const char *exec_dir, struct json_t *e, unsigned rows, unsigned cols,
                             char **ret_path, RossError *err);
+        /* May be NULL (it cannot): give a running container new limits (cfg: its config
+         * with them; what: the "memory", "cpus", "pids" that changed, as bits). */
+        int (*update)(const struct RossBackend *b, struct RossContainers *c, const char *id,
+                      const struct RossContainerConfig *cfg, unsigned what, RossError *err);
         /* When the container is removed: undo prepare (unmount its root). */
         void (*release)(const struct RossBackend *b, struct RossContainers *c, const char *id,
                         const char *dir);
 } RossBackend;
+
+enum {
+        ROSS_UPDATE_MEMORY = 1 << 0,
+        ROSS_UPDATE_CPUS = 1 << 1,
+        ROSS_UPDATE_PIDS = 1 << 2,
+};
 
 /* The backend of a runtime name, or NULL. */
 const RossBackend *ross_backend_find(const char *name);

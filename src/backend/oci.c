@@ -5,6 +5,7 @@
  * exec's process.json from the container's process.
  */
 #include "../basic/jsonfile.h"
+#include "../basic/argv.h"
 #include "../basic/fileio.h"
 #include "../basic/log.h"
 #include "../basic/spawn.h"
@@ -184,6 +185,37 @@ static int oci_prepare_exec(const RossBackend *b, RossContainers *c, const char 
         return 0;
 }
 
+/* `RUNTIME --root ROOT update --memory ... ID`: the runtime writes the cgroup's limits. */
+static int oci_update(const RossBackend *b, RossContainers *c, const char *id,
+                      const RossContainerConfig *cfg, unsigned what, RossError *err)
+{
+        _cleanup_(ross_argv_free) RossArgv a = {};
+        ross_argv_add(&a, b->name);
+        ross_argv_addf(&a, "--root=%s/%s", c->runtime_root, b->name);
+        ross_argv_add(&a, "update");
+        /* no limit: -1, as both runtimes take it */
+        if (what & ROSS_UPDATE_MEMORY)
+                ross_argv_addf(&a, "--memory=%lld",
+                               cfg->memory > 0 ? (long long)cfg->memory : -1LL);
+        if (what & ROSS_UPDATE_CPUS) {
+                ross_argv_add(&a, "--cpu-period=100000");
+                ross_argv_addf(&a, "--cpu-quota=%lld",
+                               cfg->nano_cpus > 0 ? (long long)(cfg->nano_cpus / 10000) : -1LL);
+        }
+        if (what & ROSS_UPDATE_PIDS)
+                ross_argv_addf(&a, "--pids-limit=%lld",
+                               cfg->pids_limit > 0 ? (long long)cfg->pids_limit : -1LL);
+        ross_argv_add(&a, id);
+        int r = ross_argv_ok(&a);
+        if (r < 0)
+                return ross_errx(err, -r, "update container %.12s: too many arguments", id);
+        RossSpawnOptions o = ROSS_SPAWN_OPTIONS_INIT;
+        r = ross_spawn_run(ross_argv_get(&a), &o, NULL, err);
+        if (r < 0)
+                return ross_err_prefix(err, "update container %.12s", id);
+        return 0;
+}
+
 static void oci_release(const RossBackend *b, RossContainers *c, const char *id, const char *dir)
 {
         _cleanup_free_ char *rootfs = xasprintf("%s/rootfs", dir);
@@ -198,6 +230,7 @@ const RossBackend ross_backend_crun = {
         .program = oci_program,
         .prepare = oci_prepare,
         .prepare_exec = oci_prepare_exec,
+        .update = oci_update,
         .release = oci_release,
 };
 
@@ -208,5 +241,6 @@ const RossBackend ross_backend_runc = {
         .program = oci_program,
         .prepare = oci_prepare,
         .prepare_exec = oci_prepare_exec,
+        .update = oci_update,
         .release = oci_release,
 };

@@ -85,6 +85,16 @@ static void usage_run(FILE *f, const char *verb)
                 "  -h, --hostname NAME          the container's host name\n"
                 "      --domainname NAME        the container's NIS domain name\n"
                 "      --rm                     remove the container when it exits\n"
+                "      --restart POLICY         no, always, unless-stopped, on-failure[:N] (the\n"
+                "                               daemon starts it again after an exit)\n"
+                "      --health-cmd CMD         a healthcheck: CMD run by /bin/sh in the "
+                "container\n"
+                "      --health-interval D      between probes (30s)\n"
+                "      --health-timeout D       a probe's limit (30s)\n"
+                "      --health-retries N       failures in a row that make it unhealthy (3)\n"
+                "      --health-start-period D  failures then do not count (0s)\n"
+                "      --health-start-interval D  between probes in the start period (5s)\n"
+                "      --no-healthcheck         none, not even the image's\n"
                 "  -v, --volume SRC:CTR[:OPTS]  bind mount a host path (SRC absolute) or mount\n"
                 "                               the named volume SRC (made when not there);\n"
                 "                               OPTS: ro, rw, nocopy (volumes: no copy of the\n"
@@ -149,6 +159,49 @@ static int bad_value(const char *flag, const char *arg, const char *why)
 }
 
 /* --sig-proxy true|false */
+/* The body's Healthcheck, made when it is not there (borrowed). */
+static json_t *health_of(json_t *body)
+{
+        json_t *h = json_object_get(body, "Healthcheck");
+        if (!h)
+                json_object_set_new(body, "Healthcheck", h = json_object());
+        return h;
+}
+
+/* Go's durations: "30s", "1m30s", "500ms", "1h", "2.5s" (positive), in nanoseconds. */
+static int parse_duration_ns(const char *s, int64_t *ret)
+{
+        double total = 0;
+        const char *p = s;
+        while (*p) {
+                double n;
+                const char *rest;
+                if (ross_parse_decimal(p, 1e9, &n, &rest) < 0)
+                        return -EINVAL;
+                double unit;
+                if (strncmp(rest, "ms", 2) == 0)
+                        unit = 1e6, rest += 2;
+                else if (strncmp(rest, "us", 2) == 0)
+                        unit = 1e3, rest += 2;
+                else if (strncmp(rest, "ns", 2) == 0)
+                        unit = 1, rest += 2;
+                else if (*rest == 'h')
+                        unit = 3600e9, rest++;
+                else if (*rest == 'm')
+                        unit = 60e9, rest++;
+                else if (*rest == 's')
+                        unit = 1e9, rest++;
+                else
+                        return -EINVAL;
+                total += n * unit;
+                p = rest;
+        }
+        if (p == s || total > 9e18)
+                return -EINVAL;
+        *ret = (int64_t)total;
+        return 0;
+}
+
 /* A --mount's VolumeOptions object, made when it is not there (borrowed). */
 static json_t *volume_options(json_t *m)
 {
@@ -229,6 +282,14 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
                 O_DKEYS,
                 O_INIT,
                 O_SIGPROXY,
+                O_RESTART,
+                O_HCMD,
+                O_HINTERVAL,
+                O_HTIMEOUT,
+                O_HRETRIES,
+                O_HSTART,
+                O_HSTARTINT,
+                O_NOHEALTH,
                 O_GROUPADD,
                 O_LOGDRIVER,
                 O_LOGOPT,
@@ -283,6 +344,14 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
                 {"stop-timeout", required_argument, NULL, O_STIME},
                 {"detach-keys", required_argument, NULL, O_DKEYS},
                 {"init", no_argument, NULL, O_INIT},
+                {"restart", required_argument, NULL, O_RESTART},
+                {"health-cmd", required_argument, NULL, O_HCMD},
+                {"health-interval", required_argument, NULL, O_HINTERVAL},
+                {"health-timeout", required_argument, NULL, O_HTIMEOUT},
+                {"health-retries", required_argument, NULL, O_HRETRIES},
+                {"health-start-period", required_argument, NULL, O_HSTART},
+                {"health-start-interval", required_argument, NULL, O_HSTARTINT},
+                {"no-healthcheck", no_argument, NULL, O_NOHEALTH},
                 {"sig-proxy", required_argument, NULL, O_SIGPROXY},
                 {"group-add", required_argument, NULL, O_GROUPADD},
                 {"log-driver", required_argument, NULL, O_LOGDRIVER},
@@ -568,6 +637,49 @@ static int parse_create(int argc, char **argv, const char *verb, json_t **ret_bo
                 case O_INIT:
                         json_object_set_new(hc, "Init", json_true());
                         break;
+                case O_HCMD:
+                        json_object_set_new(health_of(body), "Test",
+                                            json_pack("[s, s]", "CMD-SHELL", optarg));
+                        break;
+                case O_HINTERVAL:
+                case O_HTIMEOUT:
+                case O_HSTART:
+                case O_HSTARTINT: {
+                        int64_t ns;
+                        const char *key = ch == O_HINTERVAL  ? "Interval"
+                                          : ch == O_HTIMEOUT ? "Timeout"
+                                          : ch == O_HSTART   ? "StartPeriod"
+                                                             : "StartInterval";
+                        if (parse_duration_ns(optarg, &ns) < 0) {
+                                ross_cli_error("invalid argument \"%s\" for --health-*: a "
+                                               "duration such as 30s, 1m30s or 500ms",
+                                               optarg);
+                                return -1;
+                        }
+                        json_object_set_new(health_of(body), key, json_integer(ns));
+                        break;
+                }
+                case O_HRETRIES: {
+                        int v;
+                        if (ross_parse_int(optarg, 0, 1000000, &v) < 0) {
+                                ross_cli_error("invalid argument \"%s\" for --health-retries",
+                                               optarg);
+                                return -1;
+                        }
+                        json_object_set_new(health_of(body), "Retries", json_integer(v));
+                        break;
+                }
+                case O_NOHEALTH:
+                        json_object_set_new(body, "Healthcheck",
+                                            json_pack("{s:[s]}", "Test", "NONE"));
+                        break;
+                case O_RESTART: {
+                        json_t *rp = ross_cli_restart_policy(optarg);
+                        if (!rp)
+                                return -1;
+                        json_object_set_new(hc, "RestartPolicy", rp);
+                        break;
+                }
                 case O_SIGPROXY:
                         if (parse_sig_proxy(optarg, &flags.sig_proxy) < 0)
                                 return -1;
@@ -1077,4 +1189,95 @@ int ross_cmd_container_attach(RossClient *c, int argc, char **argv)
         }
         _cleanup_free_ char *esc = ross_client_escape(argv[optind]);
         return attach_session(c, esc, !no_stdin, sig_proxy, keys, false);
+}
+
+int ross_cmd_container_update(RossClient *c, int argc, char **argv)
+{
+        enum { O_CPUS = 256, O_PIDS, O_RESTART };
+        static const struct option opts[] = {
+                {"memory", required_argument, NULL, 'm'},
+                {"cpus", required_argument, NULL, O_CPUS},
+                {"pids-limit", required_argument, NULL, O_PIDS},
+                {"restart", required_argument, NULL, O_RESTART},
+                {"help", no_argument, NULL, 'h'},
+                {},
+        };
+        json_auto_t *body = json_object();
+        int ch, rc = 0;
+        optind = 0;
+        while ((ch = getopt_long(argc, argv, "m:h", opts, NULL)) != -1) {
+                switch (ch) {
+                case 'm': {
+                        int64_t v = parse_bytes(optarg);
+                        if (v <= 0) {
+                                ross_cli_error("invalid argument \"%s\" for --memory: invalid size",
+                                               optarg);
+                                return 125;
+                        }
+                        json_object_set_new(body, "Memory", json_integer(v));
+                        break;
+                }
+                case O_CPUS: {
+                        double v;
+                        if (ross_parse_decimal(optarg, 1024, &v, NULL) < 0) {
+                                ross_cli_error("invalid argument \"%s\" for --cpus", optarg);
+                                return 125;
+                        }
+                        json_object_set_new(body, "NanoCpus",
+                                            json_integer((json_int_t)(v * 1e9 + 0.5)));
+                        break;
+                }
+                case O_PIDS: {
+                        int64_t v;
+                        if (ross_parse_i64(optarg, -1, INT64_MAX, &v) < 0) {
+                                ross_cli_error("invalid argument \"%s\" for --pids-limit", optarg);
+                                return 125;
+                        }
+                        json_object_set_new(body, "PidsLimit", json_integer(v));
+                        break;
+                }
+                case O_RESTART: {
+                        json_t *rp = ross_cli_restart_policy(optarg);
+                        if (!rp)
+                                return 125;
+                        json_object_set_new(body, "RestartPolicy", rp);
+                        break;
+                }
+                case 'h':
+                        printf("Usage: ross-cli container update [OPTIONS] CONTAINER "
+                               "[CONTAINER...]\n"
+                               "\n"
+                               "Change containers' restart policy and limits; a running "
+                               "container's limits change at once.\n"
+                               "\n"
+                               "Options:\n"
+                               "  -m, --memory BYTES    memory limit (512m, 1g)\n"
+                               "      --cpus N          CPU quota (1.5; 0: none)\n"
+                               "      --pids-limit N    process limit (-1 or 0: none)\n"
+                               "      --restart POLICY  no, always, unless-stopped, "
+                               "on-failure[:N]\n"
+                               "  -h, --help            show this help\n");
+                        return 0;
+                default:
+                        return 125;
+                }
+        }
+        if (optind >= argc) {
+                ross_cli_error("container update: at least one container is required");
+                return 125;
+        }
+        if (json_object_size(body) == 0) {
+                ross_cli_error("container update: you must provide one or more flags");
+                return 125;
+        }
+        for (int i = optind; i < argc; i++) {
+                _cleanup_free_ char *ref = ross_client_escape(argv[i]);
+                _cleanup_free_ char *path = xasprintf("/containers/%s/update", ref);
+                if (ross_cli_call(c, "POST", path, body, NULL) < 0) {
+                        rc = 1;
+                        continue;
+                }
+                printf("%s\n", argv[i]);
+        }
+        return rc;
 }

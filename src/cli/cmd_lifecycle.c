@@ -371,3 +371,27 @@ bool ross_cli_confirm(const char *warning)
         }
         return true;
 }
+
+json_t *ross_cli_restart_policy(const char *arg)
+{
+        _cleanup_free_ char *name = xstrdup(arg);
+        char *colon = strchr(name, ':');
+        int max = 0;
+        if (colon) {
+                *colon++ = '\0';
+                if (!STREQ(name, "on-failure") || ross_parse_int(colon, 0, INT32_MAX, &max) < 0) {
+                        ross_cli_error("invalid restart policy format: '%s' (on-failure[:N] "
+                                       "alone takes a count)",
+                                       arg);
+                        return NULL;
+                }
+        }
+        if (!STREQ(name, "no") && !STREQ(name, "always") && !STREQ(name, "unless-stopped") &&
+            !STREQ(name, "on-failure")) {
+                ross_cli_error("invalid restart policy '%s': no, always, unless-stopped or "
+                               "on-failure[:N]",
+                               arg);
+                return NULL;
+        }
+        return json_pack("{s:s, s:i}", "Name", name, "MaximumRetryCount", max);
+}

@@ -22,12 +22,9 @@ static char *filter_query(json_t *filters)
 static int volume_create(RossClient *c, int argc, char **argv)
 {
         static const struct option opts[] = {
-                {"driver", required_argument, NULL, 'd'},
-                {"label", required_argument, NULL, 'l'},
-                {"opt", required_argument, NULL, 'o'},
-                {"name", required_argument, NULL, 'n'},
-                {"help", no_argument, NULL, 'h'},
-                {},
+                {"driver", required_argument, NULL, 'd'}, {"label", required_argument, NULL, 'l'},
+                {"opt", required_argument, NULL, 'o'},    {"name", required_argument, NULL, 'n'},
+                {"help", no_argument, NULL, 'h'},         {},
         };
         json_auto_t *labels = json_object(), *options = json_object(), *resp = NULL;
         const char *driver = "local", *name = NULL;
@@ -56,7 +53,8 @@ static int volume_create(RossClient *c, int argc, char **argv)
                                "name.\n"
                                "\n"
                                "Options:\n"
-                               "  -d, --driver DRIVER    the volume's driver (local, the only one)\n"
+                               "  -d, --driver DRIVER    the volume's driver (local, the only "
+                               "one)\n"
                                "      --label KEY=VALUE  a label of the volume (repeatable)\n"
                                "  -o, --opt KEY=VALUE    an option of the driver (none are taken)\n"
                                "      --name NAME        the volume's name, as the argument\n"
@@ -120,7 +118,8 @@ static int volume_list(RossClient *c, int argc, char **argv)
                                "\n"
                                "Options:\n"
                                "  -q, --quiet       names only\n"
-                               "  -f, --filter K=V  Docker's filters: name=, driver=, label=K[=V],\n"
+                               "  -f, --filter K=V  Docker's filters: name=, driver=, "
+                               "label=K[=V],\n"
                                "                    dangling=true|false (repeatable)\n"
                                "  -h, --help        show this help\n");
                         return 0;
@@ -309,8 +308,8 @@ int ross_cmd_volume(RossClient *c, int argc, char **argv)
                 const char *name;
                 int (*fn)(RossClient *c, int argc, char **argv);
         } verbs[] = {
-                {"create", volume_create}, {"ls", volume_list},  {"list", volume_list},
-                {"inspect", volume_inspect}, {"rm", volume_rm}, {"remove", volume_rm},
+                {"create", volume_create},   {"ls", volume_list}, {"list", volume_list},
+                {"inspect", volume_inspect}, {"rm", volume_rm},   {"remove", volume_rm},
                 {"prune", volume_prune},
         };
         if (argc < 2 || STREQ(argv[1], "-h") || STREQ(argv[1], "--help")) {

@@ -23,6 +23,7 @@ int ross_cmd_container_exec(RossClient *c, int argc, char **argv);
 int ross_cmd_container_each(RossClient *c, int argc, char **argv);
 int ross_cmd_container_list(RossClient *c, int argc, char **argv);
 int ross_cmd_container_rename(RossClient *c, int argc, char **argv);
+int ross_cmd_container_update(RossClient *c, int argc, char **argv);
 int ross_cmd_container_inspect(RossClient *c, int argc, char **argv);
 /* a container by that name, else an image */
 int ross_cmd_inspect(RossClient *c, int argc, char **argv);
@@ -31,6 +32,8 @@ int ross_cmd_logout(RossClient *c, int argc, char **argv);
 int ross_cmd_version(RossClient *c, int argc, char **argv);
 /* network create|ls|list|inspect|rm|remove|prune|connect|disconnect (argv[1] says which) */
 int ross_cmd_network(RossClient *c, int argc, char **argv);
+/* events [--since] [--until] [-f K=V] [--format json] */
+int ross_cmd_events(RossClient *c, int argc, char **argv);
 /* volume create|ls|list|inspect|rm|remove|prune (argv[1] says which) */
 int ross_cmd_volume(RossClient *c, int argc, char **argv);
 /* port CONTAINER [PRIVATE_PORT[/PROTO]]: the container's published ports */
@@ -61,6 +64,9 @@ int ross_cli_call(RossClient *c, const char *method, const char *path, json_t *b
 /* KEY=VALUE (or KEY: an empty value) into obj, for --label and --opt; a usage error
  * (printed) when there is no key. */
 int ross_cli_key_value(json_t *obj, const char *flag, const char *arg);
+/* --restart no|always|unless-stopped|on-failure[:N] as HostConfig.RestartPolicy, or NULL
+ * (the error printed). */
+json_t *ross_cli_restart_policy(const char *arg);
 /* Print the warning and ask "[y/N]" on stderr; whether the answer is yes. */
 bool ross_cli_confirm(const char *warning);
 

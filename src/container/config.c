@@ -6,6 +6,7 @@
 #include "../basic/parse.h"
 #include "config.h"
 #include "containers.h"
+#include "health.h"
 #include "mounts.h"
 
 void ross_container_config_free(RossContainerConfig *c)
@@ -14,6 +15,8 @@ void ross_container_config_free(RossContainerConfig *c)
         free(c->runtime);
         ross_process_spec_free(&c->process);
         free(c->hostname);
+        free(c->restart);
+        json_decref(c->health);
         json_decref(c->binds);
         json_decref(c->tmpfs);
         json_decref(c->group_add);
@@ -61,6 +64,46 @@ static int check_log_config(json_t *hc, RossError *err)
                         return ross_errx(err, EINVAL, "log opt '%s': the value must be a string",
                                          k);
         }
+        return 0;
+}
+
+/* HostConfig.RestartPolicy and AutoRemove, in Docker's words when they are wrong. */
+static int restart_policy_of(json_t *hc, RossContainerConfig *c, RossError *err)
+{
+        json_t *rp = json_object_get(hc, "RestartPolicy");
+        c->auto_remove = json_is_true(json_object_get(hc, "AutoRemove"));
+        if (rp && !json_is_null(rp) && !json_is_object(rp))
+                return ross_errx(err, EINVAL, "invalid RestartPolicy: an object is needed");
+        json_t *n = json_object_get(rp, "Name"), *m = json_object_get(rp, "MaximumRetryCount");
+        if ((n && !json_is_string(n) && !json_is_null(n)) ||
+            (m && !json_is_integer(m) && !json_is_null(m)))
+                return ross_errx(err, EINVAL,
+                                 "invalid RestartPolicy: Name is a string, MaximumRetryCount a "
+                                 "number");
+        const char *name = json_string_value(n);
+        if (STR_EMPTY(name))
+                name = "no";
+        json_int_t max = json_integer_value(m);
+        if (!STREQ(name, "no") && !STREQ(name, "always") && !STREQ(name, "unless-stopped") &&
+            !STREQ(name, "on-failure"))
+                return ross_errx(err, EINVAL, "invalid restart policy '%s'", name);
+        if (max < 0)
+                return ross_errx(err, EINVAL,
+                                 "invalid restart policy: maximum retry count "
+                                 "cannot be negative");
+        if (max > 0 && !STREQ(name, "on-failure"))
+                return ross_errx(err, EINVAL,
+                                 "invalid restart policy: maximum retry count can only be used "
+                                 "with 'on-failure'");
+        if (max > INT32_MAX)
+                return ross_errx(err, EINVAL,
+                                 "invalid restart policy: maximum retry count is "
+                                 "too large");
+        if (c->auto_remove && !STREQ(name, "no"))
+                return ross_errx(err, EINVAL,
+                                 "can't create 'AutoRemove' container with restart policy");
+        c->restart = xstrdup(name);
+        c->restart_max = (int)max;
         return 0;
 }
 
@@ -165,6 +208,9 @@ int ross_container_config_parse(json_t *body, json_t *image_config, const char *
                 c.stop_timeout = (int)json_integer_value(st);
         }
 
+        if ((r = restart_policy_of(hc, &c, err)) < 0 ||
+            (r = ross_health_config(body, image_config, &c.health, err)) < 0)
+                return r;
         if ((r = tmpfs_of(hc, &c.tmpfs, err)) < 0 ||
             (r = ross_container_parse_mounts(body, image_config, c.tmpfs, &c.binds, err)) < 0)
                 return r;
@@ -213,6 +259,12 @@ json_t *ross_container_config_to_json(const RossContainerConfig *c)
                 c->stop_signal, "stop_timeout", c->stop_timeout);
         if (c->hostname)
                 json_object_set_new(o, "hostname", json_string(c->hostname));
+        json_object_set_new(
+                o, "restart",
+                json_pack("{s:s, s:i}", "name", c->restart ?: "no", "max", c->restart_max));
+        json_object_set_new(o, "auto_remove", json_boolean(c->auto_remove));
+        if (c->health)
+                json_object_set(o, "health", c->health);
         return o;
 }
 
@@ -300,6 +352,14 @@ int ross_container_config_from_json(json_t *j, RossContainerConfig *ret, RossErr
                 return bad_field("stop_timeout", err);
         c.stop_signal = (int)json_integer_value(sig);
         c.stop_timeout = (int)json_integer_value(to);
+        /* an older Ross's config has no restart policy: "no" */
+        json_t *rs = json_object_get(j, "restart");
+        const char *rname = json_string_value(json_object_get(rs, "name"));
+        c.restart = xstrdup(rname ? rname : "no");
+        c.restart_max = (int)json_integer_value(json_object_get(rs, "max"));
+        c.auto_remove = json_is_true(json_object_get(j, "auto_remove"));
+        json_t *health = json_object_get(j, "health");
+        c.health = json_is_object(health) ? json_incref(health) : NULL;
         if (c.memory < 0 || c.nano_cpus < 0 || c.pids_limit < 0)
                 return bad_field("memory", err);
         *ret = c;

@@ -32,6 +32,12 @@ typedef struct RossContainerConfig {
         RossNetConfig net;  /* the network mode, endpoints, ports, DNS (netconfig.h) */
         int stop_signal;    /* the container's, else the image's, else SIGTERM */
         int stop_timeout;   /* seconds; -1: not given */
+        /* HostConfig.RestartPolicy: "no", "always", "unless-stopped", "on-failure" (with
+         * restart_max tries, 0: no limit) */
+        char *restart;
+        int restart_max;
+        bool auto_remove; /* --rm */
+        json_t *health;   /* the healthcheck (health.h), or NULL */
 } RossContainerConfig;
 
 void ross_container_config_free(RossContainerConfig *c);

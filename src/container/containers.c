@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "../basic/jsonfile.h"
+#include "../event/events.h"
 #include "../backend/backend.h"
 #include "../basic/buf.h"
 #include "../basic/fileio.h"
@@ -27,6 +28,10 @@
 #include "containers.h"
 #include "network.h"
 #include "spec.h"
+#include "container-events.h"
+#include "health.h"
+#include "monitor.h"
+#include "restart.h"
 #include "volume-use.h"
 
 static char *cdir(RossContainers *c, const char *id, const char *file)
@@ -322,6 +327,7 @@ int ross_containers_create(RossContainers *c, json_t *body, const char *name, ch
         }
         log_debug("container %s (%s) created from %s to run with %s", id, name, image_id,
                   cfg.runtime);
+        ross_container_event(c, id, "create", NULL);
         *ret_id = xstrdup(id);
         return 0;
 }
@@ -449,7 +455,8 @@ static void wait_old_shim(RossContainers *c, const char *id)
                 log_warn("the last shim of container %.12s is still there", id);
 }
 
-int ross_containers_start(RossContainers *c, const char *ref, int *ret_exec_status, RossError *err)
+static int start(RossContainers *c, const char *ref, bool by_policy, int *ret_exec_status,
+                 RossError *err)
 {
         _cleanup_(json_decrefp) json_t *row = NULL;
         _cleanup_(ross_container_config_free) RossContainerConfig cfg = {};
@@ -459,6 +466,9 @@ int ross_containers_start(RossContainers *c, const char *ref, int *ret_exec_stat
         r = ross_containers_resolve(c, ref, &id, err);
         if (r < 0)
                 return r;
+        /* a user's start: its restart count begins again, a pending restart is this one */
+        if (!by_policy && !ross_containers_running(c, id))
+                ross_restart_user_start(c, id);
         if (ross_containers_running(c, id) && is_paused(c, id))
                 return ross_errx(err, EBUSY,
                                  "cannot start a paused container, try unpause instead");
@@ -527,6 +537,7 @@ int ross_containers_start(RossContainers *c, const char *ref, int *ret_exec_stat
         snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
         (void)ross_write_file_replace(started, now, strlen(now), 0600, NULL);
         unlink_paused(c, id);
+        ross_health_reset(c, id);
         pid_t pid = 0;
         r = ross_shim_start(&a, &pid, ret_exec_status, err);
         ross_container_net_unreserve(id);
@@ -539,7 +550,36 @@ int ross_containers_start(RossContainers *c, const char *ref, int *ret_exec_stat
                 return ross_err_prefix(err, "start container %.12s (%s)", id, cfg.runtime);
         }
         log_debug("container %s started with %s, pid %d", id, cfg.runtime, (int)pid);
+        json_t *b;
+        size_t bi;
+        json_array_foreach (cfg.binds, bi, b) {
+                const char *vol = json_string_value(json_object_get(b, "volume"));
+                if (vol)
+                        ross_event_emit(
+                                "volume", "mount", vol,
+                                json_pack("{s:s, s:s, s:s, s:s, s:s}", "driver", "local",
+                                          "container", id, "destination",
+                                          json_string_value(json_object_get(b, "destination")),
+                                          "read/write",
+                                          json_is_true(json_object_get(b, "readonly")) ? "false"
+                                                                                       : "true",
+                                          "propagation", ""));
+        }
+        ross_container_event(c, id, "start", NULL);
+        ross_monitor_watch(c, id);
+        ross_health_start(c, id);
         return 0;
+}
+
+int ross_containers_start(RossContainers *c, const char *ref, int *ret_exec_status, RossError *err)
+{
+        return start(c, ref, false, ret_exec_status, err);
+}
+
+int ross_containers_start_policy(RossContainers *c, const char *id, int *ret_exec_status,
+                                 RossError *err)
+{
+        return start(c, id, true, ret_exec_status, err);
 }
 
 typedef bool (*WaitDone)(RossContainers *c, const char *id, void *ud);
@@ -721,17 +761,24 @@ int ross_containers_kill(RossContainers *c, const char *ref, const char *signal,
         if ((r = ross_db_container_fetch(c->db, id, &row, err)) < 0 ||
             (r = config_of(row, &cfg, err)) < 0)
                 return r;
+        if (sig == SIGKILL || sig == cfg.stop_signal)
+                ross_restart_user_stop(c, id);
         r = send_signal(c, id, ref, sig, err);
         if (r < 0)
                 return r;
+        char signum[16];
+        snprintf(signum, sizeof(signum), "%d", sig);
+        ross_container_event(c, id, "kill", json_pack("{s:s}", "signal", signum));
         /* a frozen container gets the signal once thawed: Docker unpauses for the signals
          * that end it */
         if ((sig == SIGKILL || sig == cfg.stop_signal) && is_paused(c, id))
                 (void)ross_containers_pause(c, id, false, NULL);
         /* SIGKILL answers once the container is gone, as Docker's kill: a client sees it
          * exited at once */
-        if (sig == SIGKILL)
+        if (sig == SIGKILL) {
                 wait_for_exit(c, id);
+                ross_monitor_settle(c, id);
+        }
         return 0;
 }
 
@@ -743,6 +790,8 @@ int ross_containers_stop(RossContainers *c, const char *ref, int timeout, RossEr
         int r = ross_containers_resolve(c, ref, &id, err);
         if (r < 0)
                 return r;
+        /* no restart policy brings it back, and a restart waiting is off */
+        ross_restart_user_stop(c, id);
         if (!ross_containers_running(c, id))
                 return 0; /* Docker: stopping a stopped container is fine */
         if ((r = ross_db_container_fetch(c->db, id, &row, err)) < 0 ||
@@ -754,16 +803,22 @@ int ross_containers_stop(RossContainers *c, const char *ref, int timeout, RossEr
         r = send_signal(c, id, ref, sig, err);
         if (r < 0)
                 return ross_containers_running(c, id) ? r : 0;
+        char signum[16];
+        snprintf(signum, sizeof(signum), "%d", sig);
+        ross_container_event(c, id, "kill", json_pack("{s:s}", "signal", signum));
         if (is_paused(c, id))
                 (void)ross_containers_pause(c, id, false, NULL);
         for (int i = 0; i < timeout * 20 && ross_containers_running(c, id); i++)
                 usleep(50000);
         if (ross_containers_running(c, id)) {
                 (void)send_signal(c, id, ref, SIGKILL, NULL);
+                ross_container_event(c, id, "kill", json_pack("{s:s}", "signal", "9"));
                 wait_for_exit(c, id);
         }
+        ross_monitor_settle(c, id);
         /* stopped is torn down too: its network is gone when stop returns */
         wait_old_shim(c, id);
+        ross_container_event(c, id, "stop", NULL);
         return 0;
 }
 
@@ -864,6 +919,7 @@ int ross_containers_remove(RossContainers *c, const char *ref, bool force, bool 
                 (void)ross_containers_kill(c, id, "KILL", NULL);
                 wait_for_exit(c, id);
         }
+        ross_monitor_settle(c, id);
         int code = exit_code_of(c, id);
         if (code >= 0)
                 remember_exit(id, code);
@@ -882,9 +938,13 @@ int ross_containers_remove(RossContainers *c, const char *ref, bool force, bool 
         _cleanup_(ross_container_config_free) RossContainerConfig cfg = {};
         bool have_cfg = volumes && ross_db_container_get(c->db, id, &row) == 0 &&
                         config_of(row, &cfg, NULL) == 0;
+        /* destroy while its row is there: the event carries its name and labels */
+        ross_container_event(c, id, "destroy", NULL);
         r = ross_db_container_delete(c->db, id, err);
         if (r < 0)
                 return r;
+        ross_monitor_forget(c, id);
+        ross_restart_forget(c, id);
         if (have_cfg)
                 ross_container_volumes_remove_anonymous(c, id, &cfg);
         log_debug("container %s removed", id);
@@ -923,7 +983,8 @@ static void cstate(RossContainers *c, const char *id, CState *ret)
         } else if (s.started) {
                 _cleanup_(json_decrefp) json_t *j = ross_read_json(exitf, ROSS_STATE_JSON_MAX);
                 const char *fin = json_string_value(json_object_get(j, "FinishedAt"));
-                s.status = "exited";
+                /* waiting for its restart policy to start it again: Docker's "restarting" */
+                s.status = ross_restart_pending(c, id) ? "restarting" : "exited";
                 s.exit_code = j ? (int)json_integer_value(json_object_get(j, "ExitCode")) : 0;
                 if (fin && ross_parse_rfc3339(fin) > 0) {
                         snprintf(s.finished_at, sizeof(s.finished_at), "%s", fin);
@@ -946,7 +1007,10 @@ static void status_text(const CState *s, char *buf, size_t n)
                 snprintf(buf, n, "Up %s%s", d, STREQ(s->status, "paused") ? " (Paused)" : "");
         } else if (STREQ(s->status, "created"))
                 snprintf(buf, n, "Created");
-        else if (s->finished_t <= 0)
+        else if (STREQ(s->status, "restarting")) {
+                ross_human_duration(t - (s->finished_t > 0 ? s->finished_t : t), d, sizeof(d));
+                snprintf(buf, n, "Restarting (%d) %s ago", s->exit_code, d);
+        } else if (s->finished_t <= 0)
                 snprintf(buf, n, "Exited (%d)", s->exit_code);
         else {
                 ross_human_duration(t - s->finished_t, d, sizeof(d));
@@ -1032,7 +1096,20 @@ static json_t *merged_config(RossContainers *c, const char *id, json_t *row, jso
                                     json_boolean(json_is_true(json_object_get(body, io[i]))));
         json_object_set_new(cfg, "Env", env ? env : json_array());
         json_object_set(cfg, "Cmd", cmd ? cmd : json_null());
+        /* the container's own fields over the image's, as the check runs */
         json_t *hc = json_object_get(img, "Healthcheck");
+        json_t *own_hc = json_object_get(body, "Healthcheck");
+        json_auto_t *mhc = NULL;
+        if (json_is_object(own_hc)) {
+                mhc = json_is_object(hc) ? json_deep_copy(hc) : json_object();
+                const char *k;
+                json_t *v;
+                json_object_foreach (own_hc, k, v)
+                        if (!json_is_null(v) && !(json_is_integer(v) && !json_integer_value(v)) &&
+                            !(json_is_array(v) && !json_array_size(v)))
+                                json_object_set(mhc, k, v);
+                hc = mhc;
+        }
         if (json_is_object(hc))
                 json_object_set(cfg, "Healthcheck", hc);
         json_object_set_new(cfg, "Image",
@@ -1145,8 +1222,15 @@ static json_t *summary_of(RossContainers *c, json_t *row, const CState *s, json_
         size_t k;
         json_array_foreach (args, k, v)
                 ross_buf_printf(&cmd, "%s%s", k ? " " : "", json_string_value(v));
-        char status[128];
+        char status[160];
         status_text(s, status, sizeof(status));
+        /* Docker's "Up 5 seconds (healthy)", "(health: starting)" */
+        _cleanup_free_ char *health = ross_health_status(c, id);
+        if (health && STREQ(s->status, "running")) {
+                size_t l = strlen(status);
+                snprintf(status + l, sizeof(status) - l,
+                         STREQ(health, "starting") ? " (health: %s)" : " (%s)", health);
+        }
         _cleanup_free_ char *name =
                 xasprintf("/%s", json_string_value(json_object_get(row, "Name")));
         const char *net = json_string_value(json_object_get(hc, "NetworkMode"));
@@ -1195,7 +1279,9 @@ int ross_containers_list(RossContainers *c, RossContainerPick pick, void *ud, js
                 bool have_cfg = config_of(row, &lc, NULL) == 0;
                 _cleanup_(json_decrefp) json_t *mounts =
                         have_cfg ? ross_container_mounts_inspect(&lc, hc) : mounts_of(hc);
+                _cleanup_free_ char *health = ross_health_status(c, id);
                 RossContainerInfo ci = {
+                        .health = health ? health : "none",
                         .id = id,
                         .name = json_string_value(json_object_get(row, "Name")),
                         .image_id = json_string_value(json_object_get(row, "ImageId")),
@@ -1341,16 +1427,19 @@ int ross_containers_inspect(RossContainers *c, const char *ref, json_t **ret, Ro
                 "s:{s:s, s:{s:s, s:s, s:s}}, s:o, s:o}",
                 "Id", id, "Created", created, "Path", path, "Args", args, "State", "Status",
                 s.status, "Running", STREQ(s.status, "running") || STREQ(s.status, "paused"),
-                "Paused", STREQ(s.status, "paused"), "Restarting", 0, "OOMKilled", 0, "Dead", 0,
-                "Pid", (int)s.pid, "ExitCode", s.exit_code, "Error", "", "StartedAt", s.started_at,
-                "FinishedAt", s.finished_at, "Image",
+                "Paused", STREQ(s.status, "paused"), "Restarting", STREQ(s.status, "restarting"),
+                "OOMKilled", 0, "Dead", 0, "Pid", (int)s.pid, "ExitCode", s.exit_code, "Error", "",
+                "StartedAt", s.started_at, "FinishedAt", s.finished_at, "Image",
                 json_string_value(json_object_get(row, "ImageId")) ?: "", "ResolvConfPath", resolv,
                 "HostnamePath", hostname, "HostsPath", hosts, "LogPath", logp, "Name", name,
-                "RestartCount", 0, "Driver", "overlay", "Platform", "linux", "MountLabel", "",
-                "ProcessLabel", "", "AppArmorProfile", "", "ExecIDs", "HostConfig",
-                host_config_of(c, hc), "GraphDriver", "Name", "overlay", "Data", "UpperDir", upper,
-                "WorkDir", work, "MergedDir", merged, "Mounts",
+                "RestartCount", ross_restart_count(c, id), "Driver", "overlay", "Platform", "linux",
+                "MountLabel", "", "ProcessLabel", "", "AppArmorProfile", "", "ExecIDs",
+                "HostConfig", host_config_of(c, hc), "GraphDriver", "Name", "overlay", "Data",
+                "UpperDir", upper, "WorkDir", work, "MergedDir", merged, "Mounts",
                 have_cfg ? ross_container_mounts_inspect(&rc, hc) : mounts_of(hc), "Config", cfg);
+        json_t *health = ross_health_state(c, id);
+        if (health)
+                json_object_set_new(json_object_get(o, "State"), "Health", health);
         json_t *ns;
         if (have_cfg)
                 ns = ross_container_net_settings(
@@ -1361,6 +1450,22 @@ int ross_containers_inspect(RossContainers *c, const char *ref, json_t **ret, Ro
         json_object_set_new(o, "NetworkSettings", ns);
         *ret = o;
         return 0;
+}
+
+void ross_containers_watch_running(RossContainers *c)
+{
+        _cleanup_(json_decrefp) json_t *rows = NULL;
+        if (ross_db_container_list(c->db, &rows, NULL) < 0)
+                return;
+        json_t *row;
+        size_t i;
+        json_array_foreach (rows, i, row) {
+                const char *id = json_string_value(json_object_get(row, "Id"));
+                if (id && ross_containers_running(c, id)) {
+                        ross_monitor_watch(c, id);
+                        ross_health_start(c, id);
+                }
+        }
 }
 
 void ross_containers_reap_autoremove(RossContainers *c)
@@ -1399,10 +1504,15 @@ int ross_containers_rename(RossContainers *c, const char *ref, const char *name,
         r = ross_db_container_fetch(c->db, id, &row, err);
         if (r < 0)
                 return r;
-        if (STREQ(json_string_value(json_object_get(row, "Name")) ?: "", name))
+        const char *old_name = json_string_value(json_object_get(row, "Name")) ?: "";
+        if (STREQ(old_name, name))
                 return ross_errx(err, EINVAL,
                                  "Renaming a container with the same name as its current name");
-        return ross_db_container_rename(c->db, id, name, err);
+        _cleanup_free_ char *was = xasprintf("/%s", old_name);
+        if ((r = ross_db_container_rename(c->db, id, name, err)) < 0)
+                return r;
+        ross_container_event(c, id, "rename", json_pack("{s:s}", "oldName", was));
+        return 0;
 }
 
 int ross_containers_pause(RossContainers *c, const char *ref, bool pause, RossError *err)
@@ -1428,5 +1538,6 @@ int ross_containers_pause(RossContainers *c, const char *ref, bool pause, RossEr
                 (void)ross_write_file_replace(paused, "1", 1, 0600, NULL);
         else
                 unlink(paused);
+        ross_container_event(c, id, pause ? "pause" : "unpause", NULL);
         return 0;
 }

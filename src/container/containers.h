@@ -54,6 +54,12 @@ int ross_containers_create(RossContainers *c, json_t *body, const char *name, ch
                            RossError *err);
 /* Start; a command that cannot run gives its message and *ret_exec_status 126 or 127. */
 int ross_containers_start(RossContainers *c, const char *ref, int *ret_exec_status, RossError *err);
+/* POST /containers/{id}/update's body: RestartPolicy, Memory, NanoCpus (or CpuQuota and
+ * CpuPeriod), PidsLimit; kept, and applied to a running container (update.c). */
+int ross_containers_update(RossContainers *c, const char *ref, json_t *body, RossError *err);
+/* The same for a restart policy's start: the restart count goes on. */
+int ross_containers_start_policy(RossContainers *c, const char *id, int *ret_exec_status,
+                                 RossError *err);
 /* Block until the container exits at or after since (Unix time), or is removed: for waits
  * that come before the start (docker run asks for the next exit first). */
 void ross_containers_wait_next_exit(RossContainers *c, const char *id, double since);
@@ -87,6 +93,7 @@ typedef struct RossContainerInfo {
         bool started;        /* it ran at least once */
         json_t *mounts;      /* Docker's Mounts list: Source, Destination, ... */
         const char *network; /* "none" or "host": the one network it is in; NULL: none yet */
+        const char *health;  /* "starting", "healthy", "unhealthy", or "none" */
 } RossContainerInfo;
 
 /* Keep this container? Set *ret_stop to end the walk (the walk goes newest first). */
@@ -136,3 +143,5 @@ int ross_exec_resize(RossContainers *c, const char *exec_id, unsigned rows, unsi
 bool ross_containers_removed_exit(const char *id, int *ret_code);
 /* Remove containers created with AutoRemove that have exited (at start, after a crash). */
 void ross_containers_reap_autoremove(RossContainers *c);
+/* At daemon start: the monitor watches every container that is running (monitor.h). */
+void ross_containers_watch_running(RossContainers *c);

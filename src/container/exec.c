@@ -306,3 +306,24 @@ int ross_exec_resize(RossContainers *c, const char *eid, unsigned rows, unsigned
                 return ross_errx(err, -r, "resize exec %s: %s", eid, strerror(-r));
         return 0;
 }
+
+void ross_exec_forget(RossContainers *c, const char *eid)
+{
+        _cleanup_free_ char *cid = owner_of(eid);
+        if (!cid)
+                return;
+        _cleanup_free_ char *dir = exec_dir(c, cid, eid, NULL);
+        (void)ross_rm_rf(dir);
+        pthread_mutex_lock(&owners_lock);
+        json_object_del(owners, eid);
+        pthread_mutex_unlock(&owners_lock);
+}
+
+int ross_exec_kill(RossContainers *c, const char *eid)
+{
+        _cleanup_free_ char *cid = owner_of(eid);
+        if (!cid)
+                return -ENOENT;
+        _cleanup_free_ char *sock = exec_dir(c, cid, eid, "attach.sock");
+        return ross_shim_signal(sock, SIGKILL, NULL);
+}

@@ -20,3 +20,8 @@ int ross_exec_start_sized(RossContainers *c, const char *exec_id, bool attached,
 
 /* v: null/absent (0, 0) or [height, width]; -EINVAL for anything else. */
 int ross_exec_console_size(json_t *v, unsigned *ret_rows, unsigned *ret_cols, RossError *err);
+
+/* An exec done with (a healthcheck's probe): its directory and its id go. */
+void ross_exec_forget(RossContainers *c, const char *exec_id);
+/* SIGKILL to an exec's process (a probe past its timeout). */
+int ross_exec_kill(RossContainers *c, const char *exec_id);

@@ -18,8 +18,7 @@ static json_t *entry(const char *src, const char *dst, bool ro)
         return json_pack("{s:s, s:s, s:b}", "source", src, "destination", dst, "readonly", ro);
 }
 
-static json_t *volume_entry(const char *name, const char *dst, bool ro, bool nocopy,
-                            json_t *labels)
+static json_t *volume_entry(const char *name, const char *dst, bool ro, bool nocopy, json_t *labels)
 {
         json_t *e = entry("", dst, ro);
         json_object_set_new(e, "volume", json_string(name ? name : ""));
@@ -57,7 +56,8 @@ static int parse_bind(const char *spec, json_t *out, RossError *err)
                 *mode++ = '\0';
         bool ro = false, nocopy = false;
         _cleanup_free_ char *modes = xstrdup(mode ? mode : "");
-        for (char *save = NULL, *m = strtok_r(modes, ",", &save); m; m = strtok_r(NULL, ",", &save)) {
+        for (char *save = NULL, *m = strtok_r(modes, ",", &save); m;
+             m = strtok_r(NULL, ",", &save)) {
                 if (STREQ(m, "ro"))
                         ro = true;
                 else if (STREQ(m, "nocopy"))
@@ -93,11 +93,15 @@ static int parse_mount(json_t *m, json_t *out, RossError *err)
         const char *dst = json_string_value(json_object_get(m, "Target"));
         bool ro = json_is_true(json_object_get(m, "ReadOnly"));
         if (!dst || dst[0] != '/')
-                return ross_errx(err, EINVAL, "invalid mount config for type \"%s\": the Target "
-                                 "must be an absolute path", type);
+                return ross_errx(err, EINVAL,
+                                 "invalid mount config for type \"%s\": the Target "
+                                 "must be an absolute path",
+                                 type);
         if (STREQ(dst, "/"))
-                return ross_errx(err, EINVAL, "invalid mount config for type \"%s\": "
-                                 "destination can't be '/'", type);
+                return ross_errx(err, EINVAL,
+                                 "invalid mount config for type \"%s\": "
+                                 "destination can't be '/'",
+                                 type);
         if (STREQ(type, "bind")) {
                 if (!src || src[0] != '/')
                         return ross_errx(err, EINVAL,
@@ -115,7 +119,8 @@ static int parse_mount(json_t *m, json_t *out, RossError *err)
         }
         json_t *vo = json_object_get(m, "VolumeOptions");
         if (vo && !json_is_null(vo) && !json_is_object(vo))
-                return ross_errx(err, EINVAL, "invalid mount config for type \"volume\": "
+                return ross_errx(err, EINVAL,
+                                 "invalid mount config for type \"volume\": "
                                  "VolumeOptions must be an object");
         json_t *labels = json_object_get(vo, "Labels");
         const char *driver =
@@ -167,8 +172,8 @@ static int add_anonymous(json_t *volumes, json_t *out, json_t *tmpfs, RossError 
                 json_array_foreach (tmpfs, i, t) {
                         const char *s = json_string_value(t);
                         size_t n = strlen(path);
-                        in_tmpfs = in_tmpfs || (s && strncmp(s, path, n) == 0 &&
-                                                (s[n] == '\0' || s[n] == ':'));
+                        in_tmpfs = in_tmpfs ||
+                                   (s && strncmp(s, path, n) == 0 && (s[n] == '\0' || s[n] == ':'));
                 }
                 if (!in_tmpfs)
                         json_array_append_new(out, volume_entry("", path, false, false, NULL));
@@ -198,8 +203,10 @@ int ross_container_parse_mounts(json_t *body, json_t *image_config, json_t *tmpf
                 if (!type || STREQ(type, "tmpfs"))
                         continue; /* tmpfs mounts are taken into the tmpfs list */
                 if (!STREQ(type, "bind") && !STREQ(type, "volume"))
-                        return ross_errx(err, EINVAL, "invalid mount config: mount type '%s' "
-                                         "is not supported (bind, volume and tmpfs are)", type);
+                        return ross_errx(err, EINVAL,
+                                         "invalid mount config: mount type '%s' "
+                                         "is not supported (bind, volume and tmpfs are)",
+                                         type);
                 if ((r = parse_mount(b, out, err)) < 0)
                         return r;
         }

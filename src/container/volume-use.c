@@ -39,8 +39,9 @@ int ross_container_volumes_make(RossContainers *c, RossContainerConfig *cfg, jso
                 }
                 const char *real = json_string_value(json_object_get(v, "Name"));
                 json_object_set_new(b, "volume", json_string(real));
-                json_object_set_new(b, "source",
-                                    json_string(json_string_value(json_object_get(v, "Mountpoint"))));
+                json_object_set_new(
+                        b, "source",
+                        json_string(json_string_value(json_object_get(v, "Mountpoint"))));
                 if (anonymous)
                         json_object_set_new(b, "anonymous", json_true());
                 if (created)
@@ -129,8 +130,7 @@ void ross_container_volumes_remove_anonymous(RossContainers *c, const char *id,
                 json_array_foreach (users, k, u)
                         other = other || !STREQ(json_string_value(u), id);
                 RossError err = {};
-                if (!other && ross_volumes_remove(c->volumes, name, &err) < 0 &&
-                    err.code != ENOENT)
+                if (!other && ross_volumes_remove(c->volumes, name, &err) < 0 && err.code != ENOENT)
                         log_warn("container %.12s: its volume %s: %s", id, name, err.msg);
         }
 }
@@ -149,15 +149,14 @@ json_t *ross_container_mounts_inspect(const RossContainerConfig *cfg, json_t *hc
                         json_array_append_new(
                                 out, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s}", "Type",
                                                "volume", "Name", name, "Source", src ?: "",
-                                               "Destination", dst ?: "", "Driver", "local",
-                                               "Mode", ro ? "ro" : "z", "RW", !ro, "Propagation",
-                                               ""));
+                                               "Destination", dst ?: "", "Driver", "local", "Mode",
+                                               ro ? "ro" : "z", "RW", !ro, "Propagation", ""));
                 else
-                        json_array_append_new(
-                                out, json_pack("{s:s, s:s, s:s, s:s, s:b, s:s}", "Type", "bind",
-                                               "Source", src ?: "", "Destination", dst ?: "",
-                                               "Mode", ro ? "ro" : "", "RW", !ro, "Propagation",
-                                               "rprivate"));
+                        json_array_append_new(out,
+                                              json_pack("{s:s, s:s, s:s, s:s, s:b, s:s}", "Type",
+                                                        "bind", "Source", src ?: "", "Destination",
+                                                        dst ?: "", "Mode", ro ? "ro" : "", "RW",
+                                                        !ro, "Propagation", "rprivate"));
         }
         /* --mount type=tmpfs (not --tmpfs), as Docker lists them */
         json_array_foreach (json_object_get(hc, "Mounts"), i, b) {

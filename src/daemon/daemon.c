@@ -4,7 +4,10 @@
 #include "../basic/log.h"
 #include "../backend/backend.h"
 #include "../container/netspare.h"
+#include "../container/health.h"
+#include "../container/monitor.h"
 #include "../container/network.h"
+#include "../container/restart.h"
 #include "daemon.h"
 
 static void load_id(RossDaemon *d)
@@ -138,6 +141,13 @@ int ross_daemon_open(RossDaemon *d, RossError *err)
                                                              ? 2
                                                              : (unsigned)d->cfg.network_spares);
         ross_containers_reap_autoremove(&d->containers);
+        /* the daemon's eye on exits (die events, restart policies), on every container
+         * still running; then the ones a restart policy wants up */
+        if ((r = ross_monitor_start(&d->containers, ross_container_exited)) < 0 ||
+            (r = ross_restart_start(&d->containers)) < 0)
+                return ross_errx(err, -r, "start the container monitor: %s", strerror(-r));
+        ross_containers_watch_running(&d->containers);
+        ross_restart_at_daemon_start(&d->containers);
 
         /* A crash mid-pull leaves ingest files and stages, blobs and snapshots no image
          * took. */
@@ -152,6 +162,9 @@ int ross_daemon_open(RossDaemon *d, RossError *err)
 
 void ross_daemon_close(RossDaemon *d)
 {
+        ross_restart_stop();
+        ross_health_stop_all();
+        ross_monitor_stop();
         ross_netspares_stop();
         if (d->images.busy)
                 ross_images_done(&d->images);

@@ -12,6 +12,7 @@
 #include "../basic/jsonfile.h"
 #include "../basic/log.h"
 #include "../basic/macros.h"
+#include "../event/events.h"
 #include "../unpack/clone.h"
 #include "volumes.h"
 
@@ -45,8 +46,8 @@ int ross_volumes_init(RossVolumes *v, const char *data_dir, RossError *err)
                         (void)ross_rm_rf_at(dirfd(d), de->d_name);
                         continue;
                 }
-                int vfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-                                                               O_CLOEXEC);
+                int vfd = openat(dirfd(d), de->d_name,
+                                 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 _cleanup_(closedirp) DIR *vd = vfd >= 0 ? fdopendir(vfd) : NULL;
                 if (vfd >= 0 && !vd)
                         close(vfd);
@@ -131,8 +132,7 @@ static int check_strings(json_t *o, const char *what, RossError *err)
                 return ross_errx(err, EINVAL, "invalid %s: an object of strings is needed", what);
         json_object_foreach (o, k, val)
                 if (!json_is_string(val))
-                        return ross_errx(err, EINVAL, "invalid %s: '%s' is not a string", what,
-                                         k);
+                        return ross_errx(err, EINVAL, "invalid %s: '%s' is not a string", what, k);
         return 0;
 }
 
@@ -190,9 +190,9 @@ int ross_volumes_create(RossVolumes *v, const char *name, const char *driver, js
         time_t now = time(NULL);
         struct tm tm;
         strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
-        json_auto_t *rec = json_pack("{s:s, s:s, s:O, s:o, s:s}", "CreatedAt", created, "Driver",
-                                     "local", "Labels", lab, "Options", json_null(), "Scope",
-                                     "local");
+        json_auto_t *rec =
+                json_pack("{s:s, s:s, s:O, s:o, s:s}", "CreatedAt", created, "Driver", "local",
+                          "Labels", lab, "Options", json_null(), "Scope", "local");
         _cleanup_free_ char *text = json_dumps(rec, JSON_COMPACT);
         if (mkdir(tmp, 0701) < 0)
                 return ross_err(err, errno, "create volume %s: '%s'", name, tmp);
@@ -208,6 +208,7 @@ int ross_volumes_create(RossVolumes *v, const char *name, const char *driver, js
         }
         (void)ross_fsync_dir(v->dir);
         log_debug("volume %s created", name);
+        ross_event_emit("volume", "create", name, json_pack("{s:s}", "driver", "local"));
         if (ret)
                 *ret = inspect_form(v, name, rec);
         if (ret_created)
@@ -265,6 +266,7 @@ int ross_volumes_remove(RossVolumes *v, const char *name, RossError *err)
         if (r < 0)
                 log_warn("volume %s: its data is left in %s: %s", name, to, strerror(-r));
         log_debug("volume %s removed", name);
+        ross_event_emit("volume", "destroy", name, json_pack("{s:s}", "driver", "local"));
         return 0;
 }
 
@@ -338,8 +340,8 @@ int ross_volumes_populate(RossVolumes *v, const char *name, int srcfd, RossError
         _cleanup_free_ char *tmp = xasprintf("%s/%s/.copy-%s", v->dir, name, rnd);
         _cleanup_free_ char *src = xasprintf("/proc/self/fd/%d", srcfd);
         int r = ross_tree_clone(src, tmp, true, NULL, err);
-        _cleanup_close_ int tfd = r < 0 ? -EBADF
-                                        : open(tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        _cleanup_close_ int tfd =
+                r < 0 ? -EBADF : open(tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (r == 0 && tfd < 0)
                 r = ross_err(err, errno, "open '%s'", tmp);
         if (r == 0) {

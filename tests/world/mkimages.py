@@ -356,6 +356,10 @@ def build_all():
     single("bad-diffid", bad)
     # the same repository, a newer build: for "tag moves, old image kept" tests
     single("busybox-v2", Image([bb], config_extra={"Labels": {"version": "2"}}))
+    # an image with a Healthcheck (a fast one: 200 ms, one retry)
+    single("busybox-health", Image([bb], config_extra={"Healthcheck": {
+        "Test": ["CMD-SHELL", "test -e /etc/passwd && echo image-check"],
+        "Interval": 200000000, "Timeout": 2000000000, "Retries": 1}}))
     # an image with Volumes: one over content of its own (copied into the volume on first
     # use, owner and all), one over nothing
     single("busybox-volumes", Image([bb, volumes_layer()],
