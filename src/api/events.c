@@ -62,7 +62,8 @@ static bool keep(const EventStream *es, json_t *e)
                 char *colon = strchr(head, ':');
                 if (colon)
                         *colon = '\0';
-                if (!ross_filters_exact(f, "event", action) && !ross_filters_exact(f, "event", head))
+                if (!ross_filters_exact(f, "event", action) &&
+                    !ross_filters_exact(f, "event", head))
                         return false;
         }
         if (ross_filters_contains(f, "scope") && !ross_filters_exact(f, "scope", "local"))
@@ -73,9 +74,9 @@ static bool keep(const EventStream *es, json_t *e)
             (!STREQ(type, "container") || !id_or_name(f, "container", id, name)))
                 return false;
         if (ross_filters_contains(f, "image")) {
-                const char *image = STREQ(type, "image") ? id
-                                                         : json_string_value(
-                                                                   json_object_get(attrs, "image"));
+                const char *image = STREQ(type, "image")
+                                            ? id
+                                            : json_string_value(json_object_get(attrs, "image"));
                 if (!image || (!ross_filters_exact(f, "image", image) &&
                                !id_or_name(f, "image", image, name)))
                         return false;
@@ -154,8 +155,8 @@ static int time_param(RossRequest *req, const char *key, double *ret, RossError 
 
 enum MHD_Result ross_api_events(RossRequest *req)
 {
-        static const char *const accepted[] = {"type",  "event",  "container", "image", "label",
-                                               "network", "volume", "daemon",  "scope", NULL};
+        static const char *const accepted[] = {"type",    "event",  "container", "image", "label",
+                                               "network", "volume", "daemon",    "scope", NULL};
         RossError err = {};
         EventStream *es = xcalloc(1, sizeof(*es));
         if (time_param(req, "since", &es->since, &err) < 0 ||

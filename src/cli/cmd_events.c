@@ -163,8 +163,7 @@ int ross_cmd_events(RossClient *c, int argc, char **argv)
         _cleanup_free_ char *path =
                 xasprintf("/events?x=1%s%s%s%s%s", since ? "&since=" : "", since ? since : "",
                           until ? "&until=" : "", until ? until : "", fq ? fq : "");
-        RossApiCall call = {
-                .method = "GET", .path = path, .on_line = print_event, .userdata = &o};
+        RossApiCall call = {.method = "GET", .path = path, .on_line = print_event, .userdata = &o};
         RossApiResponse resp = {};
         RossError err = {};
         int r = ross_client_call(c, &call, &resp, &err);

@@ -13,7 +13,8 @@ void ross_container_event(RossContainers *c, const char *id, const char *action,
         json_t *attrs = json_object();
         if (ross_db_container_get(c->db, id, &row) == 0) {
                 json_t *body = json_object_get(row, "Config");
-                json_t *labels = json_object_get(json_object_get(body, "RossImageConfig"), "Labels");
+                json_t *labels =
+                        json_object_get(json_object_get(body, "RossImageConfig"), "Labels");
                 const char *k;
                 json_t *v;
                 json_object_foreach (labels, k, v)

@@ -22,14 +22,14 @@
 #include "exec.h"
 #include "health.h"
 
-#define NS              1000000000LL
-#define DEFAULT_PERIOD  (30 * NS)
-#define DEFAULT_TIMEOUT (30 * NS)
+#define NS                     1000000000LL
+#define DEFAULT_PERIOD         (30 * NS)
+#define DEFAULT_TIMEOUT        (30 * NS)
 #define DEFAULT_START_INTERVAL (5 * NS)
-#define DEFAULT_RETRIES 3
-#define LOG_KEPT        5
-#define OUTPUT_MAX      4096
-#define MIN2(a, b)      ((a) < (b) ? (a) : (b))
+#define DEFAULT_RETRIES        3
+#define LOG_KEPT               5
+#define OUTPUT_MAX             4096
+#define MIN2(a, b)             ((a) < (b) ? (a) : (b))
 
 /* ---- the config ---- */
 
@@ -129,8 +129,8 @@ static json_t *health_of(RossContainers *c, const char *id)
         _cleanup_(json_decrefp) json_t *row = NULL;
         if (ross_db_container_get(c->db, id, &row) < 0)
                 return NULL;
-        json_t *h = json_object_get(
-                json_object_get(json_object_get(row, "Config"), "RossConfig"), "health");
+        json_t *h = json_object_get(json_object_get(json_object_get(row, "Config"), "RossConfig"),
+                                    "health");
         return json_is_object(h) ? json_incref(h) : NULL;
 }
 
@@ -181,13 +181,13 @@ static int probe(RossContainers *c, const char *id, json_t *h, RossBuf *out)
         const char *kind = json_string_value(json_array_get(test, 0));
         json_t *cmd = json_array();
         if (STREQ(kind, "CMD-SHELL"))
-                json_array_extend(cmd, json_pack("[s, s, O]", "/bin/sh", "-c",
-                                                 json_array_get(test, 1)));
+                json_array_extend(cmd,
+                                  json_pack("[s, s, O]", "/bin/sh", "-c", json_array_get(test, 1)));
         else
                 for (size_t i = 1; i < json_array_size(test); i++)
                         json_array_append(cmd, json_array_get(test, i));
-        json_auto_t *body = json_pack("{s:o, s:b, s:b}", "Cmd", cmd, "AttachStdout", 1,
-                                      "AttachStderr", 1);
+        json_auto_t *body =
+                json_pack("{s:o, s:b, s:b}", "Cmd", cmd, "AttachStdout", 1, "AttachStderr", 1);
         RossError err = {};
         _cleanup_free_ char *eid = NULL;
         int status = 0;
@@ -202,8 +202,8 @@ static int probe(RossContainers *c, const char *id, json_t *h, RossBuf *out)
                 return status ? status : -1;
         }
         _cleanup_close_ int fd = ross_exec_attach_connect(c, eid, &err);
-        long deadline = mono_ms() + (long)(json_integer_value(json_object_get(h, "timeout")) /
-                                           1000000);
+        long deadline =
+                mono_ms() + (long)(json_integer_value(json_object_get(h, "timeout")) / 1000000);
         bool timed_out = false;
         _cleanup_(ross_buf_free) RossBuf in = {};
         while (fd >= 0) {
@@ -229,8 +229,7 @@ static int probe(RossContainers *c, const char *id, json_t *h, RossBuf *out)
                                 break;
                         if ((hd[0] == ROSS_FRAME_STDOUT || hd[0] == ROSS_FRAME_STDERR) &&
                             out->len < OUTPUT_MAX)
-                                ross_buf_append(out, in.data + 8,
-                                                MIN2(len, OUTPUT_MAX - out->len));
+                                ross_buf_append(out, in.data + 8, MIN2(len, OUTPUT_MAX - out->len));
                         memmove(in.data, in.data + 8 + len, in.len - 8 - len);
                         in.len -= 8 + len;
                 }
@@ -238,9 +237,9 @@ static int probe(RossContainers *c, const char *id, json_t *h, RossBuf *out)
         if (timed_out) {
                 (void)ross_exec_kill(c, eid);
                 out->len = 0;
-                ross_buf_printf(out, "Health check exceeded timeout (%llds)",
-                                (long long)(json_integer_value(json_object_get(h, "timeout")) /
-                                            NS));
+                ross_buf_printf(
+                        out, "Health check exceeded timeout (%llds)",
+                        (long long)(json_integer_value(json_object_get(h, "timeout")) / NS));
         } else {
                 /* its exit code, once its shim has written it */
                 for (int i = 0; i < 200; i++) {
@@ -341,8 +340,8 @@ static void *prober_thread(void *ud)
         long started = mono_ms();
         json_t *h = health_of(c, p->id);
         while (h && ross_containers_running(c, p->id)) {
-                long period = (long)(json_integer_value(json_object_get(h, "start_period")) /
-                                     1000000);
+                long period =
+                        (long)(json_integer_value(json_object_get(h, "start_period")) / 1000000);
                 bool in_start = mono_ms() - started < period;
                 long every = (long)(json_integer_value(json_object_get(
                                             h, in_start ? "start_interval" : "interval")) /
@@ -399,8 +398,8 @@ void ross_health_reset(RossContainers *c, const char *id)
         if (!h)
                 return;
         pthread_mutex_lock(&state_lock);
-        json_auto_t *st = json_pack("{s:s, s:i, s:[]}", "Status", "starting", "FailingStreak", 0,
-                                    "Log");
+        json_auto_t *st =
+                json_pack("{s:s, s:i, s:[]}", "Status", "starting", "FailingStreak", 0, "Log");
         write_state(c, id, st);
         pthread_mutex_unlock(&state_lock);
 }

@@ -65,9 +65,9 @@ static bool take_exit(Watch *w)
         _cleanup_free_ char *sp = ross_containers_path(mon.c, w->id, "started");
         struct stat ss;
         /* an exit file older than the last start is the run before's */
-        if (stat(sp, &ss) == 0 && (st.st_mtim.tv_sec < ss.st_mtim.tv_sec ||
-                                   (st.st_mtim.tv_sec == ss.st_mtim.tv_sec &&
-                                    st.st_mtim.tv_nsec < ss.st_mtim.tv_nsec)))
+        if (stat(sp, &ss) == 0 &&
+            (st.st_mtim.tv_sec < ss.st_mtim.tv_sec ||
+             (st.st_mtim.tv_sec == ss.st_mtim.tv_sec && st.st_mtim.tv_nsec < ss.st_mtim.tv_nsec)))
                 return false;
         w->handled = st.st_mtim;
         return true;

@@ -185,9 +185,9 @@ void ross_container_exited(RossContainers *c, const char *id)
         json_array_foreach (cfg.binds, i, b) {
                 const char *vol = json_string_value(json_object_get(b, "volume"));
                 if (vol)
-                        ross_event_emit("volume", "unmount", vol,
-                                        json_pack("{s:s, s:s}", "driver", "local", "container",
-                                                  id));
+                        ross_event_emit(
+                                "volume", "unmount", vol,
+                                json_pack("{s:s, s:s}", "driver", "local", "container", id));
         }
         json_auto_t *st = state_of(c, id);
         if (!wants_restart(&cfg, st, code))
@@ -195,7 +195,8 @@ void ross_container_exited(RossContainers *c, const char *id)
         long delay = (long)json_integer_value(json_object_get(st, "delay_ms"));
         if (delay <= 0 || ran_for(c, id) >= RESET_AFTER_S)
                 delay = DELAY_FIRST_MS;
-        json_object_set_new(st, "delay_ms", json_integer((delay * 2 < DELAY_MAX_MS ? delay * 2 : DELAY_MAX_MS)));
+        json_object_set_new(st, "delay_ms",
+                            json_integer((delay * 2 < DELAY_MAX_MS ? delay * 2 : DELAY_MAX_MS)));
         state_store(c, id, st);
         log_debug("container %.12s exited %d: restart in %ld ms (policy %s)", id, code, delay,
                   cfg.restart);
@@ -221,8 +222,10 @@ static void restart_now(RossContainers *c, const char *id)
                     wants_restart(&cfg, st, 1)) {
                         long delay = (long)json_integer_value(json_object_get(st, "delay_ms"));
                         delay = delay > 0 ? delay : DELAY_FIRST_MS;
-                        json_object_set_new(st, "delay_ms",
-                                            json_integer((delay * 2 < DELAY_MAX_MS ? delay * 2 : DELAY_MAX_MS)));
+                        json_object_set_new(
+                                st, "delay_ms",
+                                json_integer(
+                                        (delay * 2 < DELAY_MAX_MS ? delay * 2 : DELAY_MAX_MS)));
                         state_store(c, id, st);
                         schedule(id, delay);
                 }

@@ -109,9 +109,9 @@ int ross_containers_update(RossContainers *c, const char *ref, json_t *body, Ros
                 free(cfg.restart);
                 cfg.restart = xstrdup(name);
                 cfg.restart_max = (int)max;
-                json_object_set_new(hc, "RestartPolicy",
-                                    json_pack("{s:s, s:I}", "Name", name, "MaximumRetryCount",
-                                              max));
+                json_object_set_new(
+                        hc, "RestartPolicy",
+                        json_pack("{s:s, s:I}", "Name", name, "MaximumRetryCount", max));
         }
         if (what && ross_containers_running(c, id)) {
                 const RossBackend *be = ross_backend_find(cfg.runtime);
