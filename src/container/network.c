@@ -64,6 +64,11 @@ static char *container_netns(RossContainers *c, const char *id)
         return netns_path(c, id);
 }
 
+char *ross_container_net_namespace(RossContainers *c, const char *id)
+{
+        return container_netns(c, id);
+}
+
 static char *net_file(RossContainers *c, const char *id, const char *file)
 {
         return file ? xasprintf("%s/%s/net/%s", c->dir, id, file)

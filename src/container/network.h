@@ -56,6 +56,9 @@ json_t *ross_container_net_settings(struct RossContainers *c, const char *id, co
 /* The list's Ports: [{IP, PrivatePort, PublicPort, Type}]. */
 json_t *ross_container_net_ports_summary(struct RossContainers *c, const char *id,
                                          const struct RossContainerConfig *cfg, bool running);
+/* The path of the network namespace the container's networks are in (it need not exist:
+ * none, or not running); caller frees. */
+char *ross_container_net_namespace(struct RossContainers *c, const char *id);
 /* Does the container use this network (by id)? */
 bool ross_container_net_uses(const struct RossContainerConfig *cfg, const char *network_name);
 
