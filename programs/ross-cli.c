@@ -35,6 +35,7 @@ static const struct {
         {"inspect", ross_cmd_container_inspect}, {"attach", ross_cmd_container_attach},
         {"exec", ross_cmd_container_exec},       {"port", ross_cmd_container_port},
         {"update", ross_cmd_container_update},
+        {"stats", ross_cmd_container_stats},
 };
 
 static const struct {
@@ -55,6 +56,7 @@ static const struct {
         {"exec", ross_cmd_container_exec},    {"port", ross_cmd_container_port},
         {"network", ross_cmd_network},        {"volume", ross_cmd_volume},
         {"events", ross_cmd_events},          {"update", ross_cmd_container_update},
+        {"stats", ross_cmd_container_stats},
 };
 
 static void usage(FILE *f)
@@ -94,6 +96,7 @@ static void usage(FILE *f)
                 "  container rename CONTAINER NAME | pause | unpause | restart [-t N] CONTAINER\n"
                 "  container port CONTAINER [PRIVATE_PORT[/PROTO]]\n"
                 "  container update [--restart P] [-m M] [--cpus N] [--pids-limit N] CONTAINER...\n"
+                "  container stats [-a] [--no-stream] [--format table|json] [CONTAINER...]\n"
                 "\n"
                 "Network commands:\n"
                 "  network create [OPTIONS] NETWORK         create a network, print its id\n"

@@ -39,6 +39,9 @@ enum MHD_Result ross_api_container_pause(RossRequest *req, const char *ref, bool
 enum MHD_Result ross_api_container_restart(RossRequest *req, const char *ref);
 enum MHD_Result ross_api_container_update(RossRequest *req, const char *ref);
 
+/* stats.c: Docker's resource use of a container, streamed or once */
+enum MHD_Result ross_api_container_stats(RossRequest *req, const char *ref);
+
 /* volumes.c; name is a volume's name */
 enum MHD_Result ross_api_volumes_list(RossRequest *req);
 enum MHD_Result ross_api_volumes_create(RossRequest *req);

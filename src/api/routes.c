@@ -93,6 +93,8 @@ static enum MHD_Result containers(RossRequest *req)
                         return ross_api_container_restart(req, ref);
                 if (STREQ(verb, "update") && is(req, "POST"))
                         return ross_api_container_update(req, ref);
+                if (STREQ(verb, "stats") && is(req, "GET"))
+                        return ross_api_container_stats(req, ref);
         }
         return ross_reply_errorf(req, MHD_HTTP_NOT_FOUND, "page not found: %s %s", req->method,
                                  req->path);

@@ -38,6 +38,8 @@ int ross_cmd_events(RossClient *c, int argc, char **argv);
 int ross_cmd_volume(RossClient *c, int argc, char **argv);
 /* port CONTAINER [PRIVATE_PORT[/PROTO]]: the container's published ports */
 int ross_cmd_container_port(RossClient *c, int argc, char **argv);
+/* stats [-a] [--no-stream] [--format table|json] [CONTAINER...]: resource use, live */
+int ross_cmd_container_stats(RossClient *c, int argc, char **argv);
 
 enum {
         ROSS_INSPECT_CONTAINER = 1 << 0,
