@@ -34,8 +34,9 @@ static const struct {
         {"unpause", ross_cmd_container_each},    {"restart", ross_cmd_container_each},
         {"inspect", ross_cmd_container_inspect}, {"attach", ross_cmd_container_attach},
         {"exec", ross_cmd_container_exec},       {"port", ross_cmd_container_port},
-        {"update", ross_cmd_container_update},
-        {"stats", ross_cmd_container_stats},
+        {"update", ross_cmd_container_update},   {"stats", ross_cmd_container_stats},
+        {"top", ross_cmd_container_top},         {"diff", ross_cmd_container_diff},
+        {"prune", ross_cmd_container_prune},
 };
 
 static const struct {
@@ -56,7 +57,8 @@ static const struct {
         {"exec", ross_cmd_container_exec},    {"port", ross_cmd_container_port},
         {"network", ross_cmd_network},        {"volume", ross_cmd_volume},
         {"events", ross_cmd_events},          {"update", ross_cmd_container_update},
-        {"stats", ross_cmd_container_stats},
+        {"stats", ross_cmd_container_stats},  {"top", ross_cmd_container_top},
+        {"diff", ross_cmd_container_diff},    {"system", ross_cmd_system},
 };
 
 static void usage(FILE *f)
@@ -79,7 +81,8 @@ static void usage(FILE *f)
                 "  image tag SOURCE TARGET   give an image another name (also: tag)\n"
                 "  image mount IMAGE         mount the image read-only, print the path\n"
                 "  image unmount IMAGE       undo image mount\n"
-                "  image prune [-a] [-f]     remove unused images, blobs and snapshots\n"
+                "  image prune [-a] [-f] [--filter K=V]\n"
+                "                            remove unused images, blobs and snapshots\n"
                 "  image rootfs IMAGE        print the path of the image's flat rootfs\n"
                 "\n"
                 "Container commands (also without 'container': run, create, start, ...):\n"
@@ -97,6 +100,9 @@ static void usage(FILE *f)
                 "  container port CONTAINER [PRIVATE_PORT[/PROTO]]\n"
                 "  container update [--restart P] [-m M] [--cpus N] [--pids-limit N] CONTAINER...\n"
                 "  container stats [-a] [--no-stream] [--format table|json] [CONTAINER...]\n"
+                "  container top CONTAINER [ps OPTIONS]     its processes (also: top)\n"
+                "  container diff CONTAINER                 its filesystem changes (also: diff)\n"
+                "  container prune [-f] [--filter K=V]      remove the stopped containers\n"
                 "\n"
                 "Network commands:\n"
                 "  network create [OPTIONS] NETWORK         create a network, print its id\n"
@@ -113,6 +119,12 @@ static void usage(FILE *f)
                 "  volume inspect VOLUME...\n"
                 "  volume rm|remove [-f] VOLUME...\n"
                 "  volume prune [-a] [-f] [--filter K=V]\n"
+                "\n"
+                "System commands:\n"
+                "  system df [-v]            the disk space images, containers and volumes take\n"
+                "  system prune [-a] [--volumes] [-f] [--filter K=V]\n"
+                "                            remove stopped containers, unused networks and\n"
+                "                            images (and anonymous volumes)\n"
                 "\n"
                 "Registry commands:\n"
                 "  login [SERVER]            log in to a registry\n"

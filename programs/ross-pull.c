@@ -26,11 +26,11 @@ static void usage(FILE *f)
                    "  ross-pull probe --data-dir DIR --stage .stage-<16 hex>\n"
                    "enters the pull sandbox and reports what it can and cannot do.\n"
                    "\n"
-                   "Commands: pull, flat, login (requests on fd 3), probe\n"
+                   "Commands: pull, flat, login, inspect (requests on fd 3), probe\n"
                    "\n"
                    "Options:\n"
                    "  --data-dir DIR                  the daemon's data dir\n"
-                   "  --stage NAME                    pull: its stage under DIR/ingest\n"
+                   "  --stage NAME                    pull, inspect: its stage under DIR/ingest\n"
                    "  --target NAME                   flat: its temp tree under DIR (flat/.tmp-*)\n"
                    "  --insecure-registry HOST[:PORT] plain HTTP to this registry (repeatable)\n"
                    "  --certs-dir DIR                 per-registry CAs as DIR/HOST[:PORT]/ca.crt\n"
@@ -133,6 +133,8 @@ int main(int argc, char **argv)
                         r = ross_helper_serve_pull(&o, &ch, &err);
                 else if (STREQ(cmd, "flat"))
                         r = ross_helper_serve_flat(&o, &ch, &err);
+                else if (STREQ(cmd, "inspect"))
+                        r = ross_helper_serve_inspect(&o, &ch, &err);
                 else
                         r = ross_helper_serve_login(&o, &ch, &err);
         } else if (probe) {

@@ -469,6 +469,40 @@ static int parse_until(const char *s, double now, double *ret)
         return ross_parse_unix_seconds(s, INT64_MIN / 2, INT64_MAX / 2, ret);
 }
 
+int ross_filters_until(const RossFilters *f, double *ret, RossError *err)
+{
+        json_t *set = ross_filters_values(f, "until");
+        if (json_object_size(set) == 0) {
+                *ret = -1;
+                return 0;
+        }
+        if (json_object_size(set) > 1)
+                return ross_errx(err, EINVAL, "more than one until filter specified");
+        const char *v = json_object_iter_key(json_object_iter(set));
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        double t;
+        if (parse_until(v, (double)now.tv_sec + (double)now.tv_nsec / 1e9, &t) < 0)
+                return ross_errx(err, EINVAL,
+                                 "invalid value for 'until' filter: cannot parse '%s' as a "
+                                 "timestamp or a duration",
+                                 v);
+        *ret = t;
+        return 0;
+}
+
+bool ross_filters_match_labels(const RossFilters *f, json_t *labels)
+{
+        if (ross_filters_contains(f, "label") && !ross_filters_match_kv(f, "label", labels))
+                return false;
+        /* Docker's MatchKVList is true for a key without values: label! with none is no
+         * filter */
+        if (json_object_size(ross_filters_values(f, "label!")) > 0 &&
+            ross_filters_match_kv(f, "label!", labels))
+                return false;
+        return true;
+}
+
 static json_t *find_image(json_t *list, const char *id)
 {
         json_t *img;

@@ -37,6 +37,12 @@ bool ross_filters_match_kv(const RossFilters *f, const char *key, json_t *labels
 /* A boolean filter ("1"/"true", "0"/"false"): def if absent; -EINVAL "invalid filter
  * 'KEY=[...]'" if it has no value, another value, or both. */
 int ross_filters_bool(const RossFilters *f, const char *key, bool def, bool *ret, RossError *err);
+/* The prunes' until: its one value (a duration before now, an RFC 3339 time or Unix seconds)
+ * as Unix seconds; -1 when there is none. -EINVAL with Docker's words for two values or one
+ * that is none of those. */
+int ross_filters_until(const RossFilters *f, double *ret, RossError *err);
+/* The prunes' labels: label=KEY[=VALUE] all match, and label!=KEY[=VALUE] not all do. */
+bool ross_filters_match_labels(const RossFilters *f, json_t *labels);
 
 /* Turns what a user typed into an id: a container (name, id, prefix) or an image
  * (name[:tag], id, prefix). Errors are the resolver's ("No such container: X"). */

@@ -38,6 +38,19 @@ enum MHD_Result ross_api_container_rename(RossRequest *req, const char *ref);
 enum MHD_Result ross_api_container_pause(RossRequest *req, const char *ref, bool pause);
 enum MHD_Result ross_api_container_restart(RossRequest *req, const char *ref);
 enum MHD_Result ross_api_container_update(RossRequest *req, const char *ref);
+/* container-info.c: ps in a container, its filesystem changes */
+enum MHD_Result ross_api_container_top(RossRequest *req, const char *ref);
+enum MHD_Result ross_api_container_changes(RossRequest *req, const char *ref);
+/* prune.c: POST /containers/prune */
+enum MHD_Result ross_api_containers_prune(RossRequest *req);
+/* system-df.c: GET /system/df */
+enum MHD_Result ross_api_system_df(RossRequest *req);
+/* distribution.c: GET /distribution/{name}/json (name may contain '/') */
+enum MHD_Result ross_api_distribution_inspect(RossRequest *req, const char *name);
+/* unsupported.c: /build*, /session, /plugins* (segs say which) */
+enum MHD_Result ross_api_build(RossRequest *req);
+enum MHD_Result ross_api_session(RossRequest *req);
+enum MHD_Result ross_api_plugins(RossRequest *req);
 
 /* stats.c: Docker's resource use of a container, streamed or once */
 enum MHD_Result ross_api_container_stats(RossRequest *req, const char *ref);

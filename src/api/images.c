@@ -232,25 +232,56 @@ enum MHD_Result ross_api_image_tag(RossRequest *req, const char *name)
         return ross_reply_empty(req, MHD_HTTP_CREATED);
 }
 
-/* filters={"dangling":["false"]} is docker image prune -a. */
-static bool prune_all(RossRequest *req)
+/* Docker's prune filters: dangling (default true; false is docker image prune -a), until,
+ * label, label!. */
+typedef struct ImagePrune {
+        RossFilters f;
+        double until; /* < 0: none */
+} ImagePrune;
+
+static bool prune_pick(void *ud, json_t *img)
 {
-        const char *f = ross_req_query(req, "filters");
-        json_auto_t *j = f ? json_loads(f, 0, NULL) : NULL;
-        json_t *d = json_object_get(j, "dangling");
-        if (json_is_array(d))
-                return STREQ(json_string_value(json_array_get(d, 0)) ?: "", "false");
-        if (json_is_object(d))
-                return json_is_true(json_object_get(d, "false"));
-        return false;
+        ImagePrune *ip = ud;
+        double created = (double)json_integer_value(json_object_get(img, "Created"));
+        /* Docker: an image without a creation time is kept when until is given */
+        if (ip->until >= 0 && (created <= 0 || created > ip->until))
+                return false;
+        return ross_filters_match_labels(&ip->f, json_object_get(img, "Labels"));
 }
 
 enum MHD_Result ross_api_images_prune(RossRequest *req)
 {
+        static const char *const accepted[] = {"dangling", "label", "label!", "until", NULL};
         RossError err = {};
+        ImagePrune ip = {};
         json_t *rep = NULL;
-        if (ross_images_prune(&req->daemon->images, prune_all(req), &rep, &err) < 0)
+        bool dangling = true;
+        int r = ross_filters_parse(ross_req_query(req, "filters"), &ip.f, &err);
+        if (r == 0)
+                r = ross_filters_validate(&ip.f, accepted, &err);
+        if (r == 0)
+                r = ross_filters_bool(&ip.f, "dangling", true, &dangling, &err);
+        if (r == 0)
+                r = ross_filters_until(&ip.f, &ip.until, &err);
+        if (r == 0)
+                r = ross_images_prune(&req->daemon->images, !dangling, prune_pick, &ip, &rep, &err);
+        ross_filters_done(&ip.f);
+        if (r < 0)
                 return ross_reply_error(req, &err);
+        /* the untag and delete events, then Docker's prune event with what it freed */
+        json_t *e;
+        size_t i;
+        json_array_foreach (json_object_get(rep, "ImagesDeleted"), i, e) {
+                const char *u = json_string_value(json_object_get(e, "Untagged"));
+                const char *d = json_string_value(json_object_get(e, "Deleted"));
+                if (u)
+                        ross_event_emit("image", "untag", u, json_pack("{s:s}", "name", u));
+                if (d)
+                        ross_event_emit("image", "delete", d, json_pack("{s:s}", "name", d));
+        }
+        _cleanup_free_ char *freed = xasprintf(
+                "%lld", (long long)json_integer_value(json_object_get(rep, "SpaceReclaimed")));
+        ross_event_emit("image", "prune", "", json_pack("{s:s}", "reclaimed", freed));
         return ross_reply_json(req, MHD_HTTP_OK, rep);
 }
 

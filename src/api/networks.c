@@ -152,23 +152,14 @@ enum MHD_Result ross_api_network_connect(RossRequest *req, const char *ref, bool
         return ross_reply_empty(req, MHD_HTTP_OK);
 }
 
-/* Docker's until filter: a Unix time or an RFC 3339 time; durations are the CLI's. */
-static bool older_than(const RossFilters *f, json_t *docker)
+/* Docker's until filter: made before it (ross_filters_until: a duration before now, an
+ * RFC 3339 time or Unix seconds; < 0: no filter). */
+static bool older_than(double until, json_t *docker)
 {
-        if (!ross_filters_contains(f, "until"))
+        if (until < 0)
                 return true;
-        json_t *vals = ross_filters_values(f, "until");
-        const char *k;
-        json_t *v;
         double created = ross_parse_rfc3339(json_string_value(json_object_get(docker, "Created")));
-        json_object_foreach (vals, k, v) {
-                double t = 0;
-                if (ross_parse_unix_seconds(k, 0, INT64_MAX / 2, &t) < 0)
-                        t = ross_parse_rfc3339(k);
-                if (t > 0 && created > 0 && created < t)
-                        return true;
-        }
-        return false;
+        return created > 0 && created < until;
 }
 
 enum MHD_Result ross_api_networks_prune(RossRequest *req)
@@ -176,8 +167,10 @@ enum MHD_Result ross_api_networks_prune(RossRequest *req)
         RossError err = {};
         _cleanup_(ross_filters_done) RossFilters f = {};
         static const char *const accepted[] = {"until", "label", "label!", NULL};
+        double until;
         if (ross_filters_parse(ross_req_query(req, "filters"), &f, &err) < 0 ||
-            ross_filters_validate(&f, accepted, &err) < 0)
+            ross_filters_validate(&f, accepted, &err) < 0 ||
+            ross_filters_until(&f, &until, &err) < 0)
                 return ross_reply_error(req, &err);
         json_auto_t *all = ross_networks_all(nets(req));
         json_t *deleted = json_array(), *def;
@@ -186,10 +179,9 @@ enum MHD_Result ross_api_networks_prune(RossRequest *req)
                 if (ross_network_predefined(def))
                         continue;
                 json_auto_t *d = ross_network_docker(def);
-                if (ross_filters_contains(&f, "label") &&
-                    !ross_filters_match_kv(&f, "label", json_object_get(d, "Labels")))
+                if (!ross_filters_match_labels(&f, json_object_get(d, "Labels")))
                         continue;
-                if (!older_than(&f, d))
+                if (!older_than(until, d))
                         continue;
                 RossError e2 = {};
                 if (ross_network_remove(nets(req), ross_network_id(def), &e2) == 0)

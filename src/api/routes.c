@@ -63,6 +63,8 @@ static enum MHD_Result containers(RossRequest *req)
                 return ross_api_containers_create(req);
         if (n == 2 && STREQ(ref, "json") && is(req, "GET"))
                 return ross_api_containers_list(req);
+        if (n == 2 && STREQ(ref, "prune") && is(req, "POST"))
+                return ross_api_containers_prune(req);
         if (n == 2 && is(req, "DELETE"))
                 return ross_api_container_delete(req, ref);
         if (n == 3) {
@@ -95,6 +97,10 @@ static enum MHD_Result containers(RossRequest *req)
                         return ross_api_container_update(req, ref);
                 if (STREQ(verb, "stats") && is(req, "GET"))
                         return ross_api_container_stats(req, ref);
+                if (STREQ(verb, "top") && is(req, "GET"))
+                        return ross_api_container_top(req, ref);
+                if (STREQ(verb, "changes") && is(req, "GET"))
+                        return ross_api_container_changes(req, ref);
         }
         return ross_reply_errorf(req, MHD_HTTP_NOT_FOUND, "page not found: %s %s", req->method,
                                  req->path);
@@ -147,6 +153,19 @@ enum MHD_Result ross_api_dispatch(RossRequest *req)
                 if (n == 2 && is(req, "DELETE"))
                         return ross_api_volume_delete(req, req->segs[1]);
         }
+        if (n == 2 && STREQ(first, "system") && STREQ(req->segs[1], "df") && is(req, "GET"))
+                return ross_api_system_df(req);
+        if (n >= 3 && STREQ(first, "distribution") && STREQ(req->segs[n - 1], "json") &&
+            is(req, "GET")) {
+                _cleanup_free_ char *name = join(req, 1, 1);
+                return ross_api_distribution_inspect(req, name);
+        }
+        if (STREQ(first, "build"))
+                return ross_api_build(req);
+        if (n == 1 && STREQ(first, "session"))
+                return ross_api_session(req);
+        if (STREQ(first, "plugins"))
+                return ross_api_plugins(req);
         if (STREQ(first, "swarm") || STREQ(first, "nodes") || STREQ(first, "services") ||
             STREQ(first, "tasks") || STREQ(first, "secrets") || STREQ(first, "configs"))
                 return ross_api_swarm(req);

@@ -66,12 +66,15 @@ int ross_cmd_image_rootfs(RossClient *c, int argc, char **argv)
 
 int ross_cmd_image_prune(RossClient *c, int argc, char **argv)
 {
+        enum { O_FILTER = 256 };
         static const struct option opts[] = {
                 {"all", no_argument, NULL, 'a'},
                 {"force", no_argument, NULL, 'f'},
+                {"filter", required_argument, NULL, O_FILTER},
                 {"help", no_argument, NULL, 'h'},
                 {},
         };
+        json_auto_t *filters = json_object();
         bool all = false, force = false;
         int ch;
 
@@ -84,15 +87,24 @@ int ross_cmd_image_prune(RossClient *c, int argc, char **argv)
                 case 'f':
                         force = true;
                         break;
+                case O_FILTER:
+                        if (ross_cli_filter_add(filters, optarg) < 0)
+                                return 125;
+                        break;
                 case 'h':
-                        printf("Usage: ross-cli image prune [-a] [-f]\n"
+                        printf("Usage: ross-cli image prune [-a] [-f] [--filter K=V]\n"
                                "\n"
                                "Remove dangling images (no tag), then blobs and snapshots no\n"
                                "image uses.\n"
                                "\n"
                                "Options:\n"
-                               "  -a, --all    remove every image not in use, tagged or not\n"
-                               "  -f, --force  do not ask for confirmation\n");
+                               "  -a, --all         remove every image not in use, tagged or not\n"
+                               "  -f, --force       do not ask for confirmation\n"
+                               "      --filter K=V  until=TIME (a duration such as 24h, a date, "
+                               "Unix\n"
+                               "                    seconds), label=K[=V], label!=K[=V] "
+                               "(repeatable)\n"
+                               "  -h, --help        show this help\n");
                         return 0;
                 default:
                         return 125;
@@ -111,8 +123,11 @@ int ross_cmd_image_prune(RossClient *c, int argc, char **argv)
                         return 0;
                 }
         }
-        const char *path = all ? "/images/prune?filters=%7B%22dangling%22%3A%5B%22false%22%5D%7D"
-                               : "/images/prune";
+        if (all)
+                (void)ross_cli_filter_add(filters, "dangling=false");
+        _cleanup_free_ char *q = ross_cli_filter_query(filters);
+        _cleanup_free_ char *path =
+                q ? xasprintf("/images/prune?%s", q + 1) : xstrdup("/images/prune");
         RossError err = {};
         json_auto_t *j = NULL;
         if (ross_client_json(c, "POST", path, NULL, &j, &err) < 0) {

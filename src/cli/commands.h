@@ -40,6 +40,25 @@ int ross_cmd_volume(RossClient *c, int argc, char **argv);
 int ross_cmd_container_port(RossClient *c, int argc, char **argv);
 /* stats [-a] [--no-stream] [--format table|json] [CONTAINER...]: resource use, live */
 int ross_cmd_container_stats(RossClient *c, int argc, char **argv);
+/* top CONTAINER [ps OPTIONS]: its processes (cmd_top.c) */
+int ross_cmd_container_top(RossClient *c, int argc, char **argv);
+/* diff CONTAINER: its filesystem changes (cmd_diff.c) */
+int ross_cmd_container_diff(RossClient *c, int argc, char **argv);
+/* container prune [-f] [--filter K=V] (cmd_prune.c) */
+int ross_cmd_container_prune(RossClient *c, int argc, char **argv);
+/* system df|prune (argv[1] says which; cmd_system.c) */
+int ross_cmd_system(RossClient *c, int argc, char **argv);
+
+/* cmd_prune.c: the prunes docker system prune makes, each printing docker's report of what
+ * went ("Deleted Containers:" ...); the bytes freed are added to *reclaimed. filters:
+ * {"KEY": ["VALUE"]}; for images, all adds dangling=false. -EIO once the daemon's message is
+ * printed. */
+int ross_cli_prune_containers(RossClient *c, json_t *filters, uint64_t *reclaimed);
+int ross_cli_prune_networks(RossClient *c, json_t *filters);
+int ross_cli_prune_volumes(RossClient *c, json_t *filters, uint64_t *reclaimed);
+int ross_cli_prune_images(RossClient *c, bool all, json_t *filters, uint64_t *reclaimed);
+/* "Total reclaimed space: 1.2MB" */
+void ross_cli_print_reclaimed(uint64_t bytes);
 
 enum {
         ROSS_INSPECT_CONTAINER = 1 << 0,

@@ -57,6 +57,13 @@ int ross_helper_sandbox(const char *cmd, const RossHelperOptions *o, RossError *
                         return ross_errx(err, EINVAL, "flat: --data-dir and a --target are needed");
                 a = xasprintf("%s/%s", o->data_dir, o->target);
                 sb.caps = ROSS_SANDBOX_CAPS_UNPACK;
+        } else if (STREQ(cmd, "inspect")) {
+                if (!o->data_dir || !ross_helper_name_valid(o->stage, ".stage-"))
+                        return ross_errx(err, EINVAL,
+                                         "inspect: --data-dir and a --stage are needed");
+                /* the stage for the manifest and config, nothing to unpack */
+                a = xasprintf("%s/ingest/%s", o->data_dir, o->stage);
+                sb.caps = 0;
         } else if (STREQ(cmd, "login")) {
                 sb.caps = 0; /* the network, nothing else */
         } else

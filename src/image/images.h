@@ -82,9 +82,22 @@ int ross_images_tag(RossImages *s, const char *name, const char *repo, const cha
  * bytes freed, or a negative errno (no blob removed when the database cannot say what images
  * use). */
 int64_t ross_images_gc(RossImages *s, bool at_start, RossError *err);
-/* Remove dangling images (all unused ones with all), then collect garbage. The report is
- * Docker's {"ImagesDeleted": [...], "SpaceReclaimed": N}. */
-int ross_images_prune(RossImages *s, bool all, json_t **ret_report, RossError *err);
+/* Should a prune remove this image? img: its ImageSummary (Labels, Created, RepoTags). */
+typedef bool (*RossImagePrunePick)(void *ud, json_t *img);
+/* Remove dangling images (all unused ones with all) that pick (NULL: any) chooses, then
+ * collect garbage. The report is Docker's {"ImagesDeleted": [...], "SpaceReclaimed": N}. */
+int ross_images_prune(RossImages *s, bool all, RossImagePrunePick pick, void *ud,
+                      json_t **ret_report, RossError *err);
+/* distribution.c: Docker's DistributionInspect of name from its registry, through the pull
+ * helper: {"Descriptor": {mediaType, digest, size} of what the tag or digest names,
+ * "Platforms": an index's entries', or the image config's os/architecture/variant}. creds may
+ * be NULL. */
+int ross_images_distribution(RossImages *s, const char *name, const RossCreds *creds, json_t **ret,
+                             RossError *err);
+/* usage.c: the image summaries with SharedSize (the bytes of their layers another image has
+ * too), and LayersSize (every layer once), as /system/df reports them. */
+int ross_images_disk_usage(RossImages *s, json_t **ret_images, int64_t *ret_layers_size,
+                           RossError *err);
 /* Mount an image's filesystem read-only (an overlay of its snapshots); the path is the
  * caller's. Mounting a mounted image gives the same path. */
 int ross_images_mount(RossImages *s, const char *name, char **ret_path, char **ret_id,

@@ -362,18 +362,21 @@ int64_t ross_images_gc(RossImages *s, bool at_start, RossError *err)
         return freed + ross_snapshots_gc(s->snapshots);
 }
 
-int ross_images_prune(RossImages *s, bool all, json_t **ret_report, RossError *err)
+int ross_images_prune(RossImages *s, bool all, RossImagePrunePick pick, void *ud,
+                      json_t **ret_report, RossError *err)
 {
         json_auto_t *list = NULL, *deleted = json_array();
         json_t *img;
         size_t i;
-        int r = ross_db_image_list(s->db, &list, err);
+        int r = ross_images_list(s, &list, err);
         if (r < 0)
                 return r;
 
         json_array_foreach (list, i, img) {
                 const char *id = json_string_value(json_object_get(img, "Id"));
                 if (!all && json_array_size(json_object_get(img, "RepoTags")) > 0)
+                        continue;
+                if (pick && !pick(ud, img))
                         continue;
                 if (image_mounted(s, id))
                         continue; /* in use */

@@ -102,6 +102,11 @@ char *ross_snapshots_path(RossSnapshots *s, int64_t id)
         return xasprintf("%s/%lld/fs", s->dir, (long long)id);
 }
 
+char *ross_snapshots_init_path(RossSnapshots *s)
+{
+        return xasprintf("%s/init", s->dir);
+}
+
 static void remove_dir(RossSnapshots *s, int64_t id)
 {
         _cleanup_free_ char *d = xasprintf("%s/%lld", s->dir, (long long)id);

@@ -50,6 +50,9 @@ int64_t ross_snapshots_gc(RossSnapshots *s);
 
 /* <data>/snapshots/<id>/fs */
 char *ross_snapshots_path(RossSnapshots *s, int64_t id);
+/* <data>/snapshots/init: the init layer, the top lower layer of every container (under its
+ * upper dir) */
+char *ross_snapshots_init_path(RossSnapshots *s);
 
 /* Mount the snapshots ids (bottom layer first) read-only at target as one overlay. */
 int ross_snapshots_mount(RossSnapshots *s, json_t *ids, const char *target, RossError *err);

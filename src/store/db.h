@@ -94,6 +94,9 @@ int ross_db_snapshot_unused(RossDb *db, json_t **ret, RossError *err);
 /* An image's snapshot ids, bottom layer first: [N, ...]; empty if it has none recorded.
  * -EIO for a database failure. */
 int ross_db_image_snapshot_ids(RossDb *db, const char *image_id, json_t **ret, RossError *err);
+/* Every image's committed snapshots: [{"image": ID, "id": N, "size": BYTES}], bottom layer
+ * first per image. */
+int ross_db_image_layers(RossDb *db, json_t **ret, RossError *err);
 
 /* Containers: one row each; the request that created it is kept as JSON. */
 int ross_db_container_add(RossDb *db, const char *id, const char *name, const char *image_id,

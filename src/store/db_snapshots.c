@@ -122,3 +122,26 @@ int ross_db_image_snapshot_ids(RossDb *db, const char *image_id, json_t **ret, R
         *ret = TAKE_PTR(a);
         return 0;
 }
+
+int ross_db_image_layers(RossDb *db, json_t **ret, RossError *err)
+{
+        json_auto_t *a = json_array();
+        int rc;
+        DB_LOCKED(db);
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = ross_db_prep(
+                db,
+                "SELECT i.image_id, s.id, s.size FROM image_snapshots i JOIN snapshots "
+                "s ON s.chain_id = i.chain_id WHERE s.state = 'committed' ORDER BY "
+                "i.image_id, i.idx",
+                0, NULL);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+                json_array_append_new(a, json_pack("{s:s, s:I, s:I}", "image",
+                                                   (const char *)sqlite3_column_text(st, 0), "id",
+                                                   (json_int_t)sqlite3_column_int64(st, 1), "size",
+                                                   (json_int_t)sqlite3_column_int64(st, 2)));
+        if (rc != SQLITE_DONE)
+                return ross_errx(err, EIO, "read the images' layers: database: %s",
+                                 sqlite3_errmsg(db->h));
+        *ret = TAKE_PTR(a);
+        return 0;
+}
