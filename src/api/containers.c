@@ -124,9 +124,9 @@ enum MHD_Result ross_api_container_wait(RossRequest *req, const char *ref)
                 /* removed a moment ago (--rm): its exit code is still known by its id */
                 int code;
                 if (err.code == ENOENT && ross_containers_removed_exit(ref, &code))
-                        return ross_reply_json(req, MHD_HTTP_OK,
-                                               json_pack("{s:i, s:n}", "StatusCode", code,
-                                                         "Error"));
+                        return ross_reply_json(
+                                req, MHD_HTTP_OK,
+                                json_pack("{s:i, s:n}", "StatusCode", code, "Error"));
                 return ross_reply_error(req, &err);
         }
         /* The status line goes out at once, the body when the container exits: Docker's
