@@ -17,7 +17,7 @@ static const struct {
         {"rm", ross_cmd_image_rm},          {"tag", ross_cmd_image_tag},
         {"mount", ross_cmd_image_mount},    {"unmount", ross_cmd_image_unmount},
         {"umount", ross_cmd_image_unmount}, {"prune", ross_cmd_image_prune},
-        {"rootfs", ross_cmd_image_rootfs},
+        {"rootfs", ross_cmd_image_rootfs},  {"push", ross_cmd_image_push},
 };
 
 static const struct {
@@ -59,6 +59,7 @@ static const struct {
         {"events", ross_cmd_events},          {"update", ross_cmd_container_update},
         {"stats", ross_cmd_container_stats},  {"top", ross_cmd_container_top},
         {"diff", ross_cmd_container_diff},    {"system", ross_cmd_system},
+        {"push", ross_cmd_image_push},
 };
 
 static void usage(FILE *f)
@@ -75,6 +76,8 @@ static void usage(FILE *f)
                 "\n"
                 "Image commands:\n"
                 "  image pull NAME           pull an image from a registry (also: pull)\n"
+                "  image push [-a] [-q] NAME[:TAG]\n"
+                "                            push an image to its registry (also: push)\n"
                 "  image list [-f K=V]       list images (also: image ls, images)\n"
                 "  image inspect IMAGE...    show image details as JSON\n"
                 "  image rm IMAGE...         remove images (also: rmi)\n"

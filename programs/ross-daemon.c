@@ -27,6 +27,7 @@ static void usage(FILE *f)
                 "RUN-DIR/ross.sock)\n"
                 "  --insecure-registry HOST[:PORT] allow plain HTTP to this registry (repeatable)\n"
                 "  --max-concurrent-downloads N    parallel layer downloads per pull (default 3)\n"
+                "  --max-concurrent-uploads N      parallel layer uploads per push (default 5)\n"
                 "  --max-layer-size BYTES          refuse layers larger than this uncompressed\n"
                 "                                  (default 64 GiB; stops decompression bombs)\n"
                 "  --min-free-space SIZE|N%%        stop a pull or a flat rootfs merge before the\n"
@@ -93,6 +94,7 @@ int main(int argc, char **argv)
                 OPT_SOCKET,
                 OPT_INSECURE,
                 OPT_MAXDL,
+                OPT_MAXUL,
                 OPT_CERTS,
                 OPT_LOG,
                 OPT_MAXLAYER,
@@ -114,6 +116,7 @@ int main(int argc, char **argv)
                 {"socket", required_argument, NULL, OPT_SOCKET},
                 {"insecure-registry", required_argument, NULL, OPT_INSECURE},
                 {"max-concurrent-downloads", required_argument, NULL, OPT_MAXDL},
+                {"max-concurrent-uploads", required_argument, NULL, OPT_MAXUL},
                 {"certs-dir", required_argument, NULL, OPT_CERTS},
                 {"max-layer-size", required_argument, NULL, OPT_MAXLAYER},
                 {"min-free-space", required_argument, NULL, OPT_MINFREE},
@@ -166,6 +169,7 @@ int main(int argc, char **argv)
         d.cfg.run_dir = xstrdup(ROSS_DEFAULT_RUN_DIR);
         d.cfg.certs_dir = xstrdup("/etc/ross/certs.d");
         d.cfg.max_concurrent_downloads = 3;
+        d.cfg.max_concurrent_uploads = 5;
         d.cfg.min_free_space = ROSS_SPACE_RESERVE_DEFAULT;
         d.cfg.insecure_registries = xcalloc(1, sizeof(char *));
 
@@ -199,6 +203,18 @@ int main(int argc, char **argv)
                                 return 2;
                         }
                         d.cfg.max_concurrent_downloads = v;
+                        break;
+                }
+                case OPT_MAXUL: {
+                        int v;
+                        if (ross_parse_int(optarg, 1, 64, &v) < 0) {
+                                fprintf(stderr,
+                                        "ross-daemon: --max-concurrent-uploads: '%s' is not a "
+                                        "number from 1 to 64\n",
+                                        optarg);
+                                return 2;
+                        }
+                        d.cfg.max_concurrent_uploads = v;
                         break;
                 }
                 case OPT_RUNTIME:

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * ross-pull: the pull helper. ross-daemon starts one per pull, flat rootfs merge and login,
+ * ross-pull: the pull helper. ross-daemon starts one per pull, flat rootfs merge, login and push,
  * and speaks JSON lines with it on fd 3 (docs/pull-helper.md); the registry client,
  * decompression and the tar walk run here, in a sandbox, never in the daemon. Thin: flags
  * here, work in libross.
@@ -26,10 +26,10 @@ static void usage(FILE *f)
                    "  ross-pull probe --data-dir DIR --stage .stage-<16 hex>\n"
                    "enters the pull sandbox and reports what it can and cannot do.\n"
                    "\n"
-                   "Commands: pull, flat, login, inspect (requests on fd 3), probe\n"
+                   "Commands: pull, flat, login, inspect, push (requests on fd 3), probe\n"
                    "\n"
                    "Options:\n"
-                   "  --data-dir DIR                  the daemon's data dir\n"
+                   "  --data-dir DIR                  the daemon's data dir (push: read only)\n"
                    "  --stage NAME                    pull, inspect: its stage under DIR/ingest\n"
                    "  --target NAME                   flat: its temp tree under DIR (flat/.tmp-*)\n"
                    "  --insecure-registry HOST[:PORT] plain HTTP to this registry (repeatable)\n"
@@ -135,6 +135,8 @@ int main(int argc, char **argv)
                         r = ross_helper_serve_flat(&o, &ch, &err);
                 else if (STREQ(cmd, "inspect"))
                         r = ross_helper_serve_inspect(&o, &ch, &err);
+                else if (STREQ(cmd, "push"))
+                        r = ross_helper_serve_push(&o, &ch, &err);
                 else
                         r = ross_helper_serve_login(&o, &ch, &err);
         } else if (probe) {

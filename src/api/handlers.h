@@ -23,6 +23,12 @@ enum MHD_Result ross_api_image_mount(RossRequest *req, const char *name);
 enum MHD_Result ross_api_image_unmount(RossRequest *req, const char *name);
 /* Ross's own: the image's cached flat rootfs (what a micro-VM boots from). */
 enum MHD_Result ross_api_image_rootfs(RossRequest *req, const char *name);
+/* images.c too: one line of Docker's progress stream on fd (o stolen), and a progress event
+ * as one ({"status", "id", "progressDetail", "progress"}); -EPIPE when the client left. */
+int ross_api_stream_line(int fd, json_t *o);
+int ross_api_stream_event(int fd, const char *id, const char *status, int64_t cur, int64_t total);
+/* push.c: POST /images/{name}/push?tag= with X-Registry-Auth, Docker's push stream */
+enum MHD_Result ross_api_image_push(RossRequest *req, const char *name);
 
 /* containers.c; ref is an id, id prefix or name */
 enum MHD_Result ross_api_containers_create(RossRequest *req);

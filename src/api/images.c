@@ -36,24 +36,29 @@ typedef struct PullStream {
         int rfd;         /* the response reads them */
 } PullStream;
 
-static void write_line(int fd, json_t *o)
+int ross_api_stream_line(int fd, json_t *o)
 {
         char *s = json_dumps(o, JSON_COMPACT);
         json_decref(o);
         if (!s)
-                return;
+                return -ENOMEM;
         size_t n = strlen(s);
         s = xrealloc(s, n + 2);
         s[n++] = '\r';
         s[n++] = '\n';
-        /* A client gone away is not the pull's failure: the pull finishes anyway. */
-        (void)ross_write_all(fd, s, n);
+        int r = ross_write_all(fd, s, n);
         free(s);
+        return r;
 }
 
-static void on_event(void *ud, const char *id, const char *status, int64_t cur, int64_t total)
+static void write_line(int fd, json_t *o)
 {
-        PullStream *ps = ud;
+        /* A client gone away is not the pull's failure: the pull finishes anyway. */
+        (void)ross_api_stream_line(fd, o);
+}
+
+int ross_api_stream_event(int fd, const char *id, const char *status, int64_t cur, int64_t total)
+{
         json_t *o = json_object();
 
         json_object_set_new(o, "status", json_string(status));
@@ -68,7 +73,13 @@ static void on_event(void *ud, const char *id, const char *status, int64_t cur, 
                 }
                 json_object_set_new(o, "progressDetail", detail);
         }
-        write_line(ps->wfd, o);
+        return ross_api_stream_line(fd, o);
+}
+
+static void on_event(void *ud, const char *id, const char *status, int64_t cur, int64_t total)
+{
+        PullStream *ps = ud;
+        (void)ross_api_stream_event(ps->wfd, id, status, cur, total);
 }
 
 static void *pull_thread(void *ud)

@@ -42,6 +42,10 @@ static enum MHD_Result images(RossRequest *req)
                 _cleanup_free_ char *name = join(req, 1, 1);
                 return ross_api_image_inspect(req, name);
         }
+        if (n >= 3 && STREQ(last, "push") && is(req, "POST")) {
+                _cleanup_free_ char *name = join(req, 1, 1);
+                return ross_api_image_push(req, name);
+        }
         if (n >= 3 && STREQ(last, "tag") && is(req, "POST")) {
                 _cleanup_free_ char *name = join(req, 1, 1);
                 return ross_api_image_tag(req, name);

@@ -5,6 +5,7 @@
 
 /* Each verb: argv[0] is the verb itself; returns the process exit code. */
 int ross_cmd_image_pull(RossClient *c, int argc, char **argv);
+int ross_cmd_image_push(RossClient *c, int argc, char **argv);
 int ross_cmd_image_list(RossClient *c, int argc, char **argv);
 int ross_cmd_image_inspect(RossClient *c, int argc, char **argv);
 int ross_cmd_image_rm(RossClient *c, int argc, char **argv);

@@ -21,8 +21,9 @@ void ross_progress_done(RossProgress *p)
         free(p->ids);
         free(p->last);
         free(p->digest);
+        free(p->note);
         p->ids = p->last = NULL;
-        p->digest = NULL;
+        p->digest = p->note = NULL;
         p->n_ids = 0;
 }
 
@@ -60,6 +61,29 @@ int ross_progress_line(void *userdata, const char *line, size_t len)
         if (error) {
                 if (!p->error.code)
                         ross_errx(&p->error, EIO, "%s", error);
+                return 0;
+        }
+        /* aux lines carry results, not lines to print (a push's {"Tag", "Digest", "Size"}) */
+        json_t *aux = json_object_get(j, "aux");
+        if (json_is_object(aux) && !json_object_get(j, "status")) {
+                const char *d = json_string_value(json_object_get(aux, "Digest"));
+                if (d) {
+                        free(p->digest);
+                        p->digest = xstrdup(d);
+                        clean(p->digest);
+                }
+                if (json_is_true(json_object_get(aux, "manifestPushedInsteadOfIndex"))) {
+                        const char *from = json_string_value(
+                                json_object_get(json_object_get(aux, "originalIndex"), "digest"));
+                        const char *to = json_string_value(json_object_get(
+                                json_object_get(aux, "selectedManifest"), "digest"));
+                        free(p->note);
+                        p->note = xasprintf("Not all multiplatform-content is present and only "
+                                            "the available single-platform image was pushed\n"
+                                            "%s -> %s",
+                                            from ? from : "?", to ? to : "?");
+                        clean(p->note + strcspn(p->note, "\n") + 1);
+                }
                 return 0;
         }
         const char *id_raw = json_string_value(json_object_get(j, "id"));

@@ -6,8 +6,8 @@
 
 #include "../basic/err.h"
 
-/* Renders Docker's pull progress stream: bars redrawn in place on a terminal, one line per
- * status change otherwise. Remembers the first error the stream carried. */
+/* Renders Docker's pull (and push) progress stream: bars redrawn in place on a terminal, one line
+ * per status change otherwise. Remembers the first error the stream carried. */
 typedef struct RossProgress {
         FILE *out;
         bool tty;
@@ -16,7 +16,8 @@ typedef struct RossProgress {
         char **last; /* last status printed per id (non-tty de-duplication) */
         size_t n_ids;
         RossError error; /* code != 0 if the stream ended in an error */
-        char *digest;    /* from "Digest: ..." */
+        char *digest;    /* from "Digest: ..." (a pull) or an aux {"Digest"} (a push) */
+        char *note;      /* what an aux note says (a push of one manifest of an index) */
 } RossProgress;
 
 void ross_progress_init(RossProgress *p, FILE *out, bool quiet);

@@ -87,6 +87,7 @@ int ross_daemon_open(RossDaemon *d, RossError *err)
         d->images.content = d->content;
         d->images.registry = &d->registry;
         d->images.max_concurrent_downloads = d->cfg.max_concurrent_downloads;
+        d->images.max_concurrent_uploads = d->cfg.max_concurrent_uploads;
         d->images.snapshots = d->snapshots;
         d->images.max_layer_bytes = d->cfg.max_layer_size;
         d->images.min_free_space = d->cfg.min_free_space;

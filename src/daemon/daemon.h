@@ -15,6 +15,7 @@ typedef struct RossDaemonConfig {
         char **insecure_registries; /* NULL-terminated */
         size_t n_insecure;
         int max_concurrent_downloads;
+        int max_concurrent_uploads;
         uint64_t max_layer_size;         /* bytes, uncompressed; 0: the default cap */
         RossSpaceReserve min_free_space; /* --min-free-space; {0}: no reserve */
         char *certs_dir;

@@ -66,6 +66,11 @@ int ross_helper_sandbox(const char *cmd, const RossHelperOptions *o, RossError *
                 sb.caps = 0;
         } else if (STREQ(cmd, "login")) {
                 sb.caps = 0; /* the network, nothing else */
+        } else if (STREQ(cmd, "push")) {
+                /* the network, and the store to read: no write anywhere, no capability */
+                if (!o->data_dir)
+                        return ross_errx(err, EINVAL, "push: --data-dir is needed");
+                sb.caps = 0;
         } else
                 return ross_errx(err, EINVAL, "unknown command '%s'", cmd);
         const char *writable[] = {a, b, NULL};

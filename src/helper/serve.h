@@ -16,7 +16,7 @@ typedef struct RossHelperOptions {
         RossRegistryConfig registry;
 } RossHelperOptions;
 
-/* Subcommands: "pull", "flat", "login", "inspect", and "probe" (a debug aid: enters the pull
+/* Subcommands: "pull", "flat", "login", "inspect", "push", and "probe" (a debug aid: enters the pull
  * sandbox and reports on stdout what it can and cannot do). */
 int ross_helper_sandbox(const char *cmd, const RossHelperOptions *o, RossError *err);
 
@@ -26,6 +26,8 @@ int ross_helper_serve_login(const RossHelperOptions *o, RossChannel *ch, RossErr
 /* serve-inspect.c: the manifest (and a single image's config) of a reference, into the
  * stage, for DistributionInspect. */
 int ross_helper_serve_inspect(const RossHelperOptions *o, RossChannel *ch, RossError *err);
+/* serve-push.c: the blobs and manifest from the store (read-only here) to a registry. */
+int ross_helper_serve_push(const RossHelperOptions *o, RossChannel *ch, RossError *err);
 int ross_helper_probe(const RossHelperOptions *o);
 
 /* Name checks for what the daemon passes: ".stage-" or ".tmp-" and 16 hex digits. */

@@ -19,6 +19,7 @@ typedef struct RossImages {
         RossContent *content;
         const RossRegistryConfig *registry;
         int max_concurrent_downloads;
+        int max_concurrent_uploads; /* layers a push uploads at a time; 0: 5 */
         RossSnapshots *snapshots;
         char *mounts_dir;         /* image mounts: <run>/image-mounts/<id> */
         const char *data_dir;     /* the daemon's data dir, for the pull helper */

@@ -282,6 +282,7 @@ static int record(RossPull *p, RossError *err)
                 .n_blobs = k,
                 .chain_ids = chains,
                 .n_chain_ids = res->m.n_layers,
+                .source = name, /* where a push to another repository may mount them from */
         };
         r = ross_db_image_put(p->s->db, &rec, err);
         if (r < 0) {

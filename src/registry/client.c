@@ -10,23 +10,11 @@
 #include "../ref/reference.h"
 #include "client.h"
 #include "http.h"
+#include "registry-internal.h"
 
 #define TOKEN_MAX         (1024 * 1024)
 #define BLOB_ATTEMPTS     5
 #define MANIFEST_ATTEMPTS 3
-
-struct RossRegistry {
-        const RossRegistryConfig *cfg;
-        char *domain;
-        char *base; /* "https://host:port" */
-        char *cainfo;
-        RossCreds creds;
-
-        pthread_mutex_t lock;
-        char scheme[16]; /* auth scheme learned from the last challenge */
-        char *realm;
-        char *service;
-};
 
 static const char *const manifest_accept[] = {
         "Accept: " ROSS_MT_OCI_INDEX ", " ROSS_MT_DOCKER_LIST ", " ROSS_MT_OCI_MANIFEST
@@ -94,8 +82,7 @@ void ross_registry_free(RossRegistry *reg)
         free(reg);
 }
 
-/* The registry's own error text: {"errors":[{"code":"...","message":"..."}]}. */
-static char *registry_error_text(const RossHttpResponse *resp)
+char *ross_registry_error_text(const RossHttpResponse *resp)
 {
         _cleanup_(json_decrefp) json_t *j =
                 resp->body.len ? json_loadb(resp->body.data, resp->body.len, 0, NULL) : NULL;
@@ -145,16 +132,26 @@ static int fetch_token(RossRegistry *reg, const char *realm, const char *service
 
         CURL *esc = curl_easy_init();
         char *es = service ? curl_easy_escape(esc, service, 0) : NULL;
-        char *ec = scope ? curl_easy_escape(esc, scope, 0) : NULL;
-        _cleanup_free_ char *url =
-                xasprintf("%s%sservice=%s%s%s", realm, strchr(realm, '?') ? "&" : "?", es ? es : "",
-                          ec ? "&scope=" : "", ec ? ec : "");
+        _cleanup_(ross_buf_free) RossBuf url = {};
+        ross_buf_printf(&url, "%s%sservice=%s", realm, strchr(realm, '?') ? "&" : "?",
+                        es ? es : "");
         curl_free(es);
-        curl_free(ec);
+        /* one scope parameter per space-separated scope, as the token spec has it (a push
+         * that mounts asks for two repositories) */
+        for (const char *p = scope; p && *p;) {
+                size_t n = strcspn(p, " ");
+                char *ec = n ? curl_easy_escape(esc, p, (int)n) : NULL;
+                if (ec)
+                        ross_buf_printf(&url, "&scope=%s", ec);
+                curl_free(ec);
+                p += n;
+                while (*p == ' ')
+                        p++;
+        }
         curl_easy_cleanup(esc);
 
         RossHttpRequest req = {
-                .url = url,
+                .url = url.data,
                 .basic_user = reg->creds.username,
                 .basic_pass = reg->creds.password,
                 .cainfo = reg->cainfo,
@@ -210,12 +207,10 @@ static int learn_challenge(RossRegistry *reg, const char *header, RossError *err
         return 0;
 }
 
-/*
- * One GET against the registry with whatever auth it wants: the first 401 teaches us the
- * scheme, and the request is made once more with credentials or a token.
- */
-static int registry_do(RossRegistry *reg, const char *scope, RossHttpRequest *req,
-                       RossHttpResponse *resp, RossError *err)
+/* The first 401 teaches us the scheme, and the request is made once more with credentials
+ * or a token. */
+int ross_registry_request(RossRegistry *reg, const char *scope, RossHttpRequest *req,
+                          RossHttpResponse *resp, RossError *err)
 {
         for (int attempt = 0;; attempt++) {
                 _cleanup_free_ char *token = NULL, *realm = NULL, *service = NULL;
@@ -290,7 +285,7 @@ int ross_registry_login(RossRegistry *reg, RossError *err)
                 return login_in_helper(reg, err);
 
         _cleanup_free_ char *url = xasprintf("%s/v2/", reg->base);
-        RossHttpRequest req = {.url = url, .timeout_s = 60};
+        RossHttpRequest req = {.url = url, .cainfo = reg->cainfo, .timeout_s = 60};
         _cleanup_(ross_http_response_free) RossHttpResponse resp = {};
         int r;
 
@@ -326,10 +321,27 @@ int ross_registry_login(RossRegistry *reg, RossError *err)
         return 0;
 }
 
+int ross_registry_ping(RossRegistry *reg, RossError *err)
+{
+        _cleanup_free_ char *url = xasprintf("%s/v2/", reg->base);
+        RossHttpRequest req = {.url = url, .cainfo = reg->cainfo, .timeout_s = 60};
+        _cleanup_(ross_http_response_free) RossHttpResponse resp = {};
+
+        int r = ross_http_do(&req, &resp, err);
+        if (r < 0)
+                return r;
+        if (resp.status == 401)
+                return learn_challenge(reg, resp.www_authenticate, err);
+        if (resp.status != 200)
+                return ross_errx(err, EIO, "registry %s answered HTTP %ld to %s", reg->domain,
+                                 resp.status, url);
+        return 0;
+}
+
 static int status_error(RossRegistry *reg, const char *what, const char *repo,
                         RossHttpResponse *resp, RossError *err)
 {
-        _cleanup_free_ char *text = registry_error_text(resp);
+        _cleanup_free_ char *text = ross_registry_error_text(resp);
         long s = resp->status;
         const char *t = text ? text : "";
 
@@ -349,14 +361,14 @@ static int status_error(RossRegistry *reg, const char *what, const char *repo,
                          text ? ": " : "", t);
 }
 
-static bool retryable(int r, long status)
+bool ross_registry_retryable(int r, long status)
 {
         if (r < 0)
                 return r == -ECONNRESET || r == -ETIMEDOUT || r == -EIO || r == -EAGAIN;
         return status >= 500 || status == 429;
 }
 
-static void backoff(int attempt)
+void ross_registry_backoff(int attempt)
 {
         struct timespec ts = {.tv_sec = 0, .tv_nsec = 250000000L};
         for (int i = 0; i < attempt && ts.tv_sec < 8; i++) {
@@ -387,15 +399,16 @@ static int get_small(RossRegistry *reg, const char *repo, const char *url, const
                         .body_cap = cap,
                         .timeout_s = 120,
                 };
-                r = registry_do(reg, scope, &req, resp, err);
+                r = ross_registry_request(reg, scope, &req, resp, err);
                 if (r == -EFBIG)
                         return ross_errx(err, EFBIG, "%s is larger than %zu bytes", what, cap);
-                if (!retryable(r, r < 0 ? 0 : resp->status) || attempt + 1 >= MANIFEST_ATTEMPTS)
+                if (!ross_registry_retryable(r, r < 0 ? 0 : resp->status) ||
+                    attempt + 1 >= MANIFEST_ATTEMPTS)
                         break;
                 if (r == 0)
                         ross_http_response_free(resp);
                 log_debug("registry %s: retrying %s", reg->domain, what);
-                backoff(attempt);
+                ross_registry_backoff(attempt);
         }
         if (r < 0)
                 return r;
@@ -505,7 +518,7 @@ int ross_registry_fetch_blob(RossRegistry *reg, const char *repo, const RossDesc
                         .sink_userdata = &sink,
                 };
                 ross_err_clear(&sink.err);
-                r = registry_do(reg, scope, &req, &resp, err);
+                r = ross_registry_request(reg, scope, &req, &resp, err);
                 if (r < 0 && sink.err.code) {
                         /* Our side failed (disk full, too many bytes): retrying won't help. */
                         if (err)
@@ -530,12 +543,12 @@ int ross_registry_fetch_blob(RossRegistry *reg, const char *repo, const RossDesc
                 if (r == 0 && (resp.status == 200 || resp.status == 206))
                         return ross_ingest_commit(sink.in, err);
                 long status = r == 0 ? resp.status : 0;
-                if (r == 0 && !retryable(0, status)) {
+                if (r == 0 && !ross_registry_retryable(0, status)) {
                         _cleanup_free_ char *what = xasprintf("blob %s", d->digest);
                         r = status_error(reg, what, repo, &resp, err);
                         break;
                 }
-                if (!retryable(r, status) || attempt + 1 >= BLOB_ATTEMPTS) {
+                if (!ross_registry_retryable(r, status) || attempt + 1 >= BLOB_ATTEMPTS) {
                         if (r == 0)
                                 r = ross_errx(err, EIO, "blob %s: registry %s answered HTTP %ld",
                                               d->digest, reg->domain, status);
@@ -545,7 +558,7 @@ int ross_registry_fetch_blob(RossRegistry *reg, const char *repo, const RossDesc
                           reg->domain, d->digest, attempt + 1,
                           r < 0 && err ? err->msg : "server error",
                           (unsigned long long)ross_ingest_offset(sink.in));
-                backoff(attempt);
+                ross_registry_backoff(attempt);
         }
         ross_ingest_abort(sink.in);
         return r;

@@ -34,6 +34,11 @@ void ross_registry_free(RossRegistry *reg);
  * cfg->helper set, in a pull helper. */
 int ross_registry_login(RossRegistry *reg, RossError *err);
 
+/* GET /v2/ without credentials, to learn how the registry wants them (a push does this
+ * first: its workers then share what it learned). A registry that does not answer is an
+ * error naming its URL. */
+int ross_registry_ping(RossRegistry *reg, RossError *err);
+
 typedef struct RossFetched {
         char *body;
         size_t len;

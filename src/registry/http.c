@@ -21,6 +21,7 @@ void ross_http_response_free(RossHttpResponse *r)
         free(r->content_type);
         free(r->docker_content_digest);
         free(r->www_authenticate);
+        free(r->location);
         ross_buf_free(&r->body);
         memset(r, 0, sizeof(*r));
 }
@@ -29,6 +30,7 @@ typedef struct Ctx {
         CURL *curl;
         const RossHttpRequest *req;
         RossHttpResponse *resp;
+        uint64_t pos; /* the next byte of the request body */
 } Ctx;
 
 static char *header_value(const char *line, size_t n, const char *name)
@@ -64,13 +66,15 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
                 free(c->resp->content_type);
                 free(c->resp->docker_content_digest);
                 free(c->resp->www_authenticate);
+                free(c->resp->location);
                 c->resp->content_type = c->resp->docker_content_digest = NULL;
-                c->resp->www_authenticate = NULL;
+                c->resp->www_authenticate = c->resp->location = NULL;
                 return n;
         }
         set_header(&c->resp->content_type, header_value(p, n, "Content-Type"));
         set_header(&c->resp->docker_content_digest, header_value(p, n, "Docker-Content-Digest"));
         set_header(&c->resp->www_authenticate, header_value(p, n, "WWW-Authenticate"));
+        set_header(&c->resp->location, header_value(p, n, "Location"));
         return n;
 }
 
@@ -93,6 +97,69 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
         if (ross_buf_append(&c->resp->body, p, n) < 0)
                 return 0;
         return n;
+}
+
+static uint64_t body_size(const RossHttpRequest *req)
+{
+        return req->source ? req->source_len : req->body_len;
+}
+
+/* The request body, from memory or from the caller's source. */
+static size_t on_read(char *buf, size_t size, size_t nmemb, void *ud)
+{
+        Ctx *c = ud;
+        const RossHttpRequest *req = c->req;
+        uint64_t len = body_size(req);
+        size_t n = size * nmemb;
+
+        if (c->pos >= len)
+                return 0;
+        if (n > len - c->pos)
+                n = (size_t)(len - c->pos);
+        if (!req->source) {
+                memcpy(buf, (const char *)req->body + c->pos, n);
+                c->pos += n;
+                return n;
+        }
+        ssize_t got = req->source(req->source_userdata, c->pos, buf, n);
+        if (got <= 0) {
+                /* a source that ends before its length is as broken as one that fails */
+                c->resp->sink_error = got < 0 ? (int)-got : EIO;
+                return CURL_READFUNC_ABORT;
+        }
+        c->pos += (uint64_t)got;
+        return (size_t)got;
+}
+
+/* libcurl sends a body again from the start when a request is made again on its own. */
+static int on_seek(void *ud, curl_off_t offset, int origin)
+{
+        Ctx *c = ud;
+        if (origin != SEEK_SET || offset < 0 || (uint64_t)offset > body_size(c->req))
+                return CURL_SEEKFUNC_FAIL;
+        c->pos = (uint64_t)offset;
+        return CURL_SEEKFUNC_OK;
+}
+
+static void set_method(CURL *curl, const RossHttpRequest *req, Ctx *c)
+{
+        const char *m = req->method;
+        if (!m || STREQ(m, "GET"))
+                return;
+        /* a request with a body goes where it was sent: no redirects */
+        curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+        if (STREQ(m, "PUT")) {
+                curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+                curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)body_size(req));
+        } else if (STREQ(m, "POST")) {
+                curl_easy_setopt(curl, CURLOPT_POST, 1L);
+                curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_size(req));
+        } else
+                curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, m);
+        curl_easy_setopt(curl, CURLOPT_READFUNCTION, on_read);
+        curl_easy_setopt(curl, CURLOPT_READDATA, c);
+        curl_easy_setopt(curl, CURLOPT_SEEKFUNCTION, on_seek);
+        curl_easy_setopt(curl, CURLOPT_SEEKDATA, c);
 }
 
 int ross_http_do(const RossHttpRequest *req, RossHttpResponse *resp, RossError *err)
@@ -140,6 +207,7 @@ int ross_http_do(const RossHttpRequest *req, RossHttpResponse *resp, RossError *
                 curl_easy_setopt(curl, CURLOPT_CAINFO, req->cainfo);
         if (req->head)
                 curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+        set_method(curl, req, &c);
         if (req->resume_from > 0)
                 curl_easy_setopt(curl, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)req->resume_from);
         if (req->bearer) {
@@ -151,8 +219,11 @@ int ross_http_do(const RossHttpRequest *req, RossHttpResponse *resp, RossError *
                 curl_easy_setopt(curl, CURLOPT_PASSWORD, req->basic_pass ? req->basic_pass : "");
         }
 
-        log_debug("http: %s %s%s", req->head ? "HEAD" : "GET", req->url,
-                  req->resume_from ? " (resuming)" : "");
+        log_debug("http: %s %s%s",
+                  req->method ? req->method
+                  : req->head ? "HEAD"
+                              : "GET",
+                  req->url, req->resume_from ? " (resuming)" : "");
         rc = curl_easy_perform(curl);
         curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &resp->status);
         curl_off_t cl = -1;
@@ -161,7 +232,7 @@ int ross_http_do(const RossHttpRequest *req, RossHttpResponse *resp, RossError *
 
         if (rc != CURLE_OK) {
                 if (resp->sink_error)
-                        r = -resp->sink_error; /* the sink set its own message */
+                        r = -resp->sink_error; /* the sink or source set its own message */
                 else if (rc == CURLE_WRITE_ERROR && resp->body.overflowed)
                         r = ross_errx(err, EFBIG, "%s: response larger than %zu bytes", req->url,
                                       resp->body.cap);
@@ -187,6 +258,7 @@ int ross_http_do(const RossHttpRequest *req, RossHttpResponse *resp, RossError *
                                 break;
                         case CURLE_PARTIAL_FILE:
                         case CURLE_RECV_ERROR:
+                        case CURLE_SEND_ERROR:
                         case CURLE_GOT_NOTHING:
                                 e = ECONNRESET;
                                 break;

@@ -3,15 +3,20 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "../basic/buf.h"
 #include "../basic/err.h"
 
 /* Streams a 2xx body; returns 0 to go on, negative errno to abort the transfer. */
 typedef int (*RossHttpSink)(void *userdata, const char *p, size_t n);
+/* Supplies an upload body: up to n bytes at offset into buf; the count (0 at the end) or a
+ * negative errno to abort the transfer. Offsets may go back (a request made again). */
+typedef ssize_t (*RossHttpSource)(void *userdata, uint64_t offset, char *buf, size_t n);
 
 typedef struct RossHttpRequest {
         const char *url;
+        const char *method; /* "POST", "PUT", "DELETE"; NULL: GET (HEAD with head) */
         bool head;
         const char *const *headers; /* NULL-terminated "Name: value" lines */
         const char *bearer;         /* Authorization: Bearer */
@@ -23,6 +28,13 @@ typedef struct RossHttpRequest {
         RossHttpSink sink;    /* if set, 2xx bodies go here instead of into body */
         void *sink_userdata;
         long timeout_s; /* whole request; 0: none (streams use a stall timer) */
+        /* A request body (POST, PUT): body_len bytes at body, or source_len bytes from
+         * source. Neither: an empty one. Redirects are not followed for such requests. */
+        const void *body;
+        size_t body_len;
+        RossHttpSource source;
+        void *source_userdata;
+        uint64_t source_len;
 } RossHttpRequest;
 
 typedef struct RossHttpResponse {
@@ -30,9 +42,10 @@ typedef struct RossHttpResponse {
         char *content_type;
         char *docker_content_digest;
         char *www_authenticate;
+        char *location;         /* Location: where an upload goes on, or what it made */
         int64_t content_length; /* -1 if unknown */
         RossBuf body;           /* error and small bodies, capped */
-        int sink_error;         /* errno the sink returned, if it aborted */
+        int sink_error;         /* errno the sink or the source returned, if it aborted */
 } RossHttpResponse;
 
 void ross_http_response_free(RossHttpResponse *r);

@@ -46,6 +46,10 @@ int ross_db_query_str_checked(RossDb *db, const char *sql, int n, const char *co
 int ross_db_query_strs_checked(RossDb *db, const char *sql, int n, const char *const *args,
                                json_t **ret);
 
+/* Record that repo ("domain/path") has the blob digest (db_sources.c). Caller holds the
+ * lock. */
+int ross_db_blob_source_put(RossDb *db, const char *digest, const char *repo);
+
 #define ARGS(...)                                                                                  \
         (const char *const[])                                                                      \
         {                                                                                          \

@@ -40,6 +40,11 @@ static const char schema[] =
         "  PRIMARY KEY (image_id, idx));"
         "CREATE INDEX IF NOT EXISTS image_snapshots_chain ON "
         "  image_snapshots(chain_id);"
+        /* where each blob is known to be: the repositories a pull took it from and a push
+         * put it in ("domain/path"), for cross-repository mounts (db_sources.c) */
+        "CREATE TABLE IF NOT EXISTS blob_sources ("
+        "  digest TEXT NOT NULL, repo TEXT NOT NULL, added INTEGER NOT NULL,"
+        "  PRIMARY KEY (digest, repo));"
         "CREATE TABLE IF NOT EXISTS containers ("
         "  id TEXT PRIMARY KEY, name TEXT UNIQUE NOT NULL,"
         "  image_id TEXT NOT NULL, image_ref TEXT NOT NULL,"
@@ -136,8 +141,12 @@ int ross_db_image_put(RossDb *db, const RossImageRecord *rec, RossError *err)
                  "INSERT OR IGNORE INTO images(id, created, size, os, arch, variant, added) "
                  "VALUES (?,?,CAST(? AS INTEGER),?,?,?,CAST(? AS INTEGER))",
                  rec->id, rec->created, size, rec->os, rec->arch, rec->variant, added);
-        for (size_t i = 0; r == 0 && i < rec->n_blobs; i++)
+        for (size_t i = 0; r == 0 && i < rec->n_blobs; i++) {
                 r = insert_blob(db, rec, i);
+                const char *kind = rec->blobs[i].kind;
+                if (r == 0 && rec->source && (STREQ(kind, "layer") || STREQ(kind, "config")))
+                        r = ross_db_blob_source_put(db, rec->blobs[i].digest, rec->source);
+        }
         for (size_t i = 0; r == 0 && i < rec->n_chain_ids; i++) {
                 char idx[32];
                 snprintf(idx, sizeof(idx), "%zu", i);
@@ -494,6 +503,11 @@ int ross_db_image_delete(RossDb *db, const char *id, json_t **ret_orphans, RossE
                 r = EXEC(db, "DELETE FROM images WHERE id = ?", id);
         if (r == 0)
                 r = orphans_of(db, mine, &orphans);
+        if (r == 0)
+                r = ross_db_exec(db,
+                                 "DELETE FROM blob_sources WHERE digest NOT IN "
+                                 "(SELECT digest FROM image_blobs)",
+                                 0, NULL);
         if (r == 0 && sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
                 r = -EIO;
         if (r < 0) {

@@ -36,6 +36,9 @@ typedef struct RossImageRecord {
         size_t n_blobs;
         const char *const *chain_ids; /* the image's snapshots, bottom layer first */
         size_t n_chain_ids;
+        /* The repository ("domain/path") its layers and config were pulled from, recorded
+         * as where they are (blob sources, below); NULL: none. */
+        const char *source;
 } RossImageRecord;
 
 /*
@@ -70,6 +73,23 @@ int ross_db_image_tag_count(RossDb *db, const char *id);
 int ross_db_image_delete(RossDb *db, const char *id, json_t **ret_orphans, RossError *err);
 /* Every blob digest any image references (JSON object used as a set; caller owns). */
 int ross_db_referenced_blobs(RossDb *db, json_t **ret, RossError *err);
+
+/*
+ * Blob sources (db_sources.c): the repositories ("domain/path") a blob is known to be in,
+ * because a pull took it from there or a push put it there. A push to another repository
+ * of the same registry mounts the blob from one of them instead of uploading it (as
+ * Docker's distribution metadata does). Rows go when no image holds the blob any more.
+ */
+/* The repositories of digest, newest first (at most 16); an empty array when there are
+ * none or the database fails (a source is a hint, never a requirement). Caller owns it. */
+json_t *ross_db_blob_sources(RossDb *db, const char *digest);
+/* After a push of image_id to repo (full name) as manifest digest: repo@digest is a repo
+ * digest of the image, and repo has each blob of digests (a JSON array of strings). One
+ * transaction; nothing when the image is gone meanwhile. */
+int ross_db_push_record(RossDb *db, const char *image_id, const char *repo, const char *digest,
+                        json_t *digests, RossError *err);
+/* The tags of repository name (full name), as ["latest", ...], sorted; -EIO. */
+int ross_db_repo_tags(RossDb *db, const char *name, json_t **ret, RossError *err);
 
 /* Snapshots: one row per unpacked layer chain; state "unpacking" until committed. */
 typedef struct RossSnapshotRow {
