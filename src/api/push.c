@@ -6,6 +6,7 @@
  * pull's is), ending in "TAG: digest: ... size: N" and its aux line, or in an error line.
  * A client that goes away stops the push.
  */
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 
@@ -37,9 +38,14 @@ static void on_aux(void *ud, json_t *aux)
                 atomic_store(&ps->gone, true);
 }
 
+/* Gone once a write failed, or once the response let go of the pipe's other end (poll
+ * says so without a write: a push between two events notices too). */
 static bool is_gone(void *ud)
 {
         PushStream *ps = ud;
+        struct pollfd p = {.fd = ps->wfd, .events = POLLOUT};
+        if (!atomic_load(&ps->gone) && poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP)))
+                atomic_store(&ps->gone, true);
         return atomic_load(&ps->gone);
 }
 

@@ -214,6 +214,8 @@ int ross_helper_recv(RossHelper *h, json_t **ret, RossError *err)
                 if (n < 0 && errno != EINTR)
                         return ross_err(err, errno, "pull helper: poll");
                 if (n <= 0) {
+                        if (h->cancelled && h->cancelled(h->cancel_userdata))
+                                return ross_errx(err, ECANCELED, "cancelled: the client went away");
                         if (ross_now_ms() - last >= h->stall_seconds * 1000L) {
                                 log_debug("pull helper %d: silent for %d s, killed",
                                           (int)h->child.pid, h->stall_seconds);

@@ -25,6 +25,10 @@ typedef struct RossHelper {
         bool closed;       /* the helper closed the channel (it exited or is exiting) */
         bool remote_error; /* the last error is the helper's own answer, not its death */
         int stall_seconds;
+        /* Asked while a receive waits (about once a second): true ends it with -ECANCELED,
+         * for an operation whose client went away. NULL: never. */
+        bool (*cancelled)(void *userdata);
+        void *cancel_userdata;
 } RossHelper;
 
 /* Silence that counts as a hang: the helper is killed and the operation fails. The

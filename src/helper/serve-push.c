@@ -49,7 +49,8 @@ typedef struct Blob {
         bool quiet; /* the config: Docker shows no line for it */
         int fd;
         struct timespec last_event;
-        RossError src_err; /* what the upload's source ran into */
+        uint64_t last_sent;
+        RossError src_err; /* what the upload's source or progress ran into */
         RossError err;
         int r;
         bool done;
@@ -142,17 +143,6 @@ static void blob_done(Blob *b)
         b->fd = -EBADF;
 }
 
-static bool throttled(struct timespec *last, bool final)
-{
-        struct timespec now;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        long ms = (now.tv_sec - last->tv_sec) * 1000 + (now.tv_nsec - last->tv_nsec) / 1000000;
-        if (ms < 100 && !final)
-                return true;
-        *last = now;
-        return false;
-}
-
 /* The blob's bytes, from the store, for the upload's PUT. */
 static ssize_t read_blob(void *ud, uint64_t offset, char *buf, size_t n)
 {
@@ -165,10 +155,27 @@ static ssize_t read_blob(void *ud, uint64_t offset, char *buf, size_t n)
         while (got < 0 && errno == EINTR);
         if (got < 0)
                 return ross_err(&b->src_err, errno, "read blob %s", b->d.digest);
-        uint64_t cur = offset + (uint64_t)got;
-        if (!throttled(&b->last_event, cur == (uint64_t)b->d.size))
-                emit(b->p, b, "Pushing", (int64_t)cur, b->d.size);
         return got;
+}
+
+/* "Pushing" with the bytes the registry got: at most ten a second, and once a second when
+ * they do not move, so the daemon hears from a stalled upload too (and the client that
+ * went away is noticed). */
+static int on_sent(void *ud, uint64_t sent, uint64_t total)
+{
+        Blob *b = ud;
+        struct timespec now;
+        if (stopped(b->p))
+                return ross_errx(&b->src_err, ECANCELED, "push cancelled");
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long ms = (now.tv_sec - b->last_event.tv_sec) * 1000 +
+                  (now.tv_nsec - b->last_event.tv_nsec) / 1000000;
+        if (ms < 100 || (sent == b->last_sent && ms < 1000))
+                return 0;
+        b->last_event = now;
+        b->last_sent = sent;
+        emit(b->p, b, "Pushing", (int64_t)sent, (int64_t)total);
+        return 0;
 }
 
 static int open_blob(HelperPush *p, Blob *b, RossError *err)
@@ -242,13 +249,16 @@ static int upload(HelperPush *p, Blob *b, char *session, RossError *err)
         for (int attempt = 0;; attempt++) {
                 emit(p, b, "Pushing", 0, b->d.size);
                 ross_err_clear(&b->src_err);
-                r = ross_registry_blob_upload(p->reg, p->repo, &b->d, s, read_blob, b, err);
+                r = ross_registry_blob_upload(p->reg, p->repo, &b->d, s, read_blob, on_sent, b,
+                                              err);
                 free(TAKE_PTR(s)); /* a session is good for one attempt */
                 if (r < 0 && b->src_err.code) {
                         if (err)
                                 *err = b->src_err;
                         r = -b->src_err.code;
                 }
+                if (r == 0)
+                        emit(p, b, "Pushing", b->d.size, b->d.size);
                 if (r == 0 || !ross_registry_push_retryable(r) || attempt + 1 >= PUSH_ATTEMPTS ||
                     stopped(p))
                         return r;

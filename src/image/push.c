@@ -322,8 +322,6 @@ static int follow(RossPush *p, RossHelper *h, RossError *err)
                 int r = ross_helper_recv(h, &msg, err);
                 if (r < 0)
                         return r;
-                if (p->o.gone && p->o.gone(p->o.userdata))
-                        return ross_errx(err, ECANCELED, "cancelled: the client went away");
                 const char *type = ross_channel_type(msg);
                 if (STREQ(type, "event")) {
                         const char *status = json_string_value(json_object_get(msg, "status"));
@@ -341,6 +339,9 @@ static int follow(RossPush *p, RossHelper *h, RossError *err)
                 } else
                         return ross_errx(err, EPROTO, "the pull helper sent '%s' during a push",
                                          type);
+                /* after the message: what the registry took is recorded even so */
+                if (p->o.gone && p->o.gone(p->o.userdata))
+                        return ross_errx(err, ECANCELED, "cancelled: the client went away");
         }
 }
 
@@ -358,8 +359,12 @@ int ross_push_run(RossPush *p, RossError *err)
         ross_argv_add(&argv, "--data-dir");
         ross_argv_add(&argv, s->data_dir);
         int r = ross_helper_start(&argv, s->registry, &h, err);
-        if (r == 0)
+        if (r == 0) {
+                /* a client gone away stops the push even while no event comes */
+                h->cancelled = p->o.gone;
+                h->cancel_userdata = p->o.userdata;
                 r = ross_helper_send(h, request(p), err);
+        }
         if (r == 0)
                 r = follow(p, h, err);
         if (r == 0) {

@@ -141,6 +141,19 @@ static int on_seek(void *ud, curl_off_t offset, int origin)
         return CURL_SEEKFUNC_OK;
 }
 
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+        Ctx *c = ud;
+        int r = c->req->upload_progress(c->req->source_userdata, ulnow > 0 ? (uint64_t)ulnow : 0,
+                                        ultotal > 0 ? (uint64_t)ultotal : body_size(c->req));
+        if (r < 0) {
+                c->resp->sink_error = -r;
+                return 1; /* aborts the transfer */
+        }
+        return 0;
+}
+
 static void set_method(CURL *curl, const RossHttpRequest *req, Ctx *c)
 {
         const char *m = req->method;
@@ -160,6 +173,11 @@ static void set_method(CURL *curl, const RossHttpRequest *req, Ctx *c)
         curl_easy_setopt(curl, CURLOPT_READDATA, c);
         curl_easy_setopt(curl, CURLOPT_SEEKFUNCTION, on_seek);
         curl_easy_setopt(curl, CURLOPT_SEEKDATA, c);
+        if (req->upload_progress) {
+                curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+                curl_easy_setopt(curl, CURLOPT_XFERINFODATA, c);
+                curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+        }
 }
 
 int ross_http_do(const RossHttpRequest *req, RossHttpResponse *resp, RossError *err)
@@ -232,7 +250,7 @@ int ross_http_do(const RossHttpRequest *req, RossHttpResponse *resp, RossError *
 
         if (rc != CURLE_OK) {
                 if (resp->sink_error)
-                        r = -resp->sink_error; /* the sink or source set its own message */
+                        r = -resp->sink_error; /* the callback set its own message */
                 else if (rc == CURLE_WRITE_ERROR && resp->body.overflowed)
                         r = ross_errx(err, EFBIG, "%s: response larger than %zu bytes", req->url,
                                       resp->body.cap);

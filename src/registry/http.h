@@ -13,6 +13,9 @@ typedef int (*RossHttpSink)(void *userdata, const char *p, size_t n);
 /* Supplies an upload body: up to n bytes at offset into buf; the count (0 at the end) or a
  * negative errno to abort the transfer. Offsets may go back (a request made again). */
 typedef ssize_t (*RossHttpSource)(void *userdata, uint64_t offset, char *buf, size_t n);
+/* Called while an upload goes on (about once a second even when it stalls): bytes sent of
+ * total; a negative errno aborts the transfer. */
+typedef int (*RossHttpUploadProgress)(void *userdata, uint64_t sent, uint64_t total);
 
 typedef struct RossHttpRequest {
         const char *url;
@@ -33,8 +36,9 @@ typedef struct RossHttpRequest {
         const void *body;
         size_t body_len;
         RossHttpSource source;
-        void *source_userdata;
+        void *source_userdata; /* also upload_progress's */
         uint64_t source_len;
+        RossHttpUploadProgress upload_progress;
 } RossHttpRequest;
 
 typedef struct RossHttpResponse {
@@ -45,7 +49,7 @@ typedef struct RossHttpResponse {
         char *location;         /* Location: where an upload goes on, or what it made */
         int64_t content_length; /* -1 if unknown */
         RossBuf body;           /* error and small bodies, capped */
-        int sink_error;         /* errno the sink or the source returned, if it aborted */
+        int sink_error; /* errno the sink, the source or the progress returned, if it aborted */
 } RossHttpResponse;
 
 void ross_http_response_free(RossHttpResponse *r);

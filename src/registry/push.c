@@ -152,8 +152,8 @@ int ross_registry_blob_mount(RossRegistry *reg, const char *repo, const char *di
 }
 
 int ross_registry_blob_upload(RossRegistry *reg, const char *repo, const RossDescriptor *d,
-                              const char *session, RossHttpSource source, void *userdata,
-                              RossError *err)
+                              const char *session, RossHttpSource source,
+                              RossHttpUploadProgress progress, void *userdata, RossError *err)
 {
         static const char *const headers[] = {"Content-Type: application/octet-stream", NULL};
         _cleanup_free_ char *scope = ross_registry_push_scope(repo);
@@ -185,6 +185,7 @@ int ross_registry_blob_upload(RossRegistry *reg, const char *repo, const RossDes
                 .source = source,
                 .source_userdata = userdata,
                 .source_len = (uint64_t)d->size,
+                .upload_progress = progress,
         };
         if (foreign) {
                 log_debug("registry %s: upload of %s goes to another host, without credentials",

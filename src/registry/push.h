@@ -33,13 +33,14 @@ int ross_registry_blob_mount(RossRegistry *reg, const char *repo, const char *di
                              const char *from, char **ret_session, RossError *err);
 
 /*
- * Upload the blob d of repo, its d->size bytes read from source. session: an upload URL a
- * mount attempt started, or NULL to start one. An upload URL on another host (the spec
- * allows it) is sent no credentials.
+ * Upload the blob d of repo, its d->size bytes read from source, progress (may be NULL)
+ * told as they go; both get userdata. session: an upload URL a mount attempt started, or
+ * NULL to start one. An upload URL on another host (the spec allows it) is sent no
+ * credentials.
  */
 int ross_registry_blob_upload(RossRegistry *reg, const char *repo, const RossDescriptor *d,
-                              const char *session, RossHttpSource source, void *userdata,
-                              RossError *err);
+                              const char *session, RossHttpSource source,
+                              RossHttpUploadProgress progress, void *userdata, RossError *err);
 
 /* Cancel an upload session (DELETE); best effort, for a session a mount started and that
  * is not used. */

@@ -17,6 +17,23 @@ setup() {
 
 teardown() {
         teardown_containers
+        [ -n "${SLOW_PID:-}" ] && kill "$SLOW_PID" 2>/dev/null
+        true
+}
+
+# The upload double that takes blobs in slowly (tests/world/slow-upload-registry.py).
+start_slow_upload_registry() {
+        SLOW=127.0.0.1:$((${ROSS_TEST_PORT_BASE:-15000} + 21))
+        /usr/bin/python3 "$ROOT/tests/world/slow-upload-registry.py" "${SLOW#*:}" \
+                >"$BATS_TEST_TMPDIR/slow.log" 2>&1 &
+        SLOW_PID=$!
+        local i
+        for i in $(seq 1 100); do
+                curl -s -o /dev/null "http://$SLOW/v2/" && return 0
+                sleep 0.05
+        done
+        echo "the slow upload registry did not start" >&2
+        return 1
 }
 
 # The short ids docker push shows for an image's layers, top layer first.
@@ -241,6 +258,29 @@ registry_digest() { # host repo tag [curl args]
         ross tag "$REG_PLAIN/busybox" "$REG_PLAIN/$R/app:1"
         run ross push "$REG_PLAIN/$R/app:1"
         assert_status 0
+}
+
+@test "a push whose client goes away is stopped; nothing of it is recorded" {
+        start_slow_upload_registry
+        start_daemon --insecure-registry "$SLOW" --log-level debug
+        ross pull -q "$REG_PLAIN/busybox" >/dev/null
+        ross tag "$REG_PLAIN/busybox" "$SLOW/$R/app:1"
+        local before
+        before=$(ross image inspect "$SLOW/$R/app:1" | jq -c '.[0].RepoDigests')
+        # the layer takes a minute to go in; the client leaves after three seconds
+        run timeout 3 "$ROSS_CLI" push "$SLOW/$R/app:1"
+        assert_status 124
+        assert_output_contains "$(layer_ids "$REG_PLAIN/busybox"): Pushing"
+        local i
+        for i in $(seq 1 100); do
+                pgrep -f "ross-pull push .*--data-dir $DATA" >/dev/null || break
+                sleep 0.1
+        done
+        ! pgrep -f "ross-pull push .*--data-dir $DATA" >/dev/null
+        grep -q "push $SLOW/$R/app:1: cancelled: the client went away" "$DAEMON_LOG"
+        ! grep -q "PUT /v2/$R/app/manifests/" "$BATS_TEST_TMPDIR/slow.log"
+        [ "$(ross image inspect "$SLOW/$R/app:1" | jq -c '.[0].RepoDigests')" = "$before" ]
+        [ "$(sqlite3 "$DATA/ross.db" "SELECT COUNT(*) FROM blob_sources WHERE repo LIKE '$SLOW/%'")" -eq 0 ]
 }
 
 @test "docker push against Ross's socket" {
