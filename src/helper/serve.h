@@ -16,8 +16,8 @@ typedef struct RossHelperOptions {
         RossRegistryConfig registry;
 } RossHelperOptions;
 
-/* Subcommands: "pull", "flat", "login", "inspect", "push", and "probe" (a debug aid: enters the pull
- * sandbox and reports on stdout what it can and cannot do). */
+/* Subcommands: "pull", "flat", "login", "inspect", "push", and "probe" (a debug aid: enters the
+ * pull sandbox and reports on stdout what it can and cannot do). */
 int ross_helper_sandbox(const char *cmd, const RossHelperOptions *o, RossError *err);
 
 int ross_helper_serve_pull(const RossHelperOptions *o, RossChannel *ch, RossError *err);
