@@ -153,7 +153,12 @@ for i in range(20):
         neta_id=$output
         ross network create netb >/dev/null
         web srv on-a --network neta --network-alias www --ip 10.91.0.10
-        run ross run --rm --network neta "$IMG" busybox wget -q -O - http://srv/id
+        # the server may take a moment to listen on a loaded machine
+        for _ in $(seq 20); do
+                run ross run --rm --network neta "$IMG" busybox wget -q -O - http://srv/id
+                [ "$output" = on-a ] && break
+                sleep 0.25
+        done
         [ "$output" = on-a ]
         run ross run --rm --network neta "$IMG" busybox wget -q -O - http://www/id
         [ "$output" = on-a ]

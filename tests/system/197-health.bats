@@ -57,8 +57,8 @@ until_ok() { # N CMD...
         t1=$(date +%s.%N)
         run ross events --since "$t0" --until "$t1" --filter event=health_status --format json
         [ "$(jq -r .Action <<<"$output" | tr '\n' ',')" = "health_status: healthy,health_status: unhealthy," ]
-        # probes leave no exec behind
-        [ "$(ls "$DATA/containers/$(ross inspect hc | jq -r '.[0].Id')/exec" 2>/dev/null | wc -l)" -le 1 ]
+        # probes leave no exec behind (the user's exec above stays; one probe may be under way)
+        [ "$(ls "$DATA/containers/$(ross inspect hc | jq -r '.[0].Id')/exec" 2>/dev/null | wc -l)" -le 2 ]
 }
 
 @test "the image's Healthcheck; --no-healthcheck turns it off; a container without one has no Health" {
