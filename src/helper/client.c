@@ -33,6 +33,12 @@ void ross_helper_argv(RossArgv *a, const char *path, const char *cmd, const Ross
 int ross_helper_start(RossArgv *argv, const RossRegistryConfig *cfg, RossHelper **ret,
                       RossError *err)
 {
+        return ross_helper_start_io(argv, cfg, -1, -1, ret, err);
+}
+
+int ross_helper_start_io(RossArgv *argv, const RossRegistryConfig *cfg, int in_fd, int out_fd,
+                         RossHelper **ret, RossError *err)
+{
         int sv[2];
         int r = ross_argv_ok(argv);
         if (r < 0)
@@ -43,6 +49,8 @@ int ross_helper_start(RossArgv *argv, const RossRegistryConfig *cfg, RossHelper 
         h->child = (RossChild)ROSS_CHILD_INIT;
         RossSpawnOptions o = ROSS_SPAWN_OPTIONS_INIT;
         o.extra_fd = sv[1];
+        o.stdin_fd = in_fd;
+        o.stdout_fd = out_fd;
         r = ross_spawn(ross_argv_get(argv), &o, &h->child, err);
         close(sv[1]);
         if (r < 0) {

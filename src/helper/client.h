@@ -44,6 +44,10 @@ void ross_helper_argv(RossArgv *a, const char *path, const char *cmd,
 /* Start the helper argv names; cfg (may be NULL) gives its stall limit. */
 int ross_helper_start(RossArgv *argv, const RossRegistryConfig *cfg, RossHelper **ret,
                       RossError *err);
+/* The same with the helper's stdin and stdout on in_fd and out_fd (-1: /dev/null): the data
+ * of a copy into or out of a container, which never travels on the channel. */
+int ross_helper_start_io(RossArgv *argv, const RossRegistryConfig *cfg, int in_fd, int out_fd,
+                         RossHelper **ret, RossError *err);
 /* Send msg (consumed). */
 int ross_helper_send(RossHelper *h, json_t *msg, RossError *err);
 /*

@@ -44,7 +44,7 @@ static char *log_dir(const char *opts)
         return path;
 }
 
-static int mounts(const RossSandbox *sb, RossError *err)
+static int mounts(RossSandbox *sb, RossError *err)
 {
         if (unshare(CLONE_NEWNS) < 0)
                 return ross_err(err, errno, "sandbox: new mount namespace");
@@ -70,9 +70,15 @@ static int mounts(const RossSandbox *sb, RossError *err)
                         free(san[1]);
                         return ross_err(err, errno, "sandbox: bind '%s'", *w);
                 }
+        int r = sb->setup ? sb->setup(sb, sb->userdata, err) : 0;
+        if (r < 0) {
+                free(san[0]);
+                free(san[1]);
+                return r;
+        }
         struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
         struct mount_attr rw = {.attr_clr = MOUNT_ATTR_RDONLY};
-        int r = mount_setattr(AT_FDCWD, "/", AT_RECURSIVE, &ro, sizeof(ro));
+        r = mount_setattr(AT_FDCWD, "/", AT_RECURSIVE, &ro, sizeof(ro));
         for (size_t i = 0; i < 2; i++) {
                 if (r == 0 && san[i])
                         (void)mount_setattr(AT_FDCWD, san[i], 0, &rw, sizeof(rw));
@@ -84,6 +90,9 @@ static int mounts(const RossSandbox *sb, RossError *err)
         for (const char *const *w = sb->writable; w && *w; w++)
                 if (mount_setattr(AT_FDCWD, *w, 0, &rw, sizeof(rw)) < 0)
                         return ross_err(err, errno, "sandbox: make '%s' writable", *w);
+        for (size_t i = 0; i < sb->n_writable_mounts; i++)
+                if (mount_setattr(sb->writable_mounts[i], "", AT_EMPTY_PATH, &rw, sizeof(rw)) < 0)
+                        return ross_err(err, errno, "sandbox: make a mount writable");
         return 0;
 }
 
@@ -213,8 +222,9 @@ static int filter(RossError *err)
         return 0;
 }
 
-int ross_sandbox_enter(const RossSandbox *sb, RossError *err)
+int ross_sandbox_enter(const RossSandbox *sb_in, RossError *err)
 {
+        RossSandbox s = *sb_in, *sb = &s;
         int r;
 
         if ((r = mounts(sb, err)) < 0)

@@ -28,9 +28,21 @@
          ROSS_CAP(CAP_FSETID) | ROSS_CAP(CAP_MKNOD) | ROSS_CAP(CAP_SETFCAP) |                      \
          ROSS_CAP(CAP_SYS_ADMIN))
 
+/* What docker cp needs to read any file of a container (DAC_READ_SEARCH: directories too). */
+#define ROSS_SANDBOX_CAPS_READ (ROSS_CAP(CAP_DAC_OVERRIDE) | ROSS_CAP(CAP_DAC_READ_SEARCH))
+
 typedef struct RossSandbox {
         const char *const *writable; /* NULL-terminated existing directories; may be NULL */
         uint64_t caps;               /* ROSS_CAP() bits kept; all others are dropped */
+        /* May be NULL: called in the sandbox's mount namespace once the writable directories
+         * are bound and before everything turns read-only, to mount what the caller needs
+         * (a container's volumes over its root). It may set writable_mounts. */
+        int (*setup)(struct RossSandbox *sb, void *userdata, RossError *err);
+        void *userdata;
+        /* Mounts (fds from open_tree, attached) made writable again after the rest turned
+         * read-only, not recursively. */
+        const int *writable_mounts;
+        size_t n_writable_mounts;
 } RossSandbox;
 
 /* Enter the sandbox. On failure the process is in some partial state and must exit. */

@@ -157,16 +157,17 @@ int ross_ingest_begin(RossContent *c, const char *digest, int64_t expected_size,
 {
         char rnd[17];
 
-        if (!ross_digest_valid(digest))
+        if (digest && !ross_digest_valid(digest))
                 return ross_errx(err, EINVAL, "invalid digest '%s'", digest);
         ross_random_hex(rnd, 8);
 
         RossIngest *in = xcalloc(1, sizeof(*in));
         in->store = c;
-        in->tmp_path = xasprintf("%s/%.16s-%s", c->ingest_dir, digest + 7, rnd);
+        in->tmp_path = xasprintf("%s/%.16s-%s", c->ingest_dir, digest ? digest + 7 : "new", rnd);
         in->fd = open(in->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (in->fd < 0) {
-                int r = ross_err(err, errno, "create ingest file for %s", digest);
+                int r = ross_err(err, errno, "create ingest file for %s",
+                                 digest ? digest : "a blob");
                 free(in->tmp_path);
                 free(in);
                 return r;
@@ -179,7 +180,8 @@ int ross_ingest_begin(RossContent *c, const char *digest, int64_t expected_size,
                 free(in);
                 return r;
         }
-        memcpy(in->digest, digest, ROSS_DIGEST_LEN + 1);
+        if (digest)
+                memcpy(in->digest, digest, ROSS_DIGEST_LEN + 1);
         in->expected = expected_size;
         in->hash = ross_hash_new();
         *ret = in;
@@ -197,12 +199,13 @@ int ross_ingest_write(RossIngest *in, const void *p, size_t n, RossError *err)
                                  in->digest, (long long)in->expected);
         r = ross_space_guard_write(&in->space, in->fd, n, err);
         if (r < 0) {
-                ross_err_prefix(err, "blob %s", in->digest);
+                ross_err_prefix(err, "blob %s", in->digest[0] ? in->digest : "being stored");
                 return r;
         }
         r = ross_write_all(in->fd, p, n);
         if (r < 0)
-                return ross_err(err, r, "write blob %s", in->digest);
+                return ross_err(err, r, "write blob %s",
+                                in->digest[0] ? in->digest : "being stored");
         ross_hash_update(in->hash, p, n);
         in->written = next;
         return 0;
@@ -232,6 +235,17 @@ void ross_ingest_abort(RossIngest *in)
 
 int ross_ingest_commit(RossIngest *in, RossError *err)
 {
+        if (!in->digest[0]) {
+                ross_ingest_abort(in);
+                return ross_errx(err, EINVAL,
+                                 "a blob begun without a digest is committed with "
+                                 "ross_ingest_commit_digest");
+        }
+        return ross_ingest_commit_digest(in, NULL, err);
+}
+
+int ross_ingest_commit_digest(RossIngest *in, char *ret_digest, RossError *err)
+{
         char got[ROSS_DIGEST_LEN + 1];
         _cleanup_free_ char *dst = NULL;
         int r;
@@ -242,6 +256,8 @@ int ross_ingest_commit(RossIngest *in, RossError *err)
                 goto fail;
         }
         ross_hash_final(in->hash, got);
+        if (!in->digest[0])
+                memcpy(in->digest, got, sizeof(got)); /* it is what arrived */
         if (!STREQ(got, in->digest)) {
                 r = ross_errx(err, EILSEQ, "blob %s does not match its digest (got %s)", in->digest,
                               got);
@@ -258,6 +274,8 @@ int ross_ingest_commit(RossIngest *in, RossError *err)
                 goto fail;
         }
         (void)ross_fsync_dir(dir);
+        if (ret_digest)
+                memcpy(ret_digest, in->digest, ROSS_DIGEST_LEN + 1);
         ingest_free(in, false);
         return 0;
 fail:

@@ -62,12 +62,16 @@ void ross_content_clean_stages(RossContent *c);
 /* A blob being written: hashed as it arrives, renamed into place on commit. */
 typedef struct RossIngest RossIngest;
 
-/* expected_size < 0: unknown. */
+/* expected_size < 0: unknown. digest NULL: whatever arrives is the blob (an import); it is
+ * committed with ross_ingest_commit_digest, which names it. */
 int ross_ingest_begin(RossContent *c, const char *digest, int64_t expected_size, RossIngest **ret,
                       RossError *err);
 int ross_ingest_write(RossIngest *in, const void *p, size_t n, RossError *err);
 uint64_t ross_ingest_offset(RossIngest *in);
 /* Check size and digest, fsync, rename. Frees the ingest in any case. */
 int ross_ingest_commit(RossIngest *in, RossError *err);
+/* The same, and the blob's digest into ret_digest (ROSS_DIGEST_LEN + 1 bytes; may be NULL):
+ * for an ingest begun without one, what the bytes hash to. */
+int ross_ingest_commit_digest(RossIngest *in, char *ret_digest, RossError *err);
 /* Drop the temp file. */
 void ross_ingest_abort(RossIngest *in);

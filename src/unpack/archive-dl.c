@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * libarchive (Ross uses its tar reader), loaded when the first layer is unpacked rather
+ * libarchive (Ross uses its tar reader and writer), loaded when the first layer is unpacked rather
  * than when the daemon starts: an idle daemon does not carry it and what it pulls in
  * (libxml2, ICU, libstdc++ ...). These definitions stand in for the library's own (Ross does
  * not link it); each forwards to the real function, resolved with dlopen once.
@@ -47,15 +47,54 @@
           (a, d, o, r, c), ARCHIVE_FATAL)                                                          \
         X(int, archive_read_set_options, (struct archive * a, const char *o), (a, o),              \
           ARCHIVE_FATAL)                                                                           \
-        X(int, archive_read_support_format_tar, (struct archive * a), (a), ARCHIVE_FATAL)
+        X(int, archive_read_support_format_tar, (struct archive * a), (a), ARCHIVE_FATAL)          \
+        X(struct archive_entry *, archive_entry_new, (void), (), NULL)                             \
+        X(struct archive_entry *, archive_entry_clear, (struct archive_entry * e), (e), NULL)      \
+        X(struct archive *, archive_write_new, (void), (), NULL)                                   \
+        X(int, archive_write_free, (struct archive * a), (a), ARCHIVE_FATAL)                       \
+        X(int, archive_write_set_format_pax_restricted, (struct archive * a), (a), ARCHIVE_FATAL)  \
+        X(int, archive_write_set_options, (struct archive * a, const char *o), (a, o),             \
+          ARCHIVE_FATAL)                                                                           \
+        X(int, archive_write_set_bytes_in_last_block, (struct archive * a, int n), (a, n),         \
+          ARCHIVE_FATAL)                                                                           \
+        X(int, archive_write_open,                                                                 \
+          (struct archive * a, void *d, archive_open_callback *o, archive_write_callback *w,       \
+           archive_close_callback *c),                                                             \
+          (a, d, o, w, c), ARCHIVE_FATAL)                                                          \
+        X(int, archive_write_header, (struct archive * a, struct archive_entry * e), (a, e),       \
+          ARCHIVE_FATAL)                                                                           \
+        X(la_ssize_t, archive_write_data, (struct archive * a, const void *b, size_t n),           \
+          (a, b, n), -1)                                                                           \
+        X(int, archive_write_finish_entry, (struct archive * a), (a), ARCHIVE_FATAL)               \
+        X(int, archive_write_close, (struct archive * a), (a), ARCHIVE_FATAL)
+
+/* The entry setters return nothing. */
+#define VOID_FUNCS(X)                                                                              \
+        X(archive_entry_free, (struct archive_entry * e), (e))                                     \
+        X(archive_entry_copy_pathname, (struct archive_entry * e, const char *s), (e, s))          \
+        X(archive_entry_copy_symlink, (struct archive_entry * e, const char *s), (e, s))           \
+        X(archive_entry_copy_hardlink, (struct archive_entry * e, const char *s), (e, s))          \
+        X(archive_entry_set_filetype, (struct archive_entry * e, unsigned int t), (e, t))          \
+        X(archive_entry_set_perm, (struct archive_entry * e, mode_t m), (e, m))                    \
+        X(archive_entry_set_size, (struct archive_entry * e, la_int64_t s), (e, s))                \
+        X(archive_entry_set_uid, (struct archive_entry * e, la_int64_t u), (e, u))                 \
+        X(archive_entry_set_gid, (struct archive_entry * e, la_int64_t g), (e, g))                 \
+        X(archive_entry_set_mtime, (struct archive_entry * e, time_t t, long ns), (e, t, ns))      \
+        X(archive_entry_set_rdevmajor, (struct archive_entry * e, dev_t m), (e, m))                \
+        X(archive_entry_set_rdevminor, (struct archive_entry * e, dev_t m), (e, m))                \
+        X(archive_entry_xattr_add_entry,                                                           \
+          (struct archive_entry * e, const char *n, const void *v, size_t s), (e, n, v, s))
 
 static char load_error[512] = "libarchive is not loaded";
 
 #define FIELD(ret, name, params, args, dflt) ret(*name) params;
+#define VOID_FIELD(name, params, args)       void(*name) params;
 static struct {
-        FUNCS(FIELD) void (*archive_set_error)(struct archive *, int, const char *, ...);
+        FUNCS(FIELD)
+        VOID_FUNCS(VOID_FIELD) void (*archive_set_error)(struct archive *, int, const char *, ...);
 } fn;
 #undef FIELD
+#undef VOID_FIELD
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
@@ -72,8 +111,11 @@ static void load(void)
                 memset(&fn, 0, sizeof(fn));                                                        \
                 return;                                                                            \
         }
+#define VOID_SYM(name, params, args) SYM(void, name, params, args, 0)
         FUNCS(SYM)
+        VOID_FUNCS(VOID_SYM)
         SYM(void, archive_set_error, (), (), 0)
+#undef VOID_SYM
 #undef SYM
         log_debug("libarchive loaded");
 }
@@ -91,6 +133,15 @@ static bool loaded(void)
         }
 FUNCS(FORWARD)
 #undef FORWARD
+
+#define VOID_FORWARD(name, params, args)                                                           \
+        void name params                                                                           \
+        {                                                                                          \
+                if (loaded())                                                                      \
+                        fn.name args;                                                              \
+        }
+VOID_FUNCS(VOID_FORWARD)
+#undef VOID_FORWARD
 
 /* The one variadic function: formatted here, handed on as "%s" (a va_list cannot be). */
 void archive_set_error(struct archive *a, int err, const char *fmt, ...)

@@ -64,6 +64,20 @@ int ross_decomp_open(int fd, RossLayerCompression c, RossDecomp **ret, RossError
         return 0;
 }
 
+int ross_decomp_open_prefixed(int fd, RossLayerCompression c, const void *head, size_t n,
+                              RossDecomp **ret, RossError *err)
+{
+        if (n > IN_BUF)
+                return ross_errx(err, EINVAL, "%zu bytes read ahead of a stream: too many", n);
+        int r = ross_decomp_open(fd, c, ret, err);
+        if (r < 0)
+                return r;
+        memcpy((*ret)->in, head, n);
+        (*ret)->in_len = n;
+        (*ret)->consumed = n;
+        return 0;
+}
+
 void ross_decomp_free(RossDecomp *d)
 {
         if (!d)

@@ -44,6 +44,7 @@ typedef struct Xattr {
 typedef struct Meta {
         uid_t uid;
         gid_t gid;
+        bool no_chown; /* leave the owner as created (and xattrs it may not set) */
         mode_t mode;
         struct timespec mtime;
         Xattr *xattrs;
@@ -84,6 +85,9 @@ typedef struct Unpack {
         json_t *layer; /* paths this layer created: "f" file-like, "d" dir, "l" symlink */
         DirMeta *dirs;
         size_t n_dirs, alloc_dirs;
+
+        char *rebase_from, *rebase_to; /* cleaned opts->rebase_*, or NULL */
+        char *prefix;                  /* cleaned opts->prefix ("" for none) */
 
         char *cached_parent; /* parent dir of the last regular file, and its fd */
         int cached_fd;
@@ -218,7 +222,7 @@ static void pipe_stop(Unpack *u)
         u->producer_started = false;
 }
 
-static void read_meta(struct archive_entry *e, Meta *m)
+static void read_meta(const RossUnpackOptions *o, struct archive_entry *e, Meta *m)
 {
         const char *name;
         const void *value;
@@ -230,6 +234,12 @@ static void read_meta(struct archive_entry *e, Meta *m)
         m->mode = archive_entry_perm(e) & 07777;
         m->mtime.tv_sec = archive_entry_mtime(e);
         m->mtime.tv_nsec = archive_entry_mtime_is_set(e) ? archive_entry_mtime_nsec(e) : 0;
+        if (o->no_chown)
+                m->no_chown = true;
+        else if (o->force_owner) {
+                m->uid = o->uid;
+                m->gid = o->gid;
+        }
         if (archive_entry_xattr_reset(e) == 0)
                 return;
         while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
@@ -256,8 +266,11 @@ static int apply_meta(int fd, int pfd, const char *name, const Meta *m, bool is_
 
         if (fd < 0)
                 snprintf(proc, sizeof(proc), "/proc/self/fd/%d/", pfd);
-        r = fd >= 0 ? fchown(fd, m->uid, m->gid)
-                    : fchownat(pfd, name, m->uid, m->gid, AT_SYMLINK_NOFOLLOW);
+        if (m->no_chown)
+                r = 0;
+        else
+                r = fd >= 0 ? fchown(fd, m->uid, m->gid)
+                            : fchownat(pfd, name, m->uid, m->gid, AT_SYMLINK_NOFOLLOW);
         if (r < 0)
                 return ross_err(err, errno, "set owner %u:%u", m->uid, m->gid);
         if (!is_symlink) {
@@ -273,7 +286,8 @@ static int apply_meta(int fd, int pfd, const char *name, const Meta *m, bool is_
                         _cleanup_free_ char *p = xasprintf("%s%s", proc, name);
                         r = lsetxattr(p, x->name, x->value, x->size, 0);
                 }
-                if (r < 0 && (errno == ENOTSUP || (is_symlink && errno == EPERM))) {
+                if (r < 0 &&
+                    (errno == ENOTSUP || ((is_symlink || m->no_chown) && errno == EPERM))) {
                         log_debug("unpack: xattr %s not supported here, skipped", x->name);
                         continue;
                 }
@@ -432,7 +446,7 @@ static int do_file(Unpack *u, struct archive_entry *e, int pfd, const char *base
                              (long long)archive_entry_size(e));
                 goto fail;
         }
-        read_meta(e, &m);
+        read_meta(u->o, e, &m);
         r = apply_meta(fd, pfd, NULL, &m, false, err);
         meta_free(&m);
         if (r < 0)
@@ -474,7 +488,7 @@ static int do_node(Unpack *u, struct archive_entry *e, int pfd, const char *base
         }
         if (r < 0)
                 return ross_err(err, errno, "create device node");
-        read_meta(e, &m);
+        read_meta(u->o, e, &m);
         r = apply_meta(-EBADF, pfd, at, &m, is_symlink, err);
         meta_free(&m);
         if (r < 0) {
@@ -507,7 +521,44 @@ static int do_dir(Unpack *u, struct archive_entry *e, const char *clean, int pfd
         }
         DirMeta *d = &u->dirs[u->n_dirs++];
         d->path = xstrdup(clean);
-        read_meta(e, &d->meta);
+        read_meta(u->o, e, &d->meta);
+        return 0;
+}
+
+/*
+ * An entry's name (or a hard link's target) as a path under rootfd: cleaned, renamed as
+ * opts->rebase_* say (Docker's RebaseArchiveEntries), then under opts->prefix. *ret_top:
+ * it names the directory the archive is extracted into.
+ */
+static int entry_path(Unpack *u, const char *raw, char **ret, bool *ret_top, RossError *err)
+{
+        _cleanup_free_ char *clean = NULL;
+        int r = ross_path_clean(raw, &clean, err);
+        if (r < 0)
+                return r;
+        if (u->rebase_from) {
+                size_t n = strlen(u->rebase_from);
+                char *renamed = NULL;
+                if (!n)
+                        renamed = *clean ? xasprintf("%s%s%s", u->rebase_to,
+                                                     *u->rebase_to ? "/" : "", clean)
+                                         : xstrdup(u->rebase_to);
+                else if (strncmp(clean, u->rebase_from, n) == 0 &&
+                         (clean[n] == '\0' || clean[n] == '/'))
+                        renamed = *u->rebase_to || clean[n]
+                                          ? xasprintf("%s%s", u->rebase_to,
+                                                      *u->rebase_to ? clean + n : clean + n + 1)
+                                          : xstrdup("");
+                if (renamed) {
+                        free(clean);
+                        clean = renamed;
+                }
+        }
+        *ret_top = !*clean;
+        if (*u->prefix)
+                *ret = *clean ? xasprintf("%s/%s", u->prefix, clean) : xstrdup(u->prefix);
+        else
+                *ret = TAKE_PTR(clean);
         return 0;
 }
 
@@ -521,7 +572,8 @@ static int do_hardlink(Unpack *u, struct archive_entry *e, int pfd, const char *
         RossError e2 = {};
         int r;
 
-        r = ross_path_clean(archive_entry_hardlink(e), &target, &e2);
+        bool top;
+        r = entry_path(u, archive_entry_hardlink(e), &target, &top, &e2);
         if (r < 0)
                 return ross_errx(err, EINVAL, "hard link target: %s", e2.msg);
         const char *kind = json_string_value(json_object_get(u->layer, target));
@@ -652,14 +704,16 @@ static int handle_entry(Unpack *u, struct archive_entry *e, RossError *err)
         r = ross_space_guard_write(&u->space, u->rootfd, ENTRY_COST, err);
         if (r < 0)
                 return r;
-        r = ross_path_clean(raw, &clean, err);
+        bool top;
+        r = entry_path(u, raw, &clean, &top, err);
         if (r < 0)
                 return r;
         ross_path_split(clean, &parent, &base);
 
-        if (strncmp(base, WHITEOUT_PREFIX, strlen(WHITEOUT_PREFIX)) == 0)
+        if (u->o->whiteouts != ROSS_WHITEOUT_NONE &&
+            strncmp(base, WHITEOUT_PREFIX, strlen(WHITEOUT_PREFIX)) == 0)
                 return do_whiteout(u, parent, base, err);
-        if (!*clean) {
+        if (top) {
                 /* "/", ".", "./": the root itself. Its owner, mode, times and xattrs are not
                  * the layer's to set (as containerd has it): the root is the snapshot's (or
                  * the flat tree's) own directory. */
@@ -675,6 +729,18 @@ static int handle_entry(Unpack *u, struct archive_entry *e, RossError *err)
         _cleanup_close_ int pfd = parent_fd(u, parent, ROSS_RESOLVE_MKDIR, is_file, err);
         if (pfd < 0)
                 return pfd;
+        if (u->o->no_replace_dir) {
+                struct stat st;
+                bool want_dir = type == AE_IFDIR && !archive_entry_hardlink(e);
+                const char *name = *u->prefix ? clean + strlen(u->prefix) + 1 : clean;
+                if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                    S_ISDIR(st.st_mode) != want_dir)
+                        return ross_errx(err, want_dir ? ENOTDIR : EISDIR,
+                                         "cannot overwrite %sdirectory \"%s\" with %sdirectory "
+                                         "\"/%s\"",
+                                         want_dir ? "non-" : "", name, want_dir ? "" : "non-",
+                                         u->prefix);
+        }
 
         if (archive_entry_hardlink(e)) {
                 cache_drop(u);
@@ -747,6 +813,9 @@ static void unpack_done(Unpack *u)
         }
         free(u->dirs);
         json_decref(u->layer);
+        free(u->rebase_from);
+        free(u->rebase_to);
+        free(u->prefix);
         if (u->inner)
                 archive_read_free(u->inner);
         ross_decomp_free(p->d);
@@ -778,11 +847,20 @@ int ross_unpack_layer(int fd, int rootfd, const RossUnpackOptions *opts, RossUnp
         p->max = opts->max_bytes ? opts->max_bytes : ROSS_UNPACK_DEFAULT_MAX_BYTES;
         p->o = opts;
         u.layer = json_object();
+        r = ross_path_clean(opts->prefix ? opts->prefix : "", &u.prefix, err);
+        if (r == 0 && opts->rebase_from)
+                r = ross_path_clean(opts->rebase_from, &u.rebase_from, err);
+        if (r == 0 && opts->rebase_from)
+                r = ross_path_clean(opts->rebase_to ? opts->rebase_to : "", &u.rebase_to, err);
+        if (r < 0)
+                return r;
 
         r = ross_space_reserve_bytes(&opts->reserve, rootfd, &u.space.reserve, err);
         if (r < 0)
                 return r;
-        r = ross_decomp_open(fd, opts->compression, &p->d, err);
+        r = opts->head_len ? ross_decomp_open_prefixed(fd, opts->compression, opts->head,
+                                                       opts->head_len, &p->d, err)
+                           : ross_decomp_open(fd, opts->compression, &p->d, err);
         if (r < 0)
                 return r;
         if (pthread_create(&u.producer, NULL, produce, p) != 0)

@@ -16,6 +16,8 @@ typedef enum RossWhiteoutMode {
         /* Apply them to the tree below (a flat rootfs): delete NAME; empty the directory of
          * what lower layers put there. */
         ROSS_WHITEOUT_APPLY,
+        /* Not a layer (docker cp): .wh.NAME is a file like any other. */
+        ROSS_WHITEOUT_NONE,
 } RossWhiteoutMode;
 
 #define ROSS_UNPACK_DEFAULT_MAX_BYTES (64ULL * 1024 * 1024 * 1024)
@@ -34,6 +36,29 @@ typedef struct RossUnpackOptions {
         /* OVERLAY: called with the path of every whiteout device made. */
         void (*whiteout)(void *userdata, const char *path);
         void *userdata;
+
+        /* The first bytes of the stream, read from fd already (to tell its compression);
+         * NULL: none. */
+        const void *head;
+        size_t head_len;
+
+        /* For an archive that is not a layer (docker cp): */
+        /* Extract under this directory of rootfd (a path inside it, resolved inside it as
+         * every entry is); NULL or "": rootfd itself. */
+        const char *prefix;
+        /* An entry named rebase_from, or under it, is renamed to rebase_to ("a/b" with
+         * from "a" and to "x" is "x/b"; from "" puts every entry under to); NULL: none. */
+        const char *rebase_from, *rebase_to;
+        /* An existing directory is not replaced by a non-directory, nor a non-directory by a
+         * directory (Docker's noOverwriteDirNonDir): an error. */
+        bool no_replace_dir;
+        /* Owners as the process creates them (not root: docker cp out of a container), and
+         * xattrs it may not set skipped. */
+        bool no_chown;
+        /* Every entry owned by uid:gid (docker cp -a into a container with a user). */
+        bool force_owner;
+        uid_t uid;
+        gid_t gid;
 } RossUnpackOptions;
 
 typedef struct RossUnpackStats {

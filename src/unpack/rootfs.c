@@ -5,18 +5,23 @@
 #include "resolve.h"
 #include "rootfs.h"
 
+RossLayerCompression ross_layer_compression_of(const void *head, size_t n)
+{
+        const unsigned char *m = head;
+        if (n >= 2 && m[0] == 0x1f && m[1] == 0x8b)
+                return ROSS_LAYER_GZIP;
+        if (n >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd)
+                return ROSS_LAYER_ZSTD;
+        return ROSS_LAYER_TAR;
+}
+
 int ross_layer_detect_compression(int fd, RossLayerCompression *ret)
 {
         unsigned char m[4] = {0};
         ssize_t n = pread(fd, m, sizeof(m), 0);
         if (n < 0)
                 return -errno;
-        if (n >= 2 && m[0] == 0x1f && m[1] == 0x8b)
-                *ret = ROSS_LAYER_GZIP;
-        else if (n >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd)
-                *ret = ROSS_LAYER_ZSTD;
-        else
-                *ret = ROSS_LAYER_TAR;
+        *ret = ross_layer_compression_of(m, (size_t)n);
         return 0;
 }
 

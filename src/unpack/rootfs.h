@@ -19,6 +19,8 @@ typedef struct RossRootfsLayer {
 
 /* Guess a blob's compression from its first bytes (gzip, zstd, else plain tar). */
 int ross_layer_detect_compression(int fd, RossLayerCompression *ret);
+/* The same from its first n bytes (4 are enough). */
+RossLayerCompression ross_layer_compression_of(const void *head, size_t n);
 
 /* Extract one layer into the flat tree at rootfd, deleting what its whiteouts name. The
  * free-space reserve is kept on rootfd's filesystem (NULL: none). */
