@@ -18,6 +18,7 @@ static const struct {
         {"mount", ross_cmd_image_mount},    {"unmount", ross_cmd_image_unmount},
         {"umount", ross_cmd_image_unmount}, {"prune", ross_cmd_image_prune},
         {"rootfs", ross_cmd_image_rootfs},  {"push", ross_cmd_image_push},
+        {"import", ross_cmd_import},
 };
 
 static const struct {
@@ -35,7 +36,8 @@ static const struct {
         {"inspect", ross_cmd_container_inspect}, {"attach", ross_cmd_container_attach},
         {"exec", ross_cmd_container_exec},       {"port", ross_cmd_container_port},
         {"update", ross_cmd_container_update},   {"stats", ross_cmd_container_stats},
-        {"top", ross_cmd_container_top},         {"diff", ross_cmd_container_diff},
+        {"top", ross_cmd_container_top},         {"cp", ross_cmd_cp},
+        {"diff", ross_cmd_container_diff},       {"export", ross_cmd_export},
         {"prune", ross_cmd_container_prune},
 };
 
@@ -58,8 +60,9 @@ static const struct {
         {"network", ross_cmd_network},        {"volume", ross_cmd_volume},
         {"events", ross_cmd_events},          {"update", ross_cmd_container_update},
         {"stats", ross_cmd_container_stats},  {"top", ross_cmd_container_top},
-        {"diff", ross_cmd_container_diff},    {"system", ross_cmd_system},
-        {"push", ross_cmd_image_push},
+        {"diff", ross_cmd_container_diff},    {"cp", ross_cmd_cp},
+        {"export", ross_cmd_export},          {"import", ross_cmd_import},
+        {"system", ross_cmd_system},          {"push", ross_cmd_image_push},
 };
 
 static void usage(FILE *f)
@@ -87,6 +90,8 @@ static void usage(FILE *f)
                 "  image prune [-a] [-f] [--filter K=V]\n"
                 "                            remove unused images, blobs and snapshots\n"
                 "  image rootfs IMAGE        print the path of the image's flat rootfs\n"
+                "  image import [-c CHANGE] [-m MSG] FILE|- [REPO[:TAG]]\n"
+                "                            a tar as an image of one layer (also: import)\n"
                 "\n"
                 "Container commands (also without 'container': run, create, start, ...):\n"
                 "  container run [OPTIONS] IMAGE [CMD...]   create and start; attached unless -d\n"
@@ -101,6 +106,9 @@ static void usage(FILE *f)
                 "  container inspect CONTAINER...\n"
                 "  container rename CONTAINER NAME | pause | unpause | restart [-t N] CONTAINER\n"
                 "  container port CONTAINER [PRIVATE_PORT[/PROTO]]\n"
+                "  container cp [-a] [-L] CONTAINER:PATH DEST|-   copy out (also: cp)\n"
+                "  container cp [-a] [-L] SRC|- CONTAINER:PATH    copy in\n"
+                "  container export [-o FILE] CONTAINER  its filesystem as a tar (also: export)\n"
                 "  container update [--restart P] [-m M] [--cpus N] [--pids-limit N] CONTAINER...\n"
                 "  container stats [-a] [--no-stream] [--format table|json] [CONTAINER...]\n"
                 "  container top CONTAINER [ps OPTIONS]     its processes (also: top)\n"

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * ross-pull: the pull helper. ross-daemon starts one per pull, flat rootfs merge, login and push,
- * and speaks JSON lines with it on fd 3 (docs/pull-helper.md); the registry client,
- * decompression and the tar walk run here, in a sandbox, never in the daemon. Thin: flags
- * here, work in libross.
+ * ross-pull: the pull helper. ross-daemon starts one per pull, flat rootfs merge, login, push,
+ * copy into or out of a container (docker cp, export) and import, and speaks JSON lines with
+ * it on fd 3 (docs/pull-helper.md); the registry client, decompression and the tar walk run
+ * here, in a sandbox, never in the daemon. Thin: flags here, work in libross.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -26,12 +26,13 @@ static void usage(FILE *f)
                    "  ross-pull probe --data-dir DIR --stage .stage-<16 hex>\n"
                    "enters the pull sandbox and reports what it can and cannot do.\n"
                    "\n"
-                   "Commands: pull, flat, login, inspect, push (requests on fd 3), probe\n"
+                   "Commands: pull, flat, login, inspect, push, archive, import (on fd 3), probe\n"
                    "\n"
                    "Options:\n"
                    "  --data-dir DIR                  the daemon's data dir (push: read only)\n"
-                   "  --stage NAME                    pull, inspect: its stage under DIR/ingest\n"
+                   "  --stage NAME                    pull, inspect, import: DIR/ingest/NAME\n"
                    "  --target NAME                   flat: its temp tree under DIR (flat/.tmp-*)\n"
+                   "  --view JSON                     archive: the container's root and volumes\n"
                    "  --insecure-registry HOST[:PORT] plain HTTP to this registry (repeatable)\n"
                    "  --certs-dir DIR                 per-registry CAs as DIR/HOST[:PORT]/ca.crt\n"
                    "  --log-level LEVEL               debug, info, warn or error\n");
@@ -39,11 +40,12 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-        enum { OPT_DATA = 256, OPT_STAGE, OPT_TARGET, OPT_INSECURE, OPT_CERTS, OPT_LOG };
+        enum { OPT_DATA = 256, OPT_STAGE, OPT_TARGET, OPT_INSECURE, OPT_CERTS, OPT_LOG, OPT_VIEW };
         static const struct option opts[] = {
                 {"data-dir", required_argument, NULL, OPT_DATA},
                 {"stage", required_argument, NULL, OPT_STAGE},
                 {"target", required_argument, NULL, OPT_TARGET},
+                {"view", required_argument, NULL, OPT_VIEW},
                 {"insecure-registry", required_argument, NULL, OPT_INSECURE},
                 {"certs-dir", required_argument, NULL, OPT_CERTS},
                 {"log-level", required_argument, NULL, OPT_LOG},
@@ -79,6 +81,9 @@ int main(int argc, char **argv)
                         break;
                 case OPT_TARGET:
                         o.target = optarg;
+                        break;
+                case OPT_VIEW:
+                        o.view = optarg;
                         break;
                 case OPT_INSECURE:
                         ross_argv_add(&insecure, optarg);
@@ -137,6 +142,10 @@ int main(int argc, char **argv)
                         r = ross_helper_serve_inspect(&o, &ch, &err);
                 else if (STREQ(cmd, "push"))
                         r = ross_helper_serve_push(&o, &ch, &err);
+                else if (STREQ(cmd, "archive"))
+                        r = ross_helper_serve_archive(&o, &ch, &err);
+                else if (STREQ(cmd, "import"))
+                        r = ross_helper_serve_import(&o, &ch, &err);
                 else
                         r = ross_helper_serve_login(&o, &ch, &err);
         } else if (probe) {

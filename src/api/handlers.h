@@ -76,6 +76,12 @@ enum MHD_Result ross_api_network_inspect(RossRequest *req, const char *ref);
 enum MHD_Result ross_api_network_delete(RossRequest *req, const char *ref);
 enum MHD_Result ross_api_network_connect(RossRequest *req, const char *ref, bool connect);
 
+/* archive.c: docker cp (HEAD, GET, PUT /containers/{id}/archive), export, import
+ * (POST /images/create?fromSrc=-, from images_create) */
+enum MHD_Result ross_api_container_archive(RossRequest *req, const char *ref);
+enum MHD_Result ross_api_container_export(RossRequest *req, const char *ref);
+enum MHD_Result ross_api_images_import(RossRequest *req);
+
 /* swarm.c: /swarm, /nodes, /services, /tasks, /secrets, /configs (segs[0] says which) */
 enum MHD_Result ross_api_swarm(RossRequest *req);
 

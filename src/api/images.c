@@ -115,8 +115,7 @@ enum MHD_Result ross_api_images_create(RossRequest *req)
 
         if (STR_EMPTY(from)) {
                 if (ross_req_query(req, "fromSrc"))
-                        return ross_reply_errorf(req, MHD_HTTP_NOT_IMPLEMENTED,
-                                                 "image import (fromSrc) is not supported");
+                        return ross_api_images_import(req);
                 return ross_reply_errorf(req, MHD_HTTP_BAD_REQUEST,
                                          "fromImage: an image name is required");
         }

@@ -105,9 +105,25 @@ static enum MHD_Result containers(RossRequest *req)
                         return ross_api_container_top(req, ref);
                 if (STREQ(verb, "changes") && is(req, "GET"))
                         return ross_api_container_changes(req, ref);
+                if (STREQ(verb, "archive") && (is(req, "GET") || is(req, "HEAD") || is(req, "PUT")))
+                        return ross_api_container_archive(req, ref);
+                if (STREQ(verb, "export") && is(req, "GET"))
+                        return ross_api_container_export(req, ref);
         }
         return ross_reply_errorf(req, MHD_HTTP_NOT_FOUND, "page not found: %s %s", req->method,
                                  req->path);
+}
+
+bool ross_api_streams_body(RossRequest *req)
+{
+        size_t n = req->n_segs;
+        if (n == 3 && STREQ(req->segs[0], "containers") && STREQ(req->segs[2], "archive") &&
+            is(req, "PUT"))
+                return true; /* docker cp into a container */
+        if (n == 2 && STREQ(req->segs[0], "images") && STREQ(req->segs[1], "create") &&
+            is(req, "POST") && ross_req_query(req, "fromSrc"))
+                return true; /* docker import */
+        return false;
 }
 
 enum MHD_Result ross_api_dispatch(RossRequest *req)

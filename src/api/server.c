@@ -57,6 +57,29 @@ void ross_response_headers(struct MHD_Response *resp)
         MHD_add_response_header(resp, "Server", "Ross/" ROSS_VERSION " (linux)");
 }
 
+/* MHD takes a response only in its own callback: a streaming handler's waits for the end
+ * of the body (on_request queues it then). */
+static enum MHD_Result queue_response(RossRequest *req, unsigned status, struct MHD_Response *resp)
+{
+        if (req->streaming) {
+                if (req->deferred)
+                        MHD_destroy_response(req->deferred);
+                req->deferred = resp;
+                req->deferred_status = status;
+                return MHD_YES;
+        }
+        enum MHD_Result r = MHD_queue_response(req->conn, status, resp);
+        MHD_destroy_response(resp);
+        log_debug("api: %s %s -> %u", req->method, req->path, status);
+        return r;
+}
+
+enum MHD_Result ross_reply_response(RossRequest *req, unsigned status, struct MHD_Response *resp)
+{
+        ross_response_headers(resp);
+        return queue_response(req, status, resp);
+}
+
 static enum MHD_Result queue(RossRequest *req, unsigned status, const char *ctype, char *data,
                              size_t len)
 {
@@ -65,10 +88,7 @@ static enum MHD_Result queue(RossRequest *req, unsigned status, const char *ctyp
         if (ctype)
                 MHD_add_response_header(resp, "Content-Type", ctype);
         ross_response_headers(resp);
-        enum MHD_Result r = MHD_queue_response(req->conn, status, resp);
-        MHD_destroy_response(resp);
-        log_debug("api: %s %s -> %u", req->method, req->path, status);
-        return r;
+        return queue_response(req, status, resp);
 }
 
 enum MHD_Result ross_reply_json(RossRequest *req, unsigned status, json_t *body)
@@ -148,10 +168,24 @@ enum MHD_Result ross_reply_errorf(RossRequest *req, unsigned status, const char 
         return ross_reply_json(req, status, json_pack("{s:s}", "message", msg));
 }
 
+/* The streamed body is over (or the client is gone): the handler gets its EOF. */
+static void end_stream(RossRequest *req)
+{
+        if (!req->streaming)
+                return;
+        req->upload_fd = safe_close(req->upload_fd);
+        pthread_join(req->handler, NULL);
+        req->streaming = false;
+}
+
 static void request_free(RossRequest *req)
 {
         if (!req)
                 return;
+        end_stream(req);
+        if (req->deferred)
+                MHD_destroy_response(req->deferred);
+        safe_close(req->upload_fd);
         free(req->path);
         for (size_t i = 0; i < req->n_segs; i++)
                 free(req->segs[i]);
@@ -191,6 +225,62 @@ static void split_path(RossRequest *req)
         req->segs[req->n_segs] = NULL;
 }
 
+static void *stream_handler(void *ud)
+{
+        RossRequest *req = ud;
+        req->handler_result = ross_api_dispatch(req);
+        /* the body is the handler's no more: the rest of an upload goes nowhere */
+        req->body_fd = safe_close(req->body_fd);
+        return NULL;
+}
+
+/* Start the handler of a streamed body, reading it from a socket we write the upload to. */
+static enum MHD_Result start_stream(RossRequest *req)
+{
+        int sv[2];
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+                return MHD_NO;
+        req->body_fd = sv[0];
+        req->upload_fd = sv[1];
+        req->streaming = true;
+        if (pthread_create(&req->handler, NULL, stream_handler, req) != 0) {
+                req->streaming = false;
+                req->body_fd = safe_close(req->body_fd);
+                req->upload_fd = safe_close(req->upload_fd);
+                return MHD_NO;
+        }
+        log_debug("api: %s %s (body streamed)", req->method, req->path);
+        return MHD_YES;
+}
+
+/* A piece of a streamed body to its handler; once it has stopped reading, dropped. */
+static void feed_stream(RossRequest *req, const char *p, size_t n)
+{
+        while (n > 0 && req->upload_fd >= 0) {
+                ssize_t k = send(req->upload_fd, p, n, MSG_NOSIGNAL);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0) {
+                        req->upload_fd = safe_close(req->upload_fd);
+                        return;
+                }
+                p += k;
+                n -= (size_t)k;
+        }
+}
+
+static enum MHD_Result finish_stream(RossRequest *req)
+{
+        end_stream(req);
+        if (!req->deferred)
+                return MHD_NO; /* the handler queued no answer: the connection goes */
+        struct MHD_Response *resp = TAKE_PTR(req->deferred);
+        enum MHD_Result r = MHD_queue_response(req->conn, req->deferred_status, resp);
+        MHD_destroy_response(resp);
+        log_debug("api: %s %s -> %u", req->method, req->path, req->deferred_status);
+        return r;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_size, void **con_cls)
@@ -205,9 +295,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 req->daemon = d;
                 req->path = xstrdup(strip_version(url));
                 req->body.cap = ROSS_API_BODY_MAX;
+                req->body_fd = -EBADF;
+                req->upload_fd = -EBADF;
                 split_path(req);
                 *con_cls = req;
+                if (ross_api_streams_body(req))
+                        return start_stream(req);
                 return MHD_YES;
+        }
+        if (req->streaming || req->deferred) {
+                if (*upload_size) {
+                        feed_stream(req, upload_data, *upload_size);
+                        *upload_size = 0;
+                        return MHD_YES;
+                }
+                return finish_stream(req);
         }
         if (*upload_size) {
                 /* Past the cap we keep reading to answer 413 rather than reset the socket. */

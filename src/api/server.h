@@ -3,6 +3,7 @@
 
 #include <jansson.h>
 #include <microhttpd.h>
+#include <pthread.h>
 #include <stdbool.h>
 
 #include "../basic/buf.h"
@@ -24,6 +25,19 @@ typedef struct RossRequest {
         size_t n_segs;
         RossBuf body;
         RossDaemon *daemon;
+        /* A streamed body (ross_api_streams_body says which requests have one: a tar to
+         * extract or import): the handler runs in a thread of its own from the start and
+         * reads the body from body_fd as it arrives (EOF at its end); what it answers is
+         * queued once the whole body is in. -EBADF for the other requests, whose body is in
+         * `body`. */
+        int body_fd;
+        /* the rest is server.c's */
+        int upload_fd;
+        bool streaming;
+        pthread_t handler;
+        enum MHD_Result handler_result;
+        struct MHD_Response *deferred;
+        unsigned deferred_status;
 } RossRequest;
 
 typedef enum MHD_Result (*RossHandler)(RossRequest *req);
@@ -53,6 +67,9 @@ enum MHD_Result ross_reply_errorf(RossRequest *req, unsigned status, const char 
 /* A 200 whose body is read from fd (the response closes it) as it comes: the headers go
  * out at once. */
 enum MHD_Result ross_reply_stream(RossRequest *req, int fd, const char *ctype);
+/* Queue resp (consumed) with the headers every response carries: for a reply made by hand
+ * (headers of its own, a body from a callback). */
+enum MHD_Result ross_reply_response(RossRequest *req, unsigned status, struct MHD_Response *resp);
 /* Add the headers every Docker API response carries. */
 void ross_response_headers(struct MHD_Response *resp);
 unsigned ross_http_status_for(int code);
@@ -68,3 +85,5 @@ void ross_server_unlink(RossServer *s);
 
 /* Routing: defined in routes.c. */
 enum MHD_Result ross_api_dispatch(RossRequest *req);
+/* Does this request's body stream to its handler (body_fd) rather than arrive whole? */
+bool ross_api_streams_body(RossRequest *req);

@@ -61,6 +61,15 @@ typedef struct RossBackend {
         /* When the container is removed: undo prepare (unmount its root). */
         void (*release)(const struct RossBackend *b, struct RossContainers *c, const char *id,
                         const char *dir);
+        /* docker cp and export (may be NULL: nothing to do): the container's root at
+         * <dir>/rootfs on the host, as a start makes it (the overlay mounted, a VM's clone
+         * made), for a container that never ran or whose root went with a reboot. */
+        int (*root)(const struct RossBackend *b, struct RossContainers *c, const char *id,
+                    const char *dir, const struct RossContainerConfig *cfg, RossError *err);
+        /* Its workload runs in a mount namespace of this host whose root is <dir>/rootfs:
+         * while it runs, its files are seen as it sees them through its first process
+         * (volumes, tmpfs mounts). A VM's are not: its root and volumes are host directories. */
+        bool host_mounts;
 } RossBackend;
 
 enum {

@@ -247,4 +247,5 @@ const RossBackend ross_backend_krun = {
         .prepare = krun_prepare,
         .prepare_exec = ross_vm_prepare_exec,
         .release = ross_vm_release,
+        .root = ross_vm_root,
 };

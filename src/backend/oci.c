@@ -62,8 +62,9 @@ static int add_init(RossContainers *c, RossProcessSpec *p, json_t *binds, RossEr
         return 0;
 }
 
-static int oci_prepare(const RossBackend *b, RossContainers *c, const char *id, const char *dir,
-                       const RossContainerConfig *cfg, const RossNetPlan *net, RossError *err)
+/* The overlay: the image's snapshots below, the container's upper dir on top. */
+static int oci_root(const RossBackend *b, RossContainers *c, const char *id, const char *dir,
+                    const RossContainerConfig *cfg, RossError *err)
 {
         _cleanup_free_ char *rootfs = xasprintf("%s/rootfs", dir);
         _cleanup_free_ char *upper = xasprintf("%s/upper", dir);
@@ -73,15 +74,22 @@ static int oci_prepare(const RossBackend *b, RossContainers *c, const char *id, 
         if ((r = ross_mkdir_p(upper, 0755, err)) < 0 || (r = ross_mkdir_p(work, 0700, err)) < 0 ||
             (r = ross_mkdir_p(rootfs, 0700, err)) < 0)
                 return r;
-        if (!ross_is_mountpoint(rootfs)) {
-                _cleanup_(json_decrefp) json_t *snaps = NULL;
-                r = ross_db_image_snapshot_ids(c->db, cfg->image_id, &snaps, err);
-                if (r < 0)
-                        return r;
-                r = ross_snapshots_mount_rw(c->images->snapshots, snaps, upper, work, rootfs, err);
-                if (r < 0)
-                        return r;
-        }
+        if (ross_is_mountpoint(rootfs))
+                return 0;
+        _cleanup_(json_decrefp) json_t *snaps = NULL;
+        r = ross_db_image_snapshot_ids(c->db, cfg->image_id, &snaps, err);
+        if (r < 0)
+                return r;
+        return ross_snapshots_mount_rw(c->images->snapshots, snaps, upper, work, rootfs, err);
+}
+
+static int oci_prepare(const RossBackend *b, RossContainers *c, const char *id, const char *dir,
+                       const RossContainerConfig *cfg, const RossNetPlan *net, RossError *err)
+{
+        _cleanup_free_ char *rootfs = xasprintf("%s/rootfs", dir);
+        int r = oci_root(b, c, id, dir, cfg, err);
+        if (r < 0)
+                return r;
 
         /* the user and groups, resolved in the container's own /etc */
         _cleanup_(ross_ids_free) RossIds ids = {};
@@ -232,6 +240,8 @@ const RossBackend ross_backend_crun = {
         .prepare_exec = oci_prepare_exec,
         .update = oci_update,
         .release = oci_release,
+        .root = oci_root,
+        .host_mounts = true,
 };
 
 const RossBackend ross_backend_runc = {
@@ -243,4 +253,6 @@ const RossBackend ross_backend_runc = {
         .prepare_exec = oci_prepare_exec,
         .update = oci_update,
         .release = oci_release,
+        .root = oci_root,
+        .host_mounts = true,
 };

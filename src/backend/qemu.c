@@ -397,4 +397,5 @@ const RossBackend ross_backend_qemu = {
         .prepare = qemu_prepare,
         .prepare_exec = ross_vm_prepare_exec,
         .release = ross_vm_release,
+        .root = ross_vm_root,
 };

@@ -61,6 +61,12 @@ int ross_vm_clone_root(RossContainers *c, const char *dir, const RossContainerCo
         return 0;
 }
 
+int ross_vm_root(const RossBackend *b, RossContainers *c, const char *id, const char *dir,
+                 const RossContainerConfig *cfg, RossError *err)
+{
+        return ross_vm_clone_root(c, dir, cfg, err);
+}
+
 void ross_vm_cfg_num(RossBuf *b, const char *k, long long v)
 {
         char s[32];

@@ -28,6 +28,9 @@ int64_t ross_vm_memory(const struct RossContainerConfig *cfg);
  * what the container writes, as an overlay's upper dir does). */
 int ross_vm_clone_root(struct RossContainers *c, const char *dir,
                        const struct RossContainerConfig *cfg, RossError *err);
+/* The backends' root hook (backend.h): that clone, for docker cp and export. */
+int ross_vm_root(const RossBackend *b, struct RossContainers *c, const char *id, const char *dir,
+                 const struct RossContainerConfig *cfg, RossError *err);
 
 /* ross-init's config for the container (src/vm/proto.h): the command, env, ids, hostname,
  * terminal, volumes as tags ross.vol<N> in bind order, tmpfs; virtiofs: the root and volumes

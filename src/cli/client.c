@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <signal.h>
+
 #include "client.h"
 #include "http.h"
 
@@ -79,29 +81,22 @@ static void ctx_done(Ctx *c)
         ross_buf_free(&c->line);
 }
 
-int ross_client_call(RossClient *c, const RossApiCall *call, RossApiResponse *ret, RossError *err)
+/* The answer to a call sent on fd: its head, then its body to the call's callbacks (2xx) or
+ * into the error. */
+static int read_answer(int fd, const char *socket_path, const RossApiCall *call,
+                       RossApiResponse *ret, RossError *err)
 {
         _cleanup_(ross_api_response_free)
                 RossApiResponse resp = {.body = {.cap = 256 * 1024 * 1024}};
         _cleanup_(ctx_done)
                 Ctx ctx = {.call = call, .resp = &resp, .line = {.cap = 16 * 1024 * 1024}};
         _cleanup_(ross_http_head_free) RossHttpHead head = {};
-        _cleanup_free_ char *extra = NULL;
-        int r;
-
-        _cleanup_close_ int fd = ross_http_connect(c->socket_path, err);
-        if (fd < 0)
-                return fd;
-        if (call->registry_auth)
-                extra = xasprintf("X-Registry-Auth: %s\r\n", call->registry_auth);
-        r = ross_http_send(fd, call->method, call->path, extra, call->body,
-                           call->body ? strlen(call->body) : 0);
-        if (r < 0)
-                return ross_err(err, -r, "talking to the Ross daemon at unix://%s", c->socket_path);
-        r = ross_http_read_head(fd, &head, err);
+        int r = ross_http_read_head(fd, &head, err);
         if (r < 0)
                 return r;
         resp.status = head.status;
+        if (call->capture_header && call->captured)
+                *call->captured = ross_http_head_value(&head, call->capture_header);
         /* 304 Not Modified (start of a running container) is no failure, as for Docker's
          * client */
         ctx.stream = head.status >= 200 && head.status < 300;
@@ -126,6 +121,78 @@ int ross_client_call(RossClient *c, const RossApiCall *call, RossApiResponse *re
                 resp = (RossApiResponse){};
         }
         return 0;
+}
+
+int ross_client_call(RossClient *c, const RossApiCall *call, RossApiResponse *ret, RossError *err)
+{
+        _cleanup_free_ char *extra = NULL;
+        int r;
+
+        _cleanup_close_ int fd = ross_http_connect(c->socket_path, err);
+        if (fd < 0)
+                return fd;
+        if (call->registry_auth)
+                extra = xasprintf("X-Registry-Auth: %s\r\n", call->registry_auth);
+        r = ross_http_send(fd, call->method, call->path, extra, call->body,
+                           call->body ? strlen(call->body) : 0);
+        if (r < 0)
+                return ross_err(err, -r, "talking to the Ross daemon at unix://%s", c->socket_path);
+        return read_answer(fd, c->socket_path, call, ret, err);
+}
+
+struct RossUpload {
+        RossClient *c;
+        RossApiCall call;
+        int fd;
+        bool broken; /* the daemon stopped reading: the rest is not sent */
+};
+
+void ross_client_upload_free(RossUpload *u)
+{
+        if (!u)
+                return;
+        safe_close(u->fd);
+        free(u);
+}
+
+int ross_client_upload_begin(RossClient *c, const RossApiCall *call, const char *content_type,
+                             RossUpload **ret, RossError *err)
+{
+        int fd = ross_http_connect(c->socket_path, err);
+        if (fd < 0)
+                return fd;
+        /* a daemon that closes early is an EPIPE here, and its answer is read after */
+        signal(SIGPIPE, SIG_IGN);
+        int r = ross_http_send_chunked_head(fd, call->method, call->path, NULL, content_type);
+        if (r < 0) {
+                close(fd);
+                return ross_err(err, -r, "talking to the Ross daemon at unix://%s", c->socket_path);
+        }
+        RossUpload *u = xcalloc(1, sizeof(*u));
+        u->c = c;
+        u->call = *call;
+        u->fd = fd;
+        *ret = u;
+        return 0;
+}
+
+int ross_client_upload_write(void *upload, const void *p, size_t n)
+{
+        RossUpload *u = upload;
+        if (u->broken)
+                return 0;
+        if (ross_http_send_chunk(u->fd, p, n) < 0)
+                u->broken = true; /* what the daemon says comes with the answer */
+        return 0;
+}
+
+int ross_client_upload_end(RossUpload *u, RossApiResponse *ret, RossError *err)
+{
+        if (!u->broken)
+                (void)ross_http_send_chunked_end(u->fd);
+        int r = read_answer(u->fd, u->c->socket_path, &u->call, ret, err);
+        ross_client_upload_free(u);
+        return r;
 }
 
 int ross_client_json(RossClient *c, const char *method, const char *path, const char *body,

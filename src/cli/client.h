@@ -35,12 +35,29 @@ typedef struct RossApiCall {
         RossLineFn on_line;        /* stream a 2xx body line by line */
         RossRawFn on_raw;          /* or chunk by chunk as it arrives */
         void *userdata;
+        /* A header of the answer to keep (NULL: none): *captured gets its value (caller
+         * frees; NULL when absent), before the first chunk reaches on_raw. */
+        const char *capture_header;
+        char **captured;
 } RossApiCall;
 
 /* Transport failure is an error ("cannot connect to the Ross daemon at ..."); a non-2xx
  * status is turned into an error carrying the daemon's message. */
 int ross_client_call(RossClient *c, const RossApiCall *call, RossApiResponse *ret, RossError *err);
 void ross_api_response_free(RossApiResponse *r);
+/*
+ * A call whose body the caller streams (a tar): begin sends the head (call->body unused),
+ * ross_client_upload_write sends each piece as it is made (a RossPackWrite: userdata is the
+ * RossUpload), end finishes the body and reads the answer as ross_client_call does. A
+ * daemon that stops reading is not an error of the write: end reports what it answered.
+ */
+typedef struct RossUpload RossUpload;
+int ross_client_upload_begin(RossClient *c, const RossApiCall *call, const char *content_type,
+                             RossUpload **ret, RossError *err);
+int ross_client_upload_write(void *upload, const void *p, size_t n);
+/* Frees u in any case. */
+int ross_client_upload_end(RossUpload *u, RossApiResponse *ret, RossError *err);
+void ross_client_upload_free(RossUpload *u);
 /* One call whose answer is JSON: *ret gets it (NULL for an empty body; ret may be NULL). */
 int ross_client_json(RossClient *c, const char *method, const char *path, const char *body,
                      json_t **ret, RossError *err);

@@ -60,6 +60,11 @@ int ross_cli_prune_volumes(RossClient *c, json_t *filters, uint64_t *reclaimed);
 int ross_cli_prune_images(RossClient *c, bool all, json_t *filters, uint64_t *reclaimed);
 /* "Total reclaimed space: 1.2MB" */
 void ross_cli_print_reclaimed(uint64_t bytes);
+/* cp SRC DST: files in and out of a container (cmd_cp.c) */
+int ross_cmd_cp(RossClient *c, int argc, char **argv);
+/* export CONTAINER, import FILE|- [REPO[:TAG]] (cmd_export.c) */
+int ross_cmd_export(RossClient *c, int argc, char **argv);
+int ross_cmd_import(RossClient *c, int argc, char **argv);
 
 enum {
         ROSS_INSPECT_CONTAINER = 1 << 0,

@@ -38,6 +38,36 @@ int ross_http_send(int fd, const char *method, const char *path, const char *ext
         return ross_write_all(fd, b.data, b.len);
 }
 
+int ross_http_send_chunked_head(int fd, const char *method, const char *path,
+                                const char *extra_headers, const char *content_type)
+{
+        _cleanup_(ross_buf_free) RossBuf b = {};
+        ross_buf_printf(&b,
+                        "%s %s HTTP/1.1\r\nHost: ross\r\nUser-Agent: ross-cli\r\n%s"
+                        "Transfer-Encoding: chunked\r\nContent-Type: %s\r\n\r\n",
+                        method, path, extra_headers ? extra_headers : "", content_type);
+        return ross_write_all(fd, b.data, b.len);
+}
+
+int ross_http_send_chunk(int fd, const void *p, size_t n)
+{
+        char size[32];
+        if (!n)
+                return 0;
+        int k = snprintf(size, sizeof(size), "%zx\r\n", n);
+        int r = ross_write_all(fd, size, (size_t)k);
+        if (r == 0)
+                r = ross_write_all(fd, p, n);
+        if (r == 0)
+                r = ross_write_all(fd, "\r\n", 2);
+        return r;
+}
+
+int ross_http_send_chunked_end(int fd)
+{
+        return ross_write_all(fd, "0\r\n\r\n", 5);
+}
+
 static const char *header(const char *head, const char *name)
 {
         size_t n = strlen(name);
@@ -93,14 +123,23 @@ int ross_http_read_head(int fd, RossHttpHead *ret, RossError *err)
         }
         v = header(b.data, "Transfer-Encoding");
         h.chunked = v && strncasecmp(v, "chunked", 7) == 0;
+        ross_buf_append(&h.text, b.data, strlen(b.data));
         *ret = h;
         h.rest = (RossBuf){}; /* now *ret's */
+        h.text = (RossBuf){};
         return 0;
+}
+
+char *ross_http_head_value(const RossHttpHead *h, const char *name)
+{
+        const char *v = h->text.data ? header(h->text.data, name) : NULL;
+        return v ? xstrndup(v, strcspn(v, "\r\n")) : NULL;
 }
 
 void ross_http_head_free(RossHttpHead *h)
 {
         ross_buf_free(&h->rest);
+        ross_buf_free(&h->text);
 }
 
 /* Fill the buffer up to at least n bytes; false at EOF. */

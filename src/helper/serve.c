@@ -38,12 +38,15 @@ bool ross_helper_tree_valid(const char *rel)
         return true;
 }
 
-int ross_helper_sandbox(const char *cmd, const RossHelperOptions *o, RossError *err)
+int ross_helper_sandbox(const char *cmd, RossHelperOptions *o, RossError *err)
 {
         _cleanup_free_ char *a = NULL, *b = NULL;
         RossSandbox sb = {};
 
-        if (STREQ(cmd, "pull") || STREQ(cmd, "probe")) {
+        o->root_fd = -EBADF;
+        if (STREQ(cmd, "archive"))
+                return ross_helper_archive_sandbox(o, err);
+        if (STREQ(cmd, "pull") || STREQ(cmd, "probe") || STREQ(cmd, "import")) {
                 if (!o->data_dir || !ross_helper_name_valid(o->stage, ".stage-"))
                         return ross_errx(err, EINVAL, "%s: --data-dir and a --stage are needed",
                                          cmd);

@@ -11,14 +11,18 @@
  */
 typedef struct RossHelperOptions {
         const char *data_dir;
-        const char *stage;  /* pull: the ingest stage it writes blobs to (".stage-<hex>") */
+        const char *stage;  /* pull, import: the ingest stage it writes blobs to (".stage-<hex>") */
         const char *target; /* flat: the temp tree it merges into ("flat/.tmp-<hex>") */
+        /* archive: the container's files as the daemon describes them (serve-archive.c) */
+        const char *view;
         RossRegistryConfig registry;
+        int root_fd; /* archive: the container's root, opened by the sandbox's set-up */
 } RossHelperOptions;
 
-/* Subcommands: "pull", "flat", "login", "inspect", "push", and "probe" (a debug aid: enters the
- * pull sandbox and reports on stdout what it can and cannot do). */
-int ross_helper_sandbox(const char *cmd, const RossHelperOptions *o, RossError *err);
+/* Subcommands: "pull", "flat", "login", "inspect", "push", "archive", "import", and "probe"
+ * (a debug aid: enters the pull sandbox and reports on stdout what it can and cannot do).
+ * Opens what the subcommand works in (root_fd). */
+int ross_helper_sandbox(const char *cmd, RossHelperOptions *o, RossError *err);
 
 int ross_helper_serve_pull(const RossHelperOptions *o, RossChannel *ch, RossError *err);
 int ross_helper_serve_flat(const RossHelperOptions *o, RossChannel *ch, RossError *err);
@@ -29,6 +33,10 @@ int ross_helper_serve_inspect(const RossHelperOptions *o, RossChannel *ch, RossE
 /* serve-push.c: the blobs and manifest from the store (read-only here) to a registry. */
 int ross_helper_serve_push(const RossHelperOptions *o, RossChannel *ch, RossError *err);
 int ross_helper_probe(const RossHelperOptions *o);
+/* serve-archive.c: docker cp and export in a container's root, and docker import. */
+int ross_helper_archive_sandbox(RossHelperOptions *o, RossError *err);
+int ross_helper_serve_archive(const RossHelperOptions *o, RossChannel *ch, RossError *err);
+int ross_helper_serve_import(const RossHelperOptions *o, RossChannel *ch, RossError *err);
 
 /* Name checks for what the daemon passes: ".stage-" or ".tmp-" and 16 hex digits. */
 bool ross_helper_name_valid(const char *name, const char *prefix);
