@@ -9,6 +9,7 @@
 #include "../basic/log.h"
 #include "../container/archive.h"
 #include "../daemon/daemon.h"
+#include "../event/events.h"
 #include "../image/config-changes.h"
 #include "../image/import.h"
 #include "handlers.h"
@@ -173,6 +174,7 @@ enum MHD_Result ross_api_images_import(RossRequest *req)
                 log_debug("%s", err.msg);
                 return ross_reply_error(req, &err);
         }
+        ross_event_emit("image", "import", id, json_pack("{s:s}", "name", id));
         /* Docker's import stream: the new image's id as a status line */
         return ross_reply_json(req, MHD_HTTP_OK, json_pack("{s:s}", "status", id));
 }

@@ -13,12 +13,14 @@
 #include "../helper/client.h"
 #include "archive.h"
 #include "config.h"
+#include "container-events.h"
 #include "containers.h"
 #include "spec.h"
 
 struct RossContainerArchive {
         RossHelper *h;
         int fd; /* our end of the data */
+        char *id;
         char *what;
 };
 
@@ -108,6 +110,7 @@ static void archive_free(RossContainerArchive *a)
                 return;
         safe_close(a->fd);
         ross_helper_free(a->h);
+        free(a->id);
         free(a->what);
         free(a);
 }
@@ -157,6 +160,7 @@ static int start(RossContainers *c, const char *ref, Op op, const RossArchivePut
         ross_argv_add(&argv, view_text);
         _cleanup_(archive_freep) RossContainerArchive *a = xcalloc(1, sizeof(*a));
         a->fd = -EBADF;
+        a->id = xstrdup(id);
         a->what = xasprintf("container %.12s", id);
         r = ross_helper_start_io(&argv, c->images->registry, in_fd, out_fd, &a->h, err);
         if (r < 0)
@@ -236,6 +240,7 @@ int ross_container_archive_get(RossContainers *c, const char *ref, const char *p
         r = request_stat(a, "get", ref, path, ret_stat, err);
         if (r < 0)
                 return r;
+        ross_container_event(c, a->id, "archive-path", NULL); /* Docker's, as the copy starts */
         *ret_fd = a->fd;
         *ret = TAKE_PTR(a);
         return 0;
@@ -258,6 +263,7 @@ int ross_container_export(RossContainers *c, const char *ref, int *ret_fd,
         r = ross_helper_send(a->h, json_pack("{s:s}", "type", "export"), err);
         if (r < 0)
                 return r;
+        ross_container_event(c, a->id, "export", NULL);
         *ret_fd = a->fd;
         *ret = TAKE_PTR(a);
         return 0;
@@ -298,5 +304,6 @@ int ross_container_archive_put(RossContainers *c, const char *ref, const RossArc
         if (!STREQ(ross_channel_type(msg), "done"))
                 return ross_errx(err, EPROTO, "the archive helper answered '%s' to a copy",
                                  ross_channel_type(msg));
+        ross_container_event(c, a->id, "extract-to-dir", NULL);
         return ross_helper_finish(a->h, err);
 }

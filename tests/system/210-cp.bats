@@ -446,3 +446,18 @@ EOF
         [ "$(cp_cat vm:/again)" = to-vm ]
         [ "$(cp_cat vm:/vf)" = from-vm ]
 }
+
+@test "copies are events, as Docker's: archive-path out, extract-to-dir in" {
+        ross run -d --name evc "$IMG" sh -c 'echo e >/e; sleep 600' >/dev/null
+        wait_for evc /e
+        echo f >"$T/f"
+        t0=$(date +%s.%N)
+        ross cp evc:/e - >/dev/null
+        ross cp "$T/f" evc:/tmp/
+        run ross cp "$T/f" evc:/nope/x
+        t1=$(date +%s.%N)
+        run ross events --since "$t0" --until "$t1" --format json --filter type=container
+        assert_status 0
+        [ "$(echo "$output" | jq -r '[.Action, .Actor.Attributes.name] | join(" ")' | tr '\n' ',')" = \
+                "archive-path evc,extract-to-dir evc," ]
+}

@@ -143,6 +143,18 @@ with tarfile.open(sys.argv[1], "w") as t:
         assert_status 0
 }
 
+@test "export and import are events, as Docker's" {
+        ross run --name wr "$IMG" true
+        t0=$(date +%s.%N)
+        ross export wr >"$T/wr.tar"
+        id=$(ross import "$T/wr.tar" "$NEW:ev")
+        t1=$(date +%s.%N)
+        run ross events --since "$t0" --until "$t1" --format json
+        assert_status 0
+        [ "$(echo "$output" | jq -r '[.Type, .Action, .Actor.ID] | join(" ")' | tr '\n' ',')" = \
+                "container export $(ross inspect wr | jq -r '.[0].Id'),image import $id," ]
+}
+
 @test "docker export and docker import, the docker CLI" {
         command -v docker >/dev/null || skip "the docker CLI is not installed"
         docker run --name dk "$IMG" sh -c 'echo via-docker >/f'
