@@ -143,6 +143,21 @@ with tarfile.open(sys.argv[1], "w") as t:
         assert_status 0
 }
 
+@test "an imported image pushes and pulls back like any other" {
+        R=import$$-${BATS_TEST_NUMBER}
+        ross run --name wr "$IMG" sh -c 'echo round-trip >/f'
+        ross export wr | ross import -c 'CMD ["cat", "/f"]' - "$REG_PLAIN/$R/img:1" >/dev/null
+        id=$(ross image inspect "$REG_PLAIN/$R/img:1" | jq -r '.[0].Id')
+        run ross push "$REG_PLAIN/$R/img:1"
+        assert_status 0
+        ross rm wr >/dev/null
+        ross rmi "$REG_PLAIN/$R/img:1" >/dev/null
+        run ross pull "$REG_PLAIN/$R/img:1"
+        assert_status 0
+        [ "$(ross image inspect "$REG_PLAIN/$R/img:1" | jq -r '.[0].Id')" = "$id" ]
+        [ "$(ross run --rm "$REG_PLAIN/$R/img:1")" = round-trip ]
+}
+
 @test "export and import are events, as Docker's" {
         ross run --name wr "$IMG" true
         t0=$(date +%s.%N)
