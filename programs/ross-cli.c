@@ -38,7 +38,7 @@ static const struct {
         {"update", ross_cmd_container_update},   {"stats", ross_cmd_container_stats},
         {"top", ross_cmd_container_top},         {"cp", ross_cmd_cp},
         {"diff", ross_cmd_container_diff},       {"export", ross_cmd_export},
-        {"prune", ross_cmd_container_prune},
+        {"prune", ross_cmd_container_prune},     {"commit", ross_cmd_commit},
 };
 
 static const struct {
@@ -63,6 +63,7 @@ static const struct {
         {"diff", ross_cmd_container_diff},    {"cp", ross_cmd_cp},
         {"export", ross_cmd_export},          {"import", ross_cmd_import},
         {"system", ross_cmd_system},          {"push", ross_cmd_image_push},
+        {"commit", ross_cmd_commit},
 };
 
 static void usage(FILE *f)
@@ -109,6 +110,9 @@ static void usage(FILE *f)
                 "  container cp [-a] [-L] CONTAINER:PATH DEST|-   copy out (also: cp)\n"
                 "  container cp [-a] [-L] SRC|- CONTAINER:PATH    copy in\n"
                 "  container export [-o FILE] CONTAINER  its filesystem as a tar (also: export)\n"
+                "  container commit [-a A] [-m MSG] [-c CHANGE]... [-p=false] CONTAINER "
+                "[REPO[:TAG]]\n"
+                "                            a new image from its changes (also: commit)\n"
                 "  container update [--restart P] [-m M] [--cpus N] [--pids-limit N] CONTAINER...\n"
                 "  container stats [-a] [--no-stream] [--format table|json] [CONTAINER...]\n"
                 "  container top CONTAINER [ps OPTIONS]     its processes (also: top)\n"

@@ -27,6 +27,8 @@ enum MHD_Result ross_api_image_rootfs(RossRequest *req, const char *name);
  * as one ({"status", "id", "progressDetail", "progress"}); -EPIPE when the client left. */
 int ross_api_stream_line(int fd, json_t *o);
 int ross_api_stream_event(int fd, const char *id, const char *status, int64_t cur, int64_t total);
+/* commit.c: POST /commit?container=&repo=&tag=&comment=&author=&pause=&changes= */
+enum MHD_Result ross_api_commit(RossRequest *req);
 /* push.c: POST /images/{name}/push?tag= with X-Registry-Auth, Docker's push stream */
 enum MHD_Result ross_api_image_push(RossRequest *req, const char *name);
 

@@ -141,6 +141,8 @@ enum MHD_Result ross_api_dispatch(RossRequest *req)
                 return ross_api_auth(req);
         if (n == 1 && STREQ(first, "events") && is(req, "GET"))
                 return ross_api_events(req);
+        if (n == 1 && STREQ(first, "commit") && is(req, "POST"))
+                return ross_api_commit(req);
         if (n >= 2 && STREQ(first, "images"))
                 return images(req);
         if (n >= 2 && STREQ(first, "containers"))

@@ -65,6 +65,8 @@ int ross_cmd_cp(RossClient *c, int argc, char **argv);
 /* export CONTAINER, import FILE|- [REPO[:TAG]] (cmd_export.c) */
 int ross_cmd_export(RossClient *c, int argc, char **argv);
 int ross_cmd_import(RossClient *c, int argc, char **argv);
+/* commit [-a A] [-m M] [-c CHANGE]... [-p=false] CONTAINER [REPO[:TAG]] (cmd_commit.c) */
+int ross_cmd_commit(RossClient *c, int argc, char **argv);
 
 enum {
         ROSS_INSPECT_CONTAINER = 1 << 0,

@@ -169,8 +169,13 @@ int ross_helper_archive_sandbox(RossHelperOptions *o, RossError *err)
                 return ross_errx(err, EINVAL, "archive: the view names no root");
         s.write = json_is_true(json_object_get(s.view, "write"));
 
+        /* a commit reads an upper dir's trusted.overlay.opaque, which takes SYS_ADMIN (the
+         * seccomp filter still keeps it from mounting) */
+        bool layer = json_is_true(json_object_get(s.view, "layer"));
         RossSandbox sb = {
-                .caps = s.write ? ROSS_SANDBOX_CAPS_UNPACK : ROSS_SANDBOX_CAPS_READ,
+                .caps = s.write ? ROSS_SANDBOX_CAPS_UNPACK
+                        : layer ? ROSS_SANDBOX_CAPS_READ | ROSS_CAP(CAP_SYS_ADMIN)
+                                : ROSS_SANDBOX_CAPS_READ,
         };
         if (pid > 0) {
                 int fd = open_running_root(root, pid, err);
@@ -411,6 +416,40 @@ static int do_export(const RossHelperOptions *o, RossChannel *ch, RossError *err
         return ross_channel_send_new(ch, json_pack("{s:s}", "type", "done"), err);
 }
 
+#define MAX_EXCLUDE 64
+
+/*
+ * docker commit: the root (a container's overlay upper dir) as a layer on OUT_FD, overlay
+ * whiteouts turned into OCI ones, the names the daemon lists (the runtime's mount points)
+ * left out.
+ */
+static int do_layer(const RossHelperOptions *o, RossChannel *ch, json_t *req, RossError *err)
+{
+        json_t *ex = json_object_get(req, "exclude");
+        const char *names[MAX_EXCLUDE + 1] = {};
+        json_t *v;
+        size_t i;
+        if (json_array_size(ex) > MAX_EXCLUDE)
+                return ross_errx(err, E2BIG, "layer: more than %d names to leave out", MAX_EXCLUDE);
+        json_array_foreach (ex, i, v) {
+                names[i] = json_string_value(v);
+                if (STR_EMPTY(names[i]))
+                        return ross_errx(err, EPROTO, "layer: a name to leave out is empty");
+        }
+        int out = OUT_FD;
+        RossPackOptions po = {
+                .write = ross_pack_write_fd,
+                .userdata = &out,
+                .overlay_whiteouts = true,
+                .exclude = names,
+        };
+        int r = ross_pack(o->root_fd, ".", "", &po, err);
+        if (r < 0)
+                return ross_err_prefix(err, "the container's changes");
+        close(OUT_FD);
+        return ross_channel_send_new(ch, json_pack("{s:s}", "type", "done"), err);
+}
+
 /* Up to n bytes of fd, fewer only at its end. */
 static ssize_t read_head(int fd, void *buf, size_t n)
 {
@@ -545,6 +584,8 @@ int ross_helper_serve_archive(const RossHelperOptions *o, RossChannel *ch, RossE
                 return do_put(o, ch, req, err);
         if (STREQ(type, "export"))
                 return do_export(o, ch, err);
+        if (STREQ(type, "layer"))
+                return do_layer(o, ch, req, err);
         return ross_errx(err, EPROTO, "archive: unknown request '%s'", type);
 }
 
@@ -640,11 +681,13 @@ int ross_helper_serve_import(const RossHelperOptions *o, RossChannel *ch, RossEr
                         open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (fd < 0 || rootfd < 0)
                         return ross_err(err, errno, "open the imported layer");
-                /* one layer, nothing below it: its whiteouts hide nothing and are dropped */
+                /* one layer, nothing below it: its whiteouts hide nothing and are dropped;
+                 * a commit's layer sits on its image's and keeps them, as a pull does */
+                bool above = json_is_true(json_object_get(next, "above"));
                 RossUnpackOptions uo = {
                         .progress = on_progress,
                         .userdata = &pr,
-                        .whiteouts = ROSS_WHITEOUT_APPLY,
+                        .whiteouts = above ? ROSS_WHITEOUT_OVERLAY : ROSS_WHITEOUT_APPLY,
                         .compression = ROSS_LAYER_TAR,
                         .max_bytes = max,
                         .expected_diff_id = digest,

@@ -23,6 +23,10 @@
 
 #define DATA_CHUNK (1024 * 1024)
 
+#define OPAQUE_XATTR "trusted.overlay.opaque"
+#define WHITEOUT     ".wh."
+#define WHITEOUT_OPQ ".wh..wh..opq"
+
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
 #endif
@@ -145,6 +149,55 @@ static int cmp_names(const void *a, const void *b)
         return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* An empty regular file `name`: an OCI whiteout, owned by root as moby writes them. */
+static int write_marker(Pack *p, const char *name, mode_t perm, const struct stat *st,
+                        const char *shown, RossError *err)
+{
+        archive_entry_clear(p->e);
+        archive_entry_copy_pathname(p->e, name);
+        archive_entry_set_filetype(p->e, AE_IFREG);
+        archive_entry_set_perm(p->e, perm);
+        archive_entry_set_uid(p->e, p->o->set_owner ? p->o->uid : st->st_uid);
+        archive_entry_set_gid(p->e, p->o->set_owner ? p->o->gid : st->st_gid);
+        archive_entry_set_mtime(p->e, st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
+        archive_entry_set_size(p->e, 0);
+        if (archive_write_header(p->a, p->e) < ARCHIVE_WARN)
+                return archive_fail(p, shown, err);
+        return 0;
+}
+
+/* An overlay whiteout (a 0/0 character device) as ".wh.NAME" beside where it was. */
+static int write_whiteout(Pack *p, const struct stat *st, const char *shown, const char *arch,
+                          RossError *err)
+{
+        const char *slash = strrchr(arch, '/');
+        _cleanup_free_ char *name =
+                slash ? xasprintf("%.*s/" WHITEOUT "%s", (int)(slash - arch), arch, slash + 1)
+                      : xasprintf(WHITEOUT "%s", arch);
+        struct stat owner = *st;
+        owner.st_uid = owner.st_gid = 0;
+        return write_marker(p, name, 0600, &owner, shown, err);
+}
+
+static bool is_opaque(int dfd)
+{
+        char v[2];
+        return fgetxattr(dfd, OPAQUE_XATTR, v, sizeof(v)) == 1 && v[0] == 'y';
+}
+
+static bool excluded(const Pack *p, const char *arch)
+{
+        if (!p->o->exclude)
+                return false;
+        size_t n = strlen(arch);
+        while (n && arch[n - 1] == '/')
+                n--;
+        for (const char *const *x = p->o->exclude; *x; x++)
+                if (strlen(*x) == n && strncmp(*x, arch, n) == 0)
+                        return true;
+        return false;
+}
+
 /* One entry: pathfd is an O_PATH fd of it, st what it is. shown names it in the tree. */
 static int pack_one(Pack *p, int pathfd, const struct stat *st, const char *shown, const char *arch,
                     int depth, RossError *err)
@@ -154,6 +207,10 @@ static int pack_one(Pack *p, int pathfd, const struct stat *st, const char *show
         char target[4096]; /* PATH_MAX: the kernel's limit for a symlink */
         int r;
 
+        if (excluded(p, arch))
+                return 0;
+        if (p->o->overlay_whiteouts && S_ISCHR(st->st_mode) && st->st_rdev == makedev(0, 0))
+                return write_whiteout(p, st, shown, arch, err);
         archive_entry_clear(p->e);
         if (S_ISDIR(st->st_mode) && arch[strlen(arch) - 1] != '/')
                 name = xasprintf("%s/", arch);
@@ -217,6 +274,13 @@ static int pack_one(Pack *p, int pathfd, const struct stat *st, const char *show
                 return archive_fail(p, shown, err);
         if (regular)
                 return copy_data(p, fd, st->st_size, shown, err);
+        if (S_ISDIR(st->st_mode) && p->o->overlay_whiteouts && is_opaque(fd)) {
+                /* what the lower layers have here is hidden: moby's marker, then what the
+                 * directory holds now */
+                _cleanup_free_ char *opq = xasprintf("%s%s", name, WHITEOUT_OPQ);
+                if ((r = write_marker(p, opq, st->st_mode & 07777, st, shown, err)) < 0)
+                        return r;
+        }
         if (S_ISDIR(st->st_mode) && !pseudo_fs(fd))
                 return pack_tree(p, fd, shown, arch, depth + 1, err);
         return 0;

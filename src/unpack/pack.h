@@ -27,6 +27,13 @@ typedef struct RossPackOptions {
         bool set_owner;
         unsigned uid, gid;
         bool no_xattrs; /* leave xattrs out */
+        /* The tree is an overlay upper dir and becomes a layer (docker commit): a 0/0
+         * character device NAME is written as the OCI whiteout ".wh.NAME", a directory with
+         * trusted.overlay.opaque=y gets a ".wh..wh..opq" entry before its own entries. */
+        bool overlay_whiteouts;
+        /* Archive names ("etc/hosts", "dev") left out with all that is under them; a
+         * NULL-terminated list, or NULL. */
+        const char *const *exclude;
 } RossPackOptions;
 
 /*
