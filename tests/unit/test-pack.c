@@ -2,10 +2,14 @@
 /*
  * The tar walk (src/unpack/pack.c) and the extractor's docker cp options (src/unpack/
  * extract.c): round trips, Docker's renaming and "DIR/.", noOverwriteDirNonDir, and hostile
- * archives (a "../" entry, a symlink out of the root written through) that must stay inside.
+ * archives (a "../" entry, a symlink out of the root written through) that must stay inside;
+ * an overlay upper dir as a layer (docker commit): its whiteouts and opaque directories as
+ * OCI ones, excluded names left out.
  */
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
 
 #include "basic/fileio.h"
 #include "unpack/extract.h"
@@ -234,6 +238,47 @@ int main(void)
         ok(fstat(pfd, &a) == 0 && a.st_size <= 2048, "only its directory (%lld bytes)",
            (long long)a.st_size);
         close(pfd);
+
+        /* an upper dir as a layer: needs mknod and trusted.* xattrs (root) */
+        mkdirs("up/opq");
+        mkdirs("up/etc");
+        mkdirs("up/dev/pts");
+        write_text("up/opq/x", "x\n", 0644);
+        write_text("up/etc/hosts", "runtime's\n", 0644);
+        write_text("up/etc/kept", "kept\n", 0644);
+        _cleanup_free_ char *wh = path("up/gone"), *opq = path("up/opq");
+        if (mknod(wh, S_IFCHR | 0, makedev(0, 0)) == 0 &&
+            setxattr(opq, "trusted.overlay.opaque", "y", 1, 0) == 0) {
+                static const char *const exclude[] = {"etc/hosts", "dev", NULL};
+                int lfd = memfd_create("layer", MFD_CLOEXEC);
+                _cleanup_free_ char *up = path("up");
+                _cleanup_close_ int ufd = open(up, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                RossPackOptions lo = {
+                        .write = ross_pack_write_fd,
+                        .userdata = &lfd,
+                        .overlay_whiteouts = true,
+                        .exclude = exclude,
+                };
+                ok(ross_pack(ufd, ".", "", &lo, &err) == 0, "pack an upper dir: %s", err.msg);
+                lseek(lfd, 0, SEEK_SET);
+                mkdirs("layer");
+                RossUnpackOptions lx = {.whiteouts = ROSS_WHITEOUT_NONE};
+                ok(extract(lfd, "layer", &lx, &err) == 0, "extract it as plain files: %s", err.msg);
+                close(lfd);
+                _cleanup_free_ char *lw = path("layer/.wh.gone"), *lg = path("layer/gone"),
+                                    *lo2 = path("layer/opq/.wh..wh..opq"),
+                                    *lx2 = path("layer/opq/x"), *lh = path("layer/etc/hosts"),
+                                    *lk = path("layer/etc/kept"), *ld = path("layer/dev");
+                ok(lstat(lw, &a) == 0 && S_ISREG(a.st_mode) && a.st_size == 0 &&
+                           access(lg, F_OK) < 0,
+                   "a 0/0 character device is the OCI whiteout .wh.NAME");
+                ok(lstat(lo2, &a) == 0 && S_ISREG(a.st_mode) && access(lx2, F_OK) == 0,
+                   "an opaque directory: .wh..wh..opq and its entries");
+                ok(access(lh, F_OK) < 0 && access(ld, F_OK) < 0 && access(lk, F_OK) == 0,
+                   "excluded names and what is under them are left out, nothing else");
+        } else {
+                ok(true, "# SKIP no mknod or trusted.* xattrs here: %s", strerror(errno));
+        }
 
         ross_rm_rf(base);
         return tap_done();
