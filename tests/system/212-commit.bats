@@ -86,6 +86,14 @@ teardown() {
         [ "$(ross run --rm "$NEW:opq2" ls -A /d | tr '\n' ' ')" = "more only " ]
 }
 
+# The pause, unpause and commit events of container "live" so far, in order.
+live_events() {
+        local f
+        f=$(jq -rn '{container: ["live"], event: ["pause", "unpause", "commit"]} | tojson | @uri')
+        api GET "/events?since=1&until=$(($(date +%s) + 1))&filters=$f" |
+                jq -r '.Action' | tr '\n' ' '
+}
+
 @test "commit a running container: paused for the copy by default, -p=false leaves it running; an untagged image" {
         ross run -d --name live "$IMG" sh -c 'echo live >/live; sleep 600' >/dev/null
         for _ in $(seq 1 50); do ross cp live:/live - >/dev/null 2>&1 && break; sleep 0.1; done
@@ -97,9 +105,12 @@ teardown() {
         run ross run --rm "$id" cat /live
         assert_status 0
         [ "$output" = live ]
+        # Docker's events: the container paused and thawed around the copy, then committed
+        [ "$(live_events)" = "pause unpause commit " ]
         run ross commit -p=false live "$NEW:live"
         assert_status 0
         [ "$(ross container inspect live | jq -r '.[0].State.Status')" = running ]
+        [ "$(live_events)" = "pause unpause commit commit " ]
         # the config is the container's: its command
         [ "$(ross image inspect "$NEW:live" | jq -c '.[0].Config.Cmd')" = '["sh","-c","echo live >/live; sleep 600"]' ]
         # a paused container stays paused
@@ -108,6 +119,23 @@ teardown() {
         assert_status 0
         [ "$(ross container inspect live | jq -r '.[0].State.Status')" = paused ]
         ross unpause live
+}
+
+@test "a symlink the container made is committed as a symlink, never followed" {
+        echo "host secret" >"$T/secret"
+        ross run --name ln "$IMG" sh -c "ln -s $T/secret /leak; ln -s /etc/passwd /pw; mkdir /sub; ln -s ../../../../$T /sub/up"
+        ross commit ln "$NEW:ln" >/dev/null
+        layer=$(ross image inspect "$NEW:ln" | jq -r '.[0].RootFS.Layers[-1]')
+        tar -tvf "$DATA/blobs/sha256/${layer#sha256:}" >"$T/list"
+        grep -q "^l.* leak -> $T/secret\$" "$T/list"
+        grep -q '^l.* pw -> /etc/passwd$' "$T/list"
+        grep -q "^l.* sub/up -> ../../../../$T\$" "$T/list"
+        ! grep -q 'sub/up/' "$T/list"
+        ! tar -xOf "$DATA/blobs/sha256/${layer#sha256:}" 2>/dev/null | grep -q "host secret"
+        # in the new image the link leads inside it, where there is nothing
+        run ross run --rm "$NEW:ln" cat /leak
+        assert_status 1
+        [ "$(ross run --rm "$NEW:ln" head -n1 /pw)" = "$(ross run --rm "$IMG" head -n1 /etc/passwd)" ]
 }
 
 @test "POST /commit: a container config in the body overrides; 201 with the id; Docker's errors; nothing half-written" {
@@ -209,5 +237,8 @@ PYEOF
         run ross commit vm "$NEW:vm"
         assert_status 1
         assert_output_contains "micro-VM"
+        assert_output_contains "not a layer over it"
+        run api POST "/commit?container=vm&repo=$NEW&tag=vm" -w '\n%{http_code}'
+        [ "${lines[-1]}" = 501 ]
         ! ross images | grep -q "$NEW  *vm"
 }
