@@ -188,6 +188,13 @@ live_events() {
         run docker commit nosuch
         assert_status 1
         assert_output_contains "No such container: nosuch"
+        # a running container, not paused
+        docker run -d --name dkr "$IMG" sh -c 'echo run >/r; sleep 600' >/dev/null
+        for _ in $(seq 1 50); do docker cp dkr:/r - >/dev/null 2>&1 && break; sleep 0.1; done
+        run docker commit --pause=false dkr "$NEW:dkr"
+        assert_status 0
+        [ "$(docker inspect -f '{{.State.Status}}' dkr)" = running ]
+        [ "$(docker run --rm "$NEW:dkr" cat /r)" = run ]
 }
 
 @test "python3-docker container.commit(repository=, tag=, changes=)" {
