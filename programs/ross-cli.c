@@ -18,7 +18,7 @@ static const struct {
         {"mount", ross_cmd_image_mount},    {"unmount", ross_cmd_image_unmount},
         {"umount", ross_cmd_image_unmount}, {"prune", ross_cmd_image_prune},
         {"rootfs", ross_cmd_image_rootfs},  {"push", ross_cmd_image_push},
-        {"import", ross_cmd_import},
+        {"import", ross_cmd_import},        {"save", ross_cmd_save},
 };
 
 static const struct {
@@ -64,6 +64,7 @@ static const struct {
         {"export", ross_cmd_export},          {"import", ross_cmd_import},
         {"system", ross_cmd_system},          {"push", ross_cmd_image_push},
         {"commit", ross_cmd_commit},
+        {"save", ross_cmd_save},
 };
 
 static void usage(FILE *f)
@@ -93,6 +94,7 @@ static void usage(FILE *f)
                 "  image rootfs IMAGE        print the path of the image's flat rootfs\n"
                 "  image import [-c CHANGE] [-m MSG] FILE|- [REPO[:TAG]]\n"
                 "                            a tar as an image of one layer (also: import)\n"
+                "  image save [-o FILE] IMAGE...  images as Docker's save tar (also: save)\n"
                 "\n"
                 "Container commands (also without 'container': run, create, start, ...):\n"
                 "  container run [OPTIONS] IMAGE [CMD...]   create and start; attached unless -d\n"

@@ -20,22 +20,24 @@
 
 static void usage(FILE *f)
 {
-        fprintf(f, "Usage: ross-pull COMMAND [OPTIONS]\n"
-                   "\n"
-                   "The pull helper ross-daemon starts; not meant to be run by hand, except:\n"
-                   "  ross-pull probe --data-dir DIR --stage .stage-<16 hex>\n"
-                   "enters the pull sandbox and reports what it can and cannot do.\n"
-                   "\n"
-                   "Commands: pull, flat, login, inspect, push, archive, import (on fd 3), probe\n"
-                   "\n"
-                   "Options:\n"
-                   "  --data-dir DIR                  the daemon's data dir (push: read only)\n"
-                   "  --stage NAME                    pull, inspect, import: DIR/ingest/NAME\n"
-                   "  --target NAME                   flat: its temp tree under DIR (flat/.tmp-*)\n"
-                   "  --view JSON                     archive: the container's root and volumes\n"
-                   "  --insecure-registry HOST[:PORT] plain HTTP to this registry (repeatable)\n"
-                   "  --certs-dir DIR                 per-registry CAs as DIR/HOST[:PORT]/ca.crt\n"
-                   "  --log-level LEVEL               debug, info, warn or error\n");
+        fprintf(f,
+                "Usage: ross-pull COMMAND [OPTIONS]\n"
+                "\n"
+                "The pull helper ross-daemon starts; not meant to be run by hand, except:\n"
+                "  ross-pull probe --data-dir DIR --stage .stage-<16 hex>\n"
+                "enters the pull sandbox and reports what it can and cannot do.\n"
+                "\n"
+                "Commands: pull, flat, login, inspect, push, archive, import, save (on fd 3),\n"
+                "probe\n"
+                "\n"
+                "Options:\n"
+                "  --data-dir DIR                  the daemon's data dir (push, save: read only)\n"
+                "  --stage NAME                    pull, inspect, import: DIR/ingest/NAME\n"
+                "  --target NAME                   flat: its temp tree under DIR (flat/.tmp-*)\n"
+                "  --view JSON                     archive: the container's root and volumes\n"
+                "  --insecure-registry HOST[:PORT] plain HTTP to this registry (repeatable)\n"
+                "  --certs-dir DIR                 per-registry CAs as DIR/HOST[:PORT]/ca.crt\n"
+                "  --log-level LEVEL               debug, info, warn or error\n");
 }
 
 int main(int argc, char **argv)
@@ -146,6 +148,8 @@ int main(int argc, char **argv)
                         r = ross_helper_serve_archive(&o, &ch, &err);
                 else if (STREQ(cmd, "import"))
                         r = ross_helper_serve_import(&o, &ch, &err);
+                else if (STREQ(cmd, "save"))
+                        r = ross_helper_serve_save(&o, &ch, &err);
                 else
                         r = ross_helper_serve_login(&o, &ch, &err);
         } else if (probe) {

@@ -29,6 +29,12 @@ static enum MHD_Result images(RossRequest *req)
                 return ross_api_images_list(req);
         if (n == 2 && STREQ(last, "prune") && is(req, "POST"))
                 return ross_api_images_prune(req);
+        if (n == 2 && STREQ(last, "get") && is(req, "GET"))
+                return ross_api_images_get(req);
+        if (n >= 3 && STREQ(last, "get") && is(req, "GET")) {
+                _cleanup_free_ char *name = join(req, 1, 1);
+                return ross_api_image_get(req, name);
+        }
         if (n >= 3 && STREQ(last, "rootfs") && is(req, "POST")) {
                 _cleanup_free_ char *name = join(req, 1, 1);
                 return ross_api_image_rootfs(req, name);

@@ -69,10 +69,11 @@ int ross_helper_sandbox(const char *cmd, RossHelperOptions *o, RossError *err)
                 sb.caps = 0;
         } else if (STREQ(cmd, "login")) {
                 sb.caps = 0; /* the network, nothing else */
-        } else if (STREQ(cmd, "push")) {
-                /* the network, and the store to read: no write anywhere, no capability */
+        } else if (STREQ(cmd, "push") || STREQ(cmd, "save")) {
+                /* the store to read (and for push the network): no write anywhere, no
+                 * capability */
                 if (!o->data_dir)
-                        return ross_errx(err, EINVAL, "push: --data-dir is needed");
+                        return ross_errx(err, EINVAL, "%s: --data-dir is needed", cmd);
                 sb.caps = 0;
         } else
                 return ross_errx(err, EINVAL, "unknown command '%s'", cmd);

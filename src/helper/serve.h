@@ -19,7 +19,8 @@ typedef struct RossHelperOptions {
         int root_fd; /* archive: the container's root, opened by the sandbox's set-up */
 } RossHelperOptions;
 
-/* Subcommands: "pull", "flat", "login", "inspect", "push", "archive", "import", and "probe"
+/* Subcommands: "pull", "flat", "login", "inspect", "push", "archive", "import", "save", and
+ * "probe"
  * (a debug aid: enters the pull sandbox and reports on stdout what it can and cannot do).
  * Opens what the subcommand works in (root_fd). */
 int ross_helper_sandbox(const char *cmd, RossHelperOptions *o, RossError *err);
@@ -37,6 +38,8 @@ int ross_helper_probe(const RossHelperOptions *o);
 int ross_helper_archive_sandbox(RossHelperOptions *o, RossError *err);
 int ross_helper_serve_archive(const RossHelperOptions *o, RossChannel *ch, RossError *err);
 int ross_helper_serve_import(const RossHelperOptions *o, RossChannel *ch, RossError *err);
+/* serve-save.c: docker save, the tar of an image layout from the store's blobs. */
+int ross_helper_serve_save(const RossHelperOptions *o, RossChannel *ch, RossError *err);
 
 /* Name checks for what the daemon passes: ".stage-" or ".tmp-" and 16 hex digits. */
 bool ross_helper_name_valid(const char *name, const char *prefix);

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * docker save: GET /images/{name}/get and GET /images/get?names=A&names=B, the tar the
+ * helper writes (src/image/save.c) streamed as the response.
+ */
+#include "../daemon/daemon.h"
+#include "../image/save.h"
+#include "handlers.h"
+
+#define MAX_NAMES 1024
+
+typedef struct SaveStream {
+        RossImageSave *sv;
+        int fd;
+} SaveStream;
+
+static ssize_t save_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+        SaveStream *t = cls;
+        for (;;) {
+                ssize_t n = read(t->fd, buf, max);
+                if (n > 0)
+                        return n;
+                if (n == 0)
+                        return MHD_CONTENT_READER_END_OF_STREAM;
+                if (errno != EINTR)
+                        return MHD_CONTENT_READER_END_WITH_ERROR;
+        }
+}
+
+static void save_stream_free(void *cls)
+{
+        SaveStream *t = cls;
+        ross_images_save_end(t->sv);
+        free(t);
+}
+
+static enum MHD_Result save(RossRequest *req, const char *const *names, size_t n)
+{
+        RossError err = {};
+        RossImageSave *sv = NULL;
+        int fd = -EBADF;
+        if (ross_images_save(&req->daemon->images, names, n, &fd, &sv, &err) < 0)
+                return ross_reply_error(req, &err);
+        SaveStream *t = xcalloc(1, sizeof(*t));
+        t->sv = sv;
+        t->fd = fd;
+        struct MHD_Response *resp = MHD_create_response_from_callback(
+                MHD_SIZE_UNKNOWN, 64 * 1024, save_read, t, save_stream_free);
+        MHD_add_response_header(resp, "Content-Type", "application/x-tar");
+        return ross_reply_response(req, MHD_HTTP_OK, resp);
+}
+
+enum MHD_Result ross_api_image_get(RossRequest *req, const char *name)
+{
+        const char *names[] = {name};
+        return save(req, names, 1);
+}
+
+typedef struct Names {
+        json_t *values;
+} Names;
+
+static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *key,
+                               const char *value)
+{
+        Names *c = cls;
+        if (key && value && STREQ(key, "names") && json_array_size(c->values) < MAX_NAMES)
+                json_array_append_new(c->values, json_string(value));
+        return MHD_YES;
+}
+
+enum MHD_Result ross_api_images_get(RossRequest *req)
+{
+        json_auto_t *values = json_array();
+        Names c = {.values = values};
+        MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, collect, &c);
+        size_t n = json_array_size(values);
+        if (!n)
+                return ross_reply_errorf(req, MHD_HTTP_BAD_REQUEST,
+                                         "no images to save: give names=NAME");
+        _cleanup_free_ const char **names = xcalloc(n, sizeof(char *));
+        for (size_t i = 0; i < n; i++)
+                names[i] = json_string_value(json_array_get(values, i));
+        return save(req, names, n);
+}
