@@ -12,13 +12,21 @@ static const struct {
         const char *name;
         Verb fn;
 } image_verbs[] = {
-        {"pull", ross_cmd_image_pull},      {"list", ross_cmd_image_list},
-        {"ls", ross_cmd_image_list},        {"inspect", ross_cmd_image_inspect},
-        {"rm", ross_cmd_image_rm},          {"tag", ross_cmd_image_tag},
-        {"mount", ross_cmd_image_mount},    {"unmount", ross_cmd_image_unmount},
-        {"umount", ross_cmd_image_unmount}, {"prune", ross_cmd_image_prune},
-        {"rootfs", ross_cmd_image_rootfs},  {"push", ross_cmd_image_push},
-        {"import", ross_cmd_import},        {"save", ross_cmd_save},
+        {"pull", ross_cmd_image_pull},
+        {"list", ross_cmd_image_list},
+        {"ls", ross_cmd_image_list},
+        {"inspect", ross_cmd_image_inspect},
+        {"rm", ross_cmd_image_rm},
+        {"tag", ross_cmd_image_tag},
+        {"mount", ross_cmd_image_mount},
+        {"unmount", ross_cmd_image_unmount},
+        {"umount", ross_cmd_image_unmount},
+        {"prune", ross_cmd_image_prune},
+        {"rootfs", ross_cmd_image_rootfs},
+        {"push", ross_cmd_image_push},
+        {"import", ross_cmd_import},
+        {"save", ross_cmd_save},
+        {"load", ross_cmd_load},
 };
 
 static const struct {
@@ -65,6 +73,7 @@ static const struct {
         {"system", ross_cmd_system},          {"push", ross_cmd_image_push},
         {"commit", ross_cmd_commit},
         {"save", ross_cmd_save},
+        {"load", ross_cmd_load},
 };
 
 static void usage(FILE *f)
@@ -95,6 +104,8 @@ static void usage(FILE *f)
                 "  image import [-c CHANGE] [-m MSG] FILE|- [REPO[:TAG]]\n"
                 "                            a tar as an image of one layer (also: import)\n"
                 "  image save [-o FILE] IMAGE...  images as Docker's save tar (also: save)\n"
+                "  image load [-i FILE] [-q]      images from such a tar or an OCI layout (also:\n"
+                "                            load)\n"
                 "\n"
                 "Container commands (also without 'container': run, create, start, ...):\n"
                 "  container run [OPTIONS] IMAGE [CMD...]   create and start; attached unless -d\n"

@@ -27,12 +27,12 @@ static void usage(FILE *f)
                 "  ross-pull probe --data-dir DIR --stage .stage-<16 hex>\n"
                 "enters the pull sandbox and reports what it can and cannot do.\n"
                 "\n"
-                "Commands: pull, flat, login, inspect, push, archive, import, save (on fd 3),\n"
-                "probe\n"
+                "Commands: pull, flat, login, inspect, push, archive, import, save, load (on\n"
+                "fd 3), probe\n"
                 "\n"
                 "Options:\n"
                 "  --data-dir DIR                  the daemon's data dir (push, save: read only)\n"
-                "  --stage NAME                    pull, inspect, import: DIR/ingest/NAME\n"
+                "  --stage NAME                    pull, inspect, import, load: DIR/ingest/NAME\n"
                 "  --target NAME                   flat: its temp tree under DIR (flat/.tmp-*)\n"
                 "  --view JSON                     archive: the container's root and volumes\n"
                 "  --insecure-registry HOST[:PORT] plain HTTP to this registry (repeatable)\n"
@@ -150,6 +150,8 @@ int main(int argc, char **argv)
                         r = ross_helper_serve_import(&o, &ch, &err);
                 else if (STREQ(cmd, "save"))
                         r = ross_helper_serve_save(&o, &ch, &err);
+                else if (STREQ(cmd, "load"))
+                        r = ross_helper_serve_load(&o, &ch, &err);
                 else
                         r = ross_helper_serve_login(&o, &ch, &err);
         } else if (probe) {

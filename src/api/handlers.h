@@ -84,9 +84,11 @@ enum MHD_Result ross_api_container_archive(RossRequest *req, const char *ref);
 enum MHD_Result ross_api_container_export(RossRequest *req, const char *ref);
 enum MHD_Result ross_api_images_import(RossRequest *req);
 
-/* saveload.c: docker save (GET /images/{name}/get, GET /images/get?names=) */
+/* saveload.c: docker save (GET /images/{name}/get, GET /images/get?names=) and load */
 enum MHD_Result ross_api_image_get(RossRequest *req, const char *name);
 enum MHD_Result ross_api_images_get(RossRequest *req);
+/* docker load (POST /images/load, its body streamed) */
+enum MHD_Result ross_api_images_load(RossRequest *req);
 
 /* swarm.c: /swarm, /nodes, /services, /tasks, /secrets, /configs (segs[0] says which) */
 enum MHD_Result ross_api_swarm(RossRequest *req);

@@ -31,6 +31,8 @@ static enum MHD_Result images(RossRequest *req)
                 return ross_api_images_prune(req);
         if (n == 2 && STREQ(last, "get") && is(req, "GET"))
                 return ross_api_images_get(req);
+        if (n == 2 && STREQ(last, "load") && is(req, "POST"))
+                return ross_api_images_load(req);
         if (n >= 3 && STREQ(last, "get") && is(req, "GET")) {
                 _cleanup_free_ char *name = join(req, 1, 1);
                 return ross_api_image_get(req, name);
@@ -129,6 +131,9 @@ bool ross_api_streams_body(RossRequest *req)
         if (n == 2 && STREQ(req->segs[0], "images") && STREQ(req->segs[1], "create") &&
             is(req, "POST") && ross_req_query(req, "fromSrc"))
                 return true; /* docker import */
+        if (n == 2 && STREQ(req->segs[0], "images") && STREQ(req->segs[1], "load") &&
+            is(req, "POST"))
+                return true; /* docker load */
         return false;
 }
 

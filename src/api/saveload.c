@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * docker save: GET /images/{name}/get and GET /images/get?names=A&names=B, the tar the
- * helper writes (src/image/save.c) streamed as the response.
+ * helper writes (src/image/save.c) streamed as the response; docker load: POST
+ * /images/load, the request's body to the helper (src/image/load.c).
  */
+#include "../basic/log.h"
 #include "../daemon/daemon.h"
+#include "../event/events.h"
+#include "../image/load.h"
 #include "../image/save.h"
 #include "handlers.h"
 
@@ -83,4 +87,31 @@ enum MHD_Result ross_api_images_get(RossRequest *req)
         for (size_t i = 0; i < n; i++)
                 names[i] = json_string_value(json_array_get(values, i));
         return save(req, names, n);
+}
+
+/* docker load: the archive is the request's body, streamed to the helper; the answer is
+ * Docker's JSON stream, a {"stream": "Loaded image: NAME:TAG\n"} line per tag. */
+enum MHD_Result ross_api_images_load(RossRequest *req)
+{
+        RossError err = {};
+        bool quiet;
+        json_auto_t *loaded = NULL, *ids = NULL;
+        if (ross_req_bool(req, "quiet", false, &quiet, &err) < 0)
+                return ross_reply_error(req, &err);
+        if (ross_images_load(&req->daemon->images, req->body_fd, &loaded, &ids, &err) < 0) {
+                log_debug("%s", err.msg);
+                return ross_reply_error(req, &err);
+        }
+        json_t *v;
+        size_t i;
+        json_array_foreach (ids, i, v)
+                ross_event_emit("image", "load", json_string_value(v),
+                                json_pack("{s:O}", "name", v));
+        _cleanup_(ross_buf_free) RossBuf out = {};
+        json_array_foreach (loaded, i, v) {
+                json_auto_t *line = json_pack("{s:s+}", "stream", json_string_value(v), "\n");
+                _cleanup_free_ char *text = json_dumps(line, JSON_COMPACT);
+                ross_buf_printf(&out, "%s\n", text);
+        }
+        return ross_reply_text(req, MHD_HTTP_OK, "application/json", out.data ? out.data : "");
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* ross-cli save: images as Docker's save archive (an OCI layout with manifest.json). */
+/* ross-cli save and load: images as Docker's save archive (an OCI layout with
+ * manifest.json), and such archives (or OCI layouts) as images. */
 #include <getopt.h>
 #include <signal.h>
 
@@ -86,4 +87,115 @@ int ross_cmd_save(RossClient *c, int argc, char **argv)
                 return 1;
         }
         return 0;
+}
+
+typedef struct LoadOut {
+        bool failed;
+        bool quiet;
+} LoadOut;
+
+/* Docker's JSON stream: each "stream" printed as it is, an error the failure. */
+static int load_line(void *ud, const char *line, size_t len)
+{
+        LoadOut *o = ud;
+        json_auto_t *j = json_loadb(line, len, 0, NULL);
+        const char *e = json_string_value(json_object_get(j, "error"));
+        const char *s = json_string_value(json_object_get(j, "stream"));
+        if (!e)
+                e = json_string_value(json_object_get(j, "message"));
+        if (e) {
+                ross_cli_error("%s", e);
+                o->failed = true;
+        } else if (s)
+                fputs(s, stdout);
+        return 0;
+}
+
+static int upload_fd(RossUpload *u, int fd, RossError *err)
+{
+        char buf[64 * 1024];
+        for (;;) {
+                ssize_t n = read(fd, buf, sizeof(buf));
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return ross_err(err, errno, "read the archive");
+                if (n == 0)
+                        return 0;
+                ross_client_upload_write(u, buf, (size_t)n);
+        }
+}
+
+int ross_cmd_load(RossClient *c, int argc, char **argv)
+{
+        static const struct option opts[] = {
+                {"input", required_argument, NULL, 'i'},
+                {"quiet", no_argument, NULL, 'q'},
+                {"help", no_argument, NULL, 'h'},
+                {},
+        };
+        const char *input = NULL;
+        LoadOut out = {};
+        int ch;
+        optind = 0;
+        while ((ch = getopt_long(argc, argv, "i:qh", opts, NULL)) != -1) {
+                switch (ch) {
+                case 'i':
+                        input = optarg;
+                        break;
+                case 'q':
+                        out.quiet = true;
+                        break;
+                case 'h':
+                        printf("Usage: ross-cli load [-i FILE] [-q]\n"
+                               "\n"
+                               "Load images from a tar archive (plain, gzip or zstd) on stdin or "
+                               "in FILE:\ndocker save's (manifest.json) or an OCI layout "
+                               "(index.json). Prints each image\nloaded, by tag or by id.\n"
+                               "\n"
+                               "Options:\n"
+                               "  -i, --input FILE  read from FILE instead of stdin\n"
+                               "  -q, --quiet       print nothing but errors\n"
+                               "  -h, --help        show this help\n");
+                        return 0;
+                default:
+                        return 125;
+                }
+        }
+        if (argc != optind) {
+                ross_cli_error("load takes no arguments (see ross-cli load --help)");
+                return 125;
+        }
+        _cleanup_close_ int fd = -EBADF;
+        if (input) {
+                fd = open(input, O_RDONLY | O_CLOEXEC);
+                if (fd < 0) {
+                        ross_cli_error("open %s: %s", input, strerror(errno));
+                        return 1;
+                }
+        } else if (isatty(STDIN_FILENO)) {
+                ross_cli_error("requested load from stdin, but stdin is empty");
+                return 1;
+        }
+        RossApiCall call = {.method = "POST",
+                            .path = out.quiet ? "/images/load?quiet=1" : "/images/load?quiet=0",
+                            .on_line = load_line,
+                            .userdata = &out};
+        RossError err = {};
+        RossUpload *u = NULL;
+        if (ross_client_upload_begin(c, &call, "application/x-tar", &u, &err) < 0) {
+                ross_cli_error("%s", err.msg);
+                return 1;
+        }
+        int r = upload_fd(u, fd >= 0 ? fd : STDIN_FILENO, &err);
+        if (r < 0) {
+                ross_client_upload_free(u);
+                ross_cli_error("%s", err.msg);
+                return 1;
+        }
+        if (ross_client_upload_end(u, NULL, &err) < 0) {
+                ross_cli_error("%s", err.msg);
+                return 1;
+        }
+        return out.failed ? 1 : 0;
 }

@@ -67,8 +67,9 @@ int ross_cmd_export(RossClient *c, int argc, char **argv);
 int ross_cmd_import(RossClient *c, int argc, char **argv);
 /* commit [-a A] [-m M] [-c CHANGE]... [-p=false] CONTAINER [REPO[:TAG]] (cmd_commit.c) */
 int ross_cmd_commit(RossClient *c, int argc, char **argv);
-/* save [-o FILE] IMAGE... (cmd_saveload.c) */
+/* save [-o FILE] IMAGE..., load [-i FILE] [-q] (cmd_saveload.c) */
 int ross_cmd_save(RossClient *c, int argc, char **argv);
+int ross_cmd_load(RossClient *c, int argc, char **argv);
 
 enum {
         ROSS_INSPECT_CONTAINER = 1 << 0,

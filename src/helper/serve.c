@@ -46,7 +46,8 @@ int ross_helper_sandbox(const char *cmd, RossHelperOptions *o, RossError *err)
         o->root_fd = -EBADF;
         if (STREQ(cmd, "archive"))
                 return ross_helper_archive_sandbox(o, err);
-        if (STREQ(cmd, "pull") || STREQ(cmd, "probe") || STREQ(cmd, "import")) {
+        if (STREQ(cmd, "pull") || STREQ(cmd, "probe") || STREQ(cmd, "import") ||
+            STREQ(cmd, "load")) {
                 if (!o->data_dir || !ross_helper_name_valid(o->stage, ".stage-"))
                         return ross_errx(err, EINVAL, "%s: --data-dir and a --stage are needed",
                                          cmd);

@@ -19,7 +19,8 @@ typedef struct RossHelperOptions {
         int root_fd; /* archive: the container's root, opened by the sandbox's set-up */
 } RossHelperOptions;
 
-/* Subcommands: "pull", "flat", "login", "inspect", "push", "archive", "import", "save", and
+/* Subcommands: "pull", "flat", "login", "inspect", "push", "archive", "import", "save", "load",
+ * and
  * "probe"
  * (a debug aid: enters the pull sandbox and reports on stdout what it can and cannot do).
  * Opens what the subcommand works in (root_fd). */
@@ -40,6 +41,8 @@ int ross_helper_serve_archive(const RossHelperOptions *o, RossChannel *ch, RossE
 int ross_helper_serve_import(const RossHelperOptions *o, RossChannel *ch, RossError *err);
 /* serve-save.c: docker save, the tar of an image layout from the store's blobs. */
 int ross_helper_serve_save(const RossHelperOptions *o, RossChannel *ch, RossError *err);
+/* serve-load.c: docker load, an archive's files into the stage, its layers into snapshots. */
+int ross_helper_serve_load(const RossHelperOptions *o, RossChannel *ch, RossError *err);
 
 /* Name checks for what the daemon passes: ".stage-" or ".tmp-" and 16 hex digits. */
 bool ross_helper_name_valid(const char *name, const char *prefix);

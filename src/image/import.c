@@ -27,9 +27,11 @@ static char *dump(json_t *j)
 
 int ross_images_add_local(RossImages *s, const RossLocalImage *li, char **ret_id, RossError *err)
 {
-        _cleanup_free_ char *config = dump(li->config);
+        _cleanup_free_ char *config =
+                li->config_raw ? xstrndup(li->config_raw, li->config_len) : dump(li->config);
+        size_t config_len = li->config_raw ? li->config_len : strlen(config);
         char config_digest[ROSS_DIGEST_LEN + 1], manifest_digest[ROSS_DIGEST_LEN + 1];
-        ross_digest_buf(config, strlen(config), config_digest);
+        ross_digest_buf(config, config_len, config_digest);
 
         json_t *layers = json_array();
         for (size_t i = 0; i < li->n_layers; i++)
@@ -40,7 +42,7 @@ int ross_images_add_local(RossImages *s, const RossLocalImage *li, char **ret_id
         json_auto_t *m =
                 json_pack("{s:i, s:s, s:{s:s, s:s, s:I}, s:o}", "schemaVersion", 2, "mediaType",
                           ROSS_MT_OCI_MANIFEST, "config", "mediaType", ROSS_MT_OCI_CONFIG, "digest",
-                          config_digest, "size", (json_int_t)strlen(config), "layers", layers);
+                          config_digest, "size", (json_int_t)config_len, "layers", layers);
         _cleanup_free_ char *manifest = dump(m);
         ross_digest_buf(manifest, strlen(manifest), manifest_digest);
 
@@ -49,8 +51,8 @@ int ross_images_add_local(RossImages *s, const RossLocalImage *li, char **ret_id
         _cleanup_free_ const char **chains = xcalloc(li->n_layers + 1, sizeof(char *));
         blobs[k++] = (RossImageBlob){manifest_digest, (int64_t)strlen(manifest),
                                      ROSS_MT_OCI_MANIFEST, "manifest"};
-        blobs[k++] = (RossImageBlob){config_digest, (int64_t)strlen(config), ROSS_MT_OCI_CONFIG,
-                                     "config"};
+        blobs[k++] =
+                (RossImageBlob){config_digest, (int64_t)config_len, ROSS_MT_OCI_CONFIG, "config"};
         for (size_t i = 0; i < li->n_layers; i++) {
                 blobs[k++] = (RossImageBlob){li->layers[i].digest, li->layers[i].size,
                                              li->layers[i].media_type, "layer"};
@@ -74,7 +76,7 @@ int ross_images_add_local(RossImages *s, const RossLocalImage *li, char **ret_id
         /* no collection may take them between the store and the record */
         ross_images_hold(s, config_digest);
         ross_images_hold(s, manifest_digest);
-        int r = ross_content_put(s->content, config_digest, config, strlen(config), err);
+        int r = ross_content_put(s->content, config_digest, config, config_len, err);
         if (r == 0)
                 r = ross_content_put(s->content, manifest_digest, manifest, strlen(manifest), err);
         if (r == 0)

@@ -24,6 +24,10 @@ typedef struct RossLocalLayer {
 
 typedef struct RossLocalImage {
         json_t *config; /* the image config document; rootfs.diff_ids match the layers */
+        /* its bytes as they came (docker load: their digest is the image's id), or NULL:
+         * config is written out */
+        const char *config_raw;
+        size_t config_len;
         const RossLocalLayer *layers;
         size_t n_layers;
         const char *name; /* "docker.io/library/x" as ross_ref_name gives it, or NULL */

@@ -1,8 +1,10 @@
 #!/usr/bin/env bats
-# docker save (issue 12, section 4): images as Docker 25's archive, an OCI image layout
-# (oci-layout, index.json, blobs/sha256/...) with manifest.json and repositories beside it,
-# the blobs as they are in the store; GET /images/{name}/get and /images/get?names=;
-# ross-cli save; the docker CLI and python3-docker; a real dockerd loads what Ross saves.
+# docker save and load (issue 12, section 4): images as Docker 25's archive, an OCI image
+# layout (oci-layout, index.json, blobs/sha256/...) with manifest.json and repositories
+# beside it, the blobs as they are in the store; GET /images/{name}/get and
+# /images/get?names=; POST /images/load of Docker's archives (manifest.json, legacy or not)
+# and OCI layouts; ross-cli save and load; the docker CLI and python3-docker; a real dockerd
+# loads what Ross saves and Ross loads what it saves; hostile archives leave nothing.
 
 bats_require_minimum_version 1.5.0
 
@@ -154,4 +156,175 @@ PYEOF
         run dk run --rm --network none "$IMG" echo ran in dockerd
         assert_status 0
         [ "$output" = "ran in dockerd" ]
+        # and back: dockerd's own save (its format, uncompressed layers) loads into Ross
+        dk pull -q "$REG_PLAIN/busybox-full" >/dev/null
+        dk tag "$REG_PLAIN/busybox-full" "$REG_PLAIN/from-docker:1"
+        dk save -o "$T/docker.tar" "$REG_PLAIN/from-docker:1"
+        run ross load -i "$T/docker.tar"
+        assert_status 0
+        [ "$output" = "Loaded image: $REG_PLAIN/from-docker:1" ]
+        [ "$(ross image inspect "$REG_PLAIN/from-docker:1" | jq -r '.[0].Id')" = "$(dk image inspect -f '{{.Id}}' "$REG_PLAIN/from-docker:1")" ]
+        run ross run --rm --entrypoint /bin/echo "$REG_PLAIN/from-docker:1" from docker
+        assert_status 0
+        [ "$output" = "from docker" ]
+        assert_store_clean
+}
+
+@test "save, rmi, load: the image comes back with its id and tags, and runs" {
+        local id
+        id=$(image_id busybox)
+        ross tag "$IMG" "$IMG:second"
+        ross save "$IMG" >"$T/s.tar"
+        ross rmi "$IMG:latest" "$IMG:second" >/dev/null
+        ! ross image inspect "$id" >/dev/null 2>&1
+        run ross load -i "$T/s.tar"
+        assert_status 0
+        [ "$(echo "$output" | sort)" = "$(printf 'Loaded image: %s\nLoaded image: %s' "$IMG:latest" "$IMG:second")" ]
+        [ "$(ross image inspect "$IMG:latest" | jq -r '.[0].Id')" = "$id" ]
+        [ "$(ross image inspect "$IMG:second" | jq -r '.[0].Id')" = "$id" ]
+        run ross run --rm "$IMG:second" echo loaded and ran
+        assert_status 0
+        [ "$output" = "loaded and ran" ]
+        assert_store_clean
+        # from stdin, gzip'd, again: the same image, nothing new stored
+        local blobs
+        blobs=$(ls "$DATA/blobs/sha256" | wc -l)
+        gzip <"$T/s.tar" | ross image load -q
+        [ "$(ls "$DATA/blobs/sha256" | wc -l)" = "$blobs" ]
+        # an untagged image loads by id
+        ross save "$id" >"$T/id.tar"
+        ross rmi "$IMG:latest" "$IMG:second" >/dev/null
+        run ross load -i "$T/id.tar"
+        assert_status 0
+        [ "$output" = "Loaded image ID: $id" ]
+        # several images, several layers
+        ross pull -q "$REG_PLAIN/layers" >/dev/null
+        ross tag "$id" "$IMG:back"
+        ross save "$IMG:back" "$REG_PLAIN/layers" >"$T/two.tar"
+        ross rmi "$IMG:back" "$REG_PLAIN/layers" >/dev/null
+        ross image prune -a -f >/dev/null
+        run ross load <"$T/two.tar"
+        assert_status 0
+        [ "$(echo "$output" | sort)" = "$(printf 'Loaded image: %s\nLoaded image: %s' "$IMG:back" "$REG_PLAIN/layers:latest")" ]
+        [ "$(ross image inspect "$REG_PLAIN/layers" | jq -r '.[0].Id')" = "$(image_id layers)" ]
+        ross run --rm "$REG_PLAIN/layers" true
+        # the archive was read in the helper, never in the daemon
+        ! grep -qE 'libarchive' "/proc/$DAEMON_PID/maps"
+        assert_store_clean
+}
+
+@test "an OCI layout (skopeo oci-archive) loads by its name annotation" {
+        command -v skopeo >/dev/null || skip "skopeo is not installed (Debian package skopeo)"
+        ross save "$IMG" >"$T/s.tar"
+        skopeo copy -q --insecure-policy "docker-archive:$T/s.tar" "oci-archive:$T/oci.tar:$REG_PLAIN/oci:7"
+        ! tar -tf "$T/oci.tar" | grep -qx manifest.json
+        ross rmi "$IMG" >/dev/null
+        run ross load -i "$T/oci.tar"
+        assert_status 0
+        [ "$output" = "Loaded image: $REG_PLAIN/oci:7" ]
+        # skopeo writes a config (and layers) of its own: the id is its config's digest
+        [ "$(ross image inspect "$REG_PLAIN/oci:7" | jq -r '.[0].Id')" = \
+                "$(skopeo inspect --raw "oci-archive:$T/oci.tar" | jq -r .config.digest)" ]
+        ross run --rm "$REG_PLAIN/oci:7" true
+        assert_store_clean
+}
+
+# Remake archive DIR as TAR, with its files as they are there.
+retar() { # DIR TAR
+        tar -C "$1" -cf "$2" $(cd "$1" && ls)
+}
+
+@test "hostile archives are refused with one clear error and nothing stored" {
+        ross save "$IMG" >"$T/s.tar"
+        ross rmi "$IMG" >/dev/null
+        ross image prune -a -f >/dev/null
+        mkdir "$T/x"
+        tar -C "$T/x" -xf "$T/s.tar"
+        local cfg layer
+        cfg=$(jq -r '.[0].Config' "$T/x/manifest.json")
+        layer=$(jq -r '.[0].Layers[0]' "$T/x/manifest.json")
+        loads_nothing() { # TAR TEXT
+                run ross load -i "$1"
+                assert_status 1
+                assert_output_contains "$2"
+                [ "$(ross images -q | wc -l)" = 0 ]
+                [ "$(ls "$DATA/blobs/sha256" 2>/dev/null | wc -l)" = 0 ]
+                [ "$(sqlite3 "$DATA/ross.db" 'SELECT COUNT(*) FROM snapshots')" = 0 ]
+                assert_store_clean
+        }
+        # a layer that is not what the config's diff_ids say
+        mkdir "$T/bad" && cp -a "$T/x/." "$T/bad/"
+        mkdir "$T/empty"
+        tar -C "$T/empty" -cf - . | gzip >"$T/bad/$layer"
+        rm "$T/bad/index.json"
+        retar "$T/bad" "$T/bad.tar"
+        loads_nothing "$T/bad.tar" "uncompressed layer has digest"
+        # manifest.json pointing outside the archive
+        jq -c --arg c "../../etc/passwd" '.[0].Config = $c' "$T/x/manifest.json" >"$T/m.json"
+        mkdir "$T/out" && cp -a "$T/x/." "$T/out/" && cp "$T/m.json" "$T/out/manifest.json"
+        retar "$T/out" "$T/out.tar"
+        loads_nothing "$T/out.tar" "its config '../../etc/passwd' is not in the archive"
+        # a name with ..
+        "$PY" - "$T/dots.tar" <<'PYEOF'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w") as t:
+    data = b"[]"
+    i = tarfile.TarInfo("../manifest.json"); i.size = len(data)
+    t.addfile(i, io.BytesIO(data))
+PYEOF
+        loads_nothing "$T/dots.tar" "invalid name '../manifest.json'"
+        # an OCI layout whose blob is not what its name says
+        mkdir "$T/oci" && cp -a "$T/x/." "$T/oci/" && rm "$T/oci/manifest.json"
+        printf '{}' >"$T/oci/$cfg"
+        retar "$T/oci" "$T/oci.tar"
+        loads_nothing "$T/oci.tar" "does not match its digest"
+        # a config whose diff ids are fewer than the layers
+        mkdir "$T/few" && cp -a "$T/x/." "$T/few/" && rm "$T/few/index.json"
+        jq -c '.rootfs.diff_ids = []' "$T/x/$cfg" >"$T/few/cfg.json"
+        jq -c '.[0].Config = "cfg.json"' "$T/x/manifest.json" >"$T/few/manifest.json"
+        retar "$T/few" "$T/few.tar"
+        loads_nothing "$T/few.tar" "has 1 layers, its config 0 diff ids"
+        # a RepoTag that is not a tag, after a good image: neither is stored
+        mkdir "$T/tag" && cp -a "$T/x/." "$T/tag/" && rm "$T/tag/index.json"
+        jq -c '[.[0], (.[0] | .RepoTags = ["no/such@sha256:'"$(printf '0%.0s' $(seq 64))"'"])]' \
+                "$T/x/manifest.json" >"$T/tag/manifest.json"
+        retar "$T/tag" "$T/tag.tar"
+        loads_nothing "$T/tag.tar" "is not a tag"
+        # not an image archive at all, and not a tar
+        tar -C "$T/x" -cf "$T/none.tar" oci-layout
+        loads_nothing "$T/none.tar" "neither manifest.json nor index.json"
+        printf 'garbage' >"$T/garbage"
+        loads_nothing "$T/garbage" "the archive"
+        # the good one still loads
+        run ross load -i "$T/s.tar"
+        assert_status 0
+        # a layer of a chain the store has is still checked against its diff id
+        local blobs
+        blobs=$(ls "$DATA/blobs/sha256" | wc -l)
+        run ross load -i "$T/bad.tar"
+        assert_status 1
+        assert_output_contains "uncompressed layer has digest"
+        [ "$(ls "$DATA/blobs/sha256" | wc -l)" = "$blobs" ]
+        assert_store_clean
+}
+
+@test "docker load against Ross's socket, and python3-docker images.load()" {
+        command -v docker >/dev/null || skip "the docker CLI is not installed"
+        ross save "$IMG" >"$T/s.tar"
+        ross rmi "$IMG" >/dev/null
+        run docker load -i "$T/s.tar"
+        assert_status 0
+        assert_output_contains "Loaded image: $IMG:latest"
+        [ "$(docker image inspect -f '{{.Id}}' "$IMG")" = "$(image_id busybox)" ]
+        $PY -c 'import docker' 2>/dev/null || skip "python3-docker is not installed"
+        ross rmi "$IMG" >/dev/null
+        run env IMG=$IMG IN=$T/s.tar $PY - <<'PYEOF'
+import os, docker
+c = docker.from_env()
+with open(os.environ["IN"], "rb") as f:
+    imgs = c.images.load(f.read())
+print(imgs[0].id, imgs[0].tags[0])
+PYEOF
+        assert_status 0
+        [ "$output" = "$(image_id busybox) $IMG:latest" ]
 }
