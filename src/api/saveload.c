@@ -46,6 +46,12 @@ static enum MHD_Result save(RossRequest *req, const char *const *names, size_t n
         int fd = -EBADF;
         if (ross_images_save(&req->daemon->images, names, n, &fd, &sv, &err) < 0)
                 return ross_reply_error(req, &err);
+        json_t *v;
+        size_t i;
+        /* Docker's, one per image as its archive is made */
+        json_array_foreach (ross_images_save_ids(sv), i, v)
+                ross_event_emit("image", "save", json_string_value(v),
+                                json_pack("{s:O}", "name", v));
         SaveStream *t = xcalloc(1, sizeof(*t));
         t->sv = sv;
         t->fd = fd;

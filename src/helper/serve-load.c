@@ -159,6 +159,65 @@ static int ingest(struct archive *a, RossContent *store, const char *name, uint6
         return 0;
 }
 
+/* Where a symlink of the archive leads, lexically, from the directory it is in: a name of
+ * the archive, or NULL when it leads out of it. */
+static char *link_target(const char *name, const char *target)
+{
+        if (target[0] == '/')
+                return NULL;
+        const char *slash = strrchr(name, '/');
+        _cleanup_free_ char *joined =
+                slash ? xasprintf("%.*s/%s", (int)(slash - name), name, target) : xstrdup(target);
+        _cleanup_free_ char *out = xcalloc(1, strlen(joined) + 1);
+        size_t len = 0;
+        for (char *p = joined; *p;) {
+                size_t k = strcspn(p, "/");
+                if (k == 2 && p[0] == '.' && p[1] == '.') {
+                        if (!len)
+                                return NULL; /* above the archive's root */
+                        char *up = memrchr(out, '/', len);
+                        len = up ? (size_t)(up - out) : 0;
+                        out[len] = '\0';
+                } else if (k && !(k == 1 && p[0] == '.')) {
+                        if (len)
+                                out[len++] = '/';
+                        memcpy(out + len, p, k);
+                        len += k;
+                        out[len] = '\0';
+                }
+                p += k;
+                if (*p == '/')
+                        p++;
+        }
+        return len ? TAKE_PTR(out) : NULL;
+}
+
+/* Each symlink to a regular file of the archive stands for that file under its own name
+ * (one level: a link to a link leads nowhere). */
+static void add_links(json_t *files, json_t *links)
+{
+        const char *name;
+        json_t *target;
+        json_object_foreach (links, name, target) {
+                _cleanup_free_ char *to = link_target(name, json_string_value(target));
+                json_t *f, *found = NULL;
+                size_t i;
+                bool taken = false;
+                json_array_foreach (files, i, f) {
+                        const char *n = json_string_value(json_object_get(f, "name"));
+                        if (STREQ(n, name))
+                                taken = true; /* a file of that name wins */
+                        else if (to && STREQ(n, to))
+                                found = f;
+                }
+                if (!found || taken)
+                        continue;
+                json_t *copy = json_deep_copy(found);
+                json_object_set_new(copy, "name", json_string(name));
+                json_array_append_new(files, copy);
+        }
+}
+
 /* The whole archive into the stage: the list of its regular files. */
 static int read_archive(RossContent *store, RossChannel *ch, uint64_t max, json_t **ret,
                         RossError *err)
@@ -191,7 +250,7 @@ static int read_archive(RossContent *store, RossChannel *ch, uint64_t max, json_
                 return ross_errx(err, ELIBACC, "%s", archive_error_string(NULL));
         }
         archive_read_support_format_tar(a);
-        json_auto_t *files = json_array();
+        json_auto_t *files = json_array(), *links = json_object();
         if (archive_read_open(a, &rd, NULL, read_cb, NULL) != ARCHIVE_OK)
                 r = ross_errx(err, EINVAL, "the archive: %s", archive_error_string(a));
         while (r == 0) {
@@ -214,7 +273,15 @@ static int read_archive(RossContent *store, RossChannel *ch, uint64_t max, json_
                                       raw ? raw : "");
                         break;
                 }
-                /* directories and links are not documents or layers: nothing reads them */
+                /* Docker before 25 writes a layer two images share once, and a symlink to
+                 * it for the other (<id>/layer.tar -> ../<id>/layer.tar) */
+                if (archive_entry_filetype(e) == AE_IFLNK && archive_entry_symlink(e)) {
+                        if (json_object_size(links) < MAX_FILES)
+                                json_object_set_new(links, name,
+                                                    json_string(archive_entry_symlink(e)));
+                        continue;
+                }
+                /* directories and hard links are not documents or layers */
                 if (archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e) != NULL)
                         continue;
                 if (json_array_size(files) >= MAX_FILES) {
@@ -233,6 +300,8 @@ static int read_archive(RossContent *store, RossChannel *ch, uint64_t max, json_
         }
         archive_read_free(a);
         free(rd.buf);
+        if (r == 0)
+                add_links(files, links);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(files);

@@ -17,6 +17,7 @@ struct RossImageSave {
         int fd;         /* the tar, as the helper writes it */
         json_t *held;   /* digests held against a collection while the tar is written */
         json_t *images; /* [{"id", "refs": ["docker.io/library/x:tag", ...]}], in order */
+        json_t *ids;    /* ["sha256:...", ...], the same order */
 };
 
 static void save_free(RossImageSave *sv)
@@ -31,6 +32,7 @@ static void save_free(RossImageSave *sv)
                 ross_images_release(sv->s, json_string_value(v));
         json_decref(sv->held);
         json_decref(sv->images);
+        json_decref(sv->ids);
         free(sv);
 }
 
@@ -248,9 +250,12 @@ int ross_images_save(RossImages *s, const char *const *names, size_t n, int *ret
                     *repos = json_object();
         json_t *e;
         size_t i;
-        json_array_foreach (sv->images, i, e)
+        sv->ids = json_array();
+        json_array_foreach (sv->images, i, e) {
                 if ((r = add_image(sv, e, blobs, index, legacy, repos, err)) < 0)
                         return r;
+                json_array_append(sv->ids, json_object_get(e, "id"));
+        }
         json_auto_t *idx = json_pack("{s:i, s:s, s:O}", "schemaVersion", 2, "mediaType",
                                      ROSS_MT_OCI_INDEX, "manifests", index);
         _cleanup_free_ char *idx_text = dump(idx), *legacy_text = dump(legacy),
@@ -288,6 +293,11 @@ int ross_images_save(RossImages *s, const char *const *names, size_t n, int *ret
         *ret_fd = sv->fd;
         *ret = TAKE_PTR(sv);
         return 0;
+}
+
+json_t *ross_images_save_ids(RossImageSave *sv)
+{
+        return sv->ids;
 }
 
 void ross_images_save_end(RossImageSave *sv)

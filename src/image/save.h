@@ -21,5 +21,7 @@ typedef struct RossImageSave RossImageSave;
  */
 int ross_images_save(RossImages *s, const char *const *names, size_t n, int *ret_fd,
                      RossImageSave **ret, RossError *err);
+/* The ids of the images being saved, in order: a JSON array, borrowed from sv. */
+json_t *ross_images_save_ids(RossImageSave *sv);
 /* Close the tar, reap the helper (its error is logged), let the blobs go. NULL is fine. */
 void ross_images_save_end(RossImageSave *sv);

@@ -167,6 +167,16 @@ PYEOF
         run ross run --rm --entrypoint /bin/echo "$REG_PLAIN/from-docker:1" from docker
         assert_status 0
         [ "$output" = "from docker" ]
+        # two images of one layer: Docker 20.10 writes it once, a symlink for the other
+        dk pull -q "$REG_PLAIN/busybox-health" >/dev/null
+        dk save -o "$T/two.tar" "$IMG" "$REG_PLAIN/busybox-health"
+        tar -tvf "$T/two.tar" | grep -q 'layer.tar -> '
+        ross rmi "$IMG" >/dev/null
+        run ross load -i "$T/two.tar"
+        assert_status 0
+        [ "$(echo "$output" | sort)" = "$(printf 'Loaded image: %s\nLoaded image: %s\n' "$IMG:latest" "$REG_PLAIN/busybox-health:latest" | sort)" ]
+        [ "$(ross image inspect "$REG_PLAIN/busybox-health" | jq -r '.[0].Id')" = "$(image_id busybox-health)" ]
+        ross run --rm "$REG_PLAIN/busybox-health" true
         assert_store_clean
 }
 
@@ -264,6 +274,11 @@ retar() { # DIR TAR
         mkdir "$T/out" && cp -a "$T/x/." "$T/out/" && cp "$T/m.json" "$T/out/manifest.json"
         retar "$T/out" "$T/out.tar"
         loads_nothing "$T/out.tar" "its config '../../etc/passwd' is not in the archive"
+        # a layer that is a symlink out of the archive
+        mkdir "$T/ln" && cp -a "$T/x/." "$T/ln/" && rm "$T/ln/index.json" "$T/ln/$layer"
+        ln -s ../../../../etc/passwd "$T/ln/$layer"
+        retar "$T/ln" "$T/ln.tar"
+        loads_nothing "$T/ln.tar" "layer '$layer' is not in the archive"
         # a name with ..
         "$PY" - "$T/dots.tar" <<'PYEOF'
 import io, sys, tarfile
@@ -327,4 +342,18 @@ print(imgs[0].id, imgs[0].tags[0])
 PYEOF
         assert_status 0
         [ "$output" = "$(image_id busybox) $IMG:latest" ]
+}
+
+@test "save and load are events, as Docker's" {
+        local id t0 t1
+        id=$(image_id busybox)
+        t0=$(date +%s.%N)
+        ross save "$IMG" >"$T/s.tar"
+        ross rmi "$IMG" >/dev/null
+        ross load -i "$T/s.tar" >/dev/null
+        t1=$(date +%s.%N)
+        run ross events --since "$t0" --until "$t1" --format json --filter event=save --filter event=load
+        assert_status 0
+        [ "$(echo "$output" | jq -r '[.Type, .Action, .Actor.ID, .Actor.Attributes.name] | join(" ")' | tr '\n' ',')" = \
+                "image save $id $id,image load $id $id," ]
 }
