@@ -14,7 +14,7 @@ fi
 ninja -C "$build" >/dev/null || exit 1
 
 failed=0
-for t in reference manifest auth tar log stats push config-changes vm-config; do
+for t in reference manifest auth tar log logopt stats push config-changes vm-config; do
         scratch=$(mktemp -d)
         cp tests/fuzz/corpus/$t/* "$scratch/"
         art=$(mktemp -d)

@@ -151,7 +151,7 @@ static bool replay_file(AttachSession *a)
 {
         _cleanup_free_ char *path = ross_containers_log_path(a->c, a->id);
         ShimLogReader r;
-        int k = shim_log_reader_open(&r, path);
+        int k = shim_log_reader_open(&r, path, false, -1);
         if (k < 0) {
                 log_debug("attach to %.12s: open the log '%s': %s", a->id, path, strerror(-k));
                 return true;
@@ -159,7 +159,7 @@ static bool replay_file(AttachSession *a)
         _cleanup_(ross_buf_free) RossBuf entry = {};
         bool ok = true;
         int stream;
-        while (ok && (entry.len = 0, k = shim_log_reader_next(&r, &stream, &entry)) > 0) {
+        while (ok && (entry.len = 0, k = shim_log_reader_next(&r, &stream, &entry, NULL)) > 0) {
                 bool want = stream == 2 ? a->want_err : a->want_out;
                 if (want && entry.len)
                         ok = send_output(a, stream == 2 ? ROSS_FRAME_STDERR : ROSS_FRAME_STDOUT,

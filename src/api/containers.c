@@ -8,7 +8,9 @@
 #include "../basic/fileio.h"
 #include "../basic/log.h"
 #include "../basic/parse.h"
+#include "../container/config.h"
 #include "../container/containers.h"
+#include "../shim/log.h"
 #include "../daemon/daemon.h"
 #include "filters.h"
 #include "../container/container-events.h"
@@ -246,23 +248,49 @@ enum MHD_Result ross_api_container_inspect(RossRequest *req, const char *ref)
         return ross_reply_json(req, MHD_HTTP_OK, o);
 }
 
-/* ---- logs: the JSON-lines file as Docker's stream, followed if asked ---- */
+/* ---- logs: the JSON-lines files as Docker's stream, followed if asked ---- */
 
 typedef struct LogStream {
         RossContainers *c;
         char *id, *path;
         bool out, err_, follow, timestamps, tty;
-        long tail; /* -1: all */
-        double since;
+        int64_t tail;        /* -1: all */
+        double since, until; /* 0: none */
         int wfd;
 } LogStream;
 
-static void emit_frame(LogStream *ls, int stream, const char *text, size_t n, const char *when)
+static void log_stream_free(LogStream *ls)
 {
-        RossBuf b = {};
+        if (!ls)
+                return;
+        safe_close(ls->wfd);
+        free(ls->id);
+        free(ls->path);
+        free(ls);
+}
+
+static double now_s(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* One entry for the client, if its stream and time are asked for (framed unless the
+ * container has a tty); false when the client is gone. */
+static bool take_entry(LogStream *ls, int stream, const RossBuf *text, const char *when)
+{
+        if ((stream == 1 && !ls->out) || (stream == 2 && !ls->err_))
+                return true;
+        if (ls->since > 0 || ls->until > 0) {
+                double t = ross_parse_rfc3339(when);
+                if ((ls->since > 0 && t < ls->since) || (ls->until > 0 && t > ls->until))
+                        return true;
+        }
+        _cleanup_(ross_buf_free) RossBuf b = {};
         if (ls->timestamps)
                 ross_buf_printf(&b, "%s ", when);
-        ross_buf_append(&b, text, n);
+        ross_buf_append(&b, text->data ? text->data : "", text->len);
         if (!ls->tty) {
                 unsigned char h[8] = {(unsigned char)stream,
                                       0,
@@ -272,97 +300,61 @@ static void emit_frame(LogStream *ls, int stream, const char *text, size_t n, co
                                       (unsigned char)(b.len >> 16),
                                       (unsigned char)(b.len >> 8),
                                       (unsigned char)b.len};
-                (void)ross_write_all(ls->wfd, h, 8);
+                if (ross_write_all(ls->wfd, h, 8) < 0)
+                        return false;
         }
-        (void)ross_write_all(ls->wfd, b.data, b.len);
-        ross_buf_free(&b);
+        return ross_write_all(ls->wfd, b.data, b.len) == 0;
 }
 
-/* Handle one JSON line; returns false when the writer is gone. */
-static void handle_line(LogStream *ls, const char *line)
+/* With follow: until the log is written to, the client goes or a quarter second passed. */
+static void wait_for_more(LogStream *ls, int ino)
 {
-        json_t *j = json_loads(line, 0, NULL);
-        const char *log = json_string_value(json_object_get(j, "log"));
-        const char *stream = json_string_value(json_object_get(j, "stream"));
-        const char *when = json_string_value(json_object_get(j, "time"));
-        if (log && stream && (!ls->since || ross_parse_rfc3339(when) >= ls->since)) {
-                bool is_out = STREQ(stream, "stdout");
-                if ((is_out && ls->out) || (!is_out && ls->err_))
-                        emit_frame(ls, is_out ? 1 : 2, log,
-                                   json_string_length(json_object_get(j, "log")), when ? when : "");
+        struct pollfd p[2] = {{.fd = ino, .events = POLLIN}, {.fd = ls->wfd, .events = 0}};
+        if (poll(p, 2, 250) > 0 && (p[0].revents & POLLIN)) {
+                char evbuf[4096];
+                while (read(ino, evbuf, sizeof(evbuf)) > 0)
+                        ;
         }
-        json_decref(j);
 }
 
 static void *log_thread(void *ud)
 {
         LogStream *ls = ud;
-        /* woken by writes to the log and by the exit file appearing beside it */
-        int ino = ls->follow ? inotify_init1(IN_CLOEXEC | IN_NONBLOCK) : -1;
+        /* woken by writes to the log, its rotations, and the exit file appearing beside it */
+        _cleanup_close_ int ino = ls->follow ? inotify_init1(IN_CLOEXEC | IN_NONBLOCK) : -EBADF;
         if (ino >= 0) {
                 _cleanup_free_ char *dir = xstrdup(ls->path);
                 char *slash = strrchr(dir, '/');
                 if (slash)
                         *slash = '\0';
-                inotify_add_watch(ino, dir, IN_MODIFY | IN_CREATE | IN_MOVED_TO);
+                inotify_add_watch(ino, dir,
+                                  IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE);
         }
-        FILE *f = fopen(ls->path, "re");
-        char *line = NULL;
-        size_t cap = 0;
-
-        if (ls->tail >= 0 && f) {
-                /* count lines, then skip all but the last tail */
-                long total = 0;
-                while (getline(&line, &cap, f) > 0)
-                        total++;
-                rewind(f);
-                for (long skip = total - ls->tail; skip > 0 && getline(&line, &cap, f) > 0; skip--)
-                        ;
-        }
-        for (;;) {
-                if (f) {
-                        ssize_t n;
-                        while ((n = getline(&line, &cap, f)) > 0) {
-                                if (line[n - 1] != '\n') {
-                                        /* a line still being written: read it again later */
-                                        fseeko(f, -n, SEEK_CUR);
-                                        break;
-                                }
-                                handle_line(ls, line);
-                        }
-                        clearerr(f);
-                }
-                if (!ls->follow || !ross_containers_running(ls->c, ls->id)) {
-                        if (ls->follow && f) {
-                                /* the last lines written just before the exit */
-                                ssize_t n;
-                                while ((n = getline(&line, &cap, f)) > 0)
-                                        handle_line(ls, line);
-                        }
+        ShimLogReader r;
+        int k = shim_log_reader_open(&r, ls->path, ls->follow, ls->tail);
+        if (k < 0)
+                log_debug("logs of %.12s: open '%s': %s", ls->id, ls->path, strerror(-k));
+        _cleanup_(ross_buf_free) RossBuf text = {}, when = {};
+        bool gone = false;
+        for (bool last = false; k >= 0;) {
+                int stream = 0;
+                while (!gone &&
+                       (text.len = 0, k = shim_log_reader_next(&r, &stream, &text, &when)) > 0)
+                        gone = !take_entry(ls, stream, &text, when.data ? when.data : "");
+                if (k < 0)
+                        log_debug("logs of %.12s: read: %s", ls->id, strerror(-k));
+                if (gone || k < 0 || !ls->follow || last)
                         break;
+                /* until passed, or the container is gone: what is there yet, then the end */
+                if ((ls->until > 0 && now_s() >= ls->until) ||
+                    !ross_containers_running(ls->c, ls->id)) {
+                        last = true;
+                        continue;
                 }
-                if (!f)
-                        f = fopen(ls->path, "re");
-                if (ino >= 0) {
-                        struct pollfd pfd = {.fd = ino, .events = POLLIN};
-                        char evbuf[4096];
-                        if (poll(&pfd, 1, 250) > 0)
-                                while (read(ino, evbuf, sizeof(evbuf)) > 0)
-                                        ;
-                } else {
-                        struct timespec ts = {0, 20 * 1000 * 1000};
-                        nanosleep(&ts, NULL);
-                }
+                wait_for_more(ls, ino);
         }
-        if (ino >= 0)
-                close(ino);
-        free(line);
-        if (f)
-                fclose(f);
-        close(ls->wfd);
-        free(ls->id);
-        free(ls->path);
-        free(ls);
+        shim_log_reader_close(&r);
+        log_stream_free(ls);
         return NULL;
 }
 
@@ -372,8 +364,19 @@ static int log_options(RossRequest *req, LogStream *ls, RossError *err)
         if ((r = ross_req_bool(req, "stdout", false, &ls->out, err)) < 0 ||
             (r = ross_req_bool(req, "stderr", false, &ls->err_, err)) < 0 ||
             (r = ross_req_bool(req, "follow", false, &ls->follow, err)) < 0 ||
-            (r = ross_req_bool(req, "timestamps", false, &ls->timestamps, err)) < 0)
+            (r = ross_req_bool(req, "timestamps", false, &ls->timestamps, err)) < 0 ||
+            (r = ross_req_time(req, "since", &ls->since, err)) < 0 ||
+            (r = ross_req_time(req, "until", &ls->until, err)) < 0)
                 return r;
+        /* Docker: "all", or a count of lines (a negative one is all) */
+        const char *tail = ross_req_query(req, "tail");
+        int64_t t = -1;
+        if (!STR_EMPTY(tail) && !STREQ(tail, "all") &&
+            ross_parse_i64(tail, INT64_MIN, INT64_MAX, &t) < 0)
+                return ross_errx(err, EINVAL, "invalid value for tail: '%s' is not a number", tail);
+        ls->tail = t < 0 ? -1 : t;
+        if (!ls->out && !ls->err_)
+                ls->out = ls->err_ = true;
         return 0;
 }
 
@@ -381,7 +384,7 @@ enum MHD_Result ross_api_container_logs(RossRequest *req, const char *ref)
 {
         RossError err = {};
         _cleanup_free_ char *id = NULL;
-        json_t *info = NULL;
+        json_auto_t *info = NULL, *row = NULL;
         if (ross_containers_resolve(svc(req), ref, &id, &err) < 0 ||
             ross_containers_inspect(svc(req), id, &info, &err) < 0)
                 return ross_reply_error(req, &err);
@@ -390,34 +393,22 @@ enum MHD_Result ross_api_container_logs(RossRequest *req, const char *ref)
         ls->id = xstrdup(id);
         ls->path = ross_containers_log_path(svc(req), id);
         ls->tty = json_is_true(json_object_get(json_object_get(info, "Config"), "Tty"));
-        json_decref(info);
-        const char *tail = ross_req_query(req, "tail");
-        const char *since = ross_req_query(req, "since");
-        int64_t t = -1;
-        int r = log_options(req, ls, &err);
-        /* Docker: "all", or a count of lines (a negative one is all) */
-        if (r == 0 && !STR_EMPTY(tail) && !STREQ(tail, "all") &&
-            ross_parse_i64(tail, INT64_MIN, INT64_MAX, &t) < 0)
-                r = ross_errx(&err, EINVAL, "invalid value for tail: '%s' is not a number", tail);
-        if (r == 0 && !STR_EMPTY(since) &&
-            ross_parse_unix_seconds(since, 0, INT64_MAX / 2, &ls->since) < 0)
-                r = ross_errx(&err, EINVAL, "invalid value for since: '%s' is not a Unix time",
-                              since);
-        if (r < 0) {
-                free(ls->id);
-                free(ls->path);
-                free(ls);
+        ls->wfd = -EBADF;
+        if (log_options(req, ls, &err) < 0) {
+                log_stream_free(ls);
                 return ross_reply_error(req, &err);
         }
-        ls->tail = t < 0 ? -1 : (long)t;
-        if (!ls->out && !ls->err_)
-                ls->out = ls->err_ = true;
+        /* a container that logs nothing: Docker's answer for a driver it cannot read */
+        _cleanup_(ross_container_config_free) RossContainerConfig cfg = {};
+        if (ross_containers_config_load(svc(req), id, &row, &cfg, NULL) == 0 && cfg.log.none) {
+                log_stream_free(ls);
+                return ross_reply_errorf(req, MHD_HTTP_NOT_IMPLEMENTED,
+                                         "configured logging driver does not support reading");
+        }
 
         int p[2];
         if (pipe2(p, O_CLOEXEC) < 0) {
-                free(ls->id);
-                free(ls->path);
-                free(ls);
+                log_stream_free(ls);
                 return ross_reply_errorf(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "pipe: %m");
         }
         const bool tty = ls->tty;
@@ -425,10 +416,7 @@ enum MHD_Result ross_api_container_logs(RossRequest *req, const char *ref)
         pthread_t th;
         if (pthread_create(&th, NULL, log_thread, ls) != 0) {
                 close(p[0]);
-                close(p[1]);
-                free(ls->id);
-                free(ls->path);
-                free(ls);
+                log_stream_free(ls);
                 return ross_reply_errorf(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "no thread");
         }
         pthread_detach(th);

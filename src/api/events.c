@@ -135,32 +135,14 @@ static void *event_thread(void *ud)
         return NULL;
 }
 
-/* Unix seconds (a fraction allowed) or RFC 3339, as Docker takes since and until. */
-static int time_param(RossRequest *req, const char *key, double *ret, RossError *err)
-{
-        const char *v = ross_req_query(req, key);
-        *ret = 0;
-        if (STR_EMPTY(v))
-                return 0;
-        if (ross_parse_unix_seconds(v, 0, INT64_MAX / 2, ret) == 0)
-                return 0;
-        double t = ross_parse_rfc3339(v);
-        if (t > 0) {
-                *ret = t;
-                return 0;
-        }
-        return ross_errx(err, EINVAL, "invalid value for %s: '%s' is not a Unix time or RFC 3339",
-                         key, v);
-}
-
 enum MHD_Result ross_api_events(RossRequest *req)
 {
         static const char *const accepted[] = {"type",    "event",  "container", "image", "label",
                                                "network", "volume", "daemon",    "scope", NULL};
         RossError err = {};
         EventStream *es = xcalloc(1, sizeof(*es));
-        if (time_param(req, "since", &es->since, &err) < 0 ||
-            time_param(req, "until", &es->until, &err) < 0 ||
+        if (ross_req_time(req, "since", &es->since, &err) < 0 ||
+            ross_req_time(req, "until", &es->until, &err) < 0 ||
             ross_filters_parse(ross_req_query(req, "filters"), &es->f, &err) < 0 ||
             ross_filters_validate(&es->f, accepted, &err) < 0) {
                 ross_filters_done(&es->f);

@@ -44,6 +44,23 @@ int ross_req_bool(RossRequest *req, const char *key, bool def, bool *ret, RossEr
         return 0;
 }
 
+int ross_req_time(RossRequest *req, const char *key, double *ret, RossError *err)
+{
+        const char *v = ross_req_query(req, key);
+        *ret = 0;
+        if (STR_EMPTY(v))
+                return 0;
+        if (ross_parse_unix_seconds(v, 0, INT64_MAX / 2, ret) == 0)
+                return 0;
+        double t = ross_parse_rfc3339(v);
+        if (t > 0) {
+                *ret = t;
+                return 0;
+        }
+        return ross_errx(err, EINVAL, "invalid value for %s: '%s' is not a Unix time or RFC 3339",
+                         key, v);
+}
+
 const char *ross_req_header(RossRequest *req, const char *key)
 {
         return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, key);

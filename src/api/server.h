@@ -50,6 +50,10 @@ bool ross_req_query_bool(RossRequest *req, const char *key);
  * "1", "yes", "true" true; any case): def when absent, -EINVAL naming the value for
  * anything else. */
 int ross_req_bool(RossRequest *req, const char *key, bool def, bool *ret, RossError *err);
+/* A time query parameter as Docker takes since and until: Unix seconds (a fraction
+ * allowed) or RFC 3339; 0 when absent or empty, -EINVAL naming the value for anything
+ * else. */
+int ross_req_time(RossRequest *req, const char *key, double *ret, RossError *err);
 const char *ross_req_header(RossRequest *req, const char *key);
 
 /* Reply helpers: each queues one response and returns MHD's result. */

@@ -145,8 +145,14 @@ static void usage_run(FILE *f, const char *verb)
                 "                               zombies and forwards signals\n"
                 "      --group-add GROUP        another supplementary group (name in the\n"
                 "                               container's /etc/group, or number; repeatable)\n"
-                "      --log-driver NAME        json-file (default) or none\n"
-                "      --log-opt KEY=VALUE      an option of the log driver (repeatable)\n"
+                "      --log-driver NAME        json-file (default) or none (no log kept:\n"
+                "                               attach only, logs refused)\n"
+                "      --log-opt KEY=VALUE      an option of json-file (repeatable):\n"
+                "                               max-size=SIZE rotates the log past SIZE\n"
+                "                               (10k, 10m, 1g: Docker's units, k=1000),\n"
+                "                               max-file=N keeps N files in all (1: no\n"
+                "                               backups); without max-size: 10 MiB files,\n"
+                "                               2 unless max-file says (docs/logging.md)\n"
                 "      --help                   show this help\n",
                 verb);
 }
@@ -986,18 +992,21 @@ int ross_cmd_container_create(RossClient *c, int argc, char **argv)
         return 0;
 }
 
-/* --since in seconds or hours, past any real time and still a long long in seconds. */
-#define SINCE_MAX 1e12
-
 int ross_cmd_container_logs(RossClient *c, int argc, char **argv)
 {
+        enum { O_SINCE = 256, O_UNTIL };
         static const struct option opts[] = {
-                {"follow", no_argument, NULL, 'f'},     {"tail", required_argument, NULL, 'n'},
-                {"timestamps", no_argument, NULL, 't'}, {"since", required_argument, NULL, 'S'},
-                {"help", no_argument, NULL, 'h'},       {},
+                {"follow", no_argument, NULL, 'f'},
+                {"tail", required_argument, NULL, 'n'},
+                {"timestamps", no_argument, NULL, 't'},
+                {"since", required_argument, NULL, O_SINCE},
+                {"until", required_argument, NULL, O_UNTIL},
+                {"help", no_argument, NULL, 'h'},
+                {},
         };
         bool follow = false, ts = false;
-        const char *tail = NULL, *since = NULL;
+        const char *tail = NULL;
+        _cleanup_free_ char *since = NULL, *until = NULL;
         int ch;
         optind = 1;
         while ((ch = getopt_long(argc, argv, "fn:th", opts, NULL)) != -1) {
@@ -1011,12 +1020,31 @@ int ross_cmd_container_logs(RossClient *c, int argc, char **argv)
                 case 't':
                         ts = true;
                         break;
-                case 'S':
-                        since = optarg;
+                case O_SINCE:
+                        free(since);
+                        if (ross_cli_time_arg("--since", optarg, &since) < 0)
+                                return 125;
+                        break;
+                case O_UNTIL:
+                        free(until);
+                        if (ross_cli_time_arg("--until", optarg, &until) < 0)
+                                return 125;
                         break;
                 case 'h':
-                        printf("Usage: ross-cli container logs [-f] [-n|--tail N] [-t] [--since "
-                               "UNIX-TIME|DURATION] CONTAINER\n");
+                        printf("Usage: ross-cli container logs [OPTIONS] CONTAINER\n"
+                               "\n"
+                               "Print a container's log (every rotated file, oldest first).\n"
+                               "\n"
+                               "Options:\n"
+                               "  -f, --follow       go on with what is written, until the "
+                               "container stops\n"
+                               "  -n, --tail N       only the last N lines (default all)\n"
+                               "  -t, --timestamps   the time of each line before it\n"
+                               "      --since TIME   lines from then on: Unix seconds, RFC 3339\n"
+                               "                     or a duration back from now (10m, 1h30m)\n"
+                               "      --until TIME   lines up to then (the same forms); with -f\n"
+                               "                     the stream ends then\n"
+                               "  -h, --help         show this help\n");
                         return 0;
                 default:
                         return 125;
@@ -1031,30 +1059,11 @@ int ross_cmd_container_logs(RossClient *c, int argc, char **argv)
                 ross_cli_error("invalid argument \"%s\" for --tail", tail);
                 return 125;
         }
-        long long since_ts = 0;
-        if (since) {
-                const char *end;
-                double v;
-                if (ross_parse_decimal(since, SINCE_MAX, &v, &end) < 0) {
-                        ross_cli_error("invalid argument \"%s\" for --since", since);
-                        return 125;
-                }
-                /* "10s", "5m", "2h" are durations before now; a plain number is a time */
-                if (*end == 's' || *end == 'm' || *end == 'h')
-                        since_ts = (long long)time(NULL) - (long long)(v * (*end == 'h'   ? 3600
-                                                                            : *end == 'm' ? 60
-                                                                                          : 1));
-                else if (!*end)
-                        since_ts = (long long)v;
-                else {
-                        ross_cli_error("invalid argument \"%s\" for --since", since);
-                        return 125;
-                }
-        }
         _cleanup_free_ char *ref = ross_client_escape(argv[optind]);
         _cleanup_free_ char *q =
-                xasprintf("stdout=1&stderr=1&follow=%d&timestamps=%d&tail=%s&since=%lld", follow,
-                          ts, tail ? tail : "all", since_ts);
+                xasprintf("stdout=1&stderr=1&follow=%d&timestamps=%d&tail=%s%s%s%s%s", follow, ts,
+                          tail ? tail : "all", since ? "&since=" : "", since ? since : "",
+                          until ? "&until=" : "", until ? until : "");
         return stream_logs(c, ref, q) < 0 ? 1 : 0;
 }
 

@@ -65,37 +65,6 @@ static int print_event(void *ud, const char *line, size_t len)
         return 0;
 }
 
-/* --since/--until: Unix seconds, RFC 3339, or a duration back from now ("10m", "1h30m"). */
-static int time_arg(const char *flag, const char *v, char **ret)
-{
-        double t;
-        if (ross_parse_unix_seconds(v, 0, INT64_MAX / 2, &t) == 0 || ross_parse_rfc3339(v) > 0) {
-                *ret = ross_client_escape(v);
-                return 0;
-        }
-        double total = 0;
-        const char *p = v;
-        while (*p) {
-                double n;
-                const char *rest;
-                if (ross_parse_decimal(p, 1e9, &n, &rest) < 0)
-                        break;
-                double unit = *rest == 'h' ? 3600 : *rest == 'm' ? 60 : *rest == 's' ? 1 : 0;
-                if (unit == 0)
-                        break;
-                total += n * unit;
-                p = rest + 1;
-        }
-        if (*p || p == v) {
-                ross_cli_error("invalid value for %s: '%s' (a Unix time, RFC 3339, or a duration "
-                               "such as 10m)",
-                               flag, v);
-                return -EINVAL;
-        }
-        *ret = xasprintf("%.3f", (double)time(NULL) - total);
-        return 0;
-}
-
 int ross_cmd_events(RossClient *c, int argc, char **argv)
 {
         enum { O_SINCE = 256, O_UNTIL, O_FORMAT };
@@ -116,12 +85,12 @@ int ross_cmd_events(RossClient *c, int argc, char **argv)
                 switch (ch) {
                 case O_SINCE:
                         free(since);
-                        if (time_arg("--since", optarg, &since) < 0)
+                        if (ross_cli_time_arg("--since", optarg, &since) < 0)
                                 return 125;
                         break;
                 case O_UNTIL:
                         free(until);
-                        if (time_arg("--until", optarg, &until) < 0)
+                        if (ross_cli_time_arg("--until", optarg, &until) < 0)
                                 return 125;
                         break;
                 case 'f':

@@ -87,6 +87,10 @@ char *ross_cli_image_path(const char *name, const char *suffix);
 /* --filter KEY=VALUE into filters ({"KEY": ["VALUE", ...]}); a usage error (printed) if
  * there is no '='. */
 int ross_cli_filter_add(json_t *filters, const char *arg);
+/* --since/--until TIME: Unix seconds, RFC 3339, or a duration back from now ("10m",
+ * "1h30m"), as *ret (escaped for a query string; caller frees). A usage error (printed)
+ * otherwise. */
+int ross_cli_time_arg(const char *flag, const char *value, char **ret);
 /* "&filters=..." for a query string, or NULL when there are none. Caller frees. */
 char *ross_cli_filter_query(json_t *filters);
 

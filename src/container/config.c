@@ -24,49 +24,6 @@ void ross_container_config_free(RossContainerConfig *c)
         *c = (RossContainerConfig){};
 }
 
-/* Docker's json-file options, and the ones every driver has. */
-static const char *const json_file_opts[] = {
-        "max-size",  "max-file", "compress", "labels",          "labels-regex", "env",
-        "env-regex", "tag",      "mode",     "max-buffer-size", NULL,
-};
-
-/* HostConfig.LogConfig: json-file (or "", the same) and none are what the shim writes. */
-static int check_log_config(json_t *hc, RossError *err)
-{
-        json_t *lc = json_object_get(hc, "LogConfig");
-        if (!lc || json_is_null(lc))
-                return 0;
-        json_t *t = json_object_get(lc, "Type"), *cfg = json_object_get(lc, "Config"), *v;
-        if (!json_is_object(lc) || (t && !json_is_string(t) && !json_is_null(t)) ||
-            (cfg && !json_is_object(cfg) && !json_is_null(cfg)))
-                return ross_errx(err, EINVAL,
-                                 "invalid LogConfig: Type must be a string and Config an object "
-                                 "of strings");
-        const char *type = json_string_value(t);
-        if (STR_EMPTY(type))
-                type = "json-file";
-        if (!STREQ(type, "json-file") && !STREQ(type, "none"))
-                return ross_errx(err, EINVAL,
-                                 "logger: no log driver named '%s' is registered (Ross has "
-                                 "json-file and none)",
-                                 type);
-        if (STREQ(type, "none"))
-                return 0;
-        const char *k;
-        json_object_foreach (cfg, k, v) {
-                bool known = false;
-                for (const char *const *o = json_file_opts; *o && !known; o++)
-                        known = STREQ(*o, k);
-                if (!known)
-                        return ross_errx(err, EINVAL,
-                                         "unknown log opt '%s' for json-file log driver", k);
-                if (!json_is_string(v))
-                        return ross_errx(err, EINVAL, "log opt '%s': the value must be a string",
-                                         k);
-        }
-        return 0;
-}
-
 /* HostConfig.RestartPolicy and AutoRemove, in Docker's words when they are wrong. */
 static int restart_policy_of(json_t *hc, RossContainerConfig *c, RossError *err)
 {
@@ -181,7 +138,7 @@ int ross_container_config_parse(json_t *body, json_t *image_config, const char *
         if ((r = ross_net_config_parse(body, image_config, &c.net, err)) < 0)
                 return r;
 
-        if ((r = check_log_config(hc, err)) < 0)
+        if ((r = ross_log_config_parse(hc, &c.log, err)) < 0)
                 return r;
         json_t *ga = json_object_get(hc, "GroupAdd");
         if (ga && !json_is_null(ga) && !ross_json_strings(ga))
@@ -265,6 +222,7 @@ json_t *ross_container_config_to_json(const RossContainerConfig *c)
         json_object_set_new(o, "auto_remove", json_boolean(c->auto_remove));
         if (c->health)
                 json_object_set(o, "health", c->health);
+        json_object_set_new(o, "log", ross_log_config_to_json(&c->log));
         return o;
 }
 
@@ -362,6 +320,9 @@ int ross_container_config_from_json(json_t *j, RossContainerConfig *ret, RossErr
         c.health = json_is_object(health) ? json_incref(health) : NULL;
         if (c.memory < 0 || c.nano_cpus < 0 || c.pids_limit < 0)
                 return bad_field("memory", err);
+        /* an older Ross's config has no log settings: its defaults */
+        if ((r = ross_log_config_from_json(json_object_get(j, "log"), &c.log, err)) < 0)
+                return r;
         *ret = c;
         c = (RossContainerConfig){};
         return 0;

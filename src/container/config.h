@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "../basic/err.h"
+#include "logconfig.h"
 #include "netconfig.h"
 #include "spec.h"
 
@@ -36,8 +37,9 @@ typedef struct RossContainerConfig {
          * restart_max tries, 0: no limit) */
         char *restart;
         int restart_max;
-        bool auto_remove; /* --rm */
-        json_t *health;   /* the healthcheck (health.h), or NULL */
+        bool auto_remove;  /* --rm */
+        json_t *health;    /* the healthcheck (health.h), or NULL */
+        RossLogConfig log; /* the log driver and its rotation (logconfig.h) */
 } RossContainerConfig;
 
 void ross_container_config_free(RossContainerConfig *c);

@@ -525,6 +525,9 @@ static int start(RossContainers *c, const char *ref, bool by_policy, int *ret_ex
                 .tty = cfg.process.terminal,
                 .open_stdin = cfg.open_stdin,
                 .stdin_once = cfg.stdin_once,
+                .log_max = (uint64_t)cfg.log.max_size,
+                .log_files = (unsigned)cfg.log.max_file,
+                .no_log = cfg.log.none,
                 .attach_wait = attach_waiting(id),
                 .netns = net.setup ? net.netns : NULL,
                 .net_ready = net.ready,
@@ -1431,11 +1434,12 @@ int ross_containers_inspect(RossContainers *c, const char *ref, json_t **ret, Ro
                 "OOMKilled", 0, "Dead", 0, "Pid", (int)s.pid, "ExitCode", s.exit_code, "Error", "",
                 "StartedAt", s.started_at, "FinishedAt", s.finished_at, "Image",
                 json_string_value(json_object_get(row, "ImageId")) ?: "", "ResolvConfPath", resolv,
-                "HostnamePath", hostname, "HostsPath", hosts, "LogPath", logp, "Name", name,
-                "RestartCount", ross_restart_count(c, id), "Driver", "overlay", "Platform", "linux",
-                "MountLabel", "", "ProcessLabel", "", "AppArmorProfile", "", "ExecIDs",
-                "HostConfig", host_config_of(c, hc), "GraphDriver", "Name", "overlay", "Data",
-                "UpperDir", upper, "WorkDir", work, "MergedDir", merged, "Mounts",
+                "HostnamePath", hostname, "HostsPath", hosts, "LogPath",
+                have_cfg && rc.log.none ? "" : logp, "Name", name, "RestartCount",
+                ross_restart_count(c, id), "Driver", "overlay", "Platform", "linux", "MountLabel",
+                "", "ProcessLabel", "", "AppArmorProfile", "", "ExecIDs", "HostConfig",
+                host_config_of(c, hc), "GraphDriver", "Name", "overlay", "Data", "UpperDir", upper,
+                "WorkDir", work, "MergedDir", merged, "Mounts",
                 have_cfg ? ross_container_mounts_inspect(&rc, hc) : mounts_of(hc), "Config", cfg);
         json_t *health = ross_health_state(c, id);
         if (health)

@@ -62,7 +62,7 @@ static void pump_replay(ShimClient *c)
         while (c->replay && c->out.len < 256 * 1024) {
                 int stream = 0;
                 entry.len = 0;
-                int r = shim_log_reader_next(c->replay, &stream, &entry);
+                int r = shim_log_reader_next(c->replay, &stream, &entry, NULL);
                 if (r <= 0) {
                         if (r < 0)
                                 log_debug("attach client on fd %d: reading the log: %s", c->fd,
@@ -92,7 +92,8 @@ static void hello(Shim *s, ShimClient *c, unsigned flags)
                 return;
         }
         c->replay = xcalloc(1, sizeof(*c->replay));
-        int r = s->log.path ? shim_log_reader_open(c->replay, s->log.path) : -ENOENT;
+        /* without a log (the "none" driver) there is nothing to replay */
+        int r = shim_log_reader_open(c->replay, s->log.path, false, -1);
         if (r < 0)
                 log_debug("attach client on fd %d: open the log: %s", c->fd, strerror(-r));
         /* the lines not finished yet are not in the file: they come after it */

@@ -26,8 +26,15 @@ static int shim_argv(const RossShimArgs *a, RossArgv *v)
                 ross_argv_add(v, opts[i][1]);
         }
         ross_argv_add(v, "--detach");
-        ross_argv_addf(v, "--log-max=%llu",
-                       (unsigned long long)(a->log_max ? a->log_max : ROSS_SHIM_LOG_MAX_DEFAULT));
+        if (a->no_log)
+                ross_argv_add(v, "--no-log");
+        else {
+                ross_argv_addf(
+                        v, "--log-max=%llu",
+                        (unsigned long long)(a->log_max ? a->log_max : ROSS_SHIM_LOG_MAX_DEFAULT));
+                ross_argv_addf(v, "--log-files=%u",
+                               a->log_files ? a->log_files : ROSS_SHIM_LOG_FILES_DEFAULT);
+        }
         if (a->tty)
                 ross_argv_add(v, "--tty");
         if (a->open_stdin)

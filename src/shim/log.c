@@ -7,8 +7,6 @@
 #include "../basic/fileio.h"
 #include "log.h"
 
-#define LINE_MAX_BYTES (16 * 1024)
-
 void shim_now_rfc3339(char *buf, size_t n)
 {
         struct timespec ts;
@@ -84,10 +82,16 @@ void shim_json_escape(RossBuf *b, const char *s, size_t n)
         }
 }
 
-int shim_log_open(ShimLog *l, const char *path, uint64_t max)
+int shim_log_open(ShimLog *l, const char *path, uint64_t max, unsigned files)
 {
-        l->path = xstrdup(path);
         l->max = max;
+        l->files = files ? files : 1;
+        l->fd = -EBADF;
+        if (!path) {
+                l->path = NULL;
+                return 0;
+        }
+        l->path = xstrdup(path);
         l->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
         if (l->fd < 0)
                 return -errno;
@@ -97,12 +101,43 @@ int shim_log_open(ShimLog *l, const char *path, uint64_t max)
         return 0;
 }
 
+static char *backup_name(const char *path, unsigned k)
+{
+        return xasprintf("%s.%u", path, k);
+}
+
+/* Docker's order: the old file is closed before it is renamed, so a reader that sees the
+ * rename has all there will ever be in it. */
 static void rotate(ShimLog *l)
 {
-        _cleanup_free_ char *old = xasprintf("%s.1", l->path);
-        close(l->fd);
-        (void)rename(l->path, old);
-        l->fd = open(l->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        l->fd = safe_close(l->fd);
+        if (l->files <= 1) {
+                /* no backups: a reader holding the old file reads it to its end */
+                (void)unlink(l->path);
+        } else {
+                /* the backups there are (they are numbered without gaps), the last dropped
+                 * when all files-1 are there */
+                unsigned top = 0;
+                for (;;) {
+                        _cleanup_free_ char *next = backup_name(l->path, top + 1);
+                        if (top + 1 >= l->files || access(next, F_OK) < 0)
+                                break;
+                        top++;
+                }
+                if (top == l->files - 1) {
+                        _cleanup_free_ char *last = backup_name(l->path, top);
+                        (void)unlink(last);
+                        top--;
+                }
+                for (unsigned k = top; k >= 1; k--) {
+                        _cleanup_free_ char *from = backup_name(l->path, k);
+                        _cleanup_free_ char *to = backup_name(l->path, k + 1);
+                        (void)rename(from, to);
+                }
+                _cleanup_free_ char *first = backup_name(l->path, 1);
+                (void)rename(l->path, first);
+        }
+        l->fd = open(l->path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
         l->size = 0;
 }
 
@@ -123,16 +158,18 @@ static void write_entry(ShimLog *l, int stream, const char *p, size_t n)
 
 void shim_log_take(ShimLog *l, int stream, const char *p, size_t n, bool flush_now)
 {
+        if (!l->path)
+                return;
         RossBuf *b = &l->partial[stream - 1];
         while (n > 0) {
                 const char *nl = memchr(p, '\n', n);
                 size_t take = nl ? (size_t)(nl - p) + 1 : n;
-                if (b->len + take > LINE_MAX_BYTES)
-                        take = LINE_MAX_BYTES - b->len;
+                if (b->len + take > SHIM_LOG_LINE_MAX)
+                        take = SHIM_LOG_LINE_MAX - b->len;
                 ross_buf_append(b, p, take);
                 p += take;
                 n -= take;
-                if (b->data[b->len - 1] == '\n' || b->len >= LINE_MAX_BYTES) {
+                if (b->data[b->len - 1] == '\n' || b->len >= SHIM_LOG_LINE_MAX) {
                         write_entry(l, stream, b->data, b->len);
                         b->len = 0;
                 }
@@ -155,267 +192,9 @@ void shim_log_flush(ShimLog *l)
 void shim_log_close(ShimLog *l)
 {
         shim_log_flush(l);
-        if (l->fd >= 0)
-                close(l->fd);
-        l->fd = -1;
+        l->fd = safe_close(l->fd);
         ross_buf_free(&l->partial[0]);
         ross_buf_free(&l->partial[1]);
         free(l->path);
         l->path = NULL;
-}
-
-/* ---- reading it back ---- */
-
-/* An entry's line is at most 16 KiB of text escaped (6 bytes each at worst) and a little
- * more; anything much longer is not ours. */
-#define ENTRY_LINE_MAX (LINE_MAX_BYTES * 6 + 4096)
-
-static void skip_ws(const char **p, const char *end)
-{
-        while (*p < end && (**p == ' ' || **p == '\t' || **p == '\r' || **p == '\n'))
-                (*p)++;
-}
-
-static int hex4(const char *p, const char *end, uint32_t *ret)
-{
-        uint32_t v = 0;
-        if (end - p < 4)
-                return -EINVAL;
-        for (int i = 0; i < 4; i++) {
-                char ch = p[i];
-                v <<= 4;
-                if (ch >= '0' && ch <= '9')
-                        v |= (uint32_t)(ch - '0');
-                else if (ch >= 'a' && ch <= 'f')
-                        v |= (uint32_t)(ch - 'a' + 10);
-                else if (ch >= 'A' && ch <= 'F')
-                        v |= (uint32_t)(ch - 'A' + 10);
-                else
-                        return -EINVAL;
-        }
-        *ret = v;
-        return 0;
-}
-
-static void put_utf8(RossBuf *b, uint32_t cp)
-{
-        unsigned char u[4];
-        size_t n;
-        if (cp < 0x80)
-                u[0] = (unsigned char)cp, n = 1;
-        else if (cp < 0x800)
-                u[0] = (unsigned char)(0xc0 | cp >> 6), u[1] = (unsigned char)(0x80 | (cp & 0x3f)),
-                n = 2;
-        else if (cp < 0x10000)
-                u[0] = (unsigned char)(0xe0 | cp >> 12),
-                u[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f)),
-                u[2] = (unsigned char)(0x80 | (cp & 0x3f)), n = 3;
-        else
-                u[0] = (unsigned char)(0xf0 | cp >> 18),
-                u[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f)),
-                u[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f)),
-                u[3] = (unsigned char)(0x80 | (cp & 0x3f)), n = 4;
-        ross_buf_append(b, u, n);
-}
-
-/* A JSON string at *p (at its opening quote); its text appended to out (NULL: dropped).
- * A lone surrogate becomes U+FFFD, as Go's decoder makes it. */
-static int json_string(const char **p, const char *end, RossBuf *out)
-{
-        const char *s = *p;
-        if (s >= end || *s != '"')
-                return -EINVAL;
-        s++;
-        _cleanup_(ross_buf_free) RossBuf scratch = {};
-        RossBuf *b = out ? out : &scratch;
-        int r = -EINVAL;
-        while (s < end) {
-                const char *run = s;
-                while (s < end && *s != '"' && *s != '\\' && (unsigned char)*s >= 0x20)
-                        s++;
-                ross_buf_append(b, run, (size_t)(s - run));
-                if (s >= end || (unsigned char)*s < 0x20)
-                        break;
-                if (*s == '"') {
-                        *p = s + 1;
-                        r = 0;
-                        break;
-                }
-                /* a backslash */
-                if (++s >= end)
-                        break;
-                char ch = *s++;
-                const char *simple = strchr("\"\\/bfnrt", ch);
-                if (ch && simple) {
-                        static const char to[] = "\"\\/\b\f\n\r\t";
-                        ross_buf_append(b, &to[simple - "\"\\/bfnrt"], 1);
-                        continue;
-                }
-                uint32_t cp, lo;
-                if (ch != 'u' || hex4(s, end, &cp) < 0)
-                        break;
-                s += 4;
-                if (cp >= 0xd800 && cp < 0xdc00 && end - s >= 6 && s[0] == '\\' && s[1] == 'u' &&
-                    hex4(s + 2, end, &lo) == 0 && lo >= 0xdc00 && lo < 0xe000) {
-                        cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-                        s += 6;
-                } else if (cp >= 0xd800 && cp < 0xe000)
-                        cp = 0xfffd;
-                put_utf8(b, cp);
-        }
-        return r;
-}
-
-int shim_log_decode(const char *line, size_t n, int *ret_stream, RossBuf *out)
-{
-        const char *p = line, *end = line + n;
-        size_t mark = out->len;
-        bool have_log = false;
-        int stream = 0;
-        skip_ws(&p, end);
-        if (p >= end || *p++ != '{')
-                return -EINVAL;
-        skip_ws(&p, end);
-        if (p < end && *p == '}')
-                return -EINVAL; /* an empty object is no entry */
-        for (;;) {
-                _cleanup_(ross_buf_free) RossBuf key = {.cap = 64};
-                skip_ws(&p, end);
-                int r = json_string(&p, end, &key);
-                skip_ws(&p, end);
-                if (r < 0 || p >= end || *p++ != ':')
-                        goto bad;
-                skip_ws(&p, end);
-                if (STREQ(key.data ? key.data : "", "log") && !have_log) {
-                        r = json_string(&p, end, out);
-                        have_log = r == 0;
-                } else if (STREQ(key.data ? key.data : "", "stream")) {
-                        _cleanup_(ross_buf_free) RossBuf v = {.cap = 16};
-                        r = json_string(&p, end, &v);
-                        stream = r < 0 || !v.data          ? 0
-                                 : STREQ(v.data, "stdout") ? 1
-                                 : STREQ(v.data, "stderr") ? 2
-                                                           : 0;
-                } else
-                        r = json_string(&p, end, NULL); /* time, attrs: strings too */
-                if (r < 0)
-                        goto bad;
-                skip_ws(&p, end);
-                if (p < end && *p == ',') {
-                        p++;
-                        continue;
-                }
-                if (p < end && *p == '}') {
-                        p++;
-                        break;
-                }
-                goto bad;
-        }
-        skip_ws(&p, end);
-        if (p != end || !have_log || stream == 0)
-                goto bad;
-        *ret_stream = stream;
-        return 0;
-bad:
-        out->len = mark;
-        if (out->data)
-                out->data[mark] = '\0';
-        return -EINVAL;
-}
-
-int shim_log_reader_open(ShimLogReader *r, const char *path)
-{
-        *r = (ShimLogReader){.fd = {-EBADF, -EBADF}};
-        _cleanup_free_ char *old = xasprintf("%s.1", path);
-        const char *paths[2] = {old, path};
-        for (int i = 0; i < 2; i++) {
-                r->fd[i] = open(paths[i], O_RDONLY | O_CLOEXEC);
-                struct stat st;
-                if (r->fd[i] < 0 && errno != ENOENT) {
-                        int e = -errno;
-                        shim_log_reader_close(r);
-                        return e;
-                }
-                if (r->fd[i] >= 0 && fstat(r->fd[i], &st) == 0)
-                        r->left[i] = (uint64_t)st.st_size;
-        }
-        return 0;
-}
-
-/* More bytes of the current file into buf; false when both files are done. */
-static int fill(ShimLogReader *r)
-{
-        while (r->cur < 2) {
-                if (r->fd[r->cur] < 0 || r->left[r->cur] == 0) {
-                        if (r->fd[r->cur] >= 0)
-                                close(r->fd[r->cur]);
-                        r->fd[r->cur] = -EBADF;
-                        /* a file's last line without its newline ends with the file */
-                        if (r->buf.len)
-                                ross_buf_append(&r->buf, "\n", 1);
-                        r->cur++;
-                        if (r->buf.len)
-                                return 1;
-                        continue;
-                }
-                char chunk[65536];
-                size_t want =
-                        r->left[r->cur] < sizeof(chunk) ? (size_t)r->left[r->cur] : sizeof(chunk);
-                ssize_t k = read(r->fd[r->cur], chunk, want);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0)
-                        return -errno;
-                if (k == 0) {
-                        r->left[r->cur] = 0; /* shorter than it was: truncated */
-                        continue;
-                }
-                r->left[r->cur] -= (uint64_t)k;
-                ross_buf_append(&r->buf, chunk, (size_t)k);
-                return 1;
-        }
-        return 0;
-}
-
-int shim_log_reader_next(ShimLogReader *r, int *ret_stream, RossBuf *out)
-{
-        size_t scanned = 0;
-        for (;;) {
-                char *nl = r->buf.len > scanned
-                                   ? memchr(r->buf.data + scanned, '\n', r->buf.len - scanned)
-                                   : NULL;
-                if (nl) {
-                        size_t n = (size_t)(nl - r->buf.data);
-                        bool skip = r->skipping;
-                        r->skipping = false;
-                        int st = 0;
-                        int dr = skip ? -EINVAL : shim_log_decode(r->buf.data, n, &st, out);
-                        memmove(r->buf.data, nl + 1, r->buf.len - n - 1);
-                        r->buf.len -= n + 1;
-                        scanned = 0;
-                        if (dr == 0) {
-                                *ret_stream = st;
-                                return 1;
-                        }
-                        continue;
-                }
-                scanned = r->buf.len;
-                if (r->buf.len > ENTRY_LINE_MAX) {
-                        /* not an entry: drop it up to its newline */
-                        r->skipping = true;
-                        r->buf.len = scanned = 0;
-                }
-                int k = fill(r);
-                if (k <= 0)
-                        return k;
-        }
-}
-
-void shim_log_reader_close(ShimLogReader *r)
-{
-        for (int i = 0; i < 2; i++)
-                if (r->fd[i] >= 0)
-                        close(r->fd[i]);
-        r->fd[0] = r->fd[1] = -EBADF;
-        ross_buf_free(&r->buf);
 }

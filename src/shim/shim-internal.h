@@ -46,6 +46,7 @@ typedef struct Shim {
         unsigned attach_wait;     /* hold output until this many clients said HELLO */
         const char *exec_process; /* exec mode: `runtime exec` this process.json */
         ShimLog log;
+        bool no_log; /* --no-log: log.path stays NULL */
 
         int out_fd, err_fd; /* the container's stdout and stderr (a pty: out_fd only) */
         int in_fd;          /* its stdin: a pipe's write end or the pty; -EBADF: none */

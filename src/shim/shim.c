@@ -288,6 +288,8 @@ static int parse_args(Shim *s, int argc, char **argv, int *ret_sync_fd)
                 {"dir", required_argument, NULL, 'd'},
                 {"sync-fd", required_argument, NULL, 's'},
                 {"log-max", required_argument, NULL, 'm'},
+                {"log-files", required_argument, NULL, 'F'},
+                {"no-log", no_argument, NULL, 'n'},
                 {"tty", no_argument, NULL, 't'},
                 {"stdin", no_argument, NULL, 'I'},
                 {"stdin-once", no_argument, NULL, 'O'},
@@ -328,6 +330,16 @@ static int parse_args(Shim *s, int argc, char **argv, int *ret_sync_fd)
                 case 'm':
                         if (ross_parse_u64(optarg, UINT64_MAX, &s->log.max) < 0 || s->log.max == 0)
                                 return bad_number("--log-max", optarg);
+                        break;
+                case 'F': {
+                        int n;
+                        if (ross_parse_int(optarg, 1, INT32_MAX, &n) < 0)
+                                return bad_number("--log-files", optarg);
+                        s->log.files = (unsigned)n;
+                        break;
+                }
+                case 'n':
+                        s->no_log = true;
                         break;
                 case 't':
                         s->tty = true;
@@ -417,6 +429,7 @@ int ross_shim_main(int argc, char **argv)
                   .net_setup = ROSS_CHILD_INIT};
         int sync_fd = -1;
         s.log.max = ROSS_SHIM_LOG_MAX_DEFAULT;
+        s.log.files = ROSS_SHIM_LOG_FILES_DEFAULT;
         if (parse_args(&s, argc, argv, &sync_fd) < 0)
                 return 2;
         if (sync_fd >= 0)
@@ -462,7 +475,8 @@ int ross_shim_main(int argc, char **argv)
         (void)ross_write_file_replace(shim_pid, pidbuf, strlen(pidbuf), 0600, NULL);
         unlink(exit_file);
 
-        int r = shim_log_open(&s.log, log_path, s.log.max);
+        /* the "none" driver: no file at all, the output goes to attached clients only */
+        int r = shim_log_open(&s.log, s.no_log ? NULL : log_path, s.log.max, s.log.files);
         if (r < 0) {
                 report(sync_fd, "err 1 open log '%s': %s\n", log_path, strerror(-r));
                 return 1;

@@ -7,7 +7,10 @@
 
 #include "../basic/err.h"
 
-#define ROSS_SHIM_LOG_MAX_DEFAULT (10 * 1024 * 1024)
+/* The log's rotation when none is asked for (an exec's shim): as a container's default
+ * (src/container/logconfig.h). */
+#define ROSS_SHIM_LOG_MAX_DEFAULT   (10 * 1024 * 1024)
+#define ROSS_SHIM_LOG_FILES_DEFAULT 2
 
 /*
  * ross-shim: one small process per container, detached from the daemon (own session),
@@ -25,6 +28,8 @@ typedef struct RossShimArgs {
         const char *runtime_root; /* --root for the runtime's state */
         const char *dir;          /* container dir: log, exit file, pid files */
         uint64_t log_max;         /* rotate the log past this many bytes (0: 10 MiB) */
+        unsigned log_files;       /* files of it kept, the current one too (0: 2) */
+        bool no_log;              /* write no log at all (the "none" driver) */
         bool tty;                 /* the runtime makes a pty (process.terminal) */
         bool open_stdin;          /* keep the container's stdin open for attach clients */
         bool stdin_once;          /* close it when an attached client's input ends */

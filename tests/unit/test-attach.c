@@ -130,7 +130,7 @@ static bool decodes_to(const char *line, int want_stream, const char *want, size
 {
         RossBuf b = {};
         int st = 0;
-        int r = shim_log_decode(line, strlen(line), &st, &b);
+        int r = shim_log_decode(line, strlen(line), &st, &b, NULL);
         bool ok =
                 r == 0 && st == want_stream && b.len == want_n && memcmp(b.data, want, want_n) == 0;
         if (!ok)
@@ -144,7 +144,7 @@ static bool refused(const char *line)
         RossBuf b = {};
         ross_buf_append(&b, "kept", 4);
         int st = 0;
-        bool ok = shim_log_decode(line, strlen(line), &st, &b) == -EINVAL && b.len == 4;
+        bool ok = shim_log_decode(line, strlen(line), &st, &b, NULL) == -EINVAL && b.len == 4;
         ross_buf_free(&b);
         return ok;
 }
@@ -172,19 +172,71 @@ static void test_log_decode(void)
         ok(refused(""), "an empty line is refused");
 }
 
-/* Everything the reader gives, as "stream:bytes|" */
-static char *read_all(const char *path)
+static void test_log_decode_time(void)
 {
-        ShimLogReader r;
+        RossBuf out = {}, when = {};
+        int st = 0;
+        const char *line =
+                "{\"log\":\"hi\\n\",\"stream\":\"stderr\",\"time\":\"2024-01-01T00:00:00.5Z\"}";
+        ok(shim_log_decode(line, strlen(line), &st, &out, &when) == 0 && st == 2 && when.data &&
+                   STREQ(when.data, "2024-01-01T00:00:00.5Z"),
+           "the entry's time comes back as written");
+        line = "{\"log\":\"x\",\"stream\":\"stdout\"}";
+        ok(shim_log_decode(line, strlen(line), &st, &out, &when) == 0 && when.len == 0,
+           "an entry without a time: an empty one");
+        ross_buf_free(&out);
+        ross_buf_free(&when);
+}
+
+/* Everything a reader gives, as "stream:bytes|" */
+static char *read_rest(ShimLogReader *r)
+{
         RossBuf all = {}, e = {};
         int st;
-        if (shim_log_reader_open(&r, path) < 0)
-                return NULL;
-        while ((e.len = 0, shim_log_reader_next(&r, &st, &e)) > 0)
+        while ((e.len = 0, shim_log_reader_next(r, &st, &e, NULL)) > 0)
                 ross_buf_printf(&all, "%d:%.*s|", st, (int)e.len, e.data ? e.data : "");
-        shim_log_reader_close(&r);
         ross_buf_free(&e);
         return ross_buf_steal(&all);
+}
+
+static char *read_all_tail(const char *path, int64_t tail)
+{
+        ShimLogReader r;
+        if (shim_log_reader_open(&r, path, false, tail) < 0)
+                return NULL;
+        char *s = read_rest(&r);
+        shim_log_reader_close(&r);
+        return s;
+}
+
+static char *read_all(const char *path)
+{
+        return read_all_tail(path, -1);
+}
+
+/* Lines "L<from>\n" .. "L<to-1>\n" on stdout, one write each. */
+static void write_lines(ShimLog *l, int from, int to)
+{
+        for (int i = from; i < to; i++) {
+                char b[32];
+                int n = snprintf(b, sizeof(b), "L%d\n", i);
+                shim_log_take(l, 1, b, (size_t)n, false);
+        }
+}
+
+/* What read_rest gives for lines from .. to-1. */
+static char *lines_text(int from, int to)
+{
+        RossBuf b = {};
+        for (int i = from; i < to; i++)
+                ross_buf_printf(&b, "1:L%d\n|", i);
+        return ross_buf_steal(&b);
+}
+
+static uint64_t file_size(const char *path)
+{
+        struct stat st;
+        return stat(path, &st) == 0 ? (uint64_t)st.st_size : UINT64_MAX;
 }
 
 static void test_log_reader(void)
@@ -198,7 +250,7 @@ static void test_log_reader(void)
         ok(none && STREQ(none, ""), "no log: nothing, no error");
 
         ShimLog l = {};
-        shim_log_open(&l, path, 200); /* small: it rotates */
+        shim_log_open(&l, path, 200, 2); /* small: it rotates */
         shim_log_take(&l, 1, "one\ntwo\n", 8, false);
         shim_log_take(&l, 2, "err\n", 4, false);
         shim_log_take(&l, 1, "three\nfou", 10, false);
@@ -209,11 +261,11 @@ static void test_log_reader(void)
            "NAME.1 then NAME, in order; an unfinished line is not in the file yet");
 
         ShimLogReader r;
-        shim_log_reader_open(&r, path);
+        shim_log_reader_open(&r, path, false, -1);
         shim_log_take(&l, 1, "r\nfive\n", 7, false); /* after the open */
         RossBuf e = {}, got = {};
         int s1;
-        while ((e.len = 0, shim_log_reader_next(&r, &s1, &e)) > 0)
+        while ((e.len = 0, shim_log_reader_next(&r, &s1, &e, NULL)) > 0)
                 ross_buf_append(&got, e.data, e.len);
         shim_log_reader_close(&r);
         ok(got.data && STREQ(got.data, "one\ntwo\nerr\nthree\n"),
@@ -230,6 +282,125 @@ static void test_log_reader(void)
            "junk and over-long lines skipped, an unterminated last line read");
         ross_buf_free(&e);
         ross_buf_free(&got);
+        ross_rm_rf(dir);
+}
+
+static void test_log_rotation(void)
+{
+        char dir[] = "/tmp/ross-test-rot-XXXXXX";
+        if (!mkdtemp(dir))
+                abort();
+        _cleanup_free_ char *path = xasprintf("%s/container.log", dir);
+        _cleanup_free_ char *p1 = xasprintf("%s.1", path);
+        _cleanup_free_ char *p2 = xasprintf("%s.2", path);
+        _cleanup_free_ char *p3 = xasprintf("%s.3", path);
+
+        /* three files of at most 1000 bytes: about 14 entries of ~70 bytes each */
+        ShimLog l = {};
+        shim_log_open(&l, path, 1000, 3);
+        write_lines(&l, 0, 200);
+        ok(file_size(path) <= 1000 && file_size(p1) <= 1000 && file_size(p2) <= 1000 &&
+                   file_size(p3) == UINT64_MAX,
+           "max-file 3: NAME, NAME.1, NAME.2, each within max, no NAME.3");
+        _cleanup_free_ char *all = read_all(path);
+        /* the entries still kept: count them from the end */
+        int kept = 0;
+        for (const char *q = all; q && (q = strstr(q, "|")); q++)
+                kept++;
+        _cleanup_free_ char *want = lines_text(200 - kept, 200);
+        ok(all && kept > 20 && STREQ(all, want),
+           "read oldest first: the last %d lines in order, no gap, none twice", kept);
+        _cleanup_free_ char *t5 = read_all_tail(path, 5);
+        _cleanup_free_ char *w5 = lines_text(195, 200);
+        ok(t5 && STREQ(t5, w5), "tail 5: the last five");
+        /* a tail across a file's boundary: NAME holds fewer than 30 */
+        _cleanup_free_ char *t30 = read_all_tail(path, 30);
+        _cleanup_free_ char *w30 = lines_text(170, 200);
+        ok(t30 && STREQ(t30, w30), "tail 30: across the files, in order");
+        _cleanup_free_ char *t0 = read_all_tail(path, 0);
+        ok(t0 && STREQ(t0, ""), "tail 0: nothing");
+        _cleanup_free_ char *tbig = read_all_tail(path, 100000);
+        ok(tbig && STREQ(tbig, all), "a tail past the start: all there is");
+
+        /* a reader opened, then two rotations: it still gives what there was, once */
+        ShimLogReader r;
+        shim_log_reader_open(&r, path, false, -1);
+        RossBuf e = {};
+        int st;
+        e.len = 0;
+        int k = shim_log_reader_next(&r, &st, &e, NULL);
+        write_lines(&l, 200, 230);
+        _cleanup_free_ char *rest = read_rest(&r);
+        shim_log_reader_close(&r);
+        _cleanup_free_ char *first =
+                xasprintf("1:%.*s|%s", (int)e.len, e.data ? e.data : "", rest ? rest : "");
+        ok(k == 1 && STREQ(first, all), "a snapshot stays what it was across rotations");
+
+        /* follow: a reader behind by two rotations catches up, every line once, in order */
+        shim_log_reader_open(&r, path, true, 0);
+        RossBuf got = {};
+        int next = 230;
+        for (int round = 0; round < 20; round++) {
+                write_lines(&l, next, next + 25); /* ~1750 bytes: about two rotations */
+                next += 25;
+                while ((e.len = 0, shim_log_reader_next(&r, &st, &e, NULL)) > 0)
+                        ross_buf_printf(&got, "1:%.*s|", (int)e.len, e.data);
+        }
+        _cleanup_free_ char *wf = lines_text(230, next);
+        ok(got.data && STREQ(got.data, wf), "follow across 40 rotations: %d lines once each",
+           next - 230);
+        shim_log_reader_close(&r);
+        ross_buf_free(&got);
+        ross_buf_free(&e);
+        shim_log_close(&l);
+        ross_rm_rf(dir);
+}
+
+static void test_log_one_file(void)
+{
+        char dir[] = "/tmp/ross-test-one-XXXXXX";
+        if (!mkdtemp(dir))
+                abort();
+        _cleanup_free_ char *path = xasprintf("%s/container.log", dir);
+        _cleanup_free_ char *p1 = xasprintf("%s.1", path);
+        ShimLog l = {};
+        shim_log_open(&l, path, 500, 1);
+        write_lines(&l, 0, 100);
+        ok(file_size(path) <= 500 && file_size(p1) == UINT64_MAX,
+           "max-file 1: one file, started again when full, no backup");
+        _cleanup_free_ char *all = read_all(path);
+        int kept = 0;
+        for (const char *q = all; q && (q = strstr(q, "|")); q++)
+                kept++;
+        _cleanup_free_ char *want = lines_text(100 - kept, 100);
+        ok(all && kept > 0 && STREQ(all, want), "it holds the last %d lines", kept);
+
+        /* a follower holding the file when it is dropped goes on with the new one */
+        ShimLogReader r;
+        shim_log_reader_open(&r, path, true, 0);
+        RossBuf e = {}, got = {};
+        int st;
+        for (int i = 100; i < 130; i++) {
+                write_lines(&l, i, i + 1);
+                while ((e.len = 0, shim_log_reader_next(&r, &st, &e, NULL)) > 0)
+                        ross_buf_printf(&got, "1:%.*s|", (int)e.len, e.data);
+        }
+        _cleanup_free_ char *wf = lines_text(100, 130);
+        ok(got.data && STREQ(got.data, wf), "follow with max-file 1: every line once");
+        shim_log_reader_close(&r);
+        ross_buf_free(&got);
+        ross_buf_free(&e);
+        shim_log_close(&l);
+
+        /* the "none" driver: nothing written, nothing read */
+        ShimLog n = {};
+        ok(shim_log_open(&n, NULL, 500, 1) == 0, "no log: opened");
+        shim_log_take(&n, 1, "x\n", 2, true);
+        shim_log_close(&n);
+        ok(shim_log_reader_open(&r, NULL, false, -1) == 0 &&
+                   shim_log_reader_next(&r, &st, &e, NULL) == 0,
+           "no log: an empty reader");
+        shim_log_reader_close(&r);
         ross_rm_rf(dir);
 }
 
@@ -272,10 +443,10 @@ static void test_shim_start(void)
         err = (RossError){};
         ross_log_set_level(ROSS_LOG_DEBUG);
         r = fake_shim(dir,
-                      "[ $# -eq 21 ] && [ \"$2\" = c1 ] && [ \"${21}\" = --log-level=debug ] && "
+                      "[ $# -eq 22 ] && [ \"$2\" = c1 ] && [ \"${22}\" = --log-level=debug ] && "
                       "echo \"ok $#\" >&3 || echo \"err 1 $# args: $*\" >&3",
                       &pid, &status, &err);
-        ok(r == 0 && pid == 21,
+        ok(r == 0 && pid == 22,
            "every flag gets through (all at once overflowed a fixed array once)");
         if (r < 0)
                 printf("#   %s\n", err.msg);
@@ -309,7 +480,10 @@ int main(void)
         test_frames();
         test_log_escape();
         test_log_decode();
+        test_log_decode_time();
         test_log_reader();
+        test_log_rotation();
+        test_log_one_file();
         test_shim_start();
         return tap_done();
 }
