@@ -766,12 +766,15 @@ int ross_containers_kill(RossContainers *c, const char *ref, const char *signal,
                 return r;
         if (sig == SIGKILL || sig == cfg.stop_signal)
                 ross_restart_user_stop(c, id);
-        r = send_signal(c, id, ref, sig, err);
-        if (r < 0)
-                return r;
+        if (!ross_containers_running(c, id))
+                return ross_errx(err, EBUSY, "container %s is not running", id);
+        /* the event before the signal: the die it may cause comes after it, as Docker's */
         char signum[16];
         snprintf(signum, sizeof(signum), "%d", sig);
         ross_container_event(c, id, "kill", json_pack("{s:s}", "signal", signum));
+        r = send_signal(c, id, ref, sig, err);
+        if (r < 0)
+                return r;
         /* a frozen container gets the signal once thawed: Docker unpauses for the signals
          * that end it */
         if ((sig == SIGKILL || sig == cfg.stop_signal) && is_paused(c, id))
@@ -803,19 +806,19 @@ int ross_containers_stop(RossContainers *c, const char *ref, int timeout, RossEr
         int sig = cfg.stop_signal;
         if (timeout < 0)
                 timeout = cfg.stop_timeout >= 0 ? cfg.stop_timeout : 10;
-        r = send_signal(c, id, ref, sig, err);
-        if (r < 0)
-                return ross_containers_running(c, id) ? r : 0;
         char signum[16];
         snprintf(signum, sizeof(signum), "%d", sig);
         ross_container_event(c, id, "kill", json_pack("{s:s}", "signal", signum));
+        r = send_signal(c, id, ref, sig, err);
+        if (r < 0)
+                return ross_containers_running(c, id) ? r : 0;
         if (is_paused(c, id))
                 (void)ross_containers_pause(c, id, false, NULL);
         for (int i = 0; i < timeout * 20 && ross_containers_running(c, id); i++)
                 usleep(50000);
         if (ross_containers_running(c, id)) {
-                (void)send_signal(c, id, ref, SIGKILL, NULL);
                 ross_container_event(c, id, "kill", json_pack("{s:s}", "signal", "9"));
+                (void)send_signal(c, id, ref, SIGKILL, NULL);
                 wait_for_exit(c, id);
         }
         ross_monitor_settle(c, id);

@@ -46,7 +46,7 @@ EOF
         run dc up -d
         assert_status 0
         # flaky ran three times in all (two restarts), each writing into the shared volume
-        for _ in $(seq 100); do
+        for _ in $(seq 300); do
                 [ "$(docker inspect -f '{{.RestartCount}} {{.State.Status}}' ce_flaky_1)" = "2 exited" ] && break
                 sleep 0.1
         done
