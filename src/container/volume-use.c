@@ -104,7 +104,9 @@ json_t *ross_containers_volume_users(RossContainers *c, const char *name)
                 json_t *b;
                 size_t k;
                 json_array_foreach (binds, k, b) {
-                        if (STREQ(json_string_value(json_object_get(b, "volume")), name)) {
+                        /* a bind mount has no volume */
+                        const char *vol = json_string_value(json_object_get(b, "volume"));
+                        if (vol && STREQ(vol, name)) {
                                 json_array_append(out, json_object_get(row, "Id"));
                                 break;
                         }

@@ -117,6 +117,19 @@ teardown() {
         [ -z "$(ross volume ls -q)" ]
 }
 
+@test "a bind mount beside: rm -v and system df look through every container's mounts and answer" {
+        ross create --name bound -v "$BATS_TEST_TMPDIR:/b" "$IMG" true >/dev/null
+        ross run --name anon -v /scratch "$IMG" true
+        vol=$(ross inspect anon | jq -r '.[0].Mounts[0].Name')
+        [ -d "$DATA/volumes/$vol" ]
+        run ross system df
+        assert_status 0
+        assert_output_contains "Local Volumes"
+        ross rm -v anon >/dev/null
+        [ ! -e "$DATA/volumes/$vol" ]
+        [ "$(ross inspect bound | jq -r '.[0].Mounts[0].Source')" = "$BATS_TEST_TMPDIR" ]
+}
+
 @test "volume create, ls and its filters, labels, inspect; the API's shapes" {
         [ "$(ross volume create --label team=a --label tier v1)" = v1 ]
         ross volume create v2 >/dev/null
