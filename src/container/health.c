@@ -180,10 +180,11 @@ static int probe(RossContainers *c, const char *id, json_t *h, RossBuf *out)
         json_t *test = json_object_get(h, "test");
         const char *kind = json_string_value(json_array_get(test, 0));
         json_t *cmd = json_array();
-        if (STREQ(kind, "CMD-SHELL"))
-                json_array_extend(cmd,
-                                  json_pack("[s, s, O]", "/bin/sh", "-c", json_array_get(test, 1)));
-        else
+        if (STREQ(kind, "CMD-SHELL")) {
+                /* extend copies the items: the packed array is ours to drop */
+                json_auto_t *sh = json_pack("[s, s, O]", "/bin/sh", "-c", json_array_get(test, 1));
+                json_array_extend(cmd, sh);
+        } else
                 for (size_t i = 1; i < json_array_size(test); i++)
                         json_array_append(cmd, json_array_get(test, i));
         json_auto_t *body =
