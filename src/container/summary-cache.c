@@ -40,7 +40,7 @@
  * definitions.
  *
  * Memory: at most one part of each kind per container (a list entry is about 1 KiB of JSON
- * text, an inspect answer 3 to 6 KiB), made when first asked for.
+ * text, an inspect answer 3.5 to 4 KiB for a plain container), made when first asked for.
  */
 #include <dirent.h>
 #include <fcntl.h>
