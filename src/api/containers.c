@@ -222,7 +222,7 @@ enum MHD_Result ross_api_containers_list(RossRequest *req)
         bool all, size;
         int limit = -1;
         const char *lim = ross_req_query(req, "limit");
-        json_t *list = NULL;
+        _cleanup_(ross_buf_free) RossBuf list = {};
         if (ross_req_bool(req, "all", false, &all, &err) < 0 ||
             ross_req_bool(req, "size", false, &size, &err) < 0)
                 return ross_reply_error(req, &err);
@@ -232,20 +232,20 @@ enum MHD_Result ross_api_containers_list(RossRequest *req)
         if (ross_container_filter_init(&cf, ross_req_query(req, "filters"), all, limit, &res,
                                        &err) < 0)
                 return ross_reply_error(req, &err);
-        int r = ross_containers_list(svc(req), ross_container_filter_pick, &cf, &list, &err);
+        int r = ross_containers_list_text(svc(req), ross_container_filter_pick, &cf, &list, &err);
         ross_container_filter_done(&cf);
         if (r < 0)
                 return ross_reply_error(req, &err);
-        return ross_reply_json(req, MHD_HTTP_OK, list);
+        return ross_reply_json_text(req, MHD_HTTP_OK, &list);
 }
 
 enum MHD_Result ross_api_container_inspect(RossRequest *req, const char *ref)
 {
         RossError err = {};
-        json_t *o = NULL;
-        if (ross_containers_inspect(svc(req), ref, &o, &err) < 0)
+        _cleanup_(ross_buf_free) RossBuf o = {};
+        if (ross_containers_inspect_text(svc(req), ref, &o, &err) < 0)
                 return ross_reply_error(req, &err);
-        return ross_reply_json(req, MHD_HTTP_OK, o);
+        return ross_reply_json_text(req, MHD_HTTP_OK, &o);
 }
 
 /* ---- logs: the JSON-lines files as Docker's stream, followed if asked ---- */

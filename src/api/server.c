@@ -121,6 +121,13 @@ enum MHD_Result ross_reply_json(RossRequest *req, unsigned status, json_t *body)
         return queue(req, status, "application/json", s, n + 1);
 }
 
+enum MHD_Result ross_reply_json_text(RossRequest *req, unsigned status, RossBuf *body)
+{
+        (void)ross_buf_append(body, "\n", 1);
+        size_t n = body->len;
+        return queue(req, status, "application/json", ross_buf_steal(body), n);
+}
+
 enum MHD_Result ross_reply_text(RossRequest *req, unsigned status, const char *ctype,
                                 const char *text)
 {

@@ -61,6 +61,8 @@ const char *ross_req_header(RossRequest *req, const char *key);
  * when it is not one (an empty body is not one either). */
 json_t *ross_req_json_object(RossRequest *req, RossError *err);
 enum MHD_Result ross_reply_json(RossRequest *req, unsigned status, json_t *body /* stolen */);
+/* The same for a body already written as compact JSON text (taken: *body is empty after). */
+enum MHD_Result ross_reply_json_text(RossRequest *req, unsigned status, RossBuf *body);
 enum MHD_Result ross_reply_text(RossRequest *req, unsigned status, const char *ctype,
                                 const char *text);
 enum MHD_Result ross_reply_empty(RossRequest *req, unsigned status);

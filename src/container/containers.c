@@ -28,6 +28,7 @@
 #include "containers.h"
 #include "network.h"
 #include "spec.h"
+#include "summary-cache.h"
 #include "container-events.h"
 #include "health.h"
 #include "monitor.h"
@@ -969,7 +970,9 @@ typedef struct CState {
         double started_t, finished_t; /* Unix time, 0 when never */
 } CState;
 
-static void cstate(RossContainers *c, const char *id, CState *ret)
+/* The state from its files, given whether it runs and whether a restart of it is pending
+ * (the summary cache's key says both, as they were when it was taken). */
+static void cstate_of(RossContainers *c, const char *id, bool running, bool pending, CState *ret)
 {
         _cleanup_free_ char *startedf = cdir(c, id, "started");
         _cleanup_free_ char *exitf = cdir(c, id, "exit.json");
@@ -983,14 +986,14 @@ static void cstate(RossContainers *c, const char *id, CState *ret)
                 rfc3339(&st.st_mtim, s.started_at, sizeof(s.started_at));
                 s.started_t = (double)st.st_mtim.tv_sec + (double)st.st_mtim.tv_nsec / 1e9;
         }
-        if (ross_containers_running(c, id)) {
+        if (running) {
                 s.status = is_paused(c, id) ? "paused" : "running";
                 s.pid = read_pid(pidf);
         } else if (s.started) {
                 _cleanup_(json_decrefp) json_t *j = ross_read_json(exitf, ROSS_STATE_JSON_MAX);
                 const char *fin = json_string_value(json_object_get(j, "FinishedAt"));
                 /* waiting for its restart policy to start it again: Docker's "restarting" */
-                s.status = ross_restart_pending(c, id) ? "restarting" : "exited";
+                s.status = pending ? "restarting" : "exited";
                 s.exit_code = j ? (int)json_integer_value(json_object_get(j, "ExitCode")) : 0;
                 if (fin && ross_parse_rfc3339(fin) > 0) {
                         snprintf(s.finished_at, sizeof(s.finished_at), "%s", fin);
@@ -1000,14 +1003,18 @@ static void cstate(RossContainers *c, const char *id, CState *ret)
         *ret = s;
 }
 
-/* Docker's State.String(): "Up 5 seconds", "Up 2 hours (Paused)", "Exited (0) 2 minutes
- * ago", "Created". */
-static void status_text(const CState *s, char *buf, size_t n)
+/* The state as it is now. */
+static void cstate(RossContainers *c, const char *id, CState *ret)
 {
-        struct timespec now;
+        bool running = ross_containers_running(c, id);
+        cstate_of(c, id, running, !running && ross_restart_pending(c, id), ret);
+}
+
+/* Docker's State.String() at t (Unix time): "Up 5 seconds", "Up 2 hours (Paused)", "Exited
+ * (0) 2 minutes ago", "Created". */
+static void status_text(const CState *s, double t, char *buf, size_t n)
+{
         char d[64];
-        clock_gettime(CLOCK_REALTIME, &now);
-        double t = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
         if (STREQ(s->status, "running") || STREQ(s->status, "paused")) {
                 ross_human_duration(t - s->started_t, d, sizeof(d));
                 snprintf(buf, n, "Up %s%s", d, STREQ(s->status, "paused") ? " (Paused)" : "");
@@ -1216,9 +1223,10 @@ static json_t *command_of(json_t *cfg)
         return a;
 }
 
-/* One list entry (Docker's ContainerSummary) and, for filters, what they look at. */
+/* One list entry (Docker's ContainerSummary), with status as its Status. lc: its typed
+ * config, NULL when it has none that can be read. */
 static json_t *summary_of(RossContainers *c, json_t *row, const CState *s, json_t *cfg,
-                          json_t *mounts)
+                          json_t *mounts, const RossContainerConfig *lc, const char *status)
 {
         const char *id = json_string_value(json_object_get(row, "Id"));
         json_t *hc = json_object_get(json_object_get(row, "Config"), "HostConfig");
@@ -1228,26 +1236,16 @@ static json_t *summary_of(RossContainers *c, json_t *row, const CState *s, json_
         size_t k;
         json_array_foreach (args, k, v)
                 ross_buf_printf(&cmd, "%s%s", k ? " " : "", json_string_value(v));
-        char status[160];
-        status_text(s, status, sizeof(status));
-        /* Docker's "Up 5 seconds (healthy)", "(health: starting)" */
-        _cleanup_free_ char *health = ross_health_status(c, id);
-        if (health && STREQ(s->status, "running")) {
-                size_t l = strlen(status);
-                snprintf(status + l, sizeof(status) - l,
-                         STREQ(health, "starting") ? " (health: %s)" : " (%s)", health);
-        }
         _cleanup_free_ char *name =
                 xasprintf("/%s", json_string_value(json_object_get(row, "Name")));
         const char *net = json_string_value(json_object_get(hc, "NetworkMode"));
-        _cleanup_(ross_container_config_free) RossContainerConfig rc = {};
         bool running = STREQ(s->status, "running") || STREQ(s->status, "paused");
         json_t *ports, *nets;
-        if (config_of(row, &rc, NULL) == 0) {
+        if (lc) {
                 json_auto_t *ns = ross_container_net_settings(
-                        c, id, json_string_value(json_object_get(row, "Name")) ?: id, &rc, running);
+                        c, id, json_string_value(json_object_get(row, "Name")) ?: id, lc, running);
                 nets = json_incref(json_object_get(ns, "Networks"));
-                ports = ross_container_net_ports_summary(c, id, &rc, running);
+                ports = ross_container_net_ports_summary(c, id, lc, running);
         } else {
                 nets = networks_of(hc);
                 ports = json_array();
@@ -1264,47 +1262,252 @@ static json_t *summary_of(RossContainers *c, json_t *row, const CState *s, json_
         return o;
 }
 
-int ross_containers_list(RossContainers *c, RossContainerPick pick, void *ud, json_t **ret,
-                         RossError *err)
+/* A container's list entry as the summary cache keeps it: what the list filters look at,
+ * and its JSON around Status, which changes with the clock ("Up 5 seconds") and is made at
+ * each list. */
+typedef struct SummaryPart {
+        char *name, *image_id, *network, *health;
+        json_t *labels, *mounts;
+        CState s;
+        char *head; /* {"Id":...,"State":"..." */
+        char *tail; /* ,"HostConfig":...} */
+        size_t head_len, tail_len;
+} SummaryPart;
+
+static void summary_part_free(void *data)
 {
-        _cleanup_(json_decrefp) json_t *rows = NULL;
-        _cleanup_(json_decrefp) json_t *out = json_array();
-        json_t *row;
-        size_t i;
-        int r = ross_db_container_list(c->db, &rows, err);
+        SummaryPart *sp = data;
+        if (!sp)
+                return;
+        free(sp->name);
+        free(sp->image_id);
+        free(sp->network);
+        free(sp->health);
+        json_decref(sp->labels);
+        json_decref(sp->mounts);
+        free(sp->head);
+        free(sp->tail);
+        free(sp);
+}
+
+static char *xstrdup_or_null(const char *s)
+{
+        return s ? xstrdup(s) : NULL;
+}
+
+/* The entry's JSON text cut around its Status (made ""): head and tail, or false. */
+static bool split_at_status(json_t *o, SummaryPart *sp)
+{
+        static const char status[] = ",\"Status\":\"\"";
+        json_auto_t *before = json_object();
+        const char *k;
+        json_t *v;
+        json_object_foreach (o, k, v) {
+                if (STREQ(k, "Status"))
+                        break;
+                json_object_set(before, k, v);
+        }
+        _cleanup_free_ char *all = json_dumps(o, JSON_COMPACT);
+        _cleanup_free_ char *head = json_dumps(before, JSON_COMPACT);
+        size_t hl = head ? strlen(head) : 0;
+        /* all is head without its closing brace, the empty Status, then the rest */
+        if (!all || hl < 2 || strncmp(all, head, hl - 1) != 0 ||
+            strncmp(all + hl - 1, status, strlen(status)) != 0)
+                return false;
+        head[hl - 1] = '\0';
+        sp->head_len = hl - 1;
+        sp->head = TAKE_PTR(head);
+        sp->tail = xstrdup(all + hl - 1 + strlen(status));
+        sp->tail_len = strlen(sp->tail);
+        return true;
+}
+
+static SummaryPart *summary_part_make(RossContainers *c, const char *id, json_t *row,
+                                      const RossCacheKey *key)
+{
+        json_t *body = json_object_get(row, "Config");
+        json_t *hc = json_object_get(body, "HostConfig");
+        SummaryPart *sp = xcalloc(1, sizeof(*sp));
+        cstate_of(c, id, key->running, key->pending, &sp->s);
+        _cleanup_(json_decrefp) json_t *img = image_config_of(c, row);
+        _cleanup_(json_decrefp) json_t *cfg = merged_config(c, id, row, img);
+        _cleanup_(ross_container_config_free) RossContainerConfig lc = {};
+        bool have_cfg = config_of(row, &lc, NULL) == 0;
+        sp->mounts = have_cfg ? ross_container_mounts_inspect(&lc, hc) : mounts_of(hc);
+        sp->health = ross_health_status(
+                c, id, json_object_get(json_object_get(body, "RossConfig"), "health"));
+        sp->name = xstrdup_or_null(json_string_value(json_object_get(row, "Name")));
+        sp->image_id = xstrdup_or_null(json_string_value(json_object_get(row, "ImageId")));
+        sp->labels = json_incref(json_object_get(cfg, "Labels"));
+        sp->network = xstrdup_or_null(have_cfg ? lc.net.mode : network_of(hc));
+        json_auto_t *o = summary_of(c, row, &sp->s, cfg, sp->mounts, have_cfg ? &lc : NULL, "");
+        /* no JSON of it (a text that is not UTF-8): the filters see it, the list leaves it
+         * out */
+        if (o && !split_at_status(o, sp))
+                log_debug("container %.12s: its list entry cannot be cut at Status", id);
+        return sp;
+}
+
+/* Docker's State.String() at now (Unix time) with the health as ps shows it: "Up 5 seconds
+ * (healthy)". */
+static void summary_status(const SummaryPart *sp, double now, char *buf, size_t n)
+{
+        status_text(&sp->s, now, buf, n);
+        if (sp->health && STREQ(sp->s.status, "running")) {
+                size_t l = strlen(buf);
+                snprintf(buf + l, n - l, STREQ(sp->health, "starting") ? " (health: %s)" : " (%s)",
+                         sp->health);
+        }
+}
+
+/* s as JSON, as jansson writes it; false when it is not UTF-8. */
+static bool append_json_string(RossBuf *out, const char *s)
+{
+        bool plain = true;
+        for (const char *p = s; *p && plain; p++)
+                plain = *p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\';
+        if (plain) {
+                (void)ross_buf_append(out, "\"", 1);
+                (void)ross_buf_append(out, s, strlen(s));
+                (void)ross_buf_append(out, "\"", 1);
+                return true;
+        }
+        json_auto_t *j = json_string(s);
+        _cleanup_free_ char *text = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+        if (!text)
+                return false;
+        (void)ross_buf_append(out, text, strlen(text));
+        return true;
+}
+
+/* The entry, with its Status as of now; nothing when it has no JSON. */
+static void append_summary(RossBuf *out, const SummaryPart *sp, double now, bool first)
+{
+        char status[160];
+        if (!sp->head)
+                return;
+        summary_status(sp, now, status, sizeof(status));
+        _cleanup_(ross_buf_free) RossBuf st = {};
+        if (!append_json_string(&st, status))
+                return;
+        if (!first)
+                (void)ross_buf_append(out, ",", 1);
+        (void)ross_buf_append(out, sp->head, sp->head_len);
+        (void)ross_buf_append(out, ",\"Status\":", strlen(",\"Status\":"));
+        (void)ross_buf_append(out, st.data, st.len);
+        (void)ross_buf_append(out, sp->tail, sp->tail_len);
+}
+
+static json_t *inspect_of(RossContainers *c, const char *id, json_t *row, const RossCacheKey *key);
+
+/* Inspect's answer as the summary cache keeps it: the JSON text. */
+static void inspect_part_free(void *data)
+{
+        free(data);
+}
+
+static char *inspect_part_make(RossContainers *c, const char *id, json_t *row,
+                               const RossCacheKey *key)
+{
+        json_auto_t *o = inspect_of(c, id, row, key);
+        return o ? json_dumps(o, JSON_COMPACT) : NULL;
+}
+
+/* The part of kind for container id at row version (-1: unknown): the one kept, or made
+ * now (and kept). -ENOENT when its row has gone, -EIO. */
+static int part_of(RossContainers *c, const char *id, int64_t version, RossCachedKind kind,
+                   RossCached **ret, RossError *err)
+{
+        RossCached *p = ross_summary_cache_get(c, id, version, kind);
+        if (p) {
+                *ret = p;
+                return 0;
+        }
+        json_auto_t *row = NULL;
+        int r = ross_db_container_fetch(c->db, id, &row, err);
         if (r < 0)
                 return r;
-        json_array_foreach (rows, i, row) {
-                const char *id = json_string_value(json_object_get(row, "Id"));
-                json_t *hc = json_object_get(json_object_get(row, "Config"), "HostConfig");
-                CState s;
-                cstate(c, id, &s);
-                _cleanup_(json_decrefp) json_t *img = image_config_of(c, row);
-                _cleanup_(json_decrefp) json_t *cfg = merged_config(c, id, row, img);
-                _cleanup_(ross_container_config_free) RossContainerConfig lc = {};
-                bool have_cfg = config_of(row, &lc, NULL) == 0;
-                _cleanup_(json_decrefp) json_t *mounts =
-                        have_cfg ? ross_container_mounts_inspect(&lc, hc) : mounts_of(hc);
-                _cleanup_free_ char *health = ross_health_status(c, id);
+        p = ross_cached_new(c, id, json_integer_value(json_object_get(row, "Version")));
+        if (kind == ROSS_CACHED_SUMMARY) {
+                p->data = summary_part_make(c, id, row, &p->key);
+                p->free_data = summary_part_free;
+        } else {
+                p->data = inspect_part_make(c, id, row, &p->key);
+                p->free_data = inspect_part_free;
+        }
+        /* a container from before Ross kept its image's config: read from the image store,
+         * which is none of the key's */
+        if (json_is_object(json_object_get(json_object_get(row, "Config"), "RossImageConfig")))
+                ross_summary_cache_put(c, id, kind, p);
+        *ret = p;
+        return 0;
+}
+
+int ross_containers_list_text(RossContainers *c, RossContainerPick pick, void *ud, RossBuf *ret,
+                              RossError *err)
+{
+        RossCacheRows *rows = NULL;
+        int r = ross_summary_cache_rows(c, &rows, err);
+        if (r < 0)
+                return r;
+        _cleanup_(ross_buf_free) RossBuf out = {};
+        bool first = true;
+        struct timespec t;
+        clock_gettime(CLOCK_REALTIME, &t);
+        double now = (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+        (void)ross_buf_append(&out, "[", 1);
+        for (size_t i = 0; i < rows->n; i++) {
+                const char *id = rows->v[i].id;
+                _cleanup_(ross_cached_unrefp) RossCached *p = NULL;
+                r = part_of(c, id, rows->v[i].version, ROSS_CACHED_SUMMARY, &p, err);
+                if (r == -ENOENT)
+                        continue; /* removed since the rows were read */
+                if (r < 0)
+                        break;
+                const SummaryPart *sp = p->data;
                 RossContainerInfo ci = {
-                        .health = health ? health : "none",
+                        .health = sp->health ? sp->health : "none",
                         .id = id,
-                        .name = json_string_value(json_object_get(row, "Name")),
-                        .image_id = json_string_value(json_object_get(row, "ImageId")),
-                        .labels = json_object_get(cfg, "Labels"),
-                        .state = s.status,
-                        .exit_code = s.exit_code,
-                        .started = s.started,
-                        .mounts = mounts,
-                        .network = have_cfg ? lc.net.mode : network_of(hc),
+                        .name = sp->name,
+                        .image_id = sp->image_id,
+                        .labels = sp->labels,
+                        .state = sp->s.status,
+                        .exit_code = sp->s.exit_code,
+                        .started = sp->s.started,
+                        .mounts = sp->mounts,
+                        .network = sp->network,
                 };
                 bool stop = false;
-                if (!pick || pick(ud, &ci, &stop))
-                        json_array_append_new(out, summary_of(c, row, &s, cfg, mounts));
+                if (!pick || pick(ud, &ci, &stop)) {
+                        size_t before = out.len;
+                        append_summary(&out, sp, now, first);
+                        first = first && out.len == before;
+                }
                 if (stop)
                         break;
         }
-        *ret = TAKE_PTR(out);
+        ross_cache_rows_unref(rows);
+        if (r < 0 && r != -ENOENT)
+                return r;
+        (void)ross_buf_append(&out, "]", 1);
+        *ret = out;
+        out = (RossBuf){};
+        return 0;
+}
+
+int ross_containers_list(RossContainers *c, RossContainerPick pick, void *ud, json_t **ret,
+                         RossError *err)
+{
+        _cleanup_(ross_buf_free) RossBuf text = {};
+        int r = ross_containers_list_text(c, pick, ud, &text, err);
+        if (r < 0)
+                return r;
+        json_t *list = json_loadb(text.data, text.len, 0, NULL);
+        if (!json_is_array(list)) {
+                json_decref(list);
+                return ross_errx(err, EIO, "list containers: the list made is not JSON");
+        }
+        *ret = list;
         return 0;
 }
 
@@ -1388,20 +1591,13 @@ static json_t *host_config_of(RossContainers *c, json_t *hc)
         return o;
 }
 
-int ross_containers_inspect(RossContainers *c, const char *ref, json_t **ret, RossError *err)
+/* Docker's ContainerInspectResponse of the container of row, in the state key says. */
+static json_t *inspect_of(RossContainers *c, const char *id, json_t *row, const RossCacheKey *key)
 {
-        _cleanup_free_ char *id = NULL;
-        _cleanup_(json_decrefp) json_t *row = NULL;
-        int r = ross_containers_resolve(c, ref, &id, err);
-        if (r < 0)
-                return r;
-        r = ross_db_container_fetch(c->db, id, &row, err);
-        if (r < 0)
-                return r;
         json_t *body = json_object_get(row, "Config");
         json_t *hc = json_object_get(body, "HostConfig");
         CState s;
-        cstate(c, id, &s);
+        cstate_of(c, id, key->running, key->pending, &s);
         _cleanup_(json_decrefp) json_t *img = image_config_of(c, row);
         json_t *cfg = merged_config(c, id, row, img);
         json_t *args = command_of(cfg);
@@ -1444,7 +1640,8 @@ int ross_containers_inspect(RossContainers *c, const char *ref, json_t **ret, Ro
                 host_config_of(c, hc), "GraphDriver", "Name", "overlay", "Data", "UpperDir", upper,
                 "WorkDir", work, "MergedDir", merged, "Mounts",
                 have_cfg ? ross_container_mounts_inspect(&rc, hc) : mounts_of(hc), "Config", cfg);
-        json_t *health = ross_health_state(c, id);
+        json_t *health = ross_health_state(
+                c, id, json_object_get(json_object_get(body, "RossConfig"), "health"));
         if (health)
                 json_object_set_new(json_object_get(o, "State"), "Health", health);
         json_t *ns;
@@ -1455,6 +1652,40 @@ int ross_containers_inspect(RossContainers *c, const char *ref, json_t **ret, Ro
         else
                 ns = json_pack("{s:{}, s:{}}", "Ports", "Networks");
         json_object_set_new(o, "NetworkSettings", ns);
+        return o;
+}
+
+int ross_containers_inspect_text(RossContainers *c, const char *ref, RossBuf *ret, RossError *err)
+{
+        _cleanup_free_ char *id = NULL;
+        int64_t version;
+        int r = ross_summary_cache_resolve(c, ref, &id, &version, err);
+        if (r < 0)
+                return r;
+        _cleanup_(ross_cached_unrefp) RossCached *p = NULL;
+        if ((r = part_of(c, id, version, ROSS_CACHED_INSPECT, &p, err)) < 0)
+                return r;
+        /* what answering with a JSON object that cannot be written gives */
+        const char *text = p->data ? p->data : "{}";
+        _cleanup_(ross_buf_free) RossBuf out = {};
+        (void)ross_buf_append(&out, text, strlen(text));
+        *ret = out;
+        out = (RossBuf){};
+        return 0;
+}
+
+int ross_containers_inspect(RossContainers *c, const char *ref, json_t **ret, RossError *err)
+{
+        _cleanup_(ross_buf_free) RossBuf text = {};
+        int r = ross_containers_inspect_text(c, ref, &text, err);
+        if (r < 0)
+                return r;
+        json_t *o = json_loadb(text.data, text.len, 0, NULL);
+        if (!json_is_object(o)) {
+                json_decref(o);
+                return ross_errx(err, EIO, "inspect container %s: the answer made is not JSON",
+                                 ref);
+        }
         *ret = o;
         return 0;
 }

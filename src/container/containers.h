@@ -4,6 +4,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "../basic/buf.h"
 #include "../basic/err.h"
 #include "../image/images.h"
 #include "../net/networks.h"
@@ -22,6 +23,8 @@ typedef struct RossContainers {
         bool no_default_bridge; /* --bridge none: containers without --network get none */
         /* runtime name -> why it cannot run containers on this host (its backend's probe) */
         json_t *unusable;
+        /* what the list and inspect answered, kept until it changes (summary-cache.h) */
+        struct RossSummaryCache *summaries;
         /* the micro-VM backends */
         struct {
                 char *kernel;       /* --vm-kernel, or NULL: the newest /boot/vmlinuz-* */
@@ -103,6 +106,10 @@ typedef bool (*RossContainerPick)(void *ud, const RossContainerInfo *ci, bool *r
  * (pick NULL: every container). */
 int ross_containers_list(RossContainers *c, RossContainerPick pick, void *ud, json_t **ret,
                          RossError *err);
+/* The same list as its compact JSON text (what json_dumps writes of it), in *ret (the
+ * caller frees it): made from what the summary cache keeps. */
+int ross_containers_list_text(RossContainers *c, RossContainerPick pick, void *ud, RossBuf *ret,
+                              RossError *err);
 /* For /info: how many containers there are in each state. */
 typedef struct RossContainerCounts {
         int total, running, paused, stopped;
@@ -111,6 +118,8 @@ int ross_containers_count(RossContainers *c, RossContainerCounts *ret, RossError
 /* Docker's ContainerInspectResponse: State, Config as merged with the image, HostConfig with
  * Docker's defaults filled in, Mounts, NetworkSettings. */
 int ross_containers_inspect(RossContainers *c, const char *ref, json_t **ret, RossError *err);
+/* The same as its compact JSON text, in *ret (the caller frees it). */
+int ross_containers_inspect_text(RossContainers *c, const char *ref, RossBuf *ret, RossError *err);
 int ross_containers_resolve(RossContainers *c, const char *ref, char **ret_id, RossError *err);
 /* <dir>/<id>/container.log */
 char *ross_containers_log_path(RossContainers *c, const char *id);

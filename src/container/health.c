@@ -134,10 +134,9 @@ static json_t *health_of(RossContainers *c, const char *id)
         return json_is_object(h) ? json_incref(h) : NULL;
 }
 
-json_t *ross_health_state(RossContainers *c, const char *id)
+json_t *ross_health_state(RossContainers *c, const char *id, json_t *health)
 {
-        json_auto_t *h = health_of(c, id);
-        if (!h)
+        if (!json_is_object(health))
                 return NULL;
         pthread_mutex_lock(&state_lock);
         json_t *st = read_state(c, id);
@@ -147,9 +146,9 @@ json_t *ross_health_state(RossContainers *c, const char *id)
         return st;
 }
 
-char *ross_health_status(RossContainers *c, const char *id)
+char *ross_health_status(RossContainers *c, const char *id, json_t *health)
 {
-        json_auto_t *st = ross_health_state(c, id);
+        json_auto_t *st = ross_health_state(c, id, health);
         const char *s = json_string_value(json_object_get(st, "Status"));
         return s ? xstrdup(s) : NULL;
 }

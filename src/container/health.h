@@ -25,7 +25,8 @@ void ross_health_start(struct RossContainers *c, const char *id);
 /* At each start: back to "starting", no streak, no log. */
 void ross_health_reset(struct RossContainers *c, const char *id);
 void ross_health_stop_all(void);
-/* State.Health for inspect (a new reference), or NULL when the container has none. */
-json_t *ross_health_state(struct RossContainers *c, const char *id);
+/* State.Health for inspect (a new reference), or NULL when the container has none. health is
+ * its healthcheck as stored with it ("health" of its stored config; borrowed), or NULL. */
+json_t *ross_health_state(struct RossContainers *c, const char *id, json_t *health);
 /* "healthy", "unhealthy", "starting", or NULL (no healthcheck): for ps and its filter. */
-char *ross_health_status(struct RossContainers *c, const char *id);
+char *ross_health_status(struct RossContainers *c, const char *id, json_t *health);

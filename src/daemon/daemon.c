@@ -8,6 +8,7 @@
 #include "../container/monitor.h"
 #include "../container/network.h"
 #include "../container/restart.h"
+#include "../container/summary-cache.h"
 #include "daemon.h"
 
 static void load_id(RossDaemon *d)
@@ -119,7 +120,8 @@ int ross_daemon_open(RossDaemon *d, RossError *err)
                 d->images.helper_path = xasprintf("%s/ross-pull", n > 0 ? self : "/usr/bin");
                 d->registry.helper = d->images.helper_path;
         }
-        if ((r = ross_mkdir_p(d->containers.dir, 0700, err)) < 0)
+        if ((r = ross_mkdir_p(d->containers.dir, 0700, err)) < 0 ||
+            (r = ross_summary_cache_new(d->containers.dir, &d->containers.summaries, err)) < 0)
                 return r;
         r = ross_networks_init(&d->networks, d->cfg.data_dir, d->cfg.run_dir, d->cfg.netavark,
                                d->cfg.bridge_subnet, err);
@@ -180,6 +182,7 @@ void ross_daemon_close(RossDaemon *d)
         free(d->containers.vm.krun_library);
         free(d->containers.vm.cache_dir);
         free(d->containers.shim_path);
+        ross_summary_cache_free(d->containers.summaries);
         free(d->images.helper_path);
         d->images.helper_path = NULL;
         d->registry.helper = NULL;

@@ -230,11 +230,24 @@ static int pick_subnet(json_t *all, RossSubnet *ret)
         return -ENOSPC;
 }
 
+uint64_t ross_networks_generation(RossNetworks *n)
+{
+        return __atomic_load_n(&n->gen, __ATOMIC_SEQ_CST);
+}
+
+/* After the change: a reader that saw the old number reads again. */
+static void changed(RossNetworks *n)
+{
+        __atomic_add_fetch(&n->gen, 1, __ATOMIC_SEQ_CST);
+}
+
 static int write_def(RossNetworks *n, json_t *def, RossError *err)
 {
         _cleanup_free_ char *p = net_path(n, ross_network_id(def));
         _cleanup_free_ char *text = json_dumps(def, JSON_INDENT(2) | JSON_SORT_KEYS);
-        return ross_write_file_atomic(p, text, strlen(text), 0644, err);
+        int r = ross_write_file_atomic(p, text, strlen(text), 0644, err);
+        changed(n);
+        return r;
 }
 
 static json_t *new_def(const char *name, const char *driver, bool predefined)
@@ -596,6 +609,7 @@ int ross_network_remove(RossNetworks *n, const char *ref, RossError *err)
         _cleanup_free_ char *p = net_path(n, ross_network_id(def));
         _cleanup_free_ char *ld = lease_dir(n, ross_network_id(def));
         r = unlink(p) < 0 ? -errno : 0;
+        changed(n);
         (void)ross_rm_rf(ld);
         pthread_mutex_unlock(&n->lock);
         ross_network_keeper_unlock();

@@ -4,6 +4,7 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "../basic/err.h"
 #include "subnet.h"
@@ -29,6 +30,7 @@ typedef struct RossNetworks {
         char *unusable;      /* why bridge networks cannot work here, or NULL */
         char *bridge_subnet; /* the default bridge's subnet (--bridge-subnet) */
         pthread_mutex_t lock;
+        uint64_t gen; /* ross_networks_generation */
 } RossNetworks;
 
 /* Find netavark and aardvark-dns (netavark: a path, or NULL for the usual places), make the
@@ -48,6 +50,9 @@ int ross_network_create(RossNetworks *n, json_t *body, char **ret_id, RossError 
 int ross_network_remove(RossNetworks *n, const char *ref, RossError *err);
 /* Every network's definition, oldest first. */
 json_t *ross_networks_all(RossNetworks *n);
+/* A number that grows each time a definition is written or removed (this daemon is their
+ * only writer): what ross_network_find answers has not changed while it stays. */
+uint64_t ross_networks_generation(RossNetworks *n);
 /* Docker's Network object (without Containers, which the caller fills). */
 json_t *ross_network_docker(const json_t *def);
 

@@ -243,8 +243,13 @@ int ross_shim_pause(const char *sock_path, bool pause, RossError *err)
 
 bool ross_shim_alive(const char *dir)
 {
+        return ross_shim_alive_at(AT_FDCWD, dir);
+}
+
+bool ross_shim_alive_at(int dfd, const char *dir)
+{
         _cleanup_free_ char *path = xasprintf("%s/shim.lock", dir);
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        _cleanup_close_ int fd = openat(dfd, path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return false; /* never a shim here */
         if (flock(fd, LOCK_SH | LOCK_NB) < 0)

@@ -65,6 +65,8 @@ int ross_shim_pause(const char *sock_path, bool pause, RossError *err);
 /* Does a shim run in dir? It holds <dir>/shim.lock while it lives (a pid may be reused; a
  * lock dies with its holder). */
 bool ross_shim_alive(const char *dir);
+/* The same for dir relative to the directory dfd (AT_FDCWD: as ross_shim_alive). */
+bool ross_shim_alive_at(int dfd, const char *dir);
 /* Wait up to timeout_ms for the shim of dir to be gone; false when it is still there. */
 bool ross_shim_wait_gone(const char *dir, int timeout_ms);
 /* The shim's side: take the lock (fd kept open for its life); a negative errno when

@@ -10,7 +10,15 @@
 struct RossDb {
         sqlite3 *h;
         pthread_mutex_t lock;
+        /* one more at each write to the containers table (ross_db_container_generation) */
+        uint64_t containers_gen;
 };
+
+/* A write to the containers table was made (or tried): caller holds the lock. */
+static inline void ross_db_containers_changed(RossDb *db)
+{
+        __atomic_add_fetch(&db->containers_gen, 1, __ATOMIC_SEQ_CST);
+}
 
 /* Take db->lock for the rest of the scope: DB_LOCKED(db); before the scope's statements, so
  * that they are finalized (and SQLite's error message read) before the lock goes

@@ -48,7 +48,22 @@ static const char schema[] =
         "CREATE TABLE IF NOT EXISTS containers ("
         "  id TEXT PRIMARY KEY, name TEXT UNIQUE NOT NULL,"
         "  image_id TEXT NOT NULL, image_ref TEXT NOT NULL,"
-        "  created INTEGER NOT NULL, config TEXT NOT NULL);";
+        "  created INTEGER NOT NULL, config TEXT NOT NULL,"
+        "  version INTEGER NOT NULL DEFAULT 0);";
+
+/* containers.version came after the table: a database made before it gets the column (every
+ * row at version 0). */
+static int add_container_version(sqlite3 *h, char **ret_msg)
+{
+        sqlite3_stmt *st = NULL;
+        int rc = sqlite3_prepare_v2(h, "SELECT version FROM containers LIMIT 0", -1, &st, NULL);
+        sqlite3_finalize(st);
+        if (rc == SQLITE_OK)
+                return SQLITE_OK;
+        return sqlite3_exec(h,
+                            "ALTER TABLE containers ADD COLUMN version INTEGER NOT NULL DEFAULT 0",
+                            NULL, NULL, ret_msg);
+}
 
 int ross_db_open(const char *path, RossDb **ret, RossError *err)
 {
@@ -65,8 +80,10 @@ int ross_db_open(const char *path, RossDb **ret, RossError *err)
                 return r;
         }
         sqlite3_busy_timeout(h, 5000);
-        if (sqlite3_exec(h, schema, NULL, NULL, &emsg) != SQLITE_OK) {
-                int r = ross_errx(err, EIO, "set up database '%s': %s", path, emsg);
+        if (sqlite3_exec(h, schema, NULL, NULL, &emsg) != SQLITE_OK ||
+            add_container_version(h, &emsg) != SQLITE_OK) {
+                int r = ross_errx(err, EIO, "set up database '%s': %s", path,
+                                  emsg ? emsg : sqlite3_errmsg(h));
                 sqlite3_free(emsg);
                 sqlite3_close(h);
                 return r;

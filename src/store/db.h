@@ -122,15 +122,29 @@ int ross_db_image_layers(RossDb *db, json_t **ret, RossError *err);
 int ross_db_container_add(RossDb *db, const char *id, const char *name, const char *image_id,
                           const char *image_ref, const char *config_json, RossError *err);
 /* -ENOENT "No such container: ID" if there is none, -EIO with SQLite's words if the
- * database fails. ret: {"Id","Name","ImageId","Image","Created","Config"} */
+ * database fails. ret: {"Id","Name","ImageId","Image","Created","Config","Version"} */
 int ross_db_container_fetch(RossDb *db, const char *id, json_t **ret, RossError *err);
 /* The same without the message. */
 int ross_db_container_get(RossDb *db, const char *id, json_t **ret);
 /* Id for a name, full id or unique id prefix: -ENOENT "No such container: X", -EINVAL for
  * an ambiguous prefix, -EIO for a database failure. */
 int ross_db_container_resolve(RossDb *db, const char *term, char **ret_id, RossError *err);
-/* Every row, newest first. */
+/* Every row, newest first. Each has "Version" too: 0 when added, one more at each rename
+ * and set_config. */
 int ross_db_container_list(RossDb *db, json_t **ret, RossError *err);
+/* Every row's id, name and version, newest first, without the stored request: *ret_n of
+ * them in *ret (free with ross_db_container_stamps_free), read at generation *ret_gen. */
+typedef struct RossDbContainerStamp {
+        char *id, *name;
+        int64_t version;
+} RossDbContainerStamp;
+int ross_db_container_stamps(RossDb *db, RossDbContainerStamp **ret, size_t *ret_n,
+                             uint64_t *ret_gen, RossError *err);
+void ross_db_container_stamps_free(RossDbContainerStamp *v, size_t n);
+/* A number that grows at every write to the containers (add, rename, set_config, delete)
+ * made through this RossDb, the only writer of its database: rows read at one generation
+ * are still the rows while it has not moved. */
+uint64_t ross_db_container_generation(RossDb *db);
 int ross_db_container_delete(RossDb *db, const char *id, RossError *err);
 /* Replace the stored request (and typed config) of a container: network connect. */
 int ross_db_container_set_config(RossDb *db, const char *id, const char *config_json,

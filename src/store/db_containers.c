@@ -31,6 +31,7 @@ int ross_db_container_add(RossDb *db, const char *id, const char *name, const ch
                                      6, ARGS(id, name, image_id, image_ref, now, config_json));
                 rc = sqlite3_step(st);
         }
+        ross_db_containers_changed(db);
         if (rc == SQLITE_CONSTRAINT)
                 return name_conflict(db, name, err);
         if (rc != SQLITE_DONE)
@@ -43,15 +44,17 @@ static json_t *row(sqlite3_stmt *st)
 {
         const char *config = (const char *)sqlite3_column_text(st, 5);
         json_t *cfg = json_loads(config ? config : "{}", 0, NULL);
-        return json_pack(
-                "{s:s, s:s, s:s, s:s, s:I, s:o}", "Id", (const char *)sqlite3_column_text(st, 0),
-                "Name", (const char *)sqlite3_column_text(st, 1), "ImageId",
-                (const char *)sqlite3_column_text(st, 2), "Image",
-                (const char *)sqlite3_column_text(st, 3), "Created",
-                (json_int_t)sqlite3_column_int64(st, 4), "Config", cfg ? cfg : json_object());
+        return json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:I}", "Id",
+                         (const char *)sqlite3_column_text(st, 0), "Name",
+                         (const char *)sqlite3_column_text(st, 1), "ImageId",
+                         (const char *)sqlite3_column_text(st, 2), "Image",
+                         (const char *)sqlite3_column_text(st, 3), "Created",
+                         (json_int_t)sqlite3_column_int64(st, 4), "Config",
+                         cfg ? cfg : json_object(), "Version",
+                         (json_int_t)sqlite3_column_int64(st, 6));
 }
 
-#define COLS "SELECT id, name, image_id, image_ref, created, config FROM containers"
+#define COLS "SELECT id, name, image_id, image_ref, created, config, version FROM containers"
 
 int ross_db_container_fetch(RossDb *db, const char *id, json_t **ret, RossError *err)
 {
@@ -122,10 +125,62 @@ int ross_db_container_list(RossDb *db, json_t **ret, RossError *err)
         return 0;
 }
 
+uint64_t ross_db_container_generation(RossDb *db)
+{
+        return __atomic_load_n(&db->containers_gen, __ATOMIC_SEQ_CST);
+}
+
+void ross_db_container_stamps_free(RossDbContainerStamp *v, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                free(v[i].id);
+                free(v[i].name);
+        }
+        free(v);
+}
+
+int ross_db_container_stamps(RossDb *db, RossDbContainerStamp **ret, size_t *ret_n,
+                             uint64_t *ret_gen, RossError *err)
+{
+        RossDbContainerStamp *v = NULL;
+        size_t n = 0, alloc = 0;
+        int rc;
+        DB_LOCKED(db);
+        /* under the lock the writers bump it in: the rows read are those of this generation */
+        uint64_t gen = ross_db_container_generation(db);
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = ross_db_prep(
+                db, "SELECT id, name, version FROM containers ORDER BY created DESC, rowid DESC", 0,
+                NULL);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                if (n == alloc) {
+                        size_t bytes;
+                        alloc = alloc ? alloc * 2 : 64;
+                        if (__builtin_mul_overflow(alloc, sizeof(*v), &bytes))
+                                abort(); /* more rows than memory */
+                        v = xrealloc(v, bytes);
+                }
+                const char *id = (const char *)sqlite3_column_text(st, 0);
+                const char *name = (const char *)sqlite3_column_text(st, 1);
+                v[n++] = (RossDbContainerStamp){.id = xstrdup(id ?: ""),
+                                                .name = xstrdup(name ?: ""),
+                                                .version = sqlite3_column_int64(st, 2)};
+        }
+        if (rc != SQLITE_DONE) {
+                ross_db_container_stamps_free(v, n);
+                return ross_errx(err, EIO, "list containers: database: %s", sqlite3_errmsg(db->h));
+        }
+        *ret = v;
+        *ret_n = n;
+        *ret_gen = gen;
+        return 0;
+}
+
 int ross_db_container_delete(RossDb *db, const char *id, RossError *err)
 {
         DB_LOCKED(db);
-        if (EXEC(db, "DELETE FROM containers WHERE id = ?", id) < 0)
+        int r = EXEC(db, "DELETE FROM containers WHERE id = ?", id);
+        ross_db_containers_changed(db);
+        if (r < 0)
                 return ross_errx(err, EIO, "forget container %s: database: %s", id,
                                  sqlite3_errmsg(db->h));
         return 0;
@@ -137,9 +192,11 @@ int ross_db_container_rename(RossDb *db, const char *id, const char *name, RossE
         int rc;
         {
                 _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = ross_db_prep(
-                        db, "UPDATE containers SET name = ? WHERE id = ?", 2, ARGS(name, id));
+                        db, "UPDATE containers SET name = ?, version = version + 1 WHERE id = ?", 2,
+                        ARGS(name, id));
                 rc = sqlite3_step(st);
         }
+        ross_db_containers_changed(db);
         if (rc == SQLITE_CONSTRAINT)
                 return name_conflict(db, name, err);
         if (rc != SQLITE_DONE)
@@ -155,10 +212,13 @@ int ross_db_container_set_config(RossDb *db, const char *id, const char *config_
         int rc;
         {
                 _cleanup_(sqlite3_finalizep) sqlite3_stmt *st =
-                        ross_db_prep(db, "UPDATE containers SET config = ? WHERE id = ?", 2,
-                                     ARGS(config_json, id));
+                        ross_db_prep(db,
+                                     "UPDATE containers SET config = ?, version = version + 1 "
+                                     "WHERE id = ?",
+                                     2, ARGS(config_json, id));
                 rc = sqlite3_step(st);
         }
+        ross_db_containers_changed(db);
         if (rc != SQLITE_DONE)
                 return ross_errx(err, EIO, "update container %s: database: %s", id,
                                  sqlite3_errmsg(db->h));

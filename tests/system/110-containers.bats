@@ -700,3 +700,78 @@ fq() { jq -rn --arg f "$1" '$f | @uri'; }
         assert_output_contains "is not running"
         kill -9 "$cpid" # the container's process, which lost its shim
 }
+
+# The daemon keeps each container's list entry and inspect answer (src/container/
+# summary-cache.c) once nothing they are made from has changed for 2 s. Each change after
+# that must show in the very next answer.
+@test "ps and inspect show each change at once, also after their answers were kept" {
+        local img=$REG_PLAIN/busybox n
+        ross create --name k-created "$img" sleep 600 >/dev/null
+        ross create --name k-rename -l k=v "$img" sleep 600 >/dev/null
+        for n in k-pause k-stop k-kill9 k-shim9; do
+                ross run -d --name "$n" "$img" sleep 600 >/dev/null
+        done
+        ross run -d --name k-exits "$img" sh -c 'sleep 6; exit 7' >/dev/null
+        sleep 2.5
+        # kept now, and each answer twice the same
+        local list
+        list=$(api GET '/containers/json?all=1')
+        [ "$(jq length <<<"$list")" = 7 ]
+        [ "$(api GET '/containers/json?all=1' | jq -c '[.[] | del(.Status)]')" = "$(jq -c '[.[] | del(.Status)]' <<<"$list")" ]
+        for n in k-created k-rename k-pause k-stop k-kill9 k-shim9 k-exits; do
+                [ "$(api GET "/containers/$n/json")" = "$(api GET "/containers/$n/json")" ]
+        done
+        state() { api GET "/containers/$1/json" | jq -r '.State.Status + " " + (.State.ExitCode | tostring)'; }
+        listed() { # the entry ps shows: State and Status
+                local f
+                f=$(jq -rn --arg n "^/$1\$" '{name: [$n]} | tojson | @uri')
+                api GET "/containers/json?all=1&filters=$f" | jq -r '.[] | .State + " " + .Status'
+        }
+
+        ross start k-created >/dev/null
+        [ "$(state k-created)" = "running 0" ]
+        [[ "$(listed k-created)" == "running Up "* ]]
+
+        ross rename k-rename k-renamed
+        [ "$(api GET /containers/k-renamed/json | jq -r .Name)" = /k-renamed ]
+        [ "$(api GET /containers/k-rename/json | jq -r .message)" = "No such container: k-rename" ]
+        [ "$(api GET "/containers/json?all=1&filters=$(jq -rn '{label: ["k=v"]} | tojson | @uri')" |
+                jq -r '.[].Names[0]')" = /k-renamed ]
+
+        ross pause k-pause >/dev/null
+        [ "$(state k-pause)" = "paused 0" ]
+        [[ "$(listed k-pause)" == "paused Up "*" (Paused)" ]]
+        ross unpause k-pause >/dev/null
+        [ "$(state k-pause)" = "running 0" ]
+
+        ross stop -t 0 k-stop >/dev/null
+        [ "$(state k-stop)" = "exited 137" ]
+        [[ "$(listed k-stop)" == "exited Exited (137) "* ]]
+
+        # the workload killed: the shim writes exit.json
+        kill -9 "$(api GET /containers/k-kill9/json | jq -r .State.Pid)"
+        ross wait k-kill9 >/dev/null
+        [ "$(state k-kill9)" = "exited 137" ]
+
+        # the shim killed: nothing on disk changes, its lock goes
+        local id cpid
+        id=$(api GET /containers/k-shim9/json | jq -r .Id)
+        cpid=$(api GET /containers/k-shim9/json | jq -r .State.Pid)
+        kill -9 "$(cat "$DATA/containers/$id/shim.pid")"
+        for n in $(seq 1 50); do
+                [ "$(state k-shim9)" = "running 0" ] || break
+                sleep 0.1
+        done
+        [ "$(state k-shim9)" = "exited 0" ]
+        [ "$(listed k-shim9)" = "exited Exited (0)" ]
+        kill -9 "$cpid" # its workload, which lost its shim
+
+        # an exit of its own
+        [ "$(ross wait k-exits)" = 7 ]
+        [ "$(state k-exits)" = "exited 7" ]
+        [[ "$(listed k-exits)" == "exited Exited (7) "* ]]
+
+        ross rm -f k-created >/dev/null
+        [ "$(api GET /containers/k-created/json | jq -r .message)" = "No such container: k-created" ]
+        [ "$(api GET '/containers/json?all=1' | jq length)" = 6 ]
+}

@@ -222,6 +222,47 @@ for i in range(20):
         assert_output_contains front
 }
 
+# The daemon keeps each container's list entry and inspect answer once nothing they are made
+# from has changed for 2 s (src/container/summary-cache.c); a running container's network
+# state is in its net/, where netavark writes in place. Each change after that pause shows
+# in the next answer.
+@test "kept answers follow networks: connect and disconnect a running container, a network removed and made again" {
+        ross network create kept >/dev/null
+        web kw kept-web -p 127.0.0.1:18090:80
+        ross create --name kc --network kept "$IMG" true >/dev/null
+        sleep 3
+        nets() { api GET "/containers/$1/json" | jq -r '.NetworkSettings.Networks | keys | join(",")'; }
+        listed() { # NAME FIELD: a field of its list entry
+                api GET "/containers/json?all=1" |
+                        jq -c --arg n "/$1" ".[] | select(.Names[0] == \$n) | $2"
+        }
+        [ "$(nets kw)" = bridge ]
+        [ "$(listed kw '.NetworkSettings.Networks | keys')" = '["bridge"]' ]
+        [ "$(listed kw .Ports)" = '[{"IP":"127.0.0.1","PrivatePort":80,"PublicPort":18090,"Type":"tcp"}]' ]
+        local id
+        id=$(api GET /networks/kept | jq -r .Id)
+        [ "$(api GET /containers/kc/json | jq -r .NetworkSettings.Networks.kept.NetworkID)" = "$id" ]
+
+        ross network connect kept kw
+        [ "$(nets kw)" = bridge,kept ]
+        [ "$(listed kw '.NetworkSettings.Networks | keys')" = '["bridge","kept"]' ]
+        [[ "$(api GET /containers/kw/json | jq -r .NetworkSettings.Networks.kept.IPAddress)" =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$ ]]
+        ross network disconnect kept kw
+        [ "$(nets kw)" = bridge ]
+        [ "$(listed kw '.NetworkSettings.Networks | keys')" = '["bridge"]' ]
+
+        # kc was never started: the network can go, and kc names it by no id any more
+        ross network rm kept >/dev/null
+        [ "$(api GET /containers/kc/json | jq -r .NetworkSettings.Networks.kept.NetworkID)" = "" ]
+        [ "$(listed kc .NetworkSettings.Networks.kept.NetworkID)" = '""' ]
+        ross network create kept >/dev/null
+        id=$(api GET /networks/kept | jq -r .Id)
+        [ "$(api GET /containers/kc/json | jq -r .NetworkSettings.Networks.kept.NetworkID)" = "$id" ]
+        # stopped: nothing published any more
+        ross stop -t 0 kw >/dev/null
+        [ "$(listed kw '[.Ports[] | select(.PublicPort)] | length')" = 0 ]
+}
+
 @test "--network container:NAME shares the other's namespace" {
         web first shared
         run ross run --rm --network container:first "$IMG" busybox wget -q -O - http://127.0.0.1/id
