@@ -43,6 +43,8 @@ static struct {
         pthread_t th;
         bool running, stopping;
         Pending *pending;
+        /* the container the thread is starting now: still "restarting" until it runs */
+        char starting[65];
         RossContainers *c;
 } rs = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 
@@ -80,7 +82,7 @@ int ross_restart_count(RossContainers *c, const char *id)
 bool ross_restart_pending(RossContainers *c, const char *id)
 {
         pthread_mutex_lock(&rs.lock);
-        bool found = false;
+        bool found = STREQ(rs.starting, id);
         for (Pending *p = rs.pending; p && !found; p = p->next)
                 found = STREQ(p->id, id);
         pthread_mutex_unlock(&rs.lock);
@@ -173,12 +175,29 @@ void ross_container_exited(RossContainers *c, const char *id)
         char codes[16];
         snprintf(codes, sizeof(codes), "%d", code);
         char took[32];
-        snprintf(took, sizeof(took), "%.0f", ran_for(c, id));
-        ross_container_event(c, id, "die",
-                             json_pack("{s:s, s:s}", "exitCode", codes, "execDuration", took));
+        double ran = ran_for(c, id);
+        snprintf(took, sizeof(took), "%.0f", ran);
         _cleanup_(json_decrefp) json_t *row = NULL;
         _cleanup_(ross_container_config_free) RossContainerConfig cfg = {};
-        if (ross_containers_config_load(c, id, &row, &cfg, NULL) < 0)
+        bool have_cfg = ross_containers_config_load(c, id, &row, &cfg, NULL) == 0;
+        json_auto_t *st = state_of(c, id);
+        /* Docker's order: the container is "restarting" before its die event is out, so a
+         * client that inspects it on that event sees where it is going */
+        if (have_cfg && wants_restart(&cfg, st, code)) {
+                long delay = (long)json_integer_value(json_object_get(st, "delay_ms"));
+                if (delay <= 0 || ran >= RESET_AFTER_S)
+                        delay = DELAY_FIRST_MS;
+                json_object_set_new(
+                        st, "delay_ms",
+                        json_integer((delay * 2 < DELAY_MAX_MS ? delay * 2 : DELAY_MAX_MS)));
+                state_store(c, id, st);
+                log_debug("container %.12s exited %d: restart in %ld ms (policy %s)", id, code,
+                          delay, cfg.restart);
+                schedule(id, delay);
+        }
+        ross_container_event(c, id, "die",
+                             json_pack("{s:s, s:s}", "exitCode", codes, "execDuration", took));
+        if (!have_cfg)
                 return;
         json_t *b;
         size_t i;
@@ -189,18 +208,6 @@ void ross_container_exited(RossContainers *c, const char *id)
                                 "volume", "unmount", vol,
                                 json_pack("{s:s, s:s}", "driver", "local", "container", id));
         }
-        json_auto_t *st = state_of(c, id);
-        if (!wants_restart(&cfg, st, code))
-                return;
-        long delay = (long)json_integer_value(json_object_get(st, "delay_ms"));
-        if (delay <= 0 || ran_for(c, id) >= RESET_AFTER_S)
-                delay = DELAY_FIRST_MS;
-        json_object_set_new(st, "delay_ms",
-                            json_integer((delay * 2 < DELAY_MAX_MS ? delay * 2 : DELAY_MAX_MS)));
-        state_store(c, id, st);
-        log_debug("container %.12s exited %d: restart in %ld ms (policy %s)", id, code, delay,
-                  cfg.restart);
-        schedule(id, delay);
 }
 
 static void restart_now(RossContainers *c, const char *id)
@@ -252,10 +259,12 @@ static void *restart_thread(void *ud)
                 if (due) {
                         char id[65];
                         snprintf(id, sizeof(id), "%s", due->id);
+                        snprintf(rs.starting, sizeof(rs.starting), "%s", due->id);
                         free(due);
                         pthread_mutex_unlock(&rs.lock);
                         restart_now(rs.c, id);
                         pthread_mutex_lock(&rs.lock);
+                        rs.starting[0] = '\0';
                         continue;
                 }
                 struct timespec until;
