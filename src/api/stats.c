@@ -3,8 +3,9 @@
  * GET /containers/{id}/stats: Docker's ContainerStatsResponse objects (src/container/stats.h).
  * stream=true (the default): one object a second, a line each, precpu_stats and preread
  * from the object before (the first has none, as Docker's), until the container is removed
- * or the client goes. stream=false: one object, from two samples a second apart so that
- * precpu_stats is there; with one-shot=true from one sample at once. A container that does
+ * or the client goes. stream=false: one object with precpu_stats from a sample one to three
+ * seconds older: one an earlier answer kept (stats-recent.c), else taken now and a second
+ * waited, as Docker does; with one-shot=true from one sample at once. A container that does
  * not run gives Docker's empty object at once.
  */
 #include <pthread.h>
@@ -45,6 +46,7 @@ static void *stream_thread(void *ud)
                 if (ross_stats_sample(st->src, &cur, NULL) < 0)
                         break;
                 ross_stats_json(&line, &cur, have_pre ? &pre : NULL);
+                ross_stats_keep(st->src, &cur);
                 /* the client gone: the response closed the pipe's other end */
                 if (ross_write_all(st->wfd, line.data, line.len) < 0)
                         break;
@@ -66,12 +68,18 @@ static enum MHD_Result reply_once(RossRequest *req, RossStatsSource *src, bool o
         RossError err = {};
         _cleanup_(ross_stats_sample_free) RossStatsSample first = {};
         _cleanup_(ross_stats_sample_free) RossStatsSample second = {};
+        _cleanup_(ross_stats_sample_free) RossStatsSample kept = {};
         _cleanup_(ross_buf_free) RossBuf out = {};
         if (ross_stats_sample(src, &first, &err) < 0)
                 return ross_reply_error(req, &err);
         if (one_shot || !ross_stats_sample_taken(&first)) {
                 ross_stats_json(&out, &first, NULL);
+                ross_stats_keep(src, &first);
+        } else if (ross_stats_kept_before(src, &first, &kept)) {
+                ross_stats_json(&out, &first, &kept);
+                ross_stats_keep(src, &first);
         } else {
+                ross_stats_keep(src, &first);
                 struct timespec next;
                 clock_gettime(CLOCK_MONOTONIC, &next);
                 next.tv_sec += STATS_INTERVAL_S;
@@ -79,6 +87,7 @@ static enum MHD_Result reply_once(RossRequest *req, RossStatsSource *src, bool o
                 if (ross_stats_sample(src, &second, &err) < 0)
                         return ross_reply_error(req, &err);
                 ross_stats_json(&out, &second, &first);
+                ross_stats_keep(src, &second);
         }
         return ross_reply_text(req, MHD_HTTP_OK, "application/json", out.data);
 }

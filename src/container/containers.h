@@ -25,6 +25,8 @@ typedef struct RossContainers {
         json_t *unusable;
         /* what the list and inspect answered, kept until it changes (summary-cache.h) */
         struct RossSummaryCache *summaries;
+        /* the stats answers' samples, kept for the next one's precpu (stats-recent.h) */
+        struct RossStatsRecent *stats_recent;
         /* the micro-VM backends */
         struct {
                 char *kernel;       /* --vm-kernel, or NULL: the newest /boot/vmlinuz-* */

@@ -13,6 +13,7 @@
 
 #include "../backend/backend.h"
 #include "../backend/vm.h"
+#include "../basic/clock.h"
 #include "../basic/fileio.h"
 #include "../basic/log.h"
 #include "../basic/parse.h"
@@ -20,6 +21,7 @@
 #include "containers.h"
 #include "network.h"
 #include "stats-kernel.h"
+#include "stats-recent.h"
 #include "stats.h"
 
 #define PROC_FILE_MAX  (4 * 1024 * 1024) /* /proc/stat of a big machine, mountinfo */
@@ -137,6 +139,25 @@ void ross_stats_sample_free(RossStatsSample *s)
                 free(s->blkio[i].v);
         free(s->nets);
         *s = (RossStatsSample){};
+}
+
+static void *dup_bytes(const void *p, size_t n)
+{
+        if (!p || n == 0)
+                return NULL;
+        void *q = xmalloc(n);
+        memcpy(q, p, n);
+        return q;
+}
+
+void ross_stats_sample_copy(const RossStatsSample *s, RossStatsSample *ret)
+{
+        *ret = *s;
+        ret->name = s->name ? xstrdup(s->name) : NULL;
+        ret->cpu.percpu = dup_bytes(s->cpu.percpu, s->cpu.n_percpu * sizeof(*s->cpu.percpu));
+        for (size_t i = 0; i < ROSS_BLKIO_LISTS; i++)
+                ret->blkio[i].v = dup_bytes(s->blkio[i].v, s->blkio[i].n * sizeof(*s->blkio[i].v));
+        ret->nets = dup_bytes(s->nets, s->n_nets * sizeof(*s->nets));
 }
 
 /* ---- Docker's JSON ---- */
@@ -359,6 +380,18 @@ int ross_stats_open(RossContainers *c, const char *ref, RossStatsSource **ret, R
         return 0;
 }
 
+void ross_stats_keep(RossStatsSource *s, const RossStatsSample *cur)
+{
+        if (s->c->stats_recent)
+                ross_stats_recent_keep(s->c->stats_recent, cur, ross_now_ns());
+}
+
+bool ross_stats_kept_before(RossStatsSource *s, const RossStatsSample *cur, RossStatsSample *ret)
+{
+        return s->c->stats_recent &&
+               ross_stats_recent_pre(s->c->stats_recent, cur, ross_now_ns(), ret);
+}
+
 void ross_stats_close(RossStatsSource *s)
 {
         ross_cgroup_mounts_free(&s->mounts);
@@ -572,6 +605,7 @@ int ross_stats_sample(RossStatsSource *s, RossStatsSample *ret, RossError *err)
                 return 0;
         }
         clock_gettime(CLOCK_REALTIME, &out.read);
+        out.pid = (int)pid;
         if (s->vm)
                 sample_vm(s, pid, &out);
         else

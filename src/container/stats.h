@@ -73,6 +73,7 @@ typedef struct RossStatsSample {
         char id[65];
         char *name;           /* "/name", as Docker's */
         struct timespec read; /* {0, 0}: no sample (a container that does not run) */
+        int pid;              /* what was sampled (its init, a VM's shim): another run, another */
         RossStatsCpu cpu;
         RossStatsMemKind mem_kind;
         uint64_t mem_usage, mem_max_usage, mem_failcnt, mem_limit;
@@ -85,6 +86,8 @@ typedef struct RossStatsSample {
 } RossStatsSample;
 
 void ross_stats_sample_free(RossStatsSample *s);
+/* A deep copy of s into *ret. */
+void ross_stats_sample_copy(const RossStatsSample *s, RossStatsSample *ret);
 /* The memory_stats.stats keys of a kind, sorted as Go writes a map; *ret_n of them. */
 const char *const *ross_stats_mem_keys(RossStatsMemKind kind, size_t *ret_n);
 /* Add an entry to a blkio list (which is then set). */
@@ -115,6 +118,11 @@ static inline void ross_stats_closep(RossStatsSource **s)
  * Docker's empty sample (its id and name, zeroes and the zero time). -ENOENT once the
  * container has been removed. */
 int ross_stats_sample(RossStatsSource *s, RossStatsSample *ret, RossError *err);
+/* The daemon's kept samples (stats-recent.h): keep cur, and a kept one to be cur's "before"
+ * (false: none fits, the caller waits its second). No-ops without a daemon's store. */
+void ross_stats_keep(RossStatsSource *s, const RossStatsSample *cur);
+bool ross_stats_kept_before(RossStatsSource *s, const RossStatsSample *cur, RossStatsSample *ret);
+
 /* Whether ret of the last ross_stats_sample is a real one. */
 static inline bool ross_stats_sample_taken(const RossStatsSample *s)
 {

@@ -8,6 +8,7 @@
 #include "../container/monitor.h"
 #include "../container/network.h"
 #include "../container/restart.h"
+#include "../container/stats-recent.h"
 #include "../container/summary-cache.h"
 #include "daemon.h"
 
@@ -123,6 +124,7 @@ int ross_daemon_open(RossDaemon *d, RossError *err)
         if ((r = ross_mkdir_p(d->containers.dir, 0700, err)) < 0 ||
             (r = ross_summary_cache_new(d->containers.dir, &d->containers.summaries, err)) < 0)
                 return r;
+        d->containers.stats_recent = ross_stats_recent_new();
         r = ross_networks_init(&d->networks, d->cfg.data_dir, d->cfg.run_dir, d->cfg.netavark,
                                d->cfg.bridge_subnet, err);
         if (r < 0)
@@ -183,6 +185,7 @@ void ross_daemon_close(RossDaemon *d)
         free(d->containers.vm.cache_dir);
         free(d->containers.shim_path);
         ross_summary_cache_free(d->containers.summaries);
+        ross_stats_recent_free(d->containers.stats_recent);
         free(d->images.helper_path);
         d->images.helper_path = NULL;
         d->registry.helper = NULL;

@@ -165,7 +165,7 @@ for a, b in zip(objs, objs[1:]):
         [ "$(grep -c '"name":"/st"' "$BATS_TEST_TMPDIR/stream")" -ge 1 ]
 }
 
-@test "one-shot=true: one sample at once, without precpu_stats; stream=false waits for the second" {
+@test "one-shot=true: one sample at once, without precpu_stats; stream=false waits for the second, then reuses a kept sample" {
         up
         ross run -d --name once "$IMG" sh -c 'while :; do :; done' >/dev/null
         t0=$(date +%s%N)
@@ -180,6 +180,16 @@ for a, b in zip(objs, objs[1:]):
         t1=$(date +%s%N)
         [ $(((t1 - t0) / 1000000)) -ge 900 ]
         [ "$(jq -r '.preread != "0001-01-01T00:00:00Z"' <<<"$j")" = true ]
+        # asked again: the "before" is a sample an earlier answer kept, a second or more
+        # older, not one taken now (which would be after the last answer's read)
+        j2=$(stats once)
+        last_read=$(date -d "$(jq -r .read <<<"$j")" +%s%N)
+        read=$(date -d "$(jq -r .read <<<"$j2")" +%s%N)
+        preread=$(date -d "$(jq -r .preread <<<"$j2")" +%s%N)
+        [ "$preread" -lt "$last_read" ] || { echo "preread $preread, last read $last_read"; false; }
+        span=$(((read - preread) / 1000000))
+        [ "$span" -ge 900 ] && [ "$span" -le 3000 ] || { echo "span ${span} ms"; false; }
+        [ "$(jq -r '.cpu_stats.cpu_usage.total_usage > .precpu_stats.cpu_usage.total_usage' <<<"$j2")" = true ]
         # Docker's content type for it
         run api GET "/containers/once/stats?stream=0&one-shot=1" -o /dev/null -D -
         assert_output_contains "Content-Type: application/json"

@@ -11,6 +11,7 @@
 #include "basic/format.h"
 #include "container/stats-kernel.h"
 #include "container/stats.h"
+#include "container/stats-recent.h"
 #include "tap.h"
 
 static const char *fixtures;
@@ -432,6 +433,77 @@ static void test_format(void)
         is_str(buf, "23.54GiB", "bytes: 23.54GiB (four digits, as units.BytesSize)");
 }
 
+/* A sample of container id, run pid, at CPU time total (ns), with a name and a network. */
+static RossStatsSample sample_at(const char *id, int pid, uint64_t total, uint64_t system)
+{
+        RossStatsSample s = {.pid = pid, .read = {.tv_sec = 1}};
+        snprintf(s.id, sizeof(s.id), "%s", id);
+        s.name = strdup("/c");
+        s.cpu.total = total;
+        s.cpu.system = system;
+        s.nets = calloc(1, sizeof(*s.nets));
+        s.n_nets = 1;
+        snprintf(s.nets[0].name, sizeof(s.nets[0].name), "eth0");
+        return s;
+}
+
+static void test_recent(void)
+{
+        const uint64_t S = 1000000000ULL;
+        RossStatsRecent *r = ross_stats_recent_new();
+        RossStatsSample a = sample_at("aa", 10, 100, 1000), got = {};
+        ok(!ross_stats_recent_pre(r, &a, 5 * S, &got), "recent: nothing kept, no before");
+        ross_stats_recent_keep(r, &a, 5 * S);
+        RossStatsSample b = sample_at("aa", 10, 200, 2000);
+        ok(!ross_stats_recent_pre(r, &b, 5 * S + S / 2, &got),
+           "recent: a sample half a second old is too close to be a before");
+        ok(ross_stats_recent_pre(r, &b, 6 * S, &got) && got.cpu.total == 100 &&
+                   STREQ(got.name, "/c") && got.n_nets == 1 && STREQ(got.nets[0].name, "eth0"),
+           "recent: a second old: a deep copy of it");
+        ross_stats_sample_free(&got);
+        /* kept at 6.0 beside the one of 5.0; 6.5 then gives the older, 7.0 the newer */
+        ross_stats_recent_keep(r, &b, 6 * S);
+        RossStatsSample c = sample_at("aa", 10, 300, 3000);
+        ross_stats_recent_keep(r, &c, 6 * S + S / 4); /* too soon after b: not kept */
+        ok(ross_stats_recent_pre(r, &c, 6 * S + S / 2, &got) && got.cpu.total == 100,
+           "recent: the newest kept is too new: the older one");
+        ross_stats_sample_free(&got);
+        ok(ross_stats_recent_pre(r, &c, 7 * S, &got) && got.cpu.total == 200,
+           "recent: the newest one a second or more old wins");
+        ross_stats_sample_free(&got);
+        ok(!ross_stats_recent_pre(r, &c, 9 * S + S / 2, &got),
+           "recent: over three seconds old: not the last second's use");
+        RossStatsSample other = sample_at("aa", 11, 5, 4000);
+        ok(!ross_stats_recent_pre(r, &other, 7 * S, &got), "recent: another run's is no before");
+        RossStatsSample back = sample_at("aa", 10, 50, 4000);
+        ok(!ross_stats_recent_pre(r, &back, 7 * S, &got), "recent: counters that went back");
+        RossStatsSample none = {};
+        snprintf(none.id, sizeof(none.id), "aa");
+        ross_stats_recent_keep(r, &none, 8 * S);
+        ok(ross_stats_recent_pre(r, &c, 7 * S, &got) && got.cpu.total == 200,
+           "recent: an empty sample (not running) is not kept");
+        ross_stats_sample_free(&got);
+        /* a new run replaces what was kept */
+        ross_stats_recent_keep(r, &other, 8 * S);
+        ok(!ross_stats_recent_pre(r, &c, 9 * S, &got), "recent: after a new run, the old one's are gone");
+        RossStatsSample other2 = sample_at("aa", 11, 50, 5000);
+        ok(ross_stats_recent_pre(r, &other2, 9 * S, &got) && got.cpu.total == 5,
+           "recent: the new run's own sample");
+        ross_stats_sample_free(&got);
+        /* another container, much later: the first one's entry is forgotten on the way */
+        RossStatsSample d = sample_at("bb", 20, 1, 1);
+        ross_stats_recent_keep(r, &d, 100 * S);
+        ok(!ross_stats_recent_pre(r, &other2, 100 * S + S, &got), "recent: old entries forgotten");
+        ross_stats_sample_free(&a);
+        ross_stats_sample_free(&b);
+        ross_stats_sample_free(&c);
+        ross_stats_sample_free(&other);
+        ross_stats_sample_free(&other2);
+        ross_stats_sample_free(&back);
+        ross_stats_sample_free(&d);
+        ross_stats_recent_free(r);
+}
+
 int main(int argc, char **argv)
 {
         if (argc < 2) {
@@ -446,5 +518,6 @@ int main(int argc, char **argv)
         test_small_parsers();
         test_json();
         test_format();
+        test_recent();
         return tap_done();
 }
