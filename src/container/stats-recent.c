@@ -123,7 +123,7 @@ bool ross_stats_recent_pre(RossStatsRecent *r, const RossStatsSample *cur, uint6
                 return false;
         pthread_mutex_lock(&r->lock);
         Entry *e = entry_of(r, cur->id, now_ns, false);
-        const Kept *k = !e                         ? NULL
+        const Kept *k = !e                             ? NULL
                         : fits(&e->newer, cur, now_ns) ? &e->newer
                         : fits(&e->older, cur, now_ns) ? &e->older
                                                        : NULL;

@@ -345,6 +345,7 @@ struct RossStatsSource {
         RossContainers *c;
         char id[65];
         bool vm;           /* a micro-VM: its VMM's processes, not a cgroup */
+        bool no_network;   /* --network none: only lo, which Docker does not report */
         int64_t vm_memory; /* the VM's memory, its limit */
         RossCgroupMounts mounts;
         uint64_t machine_memory;
@@ -366,6 +367,7 @@ int ross_stats_open(RossContainers *c, const char *ref, RossStatsSource **ret, R
         snprintf(s->id, sizeof(s->id), "%s", id);
         s->vm = be && !STREQ(be->kind, "oci");
         s->vm_memory = s->vm ? ross_vm_memory(&cfg) : 0;
+        s->no_network = cfg.net.mode && STREQ(cfg.net.mode, "none");
         _cleanup_free_ char *mountinfo = NULL, *meminfo = NULL;
         if (ross_read_file("/proc/self/mountinfo", PROC_FILE_MAX, &mountinfo, NULL, NULL) == 0)
                 ross_cgroup_mounts_parse(mountinfo, &s->mounts);
@@ -456,6 +458,8 @@ static void *netns_thread(void *ud)
 static void sample_networks(RossStatsSource *s, const char *ns_path, RossStatsSample *ret)
 {
         struct stat st;
+        if (s->no_network)
+                return; /* nothing to enter the namespace for */
         if (stat(ns_path, &st) < 0)
                 return; /* no namespace of its own: no network (a VM on none) */
         /* the host's network (--network host): Docker reports no interfaces for it */

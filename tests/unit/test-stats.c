@@ -485,7 +485,8 @@ static void test_recent(void)
         ross_stats_sample_free(&got);
         /* a new run replaces what was kept */
         ross_stats_recent_keep(r, &other, 8 * S);
-        ok(!ross_stats_recent_pre(r, &c, 9 * S, &got), "recent: after a new run, the old one's are gone");
+        ok(!ross_stats_recent_pre(r, &c, 9 * S, &got),
+           "recent: after a new run, the old one's are gone");
         RossStatsSample other2 = sample_at("aa", 11, 50, 5000);
         ok(ross_stats_recent_pre(r, &other2, 9 * S, &got) && got.cpu.total == 5,
            "recent: the new run's own sample");
