@@ -9,6 +9,7 @@
 #include "../basic/fileio.h"
 #include "../basic/log.h"
 #include "../basic/parse.h"
+#include "../container/container-events.h"
 #include "../container/containers.h"
 #include "../container/detach.h"
 #include "../container/exec.h"
@@ -70,8 +71,15 @@ static bool forward_input(AttachSession *a, const char *p, size_t n)
         bool detach = ross_detach_keys_feed(&a->keys, p, n, out, &on);
         if (on && ross_frame_write(a->shim, ROSS_FRAME_STDIN, out, on) < 0)
                 return false;
-        if (detach)
+        if (detach) {
                 log_debug("attach to %.12s: detach keys read", a->id);
+                /* Docker's: detach, or exec_detach with the exec's id */
+                if (a->exec_id)
+                        ross_container_event(a->c, a->id, "exec_detach",
+                                             json_pack("{s:s}", "execID", a->exec_id));
+                else
+                        ross_container_event(a->c, a->id, "detach", NULL);
+        }
         return !detach;
 }
 
@@ -402,6 +410,7 @@ enum MHD_Result ross_api_container_attach(RossRequest *req, const char *ref)
                                                  "attach: eventfd: %m");
                 }
         }
+        ross_container_event(svc(req), id, "attach", NULL);
         return reply_upgrade(req, a);
 }
 

@@ -205,6 +205,13 @@ int ross_attach_run(RossClient *c, RossAttach *a)
                                 if (on && ross_write_all(a->fd, out, on) < 0)
                                         in_open = false;
                                 if (hit) {
+                                        /* with a tty the daemon knows the keys too: they
+                                         * are its to see, for its detach event (Docker's
+                                         * CLI leaves the detach to the daemon); without,
+                                         * they would be the container's input */
+                                        if (a->tty)
+                                                (void)ross_write_all(a->fd, a->keys.keys,
+                                                                     a->keys.n);
                                         detached = true;
                                         break;
                                 }

@@ -444,6 +444,10 @@ int ross_containers_resize(RossContainers *c, const char *ref, unsigned rows, un
                 return ross_errx(err, EBUSY, "container %s is not running", ref);
         if (r < 0)
                 return ross_errx(err, -r, "resize container %s: %s", ref, strerror(-r));
+        char h[16], w[16];
+        snprintf(h, sizeof(h), "%u", rows);
+        snprintf(w, sizeof(w), "%u", cols);
+        ross_container_event(c, id, "resize", json_pack("{s:s, s:s}", "height", h, "width", w));
         return 0;
 }
 

@@ -16,9 +16,11 @@
 #include "../basic/log.h"
 #include "../basic/parse.h"
 #include "../shim/shim.h"
+#include "container-events.h"
 #include "containers.h"
 #include "detach.h"
 #include "exec.h"
+#include "monitor.h"
 #include "spec.h"
 
 static json_t *owners; /* exec id -> container id */
@@ -28,6 +30,19 @@ static char *exec_dir(RossContainers *c, const char *cid, const char *eid, const
 {
         return file ? xasprintf("%s/%s/exec/%s/%s", c->dir, cid, eid, file)
                     : xasprintf("%s/%s/exec/%s", c->dir, cid, eid);
+}
+
+/* Docker's exec event: "exec_create: CMD ARGS..." (what, "exec_create"), execID. */
+static void exec_event(RossContainers *c, const char *cid, const char *eid, const char *what,
+                       json_t *cmd)
+{
+        _cleanup_(ross_buf_free) RossBuf action = {};
+        ross_buf_printf(&action, "%s:", what);
+        size_t i;
+        json_t *v;
+        json_array_foreach (cmd, i, v)
+                ross_buf_printf(&action, " %s", json_string_value(v) ?: "");
+        ross_container_event(c, cid, action.data, json_pack("{s:s}", "execID", eid));
 }
 
 /* A pid file of the exec's shim or process: 0 when it is not there, or still empty (the
@@ -127,6 +142,7 @@ int ross_exec_create(RossContainers *c, const char *ref, json_t *body, char **re
         json_object_set_new(owners, eid, json_string(cid));
         pthread_mutex_unlock(&owners_lock);
         log_debug("exec %s created in container %.12s", eid, cid);
+        exec_event(c, cid, eid, "exec_create", cmd);
         *ret_id = xstrdup(eid);
         return 0;
 }
@@ -232,6 +248,8 @@ int ross_exec_start_sized(RossContainers *c, const char *eid, bool attached, uns
                 return r;
         }
         log_debug("exec %s runs in container %.12s as pid %d", eid, cid, (int)pid);
+        exec_event(c, cid, eid, "exec_start", json_object_get(cfg, "Cmd"));
+        ross_monitor_watch_exec(c, cid, eid);
         return 0;
 }
 
@@ -307,11 +325,25 @@ int ross_exec_resize(RossContainers *c, const char *eid, unsigned rows, unsigned
         return 0;
 }
 
+void ross_exec_exited(RossContainers *c, const char *cid, const char *eid)
+{
+        _cleanup_free_ char *exitf = exec_dir(c, cid, eid, "exit.json");
+        json_auto_t *ex = ross_read_json(exitf, ROSS_STATE_JSON_MAX);
+        if (!ex)
+                return; /* gone with its container */
+        char code[16];
+        snprintf(code, sizeof(code), "%d", (int)json_integer_value(json_object_get(ex, "ExitCode")));
+        ross_container_event(c, cid, "exec_die",
+                             json_pack("{s:s, s:s}", "execID", eid, "exitCode", code));
+}
+
 void ross_exec_forget(RossContainers *c, const char *eid)
 {
         _cleanup_free_ char *cid = owner_of(eid);
         if (!cid)
                 return;
+        /* its exit's event before its files go */
+        ross_monitor_settle_exec(c, cid, eid);
         _cleanup_free_ char *dir = exec_dir(c, cid, eid, NULL);
         (void)ross_rm_rf(dir);
         pthread_mutex_lock(&owners_lock);

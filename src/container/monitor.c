@@ -6,6 +6,7 @@
  * restart policy). The shims do not need the daemon; this only lets the daemon react when
  * it is there. A stop or a removal that waited for the exit asks for it to be handled at
  * once (ross_monitor_settle), so that die comes before stop and destroy, as Docker has it.
+ * An exec's directory is watched the same way from its start to its one exit (exec_die).
  */
 #include <poll.h>
 #include <pthread.h>
@@ -22,7 +23,8 @@
 
 typedef struct Watch {
         int wd;
-        char id[65];
+        char id[65];  /* the container's */
+        char eid[65]; /* an exec's watch: its id; "" for the container's */
         struct timespec handled; /* the mtime of the exit file last handled */
         struct Watch *next;
 } Watch;
@@ -35,14 +37,32 @@ static struct {
         Watch *watches;
         RossContainers *c;
         RossMonitorExitFn on_exit;
+        RossMonitorExecExitFn on_exec_exit;
 } mon = {.lock = PTHREAD_MUTEX_INITIALIZER, .ifd = -1, .stopfd = -1};
 
 static Watch *find_id(const char *id)
 {
         for (Watch *w = mon.watches; w; w = w->next)
-                if (STREQ(w->id, id))
+                if (STREQ(w->id, id) && !*w->eid)
                         return w;
         return NULL;
+}
+
+/* Under the lock: unlink w from the list (the caller frees it). */
+static void unlink_watch(Watch *w)
+{
+        for (Watch **pw = &mon.watches; *pw; pw = &(*pw)->next)
+                if (*pw == w) {
+                        *pw = w->next;
+                        return;
+                }
+}
+
+/* The exec directory's file (caller frees). */
+static char *exec_file(const Watch *w, const char *file)
+{
+        _cleanup_free_ char *rel = xasprintf("exec/%s/%s", w->eid, file);
+        return ross_containers_path(mon.c, w->id, rel);
 }
 
 static Watch *find_wd(int wd)
@@ -56,10 +76,13 @@ static Watch *find_wd(int wd)
 /* Under the lock: is there an exit not handled yet? Marks it handled. */
 static bool take_exit(Watch *w)
 {
-        _cleanup_free_ char *p = ross_containers_path(mon.c, w->id, "exit.json");
+        _cleanup_free_ char *p = *w->eid ? exec_file(w, "exit.json")
+                                         : ross_containers_path(mon.c, w->id, "exit.json");
         struct stat st;
         if (stat(p, &st) < 0)
                 return false;
+        if (*w->eid) /* an exec exits once */
+                return true;
         if (st.st_mtim.tv_sec == w->handled.tv_sec && st.st_mtim.tv_nsec == w->handled.tv_nsec)
                 return false;
         _cleanup_free_ char *sp = ross_containers_path(mon.c, w->id, "started");
@@ -79,6 +102,12 @@ static void handle(const char *id)
                 mon.on_exit(mon.c, id);
 }
 
+static void handle_exec(const char *id, const char *eid)
+{
+        if (mon.on_exec_exit)
+                mon.on_exec_exit(mon.c, id, eid);
+}
+
 static void *monitor_thread(void *ud)
 {
         char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
@@ -93,26 +122,48 @@ static void *monitor_thread(void *ud)
                 for (char *q = buf; n > 0 && q < buf + n;) {
                         struct inotify_event *ev = (struct inotify_event *)q;
                         q += sizeof(*ev) + ev->len;
+                        /* the directory went (an exec's, with its container): forget it */
+                        if (ev->mask & IN_IGNORED) {
+                                pthread_mutex_lock(&mon.lock);
+                                Watch *w = find_wd(ev->wd);
+                                if (w && *w->eid) {
+                                        unlink_watch(w);
+                                        free(w);
+                                }
+                                pthread_mutex_unlock(&mon.lock);
+                                continue;
+                        }
                         if (!(ev->mask & IN_MOVED_TO) || ev->len == 0 ||
                             !STREQ(ev->name, "exit.json"))
                                 continue;
-                        char id[65] = "";
+                        char id[65] = "", eid[65] = "";
                         pthread_mutex_lock(&mon.lock);
                         Watch *w = find_wd(ev->wd);
-                        if (w && take_exit(w))
+                        if (w && take_exit(w)) {
                                 snprintf(id, sizeof(id), "%s", w->id);
+                                snprintf(eid, sizeof(eid), "%s", w->eid);
+                                if (*w->eid) {
+                                        (void)inotify_rm_watch(mon.ifd, w->wd);
+                                        unlink_watch(w);
+                                        free(w);
+                                }
+                        }
                         pthread_mutex_unlock(&mon.lock);
-                        if (*id)
+                        if (*eid)
+                                handle_exec(id, eid);
+                        else if (*id)
                                 handle(id);
                 }
         }
         return NULL;
 }
 
-int ross_monitor_start(RossContainers *c, RossMonitorExitFn on_exit)
+int ross_monitor_start(RossContainers *c, RossMonitorExitFn on_exit,
+                       RossMonitorExecExitFn on_exec_exit)
 {
         mon.c = c;
         mon.on_exit = on_exit;
+        mon.on_exec_exit = on_exec_exit;
         mon.ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
         mon.stopfd = eventfd(0, EFD_CLOEXEC);
         if (mon.ifd < 0 || mon.stopfd < 0)
@@ -167,6 +218,55 @@ void ross_monitor_watch(RossContainers *c, const char *id)
                 handle(id);
 }
 
+void ross_monitor_watch_exec(RossContainers *c, const char *id, const char *eid)
+{
+        if (mon.ifd < 0)
+                return;
+        _cleanup_free_ char *rel = xasprintf("exec/%s", eid);
+        _cleanup_free_ char *dir = ross_containers_path(c, id, rel);
+        bool now = false;
+        pthread_mutex_lock(&mon.lock);
+        int wd = inotify_add_watch(mon.ifd, dir, IN_MOVED_TO);
+        if (wd >= 0) {
+                Watch *w = xcalloc(1, sizeof(*w));
+                w->wd = wd;
+                snprintf(w->id, sizeof(w->id), "%s", id);
+                snprintf(w->eid, sizeof(w->eid), "%s", eid);
+                /* an exit that came before the watch: handled now, the watch not kept */
+                now = take_exit(w);
+                if (now) {
+                        (void)inotify_rm_watch(mon.ifd, wd);
+                        free(w);
+                } else {
+                        w->next = mon.watches;
+                        mon.watches = w;
+                }
+        }
+        pthread_mutex_unlock(&mon.lock);
+        if (now)
+                handle_exec(id, eid);
+}
+
+void ross_monitor_settle_exec(RossContainers *c, const char *id, const char *eid)
+{
+        bool now = false;
+        pthread_mutex_lock(&mon.lock);
+        for (Watch *w = mon.watches; w; w = w->next) {
+                if (STREQ(w->id, id) && STREQ(w->eid, eid)) {
+                        now = take_exit(w);
+                        if (now) {
+                                (void)inotify_rm_watch(mon.ifd, w->wd);
+                                unlink_watch(w);
+                                free(w);
+                        }
+                        break;
+                }
+        }
+        pthread_mutex_unlock(&mon.lock);
+        if (now)
+                handle_exec(id, eid);
+}
+
 void ross_monitor_settle(RossContainers *c, const char *id)
 {
         bool now = false;
@@ -182,14 +282,15 @@ void ross_monitor_settle(RossContainers *c, const char *id)
 void ross_monitor_forget(RossContainers *c, const char *id)
 {
         pthread_mutex_lock(&mon.lock);
-        for (Watch **pw = &mon.watches; *pw; pw = &(*pw)->next) {
+        /* the container's watch and its execs' */
+        for (Watch **pw = &mon.watches; *pw;) {
                 if (STREQ((*pw)->id, id)) {
                         Watch *w = *pw;
                         *pw = w->next;
                         (void)inotify_rm_watch(mon.ifd, w->wd);
                         free(w);
-                        break;
-                }
+                } else
+                        pw = &(*pw)->next;
         }
         pthread_mutex_unlock(&mon.lock);
 }

@@ -4,6 +4,7 @@
 #include "../basic/log.h"
 #include "../backend/backend.h"
 #include "../container/netspare.h"
+#include "../container/exec.h"
 #include "../container/health.h"
 #include "../container/monitor.h"
 #include "../container/network.h"
@@ -148,7 +149,7 @@ int ross_daemon_open(RossDaemon *d, RossError *err)
         ross_containers_reap_autoremove(&d->containers);
         /* the daemon's eye on exits (die events, restart policies), on every container
          * still running; then the ones a restart policy wants up */
-        if ((r = ross_monitor_start(&d->containers, ross_container_exited)) < 0 ||
+        if ((r = ross_monitor_start(&d->containers, ross_container_exited, ross_exec_exited)) < 0 ||
             (r = ross_restart_start(&d->containers)) < 0)
                 return ross_errx(err, -r, "start the container monitor: %s", strerror(-r));
         ross_containers_watch_running(&d->containers);

@@ -36,7 +36,8 @@ events_between() { # SINCE UNTIL [FILTERS...]
         t1=$(now)
         run events_between "$t0" "$t1" --filter type=container
         assert_status 0
-        [ "$output" = "$(printf 'container create ev1\ncontainer start ev1\ncontainer die ev1\ncontainer destroy ev1')" ]
+        # an attached run attaches before its start, as Docker's
+        [ "$output" = "$(printf 'container create ev1\ncontainer attach ev1\ncontainer start ev1\ncontainer die ev1\ncontainer destroy ev1')" ]
         die=$(ross events --since "$t0" --until "$t1" --format json --filter event=die)
         [ "$(jq -r '.Actor.Attributes | [.exitCode, .image, .team, .name] | join(" ")' <<<"$die")" = "3 $IMG blue ev1" ]
         [ "$(jq -r '[.status, .from, .scope, (.timeNano > 0)] | join(" ")' <<<"$die")" = "die $IMG local true" ]
@@ -124,5 +125,42 @@ evs = c.events(since=int(sys.argv[1]), until=int(sys.argv[2]), decode=True,
 print(" ".join(e["Action"] for e in evs))
 EOF
         assert_status 0
-        [ "$output" = "create start die destroy" ]
+        [ "$output" = "create attach start die destroy" ]
+}
+
+@test "exec and attach: exec_create, exec_start and exec_die with the exec's id and exit code; attach, resize and detach" {
+        ross run -d -i -t --name ev5 "$IMG" sh >/dev/null
+        t0=$(now)
+        run ross exec ev5 sh -c 'exit 4'
+        assert_status 4
+        t1=$(now)
+        # exec_die comes from the exec's exit, a moment after the exec's own answer
+        for _ in $(seq 50); do
+                [ -n "$(ross events --since "$t0" --until "$(now)" --filter event=exec_die --format json)" ] && break
+                sleep 0.1
+        done
+        t1=$(now)
+        run events_between "$t0" "$t1" --filter container=ev5
+        assert_status 0
+        [ "$output" = "$(printf 'container exec_create: sh -c exit 4 ev5\ncontainer exec_start: sh -c exit 4 ev5\ncontainer exec_die ev5')" ]
+        j=$(ross events --since "$t0" --until "$t1" --format json --filter event=exec_die)
+        eid=$(jq -r .Actor.Attributes.execID <<<"$j")
+        [ "$(jq -r .Actor.Attributes.exitCode <<<"$j")" = 4 ]
+        [ "${#eid}" = 64 ]
+        # the same exec id on all three; "event=exec_start" matches "exec_start: ..."
+        [ "$(ross events --since "$t0" --until "$t1" --format json --filter event=exec_start | jq -r .Actor.Attributes.execID)" = "$eid" ]
+        # attach, a resize and the detach keys, through a real terminal
+        t2=$(now)
+        run "$BATS_TEST_DIRNAME/ptydrive.py" --rows 30 --cols 100 "$ROSS_CLI" attach ev5 <<'STEPS'
+send echo $((3+4))x\r
+expect 7x
+send \x10\x11
+STEPS
+        assert_output_contains "[exit 0]"
+        t3=$(now)
+        run events_between "$t2" "$t3" --filter container=ev5
+        assert_output_contains "container attach ev5"
+        assert_output_contains "container detach ev5"
+        r=$(ross events --since "$t2" --until "$t3" --format json --filter event=resize | head -n 1)
+        [ "$(jq -r '.Actor.Attributes | "\(.height)x\(.width)"' <<<"$r")" = 30x100 ]
 }
