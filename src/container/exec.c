@@ -332,7 +332,8 @@ void ross_exec_exited(RossContainers *c, const char *cid, const char *eid)
         if (!ex)
                 return; /* gone with its container */
         char code[16];
-        snprintf(code, sizeof(code), "%d", (int)json_integer_value(json_object_get(ex, "ExitCode")));
+        snprintf(code, sizeof(code), "%d",
+                 (int)json_integer_value(json_object_get(ex, "ExitCode")));
         ross_container_event(c, cid, "exec_die",
                              json_pack("{s:s, s:s}", "execID", eid, "exitCode", code));
 }

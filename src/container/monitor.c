@@ -23,8 +23,8 @@
 
 typedef struct Watch {
         int wd;
-        char id[65];  /* the container's */
-        char eid[65]; /* an exec's watch: its id; "" for the container's */
+        char id[65];             /* the container's */
+        char eid[65];            /* an exec's watch: its id; "" for the container's */
         struct timespec handled; /* the mtime of the exit file last handled */
         struct Watch *next;
 } Watch;
