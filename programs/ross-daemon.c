@@ -10,6 +10,7 @@
 #include "basic/log.h"
 #include "basic/parse.h"
 #include "config.h"
+#include "container/logconfig.h"
 #include "daemon/daemon.h"
 #include "registry/http.h"
 
@@ -59,6 +60,11 @@ static void usage(FILE *f)
                 "  --vm-fs auto|virtiofs|9p        how micro-VMs get their root and volumes\n"
                 "                                  (default auto: virtio-fs when a virtiofsd is\n"
                 "                                  found, else 9p)\n"
+                "  --log-driver json-file|none     the log driver of containers created without\n"
+                "                                  one (default json-file)\n"
+                "  --log-opt KEY=VALUE             an option of that driver for containers that\n"
+                "                                  do not set it (repeatable; json-file:\n"
+                "                                  max-size, max-file, ...; as dockerd's)\n"
                 "  --certs-dir DIR                 per-registry CAs as DIR/HOST[:PORT]/ca.crt\n"
                 "                                  (default /etc/ross/certs.d)\n"
                 "  --log-level LEVEL               debug, info, warn or error (default info;\n"
@@ -108,6 +114,8 @@ int main(int argc, char **argv)
                 OPT_BRIDGE_SUBNET,
                 OPT_BRIDGE,
                 OPT_SPARES,
+                OPT_LOG_DRIVER,
+                OPT_LOG_OPT,
                 OPT_VERSION
         };
         static const struct option opts[] = {
@@ -129,6 +137,8 @@ int main(int argc, char **argv)
                 {"bridge-subnet", required_argument, NULL, OPT_BRIDGE_SUBNET},
                 {"bridge", required_argument, NULL, OPT_BRIDGE},
                 {"network-spares", required_argument, NULL, OPT_SPARES},
+                {"log-driver", required_argument, NULL, OPT_LOG_DRIVER},
+                {"log-opt", required_argument, NULL, OPT_LOG_OPT},
                 {"log-level", required_argument, NULL, OPT_LOG},
                 {"help", no_argument, NULL, 'h'},
                 {"version", no_argument, NULL, OPT_VERSION},
@@ -186,6 +196,14 @@ int main(int argc, char **argv)
                         break;
                 case OPT_CERTS:
                         set_str(&d.cfg.certs_dir, optarg);
+                        break;
+                case OPT_LOG_DRIVER:
+                        set_str(&d.cfg.log_driver, optarg);
+                        break;
+                case OPT_LOG_OPT:
+                        d.cfg.log_opts =
+                                xrealloc(d.cfg.log_opts, (d.cfg.n_log_opts + 1) * sizeof(char *));
+                        d.cfg.log_opts[d.cfg.n_log_opts++] = xstrdup(optarg);
                         break;
                 case OPT_INSECURE:
                         d.cfg.insecure_registries = xrealloc(
@@ -328,6 +346,16 @@ int main(int argc, char **argv)
         }
         if (!d.cfg.socket_path)
                 d.cfg.socket_path = xasprintf("%s/ross.sock", d.cfg.run_dir);
+        /* checked before anything is made; the daemon keeps the parsed form */
+        if (d.cfg.log_driver || d.cfg.n_log_opts) {
+                json_t *lc = NULL;
+                if (ross_log_default_parse(d.cfg.log_driver, d.cfg.log_opts, d.cfg.n_log_opts, &lc,
+                                           &err) < 0) {
+                        fprintf(stderr, "ross-daemon: %s\n", err.msg);
+                        return 2;
+                }
+                json_decref(lc);
+        }
         /* Not a flag: only tests of a hung pull helper want a shorter wait than the default. */
         const char *stall = getenv("ROSS_HELPER_STALL_SECONDS");
         if (stall) {

@@ -105,6 +105,9 @@ enum MHD_Result ross_api_info(RossRequest *req)
         RossDaemon *d = req->daemon;
         RossError err = {};
         RossContainerCounts n = {};
+        const char *log_driver =
+                json_string_value(json_object_get(d->containers.log_default, "Type"))
+                        ?: "json-file";
         struct utsname u;
         struct sysinfo si;
         struct timespec now;
@@ -162,8 +165,8 @@ enum MHD_Result ross_api_info(RossRequest *req)
                 "SwapLimit", 0, "CpuCfsPeriod", 1, "CpuCfsQuota", 1, "CPUShares", 1, "CPUSet", 1,
                 "PidsLimit", pids, "IPv4Forwarding", 0, "Debug", ross_log_enabled(ROSS_LOG_DEBUG),
                 "OomKillDisable", 0, "ExperimentalBuild", 0, "LiveRestoreEnabled", 1, "SystemTime",
-                when, "LoggingDriver", "json-file", "CgroupDriver", "cgroupfs", "CgroupVersion",
-                cgv, "KernelVersion", u.release, "OperatingSystem", os, "OSVersion", "", "OSType",
+                when, "LoggingDriver", log_driver, "CgroupDriver", "cgroupfs", "CgroupVersion", cgv,
+                "KernelVersion", u.release, "OperatingSystem", os, "OSVersion", "", "OSType",
                 "linux", "Architecture", u.machine, "IndexServerAddress",
                 "https://index.docker.io/v1/", "NCPU", (int)sysconf(_SC_NPROCESSORS_ONLN),
                 "MemTotal", (json_int_t)si.totalram * si.mem_unit, "DockerRootDir", d->cfg.data_dir,

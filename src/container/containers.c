@@ -279,6 +279,8 @@ int ross_containers_create(RossContainers *c, json_t *body, const char *name, ch
                         return ross_errx(err, EINVAL, "image %s: its config is not JSON: %s", image,
                                          je.text);
         }
+        /* the daemon's log driver and options where the request has none, as dockerd's */
+        ross_log_config_apply_default(body, c->log_default);
         /* checked once, here; a start reads it back */
         _cleanup_(ross_container_config_free) RossContainerConfig cfg = {};
         r = ross_container_config_parse(body, ic, c->default_runtime, known_runtime, &cfg, err);

@@ -27,6 +27,9 @@ typedef struct RossContainers {
         struct RossSummaryCache *summaries;
         /* the stats answers' samples, kept for the next one's precpu (stats-recent.h) */
         struct RossStatsRecent *stats_recent;
+        /* --log-driver and --log-opt: the LogConfig a create without its own gets (logconfig.h),
+         * or NULL: json-file with Ross's defaults */
+        json_t *log_default;
         /* the micro-VM backends */
         struct {
                 char *kernel;       /* --vm-kernel, or NULL: the newest /boot/vmlinuz-* */

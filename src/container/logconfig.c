@@ -276,3 +276,60 @@ int ross_log_config_from_json(json_t *j, RossLogConfig *ret, RossError *err)
         *ret = c;
         return 0;
 }
+
+int ross_log_default_parse(const char *driver, char *const *opts, size_t n_opts, json_t **ret,
+                           RossError *err)
+{
+        json_auto_t *cfg = json_object();
+        for (size_t i = 0; i < n_opts; i++) {
+                const char *eq = strchr(opts[i], '=');
+                if (!eq || eq == opts[i])
+                        return ross_errx(err, EINVAL, "--log-opt: '%s' is not KEY=VALUE", opts[i]);
+                _cleanup_free_ char *k = xstrndup(opts[i], (size_t)(eq - opts[i]));
+                json_object_set_new(cfg, k, json_string(eq + 1));
+        }
+        json_auto_t *lc =
+                json_pack("{s:s, s:O}", "Type", driver ? driver : "json-file", "Config", cfg);
+        json_auto_t *hc = json_pack("{s:O}", "LogConfig", lc);
+        RossLogConfig c;
+        int r = ross_log_config_parse(hc, &c, err);
+        if (r < 0)
+                return ross_err_prefix(err, "--log-driver %s, --log-opt",
+                                       driver ? driver : "json-file");
+        *ret = json_incref(lc);
+        return 0;
+}
+
+void ross_log_config_apply_default(json_t *body, json_t *def)
+{
+        if (!json_is_object(body) || !json_is_object(def))
+                return;
+        json_t *hc = json_object_get(body, "HostConfig");
+        if (!json_is_object(hc)) {
+                hc = json_object();
+                json_object_set_new(body, "HostConfig", hc);
+        }
+        json_t *lc = json_object_get(hc, "LogConfig");
+        if (!json_is_object(lc)) {
+                lc = json_object();
+                json_object_set_new(hc, "LogConfig", lc);
+        }
+        const char *dtype = json_string_value(json_object_get(def, "Type"));
+        const char *type = json_string_value(json_object_get(lc, "Type"));
+        if (STR_EMPTY(type)) {
+                json_object_set_new(lc, "Type", json_string(dtype));
+                type = dtype;
+        }
+        if (!STREQ(type, dtype))
+                return;
+        json_t *cfg = json_object_get(lc, "Config");
+        if (!json_is_object(cfg)) {
+                cfg = json_object();
+                json_object_set_new(lc, "Config", cfg);
+        }
+        const char *k;
+        json_t *v;
+        json_object_foreach (json_object_get(def, "Config"), k, v)
+                if (!json_object_get(cfg, k))
+                        json_object_set(cfg, k, v);
+}

@@ -37,6 +37,16 @@ RossLogConfig ross_log_config_default(void);
  * apply. -EINVAL with the message; *ret written only on success. */
 int ross_log_config_parse(json_t *hc, RossLogConfig *ret, RossError *err);
 
+/* The daemon's default (--log-driver, --log-opt KEY=VALUE ...), as a LogConfig object
+ * {"Type", "Config"} checked as a container's would be; -EINVAL with what is wrong. */
+int ross_log_default_parse(const char *driver, char *const *opts, size_t n_opts, json_t **ret,
+                           RossError *err);
+
+/* dockerd's merge into a create's body (def: ross_log_default_parse's, or NULL): no Type
+ * takes the default's; with the default's Type, each default option the container does not
+ * set is added. body's HostConfig.LogConfig is changed in place (made when missing). */
+void ross_log_config_apply_default(json_t *body, json_t *def);
+
 /* The stored form ("log" in the container's config), and back; a config stored without it
  * (an older Ross) has the defaults. */
 json_t *ross_log_config_to_json(const RossLogConfig *c);

@@ -6,6 +6,7 @@
 #include "../container/netspare.h"
 #include "../container/exec.h"
 #include "../container/health.h"
+#include "../container/logconfig.h"
 #include "../container/monitor.h"
 #include "../container/network.h"
 #include "../container/restart.h"
@@ -110,6 +111,10 @@ int ross_daemon_open(RossDaemon *d, RossError *err)
         d->containers.vm.fs = xstrdup(d->cfg.vm_fs ? d->cfg.vm_fs : "auto");
         d->containers.vm.krun_library = d->cfg.krun_library ? xstrdup(d->cfg.krun_library) : NULL;
         d->containers.vm.cache_dir = xasprintf("%s/vm", d->cfg.data_dir);
+        if ((d->cfg.log_driver || d->cfg.n_log_opts) &&
+            (r = ross_log_default_parse(d->cfg.log_driver, d->cfg.log_opts, d->cfg.n_log_opts,
+                                        &d->containers.log_default, err)) < 0)
+                return r;
         {
                 /* ross-shim and ross-pull sit next to ross-daemon */
                 char self[4096];
@@ -187,6 +192,7 @@ void ross_daemon_close(RossDaemon *d)
         free(d->containers.shim_path);
         ross_summary_cache_free(d->containers.summaries);
         ross_stats_recent_free(d->containers.stats_recent);
+        json_decref(d->containers.log_default);
         free(d->images.helper_path);
         d->images.helper_path = NULL;
         d->registry.helper = NULL;
@@ -219,6 +225,10 @@ void ross_daemon_config_free(RossDaemonConfig *cfg)
         free(cfg->krun_library);
         free(cfg->netavark);
         free(cfg->bridge_subnet);
+        free(cfg->log_driver);
+        for (size_t i = 0; i < cfg->n_log_opts; i++)
+                free(cfg->log_opts[i]);
+        free(cfg->log_opts);
         for (size_t i = 0; i < cfg->n_insecure; i++)
                 free(cfg->insecure_registries[i]);
         free(cfg->insecure_registries);

@@ -330,3 +330,48 @@ PY
         [ "${lines[4]}" = "400 failed to initialize logging driver: max-file cannot be less than 1" ]
         [ "${lines[5]}" = "501 configured logging driver does not support reading" ]
 }
+
+@test "the daemon's --log-driver and --log-opt: the default of containers without their own, merged per option as dockerd's; bad ones refused at start" {
+        stop_daemon
+        start_daemon --log-opt max-size=10k --log-opt max-file=3
+        # no options of its own: the daemon's, in inspect and at the shim
+        ross run -d --name dd "$REG_PLAIN/busybox" sh -c "$(count_to 5000); sleep 300" >/dev/null
+        [ "$(ross inspect dd | jq -c '.[0].HostConfig.LogConfig')" = '{"Type":"json-file","Config":{"max-size":"10k","max-file":"3"}}' ]
+        wait_log_line dd 5000
+        dir=$(log_dir dd)
+        [ -f "$dir/container.log.2" ] && [ ! -e "$dir/container.log.3" ]
+        # its own max-file wins, the daemon's max-size still applies
+        ross run -d --name own --log-opt max-file=1 "$REG_PLAIN/busybox" sh -c "$(count_to 5000); sleep 300" >/dev/null
+        [ "$(ross inspect own | jq -c '.[0].HostConfig.LogConfig.Config')" = '{"max-file":"1","max-size":"10k"}' ]
+        wait_log_line own 5000
+        dir=$(log_dir own)
+        [ ! -e "$dir/container.log.1" ]
+        [ "$(stat -c %s "$dir/container.log")" -lt 20000 ]
+        # another driver: none of the daemon's json-file options
+        ross create --name nolog --log-driver none "$REG_PLAIN/busybox" true >/dev/null
+        [ "$(ross inspect nolog | jq -c '.[0].HostConfig.LogConfig')" = '{"Type":"none","Config":{}}' ]
+        # docker info shows the daemon's driver
+        stop_daemon
+        start_daemon --log-driver none
+        [ "$(docker info --format '{{.LoggingDriver}}')" = none ]
+        ross run --name quiet "$REG_PLAIN/busybox" echo shown >/dev/null
+        run ross logs quiet
+        assert_status 1
+        assert_output_contains 'configured logging driver does not support reading'
+        stop_daemon
+        # bad flags: one message, exit 2, nothing made
+        for bad in "--log-driver syslog" "--log-opt max-size=abc" "--log-opt nokey" "--log-opt bogus=1"; do
+                # shellcheck disable=SC2086
+                run "$ROSS_DAEMON" start --data-dir "$BATS_TEST_TMPDIR/bad" --run-dir "$BATS_TEST_TMPDIR/badrun" --bridge none $bad
+                assert_status 2
+                [ "${#lines[@]}" = 1 ]
+                [ ! -e "$BATS_TEST_TMPDIR/bad" ] && [ ! -e "$BATS_TEST_TMPDIR/badrun" ]
+        done
+        run "$ROSS_DAEMON" start --log-driver syslog
+        assert_output_contains "no log driver named 'syslog'"
+        run "$ROSS_DAEMON" start --log-opt nokey
+        assert_output_contains "--log-opt: 'nokey' is not KEY=VALUE"
+        run "$ROSS_DAEMON" start --help
+        assert_output_contains "--log-driver json-file|none"
+        assert_output_contains "--log-opt KEY=VALUE"
+}
