@@ -16,43 +16,18 @@
 
 #define STAT_HEADER "X-Docker-Container-Path-Stat"
 
-/* The tar of a copy out or an export, as the helper writes it; the helper is reaped when
- * the response is over. */
-typedef struct TarStream {
-        RossContainerArchive *a;
-        int fd;
-} TarStream;
-
-static ssize_t tar_read(void *cls, uint64_t pos, char *buf, size_t max)
+/* The tar of a copy out or an export is read from the helper's stdout as it writes it;
+ * ross_container_archive_end closes that and reaps the helper when the response is over. */
+static void archive_end(void *userdata)
 {
-        TarStream *t = cls;
-        for (;;) {
-                ssize_t n = read(t->fd, buf, max);
-                if (n > 0)
-                        return n;
-                if (n == 0)
-                        return MHD_CONTENT_READER_END_OF_STREAM;
-                if (errno != EINTR)
-                        return MHD_CONTENT_READER_END_WITH_ERROR;
-        }
-}
-
-static void tar_free(void *cls)
-{
-        TarStream *t = cls;
-        ross_container_archive_end(t->a);
-        free(t);
+        ross_container_archive_end(userdata);
 }
 
 static enum MHD_Result reply_tar(RossRequest *req, RossContainerArchive *a, int fd,
                                  const char *stat_header)
 {
-        TarStream *t = xcalloc(1, sizeof(*t));
-        t->a = a;
-        t->fd = fd;
-        struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024,
-                                                                      tar_read, t, tar_free);
-        MHD_add_response_header(resp, "Content-Type", "application/x-tar");
+        struct MHD_Response *resp =
+                ross_stream_response(fd, "application/x-tar", 64 * 1024, archive_end, a);
         if (stat_header)
                 MHD_add_response_header(resp, STAT_HEADER, stat_header);
         return ross_reply_response(req, MHD_HTTP_OK, resp);

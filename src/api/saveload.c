@@ -13,30 +13,10 @@
 
 #define MAX_NAMES 1024
 
-typedef struct SaveStream {
-        RossImageSave *sv;
-        int fd;
-} SaveStream;
-
-static ssize_t save_read(void *cls, uint64_t pos, char *buf, size_t max)
+/* ross_images_save_end closes the tar and reaps the helper once the response is over. */
+static void save_end(void *userdata)
 {
-        SaveStream *t = cls;
-        for (;;) {
-                ssize_t n = read(t->fd, buf, max);
-                if (n > 0)
-                        return n;
-                if (n == 0)
-                        return MHD_CONTENT_READER_END_OF_STREAM;
-                if (errno != EINTR)
-                        return MHD_CONTENT_READER_END_WITH_ERROR;
-        }
-}
-
-static void save_stream_free(void *cls)
-{
-        SaveStream *t = cls;
-        ross_images_save_end(t->sv);
-        free(t);
+        ross_images_save_end(userdata);
 }
 
 static enum MHD_Result save(RossRequest *req, const char *const *names, size_t n)
@@ -52,13 +32,9 @@ static enum MHD_Result save(RossRequest *req, const char *const *names, size_t n
         json_array_foreach (ross_images_save_ids(sv), i, v)
                 ross_event_emit("image", "save", json_string_value(v),
                                 json_pack("{s:O}", "name", v));
-        SaveStream *t = xcalloc(1, sizeof(*t));
-        t->sv = sv;
-        t->fd = fd;
-        struct MHD_Response *resp = MHD_create_response_from_callback(
-                MHD_SIZE_UNKNOWN, 64 * 1024, save_read, t, save_stream_free);
-        MHD_add_response_header(resp, "Content-Type", "application/x-tar");
-        return ross_reply_response(req, MHD_HTTP_OK, resp);
+        return ross_reply_response(
+                req, MHD_HTTP_OK,
+                ross_stream_response(fd, "application/x-tar", 64 * 1024, save_end, sv));
 }
 
 enum MHD_Result ross_api_image_get(RossRequest *req, const char *name)

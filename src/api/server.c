@@ -428,11 +428,18 @@ void ross_server_unlink(RossServer *s)
         unlink(s->path);
 }
 
-static ssize_t fd_read(void *cls, uint64_t pos, char *buf, size_t max)
+/* A streamed body: its fd, and what to run once MHD is done with it. */
+typedef struct Stream {
+        int fd;
+        RossStreamFree on_free;
+        void *userdata;
+} Stream;
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
-        int fd = (int)(intptr_t)cls;
+        Stream *s = cls;
         for (;;) {
-                ssize_t n = read(fd, buf, max);
+                ssize_t n = read(s->fd, buf, max);
                 if (n > 0)
                         return n;
                 if (n == 0)
@@ -442,18 +449,31 @@ static ssize_t fd_read(void *cls, uint64_t pos, char *buf, size_t max)
         }
 }
 
-static void fd_free(void *cls)
+static void stream_free(void *cls)
 {
-        close((int)(intptr_t)cls);
+        Stream *s = cls;
+        if (s->on_free)
+                s->on_free(s->userdata);
+        else
+                safe_close(s->fd);
+        free(s);
+}
+
+struct MHD_Response *ross_stream_response(int fd, const char *ctype, size_t block_size,
+                                          RossStreamFree on_free, void *userdata)
+{
+        Stream *s = xcalloc(1, sizeof(*s));
+        s->fd = fd;
+        s->on_free = on_free;
+        s->userdata = userdata;
+        struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, block_size,
+                                                                      stream_read, s, stream_free);
+        MHD_add_response_header(resp, "Content-Type", ctype);
+        return resp;
 }
 
 enum MHD_Result ross_reply_stream(RossRequest *req, int fd, const char *ctype)
 {
-        struct MHD_Response *resp = MHD_create_response_from_callback(
-                MHD_SIZE_UNKNOWN, 32 * 1024, fd_read, (void *)(intptr_t)fd, fd_free);
-        MHD_add_response_header(resp, "Content-Type", ctype);
-        ross_response_headers(resp);
-        enum MHD_Result r = MHD_queue_response(req->conn, MHD_HTTP_OK, resp);
-        MHD_destroy_response(resp);
-        return r;
+        return ross_reply_response(req, MHD_HTTP_OK,
+                                   ross_stream_response(fd, ctype, 32 * 1024, NULL, NULL));
 }

@@ -73,6 +73,16 @@ enum MHD_Result ross_reply_errorf(RossRequest *req, unsigned status, const char 
 /* A 200 whose body is read from fd (the response closes it) as it comes: the headers go
  * out at once. */
 enum MHD_Result ross_reply_stream(RossRequest *req, int fd, const char *ctype);
+/* What a streamed response runs once MHD is done with it: the body sent, a read error, or
+ * the client gone. */
+typedef void (*RossStreamFree)(void *userdata);
+/* The response under ross_reply_stream, for a reply that needs more: headers of its own
+ * (added before ross_reply_response queues it), a block size, or work when it is over (to
+ * reap the helper that writes fd, remove a file). Its body is read from fd as it comes, with
+ * a Content-Type of ctype. When the response is done, on_free(userdata) runs and fd is its
+ * to close (or to leave to what it frees); without on_free the response closes fd. */
+struct MHD_Response *ross_stream_response(int fd, const char *ctype, size_t block_size,
+                                          RossStreamFree on_free, void *userdata);
 /* Queue resp (consumed) with the headers every response carries: for a reply made by hand
  * (headers of its own, a body from a callback). */
 enum MHD_Result ross_reply_response(RossRequest *req, unsigned status, struct MHD_Response *resp);
