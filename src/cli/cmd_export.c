@@ -1,17 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* ross-cli export and import: a container's root as a tar, and a tar as a new image. */
 #include <getopt.h>
-#include <signal.h>
-#include <sys/stat.h>
 
 #include "../basic/buf.h"
-#include "../basic/fileio.h"
 #include "commands.h"
-
-static int write_out(void *ud, const char *p, size_t n)
-{
-        return ross_write_all(*(int *)ud, p, n) < 0 ? -1 : 0;
-}
+#include "output.h"
 
 int ross_cmd_export(RossClient *c, int argc, char **argv)
 {
@@ -46,40 +39,9 @@ int ross_cmd_export(RossClient *c, int argc, char **argv)
                 ross_cli_error("export requires exactly 1 argument (see ross-cli export --help)");
                 return 125;
         }
-        if (!output && isatty(STDOUT_FILENO)) {
-                ross_cli_error("cowardly refusing to save to a terminal. Use the -o flag or "
-                               "redirect");
-                return 1;
-        }
-        signal(SIGPIPE, SIG_IGN);
-        _cleanup_free_ char *tmp = NULL;
-        _cleanup_close_ int fd = STDOUT_FILENO;
-        if (output) {
-                char rnd[9];
-                ross_random_hex(rnd, 4);
-                tmp = xasprintf("%s.tmp-%s", output, rnd);
-                fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-                if (fd < 0) {
-                        ross_cli_error("failed to export container: open %s: %s", output,
-                                       strerror(errno));
-                        return 1;
-                }
-        } else
-                fd = dup(STDOUT_FILENO);
         _cleanup_free_ char *esc = ross_client_escape(argv[optind]);
         _cleanup_free_ char *path = xasprintf("/containers/%s/export", esc);
-        RossApiCall call = {.method = "GET", .path = path, .on_raw = write_out, .userdata = &fd};
-        RossError err = {};
-        int r = ross_client_call(c, &call, NULL, &err);
-        if (r == 0 && tmp && (fsync(fd) < 0 || rename(tmp, output) < 0))
-                r = ross_err(&err, errno, "write %s", output);
-        if (r < 0) {
-                if (tmp)
-                        unlink(tmp);
-                ross_cli_error("%s", err.msg);
-                return 1;
-        }
-        return 0;
+        return ross_cli_get_to_output(c, path, output, "export container");
 }
 
 typedef struct ImportOut {
