@@ -186,6 +186,21 @@ int ross_client_upload_write(void *upload, const void *p, size_t n)
         return 0;
 }
 
+int ross_client_upload_fd(RossUpload *u, int fd, const char *what, RossError *err)
+{
+        char buf[64 * 1024];
+        for (;;) {
+                ssize_t n = read(fd, buf, sizeof(buf));
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return ross_err(err, errno, "read %s", what);
+                if (n == 0)
+                        return 0;
+                ross_client_upload_write(u, buf, (size_t)n);
+        }
+}
+
 int ross_client_upload_end(RossUpload *u, RossApiResponse *ret, RossError *err)
 {
         if (!u->broken)

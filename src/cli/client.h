@@ -55,6 +55,9 @@ typedef struct RossUpload RossUpload;
 int ross_client_upload_begin(RossClient *c, const RossApiCall *call, const char *content_type,
                              RossUpload **ret, RossError *err);
 int ross_client_upload_write(void *upload, const void *p, size_t n);
+/* Send what fd holds, to its end, as the upload's body (a tar in a file or on stdin); a read
+ * error is "read WHAT: ...". */
+int ross_client_upload_fd(RossUpload *u, int fd, const char *what, RossError *err);
 /* Frees u in any case. */
 int ross_client_upload_end(RossUpload *u, RossApiResponse *ret, RossError *err);
 void ross_client_upload_free(RossUpload *u);

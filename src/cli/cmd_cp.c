@@ -502,22 +502,6 @@ static int copy_from(RossClient *c, const Options *o, const char *ctr, const cha
         return 0;
 }
 
-/* A tar of stdin as it comes. */
-static int send_stdin(RossUpload *u, RossError *err)
-{
-        char buf[64 * 1024];
-        for (;;) {
-                ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return ross_err(err, errno, "read stdin");
-                if (n == 0)
-                        return 0;
-                ross_client_upload_write(u, buf, (size_t)n);
-        }
-}
-
 static int copy_to(RossClient *c, const Options *o, const char *src_arg, const char *ctr,
                    const char *dst_path)
 {
@@ -621,7 +605,7 @@ static int copy_to(RossClient *c, const Options *o, const char *src_arg, const c
                 return 1;
         }
         if (STREQ(src, "-"))
-                r = send_stdin(u, &err);
+                r = ross_client_upload_fd(u, STDIN_FILENO, "stdin", &err);
         else {
                 _cleanup_close_ int dfd = open(src_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 RossPackOptions po = {

@@ -63,21 +63,6 @@ static int import_line(void *ud, const char *line, size_t len)
         return 0;
 }
 
-static int upload_fd(RossUpload *u, int fd, RossError *err)
-{
-        char buf[64 * 1024];
-        for (;;) {
-                ssize_t n = read(fd, buf, sizeof(buf));
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return ross_err(err, errno, "read the archive");
-                if (n == 0)
-                        return 0;
-                ross_client_upload_write(u, buf, (size_t)n);
-        }
-}
-
 int ross_cmd_import(RossClient *c, int argc, char **argv)
 {
         static const struct option opts[] = {
@@ -174,7 +159,8 @@ int ross_cmd_import(RossClient *c, int argc, char **argv)
                 ross_cli_error("%s", err.msg);
                 return 1;
         }
-        int r = url ? 0 : upload_fd(u, fd >= 0 ? fd : STDIN_FILENO, &err);
+        int r = url ? 0
+                    : ross_client_upload_fd(u, fd >= 0 ? fd : STDIN_FILENO, "the archive", &err);
         if (r < 0) {
                 ross_client_upload_free(u);
                 ross_cli_error("%s", err.msg);
