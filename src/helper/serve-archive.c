@@ -25,6 +25,7 @@
 #include "../basic/buf.h"
 #include "../basic/fileio.h"
 #include "../basic/log.h"
+#include "../container/changes.h"
 #include "../sandbox/sandbox.h"
 #include "../store/content.h"
 #include "../unpack/decompress.h"
@@ -450,6 +451,69 @@ static int do_layer(const RossHelperOptions *o, RossChannel *ch, json_t *req, Ro
         return ross_channel_send_new(ch, json_pack("{s:s}", "type", "done"), err);
 }
 
+/*
+ * docker commit of a micro-VM's container: its root is a whole tree (a clone of the
+ * image's flat rootfs), not a layer. The layer is what differs from that flat rootfs (the
+ * base, named by the daemon, read-only here as the rest of the host): the changes as
+ * docker diff gives them (src/container/changes.c, tree against tree), the added and
+ * modified entries packed, each deletion an OCI whiteout; the names the daemon lists left
+ * out.
+ */
+static int do_tree_layer(const RossHelperOptions *o, RossChannel *ch, json_t *req, RossError *err)
+{
+        const char *base = json_string_value(json_object_get(req, "base"));
+        if (STR_EMPTY(base) || base[0] != '/')
+                return ross_errx(err, EPROTO, "tree-layer: no base tree");
+        json_t *ex = json_object_get(req, "exclude");
+        const char *names[MAX_EXCLUDE + 1] = {};
+        json_t *v;
+        size_t i;
+        if (json_array_size(ex) > MAX_EXCLUDE)
+                return ross_errx(err, E2BIG, "layer: more than %d names to leave out", MAX_EXCLUDE);
+        json_array_foreach (ex, i, v) {
+                names[i] = json_string_value(v);
+                if (STR_EMPTY(names[i]))
+                        return ross_errx(err, EPROTO, "layer: a name to leave out is empty");
+        }
+        _cleanup_close_ int bfd = open(base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (bfd < 0)
+                return ross_err(err, errno, "open the image's tree '%s'", base);
+        json_auto_t *changes = NULL;
+        int r = ross_changes_trees(o->root_fd, bfd, &changes, NULL, err);
+        if (r < 0)
+                return ross_err_prefix(err, "the container's changes");
+        json_auto_t *only = json_object();
+        size_t n_gone = 0;
+        json_t *c;
+        json_array_foreach (changes, i, c)
+                if (json_integer_value(json_object_get(c, "Kind")) == ROSS_CHANGE_DELETED)
+                        n_gone++;
+        _cleanup_free_ const char **gone = xcalloc(n_gone + 1, sizeof(char *));
+        n_gone = 0;
+        json_array_foreach (changes, i, c) {
+                const char *path = json_string_value(json_object_get(c, "Path"));
+                if (!path || path[0] != '/' || !path[1])
+                        continue;
+                if (json_integer_value(json_object_get(c, "Kind")) == ROSS_CHANGE_DELETED)
+                        gone[n_gone++] = path + 1;
+                else
+                        json_object_set_new(only, path + 1, json_true());
+        }
+        int out = OUT_FD;
+        RossPackOptions po = {
+                .write = ross_pack_write_fd,
+                .userdata = &out,
+                .exclude = names,
+                .only = only,
+                .whiteouts = gone,
+        };
+        r = ross_pack(o->root_fd, ".", "", &po, err);
+        if (r < 0)
+                return ross_err_prefix(err, "the container's changes");
+        close(OUT_FD);
+        return ross_channel_send_new(ch, json_pack("{s:s}", "type", "done"), err);
+}
+
 /* Up to n bytes of fd, fewer only at its end. */
 static ssize_t read_head(int fd, void *buf, size_t n)
 {
@@ -586,6 +650,8 @@ int ross_helper_serve_archive(const RossHelperOptions *o, RossChannel *ch, RossE
                 return do_export(o, ch, err);
         if (STREQ(type, "layer"))
                 return do_layer(o, ch, req, err);
+        if (STREQ(type, "tree-layer"))
+                return do_tree_layer(o, ch, req, err);
         return ross_errx(err, EPROTO, "archive: unknown request '%s'", type);
 }
 

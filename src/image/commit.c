@@ -32,10 +32,12 @@ static const char *const runtime_paths[] = {
 typedef struct Commit {
         RossContainers *c;
         const RossCommitOptions *o;
-        char *id;           /* the container */
-        json_t *image;      /* its image's config document */
-        json_t *base;       /* its image's manifest layers, media types as an OCI one has them */
-        char *parent_chain; /* the chain id of the image's top layer, or NULL */
+        char *id;             /* the container */
+        bool vm;              /* a micro-VM's: its root is a tree, not an overlay upper dir */
+        const char *image_id; /* the container's image */
+        json_t *image;        /* its image's config document */
+        json_t *base;         /* its image's manifest layers, media types as an OCI one has them */
+        char *parent_chain;   /* the chain id of the image's top layer, or NULL */
         RossHelper *packer, *importer;
         char *stage;
         char digest[ROSS_DIGEST_LEN + 1]; /* the new layer, once the importer has it */
@@ -195,12 +197,28 @@ static int start_packer(Commit *m, int out_fd, RossError *err)
 {
         RossImages *s = m->c->images;
         _cleanup_(ross_argv_free) RossArgv argv = {};
-        _cleanup_free_ char *upper = ross_containers_path(m->c, m->id, "upper");
-        /* a container that never ran has changed nothing: its layer is empty */
-        int r = ross_mkdir_p(upper, 0755, err);
-        if (r < 0)
-                return r;
-        json_auto_t *view = json_pack("{s:s, s:b}", "root", upper, "layer", 1);
+        _cleanup_free_ char *root = NULL, *base = NULL;
+        int r;
+        if (m->vm) {
+                /* a VM's root is a whole clone of the image's flat rootfs: its layer is
+                 * what differs from that tree; one that never ran has no root yet, and the
+                 * flat rootfs against itself is an empty layer */
+                if ((r = ross_images_flat(s, m->image_id, &base, err)) < 0)
+                        return r;
+                root = ross_containers_path(m->c, m->id, "rootfs");
+                if (access(root, F_OK) < 0) {
+                        free(root);
+                        root = xstrdup(base);
+                }
+        } else {
+                root = ross_containers_path(m->c, m->id, "upper");
+                /* a container that never ran has changed nothing: its layer is empty */
+                if ((r = ross_mkdir_p(root, 0755, err)) < 0)
+                        return r;
+        }
+        /* an upper dir's opaque markers are trusted.* xattrs: "layer" lets the helper read
+         * them */
+        json_auto_t *view = json_pack("{s:s, s:b}", "root", root, "layer", !m->vm);
         _cleanup_free_ char *view_text = json_dumps(view, JSON_COMPACT);
         ross_helper_argv(&argv, s->helper_path, "archive", s->registry);
         ross_argv_add(&argv, "--data-dir");
@@ -212,8 +230,10 @@ static int start_packer(Commit *m, int out_fd, RossError *err)
         json_t *ex = json_array();
         for (size_t i = 0; runtime_paths[i]; i++)
                 json_array_append_new(ex, json_string(runtime_paths[i]));
-        return ross_helper_send(m->packer, json_pack("{s:s, s:o}", "type", "layer", "exclude", ex),
-                                err);
+        json_t *req = m->vm ? json_pack("{s:s, s:s, s:o}", "type", "tree-layer", "base", base,
+                                        "exclude", ex)
+                            : json_pack("{s:s, s:o}", "type", "layer", "exclude", ex);
+        return ross_helper_send(m->packer, req, err);
 }
 
 /* The importer reads the tar from in_fd into the stage and unpacks it above the image. */
@@ -443,12 +463,11 @@ int ross_images_commit(RossContainers *c, const RossCommitOptions *o, char **ret
         if ((r = ross_containers_config_load(c, m.id, &row, &cc, err)) < 0)
                 return r;
         const RossBackend *be = ross_backend_find(cc.runtime);
-        if (!be || !STREQ(be->kind, "oci"))
-                return ross_errx(err, EOPNOTSUPP,
-                                 "commit of container %.12s: runtime %s runs it in a micro-VM, "
-                                 "whose root is a whole copy of its image, not a layer over it; "
-                                 "only namespace containers can be committed",
-                                 m.id, cc.runtime ?: "(none)");
+        if (!be)
+                return ross_errx(err, EINVAL, "commit of container %.12s: unknown runtime %s", m.id,
+                                 cc.runtime ?: "(none)");
+        m.vm = !STREQ(be->kind, "oci");
+        m.image_id = cc.image_id;
         if (!STR_EMPTY(o->repo)) {
                 _cleanup_free_ char *full =
                         STR_EMPTY(o->tag) ? xstrdup(o->repo) : xasprintf("%s:%s", o->repo, o->tag);

@@ -198,6 +198,16 @@ static bool excluded(const Pack *p, const char *arch)
         return false;
 }
 
+/* Whether arch (a directory's with or without its "/") is in the only list. */
+static bool listed(const Pack *p, const char *arch)
+{
+        size_t n = strlen(arch);
+        while (n && arch[n - 1] == '/')
+                n--;
+        _cleanup_free_ char *key = xstrndup(arch, n);
+        return json_object_get(p->o->only, key) != NULL;
+}
+
 /* One entry: pathfd is an O_PATH fd of it, st what it is. shown names it in the tree. */
 static int pack_one(Pack *p, int pathfd, const struct stat *st, const char *shown, const char *arch,
                     int depth, RossError *err)
@@ -209,6 +219,15 @@ static int pack_one(Pack *p, int pathfd, const struct stat *st, const char *show
 
         if (excluded(p, arch))
                 return 0;
+        if (p->o->only && !listed(p, arch)) {
+                /* not itself a change, but what is below it may be */
+                if (!S_ISDIR(st->st_mode))
+                        return 0;
+                fd = openat(pathfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (fd < 0)
+                        return ross_err(err, errno, "open directory '%s'", shown);
+                return pseudo_fs(fd) ? 0 : pack_tree(p, fd, shown, arch, depth + 1, err);
+        }
         if (p->o->overlay_whiteouts && S_ISCHR(st->st_mode) && st->st_rdev == makedev(0, 0))
                 return write_whiteout(p, st, shown, arch, err);
         archive_entry_clear(p->e);
@@ -384,6 +403,11 @@ int ross_pack(int dirfd, const char *name, const char *as, const RossPackOptions
                 r = pack_one(&p, pfd, &st, STREQ(name, ".") ? "/" : name, as, 0, err);
         if (r < 0)
                 return r;
+        for (const char *const *w = o->whiteouts; w && *w; w++) {
+                struct stat root = {.st_mode = S_IFREG | 0600};
+                if (!**w || (r = write_whiteout(&p, &root, *w, *w, err)) < 0)
+                        return r < 0 ? r : ross_errx(err, EINVAL, "a whiteout without a name");
+        }
         if (archive_write_close(p.a) != ARCHIVE_OK)
                 return archive_fail(&p, "end the archive", err);
         return 0;

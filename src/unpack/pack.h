@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -34,6 +35,14 @@ typedef struct RossPackOptions {
         /* Archive names ("etc/hosts", "dev") left out with all that is under them; a
          * NULL-terminated list, or NULL. */
         const char *const *exclude;
+        /* Only the entries named here (a tree against its base: docker commit of a VM's
+         * root): an object whose keys are archive names ("etc/passwd"); every directory is
+         * still walked for what is below it. NULL: every entry. */
+        json_t *only;
+        /* Archive names written as OCI whiteouts (".wh.NAME" beside where it was, owned by
+         * root) after the tree: what the base has and the tree not. NULL-terminated, or
+         * NULL. */
+        const char *const *whiteouts;
 } RossPackOptions;
 
 /*

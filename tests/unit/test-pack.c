@@ -280,6 +280,40 @@ int main(void)
                 ok(true, "# SKIP no mknod or trusted.* xattrs here: %s", strerror(errno));
         }
 
+        /* only listed entries, below unlisted directories too, and whiteouts at the end */
+        {
+                mkdirs("tree/keep/deeper");
+                write_text("tree/keep/deeper/changed", "c\n", 0644);
+                write_text("tree/keep/same", "s\n", 0644);
+                write_text("tree/top", "t\n", 0644);
+                int fd = memfd_create("tar", MFD_CLOEXEC);
+                _cleanup_free_ char *d = path("tree");
+                _cleanup_close_ int dfd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                json_t *only = json_pack("{s:b, s:b}", "keep/deeper/changed", 1, "top", 1);
+                const char *gone[] = {"keep/old", "gone", NULL};
+                RossPackOptions tpo = {.write = ross_pack_write_fd,
+                                       .userdata = &fd,
+                                       .only = only,
+                                       .whiteouts = gone};
+                ok(ross_pack(dfd, ".", "", &tpo, &err) == 0, "pack with only and whiteouts: %s",
+                   err.msg);
+                json_decref(only);
+                lseek(fd, 0, SEEK_SET);
+                mkdirs("tdst");
+                RossUnpackOptions uo = {.whiteouts = ROSS_WHITEOUT_NONE};
+                ok(extract(fd, "tdst", &uo, &err) == 0, "extract it: %s", err.msg);
+                close(fd);
+                _cleanup_free_ char *ch = read_text("tdst/keep/deeper/changed"),
+                                    *top = read_text("tdst/top");
+                is_str(ch, "c\n", "a listed file below unlisted directories");
+                is_str(top, "t\n", "a listed file at the top");
+                _cleanup_free_ char *same = path("tdst/keep/same"), *w1 = path("tdst/keep/.wh.old"),
+                                    *w2 = path("tdst/.wh.gone");
+                ok(access(same, F_OK) < 0, "an entry not listed is left out");
+                ok(stat(w1, &a) == 0 && a.st_size == 0 && stat(w2, &b) == 0,
+                   "whiteouts beside where the entries were");
+        }
+
         ross_rm_rf(base);
         return tap_done();
 }
