@@ -475,6 +475,11 @@ enum MHD_Result ross_api_exec_start(RossRequest *req, const char *eid)
         if (!ross_containers_running(svc(req), cid))
                 return ross_reply_errorf(req, MHD_HTTP_CONFLICT, "container %.12s is not running",
                                          cid);
+        /* before the upgrade, as Docker answers it */
+        if (ross_containers_paused(svc(req), cid))
+                return ross_reply_errorf(
+                        req, MHD_HTTP_CONFLICT,
+                        "Container %s is paused, unpause the container before exec", cid);
         if (detach) {
                 int exec_status = 0;
                 if (ross_exec_start_sized(svc(req), eid, false, rows, cols, &exec_status, &err) <

@@ -129,7 +129,7 @@ int ross_containers_config_store(RossContainers *c, const char *id, json_t *row,
         return ross_db_container_set_config(c->db, id, text, err);
 }
 
-static bool is_paused(RossContainers *c, const char *id)
+bool ross_containers_paused(RossContainers *c, const char *id)
 {
         _cleanup_free_ char *paused = cdir(c, id, "paused");
         struct stat st;
@@ -476,7 +476,7 @@ static int start(RossContainers *c, const char *ref, bool by_policy, int *ret_ex
         /* a user's start: its restart count begins again, a pending restart is this one */
         if (!by_policy && !ross_containers_running(c, id))
                 ross_restart_user_start(c, id);
-        if (ross_containers_running(c, id) && is_paused(c, id))
+        if (ross_containers_running(c, id) && ross_containers_paused(c, id))
                 return ross_errx(err, EBUSY,
                                  "cannot start a paused container, try unpause instead");
         /* Docker answers 304 Not Modified: the API turns EALREADY into that */
@@ -784,7 +784,7 @@ int ross_containers_kill(RossContainers *c, const char *ref, const char *signal,
                 return r;
         /* a frozen container gets the signal once thawed: Docker unpauses for the signals
          * that end it */
-        if ((sig == SIGKILL || sig == cfg.stop_signal) && is_paused(c, id))
+        if ((sig == SIGKILL || sig == cfg.stop_signal) && ross_containers_paused(c, id))
                 (void)ross_containers_pause(c, id, false, NULL);
         /* SIGKILL answers once the container is gone, as Docker's kill: a client sees it
          * exited at once */
@@ -819,7 +819,7 @@ int ross_containers_stop(RossContainers *c, const char *ref, int timeout, RossEr
         r = send_signal(c, id, ref, sig, err);
         if (r < 0)
                 return ross_containers_running(c, id) ? r : 0;
-        if (is_paused(c, id))
+        if (ross_containers_paused(c, id))
                 (void)ross_containers_pause(c, id, false, NULL);
         for (int i = 0; i < timeout * 20 && ross_containers_running(c, id); i++)
                 usleep(50000);
@@ -918,7 +918,7 @@ int ross_containers_remove(RossContainers *c, const char *ref, bool force, bool 
                 return r;
         if (ross_containers_running(c, id)) {
                 /* the words of Docker 17 to 24, which clients match */
-                if (!force && is_paused(c, id))
+                if (!force && ross_containers_paused(c, id))
                         return ross_errx(err, EBUSY,
                                          "You cannot remove a paused container %s. Unpause and "
                                          "then stop the container before attempting removal or "
@@ -993,7 +993,7 @@ static void cstate_of(RossContainers *c, const char *id, bool running, bool pend
                 s.started_t = (double)st.st_mtim.tv_sec + (double)st.st_mtim.tv_nsec / 1e9;
         }
         if (running) {
-                s.status = is_paused(c, id) ? "paused" : "running";
+                s.status = ross_containers_paused(c, id) ? "paused" : "running";
                 s.pid = read_pid(pidf);
         } else if (s.started) {
                 _cleanup_(json_decrefp) json_t *j = ross_read_json(exitf, ROSS_STATE_JSON_MAX);
@@ -1767,9 +1767,9 @@ int ross_containers_pause(RossContainers *c, const char *ref, bool pause, RossEr
                 return r;
         if (!ross_containers_running(c, id))
                 return ross_errx(err, EBUSY, "Container %s is not running", id);
-        if (pause && is_paused(c, id))
+        if (pause && ross_containers_paused(c, id))
                 return ross_errx(err, EBUSY, "Container %s is already paused", id);
-        if (!pause && !is_paused(c, id))
+        if (!pause && !ross_containers_paused(c, id))
                 return ross_errx(err, EBUSY, "Container %s is not paused", id);
         _cleanup_free_ char *sock = cdir(c, id, "attach.sock");
         _cleanup_free_ char *paused = cdir(c, id, "paused");
@@ -1782,6 +1782,7 @@ int ross_containers_pause(RossContainers *c, const char *ref, bool pause, RossEr
                 (void)ross_write_file_replace(paused, "1", 1, 0600, NULL);
         else
                 unlink(paused);
+        ross_health_paused(id);
         ross_container_event(c, id, pause ? "pause" : "unpause", NULL);
         return 0;
 }

@@ -130,6 +130,8 @@ int ross_containers_resolve(RossContainers *c, const char *ref, char **ret_id, R
 char *ross_containers_log_path(RossContainers *c, const char *id);
 /* true while the container's shim runs it */
 bool ross_containers_running(RossContainers *c, const char *id);
+/* true while a running container is paused (its "paused" file, from pause to unpause) */
+bool ross_containers_paused(RossContainers *c, const char *id);
 /* An attach client that waits for the container's next start: the eventfd returned becomes
  * readable once a start was tried (the start holds the output until the client is there).
  * ross_containers_attach_forget withdraws it if that has not happened yet; the caller

@@ -92,6 +92,9 @@ int ross_exec_create(RossContainers *c, const char *ref, json_t *body, char **re
                 return r;
         if (!ross_containers_running(c, cid))
                 return ross_errx(err, EBUSY, "container %s is not running", ref);
+        if (ross_containers_paused(c, cid))
+                return ross_errx(err, EBUSY,
+                                 "Container %s is paused, unpause the container before exec", ref);
         json_t *cmd = json_object_get(body, "Cmd");
         if (!json_is_array(cmd) || json_array_size(cmd) == 0)
                 return ross_errx(err, EINVAL, "exec: no command specified");
@@ -196,6 +199,9 @@ int ross_exec_start_sized(RossContainers *c, const char *eid, bool attached, uns
                 return ross_errx(err, EBUSY, "exec %s has already been started", eid);
         if (!ross_containers_running(c, cid))
                 return ross_errx(err, EBUSY, "container %.12s is not running", cid);
+        if (ross_containers_paused(c, cid))
+                return ross_errx(err, EBUSY,
+                                 "Container %s is paused, unpause the container before exec", cid);
         _cleanup_(json_decrefp) json_t *rec = ross_read_json(recf, ROSS_STATE_JSON_MAX);
         if (!rec)
                 return ross_errx(err, ENOENT, "No such exec instance: %s", eid);

@@ -263,7 +263,7 @@ static struct {
         pthread_cond_t cond; /* stop_all wakes them; the last one leaving wakes stop_all */
         bool stopping;
         unsigned live;
-        json_t *ids; /* containers with a prober */
+        json_t *ids; /* containers with a prober -> how often it was paused or unpaused */
 } pr = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 
 typedef struct Prober {
@@ -333,6 +333,24 @@ static void record(RossContainers *c, const char *id, json_t *h, int code, RossB
                 ross_container_event(c, id, changed, NULL);
 }
 
+/* How often the container was paused or unpaused while its prober ran. */
+static json_int_t pauses(const char *id)
+{
+        pthread_mutex_lock(&pr.lock);
+        json_int_t n = json_integer_value(json_object_get(pr.ids, id));
+        pthread_mutex_unlock(&pr.lock);
+        return n;
+}
+
+void ross_health_paused(const char *id)
+{
+        pthread_mutex_lock(&pr.lock);
+        json_t *n = json_object_get(pr.ids, id);
+        if (n)
+                json_integer_set(n, json_integer_value(n) + 1);
+        pthread_mutex_unlock(&pr.lock);
+}
+
 static void *prober_thread(void *ud)
 {
         Prober *p = ud;
@@ -348,12 +366,19 @@ static void *prober_thread(void *ud)
                                     1000000);
                 if (!nap(every > 0 ? every : 1000) || !ross_containers_running(c, p->id))
                         break;
+                /* no probe of a paused container, and none that a pause or unpause came
+                 * upon counts (Docker stops its monitor while paused) */
+                json_int_t before = pauses(p->id);
+                if (ross_containers_paused(c, p->id))
+                        continue;
                 char start[48];
                 rfc3339_now(start, sizeof(start));
                 _cleanup_(ross_buf_free) RossBuf out = {};
                 int code = probe(c, p->id, h, &out);
                 if (!ross_containers_running(c, p->id))
                         break;
+                if (pauses(p->id) != before || ross_containers_paused(c, p->id))
+                        continue;
                 in_start = mono_ms() - started < period;
                 record(c, p->id, h, code, &out, start, in_start);
         }
@@ -383,7 +408,7 @@ void ross_health_start(RossContainers *c, const char *id)
                 pthread_t th;
                 if (pthread_create(&th, NULL, prober_thread, p) == 0) {
                         pthread_detach(th);
-                        json_object_set_new(pr.ids, id, json_true());
+                        json_object_set_new(pr.ids, id, json_integer(0));
                         pr.live++;
                 } else {
                         free(p);

@@ -22,6 +22,9 @@ int ross_health_config(json_t *body, json_t *image_config, json_t **ret, RossErr
 
 /* The prober threads: one per running container with a healthcheck. */
 void ross_health_start(struct RossContainers *c, const char *id);
+/* After each pause and unpause of the container: its prober probes none while it is paused
+ * and drops a probe that one came upon. */
+void ross_health_paused(const char *id);
 /* At each start: back to "starting", no streak, no log. */
 void ross_health_reset(struct RossContainers *c, const char *id);
 void ross_health_stop_all(void);
