@@ -2,7 +2,8 @@
 # Healthchecks (issue 12, section 2): --health-* and the image's Healthcheck, probes run as
 # execs (inside the VM for a VM container), State.Health with its log, the failing streak,
 # the start period, the timeout, --no-healthcheck, ps's status and health filter, the
-# health_status events, and docker-compose's depends_on: condition: service_healthy.
+# health_status events, docker-compose's depends_on: condition: service_healthy, and
+# docker-py's healthcheck (in nanoseconds) with the health filter.
 
 bats_require_minimum_version 1.5.0
 
@@ -133,4 +134,85 @@ YML
         [ "$(docker inspect hp_db_1 | jq -c '.[0].Config.Healthcheck.Test')" = '["CMD","ls","/tmp/ready"]' ]
         run docker-compose -p hp -f "$dir/docker-compose.yml" down
         assert_status 0
+}
+
+@test "docker-py: healthcheck in nanoseconds, healthy with its log, the health filter, no probe while paused, unhealthy after the retries; starting in the start period" {
+        /usr/bin/python3 -c 'import docker' 2>/dev/null || skip "python3-docker is not installed"
+        run env IMG="$IMG" /usr/bin/python3 - <<'PY'
+import itertools, os, time, docker
+c = docker.DockerClient(base_url=os.environ["DOCKER_HOST"])
+ms = 1000000
+ct = c.containers.run(os.environ["IMG"], ["sh", "-c", "touch /tmp/ok; exec sleep 600"],
+                      detach=True, name="py",
+                      healthcheck={"test": ["CMD-SHELL", "test -e /tmp/ok && echo fine"],
+                                   "interval": 200 * ms, "timeout": 5000 * ms, "retries": 2})
+def wait(status):
+    for _ in range(300):
+        ct.reload()
+        if ct.attrs["State"]["Health"]["Status"] == status:
+            break
+        time.sleep(0.1)
+    return ct.attrs["State"]["Health"]
+def ids(status):
+    return [x.id for x in c.containers.list(filters={"health": status})]
+def ns(t):  # RFC 3339 with its fraction to 9 digits, to compare as strings
+    d, _, f = t.rstrip("Z").partition(".")
+    return d + "." + f.ljust(9, "0")
+hc = ct.attrs["Config"]["Healthcheck"]
+print(hc["Test"], hc["Interval"], hc["Timeout"], hc["Retries"])
+h = wait("healthy")
+e = h["Log"][-1]
+print(h["Status"], h["FailingStreak"], e["ExitCode"], repr(e["Output"]), ns(e["Start"]) <= ns(e["End"]))
+print("healthy", ids("healthy") == [ct.id], ids("unhealthy"), ids("starting"))
+# paused: no probe runs (Docker stops them) and exec is refused; the health stays as it was
+def now():
+    t = time.time_ns()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t // 10**9)) + ".%09d" % (t % 10**9)
+ct.pause()
+paused = now()
+time.sleep(1)
+ct.reload()
+h = ct.attrs["State"]["Health"]
+try:
+    ct.exec_run(["true"])
+    print("exec ran")
+except docker.errors.APIError as x:
+    print("exec", x.status_code, x.explanation.replace(ct.id, "ID"))
+print("paused", ct.status, h["Status"], [e["Start"] for e in h["Log"] if ns(e["Start"]) > paused])
+ct.unpause()
+unpaused = now()
+for _ in range(300):
+    ct.reload()
+    h = ct.attrs["State"]["Health"]
+    if ns(h["Log"][-1]["Start"]) > unpaused:
+        break
+    time.sleep(0.1)
+print("unpaused", h["Status"], h["Log"][-1]["ExitCode"], ns(h["Log"][-1]["Start"]) > unpaused)
+# the check fails from now on: FailingStreak counts the failures at the log's end (the log
+# keeps the last 5)
+assert ct.exec_run(["rm", "/tmp/ok"]).exit_code == 0
+h = wait("unhealthy")
+codes = [x["ExitCode"] for x in h["Log"]]
+tail = len(list(itertools.takewhile(lambda x: x != 0, reversed(codes))))
+print(h["Status"], h["FailingStreak"] >= 2, min(h["FailingStreak"], len(codes)) == tail or codes,
+      repr(h["Log"][-1]["Output"]), len(codes) <= 5)
+print("unhealthy", ids("unhealthy") == [ct.id], ids("healthy"))
+# a failing check in its start period: starting, not unhealthy
+sp = c.containers.run(os.environ["IMG"], ["sleep", "600"], detach=True, name="py-sp",
+                      healthcheck={"test": ["CMD", "false"], "interval": 200 * ms, "retries": 1,
+                                   "start_period": 600000 * ms})
+sp.reload()
+print(sp.attrs["Config"]["Healthcheck"]["StartPeriod"], sp.attrs["State"]["Health"]["Status"],
+      ids("starting") == [sp.id])
+PY
+        assert_status 0
+        [ "${lines[0]}" = "['CMD-SHELL', 'test -e /tmp/ok && echo fine'] 200000000 5000000000 2" ]
+        [ "${lines[1]}" = "healthy 0 0 'fine\\n' True" ]
+        [ "${lines[2]}" = "healthy True [] []" ]
+        [ "${lines[3]}" = "exec 409 Container ID is paused, unpause the container before exec" ]
+        [ "${lines[4]}" = "paused paused healthy []" ]
+        [ "${lines[5]}" = "unpaused healthy 0 True" ]
+        [ "${lines[6]}" = "unhealthy True True '' True" ]
+        [ "${lines[7]}" = "unhealthy True []" ]
+        [ "${lines[8]}" = "600000000000 starting True" ]
 }
