@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../basic/clock.h"
 #include "../basic/fileio.h"
 #include "../basic/jsonfile.h"
 #include "../basic/log.h"
@@ -166,13 +167,6 @@ static void rfc3339_now(char *buf, size_t n)
         snprintf(buf, n, "%s.%09ldZ", base, t.tv_nsec);
 }
 
-static long mono_ms(void)
-{
-        struct timespec t;
-        clock_gettime(CLOCK_MONOTONIC, &t);
-        return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 /* Run the test as an exec; its exit code (-1: it timed out or could not run) and output. */
 static int probe(RossContainers *c, const char *id, json_t *h, RossBuf *out)
 {
@@ -203,11 +197,11 @@ static int probe(RossContainers *c, const char *id, json_t *h, RossBuf *out)
         }
         _cleanup_close_ int fd = ross_exec_attach_connect(c, eid, &err);
         long deadline =
-                mono_ms() + (long)(json_integer_value(json_object_get(h, "timeout")) / 1000000);
+                ross_now_ms() + (long)(json_integer_value(json_object_get(h, "timeout")) / 1000000);
         bool timed_out = false;
         _cleanup_(ross_buf_free) RossBuf in = {};
         while (fd >= 0) {
-                long left = deadline - mono_ms();
+                long left = deadline - ross_now_ms();
                 if (left <= 0) {
                         timed_out = true;
                         break;
@@ -275,13 +269,7 @@ typedef struct Prober {
 static bool nap(long ms)
 {
         struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += ms / 1000;
-        until.tv_nsec += (ms % 1000) * 1000000;
-        if (until.tv_nsec >= 1000000000) {
-                until.tv_sec++;
-                until.tv_nsec -= 1000000000;
-        }
+        ross_deadline_in_ms(ms, &until);
         pthread_mutex_lock(&pr.lock);
         while (!pr.stopping && pthread_cond_timedwait(&pr.cond, &pr.lock, &until) == 0)
                 ;
@@ -355,12 +343,12 @@ static void *prober_thread(void *ud)
 {
         Prober *p = ud;
         RossContainers *c = p->c;
-        long started = mono_ms();
+        long started = ross_now_ms();
         json_t *h = health_of(c, p->id);
         while (h && ross_containers_running(c, p->id)) {
                 long period =
                         (long)(json_integer_value(json_object_get(h, "start_period")) / 1000000);
-                bool in_start = mono_ms() - started < period;
+                bool in_start = ross_now_ms() - started < period;
                 long every = (long)(json_integer_value(json_object_get(
                                             h, in_start ? "start_interval" : "interval")) /
                                     1000000);
@@ -379,7 +367,7 @@ static void *prober_thread(void *ud)
                         break;
                 if (pauses(p->id) != before || ross_containers_paused(c, p->id))
                         continue;
-                in_start = mono_ms() - started < period;
+                in_start = ross_now_ms() - started < period;
                 record(c, p->id, h, code, &out, start, in_start);
         }
         json_decref(h);

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "../basic/clock.h"
 #include "../basic/fileio.h"
 #include "../basic/jsonfile.h"
 #include "../basic/log.h"
@@ -47,13 +48,6 @@ static struct {
         char starting[65];
         RossContainers *c;
 } rs = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
-
-static long mono_ms(void)
-{
-        struct timespec t;
-        clock_gettime(CLOCK_MONOTONIC, &t);
-        return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
 
 static json_t *state_of(RossContainers *c, const char *id)
 {
@@ -127,7 +121,7 @@ static void schedule(const char *id, long delay_ms)
 {
         Pending *p = xcalloc(1, sizeof(*p));
         snprintf(p->id, sizeof(p->id), "%s", id);
-        p->due_ms = mono_ms() + delay_ms;
+        p->due_ms = ross_now_ms() + delay_ms;
         pthread_mutex_lock(&rs.lock);
         p->next = rs.pending;
         rs.pending = p;
@@ -245,7 +239,7 @@ static void *restart_thread(void *ud)
 {
         pthread_mutex_lock(&rs.lock);
         while (!rs.stopping) {
-                long now = mono_ms(), next = -1;
+                long now = ross_now_ms(), next = -1;
                 Pending *due = NULL;
                 for (Pending **pp = &rs.pending; *pp; pp = &(*pp)->next) {
                         if ((*pp)->due_ms <= now) {
@@ -268,14 +262,7 @@ static void *restart_thread(void *ud)
                         continue;
                 }
                 struct timespec until;
-                clock_gettime(CLOCK_REALTIME, &until);
-                long wait = next < 0 ? 3600000 : next - now;
-                until.tv_sec += wait / 1000;
-                until.tv_nsec += (wait % 1000) * 1000000;
-                if (until.tv_nsec >= 1000000000) {
-                        until.tv_sec++;
-                        until.tv_nsec -= 1000000000;
-                }
+                ross_deadline_in_ms(next < 0 ? 3600000 : next - now, &until);
                 pthread_cond_timedwait(&rs.cond, &rs.lock, &until);
         }
         pthread_mutex_unlock(&rs.lock);

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../basic/clock.h"
 #include "../basic/log.h"
 #include "../basic/macros.h"
 #include "events.h"
@@ -71,13 +72,7 @@ uint64_t ross_events_cursor(double since)
 int ross_events_next(uint64_t *cursor, json_t **ret, int timeout_ms)
 {
         struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += timeout_ms / 1000;
-        until.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-        if (until.tv_nsec >= 1000000000) {
-                until.tv_sec++;
-                until.tv_nsec -= 1000000000;
-        }
+        ross_deadline_in_ms(timeout_ms, &until);
         pthread_mutex_lock(&bus.lock);
         int r = 0;
         for (;;) {
