@@ -419,15 +419,10 @@ static int do_export(const RossHelperOptions *o, RossChannel *ch, RossError *err
 
 #define MAX_EXCLUDE 64
 
-/*
- * docker commit: the root (a container's overlay upper dir) as a layer on OUT_FD, overlay
- * whiteouts turned into OCI ones, the names the daemon lists (the runtime's mount points)
- * left out.
- */
-static int do_layer(const RossHelperOptions *o, RossChannel *ch, json_t *req, RossError *err)
+/* The request's "exclude": the archive names a layer leaves out, into names (NULL-ended). */
+static int exclude_names(json_t *req, const char *names[MAX_EXCLUDE + 1], RossError *err)
 {
         json_t *ex = json_object_get(req, "exclude");
-        const char *names[MAX_EXCLUDE + 1] = {};
         json_t *v;
         size_t i;
         if (json_array_size(ex) > MAX_EXCLUDE)
@@ -437,6 +432,20 @@ static int do_layer(const RossHelperOptions *o, RossChannel *ch, json_t *req, Ro
                 if (STR_EMPTY(names[i]))
                         return ross_errx(err, EPROTO, "layer: a name to leave out is empty");
         }
+        return 0;
+}
+
+/*
+ * docker commit: the root (a container's overlay upper dir) as a layer on OUT_FD, overlay
+ * whiteouts turned into OCI ones, the names the daemon lists (the runtime's mount points)
+ * left out.
+ */
+static int do_layer(const RossHelperOptions *o, RossChannel *ch, json_t *req, RossError *err)
+{
+        const char *names[MAX_EXCLUDE + 1] = {};
+        int r = exclude_names(req, names, err);
+        if (r < 0)
+                return r;
         int out = OUT_FD;
         RossPackOptions po = {
                 .write = ross_pack_write_fd,
@@ -444,7 +453,7 @@ static int do_layer(const RossHelperOptions *o, RossChannel *ch, json_t *req, Ro
                 .overlay_whiteouts = true,
                 .exclude = names,
         };
-        int r = ross_pack(o->root_fd, ".", "", &po, err);
+        r = ross_pack(o->root_fd, ".", "", &po, err);
         if (r < 0)
                 return ross_err_prefix(err, "the container's changes");
         close(OUT_FD);
@@ -464,26 +473,19 @@ static int do_tree_layer(const RossHelperOptions *o, RossChannel *ch, json_t *re
         const char *base = json_string_value(json_object_get(req, "base"));
         if (STR_EMPTY(base) || base[0] != '/')
                 return ross_errx(err, EPROTO, "tree-layer: no base tree");
-        json_t *ex = json_object_get(req, "exclude");
         const char *names[MAX_EXCLUDE + 1] = {};
-        json_t *v;
-        size_t i;
-        if (json_array_size(ex) > MAX_EXCLUDE)
-                return ross_errx(err, E2BIG, "layer: more than %d names to leave out", MAX_EXCLUDE);
-        json_array_foreach (ex, i, v) {
-                names[i] = json_string_value(v);
-                if (STR_EMPTY(names[i]))
-                        return ross_errx(err, EPROTO, "layer: a name to leave out is empty");
-        }
+        int r = exclude_names(req, names, err);
+        if (r < 0)
+                return r;
         _cleanup_close_ int bfd = open(base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (bfd < 0)
                 return ross_err(err, errno, "open the image's tree '%s'", base);
         json_auto_t *changes = NULL;
-        int r = ross_changes_trees(o->root_fd, bfd, &changes, NULL, err);
+        r = ross_changes_trees(o->root_fd, bfd, &changes, NULL, err);
         if (r < 0)
                 return ross_err_prefix(err, "the container's changes");
         json_auto_t *only = json_object();
-        size_t n_gone = 0;
+        size_t n_gone = 0, i;
         json_t *c;
         json_array_foreach (changes, i, c)
                 if (json_integer_value(json_object_get(c, "Kind")) == ROSS_CHANGE_DELETED)
