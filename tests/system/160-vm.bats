@@ -256,3 +256,38 @@ STEPS
         assert_output_contains "[exit 3]"
         ross rm -f ex >/dev/null
 }
+
+@test "vm: a workload that ignores SIGTERM is powered off after --stop-timeout (137); restart boots it again; attach with stdin; wait" {
+        ross run -d --name stubborn --runtime qemu --stop-timeout 2 "$REG_PLAIN/busybox" \
+                sh -c 'trap "" TERM; echo up; while :; do sleep 0.1; done' >/dev/null
+        local i
+        for i in $(seq 1 100); do
+                [ "$(ross logs stubborn 2>/dev/null)" = up ] && break
+                sleep 0.2
+        done
+        [ "$(ross logs stubborn)" = up ]
+        run ross stop stubborn
+        assert_status 0
+        [ "$(ross inspect stubborn | jq -r '.[0].State.Status + " " + (.[0].State.ExitCode | tostring)')" = "exited 137" ]
+        ! pgrep -f "ross-$(ross inspect stubborn | jq -r '.[0].Id' | cut -c1-12)" >/dev/null
+        # restart: a new boot of the same container, its log goes on
+        first=$(ross inspect stubborn | jq -r '.[0].State.StartedAt')
+        run ross restart -t 1 stubborn
+        assert_status 0
+        for i in $(seq 1 100); do
+                [ "$(ross logs stubborn 2>/dev/null | grep -c up)" = 2 ] && break
+                sleep 0.2
+        done
+        [ "$(ross logs stubborn | grep -c up)" = 2 ]
+        [ "$(ross inspect stubborn | jq -r '.[0].State.Running')" = true ]
+        [ "$(ross inspect stubborn | jq -r '.[0].State.StartedAt')" != "$first" ]
+        ross kill stubborn >/dev/null
+        # attach to a VM that waits for a line on stdin: the line goes in, its answer and exit
+        # code come back; wait then says the same code
+        ross run -d -i --name reader --runtime qemu "$REG_PLAIN/busybox" sh -c 'read l; echo "got $l"; exit 5' >/dev/null
+        run ross attach reader <<<hello
+        assert_status 5
+        [ "$output" = "got hello" ]
+        run ross wait reader
+        [ "$output" = 5 ]
+}
