@@ -254,3 +254,45 @@ assert_no_parser_libs() { # pid
         assert_store_clean
         [ -z "$(ls -A "$DATA/ingest")" ]
 }
+
+@test "every hostile layer of 070 goes through a real pull, unpacked in the sandboxed helper: the same refusals, nothing outside the store, the accepted ones in their root" {
+        start_daemon
+        /usr/bin/python3 "$ROOT/tests/world/mktars.py" "$BATS_TEST_TMPDIR/tars"
+        local passwd_before escapes t name
+        passwd_before=$(sha256sum /etc/passwd)
+        # what an escape would have written on the host
+        escapes=(/abs-escape /escape /through-root /through-dotdot /in-dir /after /evil /h)
+        for t in dotdot dotdot-deep dotdot-absolute root-file symlink-abs-dir hardlink-outside \
+                hardlink-absolute hardlink-dotdot-absolute hardlink-symlink hardlink-dir \
+                hardlink-missing whiteout-dot whiteout-dotdot whiteout-symlink opaque-symlink \
+                deep truncated size-larger; do
+                name=hostile-$t
+                /usr/bin/python3 "$ROOT/tests/world/mkimages.py" --registry "http://$REG_TAMPER" \
+                        --from-tar "$BATS_TEST_TMPDIR/tars/$t.tar" --name "$name" >/dev/null
+                run ross pull "$REG_TAMPER/$name"
+                [ "$status" -eq 1 ] || { echo "$t: pulled ($status): $output"; false; }
+                [ "${#lines[@]}" -ge 1 ]
+                run ross image inspect "$REG_TAMPER/$name"
+                [ "$status" -ne 0 ] || { echo "$t: an image was kept"; false; }
+        done
+        assert_store_clean
+        # accepted: each pulls, and what it wrote is inside its own flat root
+        for t in dotdot-inside absolute root-slash root-dot-slash root-dot symlink-root \
+                symlink-dotdot symlink-then-dir dir-then-symlink hardlink-absolute-ok names; do
+                name=ok-$t
+                /usr/bin/python3 "$ROOT/tests/world/mkimages.py" --registry "http://$REG_TAMPER" \
+                        --from-tar "$BATS_TEST_TMPDIR/tars/$t.tar" --name "$name" >/dev/null
+                run ross pull -q "$REG_TAMPER/$name"
+                [ "$status" -eq 0 ] || { echo "$t: refused: $output"; false; }
+        done
+        root=$(ross image rootfs "$REG_TAMPER/ok-symlink-root")
+        [ -f "$root/through-root" ] && [ -L "$root/evil" ]
+        root=$(ross image rootfs "$REG_TAMPER/ok-absolute")
+        [ -f "$root/abs-escape" ]
+        root=$(ross image rootfs "$REG_TAMPER/ok-hardlink-absolute-ok")
+        [ "$(cat "$root/etc/passwd")" = root ] && [ "$(stat -c %h "$root/etc/passwd")" -ge 2 ]
+        for t in "${escapes[@]}"; do
+                [ ! -e "$t" ] || { echo "$t exists on the host"; false; }
+        done
+        [ "$(sha256sum /etc/passwd)" = "$passwd_before" ]
+}
