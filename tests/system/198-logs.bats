@@ -162,7 +162,8 @@ assert_tail_of() {
         [ "${lines[1]}" = 501 ]
         # a running one: attach streams it live, and still no file
         ross run -d --name nolog2 --log-driver none "$REG_PLAIN/busybox" sh -c 'sleep 1; echo live-line; sleep 300' >/dev/null
-        run timeout 5 "$ROSS_CLI" attach nolog2
+        # timeout's SIGTERM must end the client, not be passed to the container's PID 1
+        run timeout -k 2 5 "$ROSS_CLI" attach --sig-proxy=false nolog2
         assert_output_contains live-line
         id=$(api GET /containers/nolog2/json | jq -r .Id)
         [ ! -e "$DATA/containers/$id/container.log" ]
