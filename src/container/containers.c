@@ -970,7 +970,8 @@ int ross_containers_remove(RossContainers *c, const char *ref, bool force, bool 
 typedef struct CState {
         const char *status; /* created, running, paused, exited */
         int exit_code;
-        bool started; /* ran at least once */
+        bool oom_killed; /* its last run ended by the kernel's OOM killer */
+        bool started;    /* ran at least once */
         pid_t pid;
         char started_at[48], finished_at[48];
         double started_t, finished_t; /* Unix time, 0 when never */
@@ -1001,6 +1002,7 @@ static void cstate_of(RossContainers *c, const char *id, bool running, bool pend
                 /* waiting for its restart policy to start it again: Docker's "restarting" */
                 s.status = pending ? "restarting" : "exited";
                 s.exit_code = j ? (int)json_integer_value(json_object_get(j, "ExitCode")) : 0;
+                s.oom_killed = json_is_true(json_object_get(j, "OOMKilled"));
                 if (fin && ross_parse_rfc3339(fin) > 0) {
                         snprintf(s.finished_at, sizeof(s.finished_at), "%s", fin);
                         s.finished_t = ross_parse_rfc3339(fin);
@@ -1636,8 +1638,8 @@ static json_t *inspect_of(RossContainers *c, const char *id, json_t *row, const 
                 "Id", id, "Created", created, "Path", path, "Args", args, "State", "Status",
                 s.status, "Running", STREQ(s.status, "running") || STREQ(s.status, "paused"),
                 "Paused", STREQ(s.status, "paused"), "Restarting", STREQ(s.status, "restarting"),
-                "OOMKilled", 0, "Dead", 0, "Pid", (int)s.pid, "ExitCode", s.exit_code, "Error", "",
-                "StartedAt", s.started_at, "FinishedAt", s.finished_at, "Image",
+                "OOMKilled", s.oom_killed, "Dead", 0, "Pid", (int)s.pid, "ExitCode", s.exit_code,
+                "Error", "", "StartedAt", s.started_at, "FinishedAt", s.finished_at, "Image",
                 json_string_value(json_object_get(row, "ImageId")) ?: "", "ResolvConfPath", resolv,
                 "HostnamePath", hostname, "HostsPath", hosts, "LogPath",
                 have_cfg && rc.log.none ? "" : logp, "Name", name, "RestartCount",

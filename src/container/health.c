@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "../basic/clock.h"
+#include "../basic/human.h"
 #include "../basic/fileio.h"
 #include "../basic/jsonfile.h"
 #include "../basic/log.h"
@@ -231,9 +232,11 @@ static int probe(RossContainers *c, const char *id, json_t *h, RossBuf *out)
         if (timed_out) {
                 (void)ross_exec_kill(c, eid);
                 out->len = 0;
-                ross_buf_printf(
-                        out, "Health check exceeded timeout (%llds)",
-                        (long long)(json_integer_value(json_object_get(h, "timeout")) / NS));
+                char took[64];
+                ross_go_duration(json_integer_value(json_object_get(h, "timeout")), took,
+                                 sizeof(took));
+                /* Docker's words, the timeout as Go writes a duration */
+                ross_buf_printf(out, "Health check exceeded timeout (%s)", took);
         } else {
                 /* its exit code, once its shim has written it */
                 for (int i = 0; i < 200; i++) {

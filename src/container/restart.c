@@ -163,6 +163,14 @@ static int exit_code(RossContainers *c, const char *id)
         return j ? (int)json_integer_value(json_object_get(j, "ExitCode")) : -1;
 }
 
+/* Whether the shim saw the kernel's OOM killer end it (exit.json's OOMKilled). */
+static bool oom_killed(RossContainers *c, const char *id)
+{
+        _cleanup_free_ char *ep = ross_containers_path(c, id, "exit.json");
+        json_auto_t *j = ross_read_json(ep, ROSS_STATE_JSON_MAX);
+        return json_is_true(json_object_get(j, "OOMKilled"));
+}
+
 void ross_container_exited(RossContainers *c, const char *id)
 {
         int code = exit_code(c, id);
@@ -189,6 +197,9 @@ void ross_container_exited(RossContainers *c, const char *id)
                           delay, cfg.restart);
                 schedule(id, delay);
         }
+        /* Docker's oom comes before the die it caused */
+        if (oom_killed(c, id))
+                ross_container_event(c, id, "oom", NULL);
         ross_container_event(c, id, "die",
                              json_pack("{s:s, s:s}", "exitCode", codes, "execDuration", took));
         if (!have_cfg)

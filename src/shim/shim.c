@@ -166,13 +166,65 @@ void shim_on_control(Shim *s, ShimClient *c, int type, const char *p, size_t n)
 
 /* ---- the shim's main loop ---- */
 
-static void write_exit(const char *path, int code, pid_t pid)
+static void write_exit(const char *path, int code, pid_t pid, bool oom)
 {
         char when[64], text[256];
         shim_now_rfc3339(when, sizeof(when));
-        int n = snprintf(text, sizeof(text), "{\"ExitCode\":%d,\"FinishedAt\":\"%s\",\"Pid\":%d}",
-                         code, when, (int)pid);
+        int n = snprintf(text, sizeof(text),
+                         "{\"ExitCode\":%d,\"FinishedAt\":\"%s\",\"Pid\":%d,\"OOMKilled\":%s}",
+                         code, when, (int)pid, oom ? "true" : "false");
         (void)ross_write_file_replace(path, text, (size_t)n, 0600, NULL);
+}
+
+/* ---- the kernel's OOM killer ---- */
+
+/* The file of the container's memory cgroup that counts its OOM kills: v1's
+ * memory.oom_control or v2's memory.events (on a hybrid host under unified/), found from
+ * /proc/PID/cgroup while it runs; -1 when there is none. */
+static int open_oom_counter(pid_t pid)
+{
+        char path[64], line[4096];
+        snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+        FILE *f = fopen(path, "re");
+        if (!f)
+                return -1;
+        int fd = -1;
+        while (fd < 0 && fgets(line, sizeof(line), f)) {
+                line[strcspn(line, "\n")] = '\0';
+                char *a = strchr(line, ':'), *b = a ? strchr(a + 1, ':') : NULL;
+                if (!b || b[1] != '/')
+                        continue;
+                *b = '\0';
+                const char *ctrls = a + 1, *cg = b + 1;
+                char file[4200];
+                if (strstr(ctrls, "memory")) {
+                        snprintf(file, sizeof(file), "/sys/fs/cgroup/memory%s/memory.oom_control",
+                                 cg);
+                        fd = open(file, O_RDONLY | O_CLOEXEC);
+                } else if (!*ctrls) {
+                        snprintf(file, sizeof(file), "/sys/fs/cgroup%s/memory.events", cg);
+                        fd = open(file, O_RDONLY | O_CLOEXEC);
+                        if (fd < 0) {
+                                snprintf(file, sizeof(file),
+                                         "/sys/fs/cgroup/unified%s/memory.events", cg);
+                                fd = open(file, O_RDONLY | O_CLOEXEC);
+                        }
+                }
+        }
+        fclose(f);
+        return fd;
+}
+
+/* Its "oom_kill N" now (0 when it cannot be read). */
+static uint64_t oom_kills(int fd)
+{
+        char buf[1024];
+        ssize_t n = fd >= 0 ? pread(fd, buf, sizeof(buf) - 1, 0) : -1;
+        if (n <= 0)
+                return 0;
+        buf[n] = '\0';
+        const char *p = strstr(buf, "oom_kill ");
+        return p ? strtoull(p + 9, NULL, 10) : 0;
 }
 
 /* Read a stream of the container; false at its end. */
@@ -518,6 +570,13 @@ int ross_shim_main(int argc, char **argv)
         }
         if (s.in_fd >= 0)
                 fcntl(s.in_fd, F_SETFL, fcntl(s.in_fd, F_GETFL) | O_NONBLOCK);
+        /* a namespace container's own cgroup: did the kernel's OOM killer end it? */
+        _cleanup_close_ int oom_fd = -EBADF;
+        uint64_t oom_before = 0;
+        if (!s.be_managed && !s.exec_process) {
+                oom_fd = open_oom_counter(cpid);
+                oom_before = oom_kills(oom_fd);
+        }
         log_debug("container %s runs as pid %d%s", s.id, (int)cpid, s.tty ? " on a pty" : "");
         report(sync_fd, "ok %d\n", (int)cpid);
         if (sync_fd >= 0)
@@ -536,7 +595,10 @@ int ross_shim_main(int argc, char **argv)
         shim_net_keep(&s);
         /* the status first: waiters are answered at once; the backend's cleanup goes after
          * (a new start of this container waits for this shim to be gone) */
-        write_exit(exit_file, exit_code, cpid);
+        bool oom = oom_fd >= 0 && exit_code == 128 + SIGKILL && oom_kills(oom_fd) > oom_before;
+        if (oom)
+                log_debug("the kernel's OOM killer ended container %s", s.id);
+        write_exit(exit_file, exit_code, cpid, oom);
         log_debug("exit status %d written", exit_code);
         unlink(attach_sock);
         shim_attach_close_all(&s);

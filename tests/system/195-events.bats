@@ -164,3 +164,19 @@ STEPS
         r=$(ross events --since "$t2" --until "$t3" --format json --filter event=resize | head -n 1)
         [ "$(jq -r '.Actor.Attributes | "\(.height)x\(.width)"' <<<"$r")" = 30x100 ]
 }
+
+@test "oom: a container the kernel's OOM killer ends has State.OOMKilled and an oom event before its die; a kill -9 is no OOM" {
+        t0=$(now)
+        run ross run --name hog --memory 16m "$IMG" sh -c 's=aaaaaaaa; while :; do s="$s$s"; done'
+        assert_status 137
+        [ "$(ross inspect hog | jq -c '.[0].State | [.OOMKilled, .ExitCode]')" = '[true,137]' ]
+        t1=$(now)
+        run events_between "$t0" "$t1" --filter container=hog --filter event=oom --filter event=die
+        [ "$output" = "$(printf 'container oom hog\ncontainer die hog')" ]
+        # the docker CLI reads it too
+        [ "$(docker inspect -f '{{.State.OOMKilled}}' hog)" = true ]
+        # a SIGKILL from a user is 137 too, and no OOM
+        ross run -d --name killed --memory 16m "$IMG" sleep 600 >/dev/null
+        ross kill killed >/dev/null
+        [ "$(ross inspect killed | jq -c '.[0].State | [.OOMKilled, .ExitCode]')" = '[false,137]' ]
+}

@@ -80,7 +80,7 @@ until_ok() { # N CMD...
         ross run -d --name to --health-cmd 'sleep 5' --health-timeout 300ms --health-interval 200ms \
                 --health-retries 1 "$IMG" sleep 600 >/dev/null
         until_ok 100 health_is to unhealthy
-        [ "$(ross inspect to | jq -r '.[0].State.Health.Log[-1] | [.ExitCode, .Output] | @tsv')" = "$(printf -- '-1\tHealth check exceeded timeout (0s)')" ]
+        [ "$(ross inspect to | jq -r '.[0].State.Health.Log[-1] | [.ExitCode, .Output] | @tsv')" = "$(printf -- '-1\tHealth check exceeded timeout (300ms)')" ]
         ross run -d --name sp --health-cmd false --health-interval 200ms --health-retries 1 \
                 --health-start-period 3s --health-start-interval 200ms "$IMG" sleep 600 >/dev/null
         sleep 1.5

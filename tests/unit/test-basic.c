@@ -10,6 +10,7 @@
 #include "basic/err.h"
 #include "basic/parse.h"
 #include "basic/spawn.h"
+#include "basic/human.h"
 #include "tap.h"
 
 static void test_parse(void)
@@ -281,8 +282,36 @@ static void test_read_file(void)
            "over max while reading: -EFBIG, nothing returned");
 }
 
+static void test_go_duration(void)
+{
+        static const struct {
+                int64_t ns;
+                const char *want;
+        } cases[] = {
+                {0, "0s"},
+                {1, "1ns"},
+                {999, "999ns"},
+                {1500, "1.5\u00b5s"},
+                {300000000, "300ms"},
+                {1500000, "1.5ms"},
+                {1000000000, "1s"},
+                {1500000000, "1.5s"},
+                {30000000000, "30s"},
+                {90000000000, "1m30s"},
+                {3600000000000, "1h0m0s"},
+                {3723000000001, "1h2m3.000000001s"},
+                {-2000000000, "-2s"},
+        };
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                char buf[64];
+                ross_go_duration(cases[i].ns, buf, sizeof(buf));
+                is_str(buf, cases[i].want, "go duration %lld", (long long)cases[i].ns);
+        }
+}
+
 int main(void)
 {
+        test_go_duration();
         test_parse();
         test_argv();
         test_spawn();
