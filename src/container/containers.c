@@ -30,6 +30,7 @@
 #include "spec.h"
 #include "summary-cache.h"
 #include "container-events.h"
+#include "exec.h"
 #include "health.h"
 #include "monitor.h"
 #include "restart.h"
@@ -1709,6 +1710,7 @@ void ross_containers_watch_running(RossContainers *c)
                 const char *id = json_string_value(json_object_get(row, "Id"));
                 if (id && ross_containers_running(c, id)) {
                         ross_monitor_watch(c, id);
+                        ross_exec_watch_running(c, id);
                         ross_health_start(c, id);
                 }
         }

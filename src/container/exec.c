@@ -331,6 +331,21 @@ int ross_exec_resize(RossContainers *c, const char *eid, unsigned rows, unsigned
         return 0;
 }
 
+void ross_exec_watch_running(RossContainers *c, const char *cid)
+{
+        _cleanup_free_ char *dir = xasprintf("%s/%s/exec", c->dir, cid);
+        _cleanup_(closedirp) DIR *d = opendir(dir);
+        struct dirent *de;
+        while (d && (de = readdir(d))) {
+                if (strlen(de->d_name) != 64 || strspn(de->d_name, "0123456789abcdef") != 64)
+                        continue;
+                _cleanup_free_ char *shimf = exec_dir(c, cid, de->d_name, "shim.pid");
+                _cleanup_free_ char *exitf = exec_dir(c, cid, de->d_name, "exit.json");
+                if (access(shimf, F_OK) == 0 && access(exitf, F_OK) < 0)
+                        ross_monitor_watch_exec(c, cid, de->d_name);
+        }
+}
+
 void ross_exec_exited(RossContainers *c, const char *cid, const char *eid)
 {
         _cleanup_free_ char *exitf = exec_dir(c, cid, eid, "exit.json");

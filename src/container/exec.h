@@ -21,6 +21,9 @@ int ross_exec_start_sized(RossContainers *c, const char *exec_id, bool attached,
 /* v: null/absent (0, 0) or [height, width]; -EINVAL for anything else. */
 int ross_exec_console_size(json_t *v, unsigned *ret_rows, unsigned *ret_cols, RossError *err);
 
+/* At daemon start: watch the execs of a running container that still run (their exec_die
+ * comes when they end). */
+void ross_exec_watch_running(RossContainers *c, const char *cid);
 /* An exec's exit seen (the monitor's): its exec_die event, with its exit code. */
 void ross_exec_exited(RossContainers *c, const char *cid, const char *exec_id);
 

@@ -180,3 +180,20 @@ STEPS
         ross kill killed >/dev/null
         [ "$(ross inspect killed | jq -c '.[0].State | [.OOMKilled, .ExitCode]')" = '[false,137]' ]
 }
+
+@test "an exec still running when the daemon comes back: its exec_die comes from the new daemon" {
+        ross run -d --name ev7 "$IMG" sleep 600 >/dev/null
+        ross exec -d ev7 sh -c 'sleep 3; exit 6'
+        kill -9 "$DAEMON_PID"
+        wait "$DAEMON_PID" 2>/dev/null || true
+        DAEMON_PID=
+        t0=$(now)
+        start_daemon
+        local j=
+        for _ in $(seq 100); do
+                j=$(ross events --since "$t0" --until "$(now)" --format json --filter event=exec_die --filter container=ev7)
+                [ -n "$j" ] && break
+                sleep 0.1
+        done
+        [ "$(jq -r .Actor.Attributes.exitCode <<<"$j")" = 6 ]
+}
