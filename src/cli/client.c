@@ -44,6 +44,19 @@ char *ross_client_escape(const char *s)
         return ross_buf_steal(&b);
 }
 
+void ross_client_query_repo_tag(RossBuf *q, const char *ref)
+{
+        const char *slash = strrchr(ref, '/');
+        const char *colon = strrchr(slash ? slash : ref, ':');
+        _cleanup_free_ char *repo = colon ? xstrndup(ref, (size_t)(colon - ref)) : xstrdup(ref);
+        _cleanup_free_ char *r = ross_client_escape(repo);
+        ross_buf_printf(q, "&repo=%s", r);
+        if (colon) {
+                _cleanup_free_ char *t = ross_client_escape(colon + 1);
+                ross_buf_printf(q, "&tag=%s", t);
+        }
+}
+
 typedef struct Ctx {
         const RossApiCall *call;
         RossApiResponse *resp;

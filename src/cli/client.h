@@ -66,3 +66,6 @@ int ross_client_json(RossClient *c, const char *method, const char *path, const 
                      json_t **ret, RossError *err);
 /* Percent-escape for a query value or path segment; caller frees. */
 char *ross_client_escape(const char *s);
+/* "&repo=R" and, when ref has one, "&tag=T" appended to q: REPO[:TAG] apart, as the docker
+ * CLI sends them (a colon before the last "/" is a registry's port). */
+void ross_client_query_repo_tag(RossBuf *q, const char *ref);

@@ -89,19 +89,8 @@ int ross_cmd_commit(RossClient *c, int argc, char **argv)
         }
         _cleanup_free_ char *container = ross_client_escape(argv[optind]);
         const char *ref = argc - optind == 2 ? argv[optind + 1] : NULL;
-        if (ref) {
-                /* repo and tag apart, as the docker CLI sends them */
-                const char *slash = strrchr(ref, '/');
-                const char *colon = strrchr(slash ? slash : ref, ':');
-                _cleanup_free_ char *repo =
-                        colon ? xstrndup(ref, (size_t)(colon - ref)) : xstrdup(ref);
-                _cleanup_free_ char *r = ross_client_escape(repo);
-                ross_buf_printf(&q, "&repo=%s", r);
-                if (colon) {
-                        _cleanup_free_ char *t = ross_client_escape(colon + 1);
-                        ross_buf_printf(&q, "&tag=%s", t);
-                }
-        }
+        if (ref)
+                ross_client_query_repo_tag(&q, ref);
         if (author) {
                 _cleanup_free_ char *a = ross_client_escape(author);
                 ross_buf_printf(&q, "&author=%s", a);

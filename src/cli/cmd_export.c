@@ -126,19 +126,8 @@ int ross_cmd_import(RossClient *c, int argc, char **argv)
                         return 1;
                 }
         }
-        if (ref) {
-                /* repo and tag apart, as the docker CLI sends them */
-                const char *slash = strrchr(ref, '/');
-                const char *colon = strrchr(slash ? slash : ref, ':');
-                _cleanup_free_ char *repo =
-                        colon ? xstrndup(ref, (size_t)(colon - ref)) : xstrdup(ref);
-                _cleanup_free_ char *r = ross_client_escape(repo);
-                ross_buf_printf(&q, "&repo=%s", r);
-                if (colon) {
-                        _cleanup_free_ char *t = ross_client_escape(colon + 1);
-                        ross_buf_printf(&q, "&tag=%s", t);
-                }
-        }
+        if (ref)
+                ross_client_query_repo_tag(&q, ref);
         if (message) {
                 _cleanup_free_ char *m = ross_client_escape(message);
                 ross_buf_printf(&q, "&message=%s", m);
