@@ -435,6 +435,20 @@ static int exclude_names(json_t *req, const char *names[MAX_EXCLUDE + 1], RossEr
         return 0;
 }
 
+/* The root as a layer on OUT_FD as po says (its writer set here), then "done". */
+static int send_layer(const RossHelperOptions *o, RossChannel *ch, RossPackOptions *po,
+                      RossError *err)
+{
+        int out = OUT_FD;
+        po->write = ross_pack_write_fd;
+        po->userdata = &out;
+        int r = ross_pack(o->root_fd, ".", "", po, err);
+        if (r < 0)
+                return ross_err_prefix(err, "the container's changes");
+        close(OUT_FD);
+        return ross_channel_send_new(ch, json_pack("{s:s}", "type", "done"), err);
+}
+
 /*
  * docker commit: the root (a container's overlay upper dir) as a layer on OUT_FD, overlay
  * whiteouts turned into OCI ones, the names the daemon lists (the runtime's mount points)
@@ -446,18 +460,8 @@ static int do_layer(const RossHelperOptions *o, RossChannel *ch, json_t *req, Ro
         int r = exclude_names(req, names, err);
         if (r < 0)
                 return r;
-        int out = OUT_FD;
-        RossPackOptions po = {
-                .write = ross_pack_write_fd,
-                .userdata = &out,
-                .overlay_whiteouts = true,
-                .exclude = names,
-        };
-        r = ross_pack(o->root_fd, ".", "", &po, err);
-        if (r < 0)
-                return ross_err_prefix(err, "the container's changes");
-        close(OUT_FD);
-        return ross_channel_send_new(ch, json_pack("{s:s}", "type", "done"), err);
+        RossPackOptions po = {.overlay_whiteouts = true, .exclude = names};
+        return send_layer(o, ch, &po, err);
 }
 
 /*
@@ -501,19 +505,8 @@ static int do_tree_layer(const RossHelperOptions *o, RossChannel *ch, json_t *re
                 else
                         json_object_set_new(only, path + 1, json_true());
         }
-        int out = OUT_FD;
-        RossPackOptions po = {
-                .write = ross_pack_write_fd,
-                .userdata = &out,
-                .exclude = names,
-                .only = only,
-                .whiteouts = gone,
-        };
-        r = ross_pack(o->root_fd, ".", "", &po, err);
-        if (r < 0)
-                return ross_err_prefix(err, "the container's changes");
-        close(OUT_FD);
-        return ross_channel_send_new(ch, json_pack("{s:s}", "type", "done"), err);
+        RossPackOptions po = {.exclude = names, .only = only, .whiteouts = gone};
+        return send_layer(o, ch, &po, err);
 }
 
 /* Up to n bytes of fd, fewer only at its end. */

@@ -23,6 +23,16 @@ pty() {
         "$BATS_TEST_DIRNAME/ptydrive.py" "$@"
 }
 
+# Wait (up to 20 s: a boot under TCG) until a container's stdout log is exactly $2.
+wait_log_is() { # NAME TEXT
+        local _
+        for _ in $(seq 1 100); do
+                [ "$(ross logs "$1" 2>/dev/null)" = "$2" ] && return 0
+                sleep 0.2
+        done
+        return 1
+}
+
 @test "vm: output, stdout and stderr apart, the exit code, 127 for a missing command" {
         run --separate-stderr ross run --rm --runtime qemu "$REG_PLAIN/busybox" \
                 sh -c 'echo Hello from VM; echo oops >&2; exit 3'
@@ -147,11 +157,7 @@ STEPS
         mkdir -p "$v"
         ross run -d --name trapper --runtime qemu -v "$v:/v" "$REG_PLAIN/busybox" \
                 sh -c 'trap "echo got-term >/v/term; exit 42" TERM; echo up; echo up-err >&2; while :; do sleep 0.1; done' >/dev/null
-        local i
-        for i in $(seq 1 100); do
-                [ "$(ross logs trapper 2>/dev/null)" = up ] && break
-                sleep 0.2
-        done
+        wait_log_is trapper up
         run --separate-stderr ross logs trapper
         [ "$output" = up ] && [ "$stderr" = up-err ]
         run ross stop -t 20 trapper
@@ -161,10 +167,7 @@ STEPS
         # kill -s reaches the workload; SIGKILL powers the VM off at once
         ross run -d --name usr1 --runtime qemu -v "$v:/v" "$REG_PLAIN/busybox" \
                 sh -c 'trap "echo usr1 >/v/usr1; exit 7" USR1; echo up; while :; do sleep 0.1; done' >/dev/null
-        for i in $(seq 1 100); do
-                [ "$(ross logs usr1 2>/dev/null)" = up ] && break
-                sleep 0.2
-        done
+        wait_log_is usr1 up
         ross kill -s USR1 usr1 >/dev/null
         run ross wait usr1
         [ "$output" = 7 ]
@@ -260,11 +263,7 @@ STEPS
 @test "vm: a workload that ignores SIGTERM is powered off after --stop-timeout (137); restart boots it again; attach with stdin; wait" {
         ross run -d --name stubborn --runtime qemu --stop-timeout 2 "$REG_PLAIN/busybox" \
                 sh -c 'trap "" TERM; echo up; while :; do sleep 0.1; done' >/dev/null
-        local i
-        for i in $(seq 1 100); do
-                [ "$(ross logs stubborn 2>/dev/null)" = up ] && break
-                sleep 0.2
-        done
+        wait_log_is stubborn up
         [ "$(ross logs stubborn)" = up ]
         run ross stop stubborn
         assert_status 0
