@@ -346,15 +346,10 @@ void ross_exec_watch_running(RossContainers *c, const char *cid)
         }
 }
 
-void ross_exec_exited(RossContainers *c, const char *cid, const char *eid)
+void ross_exec_exited(RossContainers *c, const char *cid, const char *eid, int exit_code)
 {
-        _cleanup_free_ char *exitf = exec_dir(c, cid, eid, "exit.json");
-        json_auto_t *ex = ross_read_json(exitf, ROSS_STATE_JSON_MAX);
-        if (!ex)
-                return; /* gone with its container */
         char code[16];
-        snprintf(code, sizeof(code), "%d",
-                 (int)json_integer_value(json_object_get(ex, "ExitCode")));
+        snprintf(code, sizeof(code), "%d", exit_code);
         ross_container_event(c, cid, "exec_die",
                              json_pack("{s:s, s:s}", "execID", eid, "exitCode", code));
 }

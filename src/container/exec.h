@@ -25,7 +25,7 @@ int ross_exec_console_size(json_t *v, unsigned *ret_rows, unsigned *ret_cols, Ro
  * comes when they end). */
 void ross_exec_watch_running(RossContainers *c, const char *cid);
 /* An exec's exit seen (the monitor's): its exec_die event, with its exit code. */
-void ross_exec_exited(RossContainers *c, const char *cid, const char *exec_id);
+void ross_exec_exited(RossContainers *c, const char *cid, const char *exec_id, int code);
 
 /* An exec done with (a healthcheck's probe): its directory and its id go. */
 void ross_exec_forget(RossContainers *c, const char *exec_id);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "../basic/fileio.h"
+#include "../basic/jsonfile.h"
 #include "../basic/log.h"
 #include "../basic/macros.h"
 #include "containers.h"
@@ -25,6 +26,7 @@ typedef struct Watch {
         int wd;
         char id[65];             /* the container's */
         char eid[65];            /* an exec's watch: its id; "" for the container's */
+        int code;                /* an exec's exit code, read with its exit under the lock */
         struct timespec handled; /* the mtime of the exit file last handled */
         struct Watch *next;
 } Watch;
@@ -81,8 +83,14 @@ static bool take_exit(Watch *w)
         struct stat st;
         if (stat(p, &st) < 0)
                 return false;
-        if (*w->eid) /* an exec exits once */
+        if (*w->eid) {
+                /* an exec exits once; its code is read now, before its files may go */
+                json_auto_t *j = ross_read_json(p, ROSS_STATE_JSON_MAX);
+                if (!j)
+                        return false;
+                w->code = (int)json_integer_value(json_object_get(j, "ExitCode"));
                 return true;
+        }
         if (st.st_mtim.tv_sec == w->handled.tv_sec && st.st_mtim.tv_nsec == w->handled.tv_nsec)
                 return false;
         _cleanup_free_ char *sp = ross_containers_path(mon.c, w->id, "started");
@@ -102,10 +110,10 @@ static void handle(const char *id)
                 mon.on_exit(mon.c, id);
 }
 
-static void handle_exec(const char *id, const char *eid)
+static void handle_exec(const char *id, const char *eid, int code)
 {
         if (mon.on_exec_exit)
-                mon.on_exec_exit(mon.c, id, eid);
+                mon.on_exec_exit(mon.c, id, eid, code);
 }
 
 static void *monitor_thread(void *ud)
@@ -137,11 +145,13 @@ static void *monitor_thread(void *ud)
                             !STREQ(ev->name, "exit.json"))
                                 continue;
                         char id[65] = "", eid[65] = "";
+                        int code = 0;
                         pthread_mutex_lock(&mon.lock);
                         Watch *w = find_wd(ev->wd);
                         if (w && take_exit(w)) {
                                 snprintf(id, sizeof(id), "%s", w->id);
                                 snprintf(eid, sizeof(eid), "%s", w->eid);
+                                code = w->code;
                                 if (*w->eid) {
                                         (void)inotify_rm_watch(mon.ifd, w->wd);
                                         unlink_watch(w);
@@ -150,7 +160,7 @@ static void *monitor_thread(void *ud)
                         }
                         pthread_mutex_unlock(&mon.lock);
                         if (*eid)
-                                handle_exec(id, eid);
+                                handle_exec(id, eid, code);
                         else if (*id)
                                 handle(id);
                 }
@@ -225,6 +235,7 @@ void ross_monitor_watch_exec(RossContainers *c, const char *id, const char *eid)
         _cleanup_free_ char *rel = xasprintf("exec/%s", eid);
         _cleanup_free_ char *dir = ross_containers_path(c, id, rel);
         bool now = false;
+        int code = 0;
         pthread_mutex_lock(&mon.lock);
         int wd = inotify_add_watch(mon.ifd, dir, IN_MOVED_TO);
         if (wd >= 0) {
@@ -235,6 +246,7 @@ void ross_monitor_watch_exec(RossContainers *c, const char *id, const char *eid)
                 /* an exit that came before the watch: handled now, the watch not kept */
                 now = take_exit(w);
                 if (now) {
+                        code = w->code;
                         (void)inotify_rm_watch(mon.ifd, wd);
                         free(w);
                 } else {
@@ -244,17 +256,19 @@ void ross_monitor_watch_exec(RossContainers *c, const char *id, const char *eid)
         }
         pthread_mutex_unlock(&mon.lock);
         if (now)
-                handle_exec(id, eid);
+                handle_exec(id, eid, code);
 }
 
 void ross_monitor_settle_exec(RossContainers *c, const char *id, const char *eid)
 {
         bool now = false;
+        int code = 0;
         pthread_mutex_lock(&mon.lock);
         for (Watch *w = mon.watches; w; w = w->next) {
                 if (STREQ(w->id, id) && STREQ(w->eid, eid)) {
                         now = take_exit(w);
                         if (now) {
+                                code = w->code;
                                 (void)inotify_rm_watch(mon.ifd, w->wd);
                                 unlink_watch(w);
                                 free(w);
@@ -264,7 +278,7 @@ void ross_monitor_settle_exec(RossContainers *c, const char *id, const char *eid
         }
         pthread_mutex_unlock(&mon.lock);
         if (now)
-                handle_exec(id, eid);
+                handle_exec(id, eid, code);
 }
 
 void ross_monitor_settle(RossContainers *c, const char *id)

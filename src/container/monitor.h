@@ -8,7 +8,8 @@ struct RossContainers;
 typedef void (*RossMonitorExitFn)(struct RossContainers *c, const char *id);
 
 /* And once per exec's exit. */
-typedef void (*RossMonitorExecExitFn)(struct RossContainers *c, const char *id, const char *eid);
+typedef void (*RossMonitorExecExitFn)(struct RossContainers *c, const char *id, const char *eid,
+                                      int code);
 
 /* The monitor thread; 0 or -errno. ross_monitor_stop ends it and forgets every watch. */
 int ross_monitor_start(struct RossContainers *c, RossMonitorExitFn on_exit,

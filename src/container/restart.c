@@ -11,6 +11,7 @@
  * Per container, <dir>/restart.json: {"count": restarts since the last start by a user,
  * "manual": stopped by a user, "delay_ms": the next delay}.
  */
+#include <limits.h>
 #include <pthread.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -31,6 +32,9 @@
 #define DELAY_FIRST_MS 100
 #define DELAY_MAX_MS   60000
 #define RESET_AFTER_S  10
+/* a restart scheduled but held (its time not set yet): pending, never due, until
+ * release() gives it its delay */
+#define HELD LONG_MAX
 
 typedef struct Pending {
         char id[65];
@@ -121,10 +125,23 @@ static void schedule(const char *id, long delay_ms)
 {
         Pending *p = xcalloc(1, sizeof(*p));
         snprintf(p->id, sizeof(p->id), "%s", id);
-        p->due_ms = ross_now_ms() + delay_ms;
+        p->due_ms = delay_ms == HELD ? HELD : ross_now_ms() + delay_ms;
         pthread_mutex_lock(&rs.lock);
         p->next = rs.pending;
         rs.pending = p;
+        pthread_cond_broadcast(&rs.cond);
+        pthread_mutex_unlock(&rs.lock);
+}
+
+/* Give a held restart of id its delay from now; nothing when it was cancelled meanwhile. */
+static void release(const char *id, long delay_ms)
+{
+        pthread_mutex_lock(&rs.lock);
+        for (Pending *p = rs.pending; p; p = p->next)
+                if (STREQ(p->id, id) && p->due_ms == HELD) {
+                        p->due_ms = ross_now_ms() + delay_ms;
+                        break;
+                }
         pthread_cond_broadcast(&rs.cond);
         pthread_mutex_unlock(&rs.lock);
 }
@@ -184,9 +201,11 @@ void ross_container_exited(RossContainers *c, const char *id)
         bool have_cfg = ross_containers_config_load(c, id, &row, &cfg, NULL) == 0;
         json_auto_t *st = state_of(c, id);
         /* Docker's order: the container is "restarting" before its die event is out, so a
-         * client that inspects it on that event sees where it is going */
+         * client that inspects it on that event sees where it is going; its restart is held
+         * until the events of this exit are out, so that its start comes after them */
+        long delay = -1;
         if (have_cfg && wants_restart(&cfg, st, code)) {
-                long delay = (long)json_integer_value(json_object_get(st, "delay_ms"));
+                delay = (long)json_integer_value(json_object_get(st, "delay_ms"));
                 if (delay <= 0 || ran >= RESET_AFTER_S)
                         delay = DELAY_FIRST_MS;
                 json_object_set_new(
@@ -195,7 +214,7 @@ void ross_container_exited(RossContainers *c, const char *id)
                 state_store(c, id, st);
                 log_debug("container %.12s exited %d: restart in %ld ms (policy %s)", id, code,
                           delay, cfg.restart);
-                schedule(id, delay);
+                schedule(id, HELD);
         }
         /* Docker's oom comes before the die it caused */
         if (oom_killed(c, id))
@@ -213,6 +232,8 @@ void ross_container_exited(RossContainers *c, const char *id)
                                 "volume", "unmount", vol,
                                 json_pack("{s:s, s:s}", "driver", "local", "container", id));
         }
+        if (delay >= 0)
+                release(id, delay);
 }
 
 static void restart_now(RossContainers *c, const char *id)
@@ -273,7 +294,9 @@ static void *restart_thread(void *ud)
                         continue;
                 }
                 struct timespec until;
-                ross_deadline_in_ms(next < 0 ? 3600000 : next - now, &until);
+                /* at most an hour: a held restart has no time yet */
+                ross_deadline_in_ms(next < 0 || next - now > 3600000 ? 3600000 : next - now,
+                                    &until);
                 pthread_cond_timedwait(&rs.cond, &rs.lock, &until);
         }
         pthread_mutex_unlock(&rs.lock);

@@ -570,13 +570,12 @@ int ross_shim_main(int argc, char **argv)
         }
         if (s.in_fd >= 0)
                 fcntl(s.in_fd, F_SETFL, fcntl(s.in_fd, F_GETFL) | O_NONBLOCK);
-        /* a namespace container's own cgroup: did the kernel's OOM killer end it? */
+        /* a namespace container's own cgroup: did the kernel's OOM killer end it? The
+         * runtime makes the cgroup afresh for each run, so any kill it counts is this
+         * run's, one before this look too */
         _cleanup_close_ int oom_fd = -EBADF;
-        uint64_t oom_before = 0;
-        if (!s.be_managed && !s.exec_process) {
+        if (!s.be_managed && !s.exec_process)
                 oom_fd = open_oom_counter(cpid);
-                oom_before = oom_kills(oom_fd);
-        }
         log_debug("container %s runs as pid %d%s", s.id, (int)cpid, s.tty ? " on a pty" : "");
         report(sync_fd, "ok %d\n", (int)cpid);
         if (sync_fd >= 0)
@@ -595,7 +594,7 @@ int ross_shim_main(int argc, char **argv)
         shim_net_keep(&s);
         /* the status first: waiters are answered at once; the backend's cleanup goes after
          * (a new start of this container waits for this shim to be gone) */
-        bool oom = oom_fd >= 0 && exit_code == 128 + SIGKILL && oom_kills(oom_fd) > oom_before;
+        bool oom = oom_fd >= 0 && exit_code == 128 + SIGKILL && oom_kills(oom_fd) > 0;
         if (oom)
                 log_debug("the kernel's OOM killer ended container %s", s.id);
         write_exit(exit_file, exit_code, cpid, oom);
