@@ -210,7 +210,10 @@ int ross_client_upload_fd(RossUpload *u, int fd, const char *what, RossError *er
                         return ross_err(err, errno, "read %s", what);
                 if (n == 0)
                         return 0;
-                ross_client_upload_write(u, buf, (size_t)n);
+                (void)ross_client_upload_write(u, buf, (size_t)n);
+                /* the daemon stopped reading: its answer says why, the rest is not sent */
+                if (u->broken)
+                        return 0;
         }
 }
 
