@@ -104,6 +104,19 @@ static bool take_exit(Watch *w)
         return true;
 }
 
+/* Under the lock: an exec's exit taken, its watch (w) ended and freed; *ret_code its exit
+ * code. false, w untouched, when it has not exited. */
+static bool take_exec_exit(Watch *w, int *ret_code)
+{
+        if (!take_exit(w))
+                return false;
+        *ret_code = w->code;
+        (void)inotify_rm_watch(mon.ifd, w->wd);
+        unlink_watch(w); /* nothing when it was not in the list yet */
+        free(w);
+        return true;
+}
+
 static void handle(const char *id)
 {
         if (mon.on_exit)
@@ -146,22 +159,21 @@ static void *monitor_thread(void *ud)
                                 continue;
                         char id[65] = "", eid[65] = "";
                         int code = 0;
+                        bool exec_exit = false, container_exit = false;
                         pthread_mutex_lock(&mon.lock);
                         Watch *w = find_wd(ev->wd);
-                        if (w && take_exit(w)) {
+                        if (w) {
                                 snprintf(id, sizeof(id), "%s", w->id);
                                 snprintf(eid, sizeof(eid), "%s", w->eid);
-                                code = w->code;
-                                if (*w->eid) {
-                                        (void)inotify_rm_watch(mon.ifd, w->wd);
-                                        unlink_watch(w);
-                                        free(w);
-                                }
+                                if (*eid)
+                                        exec_exit = take_exec_exit(w, &code);
+                                else
+                                        container_exit = take_exit(w);
                         }
                         pthread_mutex_unlock(&mon.lock);
-                        if (*eid)
+                        if (exec_exit)
                                 handle_exec(id, eid, code);
-                        else if (*id)
+                        else if (container_exit)
                                 handle(id);
                 }
         }
@@ -244,12 +256,8 @@ void ross_monitor_watch_exec(RossContainers *c, const char *id, const char *eid)
                 snprintf(w->id, sizeof(w->id), "%s", id);
                 snprintf(w->eid, sizeof(w->eid), "%s", eid);
                 /* an exit that came before the watch: handled now, the watch not kept */
-                now = take_exit(w);
-                if (now) {
-                        code = w->code;
-                        (void)inotify_rm_watch(mon.ifd, wd);
-                        free(w);
-                } else {
+                now = take_exec_exit(w, &code);
+                if (!now) {
                         w->next = mon.watches;
                         mon.watches = w;
                 }
@@ -266,13 +274,7 @@ void ross_monitor_settle_exec(RossContainers *c, const char *id, const char *eid
         pthread_mutex_lock(&mon.lock);
         for (Watch *w = mon.watches; w; w = w->next) {
                 if (STREQ(w->id, id) && STREQ(w->eid, eid)) {
-                        now = take_exit(w);
-                        if (now) {
-                                code = w->code;
-                                (void)inotify_rm_watch(mon.ifd, w->wd);
-                                unlink_watch(w);
-                                free(w);
-                        }
+                        now = take_exec_exit(w, &code);
                         break;
                 }
         }

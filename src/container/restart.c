@@ -173,24 +173,21 @@ static double ran_for(RossContainers *c, const char *id)
                (double)(e.st_mtim.tv_nsec - s.st_mtim.tv_nsec) / 1e9;
 }
 
-static int exit_code(RossContainers *c, const char *id)
+/* Its last exit code (-1: none recorded); *ret_oom (may be NULL): whether the shim saw the
+ * kernel's OOM killer end it. */
+static int exit_code(RossContainers *c, const char *id, bool *ret_oom)
 {
         _cleanup_free_ char *ep = ross_containers_path(c, id, "exit.json");
         json_auto_t *j = ross_read_json(ep, ROSS_STATE_JSON_MAX);
+        if (ret_oom)
+                *ret_oom = json_is_true(json_object_get(j, "OOMKilled"));
         return j ? (int)json_integer_value(json_object_get(j, "ExitCode")) : -1;
-}
-
-/* Whether the shim saw the kernel's OOM killer end it (exit.json's OOMKilled). */
-static bool oom_killed(RossContainers *c, const char *id)
-{
-        _cleanup_free_ char *ep = ross_containers_path(c, id, "exit.json");
-        json_auto_t *j = ross_read_json(ep, ROSS_STATE_JSON_MAX);
-        return json_is_true(json_object_get(j, "OOMKilled"));
 }
 
 void ross_container_exited(RossContainers *c, const char *id)
 {
-        int code = exit_code(c, id);
+        bool oom;
+        int code = exit_code(c, id, &oom);
         char codes[16];
         snprintf(codes, sizeof(codes), "%d", code);
         char took[32];
@@ -217,7 +214,7 @@ void ross_container_exited(RossContainers *c, const char *id)
                 schedule(id, HELD);
         }
         /* Docker's oom comes before the die it caused */
-        if (oom_killed(c, id))
+        if (oom)
                 ross_container_event(c, id, "oom", NULL);
         ross_container_event(c, id, "die",
                              json_pack("{s:s, s:s}", "exitCode", codes, "execDuration", took));
@@ -364,7 +361,7 @@ void ross_restart_at_daemon_start(RossContainers *c)
                  * the host went down (no exit recorded) or its last exit is a failure the
                  * count allows */
                 if (STREQ(cfg.restart, "on-failure") && exited_cleanly_on_its_own &&
-                    !wants_restart(&cfg, st, exit_code(c, id)))
+                    !wants_restart(&cfg, st, exit_code(c, id, NULL)))
                         continue;
                 log_info("container %.12s: started again (restart policy %s)", id, cfg.restart);
                 schedule(id, 0);
