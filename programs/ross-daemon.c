@@ -146,6 +146,10 @@ int main(int argc, char **argv)
         };
         _cleanup_(daemon_config_cleanup) RossDaemon d = {.cfg.network_spares = -1};
         RossError err = {};
+        /* --log-driver and --log-opt, parsed once all are read (argv's strings) */
+        const char *log_driver = NULL;
+        _cleanup_free_ const char **log_opts = NULL;
+        size_t n_log_opts = 0;
         RossServer *server = NULL;
         int c;
 
@@ -198,12 +202,11 @@ int main(int argc, char **argv)
                         set_str(&d.cfg.certs_dir, optarg);
                         break;
                 case OPT_LOG_DRIVER:
-                        set_str(&d.cfg.log_driver, optarg);
+                        log_driver = optarg;
                         break;
                 case OPT_LOG_OPT:
-                        d.cfg.log_opts =
-                                xrealloc(d.cfg.log_opts, (d.cfg.n_log_opts + 1) * sizeof(char *));
-                        d.cfg.log_opts[d.cfg.n_log_opts++] = xstrdup(optarg);
+                        log_opts = xrealloc(log_opts, (n_log_opts + 1) * sizeof(*log_opts));
+                        log_opts[n_log_opts++] = optarg;
                         break;
                 case OPT_INSECURE:
                         d.cfg.insecure_registries = xrealloc(
@@ -346,15 +349,11 @@ int main(int argc, char **argv)
         }
         if (!d.cfg.socket_path)
                 d.cfg.socket_path = xasprintf("%s/ross.sock", d.cfg.run_dir);
-        /* checked before anything is made; the daemon keeps the parsed form */
-        if (d.cfg.log_driver || d.cfg.n_log_opts) {
-                json_t *lc = NULL;
-                if (ross_log_default_parse(d.cfg.log_driver, d.cfg.log_opts, d.cfg.n_log_opts, &lc,
-                                           &err) < 0) {
-                        fprintf(stderr, "ross-daemon: %s\n", err.msg);
-                        return 2;
-                }
-                json_decref(lc);
+        /* checked before anything is made; the daemon takes the parsed form */
+        if ((log_driver || n_log_opts) && ross_log_default_parse(log_driver, log_opts, n_log_opts,
+                                                                 &d.cfg.log_default, &err) < 0) {
+                fprintf(stderr, "ross-daemon: %s\n", err.msg);
+                return 2;
         }
         /* Not a flag: only tests of a hung pull helper want a shorter wait than the default. */
         const char *stall = getenv("ROSS_HELPER_STALL_SECONDS");

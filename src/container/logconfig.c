@@ -277,7 +277,7 @@ int ross_log_config_from_json(json_t *j, RossLogConfig *ret, RossError *err)
         return 0;
 }
 
-int ross_log_default_parse(const char *driver, char *const *opts, size_t n_opts, json_t **ret,
+int ross_log_default_parse(const char *driver, const char *const *opts, size_t n_opts, json_t **ret,
                            RossError *err)
 {
         json_auto_t *cfg = json_object();

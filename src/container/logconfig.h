@@ -39,7 +39,7 @@ int ross_log_config_parse(json_t *hc, RossLogConfig *ret, RossError *err);
 
 /* The daemon's default (--log-driver, --log-opt KEY=VALUE ...), as a LogConfig object
  * {"Type", "Config"} checked as a container's would be; -EINVAL with what is wrong. */
-int ross_log_default_parse(const char *driver, char *const *opts, size_t n_opts, json_t **ret,
+int ross_log_default_parse(const char *driver, const char *const *opts, size_t n_opts, json_t **ret,
                            RossError *err);
 
 /* dockerd's merge into a create's body (def: ross_log_default_parse's, or NULL): no Type

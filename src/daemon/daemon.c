@@ -111,10 +111,7 @@ int ross_daemon_open(RossDaemon *d, RossError *err)
         d->containers.vm.fs = xstrdup(d->cfg.vm_fs ? d->cfg.vm_fs : "auto");
         d->containers.vm.krun_library = d->cfg.krun_library ? xstrdup(d->cfg.krun_library) : NULL;
         d->containers.vm.cache_dir = xasprintf("%s/vm", d->cfg.data_dir);
-        if ((d->cfg.log_driver || d->cfg.n_log_opts) &&
-            (r = ross_log_default_parse(d->cfg.log_driver, d->cfg.log_opts, d->cfg.n_log_opts,
-                                        &d->containers.log_default, err)) < 0)
-                return r;
+        d->containers.log_default = json_incref(d->cfg.log_default);
         {
                 /* ross-shim and ross-pull sit next to ross-daemon */
                 char self[4096];
@@ -225,10 +222,7 @@ void ross_daemon_config_free(RossDaemonConfig *cfg)
         free(cfg->krun_library);
         free(cfg->netavark);
         free(cfg->bridge_subnet);
-        free(cfg->log_driver);
-        for (size_t i = 0; i < cfg->n_log_opts; i++)
-                free(cfg->log_opts[i]);
-        free(cfg->log_opts);
+        json_decref(cfg->log_default);
         for (size_t i = 0; i < cfg->n_insecure; i++)
                 free(cfg->insecure_registries[i]);
         free(cfg->insecure_registries);

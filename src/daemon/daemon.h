@@ -30,9 +30,8 @@ typedef struct RossDaemonConfig {
         int network_spares;  /* --network-spares, or -1: the default */
         /* the environment's ROSS_HELPER_STALL_SECONDS, or 0: the default */
         int helper_stall_seconds;
-        char *log_driver; /* --log-driver, or NULL: json-file */
-        char **log_opts;  /* --log-opt KEY=VALUE, n_log_opts of them */
-        size_t n_log_opts;
+        /* --log-driver and --log-opt as ross_log_default_parse made them, or NULL */
+        json_t *log_default;
 } RossDaemonConfig;
 
 typedef struct RossDaemon RossDaemon;

@@ -489,13 +489,10 @@ static int do_tree_layer(const RossHelperOptions *o, RossChannel *ch, json_t *re
         if (r < 0)
                 return ross_err_prefix(err, "the container's changes");
         json_auto_t *only = json_object();
+        /* the deletions, NULL-ended: at most every change */
+        _cleanup_free_ const char **gone = xcalloc(json_array_size(changes) + 1, sizeof(char *));
         size_t n_gone = 0, i;
         json_t *c;
-        json_array_foreach (changes, i, c)
-                if (json_integer_value(json_object_get(c, "Kind")) == ROSS_CHANGE_DELETED)
-                        n_gone++;
-        _cleanup_free_ const char **gone = xcalloc(n_gone + 1, sizeof(char *));
-        n_gone = 0;
         json_array_foreach (changes, i, c) {
                 const char *path = json_string_value(json_object_get(c, "Path"));
                 if (!path || path[0] != '/' || !path[1])

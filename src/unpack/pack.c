@@ -185,13 +185,20 @@ static bool is_opaque(int dfd)
         return fgetxattr(dfd, OPAQUE_XATTR, v, sizeof(v)) == 1 && v[0] == 'y';
 }
 
+/* The length of an archive name without a directory's trailing "/". */
+static size_t name_len(const char *arch)
+{
+        size_t n = strlen(arch);
+        while (n && arch[n - 1] == '/')
+                n--;
+        return n;
+}
+
 static bool excluded(const Pack *p, const char *arch)
 {
         if (!p->o->exclude)
                 return false;
-        size_t n = strlen(arch);
-        while (n && arch[n - 1] == '/')
-                n--;
+        size_t n = name_len(arch);
         for (const char *const *x = p->o->exclude; *x; x++)
                 if (strlen(*x) == n && strncmp(*x, arch, n) == 0)
                         return true;
@@ -201,11 +208,7 @@ static bool excluded(const Pack *p, const char *arch)
 /* Whether arch (a directory's with or without its "/") is in the only list. */
 static bool listed(const Pack *p, const char *arch)
 {
-        size_t n = strlen(arch);
-        while (n && arch[n - 1] == '/')
-                n--;
-        _cleanup_free_ char *key = xstrndup(arch, n);
-        return json_object_get(p->o->only, key) != NULL;
+        return json_object_getn(p->o->only, arch, name_len(arch)) != NULL;
 }
 
 /* One entry: pathfd is an O_PATH fd of it, st what it is. shown names it in the tree. */
